@@ -1,0 +1,103 @@
+"""Settings read from the environment (``CRM_*``), cookiecutter-flask style.
+
+Every setting has a safe default for development; production overrides them through the
+environment. A missing or malformed ``CRM_DATABASE_URL`` is reported as a one-line error that
+names the variable, never as a traceback deep inside SQLAlchemy.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+
+class ConfigError(RuntimeError):
+    """A setting in the environment is missing or malformed."""
+
+
+SUPPORTED_DATABASES = ("sqlite", "postgresql")
+
+
+def database_url_from_env(instance_path: str) -> str:
+    raw = os.environ.get("CRM_DATABASE_URL")
+    if raw is None:
+        return "sqlite:///" + str(Path(instance_path) / "crm.db")
+    raw = raw.strip()
+    if not raw:
+        raise ConfigError("CRM_DATABASE_URL 为空：请设置为 sqlite:///路径 或 postgresql+psycopg://用户@主机/库名")
+    try:
+        url = make_url(raw)
+    except ArgumentError:
+        raise ConfigError(
+            f"CRM_DATABASE_URL 格式不正确（{raw!r}）：应为 sqlite:///路径 或 postgresql+psycopg://用户@主机/库名"
+        ) from None
+    if url.get_backend_name() not in SUPPORTED_DATABASES:
+        raise ConfigError(
+            f"CRM_DATABASE_URL 使用了不支持的数据库 {url.get_backend_name()!r}：仅支持 sqlite 和 postgresql"
+        )
+    if url.get_backend_name() == "postgresql" and url.get_driver_name() != "psycopg":
+        url = url.set(drivername="postgresql+psycopg")
+    return url.render_as_string(hide_password=False)
+
+
+def secret_key_from_env(instance_path: str) -> str:
+    """Use CRM_SECRET_KEY, else a key generated once into the instance folder.
+
+    Generating it (rather than shipping a default) means two fresh clones never share a key and a
+    restart does not sign everybody out.
+    """
+    key = os.environ.get("CRM_SECRET_KEY")
+    if key:
+        return key
+    path = Path(instance_path) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+class Config:
+    """Settings for running the app; built per app so tests can vary the environment."""
+
+    def __init__(self, instance_path: str):
+        self.ENV_NAME = os.environ.get("CRM_ENV", "development")
+        self.SECRET_KEY = secret_key_from_env(instance_path)
+        self.SQLALCHEMY_DATABASE_URI = database_url_from_env(instance_path)
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.DEBUG = env_bool("CRM_DEBUG", False)
+        self.DEMO_PASSWORD = os.environ.get("CRM_DEMO_PASSWORD", "xigang-demo-2026")
+        self.BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
+        self.BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+        self.BUSINESS_TIMEZONE = "Asia/Shanghai"
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_SECURE = env_bool("CRM_SECURE_COOKIES", False)
+        self.REMEMBER_COOKIE_HTTPONLY = True
+        self.REMEMBER_COOKIE_SAMESITE = "Lax"
+        self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
+        self.MAX_CONTENT_LENGTH = int(os.environ.get("CRM_MAX_UPLOAD_BYTES", 10 * 1024 * 1024))
+        self.WTF_CSRF_TIME_LIMIT = None
+        self.PAGE_SIZE = int(os.environ.get("CRM_PAGE_SIZE", 50))
+        # A fixed "today" lets operators replay a day and tests freeze the business clock.
+        self.TODAY = os.environ.get("CRM_TODAY")
+
+
+class TestingConfig(Config):
+    def __init__(self, instance_path: str, database_url: str | None = None):
+        super().__init__(instance_path)
+        self.TESTING = True
+        if database_url:
+            self.SQLALCHEMY_DATABASE_URI = database_url

@@ -1,0 +1,1 @@
+"""WTForms (Flask-WTF, CSRF on every form) with Chinese labels and messages."""

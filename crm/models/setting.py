@@ -1,0 +1,27 @@
+"""Settings an admin may change at run time (thresholds, basis), with defaults in code."""
+from __future__ import annotations
+
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from crm.extensions import db
+
+DEFAULTS = {
+    "tier_basis": "total",  # total 全口径 | district 区级
+    "tier_yi": "100000000",
+    "tier_wuqianwan": "50000000",
+    "tier_qianwan": "10000000",
+    "candidate_threshold": "50000000",
+}
+
+
+class Setting(db.Model):
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(500))
+
+
+def get_setting(session, key: str) -> str:
+    row = session.get(Setting, key)
+    return row.value if row is not None else DEFAULTS[key]

@@ -1,0 +1,91 @@
+"""Finding companies: search, filters, paging, and where each one is a tenant now."""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import exists, func, or_, select
+
+from crm.models import Building, Company, Lease
+from crm.services.occupancy import lease_active_on
+
+SORTS = {
+    "name": Company.name,
+    "uscc": Company.uscc,
+    "industry": Company.industry_group,
+    "hq": Company.hq_type,
+    "employees": Company.employees,
+    "registered": Company.registered_in_district,
+}
+
+
+@dataclass
+class CompanyFilters:
+    q: str = ""
+    industry_group: str = ""
+    hq_type: str = ""
+    registered: str = ""  # "", "yes", "no"
+    building_ids: set[int] | None = None  # a manager's scope
+
+
+@dataclass
+class CompanyPage:
+    companies: list[Company]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max((self.total + self.per_page - 1) // self.per_page, 1)
+
+
+def _filtered(filters: CompanyFilters):
+    stmt = select(Company)
+    text = filters.q.strip()
+    if text:
+        like = f"%{text}%"
+        stmt = stmt.where(or_(Company.name.ilike(like), Company.uscc.ilike(like)))
+    if filters.industry_group:
+        stmt = stmt.where(Company.industry_group == filters.industry_group)
+    if filters.hq_type == "any":
+        stmt = stmt.where(Company.hq_type != "none")
+    elif filters.hq_type:
+        stmt = stmt.where(Company.hq_type == filters.hq_type)
+    if filters.registered in ("yes", "no"):
+        stmt = stmt.where(Company.registered_in_district.is_(filters.registered == "yes"))
+    if filters.building_ids is not None:
+        stmt = stmt.where(
+            or_(
+                exists().where(Lease.company_id == Company.id, Lease.building_id.in_(filters.building_ids)),
+                Company.registered_building_id.in_(filters.building_ids),
+            )
+        )
+    return stmt
+
+
+def search_companies(session, filters: CompanyFilters, sort="name", descending=False, page=1, per_page=50) -> CompanyPage:
+    stmt = _filtered(filters)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery()))
+    column = SORTS.get(sort, Company.name)
+    order = column.desc() if descending else column.asc()
+    rows = session.scalars(stmt.order_by(order, Company.id).limit(per_page).offset((page - 1) * per_page))
+    return CompanyPage(list(rows), total, page, per_page)
+
+
+def current_buildings(session, company_ids, day: date) -> dict[int, list[Building]]:
+    """The buildings each company has an active lease in on ``day`` — one query for a page."""
+    if not company_ids:
+        return {}
+    stmt = (
+        select(Lease.company_id, Building)
+        .join(Building, Building.id == Lease.building_id)
+        .where(Lease.company_id.in_(company_ids), lease_active_on(day))
+        .order_by(Building.code)
+    )
+    found: dict[int, list[Building]] = defaultdict(list)
+    for company_id, building in session.execute(stmt):
+        if building not in found[company_id]:
+            found[company_id].append(building)
+    return found

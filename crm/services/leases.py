@@ -1,0 +1,80 @@
+"""Leases: the active ones on a day, and creating one without double-letting a unit."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from crm.models import Building, Company, Lease, Unit, lease_units
+from crm.services.errors import DomainError
+from crm.services.occupancy import lease_active_on
+
+FOREVER = date.max
+
+
+def last_active_day(lease: Lease) -> date:
+    """The last day the lease is active: its end, or the day before the move-out if earlier."""
+    last = lease.end_date or FOREVER
+    if lease.moved_out_on is not None:
+        last = min(last, lease.moved_out_on - timedelta(days=1))
+    return last
+
+
+def active_leases(session, building_id: int, day: date) -> list[Lease]:
+    stmt = (
+        select(Lease)
+        .where(Lease.building_id == building_id, lease_active_on(day))
+        .options(selectinload(Lease.units), selectinload(Lease.company))
+        .order_by(Lease.start_date)
+    )
+    return list(session.scalars(stmt))
+
+
+@dataclass
+class Clash:
+    unit: Unit
+    lease: Lease
+
+
+def clashes(session, units: list[Unit], start: date, end: date | None, ignore_lease_id=None) -> list[Clash]:
+    """Existing leases that would be active on some day of [start, end] on any of ``units``."""
+    unit_ids = [u.id for u in units]
+    stmt = (
+        select(Lease, lease_units.c.unit_id)
+        .join(lease_units, lease_units.c.lease_id == Lease.id)
+        .where(lease_units.c.unit_id.in_(unit_ids), Lease.start_date <= (end or FOREVER))
+    )
+    by_id = {u.id: u for u in units}
+    found = []
+    for lease, unit_id in session.execute(stmt):
+        if lease.id != ignore_lease_id and last_active_day(lease) >= start and lease.start_date <= last_active_day(lease):
+            found.append(Clash(by_id[unit_id], lease))
+    return found
+
+
+def create_lease(
+    session, company: Company, building: Building, units: list[Unit], start: date, end: date | None = None
+) -> Lease:
+    if not units:
+        raise DomainError("请至少选择一个单元", field="units")
+    if end is not None and end < start:
+        raise DomainError(f"租约结束日期 {end} 早于开始日期 {start}", field="end_date")
+    for unit in units:
+        if unit.building_id != building.id:
+            raise DomainError(f"单元 {unit.label} 不属于 {building.name}", field="units")
+        if unit.self_use:
+            raise DomainError(f"单元 {unit.label} 为自用，不能出租", field="units")
+    found = clashes(session, units, start, end)
+    if found:
+        first = found[0]
+        raise DomainError(
+            f"单元 {first.unit.label} 在该期间已有有效租约（{first.lease.company.name}，"
+            f"{first.lease.start_date} 起），同一单元同一天只能有一份有效租约",
+            field="units",
+        )
+    lease = Lease(company=company, building=building, start_date=start, end_date=end, units=list(units))
+    session.add(lease)
+    session.flush()
+    return lease

@@ -1,0 +1,137 @@
+"""Occupancy on a date, per building: leasable, occupied and vacant area, tenants.
+
+Definitions (DESIGN.md): a unit counts on day D when it exists then (``active_from`` ≤ D, not
+retired on or before D). Leasable area is the area of such units that are not self-use. A lease
+is active on D when start ≤ D, no move-out on or before D, and (no end or D ≤ end); a unit under
+an active lease is occupied. Because the lease service guarantees at most one active lease per
+unit and day, summing unit areas over active leases never counts a unit twice.
+
+Everything is aggregated in SQL, for any number of days in one query, so a 24-month chart costs
+the same number of queries as a single figure.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import Date, and_, case, func, literal, or_, select, union_all
+
+from crm.models import Company, Lease, Unit, lease_units
+
+ZERO = Decimal("0")
+
+
+@dataclass
+class Occupancy:
+    """One building's occupancy figures on one day."""
+
+    leasable_area: Decimal = ZERO
+    occupied_area: Decimal = ZERO
+    tenants: int = 0
+    registered_tenants: int = 0
+    registered_area: Decimal = ZERO
+    confirmed: bool = False
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def vacant_area(self) -> Decimal:
+        return max(self.leasable_area - self.occupied_area, ZERO)
+
+    @property
+    def occupancy(self) -> float | None:
+        """Occupied ÷ leasable as a fraction, never above 1; None without leasable area."""
+        if self.leasable_area <= 0:
+            return None
+        return min(float(self.occupied_area / self.leasable_area), 1.0)
+
+    def add(self, other: "Occupancy") -> None:
+        self.leasable_area += other.leasable_area
+        self.occupied_area += other.occupied_area
+        self.tenants += other.tenants
+        self.registered_tenants += other.registered_tenants
+        self.registered_area += other.registered_area
+
+
+def _days_table(days: Iterable[date]):
+    selects = [select(literal(day, Date).label("day")) for day in sorted(set(days))]
+    return (union_all(*selects) if len(selects) > 1 else selects[0]).subquery("days")
+
+
+def unit_exists_on(day_col):
+    return and_(
+        or_(Unit.active_from.is_(None), Unit.active_from <= day_col),
+        or_(Unit.retired_on.is_(None), Unit.retired_on > day_col),
+    )
+
+
+def lease_active_on(day_col):
+    return and_(
+        Lease.start_date <= day_col,
+        or_(Lease.moved_out_on.is_(None), Lease.moved_out_on > day_col),
+        or_(Lease.end_date.is_(None), Lease.end_date >= day_col),
+    )
+
+
+def _scoped(stmt, column, building_ids):
+    return stmt if building_ids is None else stmt.where(column.in_(building_ids))
+
+
+def occupancy_on_days(session, days: Iterable[date], building_ids=None) -> dict[tuple[int, date], Occupancy]:
+    """Figures for every (building, day); buildings without units are absent (see ``get``)."""
+    days = list(days)
+    if not days:
+        return {}
+    days_t = _days_table(days)
+    day = days_t.c.day
+
+    leasable = _scoped(
+        select(Unit.building_id, day, func.sum(Unit.area))
+        .join(days_t, unit_exists_on(day))
+        .where(Unit.self_use.is_(False))
+        .group_by(Unit.building_id, day),
+        Unit.building_id, building_ids,
+    )
+    registered = Company.registered_in_district.is_(True)
+    occupied = _scoped(
+        select(
+            Unit.building_id,
+            day,
+            func.sum(Unit.area),
+            func.sum(case((registered, Unit.area), else_=0)),
+            func.count(func.distinct(Lease.company_id)),
+            func.count(func.distinct(case((registered, Lease.company_id)))),
+        )
+        .select_from(Lease)
+        .join(days_t, lease_active_on(day))
+        .join(lease_units, lease_units.c.lease_id == Lease.id)
+        .join(Unit, and_(Unit.id == lease_units.c.unit_id, unit_exists_on(day), Unit.self_use.is_(False)))
+        .join(Company, Company.id == Lease.company_id)
+        .group_by(Unit.building_id, day),
+        Unit.building_id, building_ids,
+    )
+
+    result: dict[tuple[int, date], Occupancy] = {}
+    for building_id, on, area in session.execute(leasable):
+        result[(building_id, _as_date(on))] = Occupancy(leasable_area=Decimal(area))
+    for building_id, on, area, reg_area, tenants, reg_tenants in session.execute(occupied):
+        figures = result.setdefault((building_id, _as_date(on)), Occupancy())
+        figures.occupied_area = Decimal(area)
+        figures.registered_area = Decimal(reg_area)
+        figures.tenants = tenants
+        figures.registered_tenants = reg_tenants
+    return result
+
+
+def occupancy_on(session, day: date, building_ids=None) -> dict[int, Occupancy]:
+    return {bid: occ for (bid, _), occ in occupancy_on_days(session, [day], building_ids).items()}
+
+
+def _as_date(value) -> date:
+    # SQLite hands the literal day back as text.
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def registered_rate(registered: int, tenants: int) -> float | None:
+    return registered / tenants if tenants else None

@@ -1,0 +1,68 @@
+"""Monthly snapshots: frozen month-end figures, and the month figures that prefer them.
+
+A month whose snapshot a manager confirmed reads the snapshot, so a late edit of a lease never
+silently rewrites a published month; any other month is derived from the leases.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import select
+
+from crm.models import OccupancySnapshot
+from crm.services import periods as P
+from crm.services.occupancy import Occupancy, occupancy_on_days
+
+
+def confirmed_snapshots(session, periods: list[str], building_ids=None) -> dict[tuple[int, str], OccupancySnapshot]:
+    stmt = select(OccupancySnapshot).where(
+        OccupancySnapshot.period.in_(periods), OccupancySnapshot.confirmed_at.is_not(None)
+    )
+    if building_ids is not None:
+        stmt = stmt.where(OccupancySnapshot.building_id.in_(building_ids))
+    return {(s.building_id, s.period): s for s in session.scalars(stmt)}
+
+
+def _from_snapshot(snapshot: OccupancySnapshot) -> Occupancy:
+    return Occupancy(
+        leasable_area=snapshot.leasable_area,
+        occupied_area=snapshot.occupied_area,
+        tenants=snapshot.tenants,
+        registered_tenants=snapshot.registered_tenants,
+        registered_area=snapshot.registered_area,
+        confirmed=True,
+    )
+
+
+def occupancy_for_months(session, periods: list[str], building_ids=None) -> dict[tuple[int, str], Occupancy]:
+    """Month-end figures per (building, period): the confirmed snapshot, else derived."""
+    frozen = confirmed_snapshots(session, periods, building_ids)
+    derived = occupancy_on_days(session, [P.month_end(p) for p in periods], building_ids)
+    result = {(bid, P.period_of(day)): occ for (bid, day), occ in derived.items()}
+    for key, snapshot in frozen.items():
+        result[key] = _from_snapshot(snapshot)
+    return result
+
+
+def record_snapshots(session, periods: list[str], building_ids, confirmed_by=None) -> int:
+    """Freeze the derived month-end figures of ``periods`` for the given buildings."""
+    derived = occupancy_on_days(session, [P.month_end(p) for p in periods], building_ids)
+    now = datetime.now(timezone.utc)
+    rows = []
+    for period in periods:
+        day = P.month_end(period)
+        for bid in building_ids:
+            occ = derived.get((bid, day), Occupancy())
+            rows.append(
+                OccupancySnapshot(
+                    building_id=bid, period=period,
+                    leasable_area=occ.leasable_area, occupied_area=occ.occupied_area,
+                    vacant_area=occ.vacant_area, tenants=occ.tenants,
+                    registered_tenants=occ.registered_tenants, registered_area=occ.registered_area,
+                    confirmed_at=now if confirmed_by is not None else None,
+                    confirmed_by_id=confirmed_by.id if confirmed_by is not None else None,
+                )
+            )
+    session.add_all(rows)
+    session.flush()
+    return len(rows)

@@ -1,0 +1,141 @@
+"""Tax sums per building and period, tiers, and the per-building monthly roll-up.
+
+All sums read ``building_tax_months``; ``refresh_rollup`` rewrites it from the tax records for
+the periods a write touched, in one INSERT … SELECT so the work stays in the database.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.orm import joinedload
+
+from crm.models import BuildingTaxMonth, TaxRecord
+from crm.models.setting import get_setting
+
+ZERO = Decimal("0")
+TIER_ORDER = ("yi", "wuqianwan", "qianwan")
+
+
+@dataclass(frozen=True)
+class TierRules:
+    basis: str  # "total" (全口径) or "district" (区级)
+    thresholds: dict[str, Decimal]
+
+    def tier_of(self, amount: Decimal | None) -> str | None:
+        if amount is None:
+            return None
+        for tier in TIER_ORDER:
+            if amount >= self.thresholds[tier]:
+                return tier
+        return None
+
+
+def tier_rules(session) -> TierRules:
+    return TierRules(
+        basis=get_setting(session, "tier_basis"),
+        thresholds={tier: Decimal(get_setting(session, f"tier_{tier}")) for tier in TIER_ORDER},
+    )
+
+
+def refresh_rollup(session, periods=None) -> None:
+    """Rebuild the roll-up rows of ``periods`` (all when None) from the tax records."""
+    clear = delete(BuildingTaxMonth)
+    source = (
+        select(
+            TaxRecord.building_id,
+            TaxRecord.period,
+            func.sum(TaxRecord.total_tax),
+            func.coalesce(func.sum(TaxRecord.district_tax), 0),
+            func.count(),
+        )
+        .where(TaxRecord.building_id.is_not(None))
+        .group_by(TaxRecord.building_id, TaxRecord.period)
+    )
+    if periods is not None:
+        periods = sorted(set(periods))
+        clear = clear.where(BuildingTaxMonth.period.in_(periods))
+        source = source.where(TaxRecord.period.in_(periods))
+    session.execute(clear)
+    session.execute(
+        insert(BuildingTaxMonth).from_select(
+            ["building_id", "period", "total_tax", "district_tax", "records"], source
+        )
+    )
+
+
+def _amount(basis: str):
+    return BuildingTaxMonth.district_tax if basis == "district" else BuildingTaxMonth.total_tax
+
+
+def _scoped(stmt, building_ids):
+    return stmt if building_ids is None else stmt.where(BuildingTaxMonth.building_id.in_(building_ids))
+
+
+def tax_by_building(session, first: str, last: str, building_ids=None, basis="total") -> dict[int, Decimal]:
+    """Σ tax per building over the periods first..last inclusive."""
+    stmt = _scoped(
+        select(BuildingTaxMonth.building_id, func.sum(_amount(basis)))
+        .where(BuildingTaxMonth.period.between(first, last))
+        .group_by(BuildingTaxMonth.building_id),
+        building_ids,
+    )
+    return {bid: Decimal(total) for bid, total in session.execute(stmt)}
+
+
+def tax_by_building_and_period(session, first: str, last: str, building_ids=None, basis="total"):
+    """{building_id: {period: amount}} over first..last — one query for every window a page needs."""
+    stmt = _scoped(
+        select(BuildingTaxMonth.building_id, BuildingTaxMonth.period, _amount(basis))
+        .where(BuildingTaxMonth.period.between(first, last)),
+        building_ids,
+    )
+    table: dict[int, dict[str, Decimal]] = defaultdict(dict)
+    for bid, period, amount in session.execute(stmt):
+        table[bid][period] = Decimal(amount)
+    return table
+
+
+def window_sum(by_period: dict[str, Decimal], first: str, last: str) -> Decimal:
+    return sum((amount for period, amount in by_period.items() if first <= period <= last), ZERO)
+
+
+def monthly_totals(session, periods: list[str], building_ids=None, basis="total") -> list[Decimal]:
+    """District (or scoped) tax per period, in the order given; months without tax are 0."""
+    stmt = _scoped(
+        select(BuildingTaxMonth.period, func.sum(_amount(basis)))
+        .where(BuildingTaxMonth.period.in_(periods))
+        .group_by(BuildingTaxMonth.period),
+        building_ids,
+    )
+    totals = {period: Decimal(total) for period, total in session.execute(stmt)}
+    return [totals.get(period, ZERO) for period in periods]
+
+
+def latest_tax_period(session) -> str | None:
+    return session.scalar(select(func.max(BuildingTaxMonth.period)))
+
+
+def company_monthly_tax(session, company_id: int) -> list[TaxRecord]:
+    return list(
+        session.scalars(
+            select(TaxRecord)
+            .where(TaxRecord.company_id == company_id)
+            .options(joinedload(TaxRecord.building))
+            .order_by(TaxRecord.period.desc())
+        )
+    )
+
+
+def company_tax_totals(session, company_ids, first: str, last: str) -> dict[int, Decimal]:
+    """Σ total tax per company over first..last, e.g. the tenants' last 12 months."""
+    if not company_ids:
+        return {}
+    stmt = (
+        select(TaxRecord.company_id, func.sum(TaxRecord.total_tax))
+        .where(TaxRecord.company_id.in_(company_ids), TaxRecord.period.between(first, last))
+        .group_by(TaxRecord.company_id)
+    )
+    return {cid: Decimal(total) for cid, total in session.execute(stmt)}

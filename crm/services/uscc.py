@@ -1,0 +1,36 @@
+"""统一社会信用代码 (USCC) check per GB 32100-2015."""
+from __future__ import annotations
+
+CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+WEIGHTS = [pow(3, i, 31) for i in range(17)]
+
+
+def check_character(first17: str) -> str:
+    total = sum(CHARSET.index(ch) * weight for ch, weight in zip(first17, WEIGHTS))
+    return CHARSET[(31 - total % 31) % 31]
+
+
+def uscc_problem(code: str) -> str | None:
+    """Why ``code`` is not a valid USCC, in Chinese, or None when it is valid."""
+    if code is None or not code.strip():
+        return "统一社会信用代码不能为空"
+    code = code.strip().upper()
+    if len(code) != 18:
+        return f"统一社会信用代码应为 18 位，当前为 {len(code)} 位"
+    bad = sorted({ch for ch in code if ch not in CHARSET})
+    if bad:
+        return f"统一社会信用代码含有不允许的字符：{'、'.join(bad)}（不使用 I、O、S、V、Z）"
+    if not code[2:8].isdigit():
+        return "统一社会信用代码第 3–8 位（登记管理机关行政区划码）应为数字"
+    expected = check_character(code[:17])
+    if code[17] != expected:
+        return f"统一社会信用代码校验位错误：末位应为 {expected}，实为 {code[17]}"
+    return None
+
+
+def is_valid_uscc(code: str) -> bool:
+    return uscc_problem(code) is None
+
+
+def normalise_uscc(code: str) -> str:
+    return (code or "").strip().upper()

@@ -1,0 +1,1 @@
+"""Blueprints: thin controllers that check permission, call a service and render."""

@@ -1,0 +1,119 @@
+"""JSON API v1 (signed in by session cookie): the same figures as the pages, exact units.
+
+Areas in m², money in yuan, occupancy and rates as fractions 0–1, all as JSON numbers.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask import Blueprint, abort
+from flask_login import current_user
+from sqlalchemy import select
+
+from crm.extensions import db
+from crm.models import Building
+from crm.permissions import allow, ensure, visible_building_ids
+from crm.services import periods as P
+from crm.services.errors import DomainError
+from crm.services.figures import BuildingFigures, building_figures, building_history, district_summary
+from crm.services.units import unit_states
+from crm.views.params import as_of_month
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def number(value):
+    if value is None:
+        return None
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+@bp.errorhandler(DomainError)
+def domain_error(error: DomainError):
+    return {"error": error.message, "field": error.field}, 400
+
+
+def building_json(row: BuildingFigures) -> dict:
+    b, occ = row.building, row.occupancy
+    return {
+        "code": b.code,
+        "name": b.name,
+        "street": b.street,
+        "zone": b.zone,
+        "leasable_area": number(occ.leasable_area),
+        "occupied_area": number(occ.occupied_area),
+        "occupancy": occ.occupancy,
+        "vacant_area": number(occ.vacant_area),
+        "tenants": occ.tenants,
+        "tax_ytd": number(row.tax_ytd),
+        "tax_per_m2": number(row.tax_per_m2),
+        "tier": row.tier,
+    }
+
+
+@bp.route("/summary")
+@allow("dashboard.view")
+def summary():
+    month = as_of_month()
+    s = district_summary(db.session, month, visible_building_ids(current_user))
+    occ = s.occupancy
+    return {
+        "month": month,
+        "buildings": s.buildings,
+        "leasable_area": number(occ.leasable_area),
+        "occupied_area": number(occ.occupied_area),
+        "occupancy": occ.occupancy,
+        "vacant_area": number(occ.vacant_area),
+        "tenants": occ.tenants,
+        "registered_rate": s.registered_rate,
+        "tax_ytd": number(s.tax_ytd),
+        "tax_ytd_prev": number(s.tax_ytd_prev),
+        "tier_year": s.tier_year,
+        "tiers": s.tiers,
+        "monthly_tax": [{"month": p, "tax": number(v)} for p, v in s.monthly_tax],
+    }
+
+
+@bp.route("/buildings")
+@allow("buildings.view")
+def buildings():
+    month = as_of_month()
+    return [building_json(row) for row in building_figures(db.session, month, visible_building_ids(current_user))]
+
+
+@bp.route("/buildings/<code>")
+@allow("buildings.view")
+def building(code):
+    b = db.session.scalar(select(Building).where(Building.code == code))
+    if b is None:
+        abort(404)
+    ensure("buildings.view", b)
+    month = as_of_month()
+    data = building_json(building_figures(db.session, month, buildings=[b])[0])
+    data["month"] = month
+    data["units"] = [
+        {
+            "floor": s.unit.floor,
+            "number": s.unit.number,
+            "area": number(s.unit.area),
+            "status": s.status,
+            "tenant": s.lease.company.name if s.lease else None,
+            "lease_end": s.lease.end_date.isoformat() if s.lease and s.lease.end_date else None,
+        }
+        for s in unit_states(db.session, b, P.month_end(month))
+    ]
+    data["months"] = [
+        {
+            "month": p.period,
+            "leasable_area": number(p.occupancy.leasable_area),
+            "occupied_area": number(p.occupancy.occupied_area),
+            "occupancy": p.occupancy.occupancy,
+            "tenants": p.occupancy.tenants,
+            "tax": number(p.tax),
+            "district_tax": number(p.district_tax),
+        }
+        for p in building_history(db.session, b, month)
+    ]
+    return data

@@ -1,0 +1,51 @@
+"""Sign-in and sign-out."""
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_user, logout_user
+
+from crm.extensions import db
+from crm.forms.auth import LoginForm
+from crm.permissions import PUBLIC, allow
+from crm.services.auth import authenticate
+
+bp = Blueprint("auth", __name__)
+log = logging.getLogger("crm.auth")
+
+
+def safe_next(target: str | None) -> str:
+    """Only same-site relative paths: an open redirect would let a link send users anywhere."""
+    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+        return target
+    return url_for("dashboard.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@allow(PUBLIC)
+def login():
+    if current_user.is_authenticated:
+        return redirect(safe_next(request.args.get("next")))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = authenticate(db.session, form.username.data, form.password.data)
+        if user is None:
+            log.info("sign-in failed username=%s addr=%s", form.username.data, request.remote_addr)
+            flash("用户名或密码不正确", "danger")
+        else:
+            session.clear()  # nothing from before sign-in survives it
+            login_user(user, remember=form.remember.data)
+            log.info("sign-in ok username=%s addr=%s", user.username, request.remote_addr)
+            return redirect(safe_next(request.args.get("next")))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["GET", "POST"])
+@allow(PUBLIC)
+def logout():
+    logout_user()
+    session.clear()
+    flash("您已退出登录", "info")
+    return redirect(url_for("auth.login"))
