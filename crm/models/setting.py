@@ -22,6 +22,10 @@ class Setting(db.Model):
     value: Mapped[str] = mapped_column(String(500))
 
 
-def get_setting(session, key: str) -> str:
-    row = session.get(Setting, key)
-    return row.value if row is not None else DEFAULTS[key]
+def all_settings(session) -> dict[str, str]:
+    """Every setting in one query: stored values over the defaults."""
+    from sqlalchemy import select
+
+    values = dict(DEFAULTS)
+    values.update({row.key: row.value for row in session.scalars(select(Setting))})
+    return values

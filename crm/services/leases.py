@@ -59,6 +59,7 @@ def create_lease(
 ) -> Lease:
     if not units:
         raise DomainError("请至少选择一个单元", field="units")
+    units = list({unit.id: unit for unit in units}.values())  # the same unit picked twice is one unit
     if end is not None and end < start:
         raise DomainError(f"租约结束日期 {end} 早于开始日期 {start}", field="end_date")
     for unit in units:

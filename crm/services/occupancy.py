@@ -109,7 +109,7 @@ def occupancy_on_days(session, days: Iterable[date], building_ids=None) -> dict[
         .join(Unit, and_(Unit.id == lease_units.c.unit_id, unit_exists_on(day), Unit.self_use.is_(False)))
         .join(Company, Company.id == Lease.company_id)
         .group_by(Unit.building_id, day),
-        Unit.building_id, building_ids,
+        Lease.building_id, building_ids,  # a lease's units are all in its building; lets the index work
     )
 
     result: dict[tuple[int, date], Occupancy] = {}

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import calendar
 import re
+import unicodedata
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from crm.services.errors import DomainError
 
 BUSINESS_TZ = ZoneInfo("Asia/Shanghai")
-PERIOD_RE = re.compile(r"^(\d{4})-(\d{2})$")
+PERIOD_RE = re.compile(r"^(\d{4})-(\d{2})$", re.ASCII)
 
 
 def business_today(fixed: str | None = None) -> date:
@@ -24,7 +25,8 @@ def business_today(fixed: str | None = None) -> date:
 
 
 def parse_period(text: str, field: str = "month") -> str:
-    match = PERIOD_RE.match((text or "").strip())
+    # NFKC turns the full-width digits a Chinese input method types into ASCII ones.
+    match = PERIOD_RE.match(unicodedata.normalize("NFKC", text or "").strip())
     if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 1900:
         raise DomainError(f"月份格式不正确：{text!r}，应为 YYYY-MM，例如 2026-10", field=field)
     return match.group(0)

@@ -13,7 +13,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import joinedload
 
 from crm.models import BuildingTaxMonth, TaxRecord
-from crm.models.setting import get_setting
+from crm.models.setting import all_settings
 
 ZERO = Decimal("0")
 TIER_ORDER = ("yi", "wuqianwan", "qianwan")
@@ -34,9 +34,10 @@ class TierRules:
 
 
 def tier_rules(session) -> TierRules:
+    settings = all_settings(session)
     return TierRules(
-        basis=get_setting(session, "tier_basis"),
-        thresholds={tier: Decimal(get_setting(session, f"tier_{tier}")) for tier in TIER_ORDER},
+        basis=settings["tier_basis"],
+        thresholds={tier: Decimal(settings[f"tier_{tier}"]) for tier in TIER_ORDER},
     )
 
 

@@ -150,3 +150,17 @@ def test_logout_ends_the_session(login, district):
     client = login("leader")
     assert client.post("/logout").status_code == 302
     assert client.get("/").status_code == 302
+
+
+def test_forms_need_a_csrf_token(app, client, district):
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        response = client.post("/login", data={"username": "admin", "password": f.PASSWORD})
+        assert response.status_code == 400
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+
+
+def test_static_front_end_is_served_by_the_app(client):
+    for path in ("/static/vendor/bootstrap-5.3.8/bootstrap.min.css", "/static/vendor/chart.js-4.5.1/chart.umd.min.js"):
+        assert client.get(path).status_code == 200

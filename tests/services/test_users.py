@@ -1,0 +1,135 @@
+"""Creating staff accounts (crm.services.users) and checking passwords (crm.services.auth)."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from crm.models import User
+from crm.services.auth import authenticate
+from crm.services.errors import DomainError
+from crm.services.users import MIN_PASSWORD_LENGTH, create_user
+
+try:
+    from tests import factories as f
+except ImportError:  # tests/ is not a package: pytest puts tests/ itself on sys.path
+    import factories as f
+
+GOOD = "a-good-password-1"
+
+
+def user_count(session) -> int:
+    return session.scalar(select(func.count()).select_from(User))
+
+
+def refused(session, *args, **kwargs) -> DomainError:
+    before = user_count(session)
+    with pytest.raises(DomainError) as info:
+        create_user(session, *args, **kwargs)
+    assert user_count(session) == before
+    return info.value
+
+
+def test_create_user(session):
+    b = f.building(session, "XG01")
+    user = create_user(session, "  louyu1 ", "manager", GOOD, ["XG01"], display_name="楼宇一")
+    session.expire_all()
+    stored = session.get(User, user.id)
+    assert stored.username == "louyu1"  # trimmed
+    assert stored.role == "manager"
+    assert stored.display_name == "楼宇一"
+    assert [x.code for x in stored.buildings] == [b.code]
+    assert stored.active
+    assert stored.password_hash != GOOD
+    assert stored.check_password(GOOD)
+
+
+def test_display_name_defaults_to_username(session):
+    assert create_user(session, "leader2", "leader", GOOD).display_name == "leader2"
+
+
+def test_duplicate_username_is_refused(session):
+    create_user(session, "zhaoshang1", "promoter", GOOD)
+    error = refused(session, "zhaoshang1", "leader", GOOD)
+    assert error.field == "username"
+    assert "zhaoshang1" in error.message
+    # the same name with blanks around it is the same name
+    refused(session, " zhaoshang1 ", "leader", GOOD)
+
+
+@pytest.mark.parametrize("role", ["boss", "", "Admin", None])
+def test_bad_role_is_refused(session, role):
+    error = refused(session, "someone", role, GOOD)
+    assert error.field == "role"
+
+
+def test_every_known_role_is_accepted(session):
+    for n, role in enumerate(["admin", "leader", "promoter", "manager"]):
+        assert create_user(session, f"user{n}", role, GOOD).role == role
+
+
+def test_short_password_is_refused(session):
+    assert MIN_PASSWORD_LENGTH == 10
+    error = refused(session, "someone", "promoter", "x" * 9)  # one short
+    assert error.field == "password"
+    assert "10" in error.message
+    refused(session, "someone", "promoter", "")
+    refused(session, "someone", "promoter", None)
+    assert create_user(session, "someone", "promoter", "x" * 10).id is not None  # exactly 10 is enough
+
+
+def test_empty_username_is_refused(session):
+    assert refused(session, "   ", "promoter", GOOD).field == "username"
+
+
+def test_unknown_building_code_is_refused(session):
+    f.building(session, "XG01")
+    error = refused(session, "louyu9", "manager", GOOD, ["XG01", "XG99"])
+    assert error.field == "building"
+    assert "XG99" in error.message
+
+
+@pytest.mark.parametrize("role", ["admin", "leader", "promoter"])
+def test_buildings_only_for_managers(session, role):
+    f.building(session, "XG01")
+    error = refused(session, "someone", role, GOOD, ["XG01"])
+    assert error.field == "building"
+
+
+def test_manager_without_buildings_is_allowed(session):
+    assert create_user(session, "louyu2", "manager", GOOD).buildings == []
+
+
+# --- authenticate -----------------------------------------------------------------------------
+
+
+def test_authenticate_right_password(session):
+    user = create_user(session, "admin", "admin", GOOD)
+    assert authenticate(session, "admin", GOOD) is user
+    assert authenticate(session, " admin ", GOOD) is user  # the typed name is trimmed
+
+
+def test_authenticate_wrong_password(session):
+    create_user(session, "admin", "admin", GOOD)
+    assert authenticate(session, "admin", GOOD + "x") is None
+    assert authenticate(session, "admin", "") is None
+    assert authenticate(session, "admin", None) is None
+
+
+def test_authenticate_unknown_user(session):
+    create_user(session, "admin", "admin", GOOD)
+    assert authenticate(session, "nobody", GOOD) is None
+    assert authenticate(session, "", GOOD) is None
+    assert authenticate(session, None, None) is None
+
+
+def test_authenticate_inactive_user(session):
+    user = create_user(session, "leaver", "promoter", GOOD)
+    user.active = False
+    session.flush()
+    assert authenticate(session, "leaver", GOOD) is None
+
+
+def test_authenticate_factory_user(session):
+    # the password the view tests sign in with
+    f.user(session, "louyu1", "manager")
+    assert authenticate(session, "louyu1", f.PASSWORD) is not None
