@@ -16,7 +16,7 @@ from crm.models import Building
 from crm.services import periods as P
 from crm.services.occupancy import Occupancy, registered_rate
 from crm.services.snapshots import occupancy_for_months
-from crm.services.tax import ZERO, tax_by_building_and_period, tier_rules, monthly_totals, window_sum
+from crm.services.tax import ZERO, monthly_totals, tax_by_building_and_period, tax_windows, tier_rules
 
 
 @dataclass
@@ -81,27 +81,30 @@ def building_figures(session, month: str, building_ids=None, buildings=None) -> 
     if not ids:
         return []
     rules = tier_rules(session)
-    year, mon = P.split(month)
+    year, _ = P.split(month)
     t_year = tier_year(month)
-    first = f"{min(year - 1, t_year):04d}-01"
-    taxes = tax_by_building_and_period(session, first, month, ids, rules.basis)
+    windows = {
+        "ytd": (f"{year:04d}-01", month),
+        "ytd_prev": (f"{year - 1:04d}-01", P.shift(month, -12)),
+        "last_12": (P.shift(month, -11), month),
+        "tier_year": (f"{t_year:04d}-01", f"{t_year:04d}-12"),
+    }
+    taxes = tax_windows(session, windows, ids, rules.basis)
     occupancy = occupancy_for_months(session, [month], ids)
-    ytd_first, prev_first = f"{year:04d}-01", f"{year - 1:04d}-01"
+    none = dict.fromkeys(windows, ZERO)
     rows = []
     for building in buildings:
-        by_period = taxes.get(building.id, {})
-        ytd = window_sum(by_period, ytd_first, month)
-        tier_tax = window_sum(by_period, f"{t_year:04d}-01", f"{t_year:04d}-12")
+        tax = taxes.get(building.id, none)
         rows.append(
             BuildingFigures(
                 building=building,
                 occupancy=occupancy.get((building.id, month), Occupancy()),
-                tax_ytd=ytd,
-                tax_ytd_prev=window_sum(by_period, prev_first, P.shift(month, -12)),
-                tax_12m=window_sum(by_period, P.shift(month, -11), month),
-                tier_year_tax=tier_tax,
-                tier=rules.tier_of(tier_tax),
-                tier_so_far=rules.tier_of(ytd),
+                tax_ytd=tax["ytd"],
+                tax_ytd_prev=tax["ytd_prev"],
+                tax_12m=tax["last_12"],
+                tier_year_tax=tax["tier_year"],
+                tier=rules.tier_of(tax["tier_year"]),
+                tier_so_far=rules.tier_of(tax["ytd"]),
             )
         )
     return rows

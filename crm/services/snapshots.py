@@ -37,7 +37,11 @@ def _from_snapshot(snapshot: OccupancySnapshot) -> Occupancy:
 def occupancy_for_months(session, periods: list[str], building_ids=None) -> dict[tuple[int, str], Occupancy]:
     """Month-end figures per (building, period): the confirmed snapshot, else derived."""
     frozen = confirmed_snapshots(session, periods, building_ids)
-    derived = occupancy_on_days(session, [P.month_end(p) for p in periods], building_ids)
+    # Derive only the months that some building has not confirmed: history is mostly frozen.
+    open_periods = [
+        p for p in periods if building_ids is None or any((bid, p) not in frozen for bid in building_ids)
+    ]
+    derived = occupancy_on_days(session, [P.month_end(p) for p in open_periods], building_ids)
     result = {(bid, P.period_of(day)): occ for (bid, day), occ in derived.items()}
     for key, snapshot in frozen.items():
         result[key] = _from_snapshot(snapshot)

@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import case, delete, func, insert, select
 from sqlalchemy.orm import joinedload
 
 from crm.models import BuildingTaxMonth, TaxRecord
@@ -97,6 +97,28 @@ def tax_by_building_and_period(session, first: str, last: str, building_ids=None
     for bid, period, amount in session.execute(stmt):
         table[bid][period] = Decimal(amount)
     return table
+
+
+def tax_windows(session, windows: dict[str, tuple[str, str]], building_ids=None, basis="total"):
+    """{building_id: {window name: Σ tax over its first..last periods}}, summed in SQL.
+
+    One row per building however many months the windows span, so a page over hundreds of
+    buildings does not pull every building-month into Python.
+    """
+    amount = _amount(basis)
+    first = min(w[0] for w in windows.values())
+    last = max(w[1] for w in windows.values())
+    sums = [
+        func.coalesce(func.sum(case((BuildingTaxMonth.period.between(lo, hi), amount), else_=0)), 0).label(name)
+        for name, (lo, hi) in windows.items()
+    ]
+    stmt = _scoped(
+        select(BuildingTaxMonth.building_id, *sums)
+        .where(BuildingTaxMonth.period.between(first, last))
+        .group_by(BuildingTaxMonth.building_id),
+        building_ids,
+    )
+    return {row[0]: dict(zip(windows, (Decimal(v) for v in row[1:]))) for row in session.execute(stmt)}
 
 
 def window_sum(by_period: dict[str, Decimal], first: str, last: str) -> Decimal:
