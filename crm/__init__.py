@@ -21,6 +21,7 @@ def create_app(config: Config | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_object(config or Config(app.instance_path))
     register_extensions(app)
+    register_request_hooks(app)
     register_blueprints(app)
     register_template_helpers(app)
     register_errorhandlers(app)
@@ -55,6 +56,15 @@ def register_extensions(app: Flask) -> None:
 
         # Checked against the database on every request: a rotated token ends the session.
         return db.session.scalar(select(User).where(User.session_token == token, User.active.is_(True)))
+
+
+def register_request_hooks(app: Flask) -> None:
+    from flask_login import current_user
+
+    @app.before_request
+    def remember_actor():
+        # Who is acting, for the change history; services never read current_user themselves.
+        db.session.info["actor_id"] = current_user.id if current_user.is_authenticated else None
 
 
 def register_blueprints(app: Flask) -> None:

@@ -105,3 +105,9 @@ def check_route_rules(app) -> None:
 
 def route_permission(endpoint: str) -> str | None:
     return getattr(current_app.view_functions.get(endpoint), "permission", None)
+
+
+def may_open(endpoint: str) -> bool:
+    """Whether ``endpoint`` exists and the current user passes its route-level rule (for menus)."""
+    action = route_permission(endpoint)
+    return action == PUBLIC or (action is not None and may(current_user, action))

@@ -57,8 +57,10 @@ def init_app(app) -> None:
     app.jinja_env.filters.update(
         money=money, wan=wan, area=area, area_exact=area_exact, pct=pct, month_label=P.label,
     )
+    from crm.permissions import may_open
+
     app.jinja_env.globals.update(
-        change=change, INDUSTRY_GROUPS=INDUSTRY_GROUPS, STREETS=STREETS, ZONES=ZONES, TIERS=TIERS, HQ_TYPES=HQ_TYPES, ROLES=ROLES,
+        may_open=may_open, change=change, INDUSTRY_GROUPS=INDUSTRY_GROUPS, STREETS=STREETS, ZONES=ZONES, TIERS=TIERS, HQ_TYPES=HQ_TYPES, ROLES=ROLES,
         UNIT_STATUSES=UNIT_STATUSES, INDUSTRY_SECTIONS=INDUSTRY_SECTIONS,
     )
 
