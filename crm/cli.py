@@ -47,7 +47,6 @@ def demo_load(scale, as_of, if_empty):
         raise click.ClickException(error.message)
     db.session.commit()
     click.echo("演示数据已载入：" + "，".join(f"{k} {v:,}" for k, v in stats.items()))
-    print_demo_logins()
 
 
 @demo_group.command("logins", help="显示演示账号")
