@@ -26,8 +26,21 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+# Each benchmark loads the demo at --scale 10 once into its own cache under bench-results/ and
+# reuses it afterwards (delete bench-results/ after changing the demo or the schema).
+BENCHES = pages manage pipeline reports briefing reminders imports
 bench: $(STAMP)
-	$(BIN)/python -m bench.pages --scale 10
+	set -e; for bench in $(BENCHES); do $(BIN)/python -m bench.$$bench --scale 10 $$( [ $$bench = imports ] || echo --reuse ); done
 
 clean-db:
 	rm -f instance/crm.db instance/crm.db-wal instance/crm.db-shm
+
+# Load test (issue 9): gunicorn + scheduler under locust, once on PostgreSQL (127.0.0.1:5432) and
+# once on SQLite; 3 minutes each. LOADTEST_ARGS passes options, e.g. LOADTEST_ARGS="--duration 60".
+LOADTEST_DATABASES ?= postgresql sqlite
+LOADTEST_ARGS ?=
+.PHONY: loadtest
+loadtest: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[load]'
+	set -e; for database in $(LOADTEST_DATABASES); do \
+		$(BIN)/python -m bench.loadtest --database $$database $(LOADTEST_ARGS); done

@@ -6,7 +6,7 @@ import os
 
 from flask import Flask, render_template, request
 
-from crm.config import Config, ConfigError
+from crm.config import Config
 from crm.extensions import babel, csrf, db, login_manager, migrate
 
 log = logging.getLogger("crm")
@@ -47,6 +47,9 @@ def register_extensions(app: Flask) -> None:
         configure_sqlite(db.engine)
 
     from crm import models  # noqa: F401  (registers every table on the metadata)
+    from crm.models.history import init_history
+
+    init_history()  # every write path records the change history
 
     @login_manager.user_loader
     def load_user(token: str):
@@ -57,9 +60,27 @@ def register_extensions(app: Flask) -> None:
         # Checked against the database on every request: a rotated token ends the session.
         return db.session.scalar(select(User).where(User.session_token == token, User.active.is_(True)))
 
+    @login_manager.request_loader
+    def load_user_from_api_token(request):
+        # Scripts call /api/v1 with "Authorization: Bearer <personal token>" instead of a cookie.
+        header = request.headers.get("Authorization", "")
+        if not (request.path.startswith("/api/") and header.startswith("Bearer ")):
+            return None
+        from flask import g
+
+        from crm.services.api_tokens import user_for_token
+
+        user = user_for_token(db.session, header[len("Bearer "):].strip())
+        g.api_token_auth = user is not None
+        return user
+
 
 def register_request_hooks(app: Flask) -> None:
     from flask_login import current_user
+
+    from crm import security
+
+    security.init_app(app)
 
     @app.before_request
     def remember_actor():
@@ -68,11 +89,36 @@ def register_request_hooks(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from crm.views import api, auth, buildings, companies, dashboard
+    from crm.views import account, admin, api, auth, buildings, companies, dashboard
 
-    for module in (auth, dashboard, buildings, companies, api):
+    for module in (auth, account, admin, dashboard, buildings, companies, api):
         app.register_blueprint(module.bp)
     csrf.exempt(api.bp)  # read-only JSON; write routes will carry their own CSRF/token checks
+    from crm.views import confirmations, history, manage  # building managers' work (issue 4)
+
+    for module in (manage, confirmations, history):
+        app.register_blueprint(module.bp)
+    from crm.views import followups, leads, movein_requests  # the pipeline (issue 5)
+
+    for module in (leads, followups, movein_requests):
+        app.register_blueprint(module.bp)
+    from crm.views import jobs_admin, notifications, user_settings  # reminders (issue 8)
+
+    for module in (notifications, user_settings, jobs_admin):
+        app.register_blueprint(module.bp)
+    notifications.init_app(app)  # the bell's unread count on every page
+    from crm.views import api_reports, reports, settings, tax  # tax and the 亿元楼 candidates (issue 6)
+
+    for module in (tax, reports, settings, api_reports):
+        app.register_blueprint(module.bp)
+    csrf.exempt(api_reports.bp)  # read-only JSON, like the rest of /api/v1
+    from crm.views import briefings  # the monthly briefing to leadership (issue 7)
+
+    app.register_blueprint(briefings.bp)
+    from crm.views import exports, imports  # Excel and CSV in and out (issue 3)
+
+    for module in (imports, exports):
+        app.register_blueprint(module.bp)
 
 
 def register_template_helpers(app: Flask) -> None:
@@ -88,7 +134,7 @@ def register_errorhandlers(app: Flask) -> None:
         403: "您没有权限访问此页面",
         404: "页面不存在",
         405: "不支持的请求方式",
-        413: "上传的文件太大",
+        413: f"上传的文件太大：单个文件不能超过 {app.config['MAX_CONTENT_LENGTH'] / 1024 / 1024:g} MB，请拆分后分批上传",
         500: "系统出错了，请稍后再试",
     }
 

@@ -18,6 +18,13 @@ from crm.extensions import db
 def register(app) -> None:
     app.cli.add_command(demo_group)
     app.cli.add_command(users_group)
+    app.cli.add_command(check_deploy)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
+    app.cli.add_command(scheduler_group)
+    app.cli.add_command(report_group)
+    app.cli.add_command(import_command)
+    app.cli.add_command(export_command)
 
 
 @click.group("demo", help="演示数据")
@@ -104,6 +111,261 @@ def users_list():
         codes = ",".join(b.code for b in user.buildings)
         state = "" if user.active else "（已停用）"
         click.echo(f"{user.username:<14} {user.role:<9} {user.display_name}{state} {codes}".rstrip())
+
+
+@click.command("check-deploy", help="检查生产部署配置，有问题时以非零状态退出")
+@with_appcontext
+def check_deploy():
+    import os
+
+    from crm.deploy_check import deployment_problems
+
+    problems = deployment_problems(current_app.config, dict(os.environ))
+    for problem in problems:
+        click.echo(f"✗ {problem}", err=True)
+    if problems:
+        sys.exit(1)
+    click.echo("✓ 部署配置检查通过")
+
+
+@click.command("backup", help="在线备份数据库（SQLite 备份 API / pg_dump 自定义格式）")
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, writable=True))
+@with_appcontext
+def backup_command(out_path):
+    from crm.backup import backup
+    from crm.services.errors import DomainError
+
+    try:
+        backup(current_app.config["SQLALCHEMY_DATABASE_URI"], out_path)
+    except DomainError as error:
+        raise click.ClickException(error.message)
+    click.echo(f"已备份到 {out_path}")
+
+
+@click.command("restore", help="把备份恢复到一个空数据库")
+@click.argument("backup_file", type=click.Path(dir_okay=False))
+@with_appcontext
+def restore_command(backup_file):
+    from crm.backup import restore
+    from crm.services.errors import DomainError
+
+    try:
+        restore(current_app.config["SQLALCHEMY_DATABASE_URI"], backup_file, db.engine)
+    except DomainError as error:
+        raise click.ClickException(error.message)
+    click.echo(f"已从 {backup_file} 恢复")
+
+
+@click.group("scheduler", help="定时任务：提醒、月度简报与投递（独立进程运行，勿在 Web 进程中启动）")
+def scheduler_group():
+    pass
+
+
+@scheduler_group.command("run", help="作为独立进程按计划运行全部定时任务（阻塞运行，Ctrl+C 退出）")
+@with_appcontext
+def scheduler_run():
+    import logging
+
+    from crm import scheduler
+    from crm.jobs import JOBS
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for job in JOBS:
+        click.echo(f"  {job.label}：{job.schedule(current_app.config).describe()}")
+    if not current_app.config.get("SMTP_HOST"):
+        click.echo("提示：未设置 CRM_SMTP_HOST，只发送站内通知和群机器人消息，不发送邮件。")
+    click.echo("定时任务进程已启动（时区 Asia/Shanghai），按 Ctrl+C 退出。")
+    try:
+        scheduler.run(current_app._get_current_object())
+    except (KeyboardInterrupt, SystemExit):
+        click.echo("定时任务进程已退出。")
+
+
+@scheduler_group.command("tick", help="把某一天到期的任务各运行一次（已完成的不会重复），然后退出")
+@click.option("--date", "day", default=None, help="日期 YYYY-MM-DD，默认今天（Asia/Shanghai）")
+@with_appcontext
+def scheduler_tick(day):
+    from datetime import date as date_type
+
+    from crm.jobs import JOBS_BY_NAME, tick
+    from crm.services.periods import business_today
+
+    try:
+        on = date_type.fromisoformat(day) if day else business_today(current_app.config["TODAY"])
+    except ValueError:
+        raise click.BadParameter(f"日期格式不正确：{day!r}，应为 YYYY-MM-DD", param_hint="--date")
+    db.session.info["actor_id"] = None
+    outcomes = {"ok": "完成", "failed": "失败", "done-before": "已运行过，跳过", "not-due": "今天无需运行"}
+    failed = False
+    for result in tick(db.session, on, current_app.config):
+        label = JOBS_BY_NAME[result.job].label
+        line = f"{label}：{outcomes.get(result.outcome, result.outcome)}"
+        click.echo(line + (f" — {result.detail}" if result.detail else ""))
+        failed = failed or result.outcome == "failed"
+    db.session.remove()
+    if failed:
+        sys.exit(1)
+
+@click.group("report", help="报表（PDF 或 JSON）")
+def report_group():
+    pass
+
+
+@report_group.command("candidates", help="亿元楼候选名单：--out 以 .pdf 或 .json 结尾")
+@click.option("--year", required=True, type=int, help="年度 YYYY")
+@click.option("--as-of", "as_of", default=None, help="截至月份 YYYY-MM，默认该年度最新有税收数据的月份")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True), help="输出文件 .pdf 或 .json")
+@with_appcontext
+def report_candidates(year, as_of, out):
+    import json
+    from datetime import datetime
+
+    from crm.reports.fonts import FontNotFound
+    from crm.services.candidates import as_json, candidate_report, holds_demo_data
+    from crm.services.errors import DomainError
+    from crm.services.periods import BUSINESS_TZ
+
+    kind = out.rsplit(".", 1)[-1].lower() if "." in out else ""
+    if kind not in ("pdf", "json"):
+        raise click.ClickException(f"输出文件须以 .pdf 或 .json 结尾：{out}")
+    try:
+        data = as_json(candidate_report(db.session, year, as_of))
+        if kind == "pdf":
+            from crm.reports.candidates import build_candidates_pdf
+
+            content = build_candidates_pdf(data, datetime.now(BUSINESS_TZ), demo=holds_demo_data(db.session))
+        else:
+            content = json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message)
+    except FontNotFound as error:
+        raise click.ClickException(str(error))
+    with open(out, "wb") as handle:
+        handle.write(content)
+    click.echo(f"已写入 {out}：{data['year']}年（截至 {data['as_of']}），本年亿元楼 {len(data['yi_buildings'])} 栋，"
+               f"候选 {len(data['candidates'])} 栋")
+
+
+@report_group.command("briefing", help="月度简报：--out 以 .pdf（生成并归档为新版本）或 .json（全部数字）结尾")
+@click.option("--month", required=True, help="简报月份 YYYY-MM（须已结束）")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True), help="输出文件 .pdf 或 .json")
+@with_appcontext
+def report_briefing(month, out):
+    import json
+
+    from crm.reports.fonts import FontNotFound
+    from crm.services.briefing import briefing_data, generate_briefing
+    from crm.services.errors import DomainError
+    from crm.services.periods import business_today
+
+    kind = out.rsplit(".", 1)[-1].lower() if "." in out else ""
+    if kind not in ("pdf", "json"):
+        raise click.ClickException(f"输出文件须以 .pdf 或 .json 结尾：{out}")
+    db.session.info["actor_id"] = None
+    today = business_today(current_app.config["TODAY"])
+    try:
+        if kind == "pdf":
+            briefing = generate_briefing(db.session, month, today=today, source="cli")
+            content, data = bytes(briefing.pdf), briefing.data
+        else:
+            data = briefing_data(db.session, month, today=today, source="cli")
+            content = json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message)
+    except FontNotFound as error:
+        db.session.rollback()
+        raise click.ClickException(str(error))
+    db.session.commit()
+    with open(out, "wb") as handle:
+        handle.write(content)
+    occupancy = data["headline"]["occupancy"]["value"]
+    archived = f"，已归档为第 {briefing.version} 版（{briefing.pages} 页）" if kind == "pdf" else ""
+    click.echo(f"已写入 {out}：{data['month_label']}，全区入驻率 "
+               f"{'—' if occupancy is None else f'{occupancy * 100:.1f}%'}{archived}")
+
+
+@click.command("import", help="导入 .xlsx 或 .csv：KIND 为 buildings、units、companies、leases、tax 等。"
+                                "全部写入时退出码为 0；有错误时打印带行号的报告、什么也不写入，退出码为 1")
+@click.argument("kind")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="只预览，不写入任何数据")
+@click.option("--create-unmatched", is_flag=True, help="税收：为系统中没有的统一社会信用代码新建企业")
+@click.option("--user", "username", default=None, help="以该用户的身份和权限导入（默认：命令行，拥有全部权限）")
+@with_appcontext
+def import_command(kind, file, dry_run, create_unmatched, username):
+    from pathlib import Path
+
+    from crm.io.imports import import_now
+    from crm.models import User
+    from crm.services.errors import DomainError
+    from crm.services.periods import business_today
+
+    user = None
+    if username:
+        user = db.session.scalar(select(User).where(User.username == username))
+        if user is None:
+            raise click.ClickException(f"用户 {username} 不存在")
+    db.session.info["actor_id"] = user.id if user else None
+    path = Path(file)
+    try:
+        plan, batch = import_now(db.session, user, kind, path.name, path.read_bytes(),
+                                 business_today(current_app.config["TODAY"]), dry_run, create_unmatched)
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message)
+    counts = plan.counts()
+    click.echo(f"{path.name}：新增 {counts['create']:,} 行，更新 {counts['update']:,} 行，不变 {counts['unchanged']:,} 行"
+               + (f"，未匹配 {counts['unmatched']:,} 行" if counts["unmatched"] else ""))
+    for issue in plan.warnings:
+        click.echo(f"提示：{issue}")
+    if batch is None:
+        db.session.rollback()
+        refused = bool(plan.errors) or (bool(plan.unmatched) and not create_unmatched)
+        for issue in plan.errors:
+            click.echo(f"错误：{issue}", err=True)
+        if plan.unmatched and not create_unmatched:
+            for row in plan.unmatched[:100]:
+                click.echo(f"未匹配：第 {row.row} 行，统一社会信用代码 {row.key}", err=True)
+            click.echo("系统中没有这些统一社会信用代码对应的企业：加 --create-unmatched 新建它们，或修改文件。", err=True)
+        if refused:
+            click.echo(f"没有写入任何数据（{len(plan.errors)} 处错误）。", err=True)
+            sys.exit(1)
+        click.echo("试运行：没有写入任何数据。")
+        return
+    db.session.commit()
+    click.echo(f"已导入，导入记录 #{batch.id}。")
+
+
+@click.command("export", help="导出列表为 .xlsx 或 .csv：KIND 为 buildings、units、companies、leases、tax 等")
+@click.argument("kind")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True), help="输出文件 .xlsx 或 .csv")
+@click.option("--building", default=None, help="楼宇编码（单元、租约、税收可按楼宇筛选）")
+@click.option("--month", default=None, help="数据月份 YYYY-MM（楼宇、单元），默认上一个完整月份")
+@click.option("--first", default=None, help="税收：起始所属期 YYYY-MM，默认截止月份所在年度的 1 月")
+@click.option("--last", default=None, help="税收：截止所属期 YYYY-MM，默认上一个完整月份")
+@with_appcontext
+def export_command(kind, out, building, month, first, last):
+    from pathlib import Path
+
+    from crm.io.exports import export
+    from crm.io.kinds import get_kind
+    from crm.services.errors import DomainError
+    from crm.services.periods import business_today
+
+    fmt = Path(out).suffix.lower().lstrip(".")
+    args = {k: v for k, v in dict(building=building, month=month, first=first, last=last).items() if v}
+    try:
+        chosen = get_kind(kind)
+        items = chosen.export_items(db.session, None, args, business_today(current_app.config["TODAY"]))
+        data = export(chosen, items, fmt)
+    except NotImplementedError:
+        raise click.ClickException(f"“{kind}”不支持导出")
+    except DomainError as error:
+        raise click.ClickException(error.message)
+    Path(out).write_bytes(data)
+    click.echo(f"已导出到 {out}（{len(data):,} 字节）")
 
 
 def main() -> None:

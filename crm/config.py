@@ -90,9 +90,27 @@ class Config:
         self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
         self.MAX_CONTENT_LENGTH = int(os.environ.get("CRM_MAX_UPLOAD_BYTES", 10 * 1024 * 1024))
         self.WTF_CSRF_TIME_LIMIT = None
+        self.IDLE_TIMEOUT_SECONDS = int(os.environ.get("CRM_IDLE_MINUTES", 30)) * 60
+        self.ABSOLUTE_TIMEOUT_SECONDS = int(os.environ.get("CRM_SESSION_HOURS", 12)) * 3600
+        self.REMEMBER_COOKIE_DURATION = self.ABSOLUTE_TIMEOUT_SECONDS
+        self.PROXY_COUNT = int(os.environ.get("CRM_PROXY_COUNT", 0))
         self.PAGE_SIZE = int(os.environ.get("CRM_PAGE_SIZE", 50))
         # A fixed "today" lets operators replay a day and tests freeze the business clock.
         self.TODAY = os.environ.get("CRM_TODAY")
+        # Reminders and the scheduler (crm/jobs.py, its own process: ``crm scheduler run``).
+        self.SMTP_HOST = os.environ.get("CRM_SMTP_HOST") or None  # unset: no e-mail is sent
+        self.SMTP_PORT = int(os.environ.get("CRM_SMTP_PORT") or 25)
+        self.SMTP_USER = os.environ.get("CRM_SMTP_USER") or None
+        self.SMTP_PASSWORD = os.environ.get("CRM_SMTP_PASSWORD") or None
+        self.SMTP_TLS = (os.environ.get("CRM_SMTP_TLS") or "none").strip().lower()  # starttls | ssl | none
+        self.SMTP_FROM = os.environ.get("CRM_SMTP_FROM") or "楼宇招商通 <crm@localhost>"
+        self.SMTP_TIMEOUT = float(os.environ.get("CRM_SMTP_TIMEOUT") or 20)
+        self.WEBHOOK_TIMEOUT = float(os.environ.get("CRM_WEBHOOK_TIMEOUT") or 5)
+        self.DIGEST_TIME = os.environ.get("CRM_DIGEST_TIME") or "08:30"  # Asia/Shanghai
+        self.BRIEFING_DAY = int(os.environ.get("CRM_BRIEFING_DAY") or 6)
+        self.BRIEFING_TIME = os.environ.get("CRM_BRIEFING_TIME") or "09:00"
+        self.DELIVERY_RETRY_MINUTES = int(os.environ.get("CRM_DELIVERY_RETRY_MINUTES") or 5)
+        self.BASE_URL = (os.environ.get("CRM_BASE_URL") or "").rstrip("/")  # for links in e-mails
 
 
 class TestingConfig(Config):

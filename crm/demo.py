@@ -29,6 +29,7 @@ from sqlalchemy import insert, select
 
 from crm.models import Building, Company, Lease, TaxRecord, Unit, User, lease_units, user_buildings
 from crm.models.choices import INDUSTRY_GROUPS, MOVE_OUT_REASONS, ROLES, STREETS, ZONES
+from crm.demo_leads import load_demo_leads
 from crm.services import periods as P
 from crm.services.errors import DomainError
 from crm.services.snapshots import record_snapshots
@@ -828,4 +829,5 @@ def load_demo(session, scale: int = 1, as_of: str | None = None, password: str =
         "税收记录": tax_count,
         "月度快照": snapshots,
         "用户": len(users),
+        **load_demo_leads(session, scale, as_of),  # the pipeline (issue 5), after the users it needs
     }

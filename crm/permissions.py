@@ -13,6 +13,10 @@ from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
 from crm.models import Building, Company, Lease
+from crm.models import OccupancySnapshot, Unit
+
+from crm.models import Lead, MoveInRequest
+from crm.models import ImportBatch
 
 log = logging.getLogger("crm.permissions")
 
@@ -24,6 +28,49 @@ ACTIONS: dict[str, set[str]] = {
     "buildings.view": READ_ROLES,
     "companies.view": READ_ROLES,
     "admin.users": {"admin"},
+    # The investment-attraction pipeline (issue 5): promoters work their own leads (LEAD_OWNER_ACTIONS),
+    # read everyone's; an admin reassigns and merges; managers see move-in requests of their buildings.
+    "leads.view": {"admin", "leader", "promoter"},
+    "leads.create": {"admin", "promoter"},
+    "leads.edit": {"admin", "promoter"},
+    "leads.admin": {"admin"},
+    "followups.view": {"admin", "leader", "promoter"},
+    "movein.view": {"admin", "leader", "manager"},
+    "movein.decide": {"admin", "manager"},
+    "account.self": READ_ROLES,
+    # Building managers' work (issue 4): the object rule narrows managers to their buildings.
+    "buildings.manage": {"admin", "manager"},
+    "confirmations.confirm": {"admin", "manager"},
+    "confirmations.admin": {"admin"},
+    "history.view": READ_ROLES,
+    "expiries.view": READ_ROLES,
+    # Tax and the 亿元楼 candidates (issue 6). A building's tax tab is open to everyone who sees the
+    # building (managers only theirs, by the object rule), as its tenants' tax already shows on the
+    # building page; the district tax page spans every building, so not managers; the candidate
+    # list and the reports page are leadership material; thresholds and basis are the admin's.
+    "tax.building": READ_ROLES,
+    "tax.district": {"admin", "leader", "promoter"},
+    "reports.view": {"admin", "leader"},
+    # The monthly briefing (issue 7): leadership reads the archive; only an admin generates one.
+    "briefings.view": {"admin", "leader"},
+    "briefings.generate": {"admin"},
+    "settings.admin": {"admin"},
+    # Reminders (issue 8): everyone reads their own notifications and sets their channels; the
+    # jobs page (runs, failed deliveries, group-robot URLs) is the admin's.
+    "notifications.view": READ_ROLES,
+    "jobs.admin": {"admin"},
+    # Imports and exports (issue 3): the imports page is open to whoever may import some kind; each
+    # kind is its own action ``imports.<kind>`` (crm/io/kinds). Managers import rows of their own
+    # buildings only — the importer makes a row for another building an error. An import batch is
+    # seen by the one who uploaded it and by admins. Exports give what the list shows the user.
+    "imports.use": {"admin", "manager", "promoter"},
+    "imports.buildings": {"admin"},
+    "imports.units": {"admin", "manager"},
+    "imports.companies": {"admin", "manager"},
+    "imports.leases": {"admin", "manager"},
+    "imports.tax": {"admin"},
+    "imports.leads": {"admin", "promoter"},
+    "exports.download": READ_ROLES,
 }
 
 PUBLIC = "public"
@@ -50,13 +97,31 @@ def _may_see_object(user, obj) -> bool:
         return obj.building_id in mine
     if isinstance(obj, Company):
         return any(lease.building_id in mine for lease in obj.leases) or obj.registered_building_id in mine
+    if isinstance(obj, (Unit, OccupancySnapshot)):
+        return obj.building_id in mine
+    if isinstance(obj, MoveInRequest):
+        return obj.building_id in mine
     return False
+
+
+LEAD_OWNER_ACTIONS = {"leads.edit"}
+
+
+def _owns_lead(user, action: str, obj) -> bool:
+    """A promoter changes only their own leads; everyone else allowed the action changes any."""
+    if action not in LEAD_OWNER_ACTIONS or not isinstance(obj, Lead) or user.role != "promoter":
+        return True
+    return obj.owner_id == user.id
 
 
 def may(user, action: str, obj=None) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
     if user.role not in ACTIONS[action]:
+        return False
+    if isinstance(obj, ImportBatch):
+        return user.role == "admin" or obj.user_id == user.id
+    if not _owns_lead(user, action, obj):
         return False
     return _may_see_object(user, obj)
 

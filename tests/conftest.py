@@ -10,6 +10,8 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from flask.testing import FlaskClient
+
 from crm import create_app
 from crm.config import TestingConfig
 from crm.extensions import db as _db
@@ -42,6 +44,24 @@ def database_url(tmp_path_factory):
         yield "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.db")
 
 
+class IsolatedClient(FlaskClient):
+    """Each request in an app context of its own, as in production.
+
+    Without this a request would reuse the test's app context, sharing ``g`` (Flask-Login's
+    cached user!) and the database session between requests and clients.
+    """
+
+    def open(self, *args, **kwargs):
+        from flask import has_app_context
+
+        if has_app_context():
+            # The test's own session commits what it set up and lets go of its SQLite lock, as
+            # a finished request would; afterwards it reads fresh rows.
+            _db.session.commit()
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def app(database_url, tmp_path_factory):
     instance = tmp_path_factory.mktemp("instance")
@@ -50,6 +70,7 @@ def app(database_url, tmp_path_factory):
     config.WTF_CSRF_ENABLED = False
     config.TODAY = "2026-11-15"
     app = create_app(config)
+    app.test_client_class = IsolatedClient
     with app.app_context():
         from flask_migrate import upgrade
 

@@ -68,3 +68,14 @@ def user(session, username, role, buildings=(), password=PASSWORD):
     session.add(u)
     session.flush()
     return u
+
+
+def lead(session, owner, name=None, stage="lead", created_on=date(2026, 11, 1), **kw):
+    """A lead (招商项目) written directly, bypassing the service's rules — for setting up a scene."""
+    from crm.models import Lead
+
+    kw.setdefault("source", "以商招商")
+    l = Lead(company_name=name or f"测试项目{next(_seq)}有限公司", owner=owner, stage=stage, created_on=created_on, **kw)
+    session.add(l)
+    session.flush()
+    return l

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
-from sqlalchemy import Column, Date, DateTime, ForeignKey, Integer, Numeric, String, Table, Text
+from sqlalchemy import Column, Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.extensions import db
@@ -53,6 +53,9 @@ class Lead(db.Model):
     priority: Mapped[str] = mapped_column(String(8), default="normal")
     stage: Mapped[str] = mapped_column(String(16), default="lead", index=True)
     next_followup_on: Mapped[date | None] = mapped_column(Date, index=True)
+    # The date of the latest follow-up, kept by the follow-up service so that the deadline flags
+    # (first follow-up late, stale) of a whole board or list need no per-lead sub-query.
+    last_followup_on: Mapped[date | None] = mapped_column(Date)
     lost_reason: Mapped[str | None] = mapped_column(Text)
     paused_until: Mapped[date | None] = mapped_column(Date)
     signed_on: Mapped[date | None] = mapped_column(Date)
@@ -75,7 +78,33 @@ class Lead(db.Model):
 
     @property
     def stage_label(self) -> str:
-        return STAGES[self.stage][0] if self.stage in STAGES else OFF_LINE_STAGES[self.stage]
+        return stage_label(self.stage)
+
+    @property
+    def is_active(self) -> bool:
+        return self.stage in ACTIVE_STAGES
+
+    @property
+    def probability(self) -> Decimal:
+        return stage_probability(self.stage)
+
+    @property
+    def weighted_tax(self) -> Decimal | None:
+        if self.expected_annual_tax is None:
+            return None
+        return self.expected_annual_tax * self.probability
+
+    def __repr__(self) -> str:
+        return f"<Lead {self.id} {self.company_name} {self.stage}>"
+
+
+def stage_label(stage: str) -> str:
+    return STAGES[stage][0] if stage in STAGES else OFF_LINE_STAGES.get(stage, stage)
+
+
+def stage_probability(stage: str) -> Decimal:
+    """The default probability of a stage; off-line stages (paused, lost) count nothing."""
+    return STAGES[stage][1] if stage in STAGES else Decimal("0")
 
 
 class FollowUp(db.Model):
@@ -93,6 +122,9 @@ class FollowUp(db.Model):
     lead = relationship("Lead", back_populates="followups")
     author = relationship("User")
 
+    # "Follow-ups this month" per promoter reads this index, not every follow-up.
+    __table_args__ = (Index("ix_followups_author_on", "author_id", "on"),)
+
 
 class LeadStageChange(db.Model):
     __tablename__ = "lead_stage_changes"
@@ -105,7 +137,33 @@ class LeadStageChange(db.Model):
     note: Mapped[str | None] = mapped_column(Text)
     changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
+    lead = relationship("Lead")
     user = relationship("User")
+
+    @property
+    def from_label(self) -> str | None:
+        return stage_label(self.from_stage) if self.from_stage else None
+
+    @property
+    def to_label(self) -> str:
+        return stage_label(self.to_stage)
+
+
+class UnitReservation(db.Model):
+    """Units held for a lead until a date (载体预留); ``Unit.reserved_until`` shows the hold."""
+
+    __tablename__ = "unit_reservations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    reserved_until: Mapped[date] = mapped_column(Date)
+    reserved_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    lead = relationship("Lead")
+    unit = relationship("Unit")
+    reserved_by = relationship("User")
 
 
 class MoveInRequest(db.Model):
@@ -133,3 +191,8 @@ class MoveInRequest(db.Model):
     building = relationship("Building")
     requested_by = relationship("User", foreign_keys=[requested_by_id])
     decided_by = relationship("User", foreign_keys=[decided_by_id])
+    lease = relationship("Lease")
+
+    @property
+    def unit_id_list(self) -> list[int]:
+        return [int(part) for part in self.unit_ids.split(",") if part]

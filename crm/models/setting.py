@@ -12,6 +12,11 @@ DEFAULTS = {
     "tier_wuqianwan": "50000000",
     "tier_qianwan": "10000000",
     "candidate_threshold": "50000000",
+    # Pipeline deadlines (days) and the area tolerance of 载体匹配 (fraction of the intended area).
+    "lead_first_followup_days": "3",
+    "lead_stale_days": "14",
+    "lead_signed_register_days": "90",
+    "matching_area_tolerance": "0.20",
 }
 
 

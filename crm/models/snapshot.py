@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import DateTime, ForeignKey, Integer, Numeric, String, UniqueConstraint
+from sqlalchemy import DateTime, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.extensions import db
@@ -26,6 +26,9 @@ class OccupancySnapshot(db.Model):
     registered_area: Mapped[Decimal] = mapped_column(AREA, default=0)
     confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # A confirmed month changes only as a correction with a reason (the change history keeps each).
+    corrected_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    correction_reason: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     building = relationship("Building")

@@ -35,6 +35,8 @@ class TaxRecord(db.Model):
         UniqueConstraint("company_id", "period", name="uq_tax_records_company_period"),
         Index("ix_tax_records_building_period", "building_id", "period"),
         Index("ix_tax_records_period", "period"),
+        # Covers the district tax page's per-company sums of a year without touching the table.
+        Index("ix_tax_records_period_company", "period", "building_id", "company_id", "total_tax", "district_tax"),
     )
 
 

@@ -22,11 +22,12 @@ def last_active_day(lease: Lease) -> date:
     return last
 
 
-def active_leases(session, building_id: int, day: date) -> list[Lease]:
+def active_leases(session, building_id: int, day: date, with_units: bool = True) -> list[Lease]:
+    options = [selectinload(Lease.company)] + ([selectinload(Lease.units)] if with_units else [])
     stmt = (
         select(Lease)
         .where(Lease.building_id == building_id, lease_active_on(day))
-        .options(selectinload(Lease.units), selectinload(Lease.company))
+        .options(*options)
         .order_by(Lease.start_date)
     )
     return list(session.scalars(stmt))

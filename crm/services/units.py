@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
+from sqlalchemy.orm.attributes import set_committed_value
 
-from crm.models import Building, Lease, Unit
+from crm.models import Building, Lease, Unit, lease_units
 from crm.services.leases import active_leases
 from crm.services.occupancy import unit_exists_on
 
@@ -30,12 +31,23 @@ def status_of(unit: Unit, lease: Lease | None, day: date) -> str:
 
 
 def unit_states(session, building: Building, day: date) -> list[UnitState]:
-    units = session.scalars(
+    units = list(session.scalars(
         select(Unit)
         .where(Unit.building_id == building.id, unit_exists_on(day))
         .order_by(Unit.floor.desc(), Unit.number)
-    )
-    lease_of_unit = {unit.id: lease for lease in active_leases(session, building.id, day) for unit in lease.units}
+    ))
+    # Leases and their unit ids in two light queries; the units are the ones just loaded, so each
+    # lease's collection is filled in place instead of loading every unit a second time.
+    leases = {lease.id: lease for lease in active_leases(session, building.id, day, with_units=False)}
+    pairs = session.execute(select(lease_units.c.unit_id, lease_units.c.lease_id).where(lease_units.c.lease_id.in_(leases)))
+    lease_of_unit = {unit_id: leases[lease_id] for unit_id, lease_id in pairs}
+    by_id = {unit.id: unit for unit in units}
+    units_of_lease = defaultdict(list)
+    for unit_id, lease in lease_of_unit.items():
+        if unit_id in by_id:
+            units_of_lease[lease.id].append(by_id[unit_id])
+    for lease in leases.values():
+        set_committed_value(lease, "units", sorted(units_of_lease[lease.id], key=lambda u: (u.floor, u.number)))
     return [UnitState(u, status_of(u, lease_of_unit.get(u.id), day), lease_of_unit.get(u.id)) for u in units]
 
 

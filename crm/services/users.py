@@ -6,8 +6,8 @@ from sqlalchemy import select
 from crm.models import Building, User
 from crm.models.choices import ROLES
 from crm.services.errors import DomainError
+from crm.services.passwords import check_password_policy
 
-MIN_PASSWORD_LENGTH = 10
 
 
 def create_user(session, username, role, password, building_codes=(), display_name=None, email=None) -> User:
@@ -18,8 +18,7 @@ def create_user(session, username, role, password, building_codes=(), display_na
         raise DomainError(f"角色 {role!r} 不存在，可选：{', '.join(ROLES)}", field="role")
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise DomainError(f"用户名 {username} 已存在", field="username")
-    if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise DomainError(f"密码至少 {MIN_PASSWORD_LENGTH} 个字符", field="password")
+    check_password_policy(password, username)
     buildings = []
     for code in building_codes:
         building = session.scalar(select(Building).where(Building.code == code))

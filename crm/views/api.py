@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import Blueprint, abort
+from flask import Blueprint, abort, current_app
 from flask_login import current_user
 from sqlalchemy import select
 
 from crm.extensions import db
 from crm.models import Building
-from crm.permissions import allow, ensure, visible_building_ids
+from crm.permissions import PUBLIC, allow, ensure, visible_building_ids
 from crm.services import periods as P
 from crm.services.errors import DomainError
 from crm.services.figures import BuildingFigures, building_figures, building_history, district_summary
@@ -53,9 +53,55 @@ def building_json(row: BuildingFigures) -> dict:
     }
 
 
+@bp.route("/openapi.json")
+@allow(PUBLIC)
+def openapi():
+    from crm.openapi import build_spec
+
+    return build_spec(current_app)
+
+
 @bp.route("/summary")
 @allow("dashboard.view")
 def summary():
+    """District figures for the as-of month, scoped to the caller's buildings.
+    ---
+    get:
+      summary: 全区汇总
+      parameters:
+        - in: query
+          name: month
+          schema: {type: string, pattern: "^[0-9]{4}-(0[1-9]|1[0-2])$"}
+      responses:
+        200:
+          description: 汇总数据
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [month, buildings, leasable_area, occupied_area, occupancy, vacant_area, tenants,
+                           registered_rate, tax_ytd, tax_ytd_prev, tiers]
+                properties:
+                  month: {type: string}
+                  buildings: {type: integer}
+                  leasable_area: {type: number}
+                  occupied_area: {type: number}
+                  occupancy: {type: number, nullable: true}
+                  vacant_area: {type: number}
+                  tenants: {type: integer}
+                  registered_rate: {type: number, nullable: true}
+                  tax_ytd: {type: number}
+                  tax_ytd_prev: {type: number}
+                  tier_year: {type: integer}
+                  tiers:
+                    type: object
+                    properties: {yi: {type: integer}, wuqianwan: {type: integer}, qianwan: {type: integer}}
+                  monthly_tax:
+                    type: array
+                    items: {type: object, properties: {month: {type: string}, tax: {type: number}}}
+        400: {description: 月份无效, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
+        401: {description: 未登录, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
+    """
     month = as_of_month()
     s = district_summary(db.session, month, visible_building_ids(current_user))
     occ = s.occupancy
@@ -79,6 +125,23 @@ def summary():
 @bp.route("/buildings")
 @allow("buildings.view")
 def buildings():
+    """Every visible building with its figures for the as-of month.
+    ---
+    get:
+      summary: 楼宇列表及指标
+      parameters:
+        - in: query
+          name: month
+          schema: {type: string, pattern: "^[0-9]{4}-(0[1-9]|1[0-2])$"}
+      responses:
+        200:
+          description: 楼宇指标
+          content:
+            application/json:
+              schema: {type: array, items: {$ref: "#/components/schemas/BuildingFigures"}}
+        400: {description: 月份无效, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
+        401: {description: 未登录, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
+    """
     month = as_of_month()
     return [building_json(row) for row in building_figures(db.session, month, visible_building_ids(current_user))]
 
@@ -86,6 +149,58 @@ def buildings():
 @bp.route("/buildings/<code>")
 @allow("buildings.view")
 def building(code):
+    """One building's figures, its units on the month's last day and 24 months of history.
+    ---
+    get:
+      summary: 单栋楼宇详情
+      parameters:
+        - in: path
+          name: code
+          required: true
+          schema: {type: string}
+        - in: query
+          name: month
+          schema: {type: string, pattern: "^[0-9]{4}-(0[1-9]|1[0-2])$"}
+      responses:
+        200:
+          description: 楼宇详情
+          content:
+            application/json:
+              schema:
+                allOf:
+                  - $ref: "#/components/schemas/BuildingFigures"
+                  - type: object
+                    required: [units, months]
+                    properties:
+                      month: {type: string}
+                      units:
+                        type: array
+                        items:
+                          type: object
+                          properties:
+                            floor: {type: integer}
+                            number: {type: string}
+                            area: {type: number}
+                            status: {type: string, enum: [occupied, reserved, self_use, vacant]}
+                            tenant: {type: string, nullable: true}
+                            lease_end: {type: string, nullable: true}
+                      months:
+                        type: array
+                        items:
+                          type: object
+                          properties:
+                            month: {type: string}
+                            leasable_area: {type: number}
+                            occupied_area: {type: number}
+                            occupancy: {type: number, nullable: true}
+                            tenants: {type: integer}
+                            tax: {type: number}
+                            district_tax: {type: number}
+        400: {description: 月份无效, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
+        401: {description: 未登录, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
+        403: {description: 无权查看, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
+        404: {description: 楼宇不存在, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
+    """
     b = db.session.scalar(select(Building).where(Building.code == code))
     if b is None:
         abort(404)

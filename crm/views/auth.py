@@ -10,7 +10,8 @@ from flask_login import current_user, login_user, logout_user
 from crm.extensions import db
 from crm.forms.auth import LoginForm
 from crm.permissions import PUBLIC, allow
-from crm.services.auth import authenticate
+from crm.security import start_session
+from crm.services.auth import sign_in
 
 bp = Blueprint("auth", __name__)
 log = logging.getLogger("crm.auth")
@@ -30,14 +31,20 @@ def login():
         return redirect(safe_next(request.args.get("next")))
     form = LoginForm()
     if form.validate_on_submit():
-        user = authenticate(db.session, form.username.data, form.password.data)
-        if user is None:
-            log.info("sign-in failed username=%s addr=%s", form.username.data, request.remote_addr)
+        address, agent = request.remote_addr, request.headers.get("User-Agent")
+        result = sign_in(db.session, form.username.data, form.password.data, address, agent)
+        db.session.commit()  # the attempt is recorded whether or not it succeeded
+        if result.throttled_minutes:
+            log.warning("sign-in throttled username=%s addr=%s", form.username.data, address)
+            flash(f"登录失败次数过多，请 {result.throttled_minutes} 分钟后再试", "danger")
+        elif result.user is None:
+            log.info("sign-in failed username=%s addr=%s agent=%s", form.username.data, address, agent)
             flash("用户名或密码不正确", "danger")
         else:
             session.clear()  # nothing from before sign-in survives it
-            login_user(user, remember=form.remember.data)
-            log.info("sign-in ok username=%s addr=%s", user.username, request.remote_addr)
+            login_user(result.user, remember=form.remember.data)
+            start_session()
+            log.info("sign-in ok username=%s addr=%s agent=%s", result.user.username, address, agent)
             return redirect(safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form)
 
@@ -45,6 +52,10 @@ def login():
 @bp.route("/logout", methods=["GET", "POST"])
 @allow(PUBLIC)
 def logout():
+    if current_user.is_authenticated:
+        # Sign-out ends every copy of this user's session cookie and remember-me cookie.
+        current_user.end_all_sessions()
+        db.session.commit()
     logout_user()
     session.clear()
     flash("您已退出登录", "info")

@@ -1,7 +1,7 @@
 """Buildings: the filterable list and a building's page with its stacking plan."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, render_template, request
+from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -9,21 +9,12 @@ from crm.extensions import db
 from crm.models import Building
 from crm.permissions import allow, ensure, visible_building_ids
 from crm.services import periods as P
-from crm.services.errors import DomainError
 from crm.services.figures import building_figures, building_history
 from crm.services.tax import company_tax_totals
 from crm.services.units import floors, unit_states
-from crm.views.params import as_of_month, default_month
+from crm.views.params import page_month
 
 bp = Blueprint("buildings", __name__)
-
-
-def page_month() -> str:
-    try:
-        return as_of_month()
-    except DomainError as error:
-        flash(error.message, "warning")
-        return default_month()
 
 
 def matches_filters(row, args) -> bool:

@@ -1,15 +1,16 @@
 """The dashboard: district figures for the as-of month, scoped to what the user may see."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, render_template
+from flask import Blueprint, render_template
 from flask_login import current_user
 
 from crm.extensions import db
-from crm.permissions import allow, visible_building_ids
+from crm.permissions import allow, may, visible_building_ids
 from crm.services import periods as P
-from crm.services.errors import DomainError
 from crm.services.figures import building_figures, district_summary
-from crm.views.params import as_of_month, default_month
+from crm.services.landing import move_in_requests
+from crm.services.pipeline import pipeline_summary
+from crm.views.params import page_month, today
 
 bp = Blueprint("dashboard", __name__)
 
@@ -17,11 +18,7 @@ bp = Blueprint("dashboard", __name__)
 @bp.route("/")
 @allow("dashboard.view")
 def index():
-    try:
-        month = as_of_month()
-    except DomainError as error:
-        flash(error.message, "warning")
-        month = default_month()
+    month = page_month()
     rows = building_figures(db.session, month, visible_building_ids(current_user))
     summary = district_summary(db.session, month, rows=rows)
     chart = {
@@ -34,4 +31,13 @@ def index():
             "values": [round(float(v) / 10000, 1) for _, v in summary.monthly_tax],
         },
     }
-    return render_template("dashboard/index.html", summary=summary, rows=rows, chart=chart, month=month)
+    # The pipeline is live work, so it reads today rather than the as-of month.
+    pipeline = pipeline_summary(db.session, today()) if may(current_user, "leads.view") else None
+    pending_moveins = (
+        len(move_in_requests(db.session, visible_building_ids(current_user)))
+        if may(current_user, "movein.decide") else None
+    )
+    return render_template(
+        "dashboard/index.html", summary=summary, rows=rows, chart=chart, month=month, pipeline=pipeline,
+        pending_moveins=pending_moveins, today=today(),
+    )

@@ -6,38 +6,12 @@ from decimal import Decimal
 
 from markupsafe import Markup, escape
 
+from crm.formats import area, area_exact, money, percent, wan
 from crm.models.choices import HQ_TYPES, INDUSTRY_GROUPS, INDUSTRY_SECTIONS, ROLES, STREETS, TIERS, UNIT_STATUSES, ZONES
 from crm.services import periods as P
 
-YI = Decimal("100000000")
-WAN = Decimal("10000")
-
-
-def money(value) -> str:
-    """¥ amount for people: 亿元 (two decimals) at or past ¥100 m, else 万元 (one decimal)."""
-    if value is None:
-        return "—"
-    value = Decimal(value)
-    if abs(value) >= YI:
-        return f"{value / YI:,.2f} 亿元"
-    return f"{value / WAN:,.1f} 万元"
-
-
-def wan(value) -> str:
-    """Plain 万元 figure with one decimal, for table cells whose header carries the unit."""
-    return "—" if value is None else f"{Decimal(value) / WAN:,.1f}"
-
-
-def area(value) -> str:
-    return "—" if value is None else f"{Decimal(value):,.0f}"
-
-
-def area_exact(value) -> str:
-    return "—" if value is None else f"{Decimal(value):,.2f}"
-
-
-def pct(value) -> str:
-    return "—" if value is None else f"{value * 100:.1f}%"
+# The formats themselves live in crm/formats.py, shared with the PDF reports.
+pct = percent
 
 
 def change(value, comparison: str, points: bool = False) -> Markup:
@@ -53,9 +27,18 @@ def change(value, comparison: str, points: bool = False) -> Markup:
     return Markup(f'<span class="text-muted">{escape(comparison)} 持平</span>')
 
 
+def unit_tip(state) -> str:
+    """One line about a unit for the stacking plan: label, area, status, tenant, lease end."""
+    unit = state.unit
+    text = f"{unit.label} · {Decimal(unit.area):,.2f} m² · {UNIT_STATUSES[state.status]}"
+    if state.lease is not None:
+        text += f" · {state.lease.company.name} · 租期至 {state.lease.end_date or '不定期'}"
+    return text
+
+
 def init_app(app) -> None:
     app.jinja_env.filters.update(
-        money=money, wan=wan, area=area, area_exact=area_exact, pct=pct, month_label=P.label,
+        unit_tip=unit_tip, money=money, wan=wan, area=area, area_exact=area_exact, pct=pct, month_label=P.label,
     )
     from crm.permissions import may_open
 

@@ -29,6 +29,17 @@ def as_of_month() -> str:
     return month
 
 
+def page_month() -> str:
+    """The as-of month of a page; a bad ``month`` is explained and the default shown instead."""
+    from flask import flash
+
+    try:
+        return as_of_month()
+    except DomainError as error:
+        flash(error.message, "warning")
+        return default_month()
+
+
 def sort_args(allowed: set[str], default: str) -> tuple[str, bool]:
     key = request.args.get("sort", default)
     if key not in allowed:

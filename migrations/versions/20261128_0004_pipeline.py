@@ -28,6 +28,7 @@ def upgrade():
     sa.Column('priority', sa.String(length=8), nullable=False),
     sa.Column('stage', sa.String(length=16), nullable=False),
     sa.Column('next_followup_on', sa.Date(), nullable=True),
+    sa.Column('last_followup_on', sa.Date(), nullable=True),
     sa.Column('lost_reason', sa.Text(), nullable=True),
     sa.Column('paused_until', sa.Date(), nullable=True),
     sa.Column('signed_on', sa.Date(), nullable=True),
@@ -68,6 +69,7 @@ def upgrade():
     )
     with op.batch_alter_table('followups', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_followups_lead_id'), ['lead_id'], unique=False)
+        batch_op.create_index('ix_followups_author_on', ['author_id', 'on'], unique=False)
 
     op.create_table('lead_stage_changes',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -91,6 +93,22 @@ def upgrade():
     sa.ForeignKeyConstraint(['lead_id'], ['leads.id'], name=op.f('fk_lead_target_buildings_lead_id_leads'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('lead_id', 'building_id', name=op.f('pk_lead_target_buildings'))
     )
+    op.create_table('unit_reservations',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('lead_id', sa.Integer(), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('reserved_until', sa.Date(), nullable=False),
+    sa.Column('reserved_by_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['lead_id'], ['leads.id'], name=op.f('fk_unit_reservations_lead_id_leads')),
+    sa.ForeignKeyConstraint(['reserved_by_id'], ['users.id'], name=op.f('fk_unit_reservations_reserved_by_id_users')),
+    sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_unit_reservations_unit_id_units')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_unit_reservations'))
+    )
+    with op.batch_alter_table('unit_reservations', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_unit_reservations_lead_id'), ['lead_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_unit_reservations_unit_id'), ['unit_id'], unique=False)
+
     op.create_table('move_in_requests',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('lead_id', sa.Integer(), nullable=False),
@@ -125,12 +143,18 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_move_in_requests_building_id'))
 
     op.drop_table('move_in_requests')
+    with op.batch_alter_table('unit_reservations', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_unit_reservations_unit_id'))
+        batch_op.drop_index(batch_op.f('ix_unit_reservations_lead_id'))
+
+    op.drop_table('unit_reservations')
     op.drop_table('lead_target_buildings')
     with op.batch_alter_table('lead_stage_changes', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_lead_stage_changes_lead_id'))
 
     op.drop_table('lead_stage_changes')
     with op.batch_alter_table('followups', schema=None) as batch_op:
+        batch_op.drop_index('ix_followups_author_on')
         batch_op.drop_index(batch_op.f('ix_followups_lead_id'))
 
     op.drop_table('followups')

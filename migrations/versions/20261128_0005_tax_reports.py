@@ -1,5 +1,8 @@
 """Tax and candidate report settings (issue: tax yield and the 亿元楼 candidate list)
 
+A covering index for the district tax page: the year's tax per company (top-10 concentration,
+industry groups) is read from the index alone instead of the whole table.
+
 Revision ID: 0005
 Revises: 0004
 Create Date: 2026-11-28
@@ -14,8 +17,14 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    with op.batch_alter_table("tax_records") as batch:
+        batch.create_index(
+            "ix_tax_records_period_company",
+            ["period", "building_id", "company_id", "total_tax", "district_tax"],
+            unique=False,
+        )
 
 
 def downgrade():
-    pass
+    with op.batch_alter_table("tax_records") as batch:
+        batch.drop_index("ix_tax_records_period_company")

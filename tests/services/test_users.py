@@ -7,7 +7,8 @@ from sqlalchemy import func, select
 from crm.models import User
 from crm.services.auth import authenticate
 from crm.services.errors import DomainError
-from crm.services.users import MIN_PASSWORD_LENGTH, create_user
+from crm.services.passwords import MIN_LENGTH as MIN_PASSWORD_LENGTH
+from crm.services.users import create_user
 
 try:
     from tests import factories as f

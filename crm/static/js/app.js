@@ -34,7 +34,7 @@
     var unit = event.target.closest(".sp-unit");
     if (unit) {
       var info = document.getElementById("sp-info");
-      if (info) { info.textContent = unit.getAttribute("data-unit"); info.classList.remove("text-muted"); }
+      if (info) { info.textContent = unit.getAttribute("title"); info.classList.remove("text-muted"); }
     }
   });
 

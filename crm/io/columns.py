@@ -1,0 +1,139 @@
+"""Columns of an import kind, matched by their Chinese or English header in any order.
+
+A header may carry a unit in brackets — 全口径税收（元） or 全口径税收（万元）; money columns accept
+万元 and convert to yuan. Missing required columns and a column given twice are errors; columns
+nobody knows are reported as warnings and ignored.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from crm.io.parsers import CellError, is_empty
+from crm.io.readers import Table, column_letter
+from crm.io.report import Plan
+
+UNIT_RE = re.compile(r"^(.*?)[(\[](.*?)[)\]]$")
+WAN_UNITS = {"万元", "万", "wan", "10kyuan"}
+YUAN_UNITS = {"", "元", "yuan", "rmb", "cny"}
+
+
+@dataclass(frozen=True)
+class ParseEnv:
+    """What a parser may need besides the cell: today (for months) and a 万元 scale."""
+
+    today: date
+    scale: Decimal = Decimal(1)
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    zh: str
+    en: str
+    parse: Callable[[Any, ParseEnv], Any] | None = None
+    required: bool = False  # the column must be present and each of its cells filled
+    unit: str | None = None  # shown in the header: 元, m²
+    money: bool = False  # accepts a 万元 header
+    note: str = ""  # explained on the template's notes sheet
+    example: Any = None
+    export_only: bool = False  # written by exports (e.g. figures); recognised and skipped on import
+    aliases: tuple[str, ...] = ()
+    blank: Any = None  # the value of an empty cell (False for yes/no columns)
+
+    @property
+    def header(self) -> str:
+        return f"{self.zh}（{self.unit}）" if self.unit else self.zh
+
+
+@dataclass(frozen=True)
+class Located:
+    column: Column
+    index: int
+    header: str  # as written in the file
+    letter: str
+    scale: Decimal
+
+
+@dataclass(slots=True)
+class ParsedRow:
+    row: int
+    values: dict[str, Any]
+
+
+def normalise(header: str) -> str:
+    text = unicodedata.normalize("NFKC", str(header)).strip().lstrip("*").strip()
+    return re.sub(r"[\s_]+", "", text).lower()
+
+
+def split_unit(header: str) -> tuple[str, str]:
+    normal = normalise(header)
+    match = UNIT_RE.match(normal)
+    return (match.group(1), match.group(2)) if match else (normal, "")
+
+
+def match_header(columns: list[Column], table: Table, plan: Plan) -> dict[str, Located]:
+    by_name = {}
+    for column in columns:
+        for name in (column.zh, column.en, *column.aliases):
+            by_name[normalise(name)] = column
+    found: dict[str, Located] = {}
+    row = table.header_row
+    for index, cell in enumerate(table.header):
+        if is_empty(cell):
+            continue
+        written = str(cell).strip()
+        letter = column_letter(table.first_column + index)
+        name, unit = split_unit(written)
+        column = by_name.get(name) or by_name.get(normalise(written))
+        if column is None:
+            plan.warn(row, written, letter, "无法识别的列，已忽略（可识别的列见模板的“说明”页）")
+            continue
+        if column.key in found:
+            first = found[column.key]
+            plan.error(row, written, letter, f"列“{column.header}”出现了两次（{first.letter} 列和 {letter} 列），请删除其中一列")
+            continue
+        scale = Decimal(1)
+        if column.money and by_name.get(name) is column:
+            if unit in WAN_UNITS:
+                scale = Decimal(10000)
+            elif unit not in YUAN_UNITS:
+                plan.error(row, written, letter, f"无法识别的金额单位“{unit}”：表头请写“（元）”或“（万元）”")
+        found[column.key] = Located(column, index, written, letter, scale)
+    for column in columns:
+        if column.required and column.key not in found:
+            plan.error(row, column.header, None, f"缺少必填列“{column.header}”（也可用英文列名 {column.en}）")
+    return found
+
+
+def parse_rows(located: dict[str, Located], table: Table, plan: Plan, today: date) -> list[ParsedRow]:
+    """Every non-blank data row with its values; a cell that cannot be read is an error."""
+    readable = [loc for loc in located.values() if not loc.column.export_only]
+    envs = {loc.column.key: ParseEnv(today, loc.scale) for loc in readable}
+    rows = []
+    for number, cells in table.rows:
+        if all(is_empty(cell) for cell in cells):
+            continue
+        values: dict[str, Any] = {}
+        bad = False
+        for loc in readable:
+            raw = cells[loc.index] if loc.index < len(cells) else None
+            if is_empty(raw):
+                if loc.column.required:
+                    plan.error(number, loc.header, loc.letter, "不能为空")
+                    bad = True
+                values[loc.column.key] = loc.column.blank
+                continue
+            try:
+                values[loc.column.key] = loc.column.parse(raw, envs[loc.column.key]) if loc.column.parse else raw
+            except CellError as error:
+                plan.error(number, loc.header, loc.letter, error.message)
+                bad = True
+        if not bad:
+            rows.append(ParsedRow(number, values))
+    return rows

@@ -1,0 +1,126 @@
+"""The shape every import kind has: columns, a planner, an applier, and its export rows.
+
+A kind plans without writing anything: it reads what exists, decides per row whether it creates,
+updates or leaves a record unchanged, and reports every problem with its row and column. The
+applier then writes exactly that plan (ORM objects, so the change history sees them) and
+returns the changes for the import record.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from crm.io.columns import Column, Located, ParsedRow, match_header, parse_rows
+from crm.io.readers import Table
+from crm.io.report import Plan, RowPlan
+
+
+@dataclass
+class Context:
+    session: Any
+    user: Any  # the acting User; None for the command line, which acts with full rights
+    today: date
+    scope: set[int] | None = None  # ids of the buildings the user may change; None: all
+    located: dict[str, Located] = field(default_factory=dict)
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def in_scope(self, building_id: int | None) -> bool:
+        return self.scope is None or building_id in self.scope
+
+
+@dataclass(slots=True)
+class Change:
+    """One record an import wrote, for ``ImportChange``."""
+
+    row: int
+    action: str  # create | update
+    table: str
+    record_id: int | None
+    key: str
+    changes: dict[str, tuple[Any, Any]] | None = None
+    record: Any = field(default=None, repr=False)  # a created ORM object, whose id the flush gives
+
+
+def fill_ids(changes: list[Change]) -> list[Change]:
+    """After a flush: the ids of the records the changes created."""
+    for change in changes:
+        if change.record_id is None and change.record is not None:
+            change.record_id = change.record.id
+    return changes
+
+
+class ImportKind:
+    name: str = ""
+    label: str = ""
+    description: str = ""
+    order: int = 100
+    columns: list[Column] = []
+    notes: list[str] = []
+    export_name: str = ""  # file name stem of exports, in Chinese
+
+    # ------------------------------------------------------------------ planning
+    def plan(self, ctx: Context, table: Table) -> Plan:
+        plan = Plan(self.name)
+        ctx.located = match_header(self.columns, table, plan)
+        if plan.errors:
+            return plan  # without the right columns, row-by-row messages would only be noise
+        rows = parse_rows(ctx.located, table, plan, ctx.today)
+        if not rows and not plan.errors:
+            plan.error(None, None, None, "文件中没有数据行：表头下面至少需要一行数据")
+            return plan
+        self.plan_rows(ctx, rows, plan)
+        plan.rows.sort(key=lambda r: r.row)
+        plan.errors.sort(key=lambda i: (i.row or 0, i.letter or ""))
+        return plan
+
+    def plan_rows(self, ctx: Context, rows: list[ParsedRow], plan: Plan) -> None:
+        raise NotImplementedError
+
+    def apply(self, ctx: Context, plan: Plan) -> list[Change]:
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ exporting
+    def export_items(self, session, scope: set[int] | None, args: dict, today: date):
+        """The records an export writes, filtered by ``args`` as the list page filters them."""
+        raise NotImplementedError
+
+    def export_values(self, item) -> dict[str, Any]:
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ helpers
+    @property
+    def importable(self) -> list[Column]:
+        return [c for c in self.columns if not c.export_only]
+
+    def column(self, key: str) -> Column:
+        return next(c for c in self.columns if c.key == key)
+
+    def error(self, ctx: Context, plan: Plan, row: int, key: str, message: str) -> None:
+        """An error at ``row`` in the column ``key`` as the file names it."""
+        loc = ctx.located.get(key)
+        plan.error(row, loc.header if loc else self.column(key).header, loc.letter if loc else None, message)
+
+
+def diff(record, values: dict[str, Any], labels: dict[str, str]) -> dict[str, tuple[Any, Any]]:
+    """Fields whose value in the file differs from the record: label -> (before, after).
+
+    Only columns present in the file are compared, so leaving a column out leaves it alone.
+    """
+    changes = {}
+    for key, label in labels.items():
+        if key in values and getattr(record, key) != values[key]:
+            changes[label] = (getattr(record, key), values[key])
+    return changes
+
+
+def set_fields(record, values: dict[str, Any], keys) -> None:
+    for key in keys:
+        if key in values:
+            setattr(record, key, values[key])
+
+
+def row_plan(row: int, key: str, values: dict, target=None, changes=None) -> RowPlan:
+    if target is None:
+        return RowPlan(row, "create", key, values)
+    return RowPlan(row, "update" if changes else "unchanged", key, values, target, changes or None)

@@ -1,0 +1,179 @@
+"""Companies (企业), keyed by 统一社会信用代码. Admins; managers for companies of their buildings.
+
+A manager may import a company registered in one of their buildings or already a tenant there.
+"""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from crm.io.columns import Column
+from crm.io.kind import Change, Context, ImportKind, diff, fill_ids, row_plan, set_fields
+from crm.io.kinds import register
+from crm.io.parsers import CellError, boolean, choice, integer, positive_amount, text
+from crm.models import Building, Company, Lease
+from crm.models.choices import HQ_TYPES, INDUSTRY_GROUPS, INDUSTRY_SECTIONS
+from crm.services.companies import CompanyFilters, current_buildings, search_companies
+from crm.services.uscc import normalise_uscc, uscc_problem
+
+FIELDS = {
+    "name": "企业名称", "industry_section": "行业门类", "industry_group": "产业类别",
+    "registered_in_district": "属地注册", "taxed_in_district": "属地纳税", "hq_type": "总部类型",
+    "employees": "从业人数", "registered_capital": "注册资本", "registered_building_id": "注册楼宇",
+    "contact_name": "联系人", "contact_phone": "联系电话",
+}
+CHUNK = 5000
+
+
+def uscc_cell(value, env) -> str:
+    return normalise_uscc(text(value, 40))
+
+
+def section(value, env) -> str:
+    raw = text(value)
+    for letter, label in INDUSTRY_SECTIONS.items():
+        if raw.upper() == letter or raw == label:
+            return letter
+    letters = "、".join(INDUSTRY_SECTIONS)
+    raise CellError(f"行业门类“{raw}”不正确：应为 GB/T 4754-2017 门类字母 {letters} 或其名称")
+
+
+def companies_by_uscc(session, codes) -> dict[str, Company]:
+    codes = sorted(codes)
+    found = {}
+    for start in range(0, len(codes), CHUNK):
+        for company in session.scalars(select(Company).where(Company.uscc.in_(codes[start:start + CHUNK]))):
+            found[company.uscc] = company
+    return found
+
+
+def check_uscc(kind, ctx, plan, r, known: dict, key="uscc") -> bool:
+    """A valid USCC, or one an admin accepted as issued (override) on an existing company."""
+    code = r.values[key]
+    problem = uscc_problem(code)
+    if problem is None:
+        return True
+    company = known.get(code)
+    if company is not None and company.uscc_override:
+        return True
+    kind.error(ctx, plan, r.row, key, problem)
+    return False
+
+
+@register
+class CompaniesKind(ImportKind):
+    name = "companies"
+    label = "企业"
+    order = 30
+    export_name = "企业"
+    description = "企业名录，按统一社会信用代码匹配；没有代码的行是错误。楼宇管理员只能导入在其楼宇注册或入驻的企业。"
+    columns = [
+        Column("uscc", "统一社会信用代码", "uscc", uscc_cell, required=True, example="91210200241281392F",
+               note="18 位，按 GB 32100-2015 校验", aliases=("信用代码", "社会信用代码")),
+        Column("name", "企业名称", "name", lambda v, env: text(v, 200), required=True, example="大连示例科技有限公司"),
+        Column("industry_section", "行业门类", "industry_section", section, example="I",
+               note="GB/T 4754-2017 门类字母 A–T 或名称"),
+        Column("industry_group", "产业类别", "industry_group",
+               lambda v, env: choice(v, {g: g for g in INDUSTRY_GROUPS}, "产业类别"), example=INDUSTRY_GROUPS[0],
+               note="可选：" + "、".join(INDUSTRY_GROUPS)),
+        Column("registered_in_district", "属地注册", "registered_in_district", lambda v, env: boolean(v), blank=False,
+               example="是", note="是/否，留空视为否"),
+        Column("taxed_in_district", "属地纳税", "taxed_in_district", lambda v, env: boolean(v), blank=False,
+               example="是", note="是/否，留空视为否"),
+        Column("hq_type", "总部类型", "hq_type", lambda v, env: choice(v, HQ_TYPES, "总部类型"), blank="none",
+               example="区域型总部", note="可选：" + "、".join(HQ_TYPES.values()) + "；留空为非总部"),
+        Column("employees", "从业人数", "employees", lambda v, env: integer(v, "从业人数", 0), example=120),
+        Column("registered_capital", "注册资本", "registered_capital",
+               lambda v, env: positive_amount(v, "注册资本", env.scale), unit="元", money=True, example=5000000,
+               note="单位元；表头写“注册资本（万元）”时按万元换算"),
+        Column("registered_building", "注册楼宇编码", "registered_building", lambda v, env: text(v, 16),
+               example="XG01", note="注册地址所在楼宇的编码；税收优先归属该楼宇。不在本区楼宇留空"),
+        Column("contact_name", "联系人", "contact_name", lambda v, env: text(v, 50), example="王经理"),
+        Column("contact_phone", "联系电话", "contact_phone", lambda v, env: text(v, 30), example="0411-80000000"),
+        Column("buildings", "所在楼宇", "buildings", export_only=True),
+    ]
+
+    def plan_rows(self, ctx: Context, rows, plan) -> None:
+        session = ctx.session
+        known = companies_by_uscc(session, {r.values["uscc"] for r in rows})
+        codes = {r.values.get("registered_building") for r in rows} - {None}
+        buildings = {b.code: b for b in session.scalars(select(Building).where(Building.code.in_(codes)))}
+        tenants_here = self._tenants_in_scope(ctx, known)
+        seen: dict[str, int] = {}
+        for r in rows:
+            v = r.values
+            if not check_uscc(self, ctx, plan, r, known):
+                continue
+            code = v["uscc"]
+            if code in seen:
+                self.error(ctx, plan, r.row, "uscc", f"统一社会信用代码 {code} 与第 {seen[code]} 行重复")
+                continue
+            seen[code] = r.row
+            if "registered_building" in v:
+                ref = v.pop("registered_building")
+                building = buildings.get(ref) if ref else None
+                if ref and building is None:
+                    self.error(ctx, plan, r.row, "registered_building", f"楼宇编码 {ref} 不存在")
+                    continue
+                v["registered_building_id"] = building.id if building else None
+            company = known.get(code)
+            if not self._may_touch(ctx, company, v, tenants_here):
+                column = "registered_building" if v.get("registered_building_id") else "uscc"
+                self.error(ctx, plan, r.row, column,
+                           "楼宇管理员只能导入在其负责楼宇注册或入驻的企业，此企业不属于您负责的楼宇")
+                continue
+            plan.rows.append(row_plan(r.row, code, v, company, diff(company, v, FIELDS) if company else None))
+
+    @staticmethod
+    def _tenants_in_scope(ctx: Context, known) -> set[int]:
+        if ctx.scope is None or not known:
+            return set()
+        ids = [c.id for c in known.values()]
+        return set(ctx.session.scalars(
+            select(Lease.company_id).where(Lease.company_id.in_(ids), Lease.building_id.in_(ctx.scope))
+        ))
+
+    @staticmethod
+    def _may_touch(ctx: Context, company, values, tenants_here) -> bool:
+        if ctx.scope is None:
+            return True
+        registered = values.get("registered_building_id", company.registered_building_id if company else None)
+        return registered in ctx.scope or (company is not None and company.id in tenants_here)
+
+    def apply(self, ctx: Context, plan) -> list[Change]:
+        changes = []
+        for rp in plan.rows:
+            if rp.action == "create":
+                company = Company(uscc=rp.key, hq_type="none", registered_in_district=False, taxed_in_district=False)
+                set_fields(company, rp.values, FIELDS)
+                ctx.session.add(company)
+                changes.append(Change(rp.row, "create", "companies", None, rp.key, record=company))
+            elif rp.action == "update":
+                set_fields(rp.target, rp.values, FIELDS)
+                changes.append(Change(rp.row, "update", "companies", rp.target.id, rp.key, rp.changes))
+        ctx.session.flush()
+        return fill_ids(changes)
+
+    def export_items(self, session, scope, args, today, keep=None):
+        """Every company the list shows for these filters, in its order (not just one page)."""
+        filters = CompanyFilters(
+            q=args.get("q", ""), industry_group=args.get("industry_group", ""), hq_type=args.get("hq_type", ""),
+            registered=args.get("registered", ""), building_ids=scope,
+        )
+        everything = search_companies(
+            session, filters, args.get("sort", "name"), args.get("dir") == "desc", page=1, per_page=10**9
+        )
+        companies = everything.companies
+        codes = dict(session.execute(select(Building.id, Building.code)).all())
+        where = {}
+        for start in range(0, len(companies), CHUNK):
+            where.update(current_buildings(session, [c.id for c in companies[start:start + CHUNK]], today))
+        return [(c, codes, where.get(c.id, [])) for c in companies]
+
+    def export_values(self, item) -> dict:
+        company, codes, where = item
+        values = {key: getattr(company, key) for key in ("uscc", *FIELDS) if key != "registered_building_id"}
+        values["hq_type"] = HQ_TYPES.get(company.hq_type, company.hq_type)
+        values["industry_section"] = company.industry_section
+        values["registered_building"] = codes.get(company.registered_building_id)
+        values["buildings"] = "、".join(b.code for b in where)
+        return values

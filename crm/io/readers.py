@@ -1,0 +1,96 @@
+"""Reading an uploaded .xlsx or .csv into a header and numbered rows.
+
+.xlsx is read with python-calamine (Rust: 100,000 rows in about a second, where openpyxl takes
+ten times longer), after ``sniff`` has checked the zip and its XML. CSV is decoded as UTF-8 (with
+or without BOM) and, failing that, as GB18030 — the superset of the GBK that Excel on a Chinese
+Windows writes.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import python_calamine
+
+from crm.io.sniff import file_format
+from crm.services.errors import DomainError
+
+
+@dataclass
+class Table:
+    """The header (its row number and cells) and an iterator over (row number, cells)."""
+
+    header_row: int
+    header: list
+    rows: Iterator[tuple[int, list]]
+    first_column: int = 0  # index of the sheet's first column (calamine trims leading empty ones)
+    format: str = "xlsx"
+
+
+def read_table(filename: str, data: bytes) -> Table:
+    fmt = file_format(filename, data)
+    rows = _xlsx_rows(data) if fmt == "xlsx" else _csv_rows(data)
+    first_column = next(rows) if fmt == "xlsx" else 0
+    for number, cells in rows:
+        if not is_blank(cells):
+            return Table(number, list(cells), rows, first_column, fmt)
+    raise DomainError("文件中没有内容：第一行应为表头（可下载模板查看格式）", field="file")
+
+
+def is_blank(cells) -> bool:
+    return all(cell is None or (isinstance(cell, str) and not cell.strip()) for cell in cells)
+
+
+def _xlsx_rows(data: bytes):
+    """Yields the first column index, then (row number, cells) for every row of the first sheet."""
+    try:
+        workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        sheet = workbook.get_sheet_by_index(0)
+    except python_calamine.PasswordError:
+        raise DomainError("工作簿设置了密码，请取消密码保护后再上传", field="file") from None
+    except Exception as error:  # calamine raises several types for a damaged workbook
+        raise DomainError(f"无法读取工作簿：{type(error).__name__}，文件可能已损坏", field="file") from None
+    yield sheet.start[1] if sheet.start else 0
+    # iter_rows starts at the sheet's first row (row 1) whatever the used range, so the position
+    # is the spreadsheet row number the user sees.
+    for number, cells in enumerate(sheet.iter_rows(), start=1):
+        yield number, cells
+
+
+def decode_csv(data: bytes) -> str:
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="strict")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError:
+        raise DomainError("无法识别 CSV 文件的编码：请另存为“CSV UTF-8”或 GBK 编码", field="file") from None
+
+
+def _csv_rows(data: bytes):
+    text = decode_csv(data)
+    sample = text[:4096]
+    delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    number = 0
+    try:
+        # Numbered by record, as Excel shows a CSV: a quoted cell spanning lines is still one row.
+        for number, cells in enumerate(reader, start=1):
+            yield number, cells
+    except csv.Error as error:
+        raise DomainError(f"第 {number + 1} 行：CSV 格式错误（{error}）", field="file") from None
+
+
+def column_letter(index: int) -> str:
+    """0 → A, 25 → Z, 26 → AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters

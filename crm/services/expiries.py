@@ -1,0 +1,88 @@
+"""Leases about to end (租约到期), with the tenant's tax, so a large taxpayer about to leave
+stands out; and leases already past their end with no move-out recorded (renew or move out)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from crm.models import Lease
+from crm.services import periods as P
+from crm.services.tax import company_tax_totals
+
+WINDOWS = (30, 90, 180)
+DEFAULT_WINDOW = 90
+# A tenant paying at least this much tax a year is highlighted (the 千万 line).
+LARGE_TAXPAYER = Decimal("10000000")
+
+
+@dataclass
+class Expiry:
+    lease: Lease
+    days_left: int  # negative: past its end
+    tax_12m: Decimal
+
+    @property
+    def area(self) -> Decimal:
+        return sum((u.area for u in self.lease.units), Decimal(0))
+
+    @property
+    def large_taxpayer(self) -> bool:
+        return self.tax_12m >= LARGE_TAXPAYER
+
+    @property
+    def overdue(self) -> bool:
+        return self.days_left < 0
+
+
+def window_days(raw) -> int:
+    try:
+        days = int(raw)
+    except (TypeError, ValueError):
+        return DEFAULT_WINDOW
+    return days if days in WINDOWS else DEFAULT_WINDOW
+
+
+def tax_months(today: date) -> tuple[str, str]:
+    """The 12 complete months before today."""
+    last = P.last_complete_month(today)
+    return P.shift(last, -11), last
+
+
+def _scoped(stmt, building_ids):
+    return stmt if building_ids is None else stmt.where(Lease.building_id.in_(building_ids))
+
+
+def _with_tax(session, leases: list[Lease], today: date) -> list[Expiry]:
+    first, last = tax_months(today)
+    taxes = company_tax_totals(session, list({l.company_id for l in leases}), first, last)
+    return [Expiry(l, (l.end_date - today).days, taxes.get(l.company_id, Decimal(0))) for l in leases]
+
+
+def _loaded(stmt):
+    return stmt.options(selectinload(Lease.units), selectinload(Lease.company), selectinload(Lease.building))
+
+
+def expiring(session, today: date, days: int, building_ids=None) -> list[Expiry]:
+    """Leases active today whose end falls within ``days`` days, soonest first."""
+    stmt = _scoped(
+        select(Lease).where(
+            Lease.start_date <= today, Lease.end_date.between(today, today + timedelta(days=days)),
+            (Lease.moved_out_on.is_(None)) | (Lease.moved_out_on > today),
+        ),
+        building_ids,
+    )
+    leases = list(session.scalars(_loaded(stmt).order_by(Lease.end_date, Lease.id)))
+    return _with_tax(session, leases, today)
+
+
+def overdue(session, today: date, building_ids=None) -> list[Expiry]:
+    """Leases past their end with no move-out: the manager should renew or record the move-out."""
+    stmt = _scoped(
+        select(Lease).where(Lease.end_date < today, Lease.moved_out_on.is_(None)), building_ids
+    )
+    leases = list(session.scalars(_loaded(stmt).order_by(Lease.end_date, Lease.id)))
+    return _with_tax(session, leases, today)

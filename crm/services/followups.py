@@ -1,0 +1,108 @@
+"""Follow-ups (跟进记录) and a promoter's day: what is due today, what is overdue (and by how
+many days), and which leads were never followed up at all.
+
+Adding a follow-up sets the lead's next follow-up date (a week later unless the promoter picks
+one; never in the past) and its last follow-up date, which the deadline flags read.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import case, select
+from sqlalchemy.orm import selectinload
+
+from crm.models import FollowUp, Lead, User
+from crm.models.lead import ACTIVE_STAGES, FOLLOWUP_METHODS
+from crm.services.errors import DomainError
+
+DEFAULT_INTERVAL = timedelta(days=7)
+WORK_STAGES = ACTIVE_STAGES + ("paused",)  # a paused lead comes back on its resume date
+
+
+def priority_rank():
+    return case({"high": 0, "normal": 1, "low": 2}, value=Lead.priority, else_=1)
+
+
+def default_next_date(on: date) -> date:
+    return on + DEFAULT_INTERVAL
+
+
+def add_followup(session, lead: Lead, actor: User, today: date, method: str, notes: str,
+                 on: date | None = None, next_on: date | None = None) -> FollowUp:
+    if lead.merged_into_id is not None:
+        raise DomainError(f"该项目已合并至项目 #{lead.merged_into_id}，请在那里记录跟进", field="notes")
+    if lead.stage in ("settled", "lost"):
+        raise DomainError(f"项目已{lead.stage_label}，无需再记录跟进", field="notes")
+    if method not in FOLLOWUP_METHODS:
+        raise DomainError(f"请选择跟进方式：{'、'.join(FOLLOWUP_METHODS)}", field="method")
+    notes = (notes or "").strip()
+    if not notes:
+        raise DomainError("请填写跟进内容", field="notes")
+    on = on or today
+    if on > today:
+        raise DomainError(f"跟进日期 {on} 晚于今天，请记录已经发生的跟进", field="on")
+    next_on = next_on or default_next_date(on)
+    if next_on < today:
+        raise DomainError(f"下次跟进日期 {next_on} 已经过去，请选今天（{today}）或以后的日期", field="next_on")
+    followup = FollowUp(lead=lead, author=actor, on=on, method=method, notes=notes, next_followup_on=next_on)
+    session.add(followup)
+    lead.next_followup_on = next_on
+    if lead.last_followup_on is None or on > lead.last_followup_on:
+        lead.last_followup_on = on
+    session.flush()
+    return followup
+
+
+def followups_of(session, lead: Lead) -> list[FollowUp]:
+    return list(
+        session.scalars(
+            select(FollowUp).where(FollowUp.lead_id == lead.id)
+            .options(selectinload(FollowUp.author))
+            .order_by(FollowUp.on.desc(), FollowUp.id.desc())
+        )
+    )
+
+
+@dataclass
+class WorkItem:
+    lead: Lead
+    days_overdue: int = 0
+
+
+@dataclass
+class MyWork:
+    due_today: list[WorkItem]
+    overdue: list[WorkItem]
+    never: list[WorkItem]
+    upcoming: list[WorkItem]
+
+    @property
+    def empty(self) -> bool:
+        return not (self.due_today or self.overdue or self.never or self.upcoming)
+
+
+UPCOMING_DAYS = 7
+
+
+def my_work(session, today: date, owner_id: int | None = None) -> MyWork:
+    """The leads (of ``owner_id``, or everyone's) due today, overdue, never followed up, and
+    due in the coming week. Four small queries whatever the number of leads."""
+
+    def leads(*where, order):
+        stmt = select(Lead).where(Lead.stage.in_(WORK_STAGES), Lead.merged_into_id.is_(None), *where)
+        if owner_id is not None:
+            stmt = stmt.where(Lead.owner_id == owner_id)
+        return list(session.scalars(stmt.options(selectinload(Lead.owner)).order_by(*order, Lead.id)))
+
+    overdue = leads(Lead.next_followup_on < today, order=[Lead.next_followup_on])
+    due = leads(Lead.next_followup_on == today, order=[priority_rank()])
+    never = leads(Lead.last_followup_on.is_(None), Lead.stage.in_(ACTIVE_STAGES), order=[Lead.created_on])
+    upcoming = leads(Lead.next_followup_on > today, Lead.next_followup_on <= today + timedelta(days=UPCOMING_DAYS),
+                     order=[Lead.next_followup_on])
+    return MyWork(
+        due_today=[WorkItem(lead) for lead in due],
+        overdue=[WorkItem(lead, (today - lead.next_followup_on).days) for lead in overdue],
+        never=[WorkItem(lead, (today - lead.created_on).days) for lead in never],
+        upcoming=[WorkItem(lead) for lead in upcoming],
+    )

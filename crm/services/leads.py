@@ -1,0 +1,408 @@
+"""Leads (招商项目): creating and editing them, stage moves with the bureau's rules, reassigning
+owners, the filtered list, and the deadline flags every page shows.
+
+Stage rules: a settled lead (入驻) is final; ``settled`` itself is reached only when a building's
+manager confirms the move-in (see ``services.landing``); ``lost`` needs a reason and ``paused`` a
+resume date. Every move is recorded with who and when. A move carries the version the user saw:
+when the lead changed since, the move is refused with what changed (two people dragging the same
+card — the second is told, nothing is overwritten).
+"""
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from crm.models import Building, Lead, LeadStageChange, User, lead_target_buildings
+from crm.models.choices import HQ_TYPES, INDUSTRY_GROUPS
+from crm.models.lead import ACTIVE_STAGES, OFF_LINE_STAGES, PRIORITIES, SOURCES, STAGES
+from crm.models.setting import all_settings
+from crm.services.errors import DomainError
+from crm.services.uscc import normalise_uscc, uscc_problem
+
+ALL_STAGES = list(STAGES) + list(OFF_LINE_STAGES)
+STAGE_ORDER = {stage: index for index, stage in enumerate(STAGES)}
+
+
+# ------------------------------------------------------------------------------------------
+# The bureau's deadlines (settings, changeable by an admin)
+
+@dataclass(frozen=True)
+class PipelineRules:
+    first_followup_days: int = 3
+    stale_days: int = 14
+    signed_register_days: int = 90
+    area_tolerance: Decimal = Decimal("0.20")
+
+
+def pipeline_rules(session) -> PipelineRules:
+    settings = all_settings(session)
+    return PipelineRules(
+        first_followup_days=int(settings["lead_first_followup_days"]),
+        stale_days=int(settings["lead_stale_days"]),
+        signed_register_days=int(settings["lead_signed_register_days"]),
+        area_tolerance=Decimal(settings["matching_area_tolerance"]),
+    )
+
+
+FLAG_LABELS = {
+    "first_followup_late": "首次跟进超期",
+    "stale": "久未跟进",
+    "signed_not_registered": "签约未注册",
+    "followup_overdue": "跟进逾期",
+}
+
+
+def lead_flags(lead: Lead, today: date, rules: PipelineRules) -> list[str]:
+    """The deadline flags of one lead (codes of FLAG_LABELS), from its own columns only."""
+    if lead.stage not in ACTIVE_STAGES:
+        return []
+    flags = []
+    if lead.last_followup_on is None:
+        if lead.created_on + timedelta(days=rules.first_followup_days) < today:
+            flags.append("first_followup_late")
+    elif lead.last_followup_on + timedelta(days=rules.stale_days) < today:
+        flags.append("stale")
+    if lead.stage == "signed" and lead.signed_on and lead.signed_on + timedelta(days=rules.signed_register_days) < today:
+        flags.append("signed_not_registered")
+    if lead.next_followup_on is not None and lead.next_followup_on < today:
+        flags.append("followup_overdue")
+    return flags
+
+
+def flag_conditions(today: date, rules: PipelineRules) -> dict[str, object]:
+    """The same flags as SQL conditions, for counting and filtering in the database."""
+    active = Lead.stage.in_(ACTIVE_STAGES)
+    return {
+        "first_followup_late": and_(
+            active, Lead.last_followup_on.is_(None),
+            Lead.created_on < today - timedelta(days=rules.first_followup_days),
+        ),
+        "stale": and_(active, Lead.last_followup_on < today - timedelta(days=rules.stale_days)),
+        "signed_not_registered": and_(
+            Lead.stage == "signed", Lead.signed_on < today - timedelta(days=rules.signed_register_days)
+        ),
+        "followup_overdue": and_(active, Lead.next_followup_on < today),
+    }
+
+
+# ------------------------------------------------------------------------------------------
+# Creating and editing
+
+@dataclass
+class LeadInput:
+    company_name: str = ""
+    uscc: str = ""
+    source: str = ""
+    industry_group: str = ""
+    hq_type: str = "none"
+    intended_area: str | Decimal | None = None
+    expected_annual_tax: str | Decimal | None = None
+    target_building_ids: list[int] = field(default_factory=list)
+    priority: str = "normal"
+    contact_name: str = ""
+    contact_phone: str = ""
+    notes: str = ""
+    next_followup_on: date | None = None
+    owner_id: int | None = None
+
+
+def clean_text(text) -> str:
+    # NFKC: full-width letters, digits and brackets typed by a Chinese input method become ASCII.
+    return unicodedata.normalize("NFKC", text or "").strip()
+
+
+def _decimal(value, field_name: str, label: str, places: str) -> Decimal | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        number = Decimal(clean_text(str(value)).replace(",", ""))
+    except InvalidOperation:
+        raise DomainError(f"{label}应为数字", field=field_name) from None
+    if not number.is_finite() or number < 0:
+        raise DomainError(f"{label}不能为负数", field=field_name)
+    return number.quantize(Decimal(places))
+
+
+@dataclass
+class CleanLead:
+    values: dict
+    buildings: list[Building]
+
+
+def validate_lead(session, data: LeadInput, today: date) -> CleanLead:
+    """Check every field; returns the values to store or raises DomainError naming the field."""
+    name = clean_text(data.company_name)
+    if not name:
+        raise DomainError("请填写企业名称", field="company_name")
+    if len(name) > 200:
+        raise DomainError("企业名称不能超过 200 个字", field="company_name")
+    uscc = normalise_uscc(clean_text(data.uscc)) or None
+    if uscc is not None:
+        problem = uscc_problem(uscc)
+        if problem:
+            raise DomainError(problem, field="uscc")
+    if data.source not in SOURCES:
+        raise DomainError(f"请选择项目来源：{'、'.join(SOURCES)}", field="source")
+    if data.industry_group and data.industry_group not in INDUSTRY_GROUPS:
+        raise DomainError("产业类别不在 11 个重点产业之内", field="industry_group")
+    if data.hq_type not in HQ_TYPES:
+        raise DomainError("总部类型无效", field="hq_type")
+    if data.priority not in PRIORITIES:
+        raise DomainError("优先级无效", field="priority")
+    area = _decimal(data.intended_area, "intended_area", "意向面积", "0.01")
+    tax = _decimal(data.expected_annual_tax, "expected_annual_tax", "预计年税收", "0.01")
+    if data.next_followup_on is not None and data.next_followup_on < today:
+        raise DomainError(f"下次跟进日期 {data.next_followup_on} 早于今天（{today}），请选今天或以后的日期",
+                          field="next_followup_on")
+    ids = sorted(set(data.target_building_ids or []))
+    buildings = list(session.scalars(select(Building).where(Building.id.in_(ids)))) if ids else []
+    if len(buildings) != len(ids):
+        raise DomainError("所选目标楼宇不存在", field="target_building_ids")
+    values = dict(
+        company_name=name, uscc=uscc, source=data.source, industry_group=data.industry_group or None,
+        hq_type=data.hq_type, intended_area=area, expected_annual_tax=tax, priority=data.priority,
+        contact_name=clean_text(data.contact_name) or None, contact_phone=clean_text(data.contact_phone) or None,
+        notes=(data.notes or "").strip() or None,
+    )
+    return CleanLead(values, buildings)
+
+
+def promoter(session, user_id) -> User:
+    user = session.get(User, user_id) if user_id else None
+    if user is None or user.role != "promoter" or not user.active:
+        raise DomainError("负责人应为在职的招商专员", field="owner_id")
+    return user
+
+
+def record_change(session, lead: Lead, actor: User | None, from_stage, to_stage, note=None) -> LeadStageChange:
+    change = LeadStageChange(
+        lead=lead, user_id=actor.id if actor else None, from_stage=from_stage, to_stage=to_stage, note=note,
+        changed_at=datetime.now(timezone.utc),
+    )
+    session.add(change)
+    return change
+
+
+def check_duplicates(session, name, uscc, exclude_lead_id, today, confirmed: bool) -> None:
+    from crm.services.duplicates import DuplicatesFound, find_duplicates
+
+    if confirmed:
+        return
+    matches = find_duplicates(session, name, uscc, today, exclude_lead_id=exclude_lead_id)
+    if matches:
+        raise DuplicatesFound(matches)
+
+
+def create_lead(session, data: LeadInput, actor: User, today: date, confirm_duplicate: bool = False) -> Lead:
+    """A new lead at stage 线索; the next follow-up defaults to the first-follow-up deadline.
+
+    A promoter's lead is their own; an admin names the owner. When the company looks like an
+    active lead or a current tenant, ``DuplicatesFound`` shows the matches unless the user has
+    seen them and confirmed.
+    """
+    clean = validate_lead(session, data, today)
+    owner = actor if actor.role == "promoter" else promoter(session, data.owner_id)
+    check_duplicates(session, clean.values["company_name"], clean.values["uscc"], None, today, confirm_duplicate)
+    rules = pipeline_rules(session)
+    lead = Lead(
+        **clean.values, owner=owner, stage="lead", created_on=today, target_buildings=clean.buildings,
+        next_followup_on=data.next_followup_on or today + timedelta(days=rules.first_followup_days),
+    )
+    session.add(lead)
+    session.flush()
+    record_change(session, lead, actor, None, "lead", "新建项目")
+    session.flush()
+    return lead
+
+
+def check_version(session, lead: Lead, version) -> None:
+    """Refuse a change built on an older copy of the lead, saying who changed it to what."""
+    if version is None or int(version) == lead.version:
+        return
+    last = session.scalar(
+        select(LeadStageChange).where(LeadStageChange.lead_id == lead.id)
+        .order_by(LeadStageChange.changed_at.desc(), LeadStageChange.id.desc()).limit(1)
+    )
+    who = f"{last.user.display_name} " if last is not None and last.user is not None else "其他人"
+    raise DomainError(
+        f"该项目刚被{who}修改过（当前阶段：{lead.stage_label}），您看到的不是最新内容。请刷新后再操作。",
+        field="version",
+    )
+
+
+def update_lead(session, lead: Lead, data: LeadInput, actor: User, today: date, version=None,
+                confirm_duplicate: bool = False) -> Lead:
+    check_version(session, lead, version)
+    clean = validate_lead(session, data, today)
+    changed_identity = (clean.values["company_name"], clean.values["uscc"]) != (lead.company_name, lead.uscc)
+    if changed_identity:
+        check_duplicates(session, clean.values["company_name"], clean.values["uscc"], lead.id, today, confirm_duplicate)
+    for key, value in clean.values.items():
+        setattr(lead, key, value)
+    lead.target_buildings = clean.buildings
+    if data.next_followup_on is not None:
+        lead.next_followup_on = data.next_followup_on
+    session.flush()
+    return lead
+
+
+def move_stage(session, lead: Lead, to_stage: str, actor: User, today: date, version=None,
+               reason: str | None = None, resume_on: date | None = None, via_landing: bool = False) -> Lead:
+    """Move a lead to another stage, following the rules in the module docstring."""
+    check_version(session, lead, version)
+    if to_stage not in ALL_STAGES:
+        raise DomainError(f"阶段 {to_stage!r} 不存在", field="stage")
+    if to_stage == lead.stage:
+        raise DomainError(f"项目已处于「{lead.stage_label}」阶段", field="stage")
+    if lead.merged_into_id is not None:
+        raise DomainError(f"该项目已合并至项目 #{lead.merged_into_id}，不能再改变阶段", field="stage")
+    if lead.stage == "settled":
+        raise DomainError("项目已入驻，不能再退回其他阶段", field="stage")
+    if to_stage == "settled" and not via_landing:
+        raise DomainError("「入驻」需先登记落地楼宇和单元，由楼宇管理员确认入驻申请后自动完成", field="stage")
+    note = None
+    reason = (reason or "").strip()
+    if to_stage == "lost":
+        if not reason:
+            raise DomainError("项目退出须填写原因", field="reason")
+        lead.lost_reason = reason
+        note = reason
+    elif to_stage == "paused":
+        if resume_on is None:
+            raise DomainError("项目搁置须填写恢复跟进日期", field="resume_on")
+        if resume_on <= today:
+            raise DomainError(f"恢复跟进日期应晚于今天（{today}）", field="resume_on")
+        lead.paused_until = resume_on
+        lead.next_followup_on = resume_on
+        note = f"搁置至 {resume_on}" + (f"：{reason}" if reason else "")
+    if to_stage in ACTIVE_STAGES or to_stage == "settled":
+        lead.paused_until = None
+        lead.lost_reason = None
+        note = reason or None
+    if to_stage in ("signed", "registered", "settled") and lead.signed_on is None:
+        lead.signed_on = today
+    from_stage = lead.stage
+    lead.stage = to_stage
+    record_change(session, lead, actor, from_stage, to_stage, note)
+    session.flush()
+    return lead
+
+
+def reassign_owner(session, lead: Lead, new_owner_id: int, actor: User) -> Lead:
+    owner = promoter(session, new_owner_id)
+    if owner.id == lead.owner_id:
+        raise DomainError(f"{owner.display_name} 已是该项目的负责人", field="owner_id")
+    note = f"负责人由 {lead.owner.display_name} 改为 {owner.display_name}"
+    lead.owner = owner
+    record_change(session, lead, actor, lead.stage, lead.stage, note)
+    session.flush()
+    return lead
+
+
+# ------------------------------------------------------------------------------------------
+# The list
+
+SORTS = {
+    "company": Lead.company_name,
+    "stage": Lead.stage,
+    "owner": Lead.owner_id,
+    "source": Lead.source,
+    "industry": Lead.industry_group,
+    "area": Lead.intended_area,
+    "tax": Lead.expected_annual_tax,
+    "next": Lead.next_followup_on,
+    "last": Lead.last_followup_on,
+    "created": Lead.created_on,
+    "priority": Lead.priority,
+}
+
+
+@dataclass
+class LeadFilters:
+    stage: str = ""  # a stage code, "active", or "" for every lead not merged away
+    owner_id: int | None = None
+    source: str = ""
+    industry_group: str = ""
+    hq_type: str = ""
+    building_id: int | None = None
+    overdue: str = ""  # "" | "followup" (next date passed) | "deadline" (any deadline flag)
+    q: str = ""
+
+
+@dataclass
+class LeadPage:
+    leads: list[Lead]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max((self.total + self.per_page - 1) // self.per_page, 1)
+
+
+def filtered_leads(filters: LeadFilters, today: date, rules: PipelineRules):
+    stmt = select(Lead).where(Lead.merged_into_id.is_(None))
+    if filters.stage == "active":
+        stmt = stmt.where(Lead.stage.in_(ACTIVE_STAGES))
+    elif filters.stage:
+        stmt = stmt.where(Lead.stage == filters.stage)
+    if filters.owner_id:
+        stmt = stmt.where(Lead.owner_id == filters.owner_id)
+    if filters.source:
+        stmt = stmt.where(Lead.source == filters.source)
+    if filters.industry_group:
+        stmt = stmt.where(Lead.industry_group == filters.industry_group)
+    if filters.hq_type == "any":
+        stmt = stmt.where(Lead.hq_type != "none")
+    elif filters.hq_type:
+        stmt = stmt.where(Lead.hq_type == filters.hq_type)
+    if filters.building_id:
+        stmt = stmt.where(
+            Lead.id.in_(select(lead_target_buildings.c.lead_id).where(lead_target_buildings.c.building_id == filters.building_id))
+        )
+    conditions = flag_conditions(today, rules)
+    if filters.overdue == "followup":
+        stmt = stmt.where(conditions["followup_overdue"])
+    elif filters.overdue == "deadline":
+        stmt = stmt.where(or_(conditions["first_followup_late"], conditions["stale"], conditions["signed_not_registered"]))
+    text = clean_text(filters.q)
+    if text:
+        like = f"%{text}%"
+        stmt = stmt.where(or_(Lead.company_name.ilike(like), Lead.uscc.ilike(like)))
+    return stmt
+
+
+def search_leads(session, filters: LeadFilters, today: date, rules: PipelineRules, sort="next",
+                 descending=False, page=1, per_page=50) -> LeadPage:
+    stmt = filtered_leads(filters, today, rules)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery()))
+    column = SORTS.get(sort, Lead.next_followup_on)
+    order = column.desc() if descending else column.asc()
+    # NULLs last either way: a lead without a date or figure is not the most urgent nor the biggest.
+    rows = session.scalars(
+        stmt.order_by(column.is_(None), order, Lead.id)
+        .options(selectinload(Lead.owner), selectinload(Lead.target_buildings))
+        .limit(per_page).offset((page - 1) * per_page)
+    )
+    return LeadPage(list(rows), total, page, per_page)
+
+
+def lead_history(session, lead: Lead) -> list[LeadStageChange]:
+    return list(
+        session.scalars(
+            select(LeadStageChange).where(LeadStageChange.lead_id == lead.id)
+            .options(selectinload(LeadStageChange.user))
+            .order_by(LeadStageChange.changed_at.desc(), LeadStageChange.id.desc())
+        )
+    )
+
+
+def promoters(session) -> list[User]:
+    return list(session.scalars(select(User).where(User.role == "promoter", User.active.is_(True)).order_by(User.username)))
+

@@ -1,0 +1,160 @@
+"""Move-ins (入驻) and move-outs (迁出) as a building manager records them.
+
+A move-in names the company by its name or 统一社会信用代码 — or creates it on the spot, with the
+code checked (GB 32100-2015) — and the units, start date and lease end; the lease itself comes
+from ``crm.services.leases.create_lease``, which refuses a unit already let on those days. A
+move-out sets the day the company leaves (from that day on the lease no longer counts) and a
+reason from ``MOVE_OUT_REASONS``. Renewing sets a new end date. Each is refused on a stale form,
+and one dated inside a confirmed month needs a correction reason.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+
+from crm.models import Building, Company, Lease, Unit
+from crm.models.choices import INDUSTRY_GROUPS, MOVE_OUT_REASONS
+from crm.services.corrections import correct_from, require_reason
+from crm.services.errors import DomainError
+from crm.services.leases import clashes, create_lease
+from crm.services.timeline import refuse_stale
+from crm.services.uscc import normalise_uscc, uscc_problem
+
+
+@dataclass
+class NewCompany:
+    """What a manager types for a company that is not on file yet."""
+
+    uscc: str = ""
+    registered_in_district: bool = False
+    industry_group: str = ""
+
+
+def find_company(session, text: str) -> Company | None:
+    """The company whose USCC or exact name is ``text``; refuses an ambiguous name."""
+    text = (text or "").strip()
+    if not text:
+        raise DomainError("请填写企业名称或统一社会信用代码", field="company")
+    by_code = session.scalar(select(Company).where(Company.uscc == normalise_uscc(text)))
+    if by_code is not None:
+        return by_code
+    named = list(session.scalars(select(Company).where(Company.name == text).limit(2)))
+    if len(named) > 1:
+        raise DomainError(f"有多家企业名为“{text}”，请改填统一社会信用代码", field="company")
+    return named[0] if named else None
+
+
+def create_company(session, name: str, details: NewCompany) -> Company:
+    name = (name or "").strip()
+    if len(name) < 2:
+        raise DomainError("新企业请填写完整的企业名称", field="company")
+    if len(name) > 200:
+        raise DomainError("企业名称最多 200 个字符", field="company")
+    code = normalise_uscc(details.uscc)
+    if not code:
+        raise DomainError(f"系统中没有“{name}”：新登记的企业请填写统一社会信用代码", field="uscc")
+    problem = uscc_problem(code)
+    if problem:
+        raise DomainError(problem, field="uscc")
+    if session.scalar(select(Company.id).where(Company.uscc == code)) is not None:
+        raise DomainError(f"统一社会信用代码 {code} 已属于另一家企业", field="uscc")
+    if details.industry_group and details.industry_group not in INDUSTRY_GROUPS:
+        raise DomainError("请选择列表中的产业", field="industry_group")
+    company = Company(
+        name=name, uscc=code, registered_in_district=details.registered_in_district,
+        industry_group=details.industry_group or None,
+    )
+    session.add(company)
+    session.flush()
+    return company
+
+
+def resolve_company(session, text: str, details: NewCompany) -> Company:
+    company = find_company(session, text)
+    if company is not None:
+        code = normalise_uscc(details.uscc)
+        if code and company.uscc and code != company.uscc:
+            raise DomainError(
+                f"“{company.name}”的统一社会信用代码是 {company.uscc}，与填写的 {code} 不一致", field="uscc"
+            )
+        return company
+    return create_company(session, text, details)
+
+
+def move_in(session, building: Building, company_text: str, units: list[Unit], start: date, end: date | None = None,
+            new_company: NewCompany | None = None, correction_reason: str | None = None) -> Lease:
+    if start is None:
+        raise DomainError("请填写入驻日期", field="start_date")
+    if end is not None and end < start:
+        raise DomainError(f"租约到期日 {end} 早于入驻日期 {start}", field="end_date")
+    for unit in units:
+        if unit.building_id != building.id:
+            raise DomainError(f"单元 {unit.label} 不属于 {building.name}", field="units")
+        if unit.retired_on is not None and unit.retired_on <= start:
+            raise DomainError(f"单元 {unit.label} 已于 {unit.retired_on} 停用", field="units")
+        if unit.active_from is not None and unit.active_from > start:
+            raise DomainError(f"单元 {unit.label} 自 {unit.active_from} 起才启用", field="units")
+    frozen = require_reason(session, building, start, correction_reason)
+    company = resolve_company(session, company_text, new_company or NewCompany())
+    lease = create_lease(session, company, building, units, start, end)
+    correct_from(session, frozen, correction_reason)
+    return lease
+
+
+def move_out(session, lease: Lease, version, day: date, reason: str, correction_reason: str | None = None) -> Lease:
+    refuse_stale(session, "lease", lease, version)
+    if lease.moved_out_on is not None:
+        raise DomainError(f"该企业已于 {lease.moved_out_on} 迁出", field="moved_out_on")
+    if day is None:
+        raise DomainError("请填写迁出日期", field="moved_out_on")
+    if day < lease.start_date:
+        raise DomainError(f"迁出日期 {day} 早于入驻日期 {lease.start_date}", field="moved_out_on")
+    if reason not in MOVE_OUT_REASONS:
+        raise DomainError(f"请选择迁出原因：{'、'.join(MOVE_OUT_REASONS)}", field="reason")
+    frozen = require_reason(session, lease.building, day, correction_reason)
+    lease.moved_out_on = day
+    lease.move_out_reason = reason
+    session.flush()
+    correct_from(session, frozen, correction_reason)
+    return lease
+
+
+def renew(session, lease: Lease, version, end: date | None, correction_reason: str | None = None) -> Lease:
+    """A new end date (None: open-ended), refused when another lease has the units by then."""
+    refuse_stale(session, "lease", lease, version)
+    if lease.moved_out_on is not None:
+        raise DomainError(f"该企业已于 {lease.moved_out_on} 迁出，不能续租", field="end_date")
+    if end is not None and end < lease.start_date:
+        raise DomainError(f"到期日 {end} 早于入驻日期 {lease.start_date}", field="end_date")
+    taken = clashes(session, list(lease.units), lease.start_date, end, ignore_lease_id=lease.id)
+    if taken:
+        first = taken[0]
+        raise DomainError(
+            f"单元 {first.unit.label} 在 {first.lease.start_date} 起已租给 {first.lease.company.name}，到期日不能延至此后",
+            field="end_date",
+        )
+    # Moving the end date changes the days after the earlier of the old and the new end.
+    ends = [d for d in (lease.end_date, end) if d is not None]
+    first_changed = min(ends) + timedelta(days=1) if ends else None
+    frozen = require_reason(session, lease.building, first_changed, correction_reason) if first_changed else []
+    lease.end_date = end
+    session.flush()
+    correct_from(session, frozen, correction_reason)
+    return lease
+
+
+def move_counts(session, building_ids, first: date, last: date) -> dict[int, tuple[int, int]]:
+    """{building_id: (move-ins, move-outs)} with start / move-out dates in first..last."""
+    ins = dict(session.execute(
+        select(Lease.building_id, func.count())
+        .where(Lease.building_id.in_(building_ids), Lease.start_date.between(first, last))
+        .group_by(Lease.building_id)
+    ).all())
+    outs = dict(session.execute(
+        select(Lease.building_id, func.count())
+        .where(Lease.building_id.in_(building_ids), Lease.moved_out_on.between(first, last))
+        .group_by(Lease.building_id)
+    ).all())
+    return {bid: (ins.get(bid, 0), outs.get(bid, 0)) for bid in building_ids}

@@ -1,0 +1,261 @@
+"""Keeping a building's register of units (房源) true: add, split, merge, resize, retire, and
+mark a unit self-use (自用) or reserved until a date.
+
+Units are never deleted: a split or merge retires the old units on the day it takes effect and
+creates the new ones from that day, so every past month still adds up to what it was. Rules:
+- a unit's area lies between 1 m² and the building's size (its gross floor area, else its
+  declared office area); the leasable area of the register never exceeds the declared office area;
+- only a vacant unit — no lease on or after the day, not reserved — may be split, merged or retired;
+- merged units are neighbours on one floor (consecutive in the floor's numbering);
+- a change that reaches into a confirmed month needs a correction reason (``crm.services.corrections``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import func, select
+
+from crm.models import Building, Unit
+from crm.services.corrections import correct_from, require_reason
+from crm.services.errors import DomainError
+from crm.services.leases import clashes
+from crm.services.occupancy import unit_exists_on
+from crm.services.timeline import refuse_stale
+
+MIN_AREA = Decimal("1")
+MIN_FLOOR = -5  # basements
+
+
+@dataclass
+class Part:
+    number: str
+    area: Decimal
+
+
+def as_area(value, field: str = "area") -> Decimal:
+    try:
+        area = Decimal(str(value).strip()).quantize(Decimal("0.01"))
+    except (InvalidOperation, ValueError):
+        raise DomainError(f"面积应为数字（m²），当前为 {value!r}", field=field) from None
+    if not area.is_finite():
+        raise DomainError("面积应为数字（m²）", field=field)
+    return area
+
+
+def building_size(building: Building) -> Decimal:
+    return building.gross_floor_area or building.declared_office_area
+
+
+def check_area(building: Building, area: Decimal, field: str = "area") -> None:
+    if area < MIN_AREA:
+        raise DomainError(f"单元面积 {area} m² 小于 1 m²", field=field)
+    size = building_size(building)
+    if area > size:
+        raise DomainError(f"单元面积 {area:,.2f} m² 超过整栋楼的面积 {size:,.2f} m²", field=field)
+
+
+def check_number(session, building: Building, floor: int, number: str, field: str = "number") -> str:
+    number = (number or "").strip()
+    if not number:
+        raise DomainError("请填写单元号", field=field)
+    if len(number) > 16:
+        raise DomainError("单元号最多 16 个字符", field=field)
+    taken = session.scalar(
+        select(Unit.id).where(Unit.building_id == building.id, Unit.floor == floor, Unit.number == number)
+    )
+    if taken is not None:
+        raise DomainError(f"{floor}F 已有（或曾有）单元号 {number}，请换一个单元号", field=field)
+    return number
+
+
+def check_floor(building: Building, floor) -> int:
+    try:
+        floor = int(floor)
+    except (TypeError, ValueError):
+        raise DomainError("楼层应为整数", field="floor") from None
+    if floor == 0 or floor < MIN_FLOOR or floor > building.floors:
+        raise DomainError(f"楼层应在 {MIN_FLOOR} 到 {building.floors} 之间（不含 0）", field="floor")
+    return floor
+
+
+def register_leasable_area(session, building: Building) -> Decimal:
+    """Σ area of the units not retired and not self-use: the leasable area going forward."""
+    total = session.scalar(
+        select(func.coalesce(func.sum(Unit.area), 0))
+        .where(Unit.building_id == building.id, Unit.retired_on.is_(None), Unit.self_use.is_(False))
+    )
+    return Decimal(total)
+
+
+def check_declared_area(session, building: Building, removed: Decimal, added: Decimal, field: str = "area") -> None:
+    after = register_leasable_area(session, building) - removed + added
+    if after > building.declared_office_area:
+        raise DomainError(
+            f"调整后可租面积 {after:,.2f} m² 将超过登记办公面积 {building.declared_office_area:,.2f} m²",
+            field=field,
+        )
+
+
+def check_in_building(building: Building, units: list[Unit], field: str = "units") -> None:
+    for unit in units:
+        if unit.building_id != building.id:
+            raise DomainError(f"单元 {unit.label} 不属于 {building.name}", field=field)
+
+
+def check_exists_on(unit: Unit, day: date, field: str = "on") -> None:
+    if unit.retired_on is not None:
+        raise DomainError(f"单元 {unit.label} 已于 {unit.retired_on} 停用", field=field)
+    if unit.active_from is not None and unit.active_from > day:
+        raise DomainError(f"单元 {unit.label} 自 {unit.active_from} 起才启用，日期不能早于此日", field=field)
+
+
+def check_vacant_from(session, units: list[Unit], day: date, what: str) -> None:
+    """Only units with no lease on or after ``day`` and no reservation may be restructured."""
+    for clash in clashes(session, units, day, None):
+        raise DomainError(
+            f"单元 {clash.unit.label} 在 {day} 之后仍有租约（{clash.lease.company.name}），只有空置单元可以{what}",
+            field="units",
+        )
+    for unit in units:
+        if unit.reserved_until is not None and unit.reserved_until >= day:
+            raise DomainError(
+                f"单元 {unit.label} 已预留至 {unit.reserved_until}，请先取消预留再{what}", field="units"
+            )
+
+
+def add_unit(session, building: Building, floor, number: str, area, day: date, self_use: bool = False,
+             correction_reason: str | None = None) -> Unit:
+    floor = check_floor(building, floor)
+    number = check_number(session, building, floor, number)
+    area = as_area(area)
+    check_area(building, area)
+    if not self_use:
+        check_declared_area(session, building, Decimal(0), area)
+    frozen = require_reason(session, building, day, correction_reason)
+    unit = Unit(building=building, floor=floor, number=number, area=area, self_use=self_use, active_from=day)
+    session.add(unit)
+    session.flush()
+    correct_from(session, frozen, correction_reason)
+    return unit
+
+
+def parse_parts(rows) -> list[Part]:
+    """(number, area) pairs typed in a form; blank rows are skipped."""
+    parts = []
+    for index, (number, area) in enumerate(rows):
+        if not (number or "").strip() and not str(area or "").strip():
+            continue
+        parts.append(Part((number or "").strip(), as_area(area, field=f"parts-{index}-area")))
+    return parts
+
+
+def split_unit(session, unit: Unit, day: date, parts: list[Part], correction_reason: str | None = None) -> list[Unit]:
+    building = unit.building
+    if len(parts) < 2:
+        raise DomainError("拆分至少要得到两个单元", field="parts")
+    total = sum((p.area for p in parts), Decimal(0))
+    if total != unit.area:
+        raise DomainError(
+            f"拆分后各部分面积之和 {total:,.2f} m² 与原单元面积 {unit.area:,.2f} m² 不一致", field="parts"
+        )
+    numbers = [p.number for p in parts]
+    if len(set(numbers)) != len(numbers):
+        raise DomainError("拆分后的单元号不能重复", field="parts")
+    for index, part in enumerate(parts):
+        check_number(session, building, unit.floor, part.number, field=f"parts-{index}-number")
+        if part.area < MIN_AREA:
+            raise DomainError(f"单元 {part.number} 面积 {part.area} m² 小于 1 m²", field=f"parts-{index}-area")
+    check_exists_on(unit, day)
+    check_vacant_from(session, [unit], day, "拆分")
+    frozen = require_reason(session, building, day, correction_reason)
+    unit.retired_on = day
+    new_units = [
+        Unit(building=building, floor=unit.floor, number=p.number, area=p.area, self_use=unit.self_use, active_from=day)
+        for p in parts
+    ]
+    session.add_all(new_units)
+    session.flush()
+    correct_from(session, frozen, correction_reason)
+    return new_units
+
+
+def floor_units_on(session, building: Building, floor: int, day: date) -> list[Unit]:
+    return list(session.scalars(
+        select(Unit)
+        .where(Unit.building_id == building.id, Unit.floor == floor, Unit.retired_on.is_(None), unit_exists_on(day))
+        .order_by(Unit.number)
+    ))
+
+
+def merge_units(session, building: Building, units: list[Unit], day: date, number: str,
+                correction_reason: str | None = None) -> Unit:
+    units = list({u.id: u for u in units}.values())
+    if len(units) < 2:
+        raise DomainError("请至少选择两个相邻单元进行合并", field="units")
+    check_in_building(building, units)
+    floors = {u.floor for u in units}
+    if len(floors) != 1:
+        raise DomainError("只能合并同一楼层的单元", field="units")
+    for unit in units:
+        check_exists_on(unit, day)
+    floor = floors.pop()
+    order = [u.id for u in floor_units_on(session, building, floor, day)]
+    positions = sorted(order.index(u.id) for u in units)
+    if positions != list(range(positions[0], positions[0] + len(positions))):
+        raise DomainError(f"只能合并相邻的单元：所选单元在 {floor}F 上不相连", field="units")
+    if len({u.self_use for u in units}) != 1:
+        raise DomainError("自用单元与出租单元不能合并", field="units")
+    check_vacant_from(session, units, day, "合并")
+    number = check_number(session, building, floor, number)
+    frozen = require_reason(session, building, day, correction_reason)
+    area = sum((u.area for u in units), Decimal(0))
+    for unit in units:
+        unit.retired_on = day
+    merged = Unit(building=building, floor=floor, number=number, area=area, self_use=units[0].self_use, active_from=day)
+    session.add(merged)
+    session.flush()
+    correct_from(session, frozen, correction_reason)
+    return merged
+
+
+def retire_unit(session, unit: Unit, day: date, correction_reason: str | None = None) -> Unit:
+    check_exists_on(unit, day)
+    check_vacant_from(session, [unit], day, "停用")
+    frozen = require_reason(session, unit.building, day, correction_reason)
+    unit.retired_on = day
+    session.flush()
+    correct_from(session, frozen, correction_reason)
+    return unit
+
+
+def update_unit(session, unit: Unit, version, area, self_use: bool, reserved_until: date | None, today: date) -> Unit:
+    """Resize a unit and set its self-use and reservation, refusing a save on a stale form."""
+    refuse_stale(session, "unit", unit, version)
+    building = unit.building
+    if unit.retired_on is not None:
+        raise DomainError(f"单元 {unit.label} 已于 {unit.retired_on} 停用，不能再修改", field="area")
+    area = as_area(area)
+    check_area(building, area)
+    removed = unit.area if not unit.self_use else Decimal(0)
+    added = area if not self_use else Decimal(0)
+    if added > removed:
+        check_declared_area(session, building, removed, added)
+    let_from_today = clashes(session, [unit], today, None)
+    if self_use and not unit.self_use and let_from_today:
+        raise DomainError(
+            f"单元 {unit.label} 有租约（{let_from_today[0].lease.company.name}），不能设为自用", field="self_use"
+        )
+    if reserved_until is not None and reserved_until != unit.reserved_until:
+        if reserved_until < today:
+            raise DomainError(f"预留截止日期 {reserved_until} 早于今天", field="reserved_until")
+        if self_use:
+            raise DomainError("自用单元不需要预留", field="reserved_until")
+        if any(c.lease.start_date <= today for c in let_from_today):
+            raise DomainError(f"单元 {unit.label} 目前已出租，不能预留", field="reserved_until")
+    unit.area = area
+    unit.self_use = self_use
+    unit.reserved_until = reserved_until
+    session.flush()
+    return unit

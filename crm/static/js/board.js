@@ -1,0 +1,95 @@
+/* 招商看板: drag a lead card to another stage (SortableJS), posted with htmx; the server answers
+   with the whole board re-rendered (counts, sums, flags, and a message), so a refused move simply
+   puts the card back where the server says it is. Moving to 退出 asks for a reason, to 搁置 for a
+   resume date. The CSRF token travels in a header read from <meta name="csrf-token">. */
+(function () {
+  "use strict";
+
+  var pending = null; // the move waiting for the modal: {card, from, oldIndex, stage}
+  var modalNode = document.getElementById("stage-modal");
+  var modal = modalNode && typeof bootstrap !== "undefined" ? new bootstrap.Modal(modalNode) : null;
+
+  document.body.addEventListener("htmx:configRequest", function (event) {
+    var meta = document.querySelector("meta[name=csrf-token]");
+    if (meta) event.detail.headers["X-CSRFToken"] = meta.getAttribute("content");
+  });
+
+  // A refused move (400) or a conflict (409) still carries the re-rendered board: show it.
+  document.body.addEventListener("htmx:beforeSwap", function (event) {
+    var status = event.detail.xhr.status;
+    if (status === 400 || status === 409) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+
+  document.body.addEventListener("htmx:afterSwap", function () { initBoard(); });
+
+  function putBack(move) {
+    var list = move.from;
+    list.insertBefore(move.card, list.children[move.oldIndex] || null);
+  }
+
+  function send(move, extra) {
+    var board = document.getElementById("board");
+    var values = { stage: move.stage, version: move.card.getAttribute("data-version"), owner: board.getAttribute("data-owner") || "" };
+    Object.keys(extra || {}).forEach(function (key) { values[key] = extra[key]; });
+    move.card.classList.add("saving");
+    htmx.ajax("POST", move.card.getAttribute("data-url"), { target: "#board", swap: "outerHTML", values: values });
+  }
+
+  function askThenSend(move) {
+    if (!modal) { putBack(move); return; }
+    pending = move;
+    modalNode.querySelectorAll("[data-for]").forEach(function (part) {
+      part.hidden = part.getAttribute("data-for") !== move.stage;
+    });
+    document.getElementById("stage-modal-title").textContent = move.stage === "lost" ? "项目退出：请填写原因" : "项目搁置：请填写恢复跟进日期";
+    document.getElementById("m-error").textContent = "";
+    modal.show();
+  }
+
+  if (modalNode) {
+    document.getElementById("m-save").addEventListener("click", function () {
+      if (!pending) return;
+      var reason = document.getElementById("m-reason").value.trim();
+      var resume = document.getElementById("m-resume").value;
+      var error = document.getElementById("m-error");
+      if (pending.stage === "lost" && !reason) { error.textContent = "请填写退出原因"; return; }
+      if (pending.stage === "paused" && !resume) { error.textContent = "请选择恢复跟进日期"; return; }
+      var move = pending;
+      pending = null;
+      modal.hide();
+      send(move, move.stage === "lost" ? { reason: reason } : { resume_on: resume });
+    });
+    modalNode.addEventListener("hidden.bs.modal", function () {
+      if (pending) { putBack(pending); pending = null; }
+      document.getElementById("m-reason").value = "";
+      document.getElementById("m-resume").value = "";
+    });
+  }
+
+  function initBoard() {
+    document.querySelectorAll(".board-cards").forEach(function (list) {
+      if (list.sortable) return;
+      list.sortable = Sortable.create(list, {
+        group: "leads",
+        animation: 120,
+        filter: ".locked",
+        preventOnFilter: false,
+        draggable: ".board-card",
+        onEnd: function (event) {
+          if (event.from === event.to) return;
+          var move = { card: event.item, from: event.from, oldIndex: event.oldIndex, stage: event.to.getAttribute("data-stage") };
+          if (move.stage === "lost" || move.stage === "paused") askThenSend(move);
+          else send(move);
+        }
+      });
+    });
+  }
+
+  var ownerSelect = document.querySelector("select[data-autosubmit]");
+  if (ownerSelect) ownerSelect.addEventListener("change", function () { ownerSelect.form.submit(); });
+
+  initBoard();
+})();

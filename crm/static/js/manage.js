@@ -1,0 +1,20 @@
+/* Building managers: a tapped unit of the stacking plan offers a link to manage it.
+   app.js fills #sp-info with the unit's details; this fills #sp-actions beside it. The plan
+   carries one URL pattern (unit id 0) rather than a URL per unit. */
+(function () {
+  "use strict";
+  var actions = document.getElementById("sp-actions");
+  var plan = document.querySelector(".stacking-plan[data-manage-url]");
+  if (!actions || !plan) return;
+  var pattern = plan.getAttribute("data-manage-url");
+  document.addEventListener("click", function (event) {
+    var unit = event.target.closest(".sp-unit[data-unit-id]");
+    if (!unit) return;
+    actions.textContent = "";
+    var link = document.createElement("a");
+    link.href = pattern.replace(/\/0$/, "/" + unit.getAttribute("data-unit-id"));
+    link.textContent = "管理此单元（修改、拆分、入驻、迁出）→";
+    link.setAttribute("data-testid", "manage-unit-link");
+    actions.appendChild(link);
+  });
+})();

@@ -1,0 +1,67 @@
+"""A user's own account: changing the password."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, session, url_for
+from flask_login import current_user, login_user
+
+from crm.extensions import db
+from crm.forms.account import PasswordChangeForm, TokenForm
+from crm.permissions import allow
+from crm.security import start_session
+from crm.services.errors import DomainError
+from crm.services.api_tokens import create_token, revoke_token, user_tokens
+from crm.services.passwords import change_own_password
+
+bp = Blueprint("account", __name__, url_prefix="/account")
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@allow("account.self")
+def password():
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        try:
+            change_own_password(current_user, form.current_password.data, form.new_password.data)
+        except DomainError as error:
+            db.session.rollback()
+            getattr(form, error.field or "new_password").errors.append(error.message)
+        else:
+            db.session.commit()
+            # Every other copy of the old session is now void; this browser gets a new one.
+            session.clear()
+            login_user(current_user._get_current_object())
+            start_session()
+            flash("密码已修改，其他设备上的登录已失效", "success")
+            return redirect(url_for("dashboard.index"))
+    return render_template("account/password.html", form=form)
+
+
+@bp.route("/tokens", methods=["GET", "POST"])
+@allow("account.self")
+def tokens():
+    form = TokenForm()
+    secret = None
+    if form.validate_on_submit():
+        try:
+            token, secret = create_token(db.session, current_user, form.name.data, form.days.data or 0)
+        except DomainError as error:
+            db.session.rollback()
+            getattr(form, error.field or "name").errors.append(error.message)
+        else:
+            db.session.commit()
+            flash(f"已创建令牌“{token.name}”。请立即复制保存：离开本页后将无法再次查看。", "warning")
+    return render_template("account/tokens.html", form=form, secret=secret, tokens=user_tokens(db.session, current_user))
+
+
+@bp.route("/tokens/<int:token_id>/revoke", methods=["POST"])
+@allow("account.self")
+def revoke(token_id):
+    try:
+        revoke_token(db.session, current_user, token_id)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+    else:
+        db.session.commit()
+        flash("令牌已吊销", "success")
+    return redirect(url_for("account.tokens"))

@@ -1,0 +1,113 @@
+"""System administration: staff accounts (create, assign buildings, reset, deactivate)."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from crm.extensions import db
+from crm.forms import select_choices
+from crm.forms.account import ActiveForm, ResetPasswordForm, UserForm
+from crm.models import Building, User
+from crm.permissions import allow
+from crm.services.errors import DomainError
+from crm.services.passwords import reset_password, set_active
+from crm.services.user_admin import assign_buildings, create_staff, list_users
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def building_choices():
+    return select_choices((b.code, f"{b.code} {b.name}") for b in db.session.scalars(select(Building).order_by(Building.code)))
+
+
+def field_error(form, error: DomainError, default: str):
+    field = getattr(form, error.field, None) if error.field else None
+    (field if field is not None else getattr(form, default)).errors.append(error.message)
+
+
+@bp.route("/users", methods=["GET", "POST"])
+@allow("admin.users")
+def users():
+    form = UserForm()
+    form.buildings.choices = building_choices()
+    if form.validate_on_submit():
+        try:
+            user = create_staff(db.session, form.username.data, form.display_name.data, form.role.data,
+                                form.email.data, form.buildings.data, form.password.data)
+        except DomainError as error:
+            db.session.rollback()
+            field_error(form, error, "username")
+        else:
+            db.session.commit()
+            flash(f"已创建用户 {user.username}（{user.role_label}），首次登录须修改密码", "success")
+            return redirect(url_for("admin.users"))
+    return render_template("admin/users.html", users=list_users(db.session), form=form)
+
+
+def get_user_or_404(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+@bp.route("/users/<int:user_id>")
+@allow("admin.users")
+def user(user_id):
+    user = get_user_or_404(user_id)
+    form = UserForm(obj=user)
+    form.buildings.choices = building_choices()
+    return render_template("admin/user.html", user=user, choices=form.buildings.choices,
+                           reset=ResetPasswordForm(), active=ActiveForm(active=user.active))
+
+
+@bp.route("/users/<int:user_id>/buildings", methods=["POST"])
+@allow("admin.users")
+def user_buildings(user_id):
+    from flask import request
+
+    user = get_user_or_404(user_id)
+    try:
+        assign_buildings(db.session, user, request.form.getlist("buildings"))
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+    else:
+        db.session.commit()
+        flash("已更新负责楼宇", "success")
+    return redirect(url_for("admin.user", user_id=user.id))
+
+
+@bp.route("/users/<int:user_id>/reset", methods=["POST"])
+@allow("admin.users")
+def user_reset(user_id):
+    user = get_user_or_404(user_id)
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            reset_password(user, form.password.data)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "danger")
+        else:
+            db.session.commit()
+            flash(f"已重置 {user.username} 的密码；对方下次登录时须修改密码", "success")
+    return redirect(url_for("admin.user", user_id=user.id))
+
+
+@bp.route("/users/<int:user_id>/active", methods=["POST"])
+@allow("admin.users")
+def user_active(user_id):
+    user = get_user_or_404(user_id)
+    form = ActiveForm()
+    if form.validate_on_submit():
+        try:
+            set_active(user, form.active.data, current_user)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "danger")
+        else:
+            db.session.commit()
+            flash(f"已{'启用' if user.active else '停用'}用户 {user.username}", "success")
+    return redirect(url_for("admin.user", user_id=user.id))

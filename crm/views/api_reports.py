@@ -1,0 +1,88 @@
+"""JSON of the reports: ``/api/v1/reports/candidates?year=&as_of=`` (exact yuan, m², fractions)."""
+from __future__ import annotations
+
+from flask import Blueprint, request
+
+from crm.extensions import db
+from crm.permissions import allow
+from crm.services import periods as P
+from crm.services.candidates import as_json, candidate_report
+from crm.services.errors import DomainError, NotFound
+from crm.views.params import today
+
+bp = Blueprint("api_reports", __name__, url_prefix="/api/v1/reports")
+
+
+@bp.errorhandler(DomainError)
+def domain_error(error: DomainError):
+    return {"error": error.message, "field": error.field}, 404 if isinstance(error, NotFound) else 400
+
+
+@bp.route("/candidates")
+@allow("reports.view")
+def candidates():
+    """The 亿元楼 candidate list of a year as of a month (DESIGN.md's definition).
+    ---
+    get:
+      summary: 亿元楼候选名单
+      parameters:
+        - in: query
+          name: year
+          schema: {type: string, pattern: "^[0-9]{4}$"}
+        - in: query
+          name: as_of
+          schema: {type: string, pattern: "^[0-9]{4}-(0[1-9]|1[0-2])$"}
+      responses:
+        200:
+          description: 候选名单（金额单位元，面积 m²，同比为小数）
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [year, as_of, basis, threshold, candidate_threshold, yi_buildings, candidates]
+                properties:
+                  year: {type: integer}
+                  as_of: {type: string}
+                  basis: {type: string}
+                  threshold: {type: number}
+                  candidate_threshold: {type: number}
+                  yi_buildings:
+                    type: array
+                    items:
+                      type: object
+                      properties: {code: {type: string}, name: {type: string}, ytd: {type: number},
+                                   annual_prev: {type: number, nullable: true}}
+                  candidates:
+                    type: array
+                    items:
+                      type: object
+                      properties:
+                        rank: {type: integer}
+                        code: {type: string}
+                        name: {type: string}
+                        street: {type: string}
+                        tier_prev: {type: string, nullable: true}
+                        ytd: {type: number}
+                        ytd_prev: {type: number, nullable: true}
+                        annual_prev: {type: number, nullable: true}
+                        yoy: {type: number, nullable: true}
+                        projection: {type: number}
+                        gap: {type: number}
+                        vacant_area: {type: number}
+                        tax_per_m2: {type: number, nullable: true}
+                        vacancy_potential: {type: number, nullable: true}
+                        pipeline_potential: {type: number}
+                        verdict: {type: string}
+        400: {description: 参数无效, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
+        401: {description: 未登录, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
+        403: {description: 无权查看, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
+        404: {description: 没有税收数据, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
+    """
+    raw_year = request.args.get("year", "").strip()
+    if raw_year and not (raw_year.isdigit() and len(raw_year) == 4):
+        raise DomainError(f"年份格式不正确：{raw_year}，应为四位数字，例如 2026", field="year")
+    report = candidate_report(
+        db.session, int(raw_year) if raw_year else None, request.args.get("as_of", "").strip() or None,
+        latest_allowed=P.period_of(today()),
+    )
+    return as_json(report)

@@ -1,0 +1,51 @@
+"""Exports: every list as .xlsx or .csv, filtered as on screen and limited to what the user sees."""
+from __future__ import annotations
+
+import io
+
+from flask import Blueprint, abort, request, send_file
+from flask_login import current_user
+from sqlalchemy import select
+
+from crm.extensions import db
+from crm.io import exports
+from crm.io.kinds import get_kind
+from crm.models import Building
+from crm.permissions import allow, ensure, visible_building_ids
+from crm.services.errors import DomainError
+from crm.views.buildings import matches_filters
+from crm.views.params import today
+
+bp = Blueprint("exports", __name__)
+
+# Page-specific filters an export applies after the kind's own (the buildings list filters in Python).
+KEEP = {"buildings": matches_filters}
+
+
+@bp.route("/exports/<kind_name>")
+@allow("exports.download")
+def download(kind_name):
+    try:
+        kind = get_kind(kind_name)
+    except DomainError:
+        abort(404)
+    fmt = request.args.get("format", "xlsx")
+    if fmt not in exports.FORMATS:
+        abort(400)
+    args = request.args.to_dict()
+    suffix = ""
+    if args.get("building"):
+        building = db.session.scalar(select(Building).where(Building.code == args["building"]))
+        if building is None:
+            abort(404)
+        ensure("buildings.view", building)
+        suffix = f"-{building.code}"
+    try:
+        items = kind.export_items(db.session, visible_building_ids(current_user), args, today(), KEEP.get(kind.name))
+    except NotImplementedError:
+        abort(404)
+    except DomainError as error:
+        abort(400, error.message)
+    data = exports.export(kind, items, fmt)
+    return send_file(io.BytesIO(data), mimetype=exports.FORMATS[fmt], as_attachment=True,
+                     download_name=exports.filename(kind, fmt, today(), suffix))

@@ -1,0 +1,29 @@
+"""My work (我的跟进): the leads a promoter should call today, the overdue ones (by how many days),
+the ones never followed up, and the coming week. A promoter starts the day here."""
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+from flask_login import current_user
+
+from crm.extensions import db
+from crm.permissions import allow
+from crm.services.followups import UPCOMING_DAYS, my_work
+from crm.services.leads import FLAG_LABELS, lead_flags, pipeline_rules, promoters
+from crm.views.params import today
+
+bp = Blueprint("followups", __name__)
+
+
+@bp.route("/followups")
+@allow("followups.view")
+def index():
+    # A promoter sees their own leads; an admin or leader may look at one promoter's or everyone's.
+    if current_user.role == "promoter":
+        owner_id = current_user.id
+    else:
+        owner_id = request.args.get("owner", type=int)
+    work = my_work(db.session, today(), owner_id)
+    return render_template(
+        "followups/index.html", work=work, today=today(), owner_id=owner_id, owners=promoters(db.session),
+        lead_flags=lead_flags, FLAG_LABELS=FLAG_LABELS, rules=pipeline_rules(db.session), upcoming_days=UPCOMING_DAYS,
+    )

@@ -1,0 +1,59 @@
+"""Change history (变更记录) as timelines: a building with its units, leases and monthly figures;
+a unit; a company with its leases; a lease."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template, request
+from sqlalchemy import select
+
+from crm.extensions import db
+from crm.models import Building, Company, Lease, Unit
+from crm.models.history import OBJECT_TYPES
+from crm.permissions import allow, ensure
+from crm.services import timeline as T
+
+bp = Blueprint("history", __name__)
+
+
+def render(entries, title, building=None, subject=None, kinds=None, kind=""):
+    return render_template(
+        "history/timeline.html", entries=entries, title=title, building=building, subject=subject,
+        kinds=kinds, kind=kind, field_changes=T.field_changes, local_time=T.local_time, limit=T.PAGE_SIZE,
+    )
+
+
+def found(obj):
+    if obj is None:
+        abort(404)
+    ensure("history.view", obj)
+    return obj
+
+
+@bp.route("/buildings/<code>/history")
+@allow("history.view")
+def building(code):
+    b = found(db.session.scalar(select(Building).where(Building.code == code)))
+    kind = request.args.get("type", "")
+    kind = kind if kind in OBJECT_TYPES else ""
+    entries = T.building_timeline(db.session, b.id, kind or None)
+    return render(entries, f"{b.name} 变更记录", building=b, kinds=OBJECT_TYPES, kind=kind)
+
+
+@bp.route("/units/<int:unit_id>/history")
+@allow("history.view")
+def unit(unit_id):
+    u = found(db.session.get(Unit, unit_id))
+    return render(T.object_timeline(db.session, "unit", u.id), f"单元 {u.label} 变更记录", building=u.building, subject=u)
+
+
+@bp.route("/companies/<int:company_id>/history")
+@allow("history.view")
+def company(company_id):
+    c = found(db.session.get(Company, company_id))
+    return render(T.company_timeline(db.session, c.id), f"{c.name} 变更记录", subject=c)
+
+
+@bp.route("/leases/<int:lease_id>/history")
+@allow("history.view")
+def lease(lease_id):
+    l = found(db.session.get(Lease, lease_id))
+    return render(T.object_timeline(db.session, "lease", l.id), f"{l.company.name} 租约变更记录", building=l.building, subject=l)

@@ -1,0 +1,205 @@
+"""Imports: choose a kind, download its template, upload, read the preview, confirm or reject;
+and the history of imports with the rows each one changed."""
+from __future__ import annotations
+
+import io
+import os
+from datetime import timezone
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import undefer
+from sqlalchemy.orm.exc import StaleDataError
+from wtforms import BooleanField, SelectField
+
+from crm.extensions import db
+from crm.io import imports as workflow
+from crm.io.kinds import all_kinds, get_kind
+from crm.io.templates import template
+from crm.models import ImportBatch, ImportChange
+from crm.permissions import allow, ensure
+from crm.services.errors import DomainError
+from crm.services.periods import BUSINESS_TZ
+from crm.views.params import page_number, today
+
+bp = Blueprint("imports", __name__)
+
+HISTORY_PAGE = 30
+CHANGES_PAGE = 100
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@bp.context_processor
+def helpers():
+    return {"local_time": local_time, "kind_labels": {k.name: k.label for k in all_kinds()}}
+
+
+def local_time(moment) -> str:
+    """A UTC timestamp as Asia/Shanghai wall time (SQLite hands it back without a zone)."""
+    if moment is None:
+        return "—"
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(BUSINESS_TZ).strftime("%Y-%m-%d %H:%M")
+
+
+class UploadForm(FlaskForm):
+    # Checked by the import workflow, whose refusal names the kind in Chinese.
+    kind = SelectField("数据类型", choices=[], validate_choice=False)
+    file = FileField("文件", validators=[FileRequired("请选择要上传的 .xlsx 或 .csv 文件")])
+
+
+class ConfirmForm(FlaskForm):
+    create_unmatched = BooleanField("新建未匹配的企业")
+
+
+class RejectForm(FlaskForm):
+    pass
+
+
+def history_query():
+    stmt = select(ImportBatch).order_by(ImportBatch.created_at.desc(), ImportBatch.id.desc())
+    if current_user.role != "admin":
+        stmt = stmt.where(ImportBatch.user_id == current_user.id)
+    return stmt
+
+
+def render_index(form: UploadForm, status: int = 200):
+    kinds = workflow.kinds_for(current_user)
+    page = page_number()
+    stmt = history_query()
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    batches = db.session.scalars(stmt.limit(HISTORY_PAGE).offset((page - 1) * HISTORY_PAGE)).all()
+    pages = max((total + HISTORY_PAGE - 1) // HISTORY_PAGE, 1)
+    return render_template(
+        "imports/index.html", form=form, kinds=kinds, batches=batches, page=page, pages=pages, total=total,
+    ), status
+
+
+def upload_form() -> UploadForm:
+    form = UploadForm()
+    form.kind.choices = [(k.name, k.label) for k in workflow.kinds_for(current_user)]
+    if not form.kind.data and request.args.get("kind"):
+        form.kind.data = request.args["kind"]
+    return form
+
+
+@bp.route("/imports", methods=["GET"])
+@allow("imports.use")
+def index():
+    return render_index(upload_form())
+
+
+@bp.route("/imports", methods=["POST"])
+@allow("imports.use")
+def upload():
+    form = upload_form()
+    if not form.validate_on_submit():
+        return render_index(form, 400)
+    upload = form.file.data
+    try:
+        batch = workflow.preview(
+            db.session, current_user, form.kind.data, os.path.basename(upload.filename or ""), upload.read(), today()
+        )
+    except DomainError as error:
+        db.session.rollback()
+        field = form.kind if error.field == "kind" else form.file
+        field.errors = [*field.errors, error.message]
+        return render_index(form, 400)
+    db.session.commit()
+    return redirect(url_for("imports.show", batch_id=batch.id))
+
+
+def get_batch(batch_id: int) -> ImportBatch:
+    batch = db.session.get(ImportBatch, batch_id, options=[undefer(ImportBatch.report_json)])
+    if batch is None:
+        abort(404)
+    ensure("imports.use", batch)
+    return batch
+
+
+@bp.route("/imports/<int:batch_id>")
+@allow("imports.use")
+def show(batch_id):
+    batch = get_batch(batch_id)
+    kind = get_kind(batch.kind)
+    page = page_number()
+    changes, pages = [], 1
+    if batch.status == "applied":
+        stmt = select(ImportChange).where(ImportChange.batch_id == batch.id)
+        total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+        pages = max((total + CHANGES_PAGE - 1) // CHANGES_PAGE, 1)
+        changes = db.session.scalars(stmt.order_by(ImportChange.row_number, ImportChange.id)
+                                     .limit(CHANGES_PAGE).offset((page - 1) * CHANGES_PAGE)).all()
+    return render_template(
+        "imports/show.html", batch=batch, kind=kind, report=batch.report, changes=changes, page=page, pages=pages,
+        confirm_form=ConfirmForm(), reject_form=RejectForm(),
+    )
+
+
+@bp.route("/imports/<int:batch_id>/confirm", methods=["POST"])
+@allow("imports.use")
+def confirm(batch_id):
+    batch = get_batch(batch_id)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        changes = workflow.confirm(db.session, current_user, batch, today(), create_unmatched=form.create_unmatched.data)
+    except workflow.StalePreview as error:
+        db.session.rollback()
+        workflow.refresh(db.session, current_user, get_batch(batch_id), today())
+        db.session.commit()
+        flash(error.message, "warning")
+    except (StaleDataError, IntegrityError):
+        db.session.rollback()
+        flash("导入时有人同时修改了相关记录，本次没有写入任何数据，请重新确认。", "warning")
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+    else:
+        db.session.commit()
+        created = sum(1 for c in changes if c.action == "create")
+        updated = len(changes) - created
+        flash(f"导入完成：新增 {created:,} 条，更新 {updated:,} 条记录。", "success")
+    return redirect(url_for("imports.show", batch_id=batch_id))
+
+
+@bp.route("/imports/<int:batch_id>/reject", methods=["POST"])
+@allow("imports.use")
+def reject(batch_id):
+    batch = get_batch(batch_id)
+    if not RejectForm().validate_on_submit():
+        abort(400)
+    try:
+        workflow.reject(db.session, batch)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+    else:
+        db.session.commit()
+        flash("已拒绝此文件，没有写入任何数据。", "info")
+    return redirect(url_for("imports.show", batch_id=batch_id))
+
+
+@bp.route("/imports/<int:batch_id>/file")
+@allow("imports.use")
+def original(batch_id):
+    batch = get_batch(batch_id)
+    return send_file(io.BytesIO(batch.content), as_attachment=True, download_name=batch.filename,
+                     mimetype="application/octet-stream")
+
+
+@bp.route("/imports/templates/<kind_name>.xlsx")
+@allow("imports.use")
+def template_file(kind_name):
+    try:
+        kind = workflow.allowed_kind(current_user, kind_name)
+    except DomainError:
+        abort(404)
+    return send_file(io.BytesIO(template(kind)), as_attachment=True, download_name=f"{kind.label}导入模板.xlsx",
+                     mimetype=XLSX)

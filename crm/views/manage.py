@@ -1,0 +1,383 @@
+"""A building manager's work on a building: units, move-ins, move-outs, renewals, expiries.
+
+Every write route is for the building's managers and admins (``buildings.manage``). Ids a form
+names — units ticked, the lease in the URL — are checked one by one against the user's rights
+(``ensure`` logs each refusal), so a changed id or hidden field gets a 403 and changes nothing.
+A refused operation (DomainError) rolls back and shows its message beside the field it names;
+a save on an out-of-date form (a version column) is refused with what the other person changed.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from crm.extensions import db
+from crm.forms.manage import (
+    AddUnitForm, EditUnitForm, MergeForm, MoveInForm, MoveOutForm, RenewForm, RetireForm, SplitForm,
+)
+from crm.models import Building, Lease, Unit
+from crm.permissions import allow, ensure, may, visible_building_ids
+from crm.services import expiries as E
+from crm.services import moves, unit_ops
+from crm.services.confirmation import due_period
+from crm.services.errors import DomainError
+from crm.services.occupancy import Occupancy, occupancy_on
+from crm.services.snapshots import confirmed_snapshots
+from crm.services.timeline import object_timeline
+from crm.services.units import floors, unit_states
+from crm.services.vacancy import band, vacant_since
+from crm.views.params import today
+
+bp = Blueprint("manage", __name__)
+
+STALE_MESSAGE = "保存未成功：他人刚刚修改了同一条记录。表单已换成最新数据，请核对后重新提交。"
+
+
+def managed_building(code: str, action: str = "buildings.manage") -> Building:
+    building = db.session.scalar(select(Building).where(Building.code == code))
+    if building is None:
+        abort(404)
+    ensure(action, building)
+    return building
+
+
+def owned(obj, building: Building):
+    """``obj`` (a unit or lease) when the user may manage it and it belongs to ``building``."""
+    if obj is None:
+        abort(404)
+    ensure("buildings.manage", obj)  # a manager naming another building's record: 403, logged
+    if obj.building_id != building.id:
+        abort(404)
+    return obj
+
+
+def units_named_in_form(building: Building) -> list[Unit]:
+    """The units ticked in the form (``units`` ids), each checked like ``owned``."""
+    units = []
+    for raw in request.form.getlist("units"):
+        try:
+            unit_id = int(raw)
+        except ValueError:
+            abort(400)
+        units.append(owned(db.session.get(Unit, unit_id), building))
+    return units
+
+
+def show_error(form, error: DomainError) -> None:
+    """Roll back and put the message beside its field (or at the top when no field has it)."""
+    db.session.rollback()
+    field = form._fields.get(error.field) if error.field else None
+    if error.field == "units" and hasattr(form, "units_error"):
+        form.units_error = error.message  # shown above the unit checkboxes
+    elif field is not None and field.type != "HiddenField":
+        field.errors = list(field.errors) + [error.message]
+    else:
+        form.form_errors.append(error.message)
+
+
+def commit(form) -> bool:
+    """Commit; a concurrent save that got there first is refused, not overwritten."""
+    try:
+        db.session.commit()
+        return True
+    except StaleDataError:
+        db.session.rollback()
+        form.form_errors.append(STALE_MESSAGE)
+        return False
+
+
+def back_to(building: Building):
+    return redirect(url_for("buildings.show", code=building.code))
+
+
+@bp.route("/buildings/<code>/units")
+@allow("buildings.manage")
+def units(code):
+    building = managed_building(code)
+    day = today()
+    states = unit_states(db.session, building, day)
+    return render_template(
+        "manage/units.html", building=building, states=states, floors=floors(states), today=day,
+        leasable=unit_ops.register_leasable_area(db.session, building),
+    )
+
+
+@bp.route("/buildings/<code>/units/new", methods=["GET", "POST"])
+@allow("buildings.manage")
+def add_unit(code):
+    building = managed_building(code)
+    form = AddUnitForm()
+    if request.method == "GET":
+        form.on.data = today()
+        form.floor.data = request.args.get("floor", type=int)
+    if form.validate_on_submit():
+        try:
+            unit = unit_ops.add_unit(
+                db.session, building, form.floor.data, form.number.data, form.area.data, form.on.data,
+                form.self_use.data, form.correction_reason.data,
+            )
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            label = unit.label
+            if commit(form):
+                flash(f"已添加单元 {label}", "success")
+                return redirect(url_for("manage.units", code=building.code))
+    return render_template("manage/add_unit.html", building=building, form=form)
+
+
+@bp.route("/buildings/<code>/units/<int:unit_id>", methods=["GET", "POST"])
+@allow("buildings.manage")
+def unit(code, unit_id):
+    building = managed_building(code)
+    unit = owned(db.session.get(Unit, unit_id), building)
+    form = EditUnitForm(obj=unit if request.method == "GET" else None)
+    if request.method == "GET":
+        form.version.data = unit.version
+    if form.validate_on_submit():
+        try:
+            unit_ops.update_unit(
+                db.session, unit, form.version.data, form.area.data, form.self_use.data,
+                form.reserved_until.data, today(),
+            )
+        except DomainError as error:
+            show_error(form, error)
+            if error.field == "version":
+                reload_unit_form(form, db.session.get(Unit, unit_id))
+        else:
+            label = unit.label
+            if commit(form):
+                flash(f"已保存单元 {label}", "success")
+                return redirect(url_for("manage.unit", code=building.code, unit_id=unit_id))
+            reload_unit_form(form, db.session.get(Unit, unit_id))
+    unit = db.session.get(Unit, unit_id)
+    state = next((s for s in unit_states(db.session, building, today()) if s.unit.id == unit.id), None)
+    return render_template(
+        "manage/unit.html", building=building, unit=unit, state=state, form=form,
+        history=object_timeline(db.session, "unit", unit.id, limit=20),
+    )
+
+
+def reload_unit_form(form: EditUnitForm, unit: Unit) -> None:
+    """Show the values now saved, with their version, after a stale save was refused."""
+    form.version.data = unit.version
+    form.area.data = str(unit.area)
+    form.self_use.data = unit.self_use
+    form.reserved_until.data = unit.reserved_until
+
+
+@bp.route("/buildings/<code>/units/<int:unit_id>/split", methods=["GET", "POST"])
+@allow("buildings.manage")
+def split_unit(code, unit_id):
+    building = managed_building(code)
+    unit = owned(db.session.get(Unit, unit_id), building)
+    form = SplitForm()
+    if request.method == "GET":
+        form.on.data = today()
+        form.parts[0].number.data, form.parts[1].number.data = f"{unit.number}A", f"{unit.number}B"
+    if form.validate_on_submit():
+        try:
+            parts = unit_ops.parse_parts((p.number.data, p.area.data) for p in form.parts)
+            made = unit_ops.split_unit(db.session, unit, form.on.data, parts, form.correction_reason.data)
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            labels = "、".join(u.label for u in made)
+            if commit(form):
+                flash(f"已拆分为 {labels}", "success")
+                return redirect(url_for("manage.units", code=building.code))
+    unit = db.session.get(Unit, unit_id)
+    return render_template("manage/split.html", building=building, unit=unit, form=form)
+
+
+@bp.route("/buildings/<code>/units/merge", methods=["GET", "POST"])
+@allow("buildings.manage")
+def merge_units(code):
+    building = managed_building(code)
+    form = MergeForm()
+    chosen_ids = set()
+    if request.method == "GET":
+        form.on.data = today()
+        chosen_ids = set(request.args.getlist("units", type=int))
+    else:
+        chosen = units_named_in_form(building)
+        chosen_ids = {u.id for u in chosen}
+        if form.validate_on_submit():
+            try:
+                merged = unit_ops.merge_units(
+                    db.session, building, chosen, form.on.data, form.number.data, form.correction_reason.data
+                )
+            except DomainError as error:
+                show_error(form, error)
+            else:
+                label = merged.label
+                if commit(form):
+                    flash(f"已合并为单元 {label}", "success")
+                    return redirect(url_for("manage.units", code=building.code))
+    states = unit_states(db.session, building, today())
+    return render_template(
+        "manage/merge.html", building=building, form=form, floors=floors(states), chosen_ids=chosen_ids,
+    )
+
+
+@bp.route("/buildings/<code>/units/<int:unit_id>/retire", methods=["GET", "POST"])
+@allow("buildings.manage")
+def retire_unit(code, unit_id):
+    building = managed_building(code)
+    unit = owned(db.session.get(Unit, unit_id), building)
+    form = RetireForm()
+    if request.method == "GET":
+        form.on.data = today()
+    if form.validate_on_submit():
+        try:
+            unit_ops.retire_unit(db.session, unit, form.on.data, form.correction_reason.data)
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            label = unit.label
+            if commit(form):
+                flash(f"单元 {label} 已停用", "success")
+                return redirect(url_for("manage.units", code=building.code))
+    unit = db.session.get(Unit, unit_id)
+    return render_template("manage/retire.html", building=building, unit=unit, form=form)
+
+
+@bp.route("/buildings/<code>/move-in", methods=["GET", "POST"])
+@allow("buildings.manage")
+def move_in(code):
+    building = managed_building(code)
+    form = MoveInForm()
+    chosen_ids = set()
+    if request.method == "GET":
+        form.start_date.data = today()
+        chosen_ids = set(request.args.getlist("unit", type=int))
+    else:
+        chosen = units_named_in_form(building)
+        chosen_ids = {u.id for u in chosen}
+        if form.validate_on_submit():
+            details = moves.NewCompany(form.uscc.data or "", form.registered_in_district.data, form.industry_group.data or "")
+            try:
+                lease = moves.move_in(
+                    db.session, building, form.company.data, chosen, form.start_date.data, form.end_date.data,
+                    details, form.correction_reason.data,
+                )
+            except DomainError as error:
+                show_error(form, error)
+            else:
+                name, labels = lease.company.name, "、".join(u.label for u in lease.units)
+                if commit(form):
+                    flash(f"已登记 {name} 入驻 {labels}", "success")
+                    return back_to(building)
+    states = unit_states(db.session, building, today())
+    return render_template(
+        "manage/move_in.html", building=building, form=form, floors=floors(states), chosen_ids=chosen_ids,
+    )
+
+
+def lease_form_page(code, lease_id, form_class, template, action, success):
+    """Move-out and renewal share their shape: a lease, a version, a service call."""
+    building = managed_building(code)
+    lease = owned(db.session.get(Lease, lease_id), building)
+    form = form_class()
+    if request.method == "GET":
+        form.version.data = lease.version
+        if isinstance(form, MoveOutForm):
+            form.moved_out_on.data = today()
+        else:
+            form.end_date.data = lease.end_date
+    if form.validate_on_submit():
+        try:
+            action(lease, form)
+        except DomainError as error:
+            show_error(form, error)
+            if error.field == "version":
+                form.version.data = db.session.get(Lease, lease_id).version
+        else:
+            name = lease.company.name
+            if commit(form):
+                flash(success.format(name=name), "success")
+                return back_to(building)
+            form.version.data = db.session.get(Lease, lease_id).version
+    lease = db.session.get(Lease, lease_id)
+    return render_template(template, building=building, lease=lease, form=form, today=today())
+
+
+@bp.route("/buildings/<code>/leases/<int:lease_id>/move-out", methods=["GET", "POST"])
+@allow("buildings.manage")
+def move_out(code, lease_id):
+    def record(lease, form):
+        moves.move_out(db.session, lease, form.version.data, form.moved_out_on.data, form.reason.data,
+                       form.correction_reason.data)
+
+    return lease_form_page(code, lease_id, MoveOutForm, "manage/move_out.html", record, "已登记 {name} 迁出")
+
+
+@bp.route("/buildings/<code>/leases/<int:lease_id>/renew", methods=["GET", "POST"])
+@allow("buildings.manage")
+def renew(code, lease_id):
+    def record(lease, form):
+        moves.renew(db.session, lease, form.version.data, form.end_date.data, form.correction_reason.data)
+
+    return lease_form_page(code, lease_id, RenewForm, "manage/renew.html", record, "已为 {name} 续租")
+
+
+@bp.route("/buildings/<code>/expiries")
+@allow("expiries.view")
+def expiries(code):
+    building = managed_building(code, "buildings.view")
+    return render_expiries(building=building, building_ids=[building.id])
+
+
+@bp.route("/expiries")
+@allow("expiries.view")
+def district_expiries():
+    return render_expiries(building=None, building_ids=visible_building_ids(current_user))
+
+
+def manageable(building: Building) -> bool:
+    return may(current_user, "buildings.manage", building)
+
+
+def render_expiries(building, building_ids):
+    day = today()
+    days = E.window_days(request.args.get("within"))
+    ids = None if building_ids is None else list(building_ids)
+    return render_template(
+        "manage/expiries.html", building=building, days=days, windows=E.WINDOWS, today=day,
+        rows=E.expiring(db.session, day, days, ids), overdue=E.overdue(db.session, day, ids),
+        tax_months=E.tax_months(day), large=E.LARGE_TAXPAYER, manageable=manageable,
+    )
+
+
+@dataclass
+class ManagePanel:
+    """What the building page adds for the people who keep the building."""
+
+    can_manage: bool
+    today: date
+    bands: dict[int, str] = field(default_factory=dict)  # vacant unit id -> how long empty
+    now: Occupancy | None = None  # today's figures, for managers
+    due: str | None = None  # last month, when this building has not confirmed it yet
+
+
+def manage_panel(building: Building, states, as_of: date) -> ManagePanel:
+    """Vacancy bands for the stacking plan and, for managers, today's figures and a due month."""
+    day = today()
+    since = vacant_since(db.session, building.id, states, as_of)
+    panel = ManagePanel(manageable(building), day, {uid: band(first, as_of) for uid, first in since.items()})
+    if panel.can_manage:
+        panel.now = occupancy_on(db.session, day, [building.id]).get(building.id, Occupancy())
+        due = due_period(day)
+        if not confirmed_snapshots(db.session, [due], [building.id]) and may(current_user, "confirmations.confirm", building):
+            panel.due = due
+    return panel
+
+
+@bp.app_context_processor
+def management_helpers():
+    return {"manage_panel": manage_panel}

@@ -1,0 +1,80 @@
+"""Reports for leadership: the /reports page with the 亿元楼 candidate list and its PDF.
+
+The monthly briefing adds its own section to ``templates/reports/index.html``; the candidate
+section lives in ``templates/reports/_candidates.html``.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+
+from crm.extensions import db
+from crm.permissions import allow
+from crm.reports.fonts import FontNotFound
+from crm.services import periods as P
+from crm.services.candidates import as_json, candidate_report, holds_demo_data, report_years
+from crm.services.errors import DomainError
+from crm.views.params import today
+
+bp = Blueprint("reports", __name__)
+
+
+def requested_year() -> int | None:
+    raw = request.args.get("year", "").strip()
+    if not raw:
+        return None
+    if not (raw.isdigit() and len(raw) == 4):
+        raise DomainError(f"年份格式不正确：{raw}，应为四位数字，例如 2026", field="year")
+    return int(raw)
+
+
+def requested_report():
+    """The candidate report for the ``year`` / ``as_of`` parameters (defaults: latest data)."""
+    as_of = request.args.get("as_of", "").strip() or None
+    return candidate_report(db.session, requested_year(), as_of, latest_allowed=P.period_of(today()))
+
+
+def generated_at() -> datetime:
+    return datetime.now(P.BUSINESS_TZ)
+
+
+@bp.route("/reports")
+@allow("reports.view")
+def index():
+    report, error = None, None
+    try:
+        report = requested_report()
+    except DomainError as exc:
+        error = exc
+    chart = None
+    if report is not None and report.candidates:
+        chart = {
+            "labels": [f"{r.rank}. {r.name}" for r in report.candidates],
+            "ytd": [round(float(r.ytd) / 10000, 1) for r in report.candidates],
+            "projection": [round(float(r.projection) / 10000, 1) for r in report.candidates],
+            "threshold": round(float(report.threshold) / 10000, 1),
+        }
+    return render_template(
+        "reports/index.html", report=report, error=error, chart=chart, years=report_years(db.session),
+        args=request.args,
+    )
+
+
+@bp.route("/reports/candidates.pdf")
+@allow("reports.view")
+def candidates_pdf():
+    from crm.reports.candidates import build_candidates_pdf
+
+    try:
+        report = requested_report()
+        pdf = build_candidates_pdf(as_json(report), generated_at(), demo=holds_demo_data(db.session))
+    except DomainError as error:
+        flash(error.message, "warning")
+        return redirect(url_for("reports.index", **request.args))
+    except FontNotFound as error:
+        flash(str(error), "danger")
+        return redirect(url_for("reports.index", **request.args))
+    filename = f"candidates-{report.as_of}.pdf"
+    return Response(pdf, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})

@@ -1,0 +1,67 @@
+"""Tax pages: a building's tax tab and the district tax page."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, render_template, request
+from sqlalchemy import select
+
+from crm.extensions import db
+from crm.models import Building
+from crm.permissions import allow, ensure
+from crm.services import periods as P
+from crm.services.errors import DomainError
+from crm.services.tax_analysis import building_tax, district_tax
+from crm.views.params import page_month, today
+
+bp = Blueprint("tax", __name__)
+
+
+def wan_values(amounts) -> list[float]:
+    return [round(float(a) / 10000, 1) for a in amounts]
+
+
+@bp.route("/buildings/<code>/tax")
+@allow("tax.building")
+def building(code):
+    b = db.session.scalar(select(Building).where(Building.code == code))
+    if b is None:
+        abort(404)
+    ensure("tax.building", b)
+    month = page_month()
+    page = building_tax(db.session, b, month, today())
+    chart = {
+        "labels": [P.label(m.period) for m in page.months],
+        "total": wan_values(m.total for m in page.months),
+        "district": wan_values(m.district for m in page.months),
+        "total_prev": wan_values(m.total_prev for m in page.months),
+    }
+    return render_template("tax/building.html", building=b, page=page, month=month, chart=chart, today=today())
+
+
+def requested_year() -> int | None:
+    raw = request.args.get("year", "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or len(raw) != 4:
+        flash(f"年份格式不正确：{raw}，应为四位数字，例如 2025", "warning")
+        return None
+    return int(raw)
+
+
+@bp.route("/tax")
+@allow("tax.district")
+def district():
+    try:
+        page = district_tax(db.session, requested_year())
+    except DomainError as error:
+        flash(error.message, "warning")
+        try:
+            page = district_tax(db.session)
+        except DomainError:
+            return render_template("tax/district.html", page=None)
+    chart = {
+        "years": [f"{y}（至{P.split(page.latest_month)[1]}月）" if y == page.in_progress else str(y) for y in page.years],
+        "tiers": {tier or "none": [page.tier_counts[y][tier] for y in page.years] for tier in ("yi", "wuqianwan", "qianwan")},
+        "industries": {"labels": [s.label for s in page.industries], "values": wan_values(s.amount for s in page.industries)},
+        "streets": {"labels": [s.label for s in page.streets], "values": wan_values(s.amount for s in page.streets)},
+    }
+    return render_template("tax/district.html", page=page, chart=chart)

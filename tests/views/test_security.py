@@ -1,0 +1,161 @@
+"""Sign-in hardening: throttling, audit, server-side session tokens, timeouts, headers, policy."""
+from __future__ import annotations
+
+import time_machine
+from sqlalchemy import func, select
+
+from crm.models import LoginAttempt, User
+from tests import factories as f
+
+
+def post_login(client, username, password, agent="pytest-agent"):
+    return client.post("/login", data={"username": username, "password": password},
+                       headers={"User-Agent": agent}, environ_base={"REMOTE_ADDR": "10.9.8.7"})
+
+
+def test_five_failures_then_even_the_right_password_waits(client, session):
+    f.user(session, "zs", "promoter")
+    session.commit()
+    for _ in range(5):
+        assert "用户名或密码不正确" in post_login(client, "zs", "wrong-password-x").get_data(as_text=True)
+    page = post_login(client, "zs", f.PASSWORD)
+    assert page.status_code == 200 and "登录失败次数过多，请 15 分钟后再试" in page.get_data(as_text=True)
+    attempts = session.scalars(select(LoginAttempt).order_by(LoginAttempt.id)).all()
+    assert len(attempts) == 6 and not any(a.succeeded for a in attempts)
+    assert {(a.address, a.user_agent) for a in attempts} == {("10.9.8.7", "pytest-agent")}
+
+
+def test_the_window_passes_after_15_minutes(client, session):
+    f.user(session, "zs", "promoter")
+    session.commit()
+    with time_machine.travel("2026-11-15 08:00:00+08:00", tick=False):
+        for _ in range(5):
+            post_login(client, "zs", "wrong-password-x")
+    with time_machine.travel("2026-11-15 08:16:00+08:00", tick=False):
+        assert post_login(client, "zs", f.PASSWORD).status_code == 302
+    assert session.scalar(select(func.count()).select_from(LoginAttempt).where(LoginAttempt.succeeded)) == 1
+
+
+def test_sign_out_ends_every_copy_of_the_session(app, session):
+    f.user(session, "leader", "leader")
+    session.commit()
+    first = app.test_client()
+    assert post_login(first, "leader", f.PASSWORD).status_code == 302
+    copy = app.test_client()
+    cookie = first.get_cookie("session")
+    copy.set_cookie("session", cookie.value)
+    assert copy.get("/buildings").status_code == 200
+    first.post("/logout")
+    assert copy.get("/buildings").status_code == 302
+
+
+def test_nothing_from_before_sign_in_survives(client, session):
+    f.user(session, "leader", "leader")
+    session.commit()
+    with client.session_transaction() as s:
+        s["planted"] = "by an attacker"
+    post_login(client, "leader", f.PASSWORD)
+    with client.session_transaction() as s:
+        assert "planted" not in s
+
+
+def test_password_change_ends_other_sessions_and_keeps_this_one(app, session):
+    f.user(session, "zs", "promoter")
+    session.commit()
+    here, there = app.test_client(), app.test_client()
+    post_login(here, "zs", f.PASSWORD)
+    post_login(there, "zs", f.PASSWORD)
+    response = here.post("/account/password", data={
+        "current_password": f.PASSWORD, "new_password": "a brand new secret", "confirm": "a brand new secret"})
+    assert response.status_code == 302
+    assert here.get("/buildings").status_code == 200
+    assert there.get("/buildings").status_code == 302
+
+
+def test_common_and_short_passwords_are_refused_beside_the_field(login, session):
+    f.user(session, "zs", "promoter")
+    session.commit()
+    client = login("zs")
+    for new, message in [("password123", "过于常见"), ("short", "至少 10 个字符"), ("x" * 129, "最多 128 个字符")]:
+        page = client.post("/account/password", data={"current_password": f.PASSWORD, "new_password": new, "confirm": new})
+        assert message in page.get_data(as_text=True)
+    user = session.scalar(select(User).where(User.username == "zs"))
+    session.refresh(user)
+    assert user.check_password(f.PASSWORD)
+
+
+def test_deactivated_user_is_signed_out_at_the_next_request(login, session):
+    admin = f.user(session, "admin", "admin")
+    f.user(session, "zs", "promoter")
+    session.commit()
+    zs = login("zs")
+    admin_client = zs.application.test_client()
+    post_login(admin_client, "admin", f.PASSWORD)
+    target = session.scalar(select(User).where(User.username == "zs"))
+    assert admin_client.post(f"/admin/users/{target.id}/active", data={"active": ""}).status_code == 302
+    assert zs.get("/buildings").status_code == 302
+    assert admin.active
+
+
+def test_admin_reset_forces_a_new_password(app, session):
+    f.user(session, "admin", "admin")
+    target = f.user(session, "zs", "promoter")
+    session.commit()
+    admin = app.test_client()
+    post_login(admin, "admin", f.PASSWORD)
+    admin.post(f"/admin/users/{target.id}/reset", data={"password": "temporary-secret-42"})
+    user = app.test_client()
+    post_login(user, "zs", "temporary-secret-42")
+    response = user.get("/buildings")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/account/password")
+
+
+def test_idle_timeout_after_30_minutes(client, session):
+    f.user(session, "leader", "leader")
+    session.commit()
+    with time_machine.travel("2026-11-15 09:00:00+08:00", tick=False):
+        post_login(client, "leader", f.PASSWORD)
+    with time_machine.travel("2026-11-15 09:29:00+08:00", tick=False):
+        assert client.get("/buildings").status_code == 200
+    with time_machine.travel("2026-11-15 10:00:00+08:00", tick=False):
+        response = client.get("/buildings")
+        assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_absolute_timeout_after_12_hours(client, session):
+    f.user(session, "leader", "leader")
+    session.commit()
+    with time_machine.travel("2026-11-15 08:00:00+08:00", tick=False) as clock:
+        post_login(client, "leader", f.PASSWORD)
+        for _ in range(30):  # active every 25 minutes for 12.5 hours
+            clock.shift(25 * 60)
+            status = client.get("/buildings").status_code
+        assert status == 302
+
+
+def test_security_headers(client):
+    response = client.get("/login")
+    csp = response.headers["Content-Security-Policy"]
+    script_src = next(part for part in csp.split("; ") if part.startswith("script-src"))
+    assert script_src == "script-src 'self'"
+    assert "frame-ancestors 'none'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert "Strict-Transport-Security" not in response.headers
+    assert "Strict-Transport-Security" in client.get("/login", base_url="https://localhost").headers
+
+
+def test_admin_creates_a_user_and_the_form_keeps_what_was_typed(login, session):
+    f.user(session, "admin", "admin")
+    f.building(session, "XG01")
+    session.commit()
+    client = login("admin")
+    page = client.post("/admin/users", data={"username": "wang", "display_name": "王芳", "role": "manager",
+                                             "email": "", "buildings": ["XG01"], "password": "password123"})
+    text = page.get_data(as_text=True)
+    assert "过于常见" in text and 'value="王芳"' in text
+    response = client.post("/admin/users", data={"username": "wang", "display_name": "王芳", "role": "manager",
+                                                  "email": "", "buildings": ["XG01"], "password": "a-fine-secret-9"})
+    assert response.status_code == 302
+    user = session.scalar(select(User).where(User.username == "wang"))
+    assert user.must_change_password and [b.code for b in user.buildings] == ["XG01"]
