@@ -14,6 +14,11 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from crm.services import periods as P
 
 CENT = Decimal("0.01")
+# The largest values the database columns hold: money Numeric(16, 2), areas Numeric(12, 2),
+# integers 32-bit. A larger cell is an error with a message, never a database failure.
+MAX_AMOUNT = Decimal("99999999999999.99")
+MAX_AREA = Decimal("9999999999.99")
+MAX_INTEGER = 2**31 - 1
 EXCEL_EPOCH = date(1899, 12, 30)
 # Characters that make a spreadsheet treat a cell as a formula; exports prefix them with ' .
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -78,18 +83,24 @@ def decimal_number(value, what: str) -> Decimal:
     return number
 
 
-def positive_amount(value, what: str = "金额", scale: Decimal = Decimal(1)) -> Decimal:
+def _cents(number: Decimal, what: str, maximum: Decimal) -> Decimal:
+    if number > maximum:
+        raise CellError(f"{what}过大：{number.normalize():,f}，最大为 {maximum:,}")
+    return number.quantize(CENT, ROUND_HALF_UP)
+
+
+def positive_amount(value, what: str = "金额", scale: Decimal = Decimal(1), maximum: Decimal = MAX_AMOUNT) -> Decimal:
     number = decimal_number(value, what) * scale
     if number <= 0:
         raise CellError(f"{what}必须大于 0，当前为 {number.normalize():f}")
-    return number.quantize(CENT, ROUND_HALF_UP)
+    return _cents(number, what, maximum)
 
 
-def nonnegative_amount(value, what: str = "金额", scale: Decimal = Decimal(1)) -> Decimal:
+def nonnegative_amount(value, what: str = "金额", scale: Decimal = Decimal(1), maximum: Decimal = MAX_AMOUNT) -> Decimal:
     number = decimal_number(value, what) * scale
     if number < 0:
         raise CellError(f"{what}不能为负数，当前为 {number.normalize():f}")
-    return number.quantize(CENT, ROUND_HALF_UP)
+    return _cents(number, what, maximum)
 
 
 def integer(value, what: str, minimum: int | None = None, suffixes: str = "") -> int:
@@ -108,6 +119,8 @@ def integer(value, what: str, minimum: int | None = None, suffixes: str = "") ->
             raise CellError(f"{what}应为整数，当前为“{raw}”") from None
     if minimum is not None and number < minimum:
         raise CellError(f"{what}不能小于 {minimum}，当前为 {number}")
+    if abs(number) > MAX_INTEGER:
+        raise CellError(f"{what}过大：{number}")
     return number
 
 

@@ -222,7 +222,13 @@ def create_lead(session, data: LeadInput, actor: User, today: date, confirm_dupl
 
 def check_version(session, lead: Lead, version) -> None:
     """Refuse a change built on an older copy of the lead, saying who changed it to what."""
-    if version is None or int(version) == lead.version:
+    if version is None:
+        return
+    try:
+        version = int(version)
+    except (TypeError, ValueError):
+        raise DomainError("表单已过期或被改动，请刷新页面后重试", field="version") from None
+    if version == lead.version:
         return
     last = session.scalar(
         select(LeadStageChange).where(LeadStageChange.lead_id == lead.id)

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from crm.io.columns import Column
 from crm.io.kind import Change, Context, ImportKind, diff, fill_ids, row_plan, set_fields
 from crm.io.kinds import register
-from crm.io.parsers import choice, integer, positive_amount, text
+from crm.io.parsers import MAX_AREA, choice, integer, positive_amount, text
 from crm.models import Building, Unit
 from crm.models.choices import STREETS, TIERS, ZONES
 from crm.services import periods as P
@@ -21,7 +21,7 @@ FIELDS = {
 
 
 def _area(what):
-    return lambda v, env: positive_amount(v, what)
+    return lambda v, env: positive_amount(v, what, maximum=MAX_AREA)
 
 
 @register

@@ -18,7 +18,7 @@ from crm.io.columns import Column
 from crm.io.kind import Change, Context, ImportKind, diff, fill_ids, row_plan, set_fields
 from crm.io.kinds import register
 from crm.io.kinds.companies import uscc_cell
-from crm.io.parsers import boolean, choice, day, integer, narrow, nonnegative_amount, text
+from crm.io.parsers import MAX_AREA, boolean, choice, day, integer, narrow, nonnegative_amount, text
 from crm.models import Building, Lead, User
 from crm.models.choices import HQ_TYPES, INDUSTRY_GROUPS
 from crm.models.lead import PRIORITIES, SOURCES, stage_label
@@ -59,7 +59,7 @@ class LeadsKind(ImportKind):
                lambda v, env: choice(v, {g: g for g in INDUSTRY_GROUPS}, "产业类别"), example=INDUSTRY_GROUPS[0]),
         Column("hq_type", "总部类型", "hq_type", lambda v, env: choice(v, HQ_TYPES, "总部类型"), blank="none",
                example="区域型总部", note="留空为非总部"),
-        Column("intended_area", "意向面积", "intended_area", lambda v, env: nonnegative_amount(v, "意向面积"),
+        Column("intended_area", "意向面积", "intended_area", lambda v, env: nonnegative_amount(v, "意向面积", maximum=MAX_AREA),
                unit="m²", example=600),
         Column("expected_annual_tax", "预计年税收", "expected_annual_tax",
                lambda v, env: nonnegative_amount(v, "预计年税收", env.scale), unit="元", money=True, example=3000000,

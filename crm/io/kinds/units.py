@@ -12,7 +12,7 @@ from sqlalchemy import select
 from crm.io.columns import Column
 from crm.io.kind import Change, Context, ImportKind, diff, fill_ids, row_plan, set_fields
 from crm.io.kinds import register
-from crm.io.parsers import boolean, day, integer, positive_amount, text
+from crm.io.parsers import MAX_AREA, boolean, day, integer, positive_amount, text
 from crm.models import Building, Company, Lease, Unit, lease_units
 from crm.models.choices import UNIT_STATUSES
 from crm.services import periods as P
@@ -60,7 +60,7 @@ class UnitsKind(ImportKind):
                note="整数，地下层用负数"),
         Column("number", "单元号", "number", lambda v, env: text(v, 16), required=True, example="1201",
                aliases=("房号", "unit")),
-        Column("area", "面积", "area", lambda v, env: positive_amount(v, "面积"), unit="m²", required=True,
+        Column("area", "面积", "area", lambda v, env: positive_amount(v, "面积", maximum=MAX_AREA), unit="m²", required=True,
                example=256.5, note="大于 0；各单元（自用除外）合计不能超过楼宇的可租面积"),
         Column("self_use", "自用", "self_use", lambda v, env: boolean(v), blank=False, example="否",
                note="是/否；自用单元不计入可租面积，也不能出租"),
