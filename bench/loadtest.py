@@ -106,10 +106,13 @@ class Processes:
             os.killpg(process.pid, signal.SIGTERM)
             process.wait(timeout=grace)
         except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
             process.wait(timeout=10)
         except ProcessLookupError:
-            pass
+            process.wait(timeout=10)
 
     def stop_all(self) -> None:
         for _name, process in reversed(self.started):
@@ -470,15 +473,21 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def postgres_pids() -> list[int]:
+def postgres_pids(database: str) -> list[int]:
+    """The server's background processes and the backends serving ``database`` — not those of
+    other databases (a test suite running beside the benchmark is "other processes")."""
     pids = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
-                if (entry / "comm").read_text().strip() == "postgres":
-                    pids.append(int(entry.name))
+                if (entry / "comm").read_text().strip() != "postgres":
+                    continue
+                title = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
             except OSError:
                 continue
+            is_backend = "(" in title or "[local]" in title
+            if not is_backend or f" {database} " in title:
+                pids.append(int(entry.name))
     return pids
 
 
@@ -492,9 +501,9 @@ def machine_cpu() -> tuple[float, float]:
 class Watcher(threading.Thread):
     """Samples the workers' RSS and CPU every ``interval`` seconds while the load runs."""
 
-    def __init__(self, master: int, others: dict[str, int], interval: float = 2.0):
+    def __init__(self, master: int, interval: float = 2.0):
         super().__init__(daemon=True)
-        self.master, self.others, self.interval = master, others, interval
+        self.master, self.interval = master, interval
         self.peak_rss: dict[int, int] = {}
         self.last_hwm: dict[int, int] = {}
         self.cpu: dict[int, float] = {}
@@ -602,10 +611,17 @@ def summarise(outcome: dict, seconds: float) -> dict:
     routes = sorted((latency_row(name, rows, seconds) | {"category": category} for (category, name), rows in by_name.items()),
                     key=lambda row: -(row["p95_ms"] or 0))
     failures = Counter(f"{r[2]}: {r[5]}" for r in samples if r[5])
+    # Latency over time, per 10 s: tells the sign-in ramp and a warming cache from the steady state.
+    first = min(r[0] for r in samples)
+    buckets = defaultdict(list)
+    for r in samples:
+        buckets[int((r[0] - first) // 10) * 10].append(r)
+    timeline = [{"from_s": start, **{k: v for k, v in latency_row("", rows, 10).items() if k != "group"}}
+                for start, rows in sorted(buckets.items())]
     mix = Counter(r[1] for r in samples if r[1] != "signin")
     mixed = sum(mix.values()) or 1
     return {
-        "groups": groups, "routes": routes, "failures": dict(failures.most_common(30)),
+        "groups": groups, "routes": routes, "failures": dict(failures.most_common(30)), "timeline": timeline,
         "mix": {category: round(count / mixed, 3) for category, count in sorted(mix.items())},
         "locked_in_responses": sum(1 for r in samples if "database is locked" in r[5]),
     }
@@ -642,6 +658,9 @@ def print_report(result: dict) -> None:
     print("\nslowest routes (p95):")
     for r in result["latency"]["routes"][:8]:
         print(f"  {r['group']:<34}{r['requests']:>7}{fmt(r['p50_ms'])}{fmt(r['p95_ms'])}{fmt(r['p99_ms'])}{r['failed']:>6}")
+    print("\nover time (s: req/s, p50/p95 ms): " + "  ".join(
+        f"{t['from_s']}: {t['per_second']}, {fmt(t['p50_ms']).strip()}/{fmt(t['p95_ms']).strip()}"
+        for t in result["latency"]["timeline"]))
     print("\nwhere the server's time went (page and PDF GETs: requests × time of the route alone):")
     for w in result["work"][:8]:
         print(f"  {w['route']:<34}{w['requests']:>7} × {w['unloaded_ms']:>6.0f} ms  {w['work_share']:>6.1%}")
@@ -656,6 +675,8 @@ def print_report(result: dict) -> None:
     cpu = result["cpu"]
     print(f"CPU over the run: machine {cpu['machine_busy_pct']}% of {cpu['cores']} cores busy — "
           + ", ".join(f"{k} {v} s" for k, v in cpu["seconds"].items()))
+    print(f"  the stack spent {cpu['stack_cpu_ms_per_request']} ms of CPU per request: at most "
+          f"{cpu['ceiling_rps']} req/s on {cpu['cores']} otherwise idle cores")
     log = result["server_log"]
     print(f"server log: {log['tracebacks']} tracebacks, {log['worker_timeouts']} worker timeouts, "
           f"{log['database_is_locked']} 'database is locked', {log['worker_boots']} worker boots")
@@ -685,6 +706,15 @@ def environment(db: Database, instance: Path) -> dict:
     if PASSWORD_ENV in os.environ:
         env[PASSWORD_ENV] = os.environ[PASSWORD_ENV]
     return env
+
+
+def ceiling(seconds: dict, requests: int, cores: int) -> dict:
+    """CPU the stack spent per request (web workers, database, load generator) and the request
+    rate that would fill every core with it: the most this machine can serve with this mix, had
+    nothing else been running."""
+    spent = sum(v for k, v in seconds.items() if k != "other processes")
+    per_request = 1000 * spent / requests
+    return {"stack_cpu_ms_per_request": round(per_request, 1), "ceiling_rps": round(cores * 1000 / per_request, 1)}
 
 
 def run(args, work: Path, processes: Processes, db: Database) -> dict:
@@ -722,10 +752,10 @@ def run(args, work: Path, processes: Processes, db: Database) -> dict:
     locust_env = env | {"LOADTEST_PLAN": str(plan_path), "LOADTEST_OUT": str(out_path)}
     spawn_rate = max(args.users / 10, 1)
 
-    watcher = Watcher(server.pid, {})
+    watcher = Watcher(server.pid)
     watcher.sample()
     scheduler_pid = next(p.pid for n, p in processes.started if n == "scheduler")
-    pg_before = {pid: cpu_seconds(pid) for pid in postgres_pids()} if args.database == "postgresql" else {}
+    pg_before = {pid: cpu_seconds(pid) for pid in postgres_pids(db.name)} if args.database == "postgresql" else {}
     busy0, total0 = machine_cpu()
     sched0 = cpu_seconds(scheduler_pid)
     print(f"locust: {args.users} users, {args.rate:.0f} req/s offered, {args.duration} s …", flush=True)
@@ -759,7 +789,7 @@ def run(args, work: Path, processes: Processes, db: Database) -> dict:
                 "cpu_s": round(watcher.cpu.get(pid, 0.0) - watcher.cpu_at_first_sight.get(pid, 0.0), 1)}
                for pid in watcher.seen]
     cores = os.cpu_count() or 1
-    pg_cpu = sum(max(cpu_seconds(pid) - pg_before.get(pid, 0.0), 0.0) for pid in postgres_pids()) if pg_before else 0.0
+    pg_cpu = sum(max(cpu_seconds(pid) - pg_before.get(pid, 0.0), 0.0) for pid in postgres_pids(db.name)) if pg_before else 0.0
     worker_cpu = sum(w["cpu_s"] for w in workers)
     seconds = {"gunicorn workers": round(worker_cpu, 1), "postgres": round(pg_cpu, 1),
                "locust": round(locust_cpu, 1), "scheduler": round(cpu_seconds(scheduler_pid) - sched0, 1)}
@@ -779,7 +809,8 @@ def run(args, work: Path, processes: Processes, db: Database) -> dict:
         "memory": {"workers": workers, "max_worker_mb": max((w["vmhwm_mb"] for w in workers), default=None)},
         "cpu": {"cores": cores, "machine_busy_pct": round(100 * (busy1 - busy0) / max(total1 - total0, 1), 1),
                 "seconds": seconds,
-                "worker_cpu_ms_per_request": round(1000 * worker_cpu / len(outcome["samples"]), 1)},
+                "worker_cpu_ms_per_request": round(1000 * worker_cpu / len(outcome["samples"]), 1),
+                **ceiling(seconds, len(outcome["samples"]), cores)},
         "server_log": server_log_findings(server_log),
         "writes": check_writes(db, run_id, outcome),
         "server_log_path": str(server_log.relative_to(ROOT)),

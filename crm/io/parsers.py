@@ -69,7 +69,10 @@ def decimal_number(value, what: str) -> Decimal:
     if isinstance(value, bool):
         raise CellError(f"{what}应为数字，当前为“{text(value)}”")
     if isinstance(value, (int, float)):
-        return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+        if not number.is_finite():  # a NaN or infinite float cell
+            raise CellError(f"{what}应为数字，当前为“{value}”")
+        return number
     raw = narrow(value)
     if PLAIN_NUMBER_RE.match(raw):
         return Decimal(raw)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from crm.models import OccupancySnapshot
 from crm.services import periods as P
-from crm.services.occupancy import Occupancy, occupancy_on_days
+from crm.services.occupancy import Occupancy, occupancy_on_days, occupancy_on_days_cached
 
 
 def confirmed_snapshots(session, periods: list[str], building_ids=None) -> dict[tuple[int, str], OccupancySnapshot]:
@@ -41,7 +41,7 @@ def occupancy_for_months(session, periods: list[str], building_ids=None) -> dict
     open_periods = [
         p for p in periods if building_ids is None or any((bid, p) not in frozen for bid in building_ids)
     ]
-    derived = occupancy_on_days(session, [P.month_end(p) for p in open_periods], building_ids)
+    derived = occupancy_on_days_cached(session, [P.month_end(p) for p in open_periods], building_ids) if open_periods else {}
     result = {(bid, P.period_of(day)): occ for (bid, day), occ in derived.items()}
     for key, snapshot in frozen.items():
         result[key] = _from_snapshot(snapshot)
