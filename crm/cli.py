@@ -360,8 +360,6 @@ def export_command(kind, out, building, month, first, last):
         chosen = get_kind(kind)
         items = chosen.export_items(db.session, None, args, business_today(current_app.config["TODAY"]))
         data = export(chosen, items, fmt)
-    except NotImplementedError:
-        raise click.ClickException(f"“{kind}”不支持导出")
     except DomainError as error:
         raise click.ClickException(error.message)
     Path(out).write_bytes(data)

@@ -7,6 +7,7 @@ returns the changes for the import record.
 """
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -50,7 +51,7 @@ def fill_ids(changes: list[Change]) -> list[Change]:
     return changes
 
 
-class ImportKind:
+class ImportKind(ABC):
     name: str = ""
     label: str = ""
     description: str = ""
@@ -74,19 +75,22 @@ class ImportKind:
         plan.errors.sort(key=lambda i: (i.row or 0, i.letter or ""))
         return plan
 
+    @abstractmethod
     def plan_rows(self, ctx: Context, rows: list[ParsedRow], plan: Plan) -> None:
-        raise NotImplementedError
+        """Each kind says how (see crm/io/kinds/)."""
 
+    @abstractmethod
     def apply(self, ctx: Context, plan: Plan) -> list[Change]:
-        raise NotImplementedError
+        """Each kind says how (see crm/io/kinds/)."""
 
     # ------------------------------------------------------------------ exporting
-    def export_items(self, session, scope: set[int] | None, args: dict, today: date):
+    @abstractmethod
+    def export_items(self, session, scope: set[int] | None, args: dict, today: date, keep=None):
         """The records an export writes, filtered by ``args`` as the list page filters them."""
-        raise NotImplementedError
 
+    @abstractmethod
     def export_values(self, item) -> dict[str, Any]:
-        raise NotImplementedError
+        """Each kind says how (see crm/io/kinds/)."""
 
     # ------------------------------------------------------------------ helpers
     @property

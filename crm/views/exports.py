@@ -42,8 +42,6 @@ def download(kind_name):
         suffix = f"-{building.code}"
     try:
         items = kind.export_items(db.session, visible_building_ids(current_user), args, today(), KEEP.get(kind.name))
-    except NotImplementedError:
-        abort(404)
     except DomainError as error:
         abort(400, error.message)
     data = exports.export(kind, items, fmt)
