@@ -33,7 +33,11 @@ def index():
     result = search_companies(
         db.session, filters_from_request(), sort, descending, page_number(), per_page=50
     )
-    where = current_buildings(db.session, [c.id for c in result.companies], today())
+    scope = visible_building_ids(current_user)
+    where = {
+        company_id: [b for b in found if scope is None or b.id in scope]  # a manager sees only their buildings
+        for company_id, found in current_buildings(db.session, [c.id for c in result.companies], today()).items()
+    }
     return render_template(
         "companies/index.html", result=result, where=where, args=request.args, sort=sort, descending=descending
     )
@@ -50,6 +54,6 @@ def show(company_id):
     scope = visible_building_ids(current_user)
     leases = [l for l in company.leases if scope is None or l.building_id in scope]
     return render_template(
-        "companies/show.html", company=company, leases=leases, taxes=taxes, today=today(),
+        "companies/show.html", company=company, leases=leases, taxes=taxes, today=today(), scope=scope,
         last_active_day=last_active_day,
     )

@@ -164,3 +164,15 @@ def test_forms_need_a_csrf_token(app, client, district):
 def test_static_front_end_is_served_by_the_app(client):
     for path in ("/static/vendor/bootstrap-5.3.8/bootstrap.min.css", "/static/vendor/chart.js-4.5.1/chart.umd.min.js"):
         assert client.get(path).status_code == 200
+
+
+def test_manager_company_list_names_only_their_buildings(login, district, session):
+    both = f.company(session, "两楼企业有限公司")
+    a_unit = f.unit(session, district["a"], 5, "01", 50)
+    b_unit = f.unit(session, district["b"], 3, "01", 60)
+    f.lease(session, both, district["a"], [a_unit], date(2026, 1, 1))
+    f.lease(session, both, district["b"], [b_unit], date(2026, 1, 1))
+    session.commit()
+    page = login("ly").get("/companies?q=两楼").get_data(as_text=True)
+    assert "两楼企业有限公司" in page and "乙大厦" in page
+    assert "甲大厦" not in page and "/buildings/A01" not in page
