@@ -2,11 +2,11 @@
 import os
 import sys
 
-from crm import create_app
+from crm import create_server_app
 from crm.config import ConfigError
 
 try:
-    app = create_app()
+    app = create_server_app()
 except ConfigError as error:
     sys.exit(f"配置错误：{error}")
 

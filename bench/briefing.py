@@ -40,9 +40,9 @@ TARGETS = {"json_s": 2.0, "pdf_s": 5.0, "peak_mb": 300.0}
 
 def make_app(path: Path, instance: Path):
     os.environ.update(CRM_DATABASE_URL=f"sqlite:///{path}", CRM_INSTANCE_PATH=str(instance), CRM_TODAY=TODAY.isoformat())
-    from crm import create_app
+    from crm import create_server_app
 
-    return create_app()
+    return create_server_app()
 
 
 def cached_database(scale: int, reuse: bool, tmp: Path) -> Path:

@@ -49,9 +49,9 @@ def peak_mb() -> float:
 
 def make_app(db_path: Path, instance: Path):
     os.environ.update(CRM_DATABASE_URL=f"sqlite:///{db_path}", CRM_INSTANCE_PATH=str(instance), CRM_TODAY=TODAY)
-    from crm import create_app
+    from crm import create_server_app
 
-    return create_app()
+    return create_server_app()
 
 
 def cached_demo(scale: int, tmp: Path) -> Path:

@@ -10,7 +10,7 @@ What it does, bounded in time, on 127.0.0.1 only, stopping by itself:
    or ``bench-results/crm_load_<random>.db`` — then ``crm db upgrade`` and
    ``crm demo load --scale N --as-of 2026-11`` (then ANALYZE on PostgreSQL, as autovacuum would);
    every process runs with CRM_TODAY=2026-11-15;
-2. gunicorn with 4 workers on a free port (``gunicorn -w 4 'crm:create_app()'``) and the
+2. gunicorn with 4 workers on a free port (``gunicorn -w 4 'crm:create_server_app()'``) and the
    scheduler process (``crm scheduler run``) beside it; the admin generates last month's
    briefing so there is one to download;
 3. locust, headless, for ``--duration`` seconds (bench/locustfile.py): ``--users`` people signed
@@ -739,7 +739,7 @@ def run(args, work: Path, processes: Processes, db: Database) -> dict:
     port = args.port or free_port()
     base = f"http://127.0.0.1:{port}"
     server = processes.start("gunicorn", [str(BIN / "python"), "-m", "gunicorn", "-w", str(WORKERS), "-b", f"127.0.0.1:{port}",
-                                          "crm:create_app()"], env, server_log)
+                                          "crm:create_server_app()"], env, server_log)
     processes.start("scheduler", [crm, "scheduler", "run"], env, work / "scheduler.log")
     wait_until_serving(base, server, server_log)
     pdfs, briefing_note = prepare_pdfs(base, password)

@@ -60,11 +60,11 @@ def build_app(scale: int, reuse: bool, tmp: Path):
     )
     from flask_migrate import upgrade
 
-    from crm import create_app
+    from crm import create_server_app
     from crm.extensions import db
     from crm.models import Building
 
-    app = create_app()
+    app = create_server_app()
     load_seconds = None
     with app.app_context():
         upgrade()

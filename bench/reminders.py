@@ -69,9 +69,9 @@ def cached_database(scale: int, reuse: bool, tmp: Path) -> Path:
 
 def make_app(path: Path, tmp: Path):
     os.environ.update(CRM_DATABASE_URL=f"sqlite:///{path}", CRM_INSTANCE_PATH=str(tmp / "instance"), CRM_TODAY=TODAY)
-    from crm import create_app
+    from crm import create_server_app
 
-    app = create_app()
+    app = create_server_app()
     app.config.update(SMTP_HOST="127.0.0.1", WTF_CSRF_ENABLED=False)  # record e-mail deliveries too
     return app
 

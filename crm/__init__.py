@@ -1,6 +1,7 @@
 """楼宇招商通 — the app factory and its ``register_*`` helpers."""
 from __future__ import annotations
 
+import gc
 import logging
 import os
 
@@ -29,6 +30,20 @@ def create_app(config: Config | None = None) -> Flask:
     from crm.permissions import check_route_rules
 
     check_route_rules(app)
+    return app
+
+
+def create_server_app(config: Config | None = None) -> Flask:
+    """``create_app`` for a process that serves for a long time: the dev server, a gunicorn
+    worker (``gunicorn 'crm:create_server_app()'``), a benchmark.
+
+    What exists after start-up (the app, its routes, the ORM mappers, the loaded modules) lives as
+    long as the process, so it is frozen out of the garbage collector's view: otherwise each full
+    collection walks all of it, and a request that builds many rows (matching, the big lists)
+    pays tens of milliseconds for it at random. Tests, which create many apps, use ``create_app``.
+    """
+    app = create_app(config)
+    gc.freeze()
     return app
 
 

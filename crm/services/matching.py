@@ -13,13 +13,13 @@ Candidates are scored out of 100:
   tax 15 × the building's tax per m² ÷ the best among the shortlisted buildings (those whose
       area fit and positioning leave them a chance of the top list)
 
-Everything that grows with the district is done in SQL: window functions number the units of
-each floor, find the runs of vacant units and sum every window of 1…K adjacent units, and only
-windows that fit come back to Python.
+The database numbers the units of each floor (one window function) and returns only the free
+ones; Python then grows a window from each free unit over its adjacent free neighbours until it
+passes the upper bound, keeping the best fit per floor. That is a few steps per free unit, where
+summing every window of 1…12 units in SQL cost more than the whole search does now.
 """
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -35,7 +35,7 @@ from crm.services.leads import pipeline_rules
 from crm.services.occupancy import lease_active_on, unit_exists_on
 from crm.services.tax import tax_by_building
 
-MAX_UNITS = 12  # the most units on one floor of the district's buildings
+MAX_UNITS = 12  # the most units one candidate may combine: a whole floor in the district's buildings
 RESULTS = 15
 MAX_RESERVE_DAYS = 180
 WEIGHTS = {"area": 40, "positioning": 25, "cluster": 20, "tax": 15}
@@ -102,56 +102,60 @@ def area_bounds(intended: Decimal, tolerance: Decimal) -> tuple[Decimal, Decimal
     return (intended * (1 - tolerance)).quantize(Decimal("0.01")), (intended * (1 + tolerance)).quantize(Decimal("0.01"))
 
 
-# The weight of a unit that is not free in the running sums: no window containing one can fit.
-BLOCKED = 10**9
+def _free_positions(session, day: date, high: Decimal, lead_id):
+    """[(building_id, floor, position, area)] of the units that can be part of a candidate.
 
-
-def _fitting_windows(session, day: date, low: Decimal, high: Decimal, lead_id, k_max: int):
-    """[(building_id, floor, first position, number of units, area)] of windows that fit.
-
-    Along each floor in unit-number order a running sum counts a free unit's area and a huge
-    weight (BLOCKED) for any other unit. Among the free units, the k ending at one cover the
-    running sum at it minus the running sum before the first of them (one LAG per k, all over
-    one window definition, so the database sorts once); a window across a let unit includes
-    BLOCKED and never fits. Only windows that fit leave the database.
+    Position is the unit's place on its floor in unit-number order among all units that exist on
+    ``day``, so two free units are adjacent exactly when their positions are consecutive — a let,
+    self-use, held or oversized unit between them leaves a gap. One sort of the units in SQL;
+    only the free ones leave the database.
     """
-    free = and_(Unit.area <= high, free_condition(day, lead_id))
-    weighted = (
-        select(Unit.building_id, Unit.floor, Unit.number, case((free, Unit.area), else_=BLOCKED).label("weight"))
+    usable = case((and_(Unit.area <= high, free_condition(day, lead_id)), 1), else_=0)
+    numbered = (
+        select(
+            Unit.building_id, Unit.floor, Unit.area, usable.label("usable"),
+            func.row_number().over(partition_by=(Unit.building_id, Unit.floor), order_by=Unit.number).label("pos"),
+        )
         .where(unit_exists_on(day))
-        .subquery("weighted")
+        .subquery("numbered")
     )
-    floor_order = dict(partition_by=(weighted.c.building_id, weighted.c.floor), order_by=weighted.c.number,
-                       rows=(None, 0))
-    numbered = select(
-        weighted.c.building_id, weighted.c.floor, weighted.c.weight,
-        func.row_number().over(**floor_order).label("pos"),
-        func.sum(weighted.c.weight).over(**floor_order).label("cum"),
-    ).subquery("numbered")
-    # Only free units go on: the k free units ending at one span (cum − running sum before the
-    # first of them), which includes BLOCKED when a let unit lies between them.
-    same_floor = dict(partition_by=(numbered.c.building_id, numbered.c.floor), order_by=numbered.c.pos)
-    sizes = range(1, k_max + 1)
-    # Plain floats out of the database: thousands of candidate windows need no Decimal each;
-    # the few that are shown are rounded to cents below.
-    areas = [type_coerce(numbered.c.weight, Float).label("a1")] + [
-        type_coerce(numbered.c.cum - func.lag(numbered.c.cum - numbered.c.weight, k - 1).over(**same_floor), Float).label(f"a{k}")
-        for k in sizes if k > 1
-    ]
-    windows = (
-        select(numbered.c.building_id, numbered.c.floor, numbered.c.pos, *areas)
-        .where(numbered.c.weight < BLOCKED)
-        .subquery("windows")
+    stmt = (
+        select(numbered.c.building_id, numbered.c.floor, numbered.c.pos, type_coerce(numbered.c.area, Float))
+        .where(numbered.c.usable == 1)
+        .order_by(numbered.c.building_id, numbered.c.floor, numbered.c.pos)
     )
-    stmt = select(windows).where(or_(*(windows.c[f"a{k}"].between(low, high) for k in sizes)))
-    lo, hi = float(low), float(high)
-    found = []
-    for row in session.execute(stmt):
-        building_id, floor, pos = row[0], row[1], row[2]
-        for k, total in zip(sizes, row[3:]):
-            if k <= pos and total is not None and lo <= total <= hi:
-                found.append((building_id, floor, pos - k + 1, k, total))
-    return found
+    return session.execute(stmt).all()
+
+
+def _best_window_per_floor(free_units, low: float, high: float, target: float):
+    """{(building_id, floor): (building_id, floor, first position, number of units, area)}.
+
+    For each floor the window of 1…MAX_UNITS adjacent free units whose area lies in [low, high]
+    and is closest to ``target`` (then fewer units, then the lower position). Windows grow from
+    each unit until they pass ``high``, so the work is the number of free units times the few
+    units a window of the intended area needs.
+    """
+    best: dict[tuple[int, int], tuple] = {}
+    count = len(free_units)
+    for i, (building_id, floor, first, area) in enumerate(free_units):
+        total, k, j = area, 1, i
+        while True:
+            if total > high:
+                break
+            if total >= low:
+                key = (building_id, floor)
+                held = best.get(key)
+                if held is None or (abs(total - target), k, first) < (abs(held[4] - target), held[3], held[2]):
+                    best[key] = (building_id, floor, first, k, total)
+            j += 1
+            if k == MAX_UNITS or j == count:
+                break
+            nxt = free_units[j]
+            if nxt[0] != building_id or nxt[1] != floor or nxt[2] != first + k:
+                break
+            total += nxt[3]
+            k += 1
+    return best
 
 
 def _building_context(session, building_ids, day: date, group: str | None):
@@ -199,16 +203,8 @@ def match_units(session, lead: Lead, today: date, limit: int = RESULTS) -> Match
         return MatchResult(lead, Decimal(0), Decimal(0), tolerance, [], "请先在项目中填写意向面积，才能匹配载体。")
     intended = Decimal(lead.intended_area)
     low, high = area_bounds(intended, tolerance)
-    smallest = session.scalar(select(func.min(Unit.area)).where(Unit.self_use.is_(False))) or high
-    k_max = max(1, min(MAX_UNITS, math.ceil(high / Decimal(smallest))))
-    windows = _fitting_windows(session, today, low, high, lead.id, k_max)
-
-    target = float(intended)
-    best: dict[tuple[int, int], tuple] = {}
-    for building_id, floor, first, k, area in windows:
-        key = (building_id, floor)
-        if key not in best or (abs(area - target), k, first) < (abs(best[key][4] - target), best[key][3], best[key][2]):
-            best[key] = (building_id, floor, first, k, area)
+    free_units = _free_positions(session, today, high, lead.id)
+    best = _best_window_per_floor(free_units, float(low), float(high), float(intended))
     best = {key: (*w[:4], Decimal(str(w[4])).quantize(Decimal("0.01"))) for key, w in best.items()}
 
     building_ids = sorted({key[0] for key in best})

@@ -5,10 +5,12 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crm.models import Setting, UnitReservation
 from crm.services.errors import DomainError
-from crm.services.matching import match_units, reserve_units
+from crm.services.matching import MAX_UNITS, _best_window_per_floor, match_units, reserve_units
 from crm.services.units import unit_states
 from tests import factories as f
 
@@ -84,3 +86,34 @@ def test_reserving_refuses_what_is_not_free_or_bad_dates(session, scene, units, 
     with pytest.raises(DomainError, match=message):
         reserve_units(session, scene["lead"], ids, until, scene["zs"], TODAY)
     assert a1.reserved_until is None
+
+
+# A floor as a list of units: an area, or None for a unit that cannot be part of a candidate
+# (let, self-use, held, too big). Areas are whole m², so sums compare exactly.
+floors_strategy = st.lists(st.lists(st.one_of(st.none(), st.integers(50, 600)), min_size=1, max_size=14), min_size=1, max_size=4)
+
+
+def brute_force_best(floors, low, high, target):
+    """Every run of 1…MAX_UNITS consecutive usable units on each floor, the closest to target kept."""
+    best = {}
+    for floor, units in enumerate(floors):
+        for first in range(len(units)):
+            for k in range(1, MAX_UNITS + 1):
+                run = units[first:first + k]
+                if len(run) < k or None in run:
+                    break
+                if low <= sum(run) <= high:
+                    window = (1, floor, first + 1, k, sum(run))
+                    held = best.get((1, floor))
+                    if held is None or (abs(sum(run) - target), k, first + 1) < (abs(held[4] - target), held[3], held[2]):
+                        best[(1, floor)] = window
+    return best
+
+
+@settings(max_examples=300)
+@given(floors_strategy, st.integers(100, 1500))
+def test_the_window_search_finds_the_best_run_of_adjacent_free_units_per_floor(floors, intended):
+    low, high = intended * 0.8, intended * 1.2
+    free_units = [(1, floor, position + 1, area) for floor, units in enumerate(floors)
+                  for position, area in enumerate(units) if area is not None]
+    assert _best_window_per_floor(free_units, low, high, intended) == brute_force_best(floors, low, high, intended)
