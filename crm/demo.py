@@ -33,6 +33,7 @@ from crm.demo_leads import load_demo_leads
 from crm.services import periods as P
 from crm.services.errors import DomainError
 from crm.services.snapshots import record_snapshots
+from crm.models.version import OCCUPANCY, TAX, bump
 from crm.services.tax import refresh_rollup
 from crm.services.uscc import CHARSET, check_character
 
@@ -821,6 +822,8 @@ def load_demo(session, scale: int = 1, as_of: str | None = None, password: str =
         if by_street[street]:
             snapshots += record_snapshots(session, confirmed, by_street[street], confirmed_by=users[f"louyu{n}"])
     session.flush()
+    # Units, leases and companies went in as bulk inserts, which no flush listener sees.
+    bump(session.connection(), OCCUPANCY, TAX)
     return {
         "楼宇": len(building_ids),
         "单元": len(unit_ids),

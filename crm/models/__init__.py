@@ -12,6 +12,7 @@ from crm.models.setting import Setting
 from crm.models.snapshot import OccupancySnapshot
 from crm.models.tax import BuildingTaxMonth, TaxRecord
 from crm.models.user import User, user_buildings
+from crm.models.version import DataVersion
 
 __all__ = [
     "Building", "Unit", "Company", "Lease", "lease_units", "Setting", "OccupancySnapshot",
@@ -22,4 +23,5 @@ __all__ = [
     "UnitReservation",
     "ChannelSetting", "Delivery", "JobRun", "Notification", "Reminder", "RoleWebhook",
     "Briefing",
+    "DataVersion",
 ]

@@ -11,16 +11,14 @@ the same number of queries as a single figure.
 """
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import Date, and_, case, func, literal, or_, select, union_all
 
-from crm.models import ChangeLog, Company, Lease, Unit, lease_units
+from crm.models import Company, Lease, Unit, lease_units
 
 ZERO = Decimal("0")
 
@@ -124,51 +122,6 @@ def occupancy_on_days(session, days: Iterable[date], building_ids=None) -> dict[
         figures.tenants = tenants
         figures.registered_tenants = reg_tenants
     return result
-
-
-# Derived figures per (data version, days, buildings), so the district pages do not aggregate
-# every lease again on each view. The version is read from the database on every call (newest
-# change-history entry with its time, newest lease, unit and company), so a change made by any
-# process or host is seen at once; every write to units, leases and companies goes through the
-# ORM and so through the change history.
-_CACHE_SIZE = 64
-_cache: OrderedDict = OrderedDict()
-_cache_lock = threading.Lock()
-
-
-def data_version(session) -> tuple:
-    newest_change = select(ChangeLog.id, ChangeLog.occurred_at).order_by(ChangeLog.id.desc()).limit(1)
-    change = session.execute(newest_change).first()
-    ids = session.execute(select(
-        select(func.max(Lease.id)).scalar_subquery(),
-        select(func.max(Unit.id)).scalar_subquery(),
-        select(func.max(Company.id)).scalar_subquery(),
-        select(func.count()).select_from(lease_units).scalar_subquery(),
-    )).one()
-    return (str(session.get_bind().url), tuple(change) if change else None, tuple(ids))
-
-
-def occupancy_on_days_cached(session, days: Iterable[date], building_ids=None) -> dict[tuple[int, date], Occupancy]:
-    """``occupancy_on_days`` through the cache; callers get copies they may change."""
-    days = tuple(sorted(set(days)))
-    key = (data_version(session), days, None if building_ids is None else tuple(sorted(building_ids)))
-    with _cache_lock:
-        found = _cache.get(key)
-        if found is not None:
-            _cache.move_to_end(key)
-    if found is None:
-        found = occupancy_on_days(session, days, building_ids)
-        with _cache_lock:
-            _cache[key] = found
-            while len(_cache) > _CACHE_SIZE:
-                _cache.popitem(last=False)
-    return {k: replace(v) for k, v in found.items()}
-
-
-def clear_cache() -> None:
-    """Forget every cached figure (query-count tests measure the uncached path)."""
-    with _cache_lock:
-        _cache.clear()
 
 
 def occupancy_on(session, day: date, building_ids=None) -> dict[int, Occupancy]:

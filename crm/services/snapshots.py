@@ -5,13 +5,16 @@ silently rewrites a published month; any other month is derived from the leases.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timezone
 
 from sqlalchemy import select
 
 from crm.models import OccupancySnapshot
 from crm.services import periods as P
-from crm.services.occupancy import Occupancy, occupancy_on_days, occupancy_on_days_cached
+from crm.models.version import OCCUPANCY
+from crm.services.figure_cache import derived
+from crm.services.occupancy import Occupancy, occupancy_on_days
 
 
 def confirmed_snapshots(session, periods: list[str], building_ids=None) -> dict[tuple[int, str], OccupancySnapshot]:
@@ -35,14 +38,23 @@ def _from_snapshot(snapshot: OccupancySnapshot) -> Occupancy:
 
 
 def occupancy_for_months(session, periods: list[str], building_ids=None) -> dict[tuple[int, str], Occupancy]:
-    """Month-end figures per (building, period): the confirmed snapshot, else derived."""
+    """Month-end figures per (building, period): the confirmed snapshot, else derived.
+
+    Through the figure cache (snapshots, units, leases and companies all change the occupancy
+    token); callers get copies they may add to."""
+    found = _month_figures(session, tuple(periods), None if building_ids is None else tuple(sorted(building_ids)))
+    return {key: replace(occ) for key, occ in found.items()}
+
+
+@derived(OCCUPANCY)
+def _month_figures(session, periods: tuple[str, ...], building_ids) -> dict[tuple[int, str], Occupancy]:
     frozen = confirmed_snapshots(session, periods, building_ids)
     # Derive only the months that some building has not confirmed: history is mostly frozen.
     open_periods = [
         p for p in periods if building_ids is None or any((bid, p) not in frozen for bid in building_ids)
     ]
-    derived = occupancy_on_days_cached(session, [P.month_end(p) for p in open_periods], building_ids) if open_periods else {}
-    result = {(bid, P.period_of(day)): occ for (bid, day), occ in derived.items()}
+    derived_days = occupancy_on_days(session, [P.month_end(p) for p in open_periods], building_ids) if open_periods else {}
+    result = {(bid, P.period_of(day)): occ for (bid, day), occ in derived_days.items()}
     for key, snapshot in frozen.items():
         result[key] = _from_snapshot(snapshot)
     return result

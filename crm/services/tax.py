@@ -14,6 +14,8 @@ from sqlalchemy.orm import joinedload
 
 from crm.models import BuildingTaxMonth, TaxRecord
 from crm.models.setting import all_settings
+from crm.models.version import TAX, bump
+from crm.services.figure_cache import derived
 
 ZERO = Decimal("0")
 TIER_ORDER = ("yi", "wuqianwan", "qianwan")
@@ -65,6 +67,7 @@ def refresh_rollup(session, periods=None) -> None:
             ["building_id", "period", "total_tax", "district_tax", "records"], source
         )
     )
+    bump(session.connection(), TAX)  # every figure derived from the roll-up is stale from here on
 
 
 def _amount(basis: str):
@@ -99,6 +102,7 @@ def tax_by_building_and_period(session, first: str, last: str, building_ids=None
     return table
 
 
+@derived(TAX)
 def tax_windows(session, windows: dict[str, tuple[str, str]], building_ids=None, basis="total"):
     """{building_id: {window name: Σ tax over its first..last periods}}, summed in SQL.
 
@@ -125,6 +129,7 @@ def window_sum(by_period: dict[str, Decimal], first: str, last: str) -> Decimal:
     return sum((amount for period, amount in by_period.items() if first <= period <= last), ZERO)
 
 
+@derived(TAX)
 def monthly_totals(session, periods: list[str], building_ids=None, basis="total") -> list[Decimal]:
     """District (or scoped) tax per period, in the order given; months without tax are 0."""
     stmt = _scoped(

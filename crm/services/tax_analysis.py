@@ -17,8 +17,10 @@ from sqlalchemy import func, literal, null, select, union_all
 
 from crm.models import Building, BuildingTaxMonth, Company, Lease, TaxRecord
 from crm.models.choices import INDUSTRY_GROUPS, STREETS
+from crm.models.version import OCCUPANCY, TAX
 from crm.services import periods as P
 from crm.services.errors import NotFound
+from crm.services.figure_cache import derived
 from crm.services.figures import BuildingFigures, building_figures
 from crm.services.leases import active_leases
 from crm.services.tax import TIER_ORDER, ZERO, TierRules, tier_rules
@@ -277,6 +279,7 @@ def default_year(latest_month: str) -> int:
     return year if month == 12 else year - 1
 
 
+@derived(TAX)
 def _year_sums(session, first_year: int, last_period: str, basis: str) -> dict[int, dict[int, Decimal]]:
     """{building_id: {year: Σ tax}} from January of ``first_year`` to ``last_period``, in SQL."""
     amount = BuildingTaxMonth.district_tax if basis == "district" else BuildingTaxMonth.total_tax
@@ -292,8 +295,10 @@ def _year_sums(session, first_year: int, last_period: str, basis: str) -> dict[i
     return table
 
 
-def _company_slices(session, year: int, basis: str, total: Decimal) -> tuple[list[Slice], list[Slice]]:
-    """Top companies and industry groups of the year, in one statement.
+@derived(TAX, OCCUPANCY)
+def _concentration_rows(session, year: int, basis: str) -> list[tuple]:
+    """("top", company id, None, Σ) for the top companies and ("group", None, industry group, Σ)
+    of the year, in one statement; plain tuples, so the figure cache can keep them.
 
     The per-company sums of the year (read from the covering index
     ``ix_tax_records_period_company``) are a CTE used twice — for the top companies and, joined
@@ -318,7 +323,12 @@ def _company_slices(session, year: int, basis: str, total: Decimal) -> tuple[lis
         .join(Company, Company.id == per_company.c.company_id)
         .group_by(Company.industry_group),
     )
-    rows = session.execute(both).all()
+    return [tuple(row) for row in session.execute(both)]
+
+
+def _company_slices(session, year: int, basis: str, total: Decimal) -> tuple[list[Slice], list[Slice]]:
+    """Top companies and industry groups of the year."""
+    rows = _concentration_rows(session, year, basis)
     top_rows = sorted(((cid, Decimal(v)) for kind, cid, _, v in rows if kind == "top"), key=lambda r: (-r[1], r[0]))
     companies = {c.id: c for c in session.scalars(select(Company).where(Company.id.in_([cid for cid, _ in top_rows])))}
     top_slices = [Slice(companies[cid].name, v, _share(v, total), companies[cid]) for cid, v in top_rows]

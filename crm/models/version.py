@@ -1,0 +1,43 @@
+"""Data versions: one random token per kind of derived figure, changed by every write it derives from.
+
+``occupancy`` changes whenever a building, unit, company, lease or monthly snapshot is written
+(the change-history listener sees every such flush) and after bulk loads; ``tax`` whenever the
+monthly tax roll-up is rebuilt. Caches of derived figures key on the token, so every process and
+host sees a change at its next request. A token is random rather than a counter, so a rolled-back
+write or a wiped test database can never bring back a token an old cache entry was stored under.
+"""
+from __future__ import annotations
+
+import secrets
+
+from sqlalchemy import String, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Mapped, mapped_column
+
+from crm.extensions import db
+
+
+class DataVersion(db.Model):
+    __tablename__ = "data_versions"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    token: Mapped[str] = mapped_column(String(32))
+
+
+OCCUPANCY = "occupancy"
+TAX = "tax"
+
+
+def bump(connection, *names: str) -> None:
+    """Give each of ``names`` a new token, within the caller's transaction (a ``Connection``)."""
+    insert = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}[connection.dialect.name]
+    for name in names:
+        token = secrets.token_hex(8)
+        stmt = insert(DataVersion.__table__).values(name=name, token=token)
+        connection.execute(stmt.on_conflict_do_update(index_elements=["name"], set_={"token": token}))
+
+
+def tokens(session) -> dict[str, str]:
+    """{name: token} as the session's transaction sees them (one query of a tiny table)."""
+    return dict(session.execute(select(DataVersion.name, DataVersion.token)).all())

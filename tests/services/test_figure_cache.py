@@ -1,0 +1,61 @@
+"""The figure cache answers from memory only while the data it derives from is unchanged:
+a write in another session (standing in for another process), a change of a lease's units
+alone, a tax roll-up and a rolled-back write are each seen at the next call."""
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from sqlalchemy.orm import Session
+
+from crm.extensions import db
+from crm.models import Lease, Unit
+from crm.services.figures import building_figures
+from crm.services.tax import refresh_rollup
+from tests import factories as f
+
+MONTH = "2026-10"
+
+
+@pytest.fixture()
+def scene(session):
+    b = f.building(session, "A01")
+    u1, u2 = f.unit(session, b, 3, "01", 100), f.unit(session, b, 3, "02", 300)
+    tenant = f.company(session, "大连缓存测试有限公司")
+    lease = f.lease(session, tenant, b, [u1], date(2026, 1, 1))
+    f.tax(session, tenant, "2026-09", 50_000, building=b)
+    session.commit()
+    return {"building": b, "units": (u1, u2), "lease": lease, "tenant": tenant}
+
+
+def occupied(session) -> Decimal:
+    return building_figures(session, MONTH)[0].occupancy.occupied_area
+
+
+def test_a_write_committed_by_another_session_is_seen_at_once(session, scene):
+    assert occupied(session) == Decimal("100")
+    assert occupied(session) == Decimal("100")  # now from the cache
+    lease_id, unit_id = scene["lease"].id, scene["units"][1].id
+    session.commit()  # the reader's request ends (and with it SQLite's write lock)
+    with Session(db.engine) as other:
+        lease = other.get(Lease, lease_id)
+        lease.units.append(other.get(Unit, unit_id))  # the units alone change
+        other.commit()
+    assert occupied(session) == Decimal("400")
+
+
+def test_a_tax_rollup_is_seen_at_once(session, scene):
+    assert building_figures(session, MONTH)[0].tax_ytd == Decimal("50000")
+    f.tax(session, scene["tenant"], "2026-10", 7_000, building=scene["building"])
+    assert building_figures(session, MONTH)[0].tax_ytd == Decimal("57000")
+
+
+def test_a_rolled_back_write_leaves_no_trace(session, scene):
+    before = occupied(session)
+    scene["lease"].moved_out_on = date(2026, 3, 1)
+    assert occupied(session) == Decimal("0")  # the writer sees its own change
+    session.rollback()
+    assert occupied(session) == before
+    refresh_rollup(session)  # a new token after the rollback is not the rolled-back one
+    assert occupied(session) == before
