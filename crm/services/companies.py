@@ -9,6 +9,7 @@ from sqlalchemy import exists, func, or_, select
 
 from crm.models import Building, Company, Lease
 from crm.services.occupancy import lease_active_on
+from crm.services.text_match import contains_text
 
 SORTS = {
     "name": Company.name,
@@ -45,8 +46,7 @@ def _filtered(filters: CompanyFilters):
     stmt = select(Company)
     text = filters.q.strip()
     if text:
-        like = f"%{text}%"
-        stmt = stmt.where(or_(Company.name.ilike(like), Company.uscc.ilike(like)))
+        stmt = stmt.where(or_(contains_text(Company.name, text), contains_text(Company.uscc, text)))
     if filters.industry_group:
         stmt = stmt.where(Company.industry_group == filters.industry_group)
     if filters.hq_type == "any":

@@ -22,6 +22,7 @@ from crm.models.choices import HQ_TYPES, INDUSTRY_GROUPS
 from crm.models.lead import ACTIVE_STAGES, OFF_LINE_STAGES, PRIORITIES, SOURCES, STAGES
 from crm.models.setting import all_settings
 from crm.services.errors import DomainError
+from crm.services.text_match import contains_text
 from crm.services.uscc import normalise_uscc, uscc_problem
 
 ALL_STAGES = list(STAGES) + list(OFF_LINE_STAGES)
@@ -379,8 +380,7 @@ def filtered_leads(filters: LeadFilters, today: date, rules: PipelineRules):
         stmt = stmt.where(or_(conditions["first_followup_late"], conditions["stale"], conditions["signed_not_registered"]))
     text = clean_text(filters.q)
     if text:
-        like = f"%{text}%"
-        stmt = stmt.where(or_(Lead.company_name.ilike(like), Lead.uscc.ilike(like)))
+        stmt = stmt.where(or_(contains_text(Lead.company_name, text), contains_text(Lead.uscc, text)))
     return stmt
 
 
