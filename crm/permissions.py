@@ -11,6 +11,7 @@ import logging
 
 from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
+from werkzeug.local import LocalProxy
 
 from crm.models import Building, Company, Lease
 from crm.models import OccupancySnapshot, Unit
@@ -115,6 +116,9 @@ def _owns_lead(user, action: str, obj) -> bool:
 
 
 def may(user, action: str, obj=None) -> bool:
+    # Flask-Login's current_user is a proxy that looks the user up again on every attribute; a
+    # page asks this for each of hundreds of cards, so resolve it once.
+    user = user._get_current_object() if isinstance(user, LocalProxy) else user
     if not getattr(user, "is_authenticated", False):
         return False
     if user.role not in ACTIONS[action]:

@@ -12,6 +12,7 @@ hands out copies because its callers add to the figures).
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import threading
 from collections import OrderedDict
@@ -26,7 +27,10 @@ _lock = threading.Lock()
 
 
 def _frozen(value):
-    """A hashable stand-in for an argument: lists and sets as sorted tuples, dicts as item tuples."""
+    """A hashable stand-in for a key part: lists as tuples, sets sorted, dicts and dataclasses as
+    item tuples."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return (type(value).__name__, _frozen(dataclasses.asdict(value)))
     if isinstance(value, dict):
         return tuple(sorted((k, _frozen(v)) for k, v in value.items()))
     if isinstance(value, (set, frozenset)):
@@ -38,7 +42,7 @@ def _frozen(value):
 
 def cached(session, depends: tuple[str, ...], key, compute: Callable[[], T]) -> T:
     versions = tokens(session)
-    full_key = (str(session.get_bind().url), tuple(versions.get(name) for name in depends), key)
+    full_key = (str(session.get_bind().url), tuple(versions.get(name) for name in depends), _frozen(key))
     with _lock:
         found = _cache.get(full_key, _MISSING)
         if found is not _MISSING:
@@ -60,7 +64,7 @@ def derived(*depends: str):
     def wrap(fn):
         @functools.wraps(fn)
         def through_cache(session, *args, **kwargs):
-            key = (fn.__module__, fn.__qualname__, _frozen(args), _frozen(kwargs))
+            key = (fn.__module__, fn.__qualname__, args, kwargs)
             return cached(session, depends, key, lambda: fn(session, *args, **kwargs))
 
         through_cache.uncached = fn

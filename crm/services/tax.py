@@ -78,6 +78,7 @@ def _scoped(stmt, building_ids):
     return stmt if building_ids is None else stmt.where(BuildingTaxMonth.building_id.in_(building_ids))
 
 
+@derived(TAX)
 def tax_by_building(session, first: str, last: str, building_ids=None, basis="total") -> dict[int, Decimal]:
     """Σ tax per building over the periods first..last inclusive."""
     stmt = _scoped(
@@ -89,6 +90,7 @@ def tax_by_building(session, first: str, last: str, building_ids=None, basis="to
     return {bid: Decimal(total) for bid, total in session.execute(stmt)}
 
 
+@derived(TAX)
 def tax_by_building_and_period(session, first: str, last: str, building_ids=None, basis="total"):
     """{building_id: {period: amount}} over first..last — one query for every window a page needs."""
     stmt = _scoped(

@@ -3,15 +3,20 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import select
 
 from crm.extensions import db
 from crm.models import Building
+from crm.models.version import OCCUPANCY, TAX
 from crm.permissions import allow, ensure, visible_building_ids
 from crm.services import periods as P
 from crm.services.figures import building_figures, building_history
-from crm.services.tax import company_tax_totals
+from crm.services.tax import company_tax_totals, tier_rules
 from crm.services.units import floors, unit_states
+from crm.services.vacancy import band, vacant_since
+from crm.views.fragments import cached_fragments
+from crm.views.manage import manageable
 from crm.views.params import page_month
 
 bp = Blueprint("buildings", __name__)
@@ -35,9 +40,20 @@ def matches_filters(row, args) -> bool:
 @allow("buildings.view")
 def index():
     month = page_month()
-    rows = building_figures(db.session, month, visible_building_ids(current_user))
-    shown = [row for row in rows if matches_filters(row, request.args)]
-    return render_template("buildings/index.html", rows=shown, total=len(rows), month=month, args=request.args)
+    ids = visible_building_ids(current_user)
+
+    def render() -> dict[str, str]:
+        rows = building_figures(db.session, month, ids)
+        shown = [row for row in rows if matches_filters(row, request.args)]
+        return {"content": render_template("buildings/_index.html", rows=shown, total=len(rows), month=month, args=request.args)}
+
+    if set(request.args) - {"month"}:  # a filtered view is rendered afresh: too many to keep
+        content = Markup(render()["content"])
+    else:
+        scope = None if ids is None else tuple(sorted(ids))
+        content = cached_fragments("building-list", (OCCUPANCY, TAX), (month, request.args.get("month"), scope,
+                                                                         tier_rules(db.session)), render)["content"]
+    return render_template("buildings/index.html", content=content)
 
 
 def get_building_or_404(code: str) -> Building:
@@ -54,16 +70,30 @@ def show(code):
     building = get_building_or_404(code)
     month = page_month()
     figures = building_figures(db.session, month, buildings=[building])[0]
-    states = unit_states(db.session, building, P.month_end(month))
     history = building_history(db.session, building, month)
-    tenants = sorted({s.lease.id: s.lease for s in states if s.lease}.values(), key=lambda l: l.company.name)
-    tax_12m = company_tax_totals(db.session, [l.company_id for l in tenants], P.shift(month, -11), month)
     chart = {
         "labels": [P.label(p.period) for p in history],
         "occupancy": [round((p.occupancy.occupancy or 0) * 100, 1) for p in history],
         "tax": [round(float(p.tax) / 10000, 1) for p in history],
     }
     return render_template(
-        "buildings/show.html", building=building, figures=figures, floors=floors(states), states=states,
-        tenants=tenants, tax_12m=tax_12m, chart=chart, month=month, as_of=P.month_end(month),
+        "buildings/show.html", building=building, figures=figures, chart=chart, month=month, as_of=P.month_end(month),
+        panels=plan_and_tenants(building, month, manageable(building)),
     )
+
+
+def plan_and_tenants(building: Building, month: str, can_manage: bool):
+    """The stacking plan and the tenants table on the month's last day (cached fragments)."""
+    def render() -> dict[str, str]:
+        as_of = P.month_end(month)
+        states = unit_states(db.session, building, as_of)
+        tenants = sorted({s.lease.id: s.lease for s in states if s.lease}.values(), key=lambda l: l.company.name)
+        tax_12m = company_tax_totals(db.session, [l.company_id for l in tenants], P.shift(month, -11), month)
+        bands = {uid: band(first, as_of) for uid, first in vacant_since(db.session, building.id, states, as_of).items()}
+        shared = dict(building=building, month=month, as_of=as_of, can_manage=can_manage)
+        return {
+            "plan": render_template("buildings/_plan.html", floors=floors(states), bands=bands, **shared),
+            "tenants": render_template("buildings/_tenants.html", tenants=tenants, tax_12m=tax_12m, **shared),
+        }
+
+    return cached_fragments("building-panels", (OCCUPANCY, TAX), (building.id, month, can_manage), render)

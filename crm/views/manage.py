@@ -8,7 +8,7 @@ a save on an out-of-date form (a version column) is refused with what the other 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -30,7 +30,6 @@ from crm.services.occupancy import Occupancy, occupancy_on
 from crm.services.snapshots import confirmed_snapshots
 from crm.services.timeline import object_timeline
 from crm.services.units import floors, unit_states
-from crm.services.vacancy import band, vacant_since
 from crm.views.params import today
 
 bp = Blueprint("manage", __name__)
@@ -360,16 +359,14 @@ class ManagePanel:
 
     can_manage: bool
     today: date
-    bands: dict[int, str] = field(default_factory=dict)  # vacant unit id -> how long empty
     now: Occupancy | None = None  # today's figures, for managers
     due: str | None = None  # last month, when this building has not confirmed it yet
 
 
-def manage_panel(building: Building, states, as_of: date) -> ManagePanel:
-    """Vacancy bands for the stacking plan and, for managers, today's figures and a due month."""
+def manage_panel(building: Building) -> ManagePanel:
+    """For managers: today's figures and a month that awaits their confirmation."""
     day = today()
-    since = vacant_since(db.session, building.id, states, as_of)
-    panel = ManagePanel(manageable(building), day, {uid: band(first, as_of) for uid, first in since.items()})
+    panel = ManagePanel(manageable(building), day)
     if panel.can_manage:
         panel.now = occupancy_on(db.session, day, [building.id]).get(building.id, Occupancy())
         due = due_period(day)

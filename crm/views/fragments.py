@@ -1,0 +1,23 @@
+"""Cached HTML fragments: the heavy parts of district pages that are the same for every reader.
+
+A stacking plan of 170 units or a table of 350 buildings costs tens of milliseconds to query and
+render, and changes only when units, leases, companies or tax do. Such a part is rendered once per
+(data-version tokens, what the part depends on) through the figure cache and reused until a
+write changes a token. The key must name everything the part shows that is not in the tokens:
+month, building, and any permission that changes the markup (e.g. whether the reader manages
+the building). Parts hold no CSRF token and nothing else per user or per request.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from markupsafe import Markup
+
+from crm.extensions import db
+from crm.services.figure_cache import cached
+
+
+def cached_fragments(name: str, depends: tuple[str, ...], key, render: Callable[[], dict[str, str]]) -> dict[str, Markup]:
+    """{part: HTML} from ``render()``, through the figure cache under (``name``, ``key``)."""
+    parts = cached(db.session, depends, ("fragment", name, key), render)
+    return {part: Markup(html) for part, html in parts.items()}
