@@ -29,9 +29,6 @@ MAX_ID = 2**31 - 1  # larger ids exist nowhere, and PostgreSQL's integer refuses
 DEFAULT_PER_PAGE = 50
 MAX_PER_PAGE = 200
 MAX_TEXT = 5000
-# Refusals that concern the object's state, not the request's shape: another user changed the lead
-# first (version), or the move-in request was decided already (status).
-CONFLICT_FIELDS = {"version", "status"}
 STALE_MESSAGE = "该记录刚被其他人修改过，您的修改没有保存。请重新读取最新内容后再操作。"
 CSRF_MESSAGE = ("通过浏览器登录会话调用写接口须附带 CSRF 令牌（X-CSRFToken 请求头）；"
                 "脚本请使用个人 API 令牌：Authorization: Bearer <令牌>")
@@ -57,14 +54,14 @@ def _csrf_unless_token():
     csrf.protect()
 
 
+class Conflict(DomainError):
+    """A refusal about the object's state, not the request's shape: someone changed the lead
+    since the caller read it, or the move-in request was decided already (409)."""
+
+
 def _domain_error(error: DomainError):
     db.session.rollback()
-    if isinstance(error, NotFound):
-        status = 404
-    elif error.field in CONFLICT_FIELDS:
-        status = 409
-    else:
-        status = 400
+    status = 404 if isinstance(error, NotFound) else 409 if isinstance(error, Conflict) else 400
     return {"error": error.message, "field": error.field, "status": status}, status
 
 
@@ -78,12 +75,16 @@ def _csrf_error(error):
 
 
 @contextmanager
-def body_fields(**names: str):
-    """Report a service's field under the name the JSON body uses (``stage`` → ``to_stage``)."""
+def service_errors(conflicts: tuple[str, ...] = (), **names: str):
+    """Around a service call: its errors on the fields ``conflicts`` become ``Conflict`` (409), and
+    a field is reported under the name the JSON body uses (``stage="to_stage"``)."""
     try:
         yield
     except DomainError as error:
-        error.field = names.get(error.field, error.field)
+        field = names.get(error.field, error.field)
+        if error.field in conflicts:
+            raise Conflict(error.message, field=field) from error
+        error.field = field
         raise
 
 
