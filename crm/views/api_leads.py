@@ -88,15 +88,25 @@ def leads():
     get:
       summary: 招商项目列表
       parameters:
-        - {in: query, name: stage, description: 阶段代码，active 为进行中的全部阶段, schema: {type: string, enum: [lead, contact, visit, negotiation, signed, registered, settled, paused, lost, active]}}
+        - in: query
+          name: stage
+          description: 阶段代码，active 为进行中的全部阶段
+          schema:
+            type: string
+            enum: [lead, contact, visit, negotiation, signed, registered, settled, paused, lost, active]
         - {in: query, name: owner, description: 负责人 id，或 me, schema: {type: string}}
         - {in: query, name: source, schema: {type: string}}
         - {in: query, name: industry_group, schema: {type: string}}
         - {in: query, name: hq_type, schema: {type: string}}
         - {in: query, name: building, description: 目标楼宇代码, schema: {type: string}}
-        - {in: query, name: overdue, description: followup 跟进逾期；deadline 任一期限超期, schema: {type: string, enum: [followup, deadline]}}
+        - in: query
+          name: overdue
+          description: followup 跟进逾期；deadline 任一期限超期（首次跟进超期、久未跟进、签约未注册）
+          schema: {type: string, enum: [followup, deadline]}
         - {in: query, name: q, description: 企业名称或统一社会信用代码的一部分, schema: {type: string}}
-        - {in: query, name: sort, schema: {type: string, enum: [company, stage, owner, source, industry, area, tax, next, last, created, priority]}}
+        - in: query
+          name: sort
+          schema: {type: string, enum: [company, stage, owner, source, industry, area, tax, next, last, created, priority]}
         - {in: query, name: dir, schema: {type: string, enum: [asc, desc]}}
         - page
         - per_page

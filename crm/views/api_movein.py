@@ -44,7 +44,10 @@ def requests():
     get:
       summary: 入驻申请列表
       parameters:
-        - {in: query, name: status, description: 默认 pending；all 为全部, schema: {type: string, enum: [pending, confirmed, rejected, all]}}
+        - in: query
+          name: status
+          description: 默认 pending；all 为全部
+          schema: {type: string, enum: [pending, confirmed, rejected, all]}
       responses:
         200:
           description: 入驻申请（新的在前，最多 200 条）
