@@ -134,6 +134,12 @@ def register_blueprints(app: Flask) -> None:
 
     for module in (imports, exports):
         app.register_blueprint(module.bp)
+    # The integration API (issue 10): records, the pipeline and landing; each blueprint checks CSRF
+    # for cookie sessions itself and lets personal-token requests through (crm/views/api_support.py).
+    from crm.views import api_leads, api_movein, api_records
+
+    for module in (api_records, api_leads, api_movein):
+        app.register_blueprint(module.bp)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -140,6 +140,26 @@ ROUTES = [
     ("POST", "/imports/<int:batch_id>/reject", "/imports/{batch}/reject", (302, 302, 403, 403, 403, 403)),
     ("GET", "/imports/templates/<kind_name>.xlsx", "/imports/templates/units.xlsx", (302, 200, 403, 404, 200, 200)),
     ("GET", "/exports/<kind_name>", "/exports/companies", (302, 200, 200, 200, 200, 200)),
+    # the integration API (issue 10): the pages' rules in JSON — 401 for anonymous; a POST as form
+    # data is no JSON body (400); the building's manager confirms (200), the admin then finds it
+    # decided (409); a reject needs its reason (400)
+    ("GET", "/api/v1/buildings/<code>/units", "/api/v1/buildings/{code}/units", (401, 200, 200, 200, 200, 403)),
+    ("GET", "/api/v1/buildings/<code>/tax", "/api/v1/buildings/{code}/tax", (401, 200, 200, 200, 200, 403)),
+    ("GET", "/api/v1/companies", "/api/v1/companies", (401, 200, 200, 200, 200, 200)),
+    ("GET", "/api/v1/companies/<int:company_id>", "/api/v1/companies/{company}", (401, 200, 200, 200, 200, 403)),
+    ("GET", "/api/v1/leases", "/api/v1/leases?building={code}", (401, 200, 200, 200, 200, 403)),
+    ("GET", "/api/v1/tax/buildings", "/api/v1/tax/buildings", (401, 200, 200, 200, 200, 200)),
+    ("GET", "/api/v1/tax/district", "/api/v1/tax/district", (401, 200, 200, 200, 403, 403)),
+    ("GET", "/api/v1/leads", "/api/v1/leads", (401, 200, 200, 200, 403, 403)),
+    ("GET", "/api/v1/leads/<int:lead_id>", "/api/v1/leads/{lead}", (401, 200, 200, 200, 403, 403)),
+    ("GET", "/api/v1/leads/<int:lead_id>/followups", "/api/v1/leads/{lead}/followups", (401, 200, 200, 200, 403, 403)),
+    ("POST", "/api/v1/leads/<int:lead_id>/followups", "/api/v1/leads/{lead}/followups", (401, 400, 403, 400, 403, 403)),
+    ("POST", "/api/v1/leads/<int:lead_id>/stage", "/api/v1/leads/{lead}/stage", (401, 400, 403, 400, 403, 403)),
+    ("POST", "/api/v1/leads/<int:lead_id>/movein-requests", "/api/v1/leads/{lead}/movein-requests", (401, 400, 403, 400, 403, 403)),
+    ("GET", "/api/v1/followups", "/api/v1/followups", (401, 200, 200, 200, 403, 403)),
+    ("GET", "/api/v1/movein-requests", "/api/v1/movein-requests", (401, 200, 200, 403, 200, 200)),
+    ("POST", "/api/v1/movein-requests/<int:request_id>/confirm", "/api/v1/movein-requests/{movein}/confirm", (401, 409, 403, 403, 200, 403)),
+    ("POST", "/api/v1/movein-requests/<int:request_id>/reject", "/api/v1/movein-requests/{movein}/reject", (401, 400, 403, 403, 400, 403)),
     # append new routes above this line
 ]
 

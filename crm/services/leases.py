@@ -1,10 +1,10 @@
-"""Leases: the active ones on a day, and creating one without double-letting a unit."""
+"""Leases: the active ones on a day, creating one without double-letting a unit, and finding them."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from crm.models import Building, Company, Lease, Unit, lease_units
@@ -80,3 +80,31 @@ def create_lease(
     session.add(lease)
     session.flush()
     return lease
+
+
+@dataclass
+class LeaseFilters:
+    building_id: int | None = None
+    company_id: int | None = None
+    active_on: date | None = None
+    building_ids: set[int] | None = None  # a manager's scope; None: every building
+
+
+def search_leases(session, filters: LeaseFilters, page: int = 1, per_page: int = 50) -> tuple[list[Lease], int]:
+    """The leases matching ``filters``, newest start first, one page of them and the total."""
+    stmt = select(Lease)
+    if filters.building_id is not None:
+        stmt = stmt.where(Lease.building_id == filters.building_id)
+    if filters.company_id is not None:
+        stmt = stmt.where(Lease.company_id == filters.company_id)
+    if filters.active_on is not None:
+        stmt = stmt.where(lease_active_on(filters.active_on))
+    if filters.building_ids is not None:
+        stmt = stmt.where(Lease.building_id.in_(filters.building_ids))
+    total = session.scalar(select(func.count()).select_from(stmt.subquery()))
+    rows = session.scalars(
+        stmt.options(selectinload(Lease.company), selectinload(Lease.building), selectinload(Lease.units))
+        .order_by(Lease.start_date.desc(), Lease.id.desc())
+        .limit(per_page).offset((page - 1) * per_page)
+    )
+    return list(rows), total
