@@ -5,21 +5,23 @@ from flask import Blueprint, render_template
 from flask_login import current_user
 
 from crm.extensions import db
+from crm.models.version import OCCUPANCY, TAX
 from crm.permissions import allow, may, visible_building_ids
 from crm.services import periods as P
+from crm.services.figure_cache import cached
 from crm.services.figures import building_figures, district_summary
 from crm.services.landing import move_in_requests
 from crm.services.pipeline import pipeline_summary
+from crm.services.tax import tier_rules
 from crm.views.params import page_month, today
 
 bp = Blueprint("dashboard", __name__)
 
 
-@bp.route("/")
-@allow("dashboard.view")
-def index():
-    month = page_month()
-    rows = building_figures(db.session, month, visible_building_ids(current_user))
+def district_figures(month: str, ids) -> tuple:
+    """The summary and chart data of the buildings ``ids`` (None: all) — plain data, so the
+    figure cache can keep it."""
+    rows = building_figures(db.session, month, ids)
     summary = district_summary(db.session, month, rows=rows)
     chart = {
         "occupancy": {
@@ -31,6 +33,16 @@ def index():
             "values": [round(float(v) / 10000, 1) for _, v in summary.monthly_tax],
         },
     }
+    return summary, chart
+
+
+@bp.route("/")
+@allow("dashboard.view")
+def index():
+    month = page_month()
+    ids = visible_building_ids(current_user)
+    key = ("dashboard", month, None if ids is None else tuple(sorted(ids)), tier_rules(db.session))
+    summary, chart = cached(db.session, (OCCUPANCY, TAX), key, lambda: district_figures(month, ids))
     # The pipeline is live work, so it reads today rather than the as-of month.
     pipeline = pipeline_summary(db.session, today()) if may(current_user, "leads.view") else None
     pending_moveins = (
@@ -38,6 +50,6 @@ def index():
         if may(current_user, "movein.decide") else None
     )
     return render_template(
-        "dashboard/index.html", summary=summary, rows=rows, chart=chart, month=month, pipeline=pipeline,
+        "dashboard/index.html", summary=summary, chart=chart, month=month, pipeline=pipeline,
         pending_moveins=pending_moveins, today=today(),
     )

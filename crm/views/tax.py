@@ -2,14 +2,18 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, render_template, request
+from flask_login import current_user
 from sqlalchemy import select
 
 from crm.extensions import db
 from crm.models import Building
+from crm.models.version import OCCUPANCY, TAX
 from crm.permissions import allow, ensure
 from crm.services import periods as P
 from crm.services.errors import DomainError
+from crm.services.tax import tier_rules
 from crm.services.tax_analysis import building_tax, district_tax
+from crm.views.fragments import cached_fragments
 from crm.views.params import page_month, today
 
 bp = Blueprint("tax", __name__)
@@ -26,15 +30,22 @@ def building(code):
     if b is None:
         abort(404)
     ensure("tax.building", b)
-    month = page_month()
-    page = building_tax(db.session, b, month, today())
-    chart = {
-        "labels": [P.label(m.period) for m in page.months],
-        "total": wan_values(m.total for m in page.months),
-        "district": wan_values(m.district for m in page.months),
-        "total_prev": wan_values(m.total_prev for m in page.months),
-    }
-    return render_template("tax/building.html", building=b, page=page, month=month, chart=chart, today=today())
+    month, day = page_month(), today()
+
+    def render() -> dict[str, str]:
+        page = building_tax(db.session, b, month, day)
+        chart = {
+            "labels": [P.label(m.period) for m in page.months],
+            "total": wan_values(m.total for m in page.months),
+            "district": wan_values(m.district for m in page.months),
+            "total_prev": wan_values(m.total_prev for m in page.months),
+        }
+        return {"content": render_template("tax/_building.html", building=b, page=page, month=month, chart=chart, today=day)}
+
+    # The tabs and the export button follow the role; the rest follows the data and the dates.
+    key = (b.id, month, request.args.get("month"), day, current_user.role, tier_rules(db.session))
+    content = cached_fragments("building-tax", (OCCUPANCY, TAX), key, render)["content"]
+    return render_template("tax/building.html", building=b, content=content)
 
 
 def requested_year() -> int | None:

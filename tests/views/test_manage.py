@@ -49,6 +49,23 @@ def test_building_page_offers_management_to_its_managers_only(login, world, clie
     client.post("/logout")
     page = login("zs").get("/buildings/A01").get_data(as_text=True)
     assert 'data-testid="manage-bar"' not in page and "move-in" not in page
+    # The stacking plan and tenants table are kept per data version: the manager's copy, with its
+    # unit actions and move-out links, must not reach a promoter.
+    assert "甲租户有限公司" in page and "/move-out" not in page and "data-unit-id" not in page
+
+
+def test_a_promoter_sees_a_managers_move_out_at_once(login, world, client):
+    promoter_page = login("zs").get("/buildings/A01?month=2026-11").get_data(as_text=True)
+    assert 'data-testid="tenants-table"' in promoter_page and "甲租户有限公司" in promoter_page
+    client.post("/logout")
+    lease = world["lease"]
+    response = login("ly").post(f"/buildings/A01/leases/{lease.id}/move-out", data={
+        "version": str(lease.version), "moved_out_on": "2026-11-01", "reason": "提前退租",
+    })
+    assert response.status_code == 302
+    client.post("/logout")
+    promoter_page = login("zs").get("/buildings/A01?month=2026-11").get_data(as_text=True)
+    assert "甲租户有限公司" not in promoter_page and "该月末没有有效租约" in promoter_page
 
 
 def test_move_in_through_the_form_creates_the_company_and_lease(login, world, session):
