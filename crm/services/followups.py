@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import case, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import selectinload
 
 from crm.models import FollowUp, Lead, User
@@ -76,33 +76,48 @@ class MyWork:
     overdue: list[WorkItem]
     never: list[WorkItem]
     upcoming: list[WorkItem]
+    counts: dict[str, int]  # how many each list has in all, when the lists are cut at a limit
 
     @property
     def empty(self) -> bool:
-        return not (self.due_today or self.overdue or self.never or self.upcoming)
+        return not any(self.counts.values())
 
 
 UPCOMING_DAYS = 7
 
 
-def my_work(session, today: date, owner_id: int | None = None) -> MyWork:
+def my_work(session, today: date, owner_id: int | None = None, limit: int | None = None) -> MyWork:
     """The leads (of ``owner_id``, or everyone's) due today, overdue, never followed up, and
-    due in the coming week. Four small queries whatever the number of leads."""
+    due in the coming week, each list the most urgent first and cut at ``limit``. Five small
+    queries whatever the number of leads."""
+    conditions = {
+        "overdue": (Lead.next_followup_on < today,),
+        "due_today": (Lead.next_followup_on == today,),
+        "never": (Lead.last_followup_on.is_(None), Lead.stage.in_(ACTIVE_STAGES)),
+        "upcoming": (Lead.next_followup_on > today, Lead.next_followup_on <= today + timedelta(days=UPCOMING_DAYS)),
+    }
+    orders = {
+        "overdue": [Lead.next_followup_on], "due_today": [priority_rank()], "never": [Lead.created_on],
+        "upcoming": [Lead.next_followup_on],
+    }
+    scope = [Lead.stage.in_(WORK_STAGES), Lead.merged_into_id.is_(None)]
+    if owner_id is not None:
+        scope.append(Lead.owner_id == owner_id)
 
-    def leads(*where, order):
-        stmt = select(Lead).where(Lead.stage.in_(WORK_STAGES), Lead.merged_into_id.is_(None), *where)
-        if owner_id is not None:
-            stmt = stmt.where(Lead.owner_id == owner_id)
-        return list(session.scalars(stmt.options(selectinload(Lead.owner)).order_by(*order, Lead.id)))
+    def leads(name):
+        stmt = select(Lead).where(*scope, *conditions[name]).options(selectinload(Lead.owner))
+        return list(session.scalars(stmt.order_by(*orders[name], Lead.id).limit(limit)))
 
-    overdue = leads(Lead.next_followup_on < today, order=[Lead.next_followup_on])
-    due = leads(Lead.next_followup_on == today, order=[priority_rank()])
-    never = leads(Lead.last_followup_on.is_(None), Lead.stage.in_(ACTIVE_STAGES), order=[Lead.created_on])
-    upcoming = leads(Lead.next_followup_on > today, Lead.next_followup_on <= today + timedelta(days=UPCOMING_DAYS),
-                     order=[Lead.next_followup_on])
+    found = {name: leads(name) for name in conditions}
+    if limit is None:
+        counts = {name: len(rows) for name, rows in found.items()}
+    else:
+        totals = select(*(func.count(case((and_(*where), 1))).label(name) for name, where in conditions.items()))
+        counts = dict(session.execute(totals.where(*scope)).one()._mapping)
     return MyWork(
-        due_today=[WorkItem(lead) for lead in due],
-        overdue=[WorkItem(lead, (today - lead.next_followup_on).days) for lead in overdue],
-        never=[WorkItem(lead, (today - lead.created_on).days) for lead in never],
-        upcoming=[WorkItem(lead) for lead in upcoming],
+        due_today=[WorkItem(lead) for lead in found["due_today"]],
+        overdue=[WorkItem(lead, (today - lead.next_followup_on).days) for lead in found["overdue"]],
+        never=[WorkItem(lead, (today - lead.created_on).days) for lead in found["never"]],
+        upcoming=[WorkItem(lead) for lead in found["upcoming"]],
+        counts=counts,
     )

@@ -337,7 +337,7 @@ class LeadFilters:
     industry_group: str = ""
     hq_type: str = ""
     building_id: int | None = None
-    overdue: str = ""  # "" | "followup" (next date passed) | "deadline" (any deadline flag)
+    overdue: str = ""  # "" | "followup" (next date passed) | "deadline" (any deadline flag) | "never" (no follow-up yet)
     q: str = ""
 
 
@@ -378,6 +378,8 @@ def filtered_leads(filters: LeadFilters, today: date, rules: PipelineRules):
         stmt = stmt.where(conditions["followup_overdue"])
     elif filters.overdue == "deadline":
         stmt = stmt.where(or_(conditions["first_followup_late"], conditions["stale"], conditions["signed_not_registered"]))
+    elif filters.overdue == "never":  # the "never followed up" list of my work, in full
+        stmt = stmt.where(Lead.last_followup_on.is_(None), Lead.stage.in_(ACTIVE_STAGES))
     text = clean_text(filters.q)
     if text:
         stmt = stmt.where(or_(contains_text(Lead.company_name, text), contains_text(Lead.uscc, text)))

@@ -2,7 +2,7 @@
 the ones never followed up, and the coming week. A promoter starts the day here."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user
 
 from crm.extensions import db
@@ -12,6 +12,7 @@ from crm.services.leads import FLAG_LABELS, lead_flags, pipeline_rules, promoter
 from crm.views.params import today
 
 bp = Blueprint("followups", __name__)
+SHOWN = 50  # per list: the most urgent first; the whole list is one click away in /leads
 
 
 @bp.route("/followups")
@@ -22,8 +23,10 @@ def index():
         owner_id = current_user.id
     else:
         owner_id = request.args.get("owner", type=int)
-    work = my_work(db.session, today(), owner_id)
+    work = my_work(db.session, today(), owner_id, limit=SHOWN)
     return render_template(
         "followups/index.html", work=work, today=today(), owner_id=owner_id, owners=promoters(db.session),
-        lead_flags=lead_flags, FLAG_LABELS=FLAG_LABELS, rules=pipeline_rules(db.session), upcoming_days=UPCOMING_DAYS,
+        lead_flags=lead_flags, FLAG_LABELS=FLAG_LABELS,
+        # Built once for hundreds of rows: a lead's page is /leads/<id>.
+        lead_root=url_for("leads.show", lead_id=0).removesuffix("0"), rules=pipeline_rules(db.session), upcoming_days=UPCOMING_DAYS,
     )

@@ -1,7 +1,7 @@
 """Follow-ups set the next date (a week later by default, never in the past) and feed "my work"."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -53,3 +53,13 @@ def test_my_work_splits_due_overdue_never_and_upcoming(session):
     assert [(i.lead.company_name, i.days_overdue) for i in work.never] == [("从未跟进", 6)]
     assert [i.lead.company_name for i in work.upcoming] == ["下周"]
     assert {i.lead.company_name for i in my_work(session, TODAY).due_today} == {"今天", "别人的"}
+
+
+def test_my_work_cut_at_a_limit_keeps_the_most_urgent_and_counts_all(session):
+    zs = f.user(session, "zs", "promoter")
+    for days in range(1, 8):  # seven overdue leads, 1–7 days late
+        f.lead(session, zs, f"逾期{days}天", stage="visit", next_followup_on=TODAY - timedelta(days=days),
+               last_followup_on=date(2026, 10, 1))
+    work = my_work(session, TODAY, zs.id, limit=3)
+    assert [i.days_overdue for i in work.overdue] == [7, 6, 5]
+    assert work.counts == {"overdue": 7, "due_today": 0, "never": 0, "upcoming": 0} and not work.empty

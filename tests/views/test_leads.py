@@ -11,7 +11,7 @@ from sqlalchemy import event, func, select
 
 from crm.extensions import db
 from crm.services.figure_cache import clear as clear_cache
-from crm.models import FollowUp, Lead, Lease, MoveInRequest, Unit
+from crm.models import FollowUp, Lead, Lease, MoveInRequest, Unit, User
 from tests import factories as f
 
 HX = {"HX-Request": "true"}
@@ -181,6 +181,24 @@ def test_followups_page_lists_my_overdue(login, scene):
     page = text(login("zs2").get("/followups"))
     assert 'data-testid="overdue-count">1 个' in page and "华信（大连）软件有限公司" in page and "3 天" in page
     assert "大连蓝港数据科技有限公司" not in page
+
+
+def test_followups_page_shows_the_most_urgent_and_links_to_the_whole_list(login, scene, session, monkeypatch):
+    from crm.views import followups
+
+    monkeypatch.setattr(followups, "SHOWN", 0)  # every list is "cut": the link must lead to all of it
+    page = text(login("zs2").get("/followups"))
+    assert 'data-testid="overdue-count">1 个' in page and 'data-testid="overdue-table-more"' in page
+    link = re.search(r'data-testid="overdue-table-more">[^<]*<a href="([^"]+)"', page).group(1).replace("&amp;", "&")
+    assert "华信（大连）软件有限公司" in text(login("zs2").get(link))
+
+
+def test_the_lead_list_filters_leads_never_followed_up(login, scene, session):
+    zs1 = session.scalar(select(User).where(User.username == "zs1"))
+    f.lead(session, zs1, "大连新线索有限公司", created_on=date(2026, 11, 14))  # no follow-up yet
+    session.commit()
+    page = text(login("zs1").get("/leads?overdue=never"))
+    assert "大连新线索有限公司" in page and "大连蓝港数据科技有限公司" not in page and "华信（大连）软件有限公司" not in page
 
 
 def test_match_reserve_land_and_confirm(login, scene, session, client):
