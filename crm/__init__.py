@@ -63,8 +63,10 @@ def register_extensions(app: Flask) -> None:
 
     from crm import models  # noqa: F401  (registers every table on the metadata)
     from crm.models.history import init_history
+    from crm.models.version import init_data_versions
 
     init_history()  # every write path records the change history
+    init_data_versions()  # and every cached figure sees it
 
     @login_manager.user_loader
     def load_user(token: str):

@@ -823,7 +823,7 @@ def load_demo(session, scale: int = 1, as_of: str | None = None, password: str =
             snapshots += record_snapshots(session, confirmed, by_street[street], confirmed_by=users[f"louyu{n}"])
     session.flush()
     # Units, leases and companies went in as bulk inserts, which no flush listener sees.
-    bump(session.connection(), OCCUPANCY, TAX)
+    bump(session, OCCUPANCY, TAX)
     return {
         "楼宇": len(building_ids),
         "单元": len(unit_ids),

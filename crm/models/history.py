@@ -148,7 +148,7 @@ def _before_flush(session: Session, _context, _instances) -> None:
 def _after_flush(session: Session, _context) -> None:
     pending = session.info.pop(PENDING_KEY, None)
     if session.info.pop(TOUCHED_KEY, False):
-        bump(session.connection(), OCCUPANCY)  # derived occupancy figures are stale from here on
+        bump(session, OCCUPANCY)  # derived occupancy figures are stale from here on
     if not pending:
         return
     now = datetime.now(timezone.utc)

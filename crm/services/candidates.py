@@ -27,8 +27,10 @@ from sqlalchemy import case, func, select
 from crm.models import Building, BuildingTaxMonth, Lead, lead_target_buildings
 from crm.models.lead import ACTIVE_STAGES, STAGES
 from crm.models.setting import all_settings
+from crm.models.version import OCCUPANCY
 from crm.services import periods as P
 from crm.services.errors import DomainError, NotFound
+from crm.services.figure_cache import derived
 from crm.services.figures import building_figures
 from crm.services.tax import ZERO, TierRules, tier_rules
 
@@ -307,6 +309,7 @@ def as_json(report: CandidateReport) -> dict:
     }
 
 
+@derived(OCCUPANCY)  # asked on every page; buildings are part of the occupancy data
 def holds_demo_data(session) -> bool:
     """Whether the database holds invented demo buildings, so reports label themselves 演示数据."""
     return session.scalar(select(Building.id).where(Building.is_demo.is_(True)).limit(1)) is not None

@@ -67,7 +67,7 @@ def refresh_rollup(session, periods=None) -> None:
             ["building_id", "period", "total_tax", "district_tax", "records"], source
         )
     )
-    bump(session.connection(), TAX)  # every figure derived from the roll-up is stale from here on
+    bump(session, TAX)  # every figure derived from the roll-up is stale from here on
 
 
 def _amount(basis: str):

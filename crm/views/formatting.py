@@ -50,9 +50,7 @@ def init_app(app) -> None:
     @app.context_processor
     def demo_flag():
         # Shown whenever the database holds invented data, whatever the configuration says.
-        from sqlalchemy import select
-
         from crm.extensions import db
-        from crm.models import Building
+        from crm.services.candidates import holds_demo_data
 
-        return {"demo_mode": db.session.scalar(select(Building.id).where(Building.is_demo.is_(True)).limit(1)) is not None}
+        return {"demo_mode": holds_demo_data(db.session)}
