@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import pytest
+from sqlalchemy import text
 
 from crm.config import Config, ConfigError, database_url_from_env
 
@@ -36,3 +37,10 @@ def test_secret_key_is_generated_once_into_the_instance_folder(monkeypatch, tmp_
     first = Config(str(tmp_path)).SECRET_KEY
     assert len(first) >= 64 and (tmp_path / "secret_key").read_text() == first
     assert Config(str(tmp_path)).SECRET_KEY == first
+
+
+def test_postgresql_connections_run_without_jit(session):
+    """The JIT compiler costs more than the app's queries take; the app's connections turn it off."""
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("a PostgreSQL setting: this run uses SQLite (CI runs the suite on PostgreSQL too)")
+    assert session.execute(text("SHOW jit")).scalar() == "off"

@@ -155,7 +155,7 @@ def pipeline_summary(session, today: date) -> PipelineSummary:
 # ------------------------------------------------------------------------------------------
 # The board
 
-CARDS_PER_COLUMN = 40
+CARDS_PER_COLUMN = 20  # a column shows its most urgent cards; a laptop screen holds about eight
 
 
 @dataclass
