@@ -22,7 +22,7 @@ from crm.services.corrections import apply_figures, clean_reason, correct_snapsh
 from crm.services.errors import DomainError
 from crm.services.moves import move_counts
 from crm.services.occupancy import Occupancy, occupancy_on_days, unit_exists_on
-from crm.services.snapshots import occupancy_for_months
+from crm.services.snapshots import figures_of_snapshot, occupancy_for_months
 
 JUMP_POINTS = 10  # an occupancy change larger than this (percentage points) is flagged
 MIN_UNIT_AREA = 1
@@ -135,20 +135,13 @@ def month_checks(session, buildings: list[Building], period: str) -> list[MonthC
         frozen = snapshot is not None and snapshot.confirmed_at is not None
         check = MonthCheck(
             building=building, period=period,
-            figures=_from_snapshot(snapshot) if frozen else now, derived=now,
+            figures=figures_of_snapshot(snapshot) if frozen else now, derived=now,
             previous=previous.get((building.id, P.shift(period, -1)), Occupancy()),
             move_ins=moves[building.id][0], move_outs=moves[building.id][1], snapshot=snapshot,
         )
         check.flags = flags_of(check, no_area.get(building.id, 0), overdue.get(building.id, 0))
         checks.append(check)
     return checks
-
-
-def _from_snapshot(s: OccupancySnapshot) -> Occupancy:
-    return Occupancy(
-        leasable_area=s.leasable_area, occupied_area=s.occupied_area, tenants=s.tenants,
-        registered_tenants=s.registered_tenants, registered_area=s.registered_area, confirmed=True,
-    )
 
 
 def confirm_month(session, user, building: Building, period: str, today: date) -> OccupancySnapshot:

@@ -21,9 +21,25 @@ from typing import Callable, TypeVar
 from crm.models.version import tokens
 
 T = TypeVar("T")
-CACHE_SIZE = 256
-_cache: OrderedDict = OrderedDict()
+# Per process. At scale 10 the building pages' parts alone are 350 buildings × ~50 KB; the
+# district tables a few MB each. Least recently used entries go first.
+BUDGET_BYTES = 48 * 2**20
+_cache: OrderedDict = OrderedDict()  # key -> (value, weight)
+_weight_total = 0
 _lock = threading.Lock()
+
+
+def _weight(value) -> int:
+    """Roughly the bytes ``value`` holds (CPython keeps Chinese text at 2 bytes a character)."""
+    if isinstance(value, str):
+        return 50 + 2 * len(value)
+    if isinstance(value, dict):
+        return 64 + sum(_weight(k) + _weight(v) for k, v in value.items())
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return 64 + sum(_weight(v) for v in value)
+    if dataclasses.is_dataclass(value):
+        return 400
+    return 32
 
 
 def _frozen(value):
@@ -41,22 +57,24 @@ def _frozen(value):
 
 
 def cached(session, depends: tuple[str, ...], key, compute: Callable[[], T]) -> T:
+    global _weight_total
     versions = tokens(session)
     full_key = (str(session.get_bind().url), tuple(versions.get(name) for name in depends), _frozen(key))
     with _lock:
-        found = _cache.get(full_key, _MISSING)
-        if found is not _MISSING:
+        found = _cache.get(full_key)
+        if found is not None:
             _cache.move_to_end(full_key)
-            return found
+            return found[0]
     value = compute()
+    weight = _weight(value)
     with _lock:
-        _cache[full_key] = value
-        while len(_cache) > CACHE_SIZE:
-            _cache.popitem(last=False)
+        if full_key not in _cache:
+            _cache[full_key] = (value, weight)
+            _weight_total += weight
+        while _weight_total > BUDGET_BYTES and _cache:
+            _, (_, dropped) = _cache.popitem(last=False)
+            _weight_total -= dropped
     return value
-
-
-_MISSING = object()
 
 
 def derived(*depends: str):
@@ -74,5 +92,7 @@ def derived(*depends: str):
 
 def clear() -> None:
     """Forget every cached answer (query-count tests measure the uncached path)."""
+    global _weight_total
     with _lock:
         _cache.clear()
+        _weight_total = 0

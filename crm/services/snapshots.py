@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import select
 
-from crm.models import OccupancySnapshot
+from crm.models import Building, OccupancySnapshot
 from crm.services import periods as P
 from crm.models.version import OCCUPANCY
 from crm.services.figure_cache import derived
@@ -26,7 +26,8 @@ def confirmed_snapshots(session, periods: list[str], building_ids=None) -> dict[
     return {(s.building_id, s.period): s for s in session.scalars(stmt)}
 
 
-def _from_snapshot(snapshot: OccupancySnapshot) -> Occupancy:
+def figures_of_snapshot(snapshot) -> Occupancy:
+    """The figures a confirmed snapshot froze (an OccupancySnapshot or a row of its columns)."""
     return Occupancy(
         leasable_area=snapshot.leasable_area,
         occupied_area=snapshot.occupied_area,
@@ -40,23 +41,30 @@ def _from_snapshot(snapshot: OccupancySnapshot) -> Occupancy:
 def occupancy_for_months(session, periods: list[str], building_ids=None) -> dict[tuple[int, str], Occupancy]:
     """Month-end figures per (building, period): the confirmed snapshot, else derived.
 
-    Through the figure cache (snapshots, units, leases and companies all change the occupancy
-    token); callers get copies they may add to."""
-    found = _month_figures(session, tuple(periods), None if building_ids is None else tuple(sorted(building_ids)))
-    return {key: replace(occ) for key, occ in found.items()}
+    Computed for every building at once and kept in the figure cache (snapshots, units, leases
+    and companies all change the occupancy token), so the dashboard, the lists, each manager's
+    scope and every building page's 24-month history read the same entry; callers get copies
+    they may add to."""
+    found = _district_month_figures(session, tuple(sorted(set(periods))))
+    wanted = None if building_ids is None else set(building_ids)
+    return {key: replace(occ) for key, occ in found.items() if wanted is None or key[0] in wanted}
 
 
 @derived(OCCUPANCY)
-def _month_figures(session, periods: tuple[str, ...], building_ids) -> dict[tuple[int, str], Occupancy]:
-    frozen = confirmed_snapshots(session, periods, building_ids)
+def _district_month_figures(session, periods: tuple[str, ...]) -> dict[tuple[int, str], Occupancy]:
+    snapshot = OccupancySnapshot
+    columns = select(snapshot.building_id, snapshot.period, snapshot.leasable_area, snapshot.occupied_area,
+                     snapshot.tenants, snapshot.registered_tenants, snapshot.registered_area)
+    frozen = {
+        (row.building_id, row.period): figures_of_snapshot(row)
+        for row in session.execute(columns.where(snapshot.period.in_(periods), snapshot.confirmed_at.is_not(None)))
+    }
     # Derive only the months that some building has not confirmed: history is mostly frozen.
-    open_periods = [
-        p for p in periods if building_ids is None or any((bid, p) not in frozen for bid in building_ids)
-    ]
-    derived_days = occupancy_on_days(session, [P.month_end(p) for p in open_periods], building_ids) if open_periods else {}
+    buildings = list(session.scalars(select(Building.id)))
+    open_periods = [p for p in periods if any((bid, p) not in frozen for bid in buildings)]
+    derived_days = occupancy_on_days(session, [P.month_end(p) for p in open_periods]) if open_periods else {}
     result = {(bid, P.period_of(day)): occ for (bid, day), occ in derived_days.items()}
-    for key, snapshot in frozen.items():
-        result[key] = _from_snapshot(snapshot)
+    result.update(frozen)
     return result
 
 

@@ -15,7 +15,7 @@ from crm.services.figures import building_figures, building_history
 from crm.services.tax import company_tax_totals, tier_rules
 from crm.services.units import floors, unit_states
 from crm.services.vacancy import band, vacant_since
-from crm.views.fragments import cached_fragments
+from crm.views.fragments import cached_fragments, render_part
 from crm.views.manage import manageable
 from crm.views.params import page_month
 
@@ -45,7 +45,7 @@ def index():
     def render() -> dict[str, str]:
         rows = building_figures(db.session, month, ids)
         shown = [row for row in rows if matches_filters(row, request.args)]
-        return {"content": render_template("buildings/_index.html", rows=shown, total=len(rows), month=month, args=request.args)}
+        return {"content": render_part("buildings/_index.html", rows=shown, total=len(rows), month=month, args=request.args)}
 
     if set(request.args) - {"month"}:  # a filtered view is rendered afresh: too many to keep
         content = Markup(render()["content"])
@@ -92,8 +92,8 @@ def plan_and_tenants(building: Building, month: str, can_manage: bool):
         bands = {uid: band(first, as_of) for uid, first in vacant_since(db.session, building.id, states, as_of).items()}
         shared = dict(building=building, month=month, as_of=as_of, can_manage=can_manage)
         return {
-            "plan": render_template("buildings/_plan.html", floors=floors(states), bands=bands, **shared),
-            "tenants": render_template("buildings/_tenants.html", tenants=tenants, tax_12m=tax_12m, **shared),
+            "plan": render_part("buildings/_plan.html", floors=floors(states), bands=bands, **shared),
+            "tenants": render_part("buildings/_tenants.html", tenants=tenants, tax_12m=tax_12m, **shared),
         }
 
     return cached_fragments("building-panels", (OCCUPANCY, TAX), (building.id, month, can_manage), render)

@@ -11,10 +11,18 @@ from __future__ import annotations
 
 from typing import Callable
 
+from flask import current_app
 from markupsafe import Markup
 
 from crm.extensions import db
 from crm.services.figure_cache import cached
+
+
+def render_part(template: str, **context) -> str:
+    """Render a part without the per-request context processors (the signed-in user, the bell,
+    the demo banner): a part shows the same to every reader, and a page that renders three parts
+    would otherwise query the bell three times."""
+    return current_app.jinja_env.get_template(template).render(**context)
 
 
 def cached_fragments(name: str, depends: tuple[str, ...], key, render: Callable[[], dict[str, str]]) -> dict[str, Markup]:

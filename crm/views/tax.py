@@ -13,7 +13,7 @@ from crm.services import periods as P
 from crm.services.errors import DomainError
 from crm.services.tax import tier_rules
 from crm.services.tax_analysis import building_tax, district_tax
-from crm.views.fragments import cached_fragments
+from crm.views.fragments import cached_fragments, render_part
 from crm.views.params import page_month, today
 
 bp = Blueprint("tax", __name__)
@@ -40,7 +40,7 @@ def building(code):
             "district": wan_values(m.district for m in page.months),
             "total_prev": wan_values(m.total_prev for m in page.months),
         }
-        return {"content": render_template("tax/_building.html", building=b, page=page, month=month, chart=chart, today=day)}
+        return {"content": render_part("tax/_building.html", building=b, page=page, month=month, chart=chart, today=day)}
 
     # The tabs and the export button follow the role; the rest follows the data and the dates.
     key = (b.id, month, request.args.get("month"), day, current_user.role, tier_rules(db.session))

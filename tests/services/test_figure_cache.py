@@ -59,3 +59,22 @@ def test_a_rolled_back_write_leaves_no_trace(session, scene):
     assert occupied(session) == before
     refresh_rollup(session)  # a new token after the rollback is not the rolled-back one
     assert occupied(session) == before
+
+
+def test_the_cache_keeps_to_its_budget_dropping_the_least_recently_used(session, monkeypatch):
+    from crm.services import figure_cache
+
+    figure_cache.clear()
+    monkeypatch.setattr(figure_cache, "BUDGET_BYTES", 3_600)  # three parts of about 1.2 KB
+    computed = []
+
+    def part(name):
+        def compute():
+            computed.append(name)
+            return {"html": "楼" * 500}  # about 1 KB
+        return figure_cache.cached(session, (), ("part", name), compute)
+
+    part("a"), part("b"), part("a"), part("c"), part("d")  # "b" is the least recently used when "d" comes
+    part("a"), part("b")
+    assert computed == ["a", "b", "c", "d", "b"]
+    assert figure_cache._weight_total <= 3_600
