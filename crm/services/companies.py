@@ -8,6 +8,8 @@ from datetime import date
 from sqlalchemy import exists, func, or_, select
 
 from crm.models import Building, Company, Lease
+from crm.models.version import OCCUPANCY
+from crm.services.figure_cache import derived
 from crm.services.occupancy import lease_active_on
 from crm.services.text_match import contains_text
 
@@ -66,12 +68,20 @@ def _filtered(filters: CompanyFilters):
 
 
 def search_companies(session, filters: CompanyFilters, sort="name", descending=False, page=1, per_page=50) -> CompanyPage:
+    ids, total = _page_of_ids(session, filters, sort, descending, page, per_page)
+    found = {c.id: c for c in session.scalars(select(Company).where(Company.id.in_(ids)))} if ids else {}
+    return CompanyPage([found[i] for i in ids if i in found], total, page, per_page)
+
+
+@derived(OCCUPANCY)  # companies and leases are occupancy data: any change to them is a new token
+def _page_of_ids(session, filters: CompanyFilters, sort: str, descending: bool, page: int, per_page: int):
+    """(ids of the page's companies in order, how many match) — the search the list repeats most."""
     stmt = _filtered(filters)
     total = session.scalar(select(func.count()).select_from(stmt.subquery()))
     column = SORTS.get(sort, Company.name)
     order = column.desc() if descending else column.asc()
-    rows = session.scalars(stmt.order_by(order, Company.id).limit(per_page).offset((page - 1) * per_page))
-    return CompanyPage(list(rows), total, page, per_page)
+    ids = session.scalars(stmt.with_only_columns(Company.id).order_by(order, Company.id).limit(per_page).offset((page - 1) * per_page))
+    return tuple(ids), total
 
 
 def current_buildings(session, company_ids, day: date) -> dict[int, list[Building]]:

@@ -33,6 +33,8 @@ def _weight(value) -> int:
     """Roughly the bytes ``value`` holds (CPython keeps Chinese text at 2 bytes a character)."""
     if isinstance(value, str):
         return 50 + 2 * len(value)
+    if isinstance(value, (bytes, bytearray)):
+        return 40 + len(value)
     if isinstance(value, dict):
         return 64 + sum(_weight(k) + _weight(v) for k, v in value.items())
     if isinstance(value, (list, tuple, set, frozenset)):

@@ -5,6 +5,8 @@ section lives in ``templates/reports/_candidates.html``.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import datetime
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
@@ -15,6 +17,7 @@ from crm.reports.fonts import FontNotFound
 from crm.services import periods as P
 from crm.services.candidates import as_json, candidate_report, holds_demo_data, report_years
 from crm.services.errors import DomainError
+from crm.services.figure_cache import cached
 from crm.views.params import today
 
 bp = Blueprint("reports", __name__)
@@ -68,7 +71,12 @@ def candidates_pdf():
 
     try:
         report = requested_report()
-        pdf = build_candidates_pdf(as_json(report), generated_at(), demo=holds_demo_data(db.session))
+        data, moment, demo = as_json(report), generated_at().replace(second=0, microsecond=0), holds_demo_data(db.session)
+        # The same figures in the same minute make the same bytes (the footer shows the minute):
+        # leadership downloading the list at once sets ReportLab to work once.
+        digest = hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+        pdf = cached(db.session, (), ("candidates.pdf", digest, moment.isoformat(), demo),
+                     lambda: build_candidates_pdf(data, moment, demo=demo))
     except DomainError as error:
         flash(error.message, "warning")
         return redirect(url_for("reports.index", **request.args))
