@@ -63,10 +63,12 @@ def register_extensions(app: Flask) -> None:
 
     from crm import models  # noqa: F401  (registers every table on the metadata)
     from crm.models.history import init_history
+    from crm.models.setting import init_settings
     from crm.models.version import init_data_versions
 
     init_history()  # every write path records the change history
     init_data_versions()  # and every cached figure sees it
+    init_settings()
 
     @login_manager.user_loader
     def load_user(token: str):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import logging
 
-from flask import abort, current_app, redirect, request, url_for
+from flask import abort, current_app, g, redirect, request, url_for
 from flask_login import current_user
 from werkzeug.local import LocalProxy
 
@@ -178,5 +178,11 @@ def route_permission(endpoint: str) -> str | None:
 
 def may_open(endpoint: str) -> bool:
     """Whether ``endpoint`` exists and the current user passes its route-level rule (for menus)."""
-    action = route_permission(endpoint)
-    return action == PUBLIC or (action is not None and may(current_user, action))
+    # The menu, the tabs and the buttons ask this dozens of times per page: answer once per request.
+    user = current_user._get_current_object()
+    answers = g.setdefault("may_open_answers", {})
+    key = (getattr(user, "id", None), endpoint)  # signing in or out mid-request asks again
+    if key not in answers:
+        action = route_permission(endpoint)
+        answers[key] = action == PUBLIC or (action is not None and may(user, action))
+    return answers[key]

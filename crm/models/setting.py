@@ -1,8 +1,8 @@
 """Settings an admin may change at run time (thresholds, basis), with defaults in code."""
 from __future__ import annotations
 
-from sqlalchemy import String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import String, event, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from crm.extensions import db
 
@@ -27,10 +27,36 @@ class Setting(db.Model):
     value: Mapped[str] = mapped_column(String(500))
 
 
-def all_settings(session) -> dict[str, str]:
-    """Every setting in one query: stored values over the defaults."""
-    from sqlalchemy import select
+MEMO_KEY = "settings_memo"
 
-    values = dict(DEFAULTS)
-    values.update({row.key: row.value for row in session.scalars(select(Setting))})
-    return values
+
+def all_settings(session) -> dict[str, str]:
+    """Every setting: stored values over the defaults, read once per transaction (a page asks
+    for the tier rules and the pipeline deadlines several times) and again once the session
+    itself changes a setting."""
+    values = session.info.get(MEMO_KEY)
+    if values is None or _changes_settings(session):
+        values = dict(DEFAULTS)
+        values.update({row.key: row.value for row in session.scalars(select(Setting))})
+        session.info[MEMO_KEY] = values
+    return dict(values)
+
+
+def _changes_settings(session) -> bool:
+    return any(isinstance(obj, Setting) for obj in (*session.new, *session.dirty, *session.deleted))
+
+
+def _forget_on_flush(session, _context, _instances) -> None:
+    if _changes_settings(session):
+        session.info.pop(MEMO_KEY, None)
+
+
+def _forget_at_end(session, _transaction) -> None:
+    session.info.pop(MEMO_KEY, None)
+
+
+def init_settings(session_class=Session) -> None:
+    """Keep the per-transaction settings memo honest; safe to call more than once."""
+    if not event.contains(session_class, "before_flush", _forget_on_flush):
+        event.listen(session_class, "before_flush", _forget_on_flush)
+        event.listen(session_class, "after_transaction_end", _forget_at_end)

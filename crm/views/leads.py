@@ -6,6 +6,7 @@ shows its message beside the field it names, keeping what was typed.
 """
 from __future__ import annotations
 
+import functools
 from datetime import timedelta, timezone
 from decimal import Decimal, InvalidOperation
 
@@ -152,7 +153,7 @@ def common_context() -> dict:
     return dict(
         STAGES=STAGES, OFF_LINE_STAGES=OFF_LINE_STAGES, SOURCES=SOURCES, PRIORITIES=PRIORITIES,
         FLAG_LABELS=L.FLAG_LABELS, lead_flags=L.lead_flags, rules=L.pipeline_rules(db.session), today=today(),
-        may_edit=lambda lead: may(current_user, "leads.edit", lead), local_time=local_time,
+        may_edit=functools.partial(may, current_user._get_current_object(), "leads.edit"), local_time=local_time,
     )
 
 
