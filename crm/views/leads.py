@@ -315,12 +315,13 @@ def render_show(lead: Lead, followup: FollowUpForm | None = None, stage: StageFo
     followup = followup or followup_form()
     stage = stage or StageForm(formdata=None)
     stage.version.data = lead.version
-    pending = pending_request(db.session, lead)
     requests = list(db.session.scalars(select(MoveInRequest).where(MoveInRequest.lead_id == lead.id).order_by(MoveInRequest.id.desc())))
+    pending = next((r for r in requests if r.status == "pending"), None)  # at most one per lead
     admin = current_user.role == "admin"
     reassign, merge = ReassignForm(formdata=None), MergeForm(formdata=None)
-    reassign.owner_id.choices = select_choices(owner_choices())
-    reassign.owner_id.data = lead.owner_id
+    if admin:  # only an admin sees the reassign form and so needs the promoters
+        reassign.owner_id.choices = select_choices(owner_choices())
+        reassign.owner_id.data = lead.owner_id
     return render_template(
         "leads/show.html", lead=lead, timeline=timeline(lead), followup=followup, stage_form=stage,
         pending=pending, requests=requests, request_units=units_by_request(db.session, requests),

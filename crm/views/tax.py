@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, render_template, request
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import select
 
 from crm.extensions import db
@@ -61,18 +62,28 @@ def requested_year() -> int | None:
 @bp.route("/tax")
 @allow("tax.district")
 def district():
+    year = requested_year()
     try:
-        page = district_tax(db.session, requested_year())
+        content = district_content(year)
     except DomainError as error:
         flash(error.message, "warning")
         try:
-            page = district_tax(db.session)
+            content = district_content(None)
         except DomainError:
-            return render_template("tax/district.html", page=None)
-    chart = {
-        "years": [f"{y}（至{P.split(page.latest_month)[1]}月）" if y == page.in_progress else str(y) for y in page.years],
-        "tiers": {tier or "none": [page.tier_counts[y][tier] for y in page.years] for tier in ("yi", "wuqianwan", "qianwan")},
-        "industries": {"labels": [s.label for s in page.industries], "values": wan_values(s.amount for s in page.industries)},
-        "streets": {"labels": [s.label for s in page.streets], "values": wan_values(s.amount for s in page.streets)},
-    }
-    return render_template("tax/district.html", page=page, chart=chart)
+            content = Markup(render_part("tax/_district.html", page=None))
+    return render_template("tax/district.html", content=content)
+
+
+def district_content(year: int | None):
+    """The district tax page's body for ``year`` (None: the last complete one), a cached part."""
+    def render() -> dict[str, str]:
+        page = district_tax(db.session, year)
+        chart = {
+            "years": [f"{y}（至{P.split(page.latest_month)[1]}月）" if y == page.in_progress else str(y) for y in page.years],
+            "tiers": {tier or "none": [page.tier_counts[y][tier] for y in page.years] for tier in ("yi", "wuqianwan", "qianwan")},
+            "industries": {"labels": [s.label for s in page.industries], "values": wan_values(s.amount for s in page.industries)},
+            "streets": {"labels": [s.label for s in page.streets], "values": wan_values(s.amount for s in page.streets)},
+        }
+        return {"content": render_part("tax/_district.html", page=page, chart=chart)}
+
+    return cached_fragments("district-tax", (OCCUPANCY, TAX), (year, tier_rules(db.session)), render)["content"]
