@@ -7,7 +7,7 @@ database on every call (one query of a two-row table), so a write in any process
 is seen at the next request. A transaction that has just written reads its own new token, so it
 never gets figures from before its write.
 
-Cached answers are shared: callers must not change what they get (``occupancy_on_days_cached``
+Cached answers are shared: callers must not change what they get (``occupancy_for_months``
 hands out copies because its callers add to the figures).
 """
 from __future__ import annotations

@@ -152,9 +152,8 @@ def building_history(session, building: Building, month: str, count: int = 24) -
     """Month-end occupancy and monthly tax of one building for the ``count`` months ending M."""
     periods = P.months_ending(month, count)
     occupancy = occupancy_for_months(session, periods, [building.id])
-    # Every building's months at once: one cached table serves each building page that follows.
-    total = tax_by_building_and_period(session, periods[0], month, None, "total").get(building.id, {})
-    district = tax_by_building_and_period(session, periods[0], month, None, "district").get(building.id, {})
+    total = tax_by_building_and_period(session, periods[0], month, [building.id], "total").get(building.id, {})
+    district = tax_by_building_and_period(session, periods[0], month, [building.id], "district").get(building.id, {})
     return [
         MonthPoint(
             period=p,

@@ -41,28 +41,31 @@ def figures_of_snapshot(snapshot) -> Occupancy:
 def occupancy_for_months(session, periods: list[str], building_ids=None) -> dict[tuple[int, str], Occupancy]:
     """Month-end figures per (building, period): the confirmed snapshot, else derived.
 
-    Computed for every building at once and kept in the figure cache (snapshots, units, leases
-    and companies all change the occupancy token), so the dashboard, the lists, each manager's
-    scope and every building page's 24-month history read the same entry; callers get copies
-    they may add to."""
-    found = _district_month_figures(session, tuple(sorted(set(periods))))
+    Kept in the figure cache (snapshots, units, leases and companies all change the occupancy
+    token). One month is computed for every building at once, so the dashboard, the lists, each
+    manager's scope and every building page of that month read the same entry; a history of many
+    months only for the buildings asked (a building page's 24 months). Callers get copies they
+    may add to."""
+    periods = tuple(sorted(set(periods)))
+    scope = None if building_ids is None or len(periods) == 1 else tuple(sorted(building_ids))
+    found = _month_figures(session, periods, scope)
     wanted = None if building_ids is None else set(building_ids)
     return {key: replace(occ) for key, occ in found.items() if wanted is None or key[0] in wanted}
 
 
 @derived(OCCUPANCY)
-def _district_month_figures(session, periods: tuple[str, ...]) -> dict[tuple[int, str], Occupancy]:
+def _month_figures(session, periods: tuple[str, ...], building_ids) -> dict[tuple[int, str], Occupancy]:
     snapshot = OccupancySnapshot
     columns = select(snapshot.building_id, snapshot.period, snapshot.leasable_area, snapshot.occupied_area,
                      snapshot.tenants, snapshot.registered_tenants, snapshot.registered_area)
-    frozen = {
-        (row.building_id, row.period): figures_of_snapshot(row)
-        for row in session.execute(columns.where(snapshot.period.in_(periods), snapshot.confirmed_at.is_not(None)))
-    }
+    columns = columns.where(snapshot.period.in_(periods), snapshot.confirmed_at.is_not(None))
+    if building_ids is not None:
+        columns = columns.where(snapshot.building_id.in_(building_ids))
+    frozen = {(row.building_id, row.period): figures_of_snapshot(row) for row in session.execute(columns)}
     # Derive only the months that some building has not confirmed: history is mostly frozen.
-    buildings = list(session.scalars(select(Building.id)))
+    buildings = building_ids if building_ids is not None else list(session.scalars(select(Building.id)))
     open_periods = [p for p in periods if any((bid, p) not in frozen for bid in buildings)]
-    derived_days = occupancy_on_days(session, [P.month_end(p) for p in open_periods]) if open_periods else {}
+    derived_days = occupancy_on_days(session, [P.month_end(p) for p in open_periods], building_ids) if open_periods else {}
     result = {(bid, P.period_of(day)): occ for (bid, day), occ in derived_days.items()}
     result.update(frozen)
     return result
