@@ -63,11 +63,11 @@ def register_extensions(app: Flask) -> None:
 
     from crm import models  # noqa: F401  (registers every table on the metadata)
     from crm.models.history import init_history
+    from crm.models.memo import init_transaction_memo
     from crm.models.setting import init_settings
-    from crm.models.version import init_data_versions
 
     init_history()  # every write path records the change history
-    init_data_versions()  # and every cached figure sees it
+    init_transaction_memo()  # tokens and settings are read once per transaction
     init_settings()
 
     @login_manager.user_loader
@@ -112,7 +112,6 @@ def register_blueprints(app: Flask) -> None:
 
     for module in (auth, account, admin, dashboard, buildings, companies, api):
         app.register_blueprint(module.bp)
-    csrf.exempt(api.bp)  # read-only JSON; write routes will carry their own CSRF/token checks
     from crm.views import confirmations, history, manage  # building managers' work (issue 4)
 
     for module in (manage, confirmations, history):
@@ -130,7 +129,6 @@ def register_blueprints(app: Flask) -> None:
 
     for module in (tax, reports, settings, api_reports):
         app.register_blueprint(module.bp)
-    csrf.exempt(api_reports.bp)  # read-only JSON, like the rest of /api/v1
     from crm.views import briefings  # the monthly briefing to leadership (issue 7)
 
     app.register_blueprint(briefings.bp)

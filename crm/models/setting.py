@@ -5,6 +5,7 @@ from sqlalchemy import String, event, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from crm.extensions import db
+from crm.models.memo import forget, remembered
 
 DEFAULTS = {
     "tier_basis": "total",  # total 全口径 | district 区级
@@ -27,19 +28,19 @@ class Setting(db.Model):
     value: Mapped[str] = mapped_column(String(500))
 
 
-MEMO_KEY = "settings_memo"
-
-
 def all_settings(session) -> dict[str, str]:
     """Every setting: stored values over the defaults, read once per transaction (a page asks
     for the tier rules and the pipeline deadlines several times) and again once the session
     itself changes a setting."""
-    values = session.info.get(MEMO_KEY)
-    if values is None or _changes_settings(session):
-        values = dict(DEFAULTS)
-        values.update({row.key: row.value for row in session.scalars(select(Setting))})
-        session.info[MEMO_KEY] = values
-    return dict(values)
+    if _changes_settings(session):
+        forget(session, "settings")
+    return dict(remembered(session, "settings", lambda: _read_settings(session)))
+
+
+def _read_settings(session) -> dict[str, str]:
+    values = dict(DEFAULTS)
+    values.update({row.key: row.value for row in session.scalars(select(Setting))})
+    return values
 
 
 def _changes_settings(session) -> bool:
@@ -48,15 +49,10 @@ def _changes_settings(session) -> bool:
 
 def _forget_on_flush(session, _context, _instances) -> None:
     if _changes_settings(session):
-        session.info.pop(MEMO_KEY, None)
-
-
-def _forget_at_end(session, _transaction) -> None:
-    session.info.pop(MEMO_KEY, None)
+        forget(session, "settings")
 
 
 def init_settings(session_class=Session) -> None:
-    """Keep the per-transaction settings memo honest; safe to call more than once."""
+    """Forget the remembered settings when the session writes one; safe to call more than once."""
     if not event.contains(session_class, "before_flush", _forget_on_flush):
         event.listen(session_class, "before_flush", _forget_on_flush)
-        event.listen(session_class, "after_transaction_end", _forget_at_end)

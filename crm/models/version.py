@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import secrets
 
-from sqlalchemy import String, event, select
+from sqlalchemy import String, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
 from crm.extensions import db
+from crm.models.memo import forget, remembered
 
 
 class DataVersion(db.Model):
@@ -29,9 +30,6 @@ OCCUPANCY = "occupancy"
 TAX = "tax"
 
 
-TOKENS_KEY = "data_version_tokens"
-
-
 def bump(session, *names: str) -> None:
     """Give each of ``names`` a new token, within the session's transaction."""
     connection = session.connection()
@@ -40,23 +38,11 @@ def bump(session, *names: str) -> None:
         token = secrets.token_hex(8)
         stmt = insert(DataVersion.__table__).values(name=name, token=token)
         connection.execute(stmt.on_conflict_do_update(index_elements=["name"], set_={"token": token}))
-    session.info.pop(TOKENS_KEY, None)
+    forget(session, "data_version_tokens")
 
 
 def tokens(session) -> dict[str, str]:
     """{name: token} as the session's transaction sees them: read once per transaction (a page
     asks for them once per cached figure), again after the session's own bump."""
-    found = session.info.get(TOKENS_KEY)
-    if found is None:
-        found = session.info[TOKENS_KEY] = dict(session.execute(select(DataVersion.name, DataVersion.token)).all())
-    return found
-
-
-def _forget_tokens(session, _transaction) -> None:
-    session.info.pop(TOKENS_KEY, None)  # the next transaction may see other processes' writes
-
-
-def init_data_versions(session_class=Session) -> None:
-    """Forget the tokens a session read when its transaction ends; safe to call more than once."""
-    if not event.contains(session_class, "after_transaction_end", _forget_tokens):
-        event.listen(session_class, "after_transaction_end", _forget_tokens)
+    return remembered(session, "data_version_tokens",
+                      lambda: dict(session.execute(select(DataVersion.name, DataVersion.token)).all()))

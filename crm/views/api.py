@@ -14,12 +14,12 @@ from crm.extensions import db
 from crm.models import Building
 from crm.permissions import PUBLIC, allow, ensure, visible_building_ids
 from crm.services import periods as P
-from crm.services.errors import DomainError
 from crm.services.figures import BuildingFigures, building_figures, building_history, district_summary
 from crm.services.units import unit_states
+from crm.views.api_support import json_api
 from crm.views.params import as_of_month
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
+bp = json_api(Blueprint("api", __name__, url_prefix="/api/v1"))
 
 
 def number(value):
@@ -28,11 +28,6 @@ def number(value):
     if isinstance(value, Decimal):
         return float(value)
     return value
-
-
-@bp.errorhandler(DomainError)
-def domain_error(error: DomainError):
-    return {"error": error.message, "field": error.field}, 400
 
 
 def building_json(row: BuildingFigures) -> dict:

@@ -7,15 +7,11 @@ from crm.extensions import db
 from crm.permissions import allow
 from crm.services import periods as P
 from crm.services.candidates import as_json, candidate_report
-from crm.services.errors import DomainError, NotFound
+from crm.services.errors import DomainError
+from crm.views.api_support import json_api
 from crm.views.params import today
 
-bp = Blueprint("api_reports", __name__, url_prefix="/api/v1/reports")
-
-
-@bp.errorhandler(DomainError)
-def domain_error(error: DomainError):
-    return {"error": error.message, "field": error.field}, 404 if isinstance(error, NotFound) else 400
+bp = json_api(Blueprint("api_reports", __name__, url_prefix="/api/v1/reports"))
 
 
 @bp.route("/candidates")
