@@ -44,24 +44,24 @@ def _weight(value) -> int:
     return 32
 
 
-def _frozen(value):
+def frozen(value):
     """A hashable stand-in for a key part: lists as tuples, sets sorted, dicts and dataclasses as
     item tuples."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return (type(value).__name__, _frozen(dataclasses.asdict(value)))
+        return (type(value).__name__, frozen(dataclasses.asdict(value)))
     if isinstance(value, dict):
-        return tuple(sorted((k, _frozen(v)) for k, v in value.items()))
+        return tuple(sorted((k, frozen(v)) for k, v in value.items()))
     if isinstance(value, (set, frozenset)):
         return tuple(sorted(value))
     if isinstance(value, (list, tuple)):
-        return tuple(_frozen(v) for v in value)
+        return tuple(frozen(v) for v in value)
     return value
 
 
 def cached(session, depends: tuple[str, ...], key, compute: Callable[[], T]) -> T:
     global _weight_total
     versions = tokens(session)
-    full_key = (str(session.get_bind().url), tuple(versions.get(name) for name in depends), _frozen(key))
+    full_key = (str(session.get_bind().url), tuple(versions.get(name) for name in depends), frozen(key))
     with _lock:
         found = _cache.get(full_key)
         if found is not None:

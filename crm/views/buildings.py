@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
+from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup
 from sqlalchemy import select
 
@@ -70,20 +71,25 @@ def show(code):
     building = get_building_or_404(code)
     month = page_month()
     figures = building_figures(db.session, month, buildings=[building])[0]
+    return render_template(
+        "buildings/show.html", building=building, figures=figures, month=month, as_of=P.month_end(month),
+        panels=building_panels(building, month, manageable(building)),
+    )
+
+
+def history_chart(building: Building, month: str) -> dict:
+    """Month-end occupancy (%) and monthly tax (万元) of the 24 months ending ``month``."""
     history = building_history(db.session, building, month)
-    chart = {
+    return {
         "labels": [P.label(p.period) for p in history],
         "occupancy": [round((p.occupancy.occupancy or 0) * 100, 1) for p in history],
         "tax": [round(float(p.tax) / 10000, 1) for p in history],
     }
-    return render_template(
-        "buildings/show.html", building=building, figures=figures, chart=chart, month=month, as_of=P.month_end(month),
-        panels=plan_and_tenants(building, month, manageable(building)),
-    )
 
 
-def plan_and_tenants(building: Building, month: str, can_manage: bool):
-    """The stacking plan and the tenants table on the month's last day (cached fragments)."""
+def building_panels(building: Building, month: str, can_manage: bool):
+    """The stacking plan, the tenants table on the month's last day and the history chart's data
+    (cached fragments, shared by the worker processes)."""
     def render() -> dict[str, str]:
         as_of = P.month_end(month)
         states = unit_states(db.session, building, as_of)
@@ -94,6 +100,7 @@ def plan_and_tenants(building: Building, month: str, can_manage: bool):
         return {
             "plan": render_part("buildings/_plan.html", floors=floors(states), bands=bands, **shared),
             "tenants": render_part("buildings/_tenants.html", tenants=tenants, tax_12m=tax_12m, **shared),
+            "chart": str(htmlsafe_json_dumps(history_chart(building, month))),
         }
 
     return cached_fragments("building-panels", (OCCUPANCY, TAX), (building.id, month, can_manage), render)

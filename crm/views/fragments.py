@@ -15,7 +15,8 @@ from flask import current_app
 from markupsafe import Markup
 
 from crm.extensions import db
-from crm.services.figure_cache import cached
+from crm.services.figure_cache import cached, frozen
+from crm.services.fragment_store import shared_parts
 
 
 def render_part(template: str, **context) -> str:
@@ -26,6 +27,8 @@ def render_part(template: str, **context) -> str:
 
 
 def cached_fragments(name: str, depends: tuple[str, ...], key, render: Callable[[], dict[str, str]]) -> dict[str, Markup]:
-    """{part: HTML} from ``render()``, through the figure cache under (``name``, ``key``)."""
-    parts = cached(db.session, depends, ("fragment", name, key), render)
+    """{part: HTML} from ``render()``, through the figure cache under (``name``, ``key``) and,
+    behind it, the store on disk that the host's other worker processes fill too."""
+    full_key = frozen(("fragment", name, key))
+    parts = cached(db.session, depends, full_key, lambda: shared_parts(db.session, depends, full_key, render))
     return {part: Markup(html) for part, html in parts.items()}
