@@ -2,7 +2,7 @@
 
 ``occupancy`` changes whenever a building, unit, company, lease or monthly snapshot is written
 (the change-history listener sees every such flush) and after bulk loads; ``tax`` whenever the
-monthly tax roll-up is rebuilt. Caches of derived figures key on the token, so every process and
+monthly tax roll-up is rebuilt; ``settings`` whenever a setting is written. Caches of derived figures key on the token, so every process and
 host sees a change at its next request. A token is random rather than a counter, so a rolled-back
 write or a wiped test database can never bring back a token an old cache entry was stored under.
 """
@@ -28,6 +28,7 @@ class DataVersion(db.Model):
 
 OCCUPANCY = "occupancy"
 TAX = "tax"
+SETTINGS = "settings"
 
 
 def bump(session, *names: str) -> None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import and_, case, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from crm.models import FollowUp, Lead, User
 from crm.models.lead import ACTIVE_STAGES, FOLLOWUP_METHODS
@@ -58,7 +58,7 @@ def followups_of(session, lead: Lead) -> list[FollowUp]:
     return list(
         session.scalars(
             select(FollowUp).where(FollowUp.lead_id == lead.id)
-            .options(selectinload(FollowUp.author))
+            .options(joinedload(FollowUp.author))
             .order_by(FollowUp.on.desc(), FollowUp.id.desc())
         )
     )
@@ -105,7 +105,7 @@ def my_work(session, today: date, owner_id: int | None = None, limit: int | None
         scope.append(Lead.owner_id == owner_id)
 
     def leads(name):
-        stmt = select(Lead).where(*scope, *conditions[name]).options(selectinload(Lead.owner))
+        stmt = select(Lead).where(*scope, *conditions[name]).options(joinedload(Lead.owner))
         return list(session.scalars(stmt.order_by(*orders[name], Lead.id).limit(limit)))
 
     found = {name: leads(name) for name in conditions}

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
 from sqlalchemy import exists, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from crm.models import Building, Company, Lead, MoveInRequest, Unit, UnitReservation, User
 from crm.services.errors import DomainError
@@ -166,8 +166,9 @@ def reject_move_in(session, request: MoveInRequest, actor: User, note: str) -> M
 def move_in_requests(session, building_ids=None, status: str | None = "pending") -> list[MoveInRequest]:
     """Requests for ``building_ids`` (None: every building), pending first then newest."""
     stmt = select(MoveInRequest).options(
-        selectinload(MoveInRequest.lead), selectinload(MoveInRequest.company), selectinload(MoveInRequest.building),
-        selectinload(MoveInRequest.requested_by), selectinload(MoveInRequest.decided_by),
+        # Each is a many-to-one: joined into the one query rather than five more round trips.
+        joinedload(MoveInRequest.lead), joinedload(MoveInRequest.company), joinedload(MoveInRequest.building),
+        joinedload(MoveInRequest.requested_by), joinedload(MoveInRequest.decided_by),
     )
     if building_ids is not None:
         stmt = stmt.where(MoveInRequest.building_id.in_(building_ids))

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from crm.models import Building, Lead, LeadStageChange, User, lead_target_buildings
 from crm.models.choices import HQ_TYPES, INDUSTRY_GROUPS
@@ -395,7 +395,7 @@ def search_leads(session, filters: LeadFilters, today: date, rules: PipelineRule
     # NULLs last either way: a lead without a date or figure is not the most urgent nor the biggest.
     rows = session.scalars(
         stmt.order_by(column.is_(None), order, Lead.id)
-        .options(selectinload(Lead.owner), selectinload(Lead.target_buildings))
+        .options(joinedload(Lead.owner), selectinload(Lead.target_buildings))
         .limit(per_page).offset((page - 1) * per_page)
     )
     return LeadPage(list(rows), total, page, per_page)
@@ -405,7 +405,7 @@ def lead_history(session, lead: Lead) -> list[LeadStageChange]:
     return list(
         session.scalars(
             select(LeadStageChange).where(LeadStageChange.lead_id == lead.id)
-            .options(selectinload(LeadStageChange.user))
+            .options(joinedload(LeadStageChange.user))
             .order_by(LeadStageChange.changed_at.desc(), LeadStageChange.id.desc())
         )
     )

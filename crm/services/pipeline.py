@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import case, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from crm.models import FollowUp, Lead, User
 from crm.models.lead import ACTIVE_STAGES, OFF_LINE_STAGES, STAGES
@@ -182,7 +182,7 @@ def board(session, owner_id: int | None = None, per_column: int = CARDS_PER_COLU
     ranked = ranked.subquery()
     cards = session.scalars(
         select(Lead).join(ranked, ranked.c.id == Lead.id).where(ranked.c.rank <= per_column)
-        .options(selectinload(Lead.owner)).order_by(ranked.c.rank)
+        .options(joinedload(Lead.owner)).order_by(ranked.c.rank)
     )
     columns = {f.stage: BoardColumn(f) for f in figures}
     for lead in cards:

@@ -61,7 +61,8 @@ def show_error(form, error: DomainError) -> None:
 
 
 def building_choices() -> list[tuple[int, str]]:
-    return [(b.id, f"{b.code} {b.name}") for b in db.session.scalars(select(Building).order_by(Building.code))]
+    rows = db.session.execute(select(Building.id, Building.code, Building.name).order_by(Building.code))
+    return [(building_id, f"{code} {name}") for building_id, code, name in rows]
 
 
 def owner_choices() -> list[tuple[int, str]]:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from crm.extensions import db
 from crm.models import Lease, Unit
+from crm.models.version import SETTINGS, tokens
 from crm.services.figures import building_figures
 from crm.services.tax import refresh_rollup
 from tests import factories as f
@@ -78,3 +79,19 @@ def test_the_cache_keeps_to_its_budget_dropping_the_least_recently_used(session,
     part("a"), part("b")
     assert computed == ["a", "b", "c", "d", "b"]
     assert figure_cache._weight_total <= 3_600
+
+
+def test_a_setting_changed_by_another_session_is_seen_at_once(session):
+    from crm.models.setting import Setting, all_settings
+
+    session.add(Setting(key="candidate_threshold", value="40000000"))
+    session.commit()
+    assert all_settings(session)["candidate_threshold"] == "40000000"
+    session.commit()
+    assert all_settings(session)["candidate_threshold"] == "40000000"  # from the process's cache now
+    assert tokens(session).get(SETTINGS)  # the write versioned the settings
+    session.commit()
+    with Session(db.engine) as other:  # another worker process saves the settings page
+        other.get(Setting, "candidate_threshold").value = "30000000"
+        other.commit()
+    assert all_settings(session)["candidate_threshold"] == "30000000"
