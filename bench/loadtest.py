@@ -25,8 +25,8 @@ What it does, bounded in time, on 127.0.0.1 only, stopping by itself:
    by its unique tag) and every moved lead must hold the stage of its last accepted move.
 
 Prints a table and writes bench-results/loadtest-{postgresql,sqlite}.json; the server's log is
-kept beside it (loadtest-<db>-server.log). Exit 0 whether or not the targets are met (a
-benchmark reports); non-zero only when the harness itself fails (no database, the server does
+kept beside it (loadtest-<db>-server.log), and every request (loadtest-<db>-requests.json).
+Exit 0 whether or not the targets are met (a benchmark reports); non-zero only when the harness itself fails (no database, the server does
 not start, locust crashes). Every process it starts is ended, and the database dropped (unless
 ``--keep``), even when it fails or is interrupted.
 """
@@ -861,6 +861,8 @@ def main(argv=None) -> int:
             print(f"could not drop {db.name}: {error}", file=sys.stderr)
         if (work / "locust.log").exists():  # locust's own complaints, for when the harness failed
             shutil.copy(work / "locust.log", RESULTS / f"loadtest-{args.database}-locust.log")
+        if (work / "outcome.json").exists():  # every request, for a closer look at a bad second
+            shutil.copy(work / "outcome.json", RESULTS / f"loadtest-{args.database}-requests.json")
         shutil.rmtree(work, ignore_errors=True)
 
     print_report(result)

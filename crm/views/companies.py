@@ -6,10 +6,12 @@ from flask_login import current_user
 
 from crm.extensions import db
 from crm.models import Company
+from crm.models.version import OCCUPANCY
 from crm.permissions import allow, ensure, visible_building_ids
 from crm.services.companies import SORTS, CompanyFilters, current_buildings, search_companies
 from crm.services.leases import last_active_day
 from crm.services.tax import company_monthly_tax
+from crm.views.fragments import cached_fragments, render_part
 from crm.views.params import page_number, sort_args, today
 
 bp = Blueprint("companies", __name__)
@@ -30,17 +32,23 @@ def filters_from_request() -> CompanyFilters:
 @allow("companies.view")
 def index():
     sort, descending = sort_args(set(SORTS), "name")
-    result = search_companies(
-        db.session, filters_from_request(), sort, descending, page_number(), per_page=50
-    )
     scope = visible_building_ids(current_user)
-    where = {
-        company_id: [b for b in found if scope is None or b.id in scope]  # a manager sees only their buildings
-        for company_id, found in current_buildings(db.session, [c.id for c in result.companies], today()).items()
-    }
-    return render_template(
-        "companies/index.html", result=result, where=where, args=request.args, sort=sort, descending=descending
-    )
+    day, page = today(), page_number()
+
+    def render() -> dict[str, str]:
+        result = search_companies(db.session, filters_from_request(), sort, descending, page, per_page=50)
+        where = {
+            company_id: [b for b in found if scope is None or b.id in scope]  # a manager sees only their buildings
+            for company_id, found in current_buildings(db.session, [c.id for c in result.companies], day).items()
+        }
+        return {"count": f"{result.total:,}", "results": render_part(
+            "companies/_results.html", result=result, where=where, args=request.args, sort=sort, descending=descending)}
+
+    # The results follow the companies and leases (the occupancy token), the filters, the reader's
+    # buildings and the day (which leases are current).
+    key = (tuple(sorted(request.args.items(multi=True))), None if scope is None else tuple(sorted(scope)), day)
+    parts = cached_fragments("company-search", (OCCUPANCY,), key, render)
+    return render_template("companies/index.html", parts=parts, args=request.args, sort=sort, descending=descending)
 
 
 @bp.route("/companies/<int:company_id>")
