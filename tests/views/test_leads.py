@@ -52,6 +52,10 @@ def test_list_filters_and_shows_flags(login, scene):
     page = text(client.get("/leads?overdue=followup"))
     assert "华信（大连）软件有限公司" in page and "大连蓝港数据科技有限公司" not in page and "跟进逾期" in page
     assert "没有符合筛选条件的项目" in text(client.get("/leads?stage=signed"))
+    a = scene["a"].id
+    page = text(client.get(f"/leads?building={a}"))
+    assert f'<option value="{a}" selected>A01 甲科技大厦</option>' in page  # the filter keeps its choice
+    assert f'<option value="{a}">A01 甲科技大厦</option>' in text(client.get("/leads"))
 
 
 def test_roles_and_ownership(login, scene, client):
