@@ -10,7 +10,7 @@ import functools
 from datetime import timedelta, timezone
 from decimal import Decimal, InvalidOperation
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
@@ -29,6 +29,7 @@ from crm.permissions import allow, ensure, may
 from crm.services import leads as L
 from crm.services.periods import BUSINESS_TZ
 from crm.services.duplicates import DuplicatesFound, merge_leads
+from crm.services.figure_cache import cached
 from crm.services.errors import DomainError
 from crm.services.followups import add_followup, default_next_date, followups_of
 from crm.services.landing import LandingInput, pending_request, record_landing, units_by_request
@@ -200,12 +201,31 @@ def board_owner_id():
         return None
 
 
+def card_renderer(context: dict):
+    """``board_card(lead)``: a board card's HTML, kept in the figure cache under everything it
+    shows — the lead's version (every update of the lead changes it), its owner's name, whether
+    the reader may move it, the day and the deadline rules. A board shows up to 180 cards and is
+    rendered again after every move; most cards are unchanged since the last time."""
+    card = current_app.jinja_env.get_template("leads/_card.html").module.card
+    day, rules, may_edit = context["today"], context["rules"], context["may_edit"]
+    lead_root = url_for("leads.show", lead_id=0)[:-1]  # "/leads/"
+
+    def board_card(lead: Lead) -> Markup:
+        editable = may_edit(lead)
+        key = ("board-card", lead.id, lead.version, lead.owner.display_name, editable, day, rules, lead_root)
+        return Markup(cached(db.session, (), key, lambda: str(
+            card(lead, editable, L.lead_flags(lead, day, rules), day, L.FLAG_LABELS, lead_root))))
+
+    return board_card
+
+
 def render_board(partial: bool, message: str | None = None, category: str = "success", status: int = 200):
     owner_id = board_owner_id()
     template = "leads/_board.html" if partial else "leads/board.html"
+    context = common_context()
     return render_template(
         template, columns=board_columns(db.session, owner_id), owner=request.values.get("owner", ""),
-        owners=owner_choices(), message=message, category=category, **common_context(),
+        owners=owner_choices(), message=message, category=category, board_card=card_renderer(context), **context,
     ), status
 
 

@@ -121,6 +121,27 @@ def test_board_move_with_htmx_returns_the_board_and_counts(login, scene, session
     assert 'data-testid="tax-negotiation">300.0 万元' in page
 
 
+def card(page: str, lead_id: int) -> str:
+    return re.search(rf'<article class="board-card[^"]*"\s+data-lead="{lead_id}".*?</article>', page, re.S).group(0)
+
+
+def test_board_cards_follow_the_lead_and_the_reader(login, scene, client):
+    """Cards are kept between views: still each reader sees which cards they may move, and a
+    follow-up shows on the card at once."""
+    page = text(login("zs1").get("/leads/board"))
+    assert "locked" not in card(page, scene["mine"]) and "locked" in card(page, scene["theirs"])
+    assert "2026-11-20" in card(page, scene["mine"])
+    client.post("/logout")
+    page = text(login("zs2").get("/leads/board"))
+    assert "locked" in card(page, scene["mine"]) and "locked" not in card(page, scene["theirs"])
+    client.post("/logout")
+    zs1 = login("zs1")
+    assert zs1.post(f"/leads/{scene['mine']}/followups",
+                    data={"method": "电话", "notes": "约定下周看房", "next_on": "2026-11-25"}).status_code == 302
+    page = text(zs1.get("/leads/board"))
+    assert "2026-11-25" in card(page, scene["mine"]) and "2026-11-20" not in card(page, scene["mine"])
+
+
 def test_second_mover_gets_a_conflict_and_lost_needs_a_reason(login, scene, session):
     lead = session.get(Lead, scene["mine"])
     seen = lead.version

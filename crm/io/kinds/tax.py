@@ -56,7 +56,7 @@ class TaxKind(ImportKind):
         session = ctx.session
         known = self._companies(session, {r.values["uscc"] for r in rows})
         periods = sorted({r.values["period"] for r in rows})
-        existing = self._existing(session, periods, len(known))
+        existing = self._existing(session, periods, [company[0] for company in known.values()])
         problems: dict[str, str | None] = {}
         seen: dict[tuple[str, str], int] = {}
         has_district = "district_tax" in ctx.located
@@ -109,12 +109,15 @@ class TaxKind(ImportKind):
         return found
 
     @staticmethod
-    def _existing(session, periods, companies: int) -> dict[tuple[int, str], tuple]:
-        """(company_id, period) -> (record id, total, district) for the file's periods."""
-        if not companies:
+    def _existing(session, periods, company_ids: list[int]) -> dict[tuple[int, str], tuple]:
+        """(company_id, period) -> (record id, total, district) for the file's companies and periods."""
+        if not company_ids:
             return {}
-        stmt = select(TaxRecord.company_id, TaxRecord.period, TaxRecord.id, TaxRecord.total_tax, TaxRecord.district_tax)
-        return {(cid, p): (rid, total, district) for cid, p, rid, total, district in session.execute(stmt.where(TaxRecord.period.in_(periods)))}
+        stmt = select(TaxRecord.company_id, TaxRecord.period, TaxRecord.id, TaxRecord.total_tax, TaxRecord.district_tax).where(
+            TaxRecord.period.in_(periods))
+        if len(company_ids) <= CHUNK:  # a small file: its companies only, not the district's month
+            stmt = stmt.where(TaxRecord.company_id.in_(company_ids))
+        return {(cid, p): (rid, total, district) for cid, p, rid, total, district in session.execute(stmt)}
 
     # ------------------------------------------------------------------ applying
     def apply(self, ctx: Context, plan) -> list[Change]:
