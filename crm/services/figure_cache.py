@@ -16,8 +16,11 @@ import dataclasses
 import functools
 import threading
 from collections import OrderedDict
+from datetime import date
+from decimal import Decimal
 from typing import Callable, TypeVar
 
+from crm.models.memo import remembered
 from crm.models.version import tokens
 
 T = TypeVar("T")
@@ -44,9 +47,16 @@ def _weight(value) -> int:
     return 32
 
 
+_PLAIN = (str, int, float, bool, type(None), date, Decimal)  # hashable as they are (datetime is a date)
+
+
 def frozen(value):
     """A hashable stand-in for a key part: lists as tuples, sets sorted, dicts and dataclasses as
-    item tuples."""
+    item tuples. Cheap for the common key, a tuple of plain values (a board asks 180 times)."""
+    if isinstance(value, _PLAIN):
+        return value
+    if isinstance(value, tuple) and all(isinstance(v, _PLAIN) for v in value):
+        return value
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return (type(value).__name__, frozen(dataclasses.asdict(value)))
     if isinstance(value, dict):
@@ -61,7 +71,8 @@ def frozen(value):
 def cached(session, depends: tuple[str, ...], key, compute: Callable[[], T]) -> T:
     global _weight_total
     versions = tokens(session)
-    full_key = (str(session.get_bind().url), tuple(versions.get(name) for name in depends), frozen(key))
+    database = remembered(session, "database_url", lambda: str(session.get_bind().url))
+    full_key = (database, tuple(versions.get(name) for name in depends), frozen(key))
     with _lock:
         found = _cache.get(full_key)
         if found is not None:

@@ -29,7 +29,7 @@ from crm.permissions import allow, ensure, may
 from crm.services import leads as L
 from crm.services.periods import BUSINESS_TZ
 from crm.services.duplicates import DuplicatesFound, merge_leads
-from crm.services.figure_cache import cached
+from crm.services.figure_cache import cached, frozen
 from crm.services.errors import DomainError
 from crm.services.followups import add_followup, default_next_date, followups_of
 from crm.services.landing import LandingInput, pending_request, record_landing, units_by_request
@@ -203,18 +203,19 @@ def board_owner_id():
 
 def card_renderer(context: dict):
     """``board_card(lead)``: a board card's HTML, kept in the figure cache under everything it
-    shows — the lead's version (every update of the lead changes it), its owner's name, whether
-    the reader may move it, the day and the deadline rules. A board shows up to 180 cards and is
-    rendered again after every move; most cards are unchanged since the last time."""
+    shows, so a kept card is always the card the lead would render now (ids and versions alone
+    could meet again after a restore). A board shows up to 180 cards and is rendered again after
+    every move; most cards are unchanged since the last view."""
     card = current_app.jinja_env.get_template("leads/_card.html").module.card
     day, rules, may_edit = context["today"], context["rules"], context["may_edit"]
     lead_root = url_for("leads.show", lead_id=0)[:-1]  # "/leads/"
+    same_for_the_page = repr(frozen((day, lead_root)))  # once, not per card
 
     def board_card(lead: Lead) -> Markup:
-        editable = may_edit(lead)
-        key = ("board-card", lead.id, lead.version, lead.owner.display_name, editable, day, rules, lead_root)
-        return Markup(cached(db.session, (), key, lambda: str(
-            card(lead, editable, L.lead_flags(lead, day, rules), day, L.FLAG_LABELS, lead_root))))
+        editable, flags = may_edit(lead), tuple(L.lead_flags(lead, day, rules))
+        key = ("board-card", lead.id, lead.version, lead.stage, lead.priority, lead.company_name, lead.owner.display_name,
+               lead.industry_group, lead.expected_annual_tax, lead.next_followup_on, editable, flags, same_for_the_page)
+        return Markup(cached(db.session, (), key, lambda: str(card(lead, editable, flags, day, L.FLAG_LABELS, lead_root))))
 
     return board_card
 
