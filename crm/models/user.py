@@ -7,10 +7,10 @@ from datetime import datetime, timezone
 from flask_login import UserMixin
 from sqlalchemy import Boolean, Column, DateTime, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from crm.extensions import db
 from crm.models.choices import ROLES
+from crm.password_hashing import hash_password, needs_rehash, verify_password
 
 user_buildings = Table(
     "user_buildings",
@@ -45,15 +45,20 @@ class User(UserMixin, db.Model):
     buildings = relationship("Building", secondary=user_buildings, back_populates="managers")
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = hash_password(password)
         self.password_changed_at = datetime.now(timezone.utc)
+
+    def upgrade_password_hash(self, password: str) -> None:
+        """After a successful check: store the same password under today's hash settings."""
+        if needs_rehash(self.password_hash):
+            self.password_hash = hash_password(password)
 
     def end_all_sessions(self) -> None:
         """Rotate the token every session cookie and remember-me cookie carries."""
         self.session_token = new_session_token()
 
     def check_password(self, password: str) -> bool:
-        return check_password_hash(self.password_hash, password)
+        return verify_password(self.password_hash, password)
 
     def get_id(self) -> str:
         return self.session_token

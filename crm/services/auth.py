@@ -10,13 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import func, select
-from werkzeug.security import check_password_hash
 
 from crm.models import LoginAttempt, User
-
-# Compared against when the user does not exist, so a wrong username costs as long as a wrong
-# password and timing does not reveal which accounts exist.
-_DUMMY_HASH = "scrypt:32768:8:1$dummysaltdummys$" + "0" * 128
+from crm.password_hashing import DUMMY_HASH, verify_password
 
 WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_USERNAME = 5
@@ -32,9 +28,12 @@ class SignIn:
 def authenticate(session, username: str, password: str) -> User | None:
     user = session.scalar(select(User).where(User.username == (username or "").strip()))
     if user is None or not user.active:
-        check_password_hash(_DUMMY_HASH, password or "")
+        verify_password(DUMMY_HASH, password or "")
         return None
-    return user if user.check_password(password or "") else None
+    if not user.check_password(password or ""):
+        return None
+    user.upgrade_password_hash(password)
+    return user
 
 
 def _failures_since(session, since, **where) -> tuple[int, datetime | None]:

@@ -1,7 +1,7 @@
 """Password policy (OWASP ASVS level 2) and changing, resetting and deactivating accounts.
 
 At least 10 characters, any characters up to 128, not one of the common passwords shipped in
-crm/data/common-passwords.txt, not the username. Hashes use Werkzeug's scrypt.
+crm/data/common-passwords.txt, not the username. Hashes: crm/password_hashing.py (Argon2id).
 """
 from __future__ import annotations
 
