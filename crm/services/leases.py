@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from crm.models import Building, Company, Lease, Unit, lease_units
 from crm.services.errors import DomainError
@@ -23,7 +23,8 @@ def last_active_day(lease: Lease) -> date:
 
 
 def active_leases(session, building_id: int, day: date, with_units: bool = True) -> list[Lease]:
-    options = [selectinload(Lease.company)] + ([selectinload(Lease.units)] if with_units else [])
+    # The company joined in (one per lease); the units, many per lease, in a second query.
+    options = [joinedload(Lease.company)] + ([selectinload(Lease.units)] if with_units else [])
     stmt = (
         select(Lease)
         .where(Lease.building_id == building_id, lease_active_on(day))
