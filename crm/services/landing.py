@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import joinedload
 
 from crm.models import Building, Company, Lead, MoveInRequest, Unit, UnitReservation, User
@@ -161,6 +161,14 @@ def reject_move_in(session, request: MoveInRequest, actor: User, note: str) -> M
     request.decided_at = datetime.now(timezone.utc)
     session.flush()
     return request
+
+
+def pending_request_count(session, building_ids=None) -> int:
+    """How many move-in requests for ``building_ids`` (None: every building) await a decision."""
+    stmt = select(func.count()).select_from(MoveInRequest).where(MoveInRequest.status == "pending")
+    if building_ids is not None:
+        stmt = stmt.where(MoveInRequest.building_id.in_(building_ids))
+    return session.scalar(stmt)
 
 
 def move_in_requests(session, building_ids=None, status: str | None = "pending") -> list[MoveInRequest]:

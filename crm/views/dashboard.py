@@ -10,7 +10,7 @@ from crm.permissions import allow, may, visible_building_ids
 from crm.services import periods as P
 from crm.services.figure_cache import cached
 from crm.services.figures import building_figures, district_summary
-from crm.services.landing import move_in_requests
+from crm.services.landing import pending_request_count
 from crm.services.pipeline import pipeline_summary
 from crm.services.tax import tier_rules
 from crm.views.params import page_month, today
@@ -46,7 +46,7 @@ def index():
     # The pipeline is live work, so it reads today rather than the as-of month.
     pipeline = pipeline_summary(db.session, today()) if may(current_user, "leads.view") else None
     pending_moveins = (
-        len(move_in_requests(db.session, visible_building_ids(current_user)))
+        pending_request_count(db.session, visible_building_ids(current_user))
         if may(current_user, "movein.decide") else None
     )
     return render_template(

@@ -5,6 +5,7 @@ section lives in ``templates/reports/_candidates.html``.
 """
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 from datetime import datetime
@@ -18,6 +19,7 @@ from crm.services import periods as P
 from crm.services.candidates import as_json, candidate_report, holds_demo_data, report_years
 from crm.services.errors import DomainError
 from crm.services.figure_cache import cached
+from crm.services.fragment_store import shared_parts
 from crm.views.params import today
 
 bp = Blueprint("reports", __name__)
@@ -73,10 +75,17 @@ def candidates_pdf():
         report = requested_report()
         data, moment, demo = as_json(report), generated_at().replace(second=0, microsecond=0), holds_demo_data(db.session)
         # The same figures in the same minute make the same bytes (the footer shows the minute):
-        # leadership downloading the list at once sets ReportLab to work once.
+        # leadership downloading the list at once sets ReportLab to work once on the host (the
+        # store on disk hands the PDF, as base64 text, to the other worker processes).
         digest = hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
-        pdf = cached(db.session, (), ("candidates.pdf", digest, moment.isoformat(), demo),
-                     lambda: build_candidates_pdf(data, moment, demo=demo))
+        key = ("candidates.pdf", digest, moment.isoformat(), demo)
+
+        def shared_pdf() -> bytes:
+            parts = shared_parts(db.session, (), key, lambda: {
+                "pdf": base64.b64encode(build_candidates_pdf(data, moment, demo=demo)).decode("ascii")})
+            return base64.b64decode(parts["pdf"])
+
+        pdf = cached(db.session, (), key, shared_pdf)
     except DomainError as error:
         flash(error.message, "warning")
         return redirect(url_for("reports.index", **request.args))

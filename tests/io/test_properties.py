@@ -71,5 +71,5 @@ def test_headers_match_in_any_order_and_language(rng: random.Random, extras, eng
         found = match_header(kind.columns, Table(header_row=1, header=shuffled, rows=iter(())), plan)
         assert set(found) >= {c.key for c in kind.columns}
         for key, located in found.items():
-            assert shuffled[located.index] in (located.column.header, located.column.en) or located.written in extra
+            assert shuffled[located.index] in (located.column.header, located.column.en) or located.header in extra
         assert all(issue.row == 1 for issue in plan.errors + plan.warnings)

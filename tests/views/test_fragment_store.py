@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import date
+from datetime import date, datetime, timezone
 
 import pytest
+import time_machine
 
 from crm.services import figure_cache, fragment_store
 from tests import factories as f
@@ -79,3 +80,25 @@ def test_pruning_drops_the_oldest_parts_down_to_three_quarters_of_the_budget(tmp
     assert fragment_store.prune(tmp_path, budget=6_000) == 4   # down to 4.5 KB: the four oldest go
     left = sorted(p.name for p in tmp_path.glob("*/*.json"))
     assert left == [f"{index:064x}.json" for index in range(4, 8)]
+
+
+def test_the_candidate_pdf_is_built_once_for_every_worker(login, session, store, monkeypatch):
+    from tests import candidate_district as district
+
+    district.build(session)
+    session.commit()
+    clock = time_machine.travel(datetime.now(timezone.utc).replace(second=5, microsecond=0), tick=False)
+    clock.start()  # both downloads in the same minute, whatever the real clock does
+    client = login("leader")
+    first = client.get("/reports/candidates.pdf?year=2026&as_of=2026-06")
+    assert first.status_code == 200 and first.data.startswith(b"%PDF"), first.headers.get("Location")
+
+    figure_cache.clear()  # another worker, in the same minute
+
+    def no_building(*args, **kwargs):
+        raise AssertionError("the PDF should have come from the store")
+
+    monkeypatch.setattr("crm.reports.candidates.build_candidates_pdf", no_building)
+    second = client.get("/reports/candidates.pdf?year=2026&as_of=2026-06")
+    clock.stop()
+    assert second.data == first.data
