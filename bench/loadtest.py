@@ -15,8 +15,9 @@ What it does, bounded in time, on 127.0.0.1 only, stopping by itself:
    briefing so there is one to download;
 3. locust, headless, for ``--duration`` seconds (bench/locustfile.py): ``--users`` people signed
    in as the demo accounts (40 % promoters, 40 % building managers, 10 % admin, 10 % leader),
-   together offering ``--rate`` requests/s: 80 % page reads, 15 % writes (follow-ups and stage
-   moves on the promoter's own leads), 5 % imports and PDFs;
+   together offering ``--rate`` requests/s (each person a Poisson process: independent clicks,
+   not sixty in step): 80 % page reads, 15 % writes (follow-ups and stage moves on the promoter's
+   own leads), 5 % imports and PDFs;
 4. reports requests/s, p50/p95/p99 for pages (everything but PDFs, with reads, writes, imports
    and sign-ins broken out) and for PDFs, the error rate (non-2xx/3xx, "database is locked" in
    a body or in the server log, and responses that were not what the user wanted), the peak
