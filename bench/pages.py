@@ -57,7 +57,9 @@ def build_app(scale: int, reuse: bool, tmp: Path):
     cached = RESULTS / f"demo-scale{scale}.db"
     path = cached if reuse and cached.exists() else tmp / f"demo-scale{scale}.db"
     os.environ.update(
-        CRM_DATABASE_URL=f"sqlite:///{path}", CRM_INSTANCE_PATH=str(tmp / f"instance{scale}"), CRM_TODAY=TODAY
+        CRM_DATABASE_URL=f"sqlite:///{path}", CRM_INSTANCE_PATH=str(tmp / f"instance{scale}"), CRM_TODAY=TODAY,
+        # "Cold" is the first view after a write, when no worker has the parts on disk either.
+        CRM_FRAGMENT_CACHE_DIR="",
     )
     from flask_migrate import upgrade
 
