@@ -82,7 +82,7 @@ def poisson_pacing(rate: float):
     Each start is due an exponentially distributed time after the previous one was due; when a
     slow answer has made it late, it starts at once and the next one is counted from then (no
     catch-up burst). Fixed pacing (locust's ``constant_throughput``) let the 60 people fall into
-    step after the first busy seconds: measured, 94-99 % of all starts fell in the same 50 ms of
+    step after the first busy seconds: measured, 90-98 % of all starts fell in the same 50 ms of
     every half second, i.e. sixty clicks at once twice a second, which no office produces.
     """
     def wait_time(user) -> float:
