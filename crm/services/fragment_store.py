@@ -26,6 +26,7 @@ from typing import Callable
 from flask import current_app
 
 from crm.models.version import tokens
+from crm.services.figure_cache import cached, frozen
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,13 @@ _lock = threading.Lock()
 def store_directory() -> Path | None:
     configured = current_app.config.get("FRAGMENT_CACHE_DIR")
     return Path(configured) if configured else None
+
+
+def cached_on_host(session, depends: tuple[str, ...], key, render: Callable[[], dict[str, str]]) -> dict[str, str]:
+    """{part: text} through this process's figure cache and, behind it, the store on disk that
+    the host's other worker processes fill too."""
+    full_key = frozen(key)
+    return cached(session, depends, full_key, lambda: shared_parts(session, depends, full_key, render))
 
 
 def shared_parts(session, depends: tuple[str, ...], key, render: Callable[[], dict[str, str]]) -> dict[str, str]:

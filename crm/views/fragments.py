@@ -15,8 +15,7 @@ from flask import current_app
 from markupsafe import Markup
 
 from crm.extensions import db
-from crm.services.figure_cache import cached, frozen
-from crm.services.fragment_store import shared_parts
+from crm.services.fragment_store import cached_on_host
 
 
 def render_part(template: str, **context) -> str:
@@ -29,6 +28,5 @@ def render_part(template: str, **context) -> str:
 def cached_fragments(name: str, depends: tuple[str, ...], key, render: Callable[[], dict[str, str]]) -> dict[str, Markup]:
     """{part: HTML} from ``render()``, through the figure cache under (``name``, ``key``) and,
     behind it, the store on disk that the host's other worker processes fill too."""
-    full_key = frozen(("fragment", name, key))
-    parts = cached(db.session, depends, full_key, lambda: shared_parts(db.session, depends, full_key, render))
+    parts = cached_on_host(db.session, depends, ("fragment", name, key), render)
     return {part: Markup(html) for part, html in parts.items()}

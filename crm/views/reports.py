@@ -18,8 +18,7 @@ from crm.reports.fonts import FontNotFound
 from crm.services import periods as P
 from crm.services.candidates import as_json, candidate_report, holds_demo_data, report_years
 from crm.services.errors import DomainError
-from crm.services.figure_cache import cached
-from crm.services.fragment_store import shared_parts
+from crm.services.fragment_store import cached_on_host
 from crm.views.params import today
 
 bp = Blueprint("reports", __name__)
@@ -78,14 +77,9 @@ def candidates_pdf():
         # leadership downloading the list at once sets ReportLab to work once on the host (the
         # store on disk hands the PDF, as base64 text, to the other worker processes).
         digest = hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
-        key = ("candidates.pdf", digest, moment.isoformat(), demo)
-
-        def shared_pdf() -> bytes:
-            parts = shared_parts(db.session, (), key, lambda: {
-                "pdf": base64.b64encode(build_candidates_pdf(data, moment, demo=demo)).decode("ascii")})
-            return base64.b64decode(parts["pdf"])
-
-        pdf = cached(db.session, (), key, shared_pdf)
+        parts = cached_on_host(db.session, (), ("candidates.pdf", digest, moment.isoformat(), demo), lambda: {
+            "pdf": base64.b64encode(build_candidates_pdf(data, moment, demo=demo)).decode("ascii")})
+        pdf = base64.b64decode(parts["pdf"])
     except DomainError as error:
         flash(error.message, "warning")
         return redirect(url_for("reports.index", **request.args))
