@@ -1,10 +1,11 @@
-"""Discovery and registration of a TrueType CJK font that ReportLab embeds in the PDF.
+"""Registration of the TrueType CJK font that ReportLab embeds in every PDF.
 
-The CID font ``STSong-Light`` is never used: it is not embedded and renders blank on a reader
-without the Adobe Asian font pack. Noto CJK (OpenType with CFF outlines) is refused by ReportLab,
-so the candidates are TrueType fonts: Debian's fonts-wqy-microhei and fonts-droid-fallback, and
-the Windows and macOS system fonts. ``CRM_PDF_FONT`` names a file to use instead
-(``path.ttc#1`` picks the second face of a collection).
+The product ships its font, WenQuanYi Micro Hei (Apache-2.0, licence beside it in
+``crm/data/fonts``), so PDFs work on a machine with no CJK font installed. The CID font
+``STSong-Light`` is never used: it is not embedded and renders blank on a reader without the
+Adobe Asian font pack; Noto CJK (OpenType with CFF outlines) is refused by ReportLab.
+``CRM_PDF_FONT`` names another TrueType file to use instead (``path.ttc#1`` picks the second face
+of a collection).
 """
 from __future__ import annotations
 
@@ -20,27 +21,17 @@ log = logging.getLogger("crm.reports")
 FONT_NAME = "CJK"
 ENV_VAR = "CRM_PDF_FONT"
 
-# (path, face index in a .ttc collection), most preferred first.
-CANDIDATES: list[tuple[str, int]] = [
-    ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", 0),
-    ("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf", 0),
-    ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", 0),
-    ("C:/Windows/Fonts/msyh.ttc", 0),
-    ("C:/Windows/Fonts/simhei.ttf", 0),
-    ("C:/Windows/Fonts/simsun.ttc", 0),
-    ("/System/Library/Fonts/Supplemental/Arial Unicode.ttf", 0),
-    ("/Library/Fonts/Arial Unicode.ttf", 0),
-    ("/System/Library/Fonts/STHeiti Light.ttc", 0),
-]
+SHIPPED_FONT = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data", "fonts", "wqy-microhei.ttc")
 
-MISSING_MESSAGE = (
-    "找不到可嵌入 PDF 的中文字体。请安装 fonts-wqy-microhei（sudo apt-get install fonts-wqy-microhei）"
-    "或 fonts-droid-fallback，或设置环境变量 CRM_PDF_FONT 指向一个 TrueType 字体文件（.ttf 或 .ttc）。"
-)
+# (path, face index in a .ttc collection), most preferred first.
+CANDIDATES: list[tuple[str, int]] = [(SHIPPED_FONT, 0)]
+
+# Shown to whoever asked for the PDF; what went wrong for the operator goes to the log.
+MISSING_MESSAGE = "PDF 暂时无法生成：报表字体不可用。请联系系统管理员。"
 
 
 class FontNotFound(RuntimeError):
-    """No usable CJK TrueType font: the message (Chinese) names the package to install."""
+    """No usable CJK TrueType font; the message (Chinese) is fit to show to any user."""
 
 
 @dataclass(frozen=True)
@@ -90,6 +81,5 @@ def register_cjk_font(configured: str | None = None) -> RegisteredFont:
             if configured is None:
                 _registered = registered
             return registered
-    if configured or os.environ.get(ENV_VAR, "").strip():
-        raise FontNotFound(f"{ENV_VAR} 指定的字体不可用（{configured or os.environ[ENV_VAR]}）：" + MISSING_MESSAGE)
+    log.error("no usable PDF font: %s", ", ".join(f"{path}#{index}" for path, index in candidate_fonts(configured)))
     raise FontNotFound(MISSING_MESSAGE)

@@ -11,6 +11,7 @@ from datetime import datetime
 import pytest
 from pypdf import PdfReader
 
+import crm
 from crm.reports import fonts
 from crm.reports.candidates import build_candidates_pdf
 from crm.services.candidates import as_json, candidate_report
@@ -122,17 +123,23 @@ def test_no_candidates_is_said_in_words(session):
     assert "尚无楼宇本年累计税收达到亿元楼门槛" in flat
 
 
-def test_missing_font_names_the_package(tmp_path):
-    with pytest.raises(fonts.FontNotFound, match="fonts-wqy-microhei"):
+def test_a_missing_font_is_told_without_a_command_to_run(tmp_path, caplog):
+    with pytest.raises(fonts.FontNotFound) as refused:
         fonts.register_cjk_font(str(tmp_path / "none.ttf"))
+    assert "管理员" in str(refused.value)
+    assert "apt-get" not in str(refused.value) and "sudo" not in str(refused.value)
+    assert "none.ttf" in caplog.text  # the operator finds the path in the log
     not_a_font = tmp_path / "fake.ttf"
     not_a_font.write_bytes(b"not a font")
-    with pytest.raises(fonts.FontNotFound, match="CRM_PDF_FONT"):
+    with pytest.raises(fonts.FontNotFound):
         fonts.register_cjk_font(str(not_a_font))
 
 
-def test_font_discovery_prefers_the_configured_path(monkeypatch):
+def test_the_shipped_font_is_used_unless_one_is_configured(monkeypatch):
     monkeypatch.setenv("CRM_PDF_FONT", "/opt/fonts/my.ttc#2")
     assert fonts.candidate_fonts() == [("/opt/fonts/my.ttc", 2)]
     monkeypatch.delenv("CRM_PDF_FONT")
-    assert fonts.candidate_fonts()[0] == ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", 0)
+    path, index = fonts.candidate_fonts()[0]
+    assert path.startswith(os.path.dirname(crm.__file__)) and path.endswith("wqy-microhei.ttc")
+    assert os.path.isfile(path) and index == 0
+    assert os.path.isfile(os.path.join(os.path.dirname(path), "LICENSE-Apache-2.0.txt"))
