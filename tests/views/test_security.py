@@ -8,32 +8,49 @@ from crm.models import LoginAttempt, User
 from tests import factories as f
 
 
-def post_login(client, username, password, agent="pytest-agent"):
+def post_login(client, username, password, agent="pytest-agent", address="10.9.8.7"):
     return client.post("/login", data={"username": username, "password": password},
-                       headers={"User-Agent": agent}, environ_base={"REMOTE_ADDR": "10.9.8.7"})
+                       headers={"User-Agent": agent}, environ_base={"REMOTE_ADDR": address})
 
 
-def test_five_failures_then_even_the_right_password_waits(client, session):
-    f.user(session, "zs", "promoter")
-    session.commit()
-    for _ in range(5):
-        assert "用户名或密码不正确" in post_login(client, "zs", "wrong-password-x").get_data(as_text=True)
-    page = post_login(client, "zs", f.PASSWORD)
-    assert page.status_code == 200 and "登录失败次数过多，请 15 分钟后再试" in page.get_data(as_text=True)
-    attempts = session.scalars(select(LoginAttempt).order_by(LoginAttempt.id)).all()
-    assert len(attempts) == 6 and not any(a.succeeded for a in attempts)
-    assert {(a.address, a.user_agent) for a in attempts} == {("10.9.8.7", "pytest-agent")}
-
-
-def test_the_window_passes_after_15_minutes(client, session):
+def test_five_failures_then_even_the_right_password_waits_a_minute(client, session):
     f.user(session, "zs", "promoter")
     session.commit()
     with time_machine.travel("2026-11-15 08:00:00+08:00", tick=False):
         for _ in range(5):
-            post_login(client, "zs", "wrong-password-x")
-    with time_machine.travel("2026-11-15 08:16:00+08:00", tick=False):
-        assert post_login(client, "zs", f.PASSWORD).status_code == 302
+            assert "用户名或密码不正确" in post_login(client, "zs", "wrong-password-x").get_data(as_text=True)
+        page = post_login(client, "zs", f.PASSWORD)
+    assert page.status_code == 200 and "登录失败次数过多，请 1 分钟后再试" in page.get_data(as_text=True)
+    attempts = session.scalars(select(LoginAttempt).order_by(LoginAttempt.id)).all()
+    assert len(attempts) == 6 and not any(a.succeeded for a in attempts)
+    assert [a.throttled for a in attempts] == [False] * 5 + [True]
+    assert {(a.address, a.user_agent) for a in attempts} == {("10.9.8.7", "pytest-agent")}
+
+
+def test_the_wait_passes_and_refused_attempts_do_not_extend_it(client, session):
+    f.user(session, "leader", "leader")
+    session.commit()
+    with time_machine.travel("2026-11-15 08:00:00+08:00", tick=False):
+        for _ in range(5):
+            post_login(client, "leader", "wrong-password-x")
+    for second in range(1, 60, 7):  # refused while they wait: must not count as failures
+        with time_machine.travel(f"2026-11-15 08:00:{second:02d}+08:00", tick=False):
+            assert "登录失败次数过多" in post_login(client, "leader", "wrong-password-x").get_data(as_text=True)
+    with time_machine.travel("2026-11-15 08:01:30+08:00", tick=False):
+        assert post_login(client, "leader", f.PASSWORD).status_code == 302
     assert session.scalar(select(func.count()).select_from(LoginAttempt).where(LoginAttempt.succeeded)) == 1
+
+
+def test_an_attackers_failures_do_not_keep_the_user_out_from_another_address(app, session):
+    f.user(session, "leader", "leader")
+    session.commit()
+    attacker, owner = app.test_client(), app.test_client()
+    with time_machine.travel("2026-11-15 08:00:00+08:00", tick=False) as clock:
+        for _ in range(40):
+            post_login(attacker, "leader", "wrong-password-x", address="203.0.113.66")
+            clock.shift(20)
+        assert post_login(owner, "leader", f.PASSWORD, address="10.9.8.7").status_code == 302
+        assert owner.get("/buildings").status_code == 200
 
 
 def test_sign_out_ends_every_copy_of_the_session(app, session):
