@@ -26,6 +26,8 @@ CSP = "; ".join([
     "frame-ancestors 'none'",
 ])
 
+MUST_CHANGE_PASSWORD_FOR_TOKEN = "该账号的密码已由管理员重置：请先在网页上登录并设置新密码，再使用 API 令牌"
+
 EXEMPT_ENDPOINTS = {"static", "auth.login", "auth.logout", "account.password"}
 
 
@@ -58,7 +60,12 @@ def init_app(app) -> None:
 
     @app.before_request
     def enforce_session_rules():
-        if request.endpoint == "static" or not current_user.is_authenticated or g.get("api_token_auth"):
+        if request.endpoint == "static" or not current_user.is_authenticated:
+            return None
+        if g.get("api_token_auth"):
+            if current_user.must_change_password:
+                # A token may not skip the new password its owner has to choose first.
+                return {"error": MUST_CHANGE_PASSWORD_FOR_TOKEN, "status": 403}, 403
             return None
         if _session_expired(app):
             logout_user()

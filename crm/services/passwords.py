@@ -9,6 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from crm.models import User
+from crm.services.api_tokens import revoke_all_tokens
 from crm.services.errors import DomainError
 
 MIN_LENGTH = 10
@@ -42,7 +43,13 @@ def check_password_policy(password: str, username: str = "", field: str = "passw
         raise DomainError(problem, field=field)
 
 
-def change_own_password(user: User, current: str, new: str) -> None:
+def end_all_access(session, user: User) -> None:
+    """Every session cookie and every API token of ``user`` stops working, for good."""
+    user.end_all_sessions()
+    revoke_all_tokens(session, user)
+
+
+def change_own_password(session, user: User, current: str, new: str) -> None:
     if not user.check_password(current or ""):
         raise DomainError("当前密码不正确", field="current_password")
     if current == new:
@@ -50,20 +57,21 @@ def change_own_password(user: User, current: str, new: str) -> None:
     check_password_policy(new, user.username, field="new_password")
     user.set_password(new)
     user.must_change_password = False
-    user.end_all_sessions()
+    end_all_access(session, user)
 
 
-def reset_password(user: User, new: str) -> None:
+def reset_password(session, user: User, new: str) -> None:
     """An admin's reset: the user must choose their own password at next sign-in."""
     check_password_policy(new, user.username)
     user.set_password(new)
     user.must_change_password = True
-    user.end_all_sessions()
+    end_all_access(session, user)
 
 
-def set_active(user: User, active: bool, acting_user: User) -> None:
+def set_active(session, user: User, active: bool, acting_user: User) -> None:
+    """Deactivating ends the user's sessions and revokes their tokens; re-enabling restores neither."""
     if user.id == acting_user.id and not active:
         raise DomainError("不能停用自己的账号", field="active")
     user.active = active
     if not active:
-        user.end_all_sessions()  # open sessions end at their next request
+        end_all_access(session, user)  # open sessions end at their next request

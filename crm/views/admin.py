@@ -86,13 +86,13 @@ def user_reset(user_id):
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
-            reset_password(user, form.password.data)
+            reset_password(db.session, user, form.password.data)
         except DomainError as error:
             db.session.rollback()
             flash(error.message, "danger")
         else:
             db.session.commit()
-            flash(f"已重置 {user.username} 的密码；对方下次登录时须修改密码", "success")
+            flash(f"已重置 {user.username} 的密码，其登录和 API 令牌已失效；对方下次登录时须修改密码", "success")
     return redirect(url_for("admin.user", user_id=user.id))
 
 
@@ -103,7 +103,7 @@ def user_active(user_id):
     form = ActiveForm()
     if form.validate_on_submit():
         try:
-            set_active(user, form.active.data, current_user)
+            set_active(db.session, user, form.active.data, current_user)
         except DomainError as error:
             db.session.rollback()
             flash(error.message, "danger")
