@@ -27,7 +27,6 @@ ROUTES = [
     # sign-in, static files
     ("GET", "/login", "/login", (200, 302, 302, 302, 302, 302)),
     ("POST", "/login", "/login", (200, 302, 302, 302, 302, 302)),
-    ("GET", "/logout", "/logout", (302, 302, 302, 302, 302, 302)),
     ("POST", "/logout", "/logout", (302, 302, 302, 302, 302, 302)),
     ("GET", "/static/<path:filename>", "/static/css/app.css", (200, 200, 200, 200, 200, 200)),
     # dashboard, buildings, companies
