@@ -228,3 +228,49 @@ def test_a_token_cannot_skip_the_password_change_an_admin_asked_for(app, session
     session.commit()
     response = app.test_client().get("/api/v1/summary", headers={"Authorization": f"Bearer {secret}"})
     assert response.status_code == 403 and "设置新密码" in response.get_json()["error"]
+
+
+def test_weak_passwords_are_refused_on_every_password_form(app, login, session):
+    f.user(session, "admin", "admin")
+    zs = f.user(session, "zhaoshang7", "promoter")
+    session.commit()
+    own = login("zhaoshang7")
+    for new, message in [("a" * 10, "同一个字符的重复"), ("abcdefghij", "连续的字母"),
+                         ("Zhaoshang7-2026", "不能包含用户名")]:
+        page = own.post("/account/password", data={"current_password": f.PASSWORD, "new_password": new, "confirm": new})
+        assert message in page.get_data(as_text=True)
+    admin = app.test_client()
+    post_login(admin, "admin", f.PASSWORD)
+    page = admin.post(f"/admin/users/{zs.id}/reset", data={"password": "qwertyuiop[]"}, follow_redirects=True)
+    assert "连续的字母" in page.get_data(as_text=True)
+    session.refresh(zs)
+    assert zs.check_password(f.PASSWORD) and not zs.must_change_password
+
+
+def test_the_admin_sets_a_users_email_and_a_malformed_one_is_refused_beside_the_field(login, session):
+    f.user(session, "admin", "admin")
+    zs = f.user(session, "zs", "promoter")
+    session.commit()
+    client = login("admin")
+    page = client.post(f"/admin/users/{zs.id}/email", data={"email": "zs@xigang"})
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "电子邮箱格式不正确：zs@xigang" in text and 'value="zs@xigang"' in text
+    session.refresh(zs)
+    assert zs.email is None
+    assert client.post(f"/admin/users/{zs.id}/email", data={"email": " zs@xigang.gov.cn "}).status_code == 302
+    session.refresh(zs)
+    assert zs.email == "zs@xigang.gov.cn"
+    assert 'value="zs@xigang.gov.cn"' in client.get(f"/admin/users/{zs.id}").get_data(as_text=True)
+    client.post(f"/admin/users/{zs.id}/email", data={"email": ""})
+    session.refresh(zs)
+    assert zs.email is None
+
+
+def test_the_new_user_form_refuses_a_malformed_email_beside_the_field(login, session):
+    f.user(session, "admin", "admin")
+    session.commit()
+    page = login("admin").post("/admin/users", data={"username": "wang", "display_name": "王芳", "role": "leader",
+                                                      "email": "wang at xigang.gov.cn", "password": "a-fine-secret-9"})
+    text = page.get_data(as_text=True)
+    assert "电子邮箱格式不正确" in text and 'value="王芳"' in text
+    assert session.scalar(select(User).where(User.username == "wang")) is None
