@@ -7,6 +7,8 @@ token (see ``User.get_id``), so sign-out, a password change or deactivation ends
 from __future__ import annotations
 
 import time
+import unicodedata
+from urllib.parse import urlsplit
 
 from flask import flash, g, redirect, request, session, url_for
 from flask_login import current_user, logout_user
@@ -26,7 +28,31 @@ CSP = "; ".join([
     "frame-ancestors 'none'",
 ])
 
+MUST_CHANGE_PASSWORD_FOR_TOKEN = "该账号的密码已由管理员重置：请先在网页上登录并设置新密码，再使用 API 令牌"
+
 EXEMPT_ENDPOINTS = {"static", "auth.login", "auth.logout", "account.password"}
+
+MAX_REDIRECT_LENGTH = 2048
+
+
+def safe_redirect_target(target: str | None, fallback: str) -> str:
+    """``target`` when it is a path on this site, else ``fallback``: every redirect to a place a
+    request names (``next``, a stored link) goes through here, so no link can send a user off-site.
+
+    Browsers read ``\\`` as ``/`` and drop tabs and newlines inside a URL, so ``/\\evil`` and
+    ``/\\t/evil`` would become ``//evil`` — another host. Only a path that starts with exactly one
+    ``/`` and holds no backslash, control character or whitespace is taken as it is.
+    """
+    if not isinstance(target, str) or not 1 <= len(target) <= MAX_REDIRECT_LENGTH:
+        return fallback
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return fallback
+    if any(unicodedata.category(char)[0] in "CZ" for char in target):
+        return fallback
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return fallback
+    return target
 
 
 def start_session() -> None:
@@ -58,7 +84,12 @@ def init_app(app) -> None:
 
     @app.before_request
     def enforce_session_rules():
-        if request.endpoint == "static" or not current_user.is_authenticated or g.get("api_token_auth"):
+        if request.endpoint == "static" or not current_user.is_authenticated:
+            return None
+        if g.get("api_token_auth"):
+            if current_user.must_change_password:
+                # A token may not skip the new password its owner has to choose first.
+                return {"error": MUST_CHANGE_PASSWORD_FOR_TOKEN, "status": 403}, 403
             return None
         if _session_expired(app):
             logout_user()

@@ -27,7 +27,6 @@ ROUTES = [
     # sign-in, static files
     ("GET", "/login", "/login", (200, 302, 302, 302, 302, 302)),
     ("POST", "/login", "/login", (200, 302, 302, 302, 302, 302)),
-    ("GET", "/logout", "/logout", (302, 302, 302, 302, 302, 302)),
     ("POST", "/logout", "/logout", (302, 302, 302, 302, 302, 302)),
     ("GET", "/static/<path:filename>", "/static/css/app.css", (200, 200, 200, 200, 200, 200)),
     # dashboard, buildings, companies
@@ -100,6 +99,7 @@ ROUTES = [
     ("POST", "/admin/users", "/admin/users", (302, 200, 403, 403, 403, 403)),
     ("GET", "/admin/users/<int:user_id>", "/admin/users/{staff}", (302, 200, 403, 403, 403, 403)),
     ("POST", "/admin/users/<int:user_id>/buildings", "/admin/users/{staff}/buildings", (302, 302, 403, 403, 403, 403)),
+    ("POST", "/admin/users/<int:user_id>/email", "/admin/users/{staff}/email", (302, 302, 403, 403, 403, 403)),
     ("POST", "/admin/users/<int:user_id>/reset", "/admin/users/{staff}/reset", (302, 302, 403, 403, 403, 403)),
     ("POST", "/admin/users/<int:user_id>/active", "/admin/users/{staff}/active", (302, 302, 403, 403, 403, 403)),
     ("GET", "/api/v1/openapi.json", "/api/v1/openapi.json", (200, 200, 200, 200, 200, 200)),

@@ -31,3 +31,13 @@ def test_users_create_refuses_unknown_building_and_writes_nothing(app, session):
 def test_users_create_refuses_short_password(app, session):
     result = app.test_cli_runner().invoke(args=["users", "create", "li", "--role", "leader", "--password", "short"])
     assert result.exit_code != 0 and "密码至少 10 个字符" in result.output
+
+
+def test_users_create_refuses_a_malformed_email_and_a_predictable_password(app, session):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["users", "create", "li", "--role", "leader", "--email", "li@xigang",
+                                 "--password", "a-long-password-1"])
+    assert result.exit_code != 0 and "电子邮箱格式不正确：li@xigang" in result.output
+    result = runner.invoke(args=["users", "create", "li", "--role", "leader", "--password", "aaaaaaaaaa"])
+    assert result.exit_code != 0 and "密码不能是同一个字符的重复" in result.output
+    assert session.scalar(select(func.count()).select_from(User)) == 0

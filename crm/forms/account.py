@@ -17,9 +17,13 @@ class UserForm(FlaskForm):
     username = StringField("用户名", validators=[DataRequired("请输入用户名"), Length(max=64)])
     display_name = StringField("姓名", validators=[DataRequired("请输入姓名"), Length(max=64)])
     role = SelectField("角色", choices=select_choices(ROLES.items()))
-    email = EmailField("电子邮箱", validators=[Optional(), Length(max=254)])
+    email = EmailField("电子邮箱", validators=[Optional(), Length(max=254, message="电子邮箱最多 254 个字符")])
     buildings = SelectMultipleField("负责楼宇（楼宇管理员）", coerce=str, validate_choice=False)
     password = PasswordField("初始密码", validators=[DataRequired("请设置初始密码")])
+
+
+class EmailForm(FlaskForm):
+    email = EmailField("电子邮箱", validators=[Optional(), Length(max=254, message="电子邮箱最多 254 个字符")])
 
 
 class ResetPasswordForm(FlaskForm):

@@ -1,4 +1,4 @@
-"""Sign-in attempts: the audit log of sign-ins and the source of throttling."""
+"""Sign-in attempts: the audit log of sign-ins and the source of throttling; personal API tokens."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -17,6 +17,9 @@ class LoginAttempt(db.Model):
     address: Mapped[str | None] = mapped_column(String(64))
     user_agent: Mapped[str | None] = mapped_column(String(300))
     succeeded: Mapped[bool] = mapped_column(Boolean)
+    # Refused by the throttle before the password was looked at: logged, but never counted as a
+    # failure, so hammering a throttled sign-in does not prolong its wait.
+    throttled: Mapped[bool] = mapped_column(Boolean, default=False)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=lambda: datetime.now(timezone.utc))
 
     __table_args__ = (

@@ -1,7 +1,9 @@
 """Personal API tokens: created on the user's page, shown once, stored hashed, revocable, expiring.
 
 A token carries its user's role and scope: requests made with it pass the same permission checks
-as the user's own pages.
+as the user's own pages. It follows its user: a password change or reset and a deactivation revoke
+every token of the user for good (re-enabling the account does not bring them back), and a token
+of a user who must first choose a new password is refused.
 """
 from __future__ import annotations
 
@@ -49,6 +51,15 @@ def user_for_token(session, secret: str, now: datetime | None = None) -> User | 
         return None
     token.last_used_at = now
     return token.user
+
+
+def revoke_all_tokens(session, user: User, now: datetime | None = None) -> int:
+    """Revoke every live token of ``user``; how many there were."""
+    now = now or datetime.now(timezone.utc)
+    tokens = list(session.scalars(select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))))
+    for token in tokens:
+        token.revoked_at = now
+    return len(tokens)
 
 
 def user_tokens(session, user: User) -> list[ApiToken]:

@@ -6,7 +6,7 @@ from sqlalchemy.orm import selectinload
 
 from crm.models import Building, User
 from crm.services.errors import DomainError
-from crm.services.users import create_user
+from crm.services.users import clean_email, create_user
 
 
 def list_users(session) -> list[User]:
@@ -17,6 +17,11 @@ def create_staff(session, username, display_name, role, email, building_codes, p
     user = create_user(session, username, role, password, building_codes, display_name, email or None)
     user.must_change_password = True  # the admin chose it; the user picks their own
     return user
+
+
+def set_email(user: User, email: str | None) -> None:
+    """Where the user's reminders go; blank clears it."""
+    user.email = clean_email(email)
 
 
 def assign_buildings(session, user: User, building_codes: list[str]) -> None:

@@ -1,5 +1,7 @@
-"""Creating staff accounts and assigning managers to buildings."""
+"""Creating staff accounts, checking their e-mail addresses, assigning managers to buildings."""
 from __future__ import annotations
+
+import re
 
 from sqlalchemy import select
 
@@ -8,6 +10,26 @@ from crm.models.choices import ROLES
 from crm.services.errors import DomainError
 from crm.services.passwords import check_password_policy
 
+MAX_EMAIL_LENGTH = 254
+# The addresses any mail server delivers to: a dot-atom local part (RFC 5322, without quoted strings
+# or comments) and a domain of letter/digit/hyphen labels (a Chinese domain in its xn-- form), in
+# ASCII — an address that needs SMTPUTF8 would be refused by most servers when the reminder is due.
+_LOCAL = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+EMAIL = re.compile(rf"(?P<local>{_LOCAL})@(?P<domain>(?:{_LABEL}\.)+(?P<tld>{_LABEL}))")
+
+
+def clean_email(email: str | None, field: str = "email") -> str | None:
+    """The address trimmed, None when blank; a malformed one is refused in Chinese."""
+    email = (email or "").strip()
+    if not email:
+        return None
+    match = EMAIL.fullmatch(email)
+    if (match is None or len(email) > MAX_EMAIL_LENGTH or len(match["local"]) > 64
+            or match["tld"].isdigit() or len(match["tld"]) < 2):
+        shown = email if len(email) <= 60 else email[:60] + "…"
+        raise DomainError(f"电子邮箱格式不正确：{shown}，应类似 zhangsan@xigang.gov.cn", field=field)
+    return email
 
 
 def create_user(session, username, role, password, building_codes=(), display_name=None, email=None) -> User:
@@ -19,6 +41,7 @@ def create_user(session, username, role, password, building_codes=(), display_na
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise DomainError(f"用户名 {username} 已存在", field="username")
     check_password_policy(password, username)
+    email = clean_email(email)
     buildings = []
     for code in building_codes:
         building = session.scalar(select(Building).where(Building.code == code))

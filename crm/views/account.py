@@ -21,7 +21,7 @@ def password():
     form = PasswordChangeForm()
     if form.validate_on_submit():
         try:
-            change_own_password(current_user, form.current_password.data, form.new_password.data)
+            change_own_password(db.session, current_user, form.current_password.data, form.new_password.data)
         except DomainError as error:
             db.session.rollback()
             getattr(form, error.field or "new_password").errors.append(error.message)
@@ -31,7 +31,7 @@ def password():
             session.clear()
             login_user(current_user._get_current_object())
             start_session()
-            flash("密码已修改，其他设备上的登录已失效", "success")
+            flash("密码已修改，其他设备上的登录和您的 API 令牌已失效", "success")
             return redirect(url_for("dashboard.index"))
     return render_template("account/password.html", form=form)
 

@@ -7,12 +7,12 @@ from sqlalchemy import select
 
 from crm.extensions import db
 from crm.forms import select_choices
-from crm.forms.account import ActiveForm, ResetPasswordForm, UserForm
+from crm.forms.account import ActiveForm, EmailForm, ResetPasswordForm, UserForm
 from crm.models import Building, User
 from crm.permissions import allow
 from crm.services.errors import DomainError
 from crm.services.passwords import reset_password, set_active
-from crm.services.user_admin import assign_buildings, create_staff, list_users
+from crm.services.user_admin import assign_buildings, create_staff, list_users, set_email
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -52,14 +52,35 @@ def get_user_or_404(user_id: int) -> User:
     return user
 
 
+def render_user_page(user: User, email_form: EmailForm | None = None):
+    return render_template("admin/user.html", user=user, choices=building_choices(),
+                           email=email_form or EmailForm(email=user.email),
+                           reset=ResetPasswordForm(), active=ActiveForm(active=user.active))
+
+
 @bp.route("/users/<int:user_id>")
 @allow("admin.users")
 def user(user_id):
+    return render_user_page(get_user_or_404(user_id))
+
+
+@bp.route("/users/<int:user_id>/email", methods=["POST"])
+@allow("admin.users")
+def user_email(user_id):
     user = get_user_or_404(user_id)
-    form = UserForm(obj=user)
-    form.buildings.choices = building_choices()
-    return render_template("admin/user.html", user=user, choices=form.buildings.choices,
-                           reset=ResetPasswordForm(), active=ActiveForm(active=user.active))
+    form = EmailForm()
+    if form.validate_on_submit():
+        try:
+            set_email(user, form.email.data)
+        except DomainError as error:
+            db.session.rollback()
+            form.email.errors.append(error.message)
+        else:
+            db.session.commit()
+            flash(f"已将 {user.username} 的电子邮箱改为 {user.email}" if user.email
+                  else f"已清除 {user.username} 的电子邮箱", "success")
+            return redirect(url_for("admin.user", user_id=user.id))
+    return render_user_page(user, form)
 
 
 @bp.route("/users/<int:user_id>/buildings", methods=["POST"])
@@ -86,13 +107,13 @@ def user_reset(user_id):
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
-            reset_password(user, form.password.data)
+            reset_password(db.session, user, form.password.data)
         except DomainError as error:
             db.session.rollback()
             flash(error.message, "danger")
         else:
             db.session.commit()
-            flash(f"已重置 {user.username} 的密码；对方下次登录时须修改密码", "success")
+            flash(f"已重置 {user.username} 的密码，其登录和 API 令牌已失效；对方下次登录时须修改密码", "success")
     return redirect(url_for("admin.user", user_id=user.id))
 
 
@@ -103,7 +124,7 @@ def user_active(user_id):
     form = ActiveForm()
     if form.validate_on_submit():
         try:
-            set_active(user, form.active.data, current_user)
+            set_active(db.session, user, form.active.data, current_user)
         except DomainError as error:
             db.session.rollback()
             flash(error.message, "danger")

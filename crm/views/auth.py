@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
@@ -10,25 +9,22 @@ from flask_login import current_user, login_user, logout_user
 from crm.extensions import db
 from crm.forms.auth import LoginForm
 from crm.permissions import PUBLIC, allow
-from crm.security import start_session
+from crm.security import safe_redirect_target, start_session
 from crm.services.auth import sign_in
 
 bp = Blueprint("auth", __name__)
 log = logging.getLogger("crm.auth")
 
 
-def safe_next(target: str | None) -> str:
-    """Only same-site relative paths: an open redirect would let a link send users anywhere."""
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
-        return target
-    return url_for("dashboard.index")
+def after_sign_in() -> str:
+    return safe_redirect_target(request.args.get("next"), url_for("dashboard.index"))
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @allow(PUBLIC)
 def login():
     if current_user.is_authenticated:
-        return redirect(safe_next(request.args.get("next")))
+        return redirect(after_sign_in())
     form = LoginForm()
     if form.validate_on_submit():
         address, agent = request.remote_addr, request.headers.get("User-Agent")
@@ -45,13 +41,14 @@ def login():
             login_user(result.user, remember=form.remember.data)
             start_session()
             log.info("sign-in ok username=%s addr=%s agent=%s", result.user.username, address, agent)
-            return redirect(safe_next(request.args.get("next")))
+            return redirect(after_sign_in())
     return render_template("auth/login.html", form=form)
 
 
-@bp.route("/logout", methods=["GET", "POST"])
+@bp.route("/logout", methods=["POST"])
 @allow(PUBLIC)
 def logout():
+    """POST only, with the CSRF token of the menu's form: a foreign page cannot sign anyone out."""
     if current_user.is_authenticated:
         # Sign-out ends every copy of this user's session cookie and remember-me cookie.
         current_user.end_all_sessions()

@@ -7,8 +7,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from crm.extensions import db
-from crm.models.notification import Notification
 from crm.permissions import allow
+from crm.security import safe_redirect_target
 from crm.services import notify
 from crm.services.periods import BUSINESS_TZ
 from crm.services.errors import NotFound
@@ -47,8 +47,8 @@ def mark_read(notification_id):
         db.session.rollback()
         abort(404)
     db.session.commit()
-    if request.form.get("open") and _safe_link(notification):
-        return redirect(notification.link)
+    if request.form.get("open") and notification.link:
+        return redirect(safe_redirect_target(notification.link, _back()))
     return redirect(_back())
 
 
@@ -61,17 +61,8 @@ def mark_all_read():
     return redirect(_back())
 
 
-def _safe_link(notification: Notification) -> bool:
-    # Links are stored paths; never redirect off-site even if one were malformed.
-    link = notification.link or ""
-    return link.startswith("/") and not link.startswith("//")
-
-
 def _back() -> str:
-    target = request.form.get("next") or ""
-    if target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("notifications.index")
+    return safe_redirect_target(request.form.get("next"), url_for("notifications.index"))
 
 
 def local_datetime(value) -> str:

@@ -39,6 +39,12 @@ def requested_report():
     return candidate_report(db.session, requested_year(), as_of, latest_allowed=P.period_of(today()))
 
 
+def report_args() -> dict[str, str]:
+    """The report's own parameters and nothing else: a redirect back to the page must not hand
+    url_for its options (``_external``, ``_scheme``) or anything else the query string carries."""
+    return {name: request.args[name] for name in ("year", "as_of") if request.args.get(name)}
+
+
 def generated_at() -> datetime:
     return datetime.now(P.BUSINESS_TZ)
 
@@ -82,10 +88,10 @@ def candidates_pdf():
         pdf = base64.b64decode(parts["pdf"])
     except DomainError as error:
         flash(error.message, "warning")
-        return redirect(url_for("reports.index", **request.args))
+        return redirect(url_for("reports.index", **report_args()))
     except FontNotFound as error:
         flash(str(error), "danger")
-        return redirect(url_for("reports.index", **request.args))
+        return redirect(url_for("reports.index", **report_args()))
     filename = f"candidates-{report.as_of}.pdf"
     return Response(pdf, mimetype="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
