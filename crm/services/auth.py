@@ -11,8 +11,10 @@ Three limits, none of which lets an attacker keep the account's owner out:
   Above it an address that has itself failed for this username within the hour is refused, while
   an address without such a failure still has its password checked — so the owner signs in from
   their own desk while an attack goes on elsewhere.
-* **Per address**: 50 failures within an hour over all usernames (password spraying); above it the
-  address waits until its failures age out.
+* **Per address**: 50 failures within an hour over all usernames (password spraying). Above it the
+  address is refused for every username it has itself failed for within the hour; a username it
+  has not failed for is still heard, so an office behind one NAT address cannot be shut out by one
+  colleague's (or intruder's) spraying — a sprayer gets one guess per username per hour.
 
 An attempt refused by a limit is logged but never counted as a failure, so hammering a throttled
 sign-in does not prolong its wait. Every attempt, good or bad, is recorded with address and user
@@ -23,7 +25,7 @@ What that allows a guesser at most:
 * one address, one username: 10 guesses in the first hour, then 2 an hour (56 in the first day);
 * one username, all addresses: 20 an hour, plus one an hour for each further address that has not
   failed for it within the hour;
-* one address, all usernames: 50 an hour.
+* one address, all usernames: 50 an hour, then one more per username not yet tried in the hour.
 """
 from __future__ import annotations
 
@@ -107,24 +109,29 @@ def _ceiling_free_at(session, limit: int, now: datetime, *where) -> datetime | N
     return _aware(ages_out) + CEILING_WINDOW
 
 
-def _username_ceiling_free_at(session, username: str, address: str | None, now: datetime) -> datetime | None:
-    """Above the username's ceiling only addresses that have not failed for it lately are heard."""
-    free_at = _ceiling_free_at(session, MAX_FAILURES_PER_USERNAME, now, LoginAttempt.username == username)
-    if free_at is None:
-        return None
-    last_here = session.scalar(select(func.max(LoginAttempt.at)).where(*_failures(
+def _last_pair_failure(session, username: str, address: str | None, now: datetime) -> datetime | None:
+    """This address's latest counted failure for this username within the ceiling window."""
+    last = session.scalar(select(func.max(LoginAttempt.at)).where(*_failures(
         LoginAttempt.username == username, LoginAttempt.address == address, LoginAttempt.at > now - CEILING_WINDOW)))
-    if last_here is None:
+    return None if last is None else _aware(last)
+
+
+def _ceiling_for_pair(free_at: datetime | None, last_here: datetime | None) -> datetime | None:
+    """Above a ceiling only a pair that has itself failed lately waits: a clean pair is heard."""
+    if free_at is None or last_here is None:
         return None
-    return min(free_at, _aware(last_here) + CEILING_WINDOW)
+    return min(free_at, last_here + CEILING_WINDOW)
 
 
 def throttled_until(session, username: str, address: str | None, now: datetime) -> datetime | None:
     """When this username may next be tried from this address, or None if it may now."""
+    last_here = _last_pair_failure(session, username, address, now)
     waits = [
-        _ceiling_free_at(session, MAX_FAILURES_PER_ADDRESS, now, LoginAttempt.address == address),
         _pair_free_at(session, username, address, now),
-        _username_ceiling_free_at(session, username, address, now),
+        _ceiling_for_pair(_ceiling_free_at(session, MAX_FAILURES_PER_USERNAME, now, LoginAttempt.username == username),
+                          last_here),
+        _ceiling_for_pair(_ceiling_free_at(session, MAX_FAILURES_PER_ADDRESS, now, LoginAttempt.address == address),
+                          last_here),
     ]
     waits = [moment for moment in waits if moment is not None]
     return max(waits) if waits else None

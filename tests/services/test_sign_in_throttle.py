@@ -92,13 +92,22 @@ def test_one_username_from_many_addresses_hears_20_an_hour_plus_one_per_fresh_ad
     assert heard == len(addresses)  # the ceiling is full within the first minute: each address is heard once
 
 
-def test_spraying_usernames_from_one_address_hears_50_an_hour(session, leader):
+def test_spraying_usernames_from_one_address_hears_50_an_hour_then_one_per_fresh_username(session, leader):
     for minute in range(0, 60, 2):
         for n in range(10):
             attempt(session, "wrong-password-x", ATTACKER, START + timedelta(minutes=minute), username=f"staff{n}")
     assert guesses_heard(session) == MAX_FAILURES_PER_ADDRESS
     # the owner elsewhere is not affected
     assert attempt(session, f.PASSWORD, OWNER_DESK, START + timedelta(minutes=60)).user is not None
+
+
+def test_spraying_from_a_shared_office_address_does_not_shut_a_colleague_out(session, leader):
+    """The bureau's staff may share one NAT address with whoever sprays from inside it."""
+    for n in range(MAX_FAILURES_PER_ADDRESS + 10):
+        attempt(session, "wrong-password-x", ATTACKER, START + timedelta(seconds=n), username=f"staff{n}")
+    assert attempt(session, f.PASSWORD, ATTACKER, START + timedelta(minutes=2)).user is not None
+    # ...while a username the address sprayed stays refused until its failures age out.
+    assert attempt(session, "wrong-password-x", ATTACKER, START + timedelta(minutes=3), username="staff3").throttled_minutes
 
 
 def test_a_success_clears_the_pairs_count(session, leader):
