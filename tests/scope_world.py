@@ -20,7 +20,8 @@ Tax, each record attributed to the building it was imported for: 甲租户 2026-
 乙租户 2026-09 B1 ¥2,000,000; 共享 2026-08 A2 ¥3,000,000 and 2026-09 B1 ¥4,000,000; 注册 2026-10
 A1 ¥500,000; 区外 2026-09 unattributed ¥600,000.
 
-Leads: ``promoter``'s 蓝港 (targets A1, followed up once) and ``promoter2``'s 华信 (targets B1).
+Leads: ``promoter``'s 蓝港 (targets A1, followed up on 2026-11-02) and ``promoter2``'s 华信
+(targets B1), both due for a follow-up today.
 Move-in requests (pending): 蓝港's company 区外 into A1 5F-02, and 华信's company 区外 into B1 2F-03.
 """
 from __future__ import annotations
@@ -83,8 +84,10 @@ def build(session) -> dict:
         session.add(users[name])
     session.flush()
     leads = {
-        "蓝港": f.lead(session, users["promoter"], "蓝港科技有限公司", target_buildings=[a1]),
-        "华信": f.lead(session, users["promoter2"], "华信咨询有限公司", target_buildings=[b1]),
+        "蓝港": f.lead(session, users["promoter"], "蓝港科技有限公司", target_buildings=[a1],
+                     last_followup_on=date(2026, 11, 2), next_followup_on=date(2026, 11, 15)),
+        "华信": f.lead(session, users["promoter2"], "华信咨询有限公司", target_buildings=[b1],
+                     next_followup_on=date(2026, 11, 15)),
     }
     session.add(FollowUp(lead=leads["蓝港"], author=users["promoter"], on=date(2026, 11, 2), method="电话",
                          notes="约了下周看房"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 
@@ -93,3 +94,47 @@ def test_a_shared_companys_tax_shows_each_manager_only_their_buildings(as_user, 
     page = as_user("manager").get(f"/companies/{shared.id}").get_data(as_text=True)
     table = page.split('data-testid="company-tax"', 1)[1].split("</table>", 1)[0]
     assert "甲二大厦" in table and "乙一大厦" not in table and "2026年09月" not in table
+
+
+def test_a_shared_companys_history_shows_a_manager_only_leases_of_their_buildings(as_user, world):
+    shared = world["companies"]["共享"]
+
+    def lease_entries(name):
+        return as_user(name).get(f"/companies/{shared.id}/history").get_data(as_text=True).count("</span> 租约 <strong>")
+
+    assert (lease_entries("leader"), lease_entries("manager"), lease_entries("other_manager")) == (2, 1, 1)
+
+
+def tax_cells(html: str, company_name: str) -> list[str]:
+    """The tax (万元, the last right-aligned cell) of each table row naming ``company_name``."""
+    rows = [row for row in re.findall(r"<tr[^>]*>(.*?)</tr>", html, re.S) if company_name in row]
+    return [re.findall(r'<td class="text-end"[^>]*>([^<]*)</td>', row)[-1] for row in rows]
+
+
+def test_a_building_page_shows_a_manager_a_tenants_tax_of_their_buildings_only(as_user):
+    # 共享 paid ¥3,000,000 attributed to A2 and ¥4,000,000 to B1 in the 12 months to 2026-10.
+    assert tax_cells(as_user("leader").get("/buildings/A2").get_data(as_text=True), "共享科技有限公司") == ["700.0"]
+    assert tax_cells(as_user("manager").get("/buildings/A2").get_data(as_text=True), "共享科技有限公司") == ["300.0"]
+    assert tax_cells(as_user("other_manager").get("/buildings/B1").get_data(as_text=True), "共享科技有限公司") == ["400.0"]
+
+
+def test_expiring_leases_show_a_manager_a_tenants_tax_of_their_buildings_only(as_user):
+    def shared(name):
+        return tax_cells(as_user(name).get("/expiries?within=180").get_data(as_text=True), "共享科技有限公司")
+
+    assert (shared("leader"), shared("manager"), shared("other_manager")) == (["700.0", "700.0"], ["300.0"], ["400.0"])
+
+
+def test_a_managers_lease_reminder_tells_a_tenants_tax_of_their_buildings_only(session, world):
+    from datetime import date
+
+    from crm.services import reminders
+
+    day = date(2026, 12, 1)  # 共享's two leases end 2027-02-28: within 90 days
+    everyone = reminders.people(session)
+    lines = {(everyone[i.recipient_id].name, i.line.text) for i in reminders.lease_expiry_items(session, day, everyone)
+             if "共享" in i.line.text}
+    assert lines == {
+        ("manager", "共享科技有限公司（甲二大厦）— 2027-02-28 到期，还有 89 天，近 12 个月纳税 300.0 万元"),
+        ("other_manager", "共享科技有限公司（乙一大厦）— 2027-02-28 到期，还有 89 天，近 12 个月纳税 400.0 万元"),
+    }
