@@ -84,8 +84,9 @@ ACTIONS: dict[str, set[str]] = {
     "jobs.admin": {"admin"},
     # Imports and exports (issue 3): the imports page is open to whoever may import some kind; each
     # kind is its own action ``imports.<kind>`` (crm/io/kinds). Managers import rows of their own
-    # buildings only — the importer makes a row for another building an error. An import batch is
-    # seen by the one who uploaded it and by admins. Exports give what the list shows the user.
+    # buildings only — the importer makes a row for another building an error — and companies
+    # wholly theirs (``Scope.may_change_company``). An import batch is seen by the one who uploaded
+    # it and by admins. Exports: ``EXPORT_PAGES`` below.
     "imports.use": {"admin", "manager", "promoter"},
     "imports.buildings": {"admin"},
     "imports.units": {"admin", "manager"},
@@ -220,7 +221,7 @@ def may(user, action: str, obj=None) -> bool:
         return user.role == "admin" or obj.user_id == user.id
     if not _owns_lead(user, action, obj):
         return False
-    return scope_of(user).sees(obj)
+    return obj is None or scope_of(user).sees(obj)
 
 
 def ensure(action: str, obj=None) -> None:

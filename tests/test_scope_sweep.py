@@ -30,18 +30,17 @@ from tests.scope_world import ACTORS
 from tests.test_authz_matrix import sign_in_as
 
 FORBIDDEN = "refused"  # the path answers 403 (or, for an import, refuses the kind)
-EVERYONE = dict.fromkeys(("admin", "leader", "promoter"))
 
 
 def by_actor(everyone, manager, other_manager, **others) -> dict:
     """An expectation per actor: ``everyone`` for admin, leader and promoter unless ``others`` says."""
-    table = {actor: everyone for actor in EVERYONE} | {"manager": manager, "other_manager": other_manager}
+    table = {actor: everyone for actor in scope_world.EVERYONE} | {"manager": manager, "other_manager": other_manager}
     return table | others
 
 
 def in_buildings(keys, codes) -> set:
-    """The keys ("A1 5F-01", "甲租户@A1", ...) that name one of the buildings ``codes``."""
-    return {k for k in keys if re.split(r"[ @]", k)[-1] in codes or k.split(" ")[0] in codes}
+    """The units ("A1 5F-01": building first) or leases ("甲租户@A1": building last) of ``codes``."""
+    return {key for key in keys if (key.split("@")[1] if "@" in key else key.split(" ")[0]) in codes}
 
 
 ALL_UNITS = {"A1 5F-01", "A1 5F-02", "A2 3F-01", "B1 2F-01", "B1 2F-02", "B1 2F-03"}
@@ -131,8 +130,6 @@ class Sweep:
         self.building_codes = {b.name: code for code, b in world["buildings"].items()}
         self.companies = {c.id: key for key, c in world["companies"].items()}
         self.company_by_uscc = {c.uscc: key for key, c in world["companies"].items()}
-        self.company_by_name = {c.name: key for key, c in world["companies"].items()}
-        self.units = {u.id: key for key, u in world["units"].items()}
         self.leases = {l.id: key for key, l in world["leases"].items()}
         self.leads = {l.id: key for key, l in world["leads"].items()}
         self.requests = {r.id: key for key, r in world["requests"].items()}
@@ -161,20 +158,6 @@ class Sweep:
 @pytest.fixture()
 def sweep(app, session):
     return Sweep(app, session, scope_world.build(session))
-
-
-def each(sweep, actor, paths, read) -> dict | str:
-    """Read every object's path; FORBIDDEN when all answer 403, else the union of the rows of
-    those that answer, with ``"answered"`` the objects that did."""
-    found, answered = defaultdict(set), set()
-    for name, path in paths:
-        body = read(path)
-        if body is None:
-            continue
-        answered.add(name)
-        for family, rows in body.items():
-            found[family] |= rows
-    return FORBIDDEN if not answered else dict(found, answered=answered)
 
 
 # ------------------------------------------------------------------------------------------
@@ -347,10 +330,6 @@ def test_an_export_holds_the_rows_its_page_shows(sweep, kind):
 # ------------------------------------------------------------------------------------------
 # the JSON API: every read answers the rows the page shows
 
-def codes_of(sweep):
-    return [(code, code) for code in sweep.world["buildings"]]
-
-
 def api_list(path, family, key):
     def read(sweep, actor):
         body = sweep.json(actor, path)
@@ -359,16 +338,32 @@ def api_list(path, family, key):
 
 
 def api_each(paths_of, rows_of):
+    """A read of one object per path, for each object of the world: FORBIDDEN when every one is
+    refused, else the union of the rows of those answered, with ``"answered"`` the objects that were."""
     def read(sweep, actor):
-        def one(path):
+        found, answered = defaultdict(set), set()
+        for name, path in paths_of(sweep):
             body = sweep.json(actor, path)
-            return None if body is None else rows_of(sweep, body)
-        return each(sweep, actor, paths_of(sweep), one)
+            if body is not None:
+                answered.add(name)
+                for family, rows in rows_of(sweep, body).items():
+                    found[family] |= rows
+        return FORBIDDEN if not answered else dict(found, answered=answered)
     return read
+
+
+def per_building(path):
+    return lambda sweep: [(code, path.format(code=code)) for code in sweep.world["buildings"]]
 
 
 def api_buildings(sweep, actor):
     return {"buildings": {b["code"] for b in sweep.json(actor, "/api/v1/buildings")}}
+
+
+def api_companies(sweep, actor):
+    items = sweep.json(actor, "/api/v1/companies?per_page=200")["items"]
+    return {"companies": {sweep.companies[c["id"]] for c in items},
+            "company_buildings": {(sweep.companies[c["id"]], tuple(b["code"] for b in c["buildings"])) for c in items}}
 
 
 def api_company(sweep, body) -> dict:
@@ -395,27 +390,28 @@ def api_opens(path, family):
     return lambda sweep, actor: FORBIDDEN if sweep.json(actor, path) is None else {family: {"全区"}}
 
 
-def work_leads(sweep, body) -> set:
-    return {sweep.leads[item["id"]] for group in ("due_today", "overdue", "never", "upcoming") for item in body[group]}
+def api_work(sweep, actor):
+    body = sweep.json(actor, "/api/v1/followups")
+    if body is None:
+        return FORBIDDEN
+    return {"work": {sweep.leads[item["id"]] for group in ("due_today", "overdue", "never", "upcoming")
+                     for item in body[group]}}
 
 
 # rule -> (families it reveals — the first decides whether the actor is refused — , reader)
 API_READS = {
     "/api/v1/buildings": (("buildings",), api_buildings),
     "/api/v1/buildings/<code>": (("buildings", "units"), api_each(
-        lambda s: [(c, f"/api/v1/buildings/{c}") for c, _ in codes_of(s)],
+        per_building("/api/v1/buildings/{code}"),
         lambda s, body: {"units": {unit_key(body["code"], u["floor"], u["number"]) for u in body["units"]}})),
     "/api/v1/buildings/<code>/units": (("buildings", "units"), api_each(
-        lambda s: [(c, f"/api/v1/buildings/{c}/units") for c, _ in codes_of(s)],
+        per_building("/api/v1/buildings/{code}/units"),
         lambda s, body: {"units": {f"{body['building']['code']} {u['label']}" for u in body["items"]}})),
     "/api/v1/buildings/<code>/tax": (("buildings", "building_tenants_tax"), api_each(
-        lambda s: [(c, f"/api/v1/buildings/{c}/tax") for c, _ in codes_of(s)],
+        per_building("/api/v1/buildings/{code}/tax"),
         lambda s, body: {"building_tenants_tax": {(s.companies[t["company"]["id"]], body["building"]["code"])
                                                   for t in body["tenants"]}})),
-    "/api/v1/companies": (("companies", "company_buildings"), lambda sweep, actor: {
-        "companies": {sweep.companies[c["id"]] for c in sweep.json(actor, "/api/v1/companies?per_page=200")["items"]},
-        "company_buildings": {(sweep.companies[c["id"]], tuple(b["code"] for b in c["buildings"]))
-                              for c in sweep.json(actor, "/api/v1/companies?per_page=200")["items"]}}),
+    "/api/v1/companies": (("companies", "company_buildings"), api_companies),
     "/api/v1/companies/<int:company_id>": (("companies", "leases", "tax", "company_buildings"), api_each(
         lambda s: [(key, f"/api/v1/companies/{i}") for i, key in s.companies.items()], api_company)),
     "/api/v1/leases": (("leases",), api_list("/api/v1/leases?per_page=200", "leases", lambda s, l: s.leases[l["id"]])),
@@ -429,8 +425,7 @@ API_READS = {
     "/api/v1/leads/<int:lead_id>/followups": (("leads", "followups"), api_each(
         lambda s: [(key, f"/api/v1/leads/{i}/followups") for i, key in s.leads.items()],
         lambda s, body: {"followups": {f"{s.leads[int(f['lead_id'])]} {f['on']}" for f in body["items"]}})),
-    "/api/v1/followups": (("work",), lambda sweep, actor: (
-        lambda body: FORBIDDEN if body is None else {"work": work_leads(sweep, body)})(sweep.json(actor, "/api/v1/followups"))),
+    "/api/v1/followups": (("work",), api_work),
     "/api/v1/movein-requests": (("movein",), api_list("/api/v1/movein-requests?status=all", "movein",
                                                       lambda s, r: s.requests[r["id"]])),
 }

@@ -14,6 +14,7 @@ from crm.services.figure_cache import derived
 from crm.services.occupancy import lease_active_on
 from crm.services.text_match import contains_text
 
+IDS_PER_QUERY = 5000  # companies of an import file asked about at once (bound parameters stay few)
 SORTS = {
     "name": Company.name,
     "uscc": Company.uscc,
@@ -71,11 +72,11 @@ def tied_to_buildings(building_ids):
 
 
 def company_ties(session, companies, day: date) -> dict[int, CompanyTies]:
-    """Each company's ties on ``day`` (see ``CompanyTies``), in one query per 5,000 companies."""
+    """Each company's ties on ``day`` (see ``CompanyTies``), in one query per ``IDS_PER_QUERY``."""
     companies = list(companies)
     tenancy: dict[int, set[int]] = defaultdict(set)
-    for start in range(0, len(companies), 5000):
-        ids = [c.id for c in companies[start:start + 5000]]
+    for start in range(0, len(companies), IDS_PER_QUERY):
+        ids = [c.id for c in companies[start:start + IDS_PER_QUERY]]
         stmt = select(Lease.company_id, Lease.building_id).where(
             Lease.company_id.in_(ids), or_(Lease.moved_out_on.is_(None), Lease.moved_out_on > day))
         for company_id, building_id in session.execute(stmt):
