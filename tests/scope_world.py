@@ -26,6 +26,8 @@ Move-in requests (pending): 蓝港's company 区外 into A1 5F-02, and 华信's 
 """
 from __future__ import annotations
 
+import csv
+import io
 from datetime import date
 
 from werkzeug.security import generate_password_hash
@@ -101,3 +103,8 @@ def build(session) -> dict:
     session.commit()
     return dict(buildings={"A1": a1, "A2": a2, "B1": b1}, units=units, companies=companies, leases=leases,
                 taxes=taxes, users=users, leads=leads, requests=requests)
+
+
+def csv_rows(response) -> list[dict]:
+    """The rows of a CSV export (UTF-8 with a BOM) by header."""
+    return list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))

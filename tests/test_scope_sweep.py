@@ -15,7 +15,6 @@ How it holds together:
 """
 from __future__ import annotations
 
-import csv
 import io
 import re
 from collections import defaultdict
@@ -26,7 +25,7 @@ import pytest
 from crm.io.kinds import all_kinds
 from crm.models import ImportBatch
 from tests import scope_world
-from tests.scope_world import ACTORS
+from tests.scope_world import ACTORS, csv_rows
 from tests.test_authz_matrix import sign_in_as
 
 FORBIDDEN = "refused"  # the path answers 403 (or, for an import, refuses the kind)
@@ -276,10 +275,6 @@ def test_pages_show_what_the_table_says(sweep):
 
 # ------------------------------------------------------------------------------------------
 # exports: the file of each kind holds the rows the page shows
-
-def csv_rows(response) -> list[dict]:
-    return list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
-
 
 def export_of(kind, rows_of):
     def read(sweep, actor):

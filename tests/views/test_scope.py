@@ -2,7 +2,6 @@
 theirs — on pages, in the API, in exports and in imports alike (the world: tests/scope_world.py)."""
 from __future__ import annotations
 
-import csv
 import io
 import re
 
@@ -10,6 +9,7 @@ import pytest
 
 from crm.models import Company, ImportBatch
 from tests import scope_world
+from tests.scope_world import csv_rows
 from tests.test_authz_matrix import sign_in_as
 
 
@@ -26,10 +26,6 @@ def as_user(app, world):
         return client
 
     return client_of
-
-
-def csv_rows(response) -> list[dict]:
-    return list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
 
 
 def preview(session, client, kind: str, text: str) -> ImportBatch:
