@@ -126,6 +126,7 @@ def measure(name: str, db_path: str, instance: str, file_path: str | None) -> di
     from crm.io import exports, imports
     from crm.io.kinds import get_kind
     from crm.models import ImportBatch, User
+    from crm.permissions import EVERYWHERE
     from crm.services.periods import business_today
 
     with app.app_context():
@@ -153,7 +154,7 @@ def measure(name: str, db_path: str, instance: str, file_path: str | None) -> di
         elif name.startswith("export"):
             fmt = name.split("-")[1]
             kind = get_kind("companies")
-            items = kind.export_items(db.session, None, {}, today)
+            items = kind.export_items(db.session, EVERYWHERE, {}, today)
             out = exports.export(kind, items, fmt)
             result = {"companies": len(items), "bytes": len(out)}
         seconds = time.perf_counter() - started

@@ -351,6 +351,7 @@ def export_command(kind, out, building, month, first, last):
 
     from crm.io.exports import export
     from crm.io.kinds import get_kind
+    from crm.permissions import EVERYWHERE
     from crm.services.errors import DomainError
     from crm.services.periods import business_today
 
@@ -358,7 +359,7 @@ def export_command(kind, out, building, month, first, last):
     args = {k: v for k, v in dict(building=building, month=month, first=first, last=last).items() if v}
     try:
         chosen = get_kind(kind)
-        items = chosen.export_items(db.session, None, args, business_today(current_app.config["TODAY"]))
+        items = chosen.export_items(db.session, EVERYWHERE, args, business_today(current_app.config["TODAY"]))
         data = export(chosen, items, fmt)
     except DomainError as error:
         raise click.ClickException(error.message)

@@ -1,27 +1,45 @@
-"""The one place that answers "may this user do this (to this object)".
+"""The one place that answers "may this user do this (to this object)", and which rows they see.
 
-Every view and API route is wrapped in ``@allow(action)``; ``check_route_rules`` refuses to start
-an app with a route that has no rule, so a forgotten check cannot ship. Object-level checks
-(a manager and a building not theirs) go through ``may`` / ``ensure`` with the object.
+Two questions, two answers:
+
+- **May the role do it at all?** Every view and API route is wrapped in ``@allow(action)``;
+  ``check_route_rules`` refuses to start an app with a route that has no rule, so a forgotten
+  check cannot ship. Each import kind is the action ``imports.<kind>``, each export kind
+  ``exports.<kind>`` — the action of the page that lists those rows, so a file never gives a
+  role what its page refuses.
+- **Which rows?** ``scope_of(user)`` is the user's ``Scope``: a building manager reaches the
+  buildings assigned to them and nothing else; everyone else (and the command line) every
+  building. Pages, the API, exports and imports all filter through it — ``Scope.filter`` for a
+  query of a model, ``Scope.sees`` for one object, ``Scope.building_ids`` for the services that
+  take a set of buildings — and changes of companies go through ``Scope.may_change_company``.
+  Object-level checks go through ``may`` / ``ensure`` with the object.
+
+What ties a row to buildings: a building itself; a unit, lease, monthly snapshot, move-in request
+or tax record by its building (a tax record by the building it is attributed to — one that is
+attributed to none belongs to no manager); a company by any lease it has or had there and by its
+registered building. Leads belong to no building: only the roles of ``leads.view`` read them.
 """
 from __future__ import annotations
 
 import functools
 import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from flask import abort, current_app, g, redirect, request, url_for
 from flask_login import current_user
-from sqlalchemy import inspect, select
+from sqlalchemy import exists, inspect, select
 from sqlalchemy.orm import object_session
 from werkzeug.local import LocalProxy
 
 from crm.extensions import db
-from crm.models import Building, Company, Lease, user_buildings
+from crm.models import Building, Company, Lease, TaxRecord, user_buildings
 from crm.models.memo import remembered
 from crm.models import OccupancySnapshot, Unit
 
 from crm.models import Lead, MoveInRequest
 from crm.models import ImportBatch
+from crm.services.companies import CompanyTies, tied_to_buildings
 
 log = logging.getLogger("crm.permissions")
 
@@ -66,8 +84,9 @@ ACTIONS: dict[str, set[str]] = {
     "jobs.admin": {"admin"},
     # Imports and exports (issue 3): the imports page is open to whoever may import some kind; each
     # kind is its own action ``imports.<kind>`` (crm/io/kinds). Managers import rows of their own
-    # buildings only — the importer makes a row for another building an error. An import batch is
-    # seen by the one who uploaded it and by admins. Exports give what the list shows the user.
+    # buildings only — the importer makes a row for another building an error — and companies
+    # wholly theirs (``Scope.may_change_company``). An import batch is seen by the one who uploaded
+    # it and by admins. Exports: ``EXPORT_PAGES`` below.
     "imports.use": {"admin", "manager", "promoter"},
     "imports.buildings": {"admin"},
     "imports.units": {"admin", "manager"},
@@ -77,6 +96,15 @@ ACTIONS: dict[str, set[str]] = {
     "imports.leads": {"admin", "promoter"},
     "exports.download": READ_ROLES,
 }
+
+# Each export kind lists the rows of a page: it is the page's action, so whoever the page refuses
+# gets no file either (a manager, refused the leads list, downloads no leads). A kind missing
+# here cannot be exported by anyone.
+EXPORT_PAGES = {
+    "buildings": "buildings.view", "units": "buildings.view", "companies": "companies.view",
+    "leases": "buildings.view", "tax": "tax.building", "leads": "leads.view",
+}
+ACTIONS.update({f"exports.{kind}": ACTIONS[page] for kind, page in EXPORT_PAGES.items()})
 
 PUBLIC = "public"
 
@@ -90,28 +118,85 @@ def managed_building_ids(user) -> set[int]:
         select(user_buildings.c.building_id).where(user_buildings.c.user_id == user.id))))
 
 
-def visible_building_ids(user) -> set[int] | None:
+# The column that puts a row of each model in a building.
+_BUILDING_COLUMN = {
+    Building: Building.id, Unit: Unit.building_id, Lease: Lease.building_id,
+    OccupancySnapshot: OccupancySnapshot.building_id, MoveInRequest: MoveInRequest.building_id,
+    TaxRecord: TaxRecord.building_id,
+}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The buildings one user reaches — what they see, and for buildings' records what they
+    change — as one value every path filters by. ``building_ids`` None: every building."""
+
+    building_ids: frozenset[int] | None = None
+
+    @property
+    def everywhere(self) -> bool:
+        return self.building_ids is None
+
+    def has_building(self, building_id: int | None) -> bool:
+        return self.building_ids is None or building_id in self.building_ids
+
+    def only_visible(self, buildings: Iterable[Building]) -> list[Building]:
+        """The buildings of a list the user may see, in order (a company's, say)."""
+        return [b for b in buildings if self.has_building(b.id)]
+
+    def condition(self, model):
+        """The SQL condition a row of ``model`` meets when the user may see it (None: any row)."""
+        if self.building_ids is None:
+            return None
+        if model is Company:
+            return tied_to_buildings(self.building_ids)
+        return _BUILDING_COLUMN[model].in_(self.building_ids)
+
+    def filter(self, stmt, model):
+        """``stmt`` (a select of ``model``) narrowed to the rows the user may see."""
+        condition = self.condition(model)
+        return stmt if condition is None else stmt.where(condition)
+
+    def sees(self, obj) -> bool:
+        """Whether the user may see ``obj``; a kind of object without a rule is refused to a
+        limited scope."""
+        if self.building_ids is None or obj is None:
+            return True
+        if isinstance(obj, Company):
+            session = object_session(obj) or db.session
+            return bool(session.scalar(select(exists().where(Company.id == obj.id, self.condition(Company)))))
+        column = _BUILDING_COLUMN.get(type(obj))
+        return column is not None and getattr(obj, column.key) in self.building_ids
+
+    def may_change_company(self, now: CompanyTies | None, registered_after: int | None) -> bool:
+        """Whether the user may create (``now`` None) or change a company so that it ends up
+        registered in ``registered_after`` (None: outside the district).
+
+        A company is a manager's when every building it is tied to (``CompanyTies``) is theirs
+        and there is at least one. They may change it only when it is theirs before the change
+        and still theirs after it; they may create one only registered in one of their buildings.
+        """
+        if self.building_ids is None:
+            return True
+        after = (now or CompanyTies(None, frozenset())).with_registration(registered_after)
+        return all(ties.buildings and ties.buildings <= self.building_ids for ties in filter(None, (now, after)))
+
+
+EVERYWHERE = Scope()
+
+
+def scope_of(user) -> Scope:
+    """The user's scope: a manager's buildings; every building for everyone else and for the
+    command line (``user`` None)."""
+    user = user._get_current_object() if isinstance(user, LocalProxy) else user
+    if user is None or getattr(user, "role", None) != "manager":
+        return EVERYWHERE
+    return Scope(frozenset(managed_building_ids(user)))
+
+
+def visible_building_ids(user) -> frozenset[int] | None:
     """Buildings whose figures the user may see; None means all of them."""
-    if user.role == "manager":
-        return managed_building_ids(user)
-    return None
-
-
-def _may_see_object(user, obj) -> bool:
-    if user.role != "manager" or obj is None:
-        return True
-    mine = managed_building_ids(user)
-    if isinstance(obj, Building):
-        return obj.id in mine
-    if isinstance(obj, Lease):
-        return obj.building_id in mine
-    if isinstance(obj, Company):
-        return any(lease.building_id in mine for lease in obj.leases) or obj.registered_building_id in mine
-    if isinstance(obj, (Unit, OccupancySnapshot)):
-        return obj.building_id in mine
-    if isinstance(obj, MoveInRequest):
-        return obj.building_id in mine
-    return False
+    return scope_of(user).building_ids
 
 
 LEAD_OWNER_ACTIONS = {"leads.edit"}
@@ -136,7 +221,7 @@ def may(user, action: str, obj=None) -> bool:
         return user.role == "admin" or obj.user_id == user.id
     if not _owns_lead(user, action, obj):
         return False
-    return _may_see_object(user, obj)
+    return obj is None or scope_of(user).sees(obj)
 
 
 def ensure(action: str, obj=None) -> None:

@@ -20,6 +20,7 @@ from crm.io.kinds import all_kinds, get_kind
 from crm.io.readers import read_table
 from crm.io.report import Plan, show_value
 from crm.models import ImportBatch, ImportChange
+from crm.permissions import ACTIONS, may, scope_of
 from crm.services.errors import DomainError
 
 CHANGE_CHUNK = 10_000
@@ -33,8 +34,6 @@ def kind_allowed(user, kind) -> bool:
     """May ``user`` import ``kind`` at all (None is the command line, with full rights)."""
     if user is None:
         return True
-    from crm.permissions import ACTIONS, may
-
     action = f"imports.{kind.name}"
     return action in ACTIONS and may(user, action)
 
@@ -48,13 +47,6 @@ def allowed_kind(user, name: str):
     if not kind_allowed(user, kind):
         raise DomainError(f"您没有导入“{kind.label}”的权限", field="kind")
     return kind
-
-
-def scope_of(user) -> set[int] | None:
-    """Buildings whose rows the user may import: a manager's own; everyone else's are unlimited."""
-    if user is not None and user.role == "manager":
-        return {b.id for b in user.buildings}
-    return None
 
 
 def build_plan(session, user, kind, filename: str, data: bytes, today: date) -> tuple[Plan, Context]:

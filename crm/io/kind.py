@@ -15,6 +15,7 @@ from typing import Any
 from crm.io.columns import Column, Located, ParsedRow, match_header, parse_rows
 from crm.io.readers import Table
 from crm.io.report import Plan, RowPlan
+from crm.permissions import EVERYWHERE, Scope
 
 
 @dataclass
@@ -22,12 +23,9 @@ class Context:
     session: Any
     user: Any  # the acting User; None for the command line, which acts with full rights
     today: date
-    scope: set[int] | None = None  # ids of the buildings the user may change; None: all
+    scope: Scope = EVERYWHERE  # the buildings whose rows the user may change
     located: dict[str, Located] = field(default_factory=dict)
     options: dict[str, Any] = field(default_factory=dict)
-
-    def in_scope(self, building_id: int | None) -> bool:
-        return self.scope is None or building_id in self.scope
 
 
 @dataclass(slots=True)
@@ -85,8 +83,9 @@ class ImportKind(ABC):
 
     # ------------------------------------------------------------------ exporting
     @abstractmethod
-    def export_items(self, session, scope: set[int] | None, args: dict, today: date, keep=None):
-        """The records an export writes, filtered by ``args`` as the list page filters them."""
+    def export_items(self, session, scope: Scope, args: dict, today: date, keep=None):
+        """The records an export writes, filtered by ``args`` as the list page filters them and
+        limited to the rows of ``scope`` (``crm.permissions.Scope``) as the page limits them."""
 
     @abstractmethod
     def export_values(self, item) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""Finding companies: search, filters, paging, and where each one is a tenant now."""
+"""Finding companies: search, filters, paging, where each one is a tenant now, and the buildings
+each one is tied to (which decide who may see and change it: ``crm.permissions.Scope``)."""
 from __future__ import annotations
 
 from collections import defaultdict
@@ -13,6 +14,7 @@ from crm.services.figure_cache import derived
 from crm.services.occupancy import lease_active_on
 from crm.services.text_match import contains_text
 
+IDS_PER_QUERY = 5000  # companies of an import file asked about at once (bound parameters stay few)
 SORTS = {
     "name": Company.name,
     "uscc": Company.uscc,
@@ -44,6 +46,44 @@ class CompanyPage:
         return max((self.total + self.per_page - 1) // self.per_page, 1)
 
 
+@dataclass(frozen=True)
+class CompanyTies:
+    """The buildings a company is tied to today: where it is registered (None: outside the
+    district) and where it holds a lease it has not moved out of — running, not yet started, or
+    past its end with no move-out recorded."""
+
+    registered: int | None
+    tenancy: frozenset[int]
+
+    def with_registration(self, building_id: int | None) -> CompanyTies:
+        return CompanyTies(building_id, self.tenancy)
+
+    @property
+    def buildings(self) -> frozenset[int]:
+        return self.tenancy | ({self.registered} if self.registered is not None else set())
+
+
+def tied_to_buildings(building_ids):
+    """SQL: the company has (or had) a lease in one of ``building_ids`` or is registered in one."""
+    return or_(
+        exists().where(Lease.company_id == Company.id, Lease.building_id.in_(building_ids)),
+        Company.registered_building_id.in_(building_ids),
+    )
+
+
+def company_ties(session, companies, day: date) -> dict[int, CompanyTies]:
+    """Each company's ties on ``day`` (see ``CompanyTies``), in one query per ``IDS_PER_QUERY``."""
+    companies = list(companies)
+    tenancy: dict[int, set[int]] = defaultdict(set)
+    for start in range(0, len(companies), IDS_PER_QUERY):
+        ids = [c.id for c in companies[start:start + IDS_PER_QUERY]]
+        stmt = select(Lease.company_id, Lease.building_id).where(
+            Lease.company_id.in_(ids), or_(Lease.moved_out_on.is_(None), Lease.moved_out_on > day))
+        for company_id, building_id in session.execute(stmt):
+            tenancy[company_id].add(building_id)
+    return {c.id: CompanyTies(c.registered_building_id, frozenset(tenancy[c.id])) for c in companies}
+
+
 def _filtered(filters: CompanyFilters):
     stmt = select(Company)
     text = filters.q.strip()
@@ -58,12 +98,7 @@ def _filtered(filters: CompanyFilters):
     if filters.registered in ("yes", "no"):
         stmt = stmt.where(Company.registered_in_district.is_(filters.registered == "yes"))
     if filters.building_ids is not None:
-        stmt = stmt.where(
-            or_(
-                exists().where(Lease.company_id == Company.id, Lease.building_id.in_(filters.building_ids)),
-                Company.registered_building_id.in_(filters.building_ids),
-            )
-        )
+        stmt = stmt.where(tied_to_buildings(filters.building_ids))
     return stmt
 
 

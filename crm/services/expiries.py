@@ -56,9 +56,15 @@ def _scoped(stmt, building_ids):
     return stmt if building_ids is None else stmt.where(Lease.building_id.in_(building_ids))
 
 
-def _with_tax(session, leases: list[Lease], today: date) -> list[Expiry]:
+def tenant_tax(session, leases: list[Lease], today: date, tax_of=None) -> dict[int, Decimal]:
+    """Each tenant's tax of the 12 months before today, by company; with ``tax_of``, only the tax
+    attributed to those buildings (what a building manager may see of it)."""
     first, last = tax_months(today)
-    taxes = company_tax_totals(session, list({l.company_id for l in leases}), first, last)
+    return company_tax_totals(session, list({l.company_id for l in leases}), first, last, tax_of)
+
+
+def _with_tax(session, leases: list[Lease], today: date, tax_of) -> list[Expiry]:
+    taxes = tenant_tax(session, leases, today, tax_of)
     return [Expiry(l, (l.end_date - today).days, taxes.get(l.company_id, Decimal(0))) for l in leases]
 
 
@@ -66,8 +72,9 @@ def _loaded(stmt):
     return stmt.options(selectinload(Lease.units), selectinload(Lease.company), selectinload(Lease.building))
 
 
-def expiring(session, today: date, days: int, building_ids=None) -> list[Expiry]:
-    """Leases active today whose end falls within ``days`` days, soonest first."""
+def expiring(session, today: date, days: int, building_ids=None, tax_of=None) -> list[Expiry]:
+    """Leases (of ``building_ids``; None: all) active today whose end falls within ``days`` days,
+    soonest first, with their tenant's tax (see ``tenant_tax`` for ``tax_of``)."""
     stmt = _scoped(
         select(Lease).where(
             Lease.start_date <= today, Lease.end_date.between(today, today + timedelta(days=days)),
@@ -76,13 +83,13 @@ def expiring(session, today: date, days: int, building_ids=None) -> list[Expiry]
         building_ids,
     )
     leases = list(session.scalars(_loaded(stmt).order_by(Lease.end_date, Lease.id)))
-    return _with_tax(session, leases, today)
+    return _with_tax(session, leases, today, tax_of)
 
 
-def overdue(session, today: date, building_ids=None) -> list[Expiry]:
+def overdue(session, today: date, building_ids=None, tax_of=None) -> list[Expiry]:
     """Leases past their end with no move-out: the manager should renew or record the move-out."""
     stmt = _scoped(
         select(Lease).where(Lease.end_date < today, Lease.moved_out_on.is_(None)), building_ids
     )
     leases = list(session.scalars(_loaded(stmt).order_by(Lease.end_date, Lease.id)))
-    return _with_tax(session, leases, today)
+    return _with_tax(session, leases, today, tax_of)

@@ -8,7 +8,8 @@ records what they return (exactly once, by unique key) and ``crm.delivery`` send
   the lists of the /followups page, and the deadline rules and flags of ``services.leads``).
 - A manager's lease items: each lease ending within 90 days, and again within 30 days (one item
   per lease per threshold), gathered into the manager's digest of the day; the leases are the
-  building managers' list (``services.expiries``), with the tenant's tax.
+  building managers' list (``services.expiries``), with the tenant's tax — for a manager the tax
+  attributed to the buildings they keep, as their pages show it.
 - An admin's escalation: overdue follow-ups older than 7 days, leases past their end for more than
   7 days with no move-out recorded, and the due work of leads whose owner was deactivated.
 - Monthly confirmation: managers reminded on days 1, 3 and 5 to confirm last month; from day 6
@@ -19,6 +20,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal
 
 from sqlalchemy import select
 
@@ -31,6 +33,7 @@ from crm.services.leads import flag_conditions, pipeline_rules
 
 LEASE_THRESHOLDS = (30, 90)  # days; the nearer threshold wins when a lease is first seen late
 ESCALATION_DAYS = 7
+ZERO = Decimal(0)
 CONFIRMATION_STEPS = (1, 3, 5)  # days of the month on which managers are reminded
 LINES_PER_SECTION = 30  # a digest lists this many lines per section, then "and N more"
 
@@ -291,11 +294,23 @@ def lease_threshold(days_left: int) -> int:
     return next(t for t in sorted(LEASE_THRESHOLDS) if days_left <= t)
 
 
-def _expiry_line(e) -> str:
-    tax = f"，近 12 个月纳税 {e.tax_12m / 10000:,.1f} 万元" if e.tax_12m else ""
-    big = "【重点纳税企业】" if e.large_taxpayer else ""
+def _expiry_line(e, tax_12m) -> str:
+    tax = f"，近 12 个月纳税 {tax_12m / 10000:,.1f} 万元" if tax_12m else ""
+    big = "【重点纳税企业】" if tax_12m >= expiries.LARGE_TAXPAYER else ""
     left = "今天到期" if e.days_left == 0 else f"还有 {e.days_left} 天"
     return f"{big}{e.lease.company.name}（{e.lease.building.name}）— {e.lease.end_date.isoformat()} 到期，{left}{tax}"
+
+
+def _tax_told_to_managers(session, found, day: date, managers: dict[int, list[int]]) -> dict[int, dict[int, Decimal]]:
+    """What each manager told of these leases may know of the tenants' tax: the tax attributed to
+    the buildings they keep (as their pages show it), by company."""
+    kept: dict[int, set[int]] = defaultdict(set)
+    for building_id, ids in managers.items():
+        for manager in ids:
+            kept[manager].add(building_id)
+    told = sorted({m for e in found for m in managers.get(e.lease.building_id, [])})
+    leases = [e.lease for e in found]
+    return {m: expiries.tenant_tax(session, leases, day, kept[m]) for m in told}
 
 
 def lease_expiry_items(session, day: date, everyone: dict[int, Person] | None = None) -> list[Item]:
@@ -303,14 +318,17 @@ def lease_expiry_items(session, day: date, everyone: dict[int, Person] | None = 
     everyone = everyone if everyone is not None else people(session)
     managers = building_managers(session)
     admins = active_with_role(everyone, "admin")
+    found = expiries.expiring(session, day, max(LEASE_THRESHOLDS))
+    managers_tax = _tax_told_to_managers(session, found, day, managers)
     items = []
-    for e in expiries.expiring(session, day, max(LEASE_THRESHOLDS)):
+    for e in found:
         threshold = lease_threshold(e.days_left)
-        line = Line(_expiry_line(e), f"/buildings/{e.lease.building.code}")
+        link = f"/buildings/{e.lease.building.code}"
         for recipient in managers.get(e.lease.building_id) or admins:
+            tax = managers_tax[recipient].get(e.lease.company_id, ZERO) if recipient in managers_tax else e.tax_12m
             items.append(Item(
                 kind=f"lease_expiry_{threshold}", object_type="lease", object_id=str(e.lease.id),
-                recipient_id=recipient, due_key=e.lease.end_date.isoformat(), line=line,
+                recipient_id=recipient, due_key=e.lease.end_date.isoformat(), line=Line(_expiry_line(e, tax), link),
                 sort_key=(e.lease.end_date, e.lease.id),
             ))
     return items

@@ -148,19 +148,25 @@ def latest_tax_period(session) -> str | None:
     return session.scalar(select(func.max(BuildingTaxMonth.period)))
 
 
-def company_monthly_tax(session, company_id: int) -> list[TaxRecord]:
-    return list(
-        session.scalars(
-            select(TaxRecord)
-            .where(TaxRecord.company_id == company_id)
-            .options(joinedload(TaxRecord.building))
-            .order_by(TaxRecord.period.desc())
-        )
+def _attributed_to(stmt, building_ids):
+    """Only the records attributed to ``building_ids`` (None: every record, attributed or not)."""
+    return stmt if building_ids is None else stmt.where(TaxRecord.building_id.in_(building_ids))
+
+
+def company_monthly_tax(session, company_id: int, building_ids=None) -> list[TaxRecord]:
+    """The company's tax records, newest first; with ``building_ids``, those attributed there."""
+    stmt = (
+        select(TaxRecord)
+        .where(TaxRecord.company_id == company_id)
+        .options(joinedload(TaxRecord.building))
+        .order_by(TaxRecord.period.desc())
     )
+    return list(session.scalars(_attributed_to(stmt, building_ids)))
 
 
-def company_tax_totals(session, company_ids, first: str, last: str) -> dict[int, Decimal]:
-    """Σ total tax per company over first..last, e.g. the tenants' last 12 months."""
+def company_tax_totals(session, company_ids, first: str, last: str, building_ids=None) -> dict[int, Decimal]:
+    """Σ total tax per company over first..last, e.g. the tenants' last 12 months; with
+    ``building_ids``, of the records attributed there."""
     if not company_ids:
         return {}
     stmt = (
@@ -168,4 +174,4 @@ def company_tax_totals(session, company_ids, first: str, last: str) -> dict[int,
         .where(TaxRecord.company_id.in_(company_ids), TaxRecord.period.between(first, last))
         .group_by(TaxRecord.company_id)
     )
-    return {cid: Decimal(total) for cid, total in session.execute(stmt)}
+    return {cid: Decimal(total) for cid, total in session.execute(_attributed_to(stmt, building_ids))}

@@ -83,9 +83,13 @@ def object_timeline(session, object_type: str, object_id: int, limit: int = PAGE
     return _timeline(session, and_(ChangeLog.object_type == object_type, ChangeLog.object_id == object_id), limit)
 
 
-def company_timeline(session, company_id: int, limit: int = PAGE_SIZE) -> list[ChangeLog]:
-    """The company's own changes and those of its leases (move-ins and move-outs)."""
-    lease_ids = select(Lease.id).where(Lease.company_id == company_id).scalar_subquery()
+def company_timeline(session, company_id: int, limit: int = PAGE_SIZE, building_ids=None) -> list[ChangeLog]:
+    """The company's own changes and those of its leases (move-ins and move-outs); with
+    ``building_ids``, only of its leases there."""
+    leases = select(Lease.id).where(Lease.company_id == company_id)
+    if building_ids is not None:
+        leases = leases.where(Lease.building_id.in_(building_ids))
+    lease_ids = leases.scalar_subquery()
     condition = or_(
         and_(ChangeLog.object_type == "company", ChangeLog.object_id == company_id),
         and_(ChangeLog.object_type == "lease", ChangeLog.object_id.in_(lease_ids)),

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from crm.extensions import db
 from crm.models import Building, Company
 from crm.models.choices import HQ_TYPES, INDUSTRY_GROUPS, UNIT_STATUSES
-from crm.permissions import allow, ensure, visible_building_ids
+from crm.permissions import allow, ensure, scope_of, visible_building_ids
 from crm.services import periods as P
 from crm.services.companies import SORTS as COMPANY_SORTS, CompanyFilters, current_buildings, search_companies
 from crm.services.errors import DomainError
@@ -105,30 +105,26 @@ def companies():
         400: {$ref: "#/components/responses/BadRequest"}
         401: {$ref: "#/components/responses/Unauthorized"}
     """
-    scope = visible_building_ids(current_user)
+    scope = scope_of(current_user)
     filters = CompanyFilters(
         q=query_text("q", "关键词"),
         industry_group=query_choice("industry_group", "产业类别", INDUSTRY_GROUPS),
         hq_type=query_choice("hq_type", "总部类型", [*HQ_TYPES, "any"]),
         registered=query_choice("registered", "属地注册", ["yes", "no"]),
-        building_ids=scope,
+        building_ids=scope.building_ids,
     )
     sort, descending = query_sort(COMPANY_SORTS, "name")
     page, per_page = paging()
     result = search_companies(db.session, filters, sort, descending, page, per_page)
     where = current_buildings(db.session, [c.id for c in result.companies], today())
-    items = [company_json(c, _in_scope(where.get(c.id, []), scope)) for c in result.companies]
+    items = [company_json(c, scope.only_visible(where.get(c.id, []))) for c in result.companies]
     return page_json(items, result.total, page, per_page)
-
-
-def _in_scope(buildings: list[Building], scope) -> list[Building]:
-    return [b for b in buildings if scope is None or b.id in scope]
 
 
 @bp.route("/companies/<int:company_id>")
 @allow("companies.view")
 def company(company_id):
-    """One company with its leases (in the caller's buildings) and its monthly tax records.
+    """One company with its leases and its monthly tax records (those of the caller's buildings).
     ---
     get:
       summary: 单个企业：租约与月度税收
@@ -136,7 +132,7 @@ def company(company_id):
         - {in: path, name: company_id, required: true, schema: {type: integer}}
       responses:
         200:
-          description: 企业详情
+          description: 企业详情（楼宇管理员只看到其楼宇的租约与归属其楼宇的税收）
           content:
             application/json:
               schema:
@@ -164,15 +160,15 @@ def company(company_id):
     """
     found = get_or_404(Company, company_id)
     ensure("companies.view", found)
-    scope = visible_building_ids(current_user)
+    scope = scope_of(current_user)
     day = today()
-    data = company_json(found, _in_scope(current_buildings(db.session, [found.id], day).get(found.id, []), scope))
+    data = company_json(found, scope.only_visible(current_buildings(db.session, [found.id], day).get(found.id, [])))
     data["contact_name"], data["contact_phone"] = found.contact_name, found.contact_phone
-    data["leases"] = [lease_json(l, day) for l in found.leases if scope is None or l.building_id in scope]
+    data["leases"] = [lease_json(l, day) for l in found.leases if scope.has_building(l.building_id)]
     data["tax"] = [
         {"month": t.period, "total_tax": number(t.total_tax), "district_tax": number(t.district_tax),
          "building": building_ref(t.building)}
-        for t in company_monthly_tax(db.session, found.id)
+        for t in company_monthly_tax(db.session, found.id, scope.building_ids)
     ]
     return data
 

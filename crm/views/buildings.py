@@ -73,7 +73,7 @@ def show(code):
     figures = building_figures(db.session, month, buildings=[building])[0]
     return render_template(
         "buildings/show.html", building=building, figures=figures, month=month, as_of=P.month_end(month),
-        panels=building_panels(building, month, manageable(building)),
+        panels=building_panels(building, month, manageable(building), visible_building_ids(current_user)),
     )
 
 
@@ -87,14 +87,15 @@ def history_chart(building: Building, month: str) -> dict:
     }
 
 
-def building_panels(building: Building, month: str, can_manage: bool):
+def building_panels(building: Building, month: str, can_manage: bool, scope_ids):
     """The stacking plan, the tenants table on the month's last day and the history chart's data
-    (cached fragments, shared by the worker processes)."""
+    (cached fragments, shared by the worker processes). A tenant's tax is that attributed to the
+    buildings ``scope_ids`` (None: all of it), so a manager sees no tax of another's building."""
     def render() -> dict[str, str]:
         as_of = P.month_end(month)
         states = unit_states(db.session, building, as_of)
         tenants = sorted({s.lease.id: s.lease for s in states if s.lease}.values(), key=lambda l: l.company.name)
-        tax_12m = company_tax_totals(db.session, [l.company_id for l in tenants], P.shift(month, -11), month)
+        tax_12m = company_tax_totals(db.session, [l.company_id for l in tenants], P.shift(month, -11), month, scope_ids)
         bands = {uid: band(first, as_of) for uid, first in vacant_since(db.session, building.id, states, as_of).items()}
         shared = dict(building=building, month=month, as_of=as_of, can_manage=can_manage)
         return {
@@ -103,4 +104,4 @@ def building_panels(building: Building, month: str, can_manage: bool):
             "chart": str(htmlsafe_json_dumps(history_chart(building, month))),
         }
 
-    return cached_fragments("building-panels", (OCCUPANCY, TAX), (building.id, month, can_manage), render)
+    return cached_fragments("building-panels", (OCCUPANCY, TAX), (building.id, month, can_manage, scope_ids), render)

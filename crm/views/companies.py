@@ -7,7 +7,7 @@ from flask_login import current_user
 from crm.extensions import db
 from crm.models import Company
 from crm.models.version import OCCUPANCY
-from crm.permissions import allow, ensure, visible_building_ids
+from crm.permissions import allow, ensure, scope_of, visible_building_ids
 from crm.services.companies import SORTS, CompanyFilters, current_buildings, search_companies
 from crm.services.leases import last_active_day
 from crm.services.tax import company_monthly_tax
@@ -32,13 +32,13 @@ def filters_from_request() -> CompanyFilters:
 @allow("companies.view")
 def index():
     sort, descending = sort_args(set(SORTS), "name")
-    scope = visible_building_ids(current_user)
+    scope = scope_of(current_user)
     day, page = today(), page_number()
 
     def render() -> dict[str, str]:
         result = search_companies(db.session, filters_from_request(), sort, descending, page, per_page=50)
         where = {
-            company_id: [b for b in found if scope is None or b.id in scope]  # a manager sees only their buildings
+            company_id: scope.only_visible(found)  # a manager sees only their buildings
             for company_id, found in current_buildings(db.session, [c.id for c in result.companies], day).items()
         }
         return {"count": f"{result.total:,}", "results": render_part(
@@ -46,7 +46,7 @@ def index():
 
     # The results follow the companies and leases (the occupancy token), the filters, the reader's
     # buildings and the day (which leases are current).
-    key = (tuple(sorted(request.args.items(multi=True))), None if scope is None else tuple(sorted(scope)), day)
+    key = (tuple(sorted(request.args.items(multi=True))), scope.building_ids, day)
     parts = cached_fragments("company-search", (OCCUPANCY,), key, render)
     return render_template("companies/index.html", parts=parts, args=request.args, sort=sort, descending=descending)
 
@@ -58,10 +58,10 @@ def show(company_id):
     if company is None:
         abort(404)
     ensure("companies.view", company)
-    taxes = company_monthly_tax(db.session, company.id)
-    scope = visible_building_ids(current_user)
-    leases = [l for l in company.leases if scope is None or l.building_id in scope]
+    scope = scope_of(current_user)
+    taxes = company_monthly_tax(db.session, company.id, scope.building_ids)
+    leases = [l for l in company.leases if scope.has_building(l.building_id)]
     return render_template(
-        "companies/show.html", company=company, leases=leases, taxes=taxes, today=today(), scope=scope,
+        "companies/show.html", company=company, leases=leases, taxes=taxes, today=today(), scope=scope.building_ids,
         last_active_day=last_active_day,
     )

@@ -1,4 +1,6 @@
-"""Exports: every list as .xlsx or .csv, filtered as on screen and limited to what the user sees."""
+"""Exports: every list as .xlsx or .csv, filtered as on screen and limited to what the user sees:
+a kind is refused to whoever its page refuses (``exports.<kind>``), and its rows are those of the
+user's scope (``crm.permissions.Scope``)."""
 from __future__ import annotations
 
 import io
@@ -11,7 +13,7 @@ from crm.extensions import db
 from crm.io import exports
 from crm.io.kinds import get_kind
 from crm.models import Building
-from crm.permissions import allow, ensure, visible_building_ids
+from crm.permissions import ACTIONS, allow, ensure, scope_of
 from crm.services.errors import DomainError
 from crm.views.buildings import matches_filters
 from crm.views.params import today
@@ -29,6 +31,10 @@ def download(kind_name):
         kind = get_kind(kind_name)
     except DomainError:
         abort(404)
+    action = f"exports.{kind.name}"
+    if action not in ACTIONS:
+        abort(403)  # a kind that no page lists is exported to nobody
+    ensure(action)
     fmt = request.args.get("format", "xlsx")
     if fmt not in exports.FORMATS:
         abort(400)
@@ -41,7 +47,7 @@ def download(kind_name):
         ensure("buildings.view", building)
         suffix = f"-{building.code}"
     try:
-        items = kind.export_items(db.session, visible_building_ids(current_user), args, today(), KEEP.get(kind.name))
+        items = kind.export_items(db.session, scope_of(current_user), args, today(), KEEP.get(kind.name))
     except DomainError as error:
         abort(400, error.message)
     data = exports.export(kind, items, fmt)

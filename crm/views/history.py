@@ -3,12 +3,13 @@ a unit; a company with its leases; a lease."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
+from flask_login import current_user
 from sqlalchemy import select
 
 from crm.extensions import db
 from crm.models import Building, Company, Lease, Unit
 from crm.models.history import OBJECT_TYPES
-from crm.permissions import allow, ensure
+from crm.permissions import allow, ensure, visible_building_ids
 from crm.services import timeline as T
 
 bp = Blueprint("history", __name__)
@@ -49,7 +50,8 @@ def unit(unit_id):
 @allow("history.view")
 def company(company_id):
     c = found(db.session.get(Company, company_id))
-    return render(T.company_timeline(db.session, c.id), f"{c.name} 变更记录", subject=c)
+    entries = T.company_timeline(db.session, c.id, building_ids=visible_building_ids(current_user))
+    return render(entries, f"{c.name} 变更记录", subject=c)
 
 
 @bp.route("/leases/<int:lease_id>/history")

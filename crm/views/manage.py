@@ -346,9 +346,10 @@ def render_expiries(building, building_ids):
     day = today()
     days = E.window_days(request.args.get("within"))
     ids = None if building_ids is None else list(building_ids)
+    tax_of = visible_building_ids(current_user)  # a manager sees a tenant's tax of their buildings only
     return render_template(
         "manage/expiries.html", building=building, days=days, windows=E.WINDOWS, today=day,
-        rows=E.expiring(db.session, day, days, ids), overdue=E.overdue(db.session, day, ids),
+        rows=E.expiring(db.session, day, days, ids, tax_of), overdue=E.overdue(db.session, day, ids, tax_of),
         tax_months=E.tax_months(day), large=E.LARGE_TAXPAYER, manageable=manageable,
     )
 

@@ -10,6 +10,7 @@ import pytest
 
 from crm.io import parsers as p
 from crm.io.exports import escape_formula, export, write_csv, write_xlsx
+from crm.permissions import EVERYWHERE
 from crm.io.kinds import all_kinds, get_kind
 from crm.io.readers import read_table
 from crm.io.templates import template
@@ -128,7 +129,7 @@ def test_defusedxml_guards_openpyxl():
 
 def test_export_of_companies_keeps_the_list_filters(session, district):
     kind = get_kind("companies")
-    items = kind.export_items(session, None, {"registered": "yes"}, TODAY)
+    items = kind.export_items(session, EVERYWHERE, {"registered": "yes"}, TODAY)
     sheet = openpyxl.load_workbook(io.BytesIO(export(kind, items, "xlsx"))).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:2] == ("统一社会信用代码", "企业名称") and [r[1] for r in rows[1:]] == ["注册甲有限公司"]

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from crm.io import imports as workflow
 from crm.io.exports import export
+from crm.permissions import EVERYWHERE
 from crm.io.kinds import get_kind
 from crm.models import BuildingTaxMonth, Company, ImportBatch, ImportChange, Lease, TaxRecord, Unit
 from crm.services.errors import DomainError
@@ -209,7 +210,7 @@ def test_round_trip_export_then_import_is_unchanged_for_every_row(session, distr
     district["reg"].contact_phone = "+86 411 1234"
     session.commit()
     kind = get_kind(kind_name)
-    items = kind.export_items(session, None, {"first": "2026-01", "last": "2026-10"}, TODAY)
+    items = kind.export_items(session, EVERYWHERE, {"first": "2026-01", "last": "2026-10"}, TODAY)
     data = export(kind, items, fmt)
     before = db_state()
     plan, batch = workflow.import_now(session, district["admin"], kind_name, f"export.{fmt}", data, TODAY)

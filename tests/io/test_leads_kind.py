@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from crm.io import imports as workflow
 from crm.io.exports import export
+from crm.permissions import EVERYWHERE
 from crm.io.kinds import get_kind
 from crm.models import Lead, LeadStageChange, User
 from tests import factories as f
@@ -67,7 +68,7 @@ def test_round_trip_export_then_import_is_unchanged(session, district):
            expected_annual_tax=Decimal("1234567.00"), target_buildings=[district["a"]], next_followup_on=date(2026, 11, 20))
     session.commit()
     kind = get_kind("leads")
-    items = kind.export_items(session, None, {}, TODAY)
+    items = kind.export_items(session, EVERYWHERE, {}, TODAY)
     plan, _ = workflow.import_now(session, district["admin"], "leads", "export.xlsx", export(kind, items, "xlsx"), TODAY)
     assert plan.ok, [str(e) for e in plan.errors]
     assert plan.counts()["unchanged"] == 1 and plan.warnings == []

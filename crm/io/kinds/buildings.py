@@ -101,7 +101,7 @@ class BuildingsKind(ImportKind):
 
     def export_items(self, session, scope, args, today, keep=None):
         month = P.parse_period(args.get("month") or P.last_complete_month(today), "month")
-        rows = building_figures(session, month, scope)
+        rows = building_figures(session, month, scope.building_ids)
         return [r for r in rows if keep is None or keep(r, args)]
 
     def export_values(self, row) -> dict:

@@ -1,6 +1,24 @@
-"""Companies (企业), keyed by 统一社会信用代码. Admins; managers for companies of their buildings.
+"""Companies (企业), keyed by 统一社会信用代码. Admins; managers for the companies that are theirs.
 
-A manager may import a company registered in one of their buildings or already a tenant there.
+What a building manager may import (the rule is ``crm.permissions.Scope.may_change_company``):
+
+- A company is tied to the buildings where it is registered and where it holds a lease it has
+  not moved out of (running, not yet started, or past its end with no move-out recorded) —
+  ``crm.services.companies.CompanyTies``, as of the import's day. Leases it has moved out of tie
+  it no more: they are history.
+- An existing company is the manager's when every building it is tied to is one of theirs, and
+  it is tied to at least one. A row may change it only when it is theirs now and still theirs
+  with the registered building the row gives (a blank 注册楼宇编码 means registered outside the
+  district; a row without that column keeps the registration). So a manager cannot rename a
+  company registered in, or leasing in, a building of someone else, nor move a registration
+  (and with it the company's future tax attribution) to a building of someone else.
+- A new company must be registered in one of their buildings: a company tied to none of them
+  would be out of their sight the moment it is created. (A company that moves into their
+  building without registering there is created by the move-in form or the leases import.)
+- A row refused for scope says so in the same words whether the company exists or not, and
+  shows none of its stored values.
+
+Admins and the command line import any company.
 """
 from __future__ import annotations
 
@@ -10,9 +28,9 @@ from crm.io.columns import Column
 from crm.io.kind import Change, Context, ImportKind, diff, fill_ids, row_plan, set_fields
 from crm.io.kinds import register
 from crm.io.parsers import CellError, boolean, choice, integer, positive_amount, text
-from crm.models import Building, Company, Lease
+from crm.models import Building, Company
 from crm.models.choices import HQ_TYPES, INDUSTRY_GROUPS, INDUSTRY_SECTIONS
-from crm.services.companies import CompanyFilters, current_buildings, search_companies
+from crm.services.companies import CompanyFilters, company_ties, current_buildings, search_companies
 from crm.services.uscc import normalise_uscc, uscc_problem
 
 FIELDS = {
@@ -97,7 +115,7 @@ class CompaniesKind(ImportKind):
         known = companies_by_uscc(session, {r.values["uscc"] for r in rows})
         codes = {r.values.get("registered_building") for r in rows} - {None}
         buildings = {b.code: b for b in session.scalars(select(Building).where(Building.code.in_(codes)))}
-        tenants_here = self._tenants_in_scope(ctx, known)
+        ties = {} if ctx.scope.everywhere else company_ties(session, known.values(), ctx.today)
         seen: dict[str, int] = {}
         for r in rows:
             v = r.values
@@ -116,28 +134,15 @@ class CompaniesKind(ImportKind):
                     continue
                 v["registered_building_id"] = building.id if building else None
             company = known.get(code)
-            if not self._may_touch(ctx, company, v, tenants_here):
-                column = "registered_building" if v.get("registered_building_id") else "uscc"
+            now = ties.get(company.id) if company is not None else None
+            after = v.get("registered_building_id", company.registered_building_id if company else None)
+            if not ctx.scope.may_change_company(now, after):
+                column = "registered_building" if "registered_building_id" in v else "uscc"
                 self.error(ctx, plan, r.row, column,
-                           "楼宇管理员只能导入在其负责楼宇注册或入驻的企业，此企业不属于您负责的楼宇")
+                           "此企业不属于您负责的楼宇：楼宇管理员只能导入注册地和在租楼宇都在其负责楼宇内的企业，"
+                           "新企业须注册在您负责的楼宇；其他情况请联系系统管理员")
                 continue
             plan.rows.append(row_plan(r.row, code, v, company, diff(company, v, FIELDS) if company else None))
-
-    @staticmethod
-    def _tenants_in_scope(ctx: Context, known) -> set[int]:
-        if ctx.scope is None or not known:
-            return set()
-        ids = [c.id for c in known.values()]
-        return set(ctx.session.scalars(
-            select(Lease.company_id).where(Lease.company_id.in_(ids), Lease.building_id.in_(ctx.scope))
-        ))
-
-    @staticmethod
-    def _may_touch(ctx: Context, company, values, tenants_here) -> bool:
-        if ctx.scope is None:
-            return True
-        registered = values.get("registered_building_id", company.registered_building_id if company else None)
-        return registered in ctx.scope or (company is not None and company.id in tenants_here)
 
     def apply(self, ctx: Context, plan) -> list[Change]:
         changes = []
@@ -157,7 +162,7 @@ class CompaniesKind(ImportKind):
         """Every company the list shows for these filters, in its order (not just one page)."""
         filters = CompanyFilters(
             q=args.get("q", ""), industry_group=args.get("industry_group", ""), hq_type=args.get("hq_type", ""),
-            registered=args.get("registered", ""), building_ids=scope,
+            registered=args.get("registered", ""), building_ids=scope.building_ids,
         )
         everything = search_companies(
             session, filters, args.get("sort", "name"), args.get("dir") == "desc", page=1, per_page=10**9
@@ -167,7 +172,7 @@ class CompaniesKind(ImportKind):
         where = {}
         for start in range(0, len(companies), CHUNK):
             where.update(current_buildings(session, [c.id for c in companies[start:start + CHUNK]], today))
-        return [(c, codes, where.get(c.id, [])) for c in companies]
+        return [(c, codes, scope.only_visible(where.get(c.id, []))) for c in companies]
 
     def export_values(self, item) -> dict:
         company, codes, where = item

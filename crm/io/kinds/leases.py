@@ -241,8 +241,7 @@ class LeasesKind(ImportKind):
             .options(selectinload(Lease.units), selectinload(Lease.company))
             .order_by(Building.code, Lease.start_date, Lease.id)
         )
-        if scope is not None:
-            stmt = stmt.where(Lease.building_id.in_(scope))
+        stmt = scope.filter(stmt, Lease)
         if args.get("building"):
             stmt = stmt.where(Building.code == args["building"])
         return list(session.execute(stmt))

@@ -232,8 +232,7 @@ class TaxKind(ImportKind):
             .where(TaxRecord.period.between(first, last))
             .order_by(Building.code, TaxRecord.period, Company.uscc)
         )
-        if scope is not None:
-            stmt = stmt.where(TaxRecord.building_id.in_(scope))
+        stmt = scope.filter(stmt, TaxRecord)
         if args.get("building"):
             stmt = stmt.where(Building.code == args["building"])
         return session.execute(stmt).all()

@@ -35,7 +35,7 @@ def building_lookup(ctx: Context, kind: ImportKind, plan, rows, key="building_co
         building = found.get(r.values[key])
         if building is None:
             kind.error(ctx, plan, r.row, key, f"楼宇编码 {r.values[key]} 不存在")
-        elif not ctx.in_scope(building.id):
+        elif not ctx.scope.has_building(building.id):
             kind.error(ctx, plan, r.row, key, f"楼宇 {building.code}（{building.name}）不在您负责的楼宇范围内")
         else:
             kept.append(r)
@@ -157,9 +157,7 @@ class UnitsKind(ImportKind):
             .join(Company, Company.id == Lease.company_id)
             .where(lease_active_on(on))
         )
-        if scope is not None:
-            stmt = stmt.where(Unit.building_id.in_(scope))
-            leases = leases.where(Lease.building_id.in_(scope))
+        stmt, leases = scope.filter(stmt, Unit), scope.filter(leases, Lease)
         if args.get("building"):
             stmt = stmt.where(Building.code == args["building"])
             leases = leases.join(Building, Building.id == Lease.building_id).where(Building.code == args["building"])
