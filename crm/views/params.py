@@ -1,6 +1,8 @@
 """Reading the query-string parameters that pages and the API share (month, sort, page)."""
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import current_app, request
 
 from crm.services import periods as P
@@ -52,3 +54,11 @@ def page_number() -> int:
         return max(int(request.args.get("page", 1)), 1)
     except ValueError:
         return 1
+
+
+def local_path(target: str | None) -> str | None:
+    """``target`` when it is a path on this site (a "back to" link), else None: a form must not
+    send its user off-site."""
+    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+        return target
+    return None
