@@ -354,14 +354,16 @@ def lease_lapsed_items(session, day: date, everyone: dict[int, Person] | None = 
 def lease_digest(recipient_id: int, day: date, items: list[Item], everyone: dict[int, Person]) -> Due:
     """The digest of the lease items first recorded today for one recipient."""
     items = sorted(items, key=lambda i: i.sort_key)
-    lapsed = [i.line for i in items if i.kind == LAPSED_KIND]
+    ending = [i.line for i in items if i.kind == LAPSED_KIND and i.sort_key[0] == day]
+    lapsed = [i.line for i in items if i.kind == LAPSED_KIND and i.sort_key[0] != day]
     near = [i.line for i in items if i.kind == "lease_expiry_30"]
     far = [i.line for i in items if i.kind not in ("lease_expiry_30", LAPSED_KIND)]
-    sections = [s for s in (section("到期未处置（请续租、登记迁出或转为不定期）", lapsed), section("30 天内到期", near),
-                            section("90 天内到期", far)) if s.total]
+    sections = [s for s in (section("到期未处置（请续租、登记迁出或转为不定期）", lapsed), section("今天到期", ending),
+                            section("30 天内到期", near), section("90 天内到期", far)) if s.total]
     person = everyone.get(recipient_id)
-    counts = [f"{len(near) + len(far)} 份租约即将到期"] if near or far else []
-    counts += [f"{len(lapsed)} 份到期未处置"] if lapsed else []
+    counts = [f"{len(lapsed)} 份到期未处置"] if lapsed else []
+    counts += [f"{len(ending)} 份今天到期"] if ending else []
+    counts += [f"{len(near) + len(far)} 份租约即将到期"] if near or far else []
     return Due(
         kind="lease_digest", object_type="user", object_id=str(recipient_id), recipient_id=recipient_id,
         due_key=day.isoformat(), title=f"{day.isoformat()} 租约到期提醒：{'，'.join(counts)}",
