@@ -233,26 +233,48 @@ def _last_day(end: date | None, moved_out: date | None) -> date | None:
     return min(days) if days else None
 
 
-def tenant_sets(session, periods, building_ids=None) -> dict[str, tuple[set[int], set[int]]]:
-    """{period: (companies counting on a, companies counting on b)} over the buildings together."""
+@dataclass
+class TenantRows:
+    """Whether each company that has a changed pair counts in each building on a and on b."""
+
+    rows: list[tuple[int, int, bool, bool]]  # (building, company, counts on a, counts on b)
+
+    def scope_sets(self) -> tuple[set[int], set[int]]:
+        """(companies counting on a, on b) in any of the buildings: a company is one tenant."""
+        return ({c for _, c, at_a, _ in self.rows if at_a}, {c for _, c, _, at_b in self.rows if at_b})
+
+    def building_change(self) -> dict[int, int]:
+        """{building: companies that began to count there − companies that stopped}."""
+        change: dict[int, int] = defaultdict(int)
+        for building_id, _, at_a, at_b in self.rows:
+            change[building_id] += int(at_b) - int(at_a)
+        return change
+
+
+def tenant_rows(session, periods, changes: list[PairChange], building_ids=None) -> dict[str, TenantRows]:
+    """{period: TenantRows} for the companies with a changed pair that month — the only ones that
+    can join or leave the tenants; asked for those companies alone."""
+    companies = {c.company_id for c in changes}
+    result = {p: TenantRows([]) for p in periods}
+    if not companies:
+        return result
     months = _month_days(periods)
     a, b = months.c.a, months.c.b
     stmt = _scoped(
-        select(months.c.period, Lease.company_id, func.max(_counts(a)), func.max(_counts(b)))
+        select(months.c.period, Lease.building_id, Lease.company_id, func.max(_counts(a)), func.max(_counts(b)))
         .select_from(Lease)
         .join(months, or_(lease_active_on(a), lease_active_on(b)))
         .join(lease_units, lease_units.c.lease_id == Lease.id)
         .join(Unit, Unit.id == lease_units.c.unit_id)
-        .group_by(months.c.period, Lease.company_id),
+        .where(Lease.company_id.in_(companies))
+        .group_by(months.c.period, Lease.building_id, Lease.company_id),
         building_ids,
     )
-    sets: dict[str, tuple[set[int], set[int]]] = {p: (set(), set()) for p in periods}
-    for period, company_id, counted_a, counted_b in session.execute(stmt):
-        if counted_a:
-            sets[period][0].add(company_id)
-        if counted_b:
-            sets[period][1].add(company_id)
-    return sets
+    wanted = {(c.period, c.company_id) for c in changes}
+    for period, building_id, company_id, counted_a, counted_b in session.execute(stmt):
+        if (period, company_id) in wanted:
+            result[period].rows.append((building_id, company_id, bool(counted_a), bool(counted_b)))
+    return result
 
 
 # --------------------------------------------------------------------------------------------
@@ -401,31 +423,64 @@ def _snapshot_notes(session, periods, building_ids) -> dict[tuple[int, str], str
     return {(bid, period): f"该月曾更正：{reason or ''}" for bid, period, _, reason in session.execute(stmt)}
 
 
+def _area_change(changes: list[PairChange]) -> dict[int, Decimal]:
+    """{building: area that began to count − area that stopped} between the two month-ends."""
+    change: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    for c in changes:
+        change[c.building_id] += c.area if c.kind in (IN, UNIT_IN) else -c.area
+    return change
+
+
+def derived_ends(session, month: str, prev: Seen, now: Seen, area_change: dict[int, Decimal],
+                 tenant_change: dict[int, int]) -> tuple[dict[int, Occupancy], dict[int, Occupancy]]:
+    """Per building, the month-end figures the leases give on a and on b. A month-end shown
+    unconfirmed is the leases' figure already, and the other end follows from the changes; only
+    buildings confirmed at both ends are asked of the database (one query)."""
+    at_a: dict[int, Occupancy] = {}
+    at_b: dict[int, Occupancy] = {}
+    ask = []
+    for bid in set(prev.per_building) | set(now.per_building) | set(area_change) | set(tenant_change):
+        shown_a, shown_b = prev.per_building.get(bid, Occupancy()), now.per_building.get(bid, Occupancy())
+        if not shown_b.confirmed:
+            at_b[bid] = shown_b
+        elif not shown_a.confirmed:
+            at_a[bid] = shown_a
+        else:
+            ask.append(bid)
+    if ask:
+        day = P.month_end(P.shift(month, -1))
+        for (bid, _), occ in occupancy_on_days(session, [day], ask).items():
+            at_a[bid] = occ
+    for bid in set(prev.per_building) | set(now.per_building) | set(area_change) | set(tenant_change):
+        area, tenants = area_change.get(bid, ZERO), tenant_change.get(bid, 0)
+        if bid in at_b:
+            at_a[bid] = Occupancy(occupied_area=at_b[bid].occupied_area - area, tenants=at_b[bid].tenants - tenants)
+        else:
+            base = at_a.setdefault(bid, Occupancy())
+            at_b[bid] = Occupancy(occupied_area=base.occupied_area + area, tenants=base.tenants + tenants)
+    return at_a, at_b
+
+
 def _bridges(session, periods: list[str], building_ids, seen: dict[str, Seen]) -> dict[str, MonthBridge]:
     """The bridges of ``periods`` over ``building_ids`` (None: every building), given the figures
     shown for each month-end involved (``seen``, keyed by period, including each month before)."""
     all_periods = sorted(set(periods) | {P.shift(p, -1) for p in periods})
     changes = pair_changes(session, periods, building_ids)
     renewed = renewed_pairs(session, changes)
-    sets = tenant_sets(session, periods, building_ids)
-    derived = occupancy_on_days(session, [P.month_end(p) for p in all_periods], building_ids)
-    derived_by_period: dict[str, dict[int, Occupancy]] = defaultdict(dict)
-    for (bid, day), occ in derived.items():
-        derived_by_period[P.period_of(day)][bid] = occ
-    names = _names(session, changes, {bid for s in seen.values() for bid in s.per_building})
-    notes = _snapshot_notes(session, all_periods, building_ids)
     by_period: dict[str, list[PairChange]] = defaultdict(list)
     for change in changes:
         by_period[change.period].append(change)
+    tenants = tenant_rows(session, periods, changes, building_ids)
+    names = _names(session, changes, {bid for s in seen.values() for bid in s.per_building})
+    notes = _snapshot_notes(session, all_periods, building_ids)
     result = {}
     for month in periods:
-        prev_month = P.shift(month, -1)
-        mine = by_period[month]
-        derived_ends = (derived_by_period[prev_month], derived_by_period[month])
+        prev, now, mine = seen[P.shift(month, -1)], seen[month], by_period[month]
+        ends = derived_ends(session, month, prev, now, _area_change(mine), tenants[month].building_change())
         result[month] = MonthBridge(
             month,
-            area_bridge(month, seen[prev_month], seen[month], mine, renewed, names, derived_ends, notes),
-            tenants_bridge(month, seen[prev_month], seen[month], mine, renewed, sets[month], names, derived_ends, notes),
+            area_bridge(month, prev, now, mine, renewed, names, ends, notes),
+            tenants_bridge(month, prev, now, mine, renewed, tenants[month].scope_sets(), names, ends, notes),
         )
     return result
 
