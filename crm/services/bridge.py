@@ -29,8 +29,11 @@ joins is 新入驻 when one of its joining pairs is, else 其他; one that leave
 leaving pairs moved out, else 到期未处置 when one lapsed, else 其他.
 
 Hence, exactly: prev + moved_in − moved_out − lapsed + other = value, where prev and value are
-the figures the pages show (the district summary's for a scope of buildings, the month figures
-for one building). One function serves the dashboard, the building page and the briefing.
+the figures the pages show (``district_summary``'s for a scope of buildings, the month figures
+for one building). Should the headline count otherwise than the buildings' figures add up to
+(tenants counted once per company across buildings, against the buildings' confirmed counts),
+what is left over is one more line of 其他, so the bridge always closes on the figure shown.
+One function serves the dashboard, the building page and the briefing.
 """
 from __future__ import annotations
 
