@@ -114,6 +114,9 @@ def test_the_dashboard_and_the_building_history_explain_the_month(login, world):
             '  − 迁出 <span data-testid="bridge-out">0.00</span>\n'
             '  − 到期未处置 <span data-testid="bridge-lapsed">300.00</span>') in dashboard
     assert "= 本月末 <strong>200.00</strong> m²" in dashboard
+    api = client.get("/api/v1/summary?month=2026-10").get_json()["bridge"]
+    assert api["occupied_area"] == {"moved_in": 0.0, "moved_out": 0.0, "lapsed": 300.0, "other": 0.0, "other_items": []}
+    assert api["tenants"]["lapsed"] == 1
     building = client.get("/buildings/A01?month=2026-10").get_data(as_text=True)
     row = building.split('data-testid="bridge-row-2026-10"')[1].split("</tr>")[0]
     assert ">500.00<" in row and ">−300.00<" in row and ">200.00<" in row
