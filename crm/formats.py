@@ -50,3 +50,21 @@ def points(value) -> str:
         return DASH
     rounded = round(value, 1)
     return "0.0" if rounded == 0 else f"{rounded:+.1f}"
+
+
+def signed_area(value) -> str:
+    """A change of area in m² to the hundredth, always signed: +1,234.56 / −80.00 (0 as 0.00), so
+    the lines of a month bridge add up exactly as printed."""
+    if value is None:
+        return DASH
+    value = Decimal(str(value))
+    if value == 0:
+        return "0.00"
+    return f"{'+' if value > 0 else '−'}{abs(value):,.2f}"
+
+
+def signed_count(value) -> str:
+    """A change of a count, always signed: +3 / −2 (0 unsigned)."""
+    if value is None:
+        return DASH
+    return "0" if value == 0 else f"{'+' if value > 0 else '−'}{abs(value):,}"

@@ -101,12 +101,13 @@ def followup_digest_work(session, day: date, key: str, config) -> str:
 
 def lease_expiry_work(session, day: date, key: str, config) -> str:
     everyone = reminders.people(session)
-    items = reminders.lease_expiry_items(session, day, everyone)
+    expiring = reminders.lease_expiry_items(session, day, everyone)
+    lapsed = reminders.lease_lapsed_items(session, day, everyone)
     digests = notify.record_items_in_digests(
-        session, items, day, everyone, email_configured=bool(config.get("SMTP_HOST")),
+        session, expiring + lapsed, day, everyone, email_configured=bool(config.get("SMTP_HOST")),
         base_url=config.get("BASE_URL") or "",
     )
-    return f"到期租约 {len(items)} 条提醒项，新发出汇总 {len(digests)} 份"
+    return f"到期租约 {len(expiring)} 条、到期未处置 {len(lapsed)} 条提醒项，新发出汇总 {len(digests)} 份"
 
 
 def escalation_work(session, day: date, key: str, config) -> str:
@@ -170,7 +171,7 @@ def _retry_schedule(config) -> Schedule:
 
 JOBS: list[Job] = [
     Job("followup_digest", "每日跟进提醒（招商专员）", _daily, _every_day, followup_digest_work),
-    Job("lease_expiry", "租约到期提醒（楼宇管理员）", _daily, _every_day, lease_expiry_work),
+    Job("lease_expiry", "租约到期与到期未处置提醒（楼宇管理员）", _daily, _every_day, lease_expiry_work),
     Job("escalation", "逾期督办（管理员）", _daily, _every_day, escalation_work),
     Job("monthly_confirmation", "月度填报提醒", _daily, _every_day, confirmation_work),
     Job("monthly_briefing", "月度简报生成与发送", _briefing_schedule, briefing_key, briefing_work),

@@ -57,6 +57,8 @@ ROUTES = [
     ("POST", "/buildings/<code>/leases/<int:lease_id>/move-out", "/buildings/{code}/leases/{lease}/move-out", (302, 200, 403, 403, 200, 403)),
     ("GET", "/buildings/<code>/leases/<int:lease_id>/renew", "/buildings/{code}/leases/{lease}/renew", (302, 200, 403, 403, 200, 403)),
     ("POST", "/buildings/<code>/leases/<int:lease_id>/renew", "/buildings/{code}/leases/{lease}/renew", (302, 200, 403, 403, 200, 403), {"version": "0"}),
+    ("GET", "/buildings/<code>/leases/<int:lease_id>/open-ended", "/buildings/{code}/leases/{lease}/open-ended", (302, 200, 403, 403, 200, 403)),
+    ("POST", "/buildings/<code>/leases/<int:lease_id>/open-ended", "/buildings/{code}/leases/{lease}/open-ended", (302, 200, 403, 403, 200, 403), {"version": "0"}),
     # lease expiries
     ("GET", "/buildings/<code>/expiries", "/buildings/{code}/expiries", (302, 200, 200, 200, 200, 403)),
     ("GET", "/expiries", "/expiries", (302, 200, 200, 200, 200, 200)),

@@ -101,7 +101,8 @@ class MoveInForm(FlaskForm):
 class MoveOutForm(FlaskForm):
     version = HiddenField()
     moved_out_on = DayField("迁出日期", validators=[DataRequired("请填写迁出日期")],
-                            description="企业离开的日子：自这一天起不再计入入驻")
+                            description="企业离开的日子：自这一天起不再计入入驻。租约到期后才离开的，"
+                                        "视为使用至迁出前一日，到期日随之顺延")
     reason = SelectField("迁出原因", choices=[SelectChoice("", "请选择")] + [SelectChoice(r) for r in MOVE_OUT_REASONS],
                          validators=[DataRequired("请选择迁出原因")])
     correction_reason = correction_field()
@@ -110,6 +111,13 @@ class MoveOutForm(FlaskForm):
 class RenewForm(FlaskForm):
     version = HiddenField()
     end_date = DayField("新的到期日", validators=[Optional()], description="留空表示不定期")
+    correction_reason = correction_field()
+
+
+class OpenEndedForm(FlaskForm):
+    """转不定期: the lease runs on with no end date; only the version and, if due, a reason."""
+
+    version = HiddenField()
     correction_reason = correction_field()
 
 

@@ -21,6 +21,7 @@ from crm.reports.document import build_pdf_counted, usable_width
 from crm.reports.kinsoku import KinsokuParagraph
 from crm.reports.markup import text
 from crm.reports.styles import ACCENT, GRID, HEADER_BG, INK, Styles, report_styles
+from crm.formats import area_exact, signed_area, signed_count
 from crm.reports.tables import Column, area, data_table, percent, wan
 from crm.services.periods import label as month_label
 
@@ -234,6 +235,45 @@ def headline_section(data: dict, styles: Styles, width: float) -> list:
         notes.append(f"{data['month_label']}的税收数据尚未导入"
                      + (f"（最新为 {month_label(latest)}）" if latest else "") + "，本年累计不含本月。")
     story.extend(P(text(n), styles.note) for n in notes)
+    story += bridge_section(data, styles, width)
+    return story
+
+
+BRIDGE_ITEMS_SHOWN = 20  # 其他 lines printed one by one; the rest as one line with their sum
+
+
+def bridge_section(data: dict, styles: Styles, width: float) -> list:
+    """变动说明: last month-end + 新入驻 − 迁出 − 到期未处置 + 其他 = this month-end, for occupied area
+    (to the hundredth of a m², so the printed lines add up) and for tenants; 其他 itemised."""
+    area_item, tenants_item = data["headline"]["occupied_area"], data["headline"]["tenants"]
+    area_bridge, tenants_bridge = area_item["bridge"], tenants_item["bridge"]
+
+    def row(label, area_value, tenants_value, signed=True):
+        if not signed:
+            return [text(label), area_exact(area_value), f"{tenants_value:,}"]
+        return [text(label), signed_area(area_value), signed_count(tenants_value)]
+
+    rows = [
+        row("上月末", area_item["prev_month"], tenants_item["prev_month"], signed=False),
+        row("新入驻", area_bridge["moved_in"], tenants_bridge["moved_in"]),
+        row("迁出", -area_bridge["moved_out"], -tenants_bridge["moved_out"]),
+        row("到期未处置", -area_bridge["lapsed"], -tenants_bridge["lapsed"]),
+        row("其他（明细见下）" if area_bridge["other_items"] or tenants_bridge["other_items"] else "其他",
+            area_bridge["other"], tenants_bridge["other"]),
+        row("本月末", area_item["value"], tenants_item["value"], signed=False),
+    ]
+    widths = [width * w for w in (0.34, 0.36, 0.30)]
+    story = [KeepTogether([
+        sub_heading(f"变动说明（{data['month_label']}末较上月末）", styles),
+        plain_table(["", "已出租面积 m²", "入驻企业 家"], rows, widths, styles),
+    ])]
+    lines = [f"已出租面积 · {item['label']}：{signed_area(item['amount'])} m²" for item in area_bridge["other_items"]]
+    lines += [f"入驻企业 · {item['label']}：{signed_count(item['amount'])} 家" for item in tenants_bridge["other_items"]]
+    if len(lines) > BRIDGE_ITEMS_SHOWN:
+        rest = len(lines) - BRIDGE_ITEMS_SHOWN
+        lines = lines[:BRIDGE_ITEMS_SHOWN] + [f"……另有 {rest} 项，明细见简报的 JSON 数据"]
+    story.extend(P(text(f"其他 · {line}"), styles.note) for line in lines)
+    story.append(P(text("上月末 + 新入驻 − 迁出 − 到期未处置 + 其他 = 本月末；口径见附录。"), styles.note))
     return story
 
 

@@ -10,7 +10,9 @@ dashboard uses for it:
 - the 亿元楼 candidates: ``crm.services.candidates.candidate_report`` (the candidate report);
 - the funnel, landed counts and per-promoter figures: ``crm.services.pipeline``;
 - leases about to end with their tenant's tax: ``crm.services.expiries``' definition, asked for
-  the top-100 taxpayers only (a test holds the two to the same rows).
+  the top-100 taxpayers only (a test holds the two to the same rows);
+- the month bridge of occupied area and tenants (变动说明): ``crm.services.bridge.month_bridge``,
+  as on the dashboard.
 
 What no service had yet is computed here, in SQL: move-ins and move-outs of a month with their
 area, new / signed / landed leads of a month, the district's top taxpayers, tenants that left
@@ -35,6 +37,7 @@ from crm.models import Briefing, Building, BuildingTaxMonth, Company, Lead, Leas
 from crm.models.choices import STREETS
 from crm.models.lead import ACTIVE_STAGES
 from crm.services import periods as P
+from crm.services.bridge import MonthBridge, month_bridge
 from crm.services.candidates import as_json as candidates_json
 from crm.services.candidates import candidate_report, holds_demo_data, previous_year_figures
 from crm.services.errors import DomainError
@@ -194,17 +197,23 @@ def monthly_tax_at(summary: DistrictSummary, month: str) -> Decimal | None:
 
 
 def headline(summary: DistrictSummary, prev: DistrictSummary, year_ago: DistrictSummary,
-             moves: dict[str, Moves], tax_imported: bool) -> dict:
+             moves: dict[str, Moves], tax_imported: bool, bridge: MonthBridge) -> dict:
+    """The headline figures; occupied area and tenants carry the month bridge, whose parts add up
+    from ``prev_month`` to ``value``."""
     month, prev_month, prev_year = summary.month, prev.month, year_ago.month
     occ, occ_m, occ_y = summary.occupancy, prev.occupancy, year_ago.occupancy
     mv, mv_m, mv_y = moves[month], moves[prev_month], moves[prev_year]
     tax_month = monthly_tax_at(summary, month) if tax_imported else None
     return {
         "leasable_area": figure("可租面积", "area", occ.leasable_area, occ_m.leasable_area, occ_y.leasable_area, "m²"),
-        "occupied_area": figure("已出租面积", "area", occ.occupied_area, occ_m.occupied_area, occ_y.occupied_area, "m²"),
+        "occupied_area": dict(
+            figure("已出租面积", "area", occ.occupied_area, occ_m.occupied_area, occ_y.occupied_area, "m²"),
+            bridge=bridge.area.as_json(),
+        ),
         "occupancy": figure("入驻率", "rate", occ.occupancy, occ_m.occupancy, occ_y.occupancy),
         "vacant_area": figure("空置面积", "area", occ.vacant_area, occ_m.vacant_area, occ_y.vacant_area, "m²"),
-        "tenants": figure("入驻企业", "count", occ.tenants, occ_m.tenants, occ_y.tenants, "家"),
+        "tenants": dict(figure("入驻企业", "count", occ.tenants, occ_m.tenants, occ_y.tenants, "家"),
+                        bridge=bridge.tenants.as_json()),
         "move_ins": figure("本月入驻", "count", mv.ins, mv_m.ins, mv_y.ins, "家"),
         "move_in_area": figure("入驻面积", "area", mv.in_area, mv_m.in_area, mv_y.in_area, "m²"),
         "move_outs": figure("本月迁出", "count", mv.outs, mv_m.outs, mv_y.outs, "家"),
@@ -507,6 +516,12 @@ def definitions(rules: TierRules, candidate_threshold) -> list[str]:
         "属地注册率 = 属地注册的入驻企业数 ÷ 入驻企业数（按面积的口径另列）。",
         "本月入驻：起租日在本月的租约；本月迁出：迁出日期在本月的租约（已登记迁出）；面积为其单元面积之和。"
         "迁出本区：迁出原因登记为“迁出本区”的企业。",
+        "到期未处置：到期日已过、既未续租也未登记迁出的租约，不计入入驻；楼宇在处置（续租、迁出或转不定期）前不能确认当月数据。",
+        "变动说明：本月末已出租面积 = 上月末 + 新入驻 − 迁出 − 到期未处置 + 其他，精确到 0.01 m²。"
+        "新入驻为本月起租、月末仍在租的单元面积；迁出为上月末在租、迁出日期在本月的；到期未处置为上月末在租、"
+        "本月到期后未续租也未登记迁出的；其他逐项列出：到期后续签（同一企业在到期后 92 天内重新租用原单元）、"
+        "单元变动、已确认数据与现有租约推算的差异。本月内起租又到期或迁出的租约不影响两个月末，不列入。"
+        "入驻企业按企业计数，同样分解。",
         f"楼宇税收：税收入库时归属楼宇（注册地址所在楼宇，否则为其最大有效租约所在楼宇），企业迁走不带走历史税收；"
         f"口径为{BASIS_LABELS.get(rules.basis, rules.basis)}；本年累计为当年 1 月至本月，同比与上年同期比较。",
         f"楼宇档次（按自然年）：亿元楼 ≥ {yuan(rules.thresholds['yi'])}，五千万楼 ≥ {yuan(rules.thresholds['wuqianwan'])}，"
@@ -586,7 +601,7 @@ def briefing_data(session, month: str, today: date | None = None, now: datetime 
         "generated_by": generated_by.display_name if generated_by is not None else SOURCES[source],
         "demo": holds_demo_data(session),
         "confirmation": confirmation_block(rows),
-        "headline": headline(summary, prev, year_ago, moves, tax_imported),
+        "headline": headline(summary, prev, year_ago, moves, tax_imported, month_bridge(session, month)),
         "tax_imported": tax_imported,
         "buildings": by_building,
         "target_occupancy": TARGET_OCCUPANCY,

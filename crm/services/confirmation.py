@@ -3,15 +3,17 @@
 From the first day of a month each manager sees, per building, the month before: occupied and
 vacant area, tenants, registered tenants, move-ins and move-outs — with anything that looks
 wrong flagged (occupancy moved by more than 10 points against the previous month, units without
-an area, leasable area above the declared office area, leases past their end with no move-out).
-Confirming writes the month's snapshot (``OccupancySnapshot``) with who and when; from then on
-every page reads the snapshot. A month that has not ended cannot be confirmed, and a confirmed
-month changes only by ``correct_month`` — with a reason, recorded as a correction in the history.
+an area, leasable area above the declared office area). Confirming writes the month's snapshot
+(``OccupancySnapshot``) with who and when; from then on every page reads the snapshot. A month
+that has not ended cannot be confirmed, nor one while a lease of the building that ended in or
+before it is 到期未处置 (lapsed: no move-out, no renewal) — those are listed to be resolved first.
+A confirmed month changes only by ``correct_month`` — with a reason, recorded as a correction in
+the history.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -21,7 +23,7 @@ from crm.services import periods as P
 from crm.services.corrections import apply_figures, clean_reason, correct_snapshots
 from crm.services.errors import DomainError
 from crm.services.moves import move_counts
-from crm.services.occupancy import Occupancy, occupancy_on_days, unit_exists_on
+from crm.services.occupancy import Occupancy, lease_lapsed_on, occupancy_on_days, unit_exists_on
 from crm.services.snapshots import figures_of_snapshot, occupancy_for_months
 
 JUMP_POINTS = 10  # an occupancy change larger than this (percentage points) is flagged
@@ -41,10 +43,15 @@ class MonthCheck:
     move_outs: int = 0
     snapshot: OccupancySnapshot | None = None
     flags: list[str] = field(default_factory=list)
+    lapsed: list[Lease] = field(default_factory=list)  # to resolve before confirming
 
     @property
     def confirmed(self) -> bool:
         return self.snapshot is not None and self.snapshot.confirmed_at is not None
+
+    @property
+    def blocked(self) -> bool:
+        return not self.confirmed and bool(self.lapsed)
 
     @property
     def change_points(self) -> float | None:
@@ -85,12 +92,22 @@ def _units_without_area(session, building_ids, day: date) -> dict[int, int]:
     ).all())
 
 
-def _overdue_leases(session, building_ids, day: date) -> dict[int, int]:
-    return dict(session.execute(
-        select(Lease.building_id, func.count())
-        .where(Lease.building_id.in_(building_ids), Lease.end_date < day, Lease.moved_out_on.is_(None))
-        .group_by(Lease.building_id)
-    ).all())
+def lapsed_leases(session, building_ids, period: str) -> dict[int, list[Lease]]:
+    """Per building: leases that ended in or before ``period`` and are 到期未处置 now — no move-out,
+    no renewal. The month cannot be confirmed until each is renewed, moved out or made open-ended."""
+    if not building_ids:
+        return {}
+    day_after = P.month_end(period) + timedelta(days=1)
+    stmt = (
+        select(Lease)
+        .where(Lease.building_id.in_(list(building_ids)), lease_lapsed_on(day_after))
+        .options(selectinload(Lease.company), selectinload(Lease.units))
+        .order_by(Lease.end_date, Lease.id)
+    )
+    found: dict[int, list[Lease]] = {}
+    for lease in session.scalars(stmt):
+        found.setdefault(lease.building_id, []).append(lease)
+    return found
 
 
 def _snapshots(session, period: str, building_ids) -> dict[int, OccupancySnapshot]:
@@ -100,7 +117,25 @@ def _snapshots(session, period: str, building_ids) -> dict[int, OccupancySnapsho
     return {s.building_id: s for s in session.scalars(stmt)}
 
 
-def flags_of(check: MonthCheck, no_area: int, overdue: int) -> list[str]:
+def reaching_confirmed(session, leases: list[Lease]) -> set[int]:
+    """Ids of the lapsed ``leases`` whose resolution from the day after their end reaches a
+    confirmed month: it is a correction, and the form asks for its reason."""
+    if not leases:
+        return set()
+    confirmed = session.execute(
+        select(OccupancySnapshot.building_id, func.max(OccupancySnapshot.period))
+        .where(OccupancySnapshot.building_id.in_({l.building_id for l in leases}),
+               OccupancySnapshot.confirmed_at.is_not(None))
+        .group_by(OccupancySnapshot.building_id)
+    )
+    latest = dict(confirmed.all())
+    return {
+        l.id for l in leases
+        if l.building_id in latest and latest[l.building_id] >= P.period_of(l.end_date + timedelta(days=1))
+    }
+
+
+def flags_of(check: MonthCheck, no_area: int) -> list[str]:
     flags = []
     points = check.change_points
     if points is not None and abs(points) > JUMP_POINTS:
@@ -109,8 +144,8 @@ def flags_of(check: MonthCheck, no_area: int, overdue: int) -> list[str]:
         flags.append(f"{no_area} 个单元没有面积，请补录面积")
     if check.figures.leasable_area > check.building.declared_office_area:
         flags.append("可租面积超过登记办公面积，请核对单元面积")
-    if overdue:
-        flags.append(f"{overdue} 份租约已过到期日但未登记迁出，请续租或登记迁出")
+    if check.lapsed:
+        flags.append(f"{len(check.lapsed)} 份租约到期未处置：请逐份续租、登记迁出或转为不定期，之后才能确认")
     if check.differs_from_derived:
         flags.append("已确认的数字与现有租约推算结果不一致，如有漏登记请提交更正")
     return flags
@@ -127,7 +162,7 @@ def month_checks(session, buildings: list[Building], period: str) -> list[MonthC
     snapshots = _snapshots(session, period, ids)
     moves = move_counts(session, ids, P.month_start(period), day)
     no_area = _units_without_area(session, ids, day)
-    overdue = _overdue_leases(session, ids, day)
+    lapsed = lapsed_leases(session, ids, period)
     checks = []
     for building in buildings:
         now = derived.get((building.id, day), Occupancy())
@@ -138,8 +173,9 @@ def month_checks(session, buildings: list[Building], period: str) -> list[MonthC
             figures=figures_of_snapshot(snapshot) if frozen else now, derived=now,
             previous=previous.get((building.id, P.shift(period, -1)), Occupancy()),
             move_ins=moves[building.id][0], move_outs=moves[building.id][1], snapshot=snapshot,
+            lapsed=lapsed.get(building.id, []),
         )
-        check.flags = flags_of(check, no_area.get(building.id, 0), overdue.get(building.id, 0))
+        check.flags = flags_of(check, no_area.get(building.id, 0))
         checks.append(check)
     return checks
 
@@ -156,6 +192,7 @@ def confirm_month(session, user, building: Building, period: str, today: date) -
         raise DomainError(
             f"{building.name} {P.label(period)}的数据已由 {who} 确认；如需修改，请提交更正并说明原因", field="period"
         )
+    refuse_lapsed(session, building, period)
     occ = occupancy_on_days(session, [P.month_end(period)], [building.id]).get(
         (building.id, P.month_end(period)), Occupancy()
     )
@@ -167,6 +204,17 @@ def confirm_month(session, user, building: Building, period: str, today: date) -
     snapshot.confirmed_by_id = user.id
     session.flush()
     return snapshot
+
+
+def refuse_lapsed(session, building: Building, period: str) -> None:
+    lapsed = lapsed_leases(session, [building.id], period).get(building.id, [])
+    if lapsed:
+        names = "、".join(f"{l.company.name}（{l.end_date} 到期）" for l in lapsed[:3]) + ("等" if len(lapsed) > 3 else "")
+        raise DomainError(
+            f"{building.name} 有 {len(lapsed)} 份租约到期未处置：{names}。请先续租、登记迁出或转为不定期，"
+            f"再确认{P.label(period)}的数据",
+            field="lapsed",
+        )
 
 
 def correct_month(session, building: Building, period: str, reason: str) -> OccupancySnapshot | None:

@@ -1,5 +1,6 @@
 """Leases about to end (租约到期), with the tenant's tax, so a large taxpayer about to leave
-stands out; and leases already past their end with no move-out recorded (renew or move out)."""
+stands out; and leases already past their end with no move-out recorded — 到期未处置 (lapsed),
+to be renewed, moved out or made open-ended."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from crm.models import Lease
 from crm.services import periods as P
+from crm.services.occupancy import lease_lapsed_on
 from crm.services.tax import company_tax_totals
 
 WINDOWS = (30, 90, 180)
@@ -87,9 +89,8 @@ def expiring(session, today: date, days: int, building_ids=None, tax_of=None) ->
 
 
 def overdue(session, today: date, building_ids=None, tax_of=None) -> list[Expiry]:
-    """Leases past their end with no move-out: the manager should renew or record the move-out."""
-    stmt = _scoped(
-        select(Lease).where(Lease.end_date < today, Lease.moved_out_on.is_(None)), building_ids
-    )
+    """到期未处置: leases past their end with no move-out, longest past first — to be renewed,
+    moved out or made open-ended."""
+    stmt = _scoped(select(Lease).where(lease_lapsed_on(today)), building_ids)
     leases = list(session.scalars(_loaded(stmt).order_by(Lease.end_date, Lease.id)))
     return _with_tax(session, leases, today, tax_of)

@@ -6,6 +6,12 @@ from ``crm.services.leases.create_lease``, which refuses a unit already let on t
 move-out sets the day the company leaves (from that day on the lease no longer counts) and a
 reason from ``MOVE_OUT_REASONS``. Renewing sets a new end date. Each is refused on a stale form,
 and one dated inside a confirmed month needs a correction reason.
+
+A lease past its end date with no move-out is 到期未处置 (lapsed) and is resolved by one of three
+operations: 续租 (``renew``: a new end date, or none), 迁出 (``move_out``: a move-out date, which
+may be the end date) or 转不定期 (``make_open_ended``: no end from the old end on). A move-out
+dated after the day following the end means the company stayed on until the day before: the
+lease then runs until that day.
 """
 from __future__ import annotations
 
@@ -113,7 +119,14 @@ def move_out(session, lease: Lease, version, day: date, reason: str, correction_
         raise DomainError(f"迁出日期 {day} 早于入驻日期 {lease.start_date}", field="moved_out_on")
     if reason not in MOVE_OUT_REASONS:
         raise DomainError(f"请选择迁出原因：{'、'.join(MOVE_OUT_REASONS)}", field="reason")
-    frozen = require_reason(session, lease.building, day, correction_reason)
+    stayed_until = stayed_on_until(lease, day)
+    if stayed_until is not None:
+        refuse_taken(session, lease, stayed_until, "迁出日期", "moved_out_on")
+    # A move-out changes the days from it on; one after the end adds the days the company stayed.
+    first_changed = day if stayed_until is None else lease.end_date + timedelta(days=1)
+    frozen = require_reason(session, lease.building, first_changed, correction_reason)
+    if stayed_until is not None:
+        lease.end_date = stayed_until
     lease.moved_out_on = day
     lease.move_out_reason = reason
     session.flush()
@@ -121,20 +134,45 @@ def move_out(session, lease: Lease, version, day: date, reason: str, correction_
     return lease
 
 
-def renew(session, lease: Lease, version, end: date | None, correction_reason: str | None = None) -> Lease:
-    """A new end date (None: open-ended), refused when another lease has the units by then."""
+def stayed_on_until(lease: Lease, day: date) -> date | None:
+    """The day before a move-out dated after the day following the lease's end: the company
+    occupied the units until then. None when the move-out is on or before that day."""
+    if lease.end_date is None or day <= lease.end_date + timedelta(days=1):
+        return None
+    return day - timedelta(days=1)
+
+
+def refuse_taken(session, lease: Lease, end: date | None, what: str, field: str) -> None:
+    """Refuse running ``lease`` until ``end`` (None: open-ended) when another lease has its units by then."""
+    taken = clashes(session, list(lease.units), lease.start_date, end, ignore_lease_id=lease.id)
+    if taken:
+        first = taken[0]
+        raise DomainError(
+            f"单元 {first.unit.label} 在 {first.lease.start_date} 起已租给 {first.lease.company.name}，{what}不能延至此后",
+            field=field,
+        )
+
+
+def is_lapsed(lease: Lease, today: date) -> bool:
+    """到期未处置 on ``today``: past its end date with no move-out recorded."""
+    return lease.end_date is not None and lease.end_date < today and lease.moved_out_on is None
+
+
+def renew(session, lease: Lease, version, end: date | None, correction_reason: str | None = None,
+          today: date | None = None) -> Lease:
+    """A new end date (None: open-ended), refused when another lease has the units by then. With
+    ``today``, a lapsed lease must be renewed to today or later (else it would stay lapsed)."""
     refuse_stale(session, "lease", lease, version)
     if lease.moved_out_on is not None:
         raise DomainError(f"该企业已于 {lease.moved_out_on} 迁出，不能续租", field="end_date")
     if end is not None and end < lease.start_date:
         raise DomainError(f"到期日 {end} 早于入驻日期 {lease.start_date}", field="end_date")
-    taken = clashes(session, list(lease.units), lease.start_date, end, ignore_lease_id=lease.id)
-    if taken:
-        first = taken[0]
+    if today is not None and end is not None and end < today and is_lapsed(lease, today):
         raise DomainError(
-            f"单元 {first.unit.label} 在 {first.lease.start_date} 起已租给 {first.lease.company.name}，到期日不能延至此后",
+            f"新的到期日 {end} 早于今天（{today}），续租后租约仍为到期未处置：请填写今天或以后的日期，或留空转为不定期",
             field="end_date",
         )
+    refuse_taken(session, lease, end, "到期日", "end_date")
     # Moving the end date changes the days after the earlier of the old and the new end.
     ends = [d for d in (lease.end_date, end) if d is not None]
     first_changed = min(ends) + timedelta(days=1) if ends else None
@@ -143,6 +181,14 @@ def renew(session, lease: Lease, version, end: date | None, correction_reason: s
     session.flush()
     correct_from(session, frozen, correction_reason)
     return lease
+
+
+def make_open_ended(session, lease: Lease, version, correction_reason: str | None = None) -> Lease:
+    """转不定期: the lease runs on with no end date from its old end (a renewal without an end)."""
+    refuse_stale(session, "lease", lease, version)
+    if lease.end_date is None:
+        raise DomainError("该租约已是不定期租约", field="end_date")
+    return renew(session, lease, lease.version, None, correction_reason)
 
 
 def move_counts(session, building_ids, first: date, last: date) -> dict[int, tuple[int, int]]:

@@ -66,12 +66,24 @@ def unit_exists_on(day_col):
     )
 
 
+def unit_counts_on(day_col):
+    """The unit counts toward leasable area on the day: it exists then and is not self-use. The
+    occupancy figures and the month bridge both read this, so they cannot disagree."""
+    return and_(unit_exists_on(day_col), Unit.self_use.is_(False))
+
+
 def lease_active_on(day_col):
     return and_(
         Lease.start_date <= day_col,
         or_(Lease.moved_out_on.is_(None), Lease.moved_out_on > day_col),
         or_(Lease.end_date.is_(None), Lease.end_date >= day_col),
     )
+
+
+def lease_lapsed_on(day_col):
+    """到期未处置 on the day: the end date has passed and no move-out is recorded (a renewal
+    would have moved the end date)."""
+    return and_(Lease.end_date < day_col, Lease.moved_out_on.is_(None))
 
 
 def _scoped(stmt, column, building_ids):
@@ -88,8 +100,7 @@ def occupancy_on_days(session, days: Iterable[date], building_ids=None) -> dict[
 
     leasable = _scoped(
         select(Unit.building_id, day, func.sum(Unit.area))
-        .join(days_t, unit_exists_on(day))
-        .where(Unit.self_use.is_(False))
+        .join(days_t, unit_counts_on(day))
         .group_by(Unit.building_id, day),
         Unit.building_id, building_ids,
     )
@@ -106,7 +117,7 @@ def occupancy_on_days(session, days: Iterable[date], building_ids=None) -> dict[
         .select_from(Lease)
         .join(days_t, lease_active_on(day))
         .join(lease_units, lease_units.c.lease_id == Lease.id)
-        .join(Unit, and_(Unit.id == lease_units.c.unit_id, unit_exists_on(day), Unit.self_use.is_(False)))
+        .join(Unit, and_(Unit.id == lease_units.c.unit_id, unit_counts_on(day)))
         .join(Company, Company.id == Lease.company_id)
         .group_by(Unit.building_id, day),
         Lease.building_id, building_ids,  # a lease's units are all in its building; lets the index work

@@ -9,7 +9,9 @@ records what they return (exactly once, by unique key) and ``crm.delivery`` send
 - A manager's lease items: each lease ending within 90 days, and again within 30 days (one item
   per lease per threshold), gathered into the manager's digest of the day; the leases are the
   building managers' list (``services.expiries``), with the tenant's tax — for a manager the tax
-  attributed to the buildings they keep, as their pages show it.
+  attributed to the buildings they keep, as their pages show it. A lease that reaches its end date
+  with no move-out is told on that day and every week after while it stays 到期未处置 (one item
+  per lease and week: renewed, moved out or made open-ended, it stops).
 - An admin's escalation: overdue follow-ups older than 7 days, leases past their end for more than
   7 days with no move-out recorded, and the due work of leads whose owner was deactivated.
 - Monthly confirmation: managers reminded on days 1, 3 and 5 to confirm last month; from day 6
@@ -32,6 +34,8 @@ from crm.services.followups import my_work
 from crm.services.leads import flag_conditions, pipeline_rules
 
 LEASE_THRESHOLDS = (30, 90)  # days; the nearer threshold wins when a lease is first seen late
+LAPSED_KIND = "lease_lapsed"
+LAPSED_EVERY_DAYS = 7  # a lapsed lease is told on its end date and again each week
 ESCALATION_DAYS = 7
 ZERO = Decimal(0)
 CONFIRMATION_STEPS = (1, 3, 5)  # days of the month on which managers are reminded
@@ -256,11 +260,11 @@ def escalations(session, day: date, everyone: dict[int, Person] | None = None,
             for l in sorted(long_overdue, key=lambda l: (l.next_followup_on, l.id))
         ], f"跟进逾期超 {ESCALATION_DAYS} 天"))
     if stuck:
-        sections.append(section(f"租约到期超过 {ESCALATION_DAYS} 天仍未登记续租或退租", [
+        sections.append(section(f"租约到期未处置超过 {ESCALATION_DAYS} 天（未续租、未登记迁出）", [
             Line(f"{e.lease.company.name}（{e.lease.building.name}）— {e.lease.end_date.isoformat()} 到期，"
                  f"已 {-e.days_left} 天", f"/buildings/{e.lease.building.code}")
             for e in stuck
-        ], "租约过期未处理"))
+        ], "租约到期未处置"))
     if not sections:
         return []
     counts = "，".join(f"{s.short or s.heading} {s.total} 项" for s in sections)
@@ -334,17 +338,55 @@ def lease_expiry_items(session, day: date, everyone: dict[int, Person] | None = 
     return items
 
 
+def lapsed_week(end: date, day: date) -> int:
+    """The reminder week ``day`` falls in for a lease that ended on ``end``: 0 from the end date
+    itself, 1 from a week later, and so on (a tick missed on the day catches up within the week)."""
+    return (day - end).days // LAPSED_EVERY_DAYS
+
+
+def _lapsed_line(lease, day: date, area) -> str:
+    days = (day - lease.end_date).days
+    when = "今天到期，明天起如未续租或登记迁出即为到期未处置" if days == 0 else f"{lease.end_date.isoformat()} 到期，已过 {days} 天未处置"
+    return f"{lease.company.name}（{lease.building.name}，{area:,.0f} m²）— {when}"
+
+
+def lease_lapsed_items(session, day: date, everyone: dict[int, Person] | None = None) -> list[Item]:
+    """Leases ending today or 到期未处置 (past their end, no move-out): one item per lease and week
+    since the end, for each manager of its building (admins when it has none)."""
+    everyone = everyone if everyone is not None else people(session)
+    managers = building_managers(session)
+    admins = active_with_role(everyone, "admin")
+    items = []
+    for e in expiries.expiring(session, day, 0) + expiries.overdue(session, day):
+        lease = e.lease
+        if lease.end_date > day:
+            continue
+        line = Line(_lapsed_line(lease, day, e.area), f"/buildings/{lease.building.code}/expiries")
+        due_key = f"{lease.end_date.isoformat()}#{lapsed_week(lease.end_date, day)}"
+        for recipient in managers.get(lease.building_id) or admins:
+            items.append(Item(kind=LAPSED_KIND, object_type="lease", object_id=str(lease.id), recipient_id=recipient,
+                              due_key=due_key, line=line, sort_key=(lease.end_date, lease.id)))
+    return items
+
+
 def lease_digest(recipient_id: int, day: date, items: list[Item], everyone: dict[int, Person]) -> Due:
     """The digest of the lease items first recorded today for one recipient."""
     items = sorted(items, key=lambda i: i.sort_key)
+    ending = [i.line for i in items if i.kind == LAPSED_KIND and i.sort_key[0] == day]
+    lapsed = [i.line for i in items if i.kind == LAPSED_KIND and i.sort_key[0] != day]
     near = [i.line for i in items if i.kind == "lease_expiry_30"]
-    far = [i.line for i in items if i.kind != "lease_expiry_30"]
-    sections = [s for s in (section("30 天内到期", near), section("90 天内到期", far)) if s.total]
+    far = [i.line for i in items if i.kind not in ("lease_expiry_30", LAPSED_KIND)]
+    sections = [s for s in (section("到期未处置（请续租、登记迁出或转为不定期）", lapsed), section("今天到期", ending),
+                            section("30 天内到期", near), section("90 天内到期", far)) if s.total]
     person = everyone.get(recipient_id)
+    counts = [f"{len(lapsed)} 份到期未处置"] if lapsed else []
+    counts += [f"{len(ending)} 份今天到期"] if ending else []
+    counts += [f"{len(near) + len(far)} 份租约即将到期"] if near or far else []
     return Due(
         kind="lease_digest", object_type="user", object_id=str(recipient_id), recipient_id=recipient_id,
-        due_key=day.isoformat(), title=f"{day.isoformat()} 租约到期提醒：{len(items)} 份租约即将到期",
-        intro=(f"{person.name}，您好！" if person else "") + "以下租约即将到期，请联系租户办理续租或登记退租。",
+        due_key=day.isoformat(), title=f"{day.isoformat()} 租约到期提醒：{'，'.join(counts)}",
+        intro=(f"{person.name}，您好！" if person else "") + "以下租约即将到期或已到期未处置，请联系租户办理续租或登记迁出。"
+              + ("到期未处置的租约不计入入驻，处置前所在楼宇不能确认月度数据。" if lapsed else ""),
         sections=sections, link="/expiries",
     )
 

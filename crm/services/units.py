@@ -1,4 +1,5 @@
-"""Units of a building with their derived status on a day — what the stacking plan draws."""
+"""Units of a building with their derived status on a day — what the stacking plan draws — and,
+for a unit no lease covers, the lease that ran out on it without a move-out (到期未处置)."""
 from __future__ import annotations
 
 from collections import defaultdict
@@ -6,11 +7,12 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from crm.models import Building, Lease, Unit, lease_units
 from crm.services.leases import active_leases
-from crm.services.occupancy import unit_exists_on
+from crm.services.occupancy import lease_lapsed_on, unit_exists_on
 
 
 @dataclass
@@ -18,6 +20,7 @@ class UnitState:
     unit: Unit
     status: str  # occupied | reserved | self_use | vacant
     lease: Lease | None = None
+    lapsed: Lease | None = None  # no active lease, and this one ran out with no move-out
 
 
 def status_of(unit: Unit, lease: Lease | None, day: date) -> str:
@@ -48,7 +51,24 @@ def unit_states(session, building: Building, day: date) -> list[UnitState]:
             units_of_lease[lease.id].append(by_id[unit_id])
     for lease in leases.values():
         set_committed_value(lease, "units", sorted(units_of_lease[lease.id], key=lambda u: (u.floor, u.number)))
-    return [UnitState(u, status_of(u, lease_of_unit.get(u.id), day), lease_of_unit.get(u.id)) for u in units]
+    lapsed = lapsed_by_unit(session, building, day)
+    return [
+        UnitState(u, status_of(u, lease_of_unit.get(u.id), day), lease_of_unit.get(u.id),
+                  None if u.id in lease_of_unit else lapsed.get(u.id))
+        for u in units
+    ]
+
+
+def lapsed_by_unit(session, building: Building, day: date) -> dict[int, Lease]:
+    """{unit id: the latest lease on it that is 到期未处置 on ``day``} for the building."""
+    rows = session.execute(
+        select(lease_units.c.unit_id, Lease)
+        .join(Lease, Lease.id == lease_units.c.lease_id)
+        .where(Lease.building_id == building.id, lease_lapsed_on(day))
+        .options(joinedload(Lease.company))
+        .order_by(Lease.end_date)
+    )
+    return {unit_id: lease for unit_id, lease in rows}  # the latest end wins
 
 
 def floors(states: list[UnitState]) -> list[tuple[int, list[UnitState]]]:

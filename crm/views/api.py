@@ -14,6 +14,7 @@ from crm.extensions import db
 from crm.models import Building
 from crm.permissions import PUBLIC, allow, ensure, visible_building_ids
 from crm.services import periods as P
+from crm.services.bridge import month_bridge
 from crm.services.figures import BuildingFigures, building_figures, building_history, district_summary
 from crm.services.units import unit_states
 from crm.views.api_support import json_api
@@ -94,11 +95,23 @@ def summary():
                   monthly_tax:
                     type: array
                     items: {type: object, properties: {month: {type: string}, tax: {type: number}}}
+                  bridge:
+                    type: object
+                    description: >-
+                      变动说明：上月末 + moved_in − moved_out − lapsed + other = 本月末，已出租面积（m²）与入驻企业（家）各一，
+                      other_items 逐项列出“其他”（与总览、月度简报同一口径）
+                    properties:
+                      occupied_area: {type: object, properties: {moved_in: {type: number}, moved_out: {type: number},
+                                      lapsed: {type: number}, other: {type: number}, other_items: {type: array, items: {type: object}}}}
+                      tenants: {type: object, properties: {moved_in: {type: integer}, moved_out: {type: integer},
+                                lapsed: {type: integer}, other: {type: integer}, other_items: {type: array, items: {type: object}}}}
         400: {description: 月份无效, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
         401: {description: 未登录, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
     """
     month = as_of_month()
-    s = district_summary(db.session, month, visible_building_ids(current_user))
+    ids = visible_building_ids(current_user)
+    s = district_summary(db.session, month, ids)
+    bridge = month_bridge(db.session, month, ids)
     occ = s.occupancy
     return {
         "month": month,
@@ -114,6 +127,7 @@ def summary():
         "tier_year": s.tier_year,
         "tiers": s.tiers,
         "monthly_tax": [{"month": p, "tax": number(v)} for p, v in s.monthly_tax],
+        "bridge": {"occupied_area": bridge.area.as_json(), "tenants": bridge.tenants.as_json()},
     }
 
 

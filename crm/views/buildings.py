@@ -11,14 +11,16 @@ from crm.extensions import db
 from crm.models import Building
 from crm.models.version import OCCUPANCY, TAX
 from crm.permissions import allow, ensure, visible_building_ids
+from crm.services import expiries as E
 from crm.services import periods as P
+from crm.services.bridge import building_bridges
 from crm.services.figures import building_figures, building_history
 from crm.services.tax import company_tax_totals, tier_rules
 from crm.services.units import floors, unit_states
 from crm.services.vacancy import band, vacant_since
 from crm.views.fragments import cached_fragments, render_part
 from crm.views.manage import manageable
-from crm.views.params import page_month
+from crm.views.params import page_month, today
 
 bp = Blueprint("buildings", __name__)
 
@@ -71,9 +73,12 @@ def show(code):
     building = get_building_or_404(code)
     month = page_month()
     figures = building_figures(db.session, month, buildings=[building])[0]
+    day = today()
     return render_template(
         "buildings/show.html", building=building, figures=figures, month=month, as_of=P.month_end(month),
         panels=building_panels(building, month, manageable(building), visible_building_ids(current_user)),
+        today=day, lapsed=E.overdue(db.session, day, [building.id], visible_building_ids(current_user)),
+        back=request.full_path.rstrip("?"),
     )
 
 
@@ -87,10 +92,21 @@ def history_chart(building: Building, month: str) -> dict:
     }
 
 
+BRIDGE_MONTHS = 12
+
+
+def bridge_rows(building: Building, month: str) -> list:
+    """The month bridges of the 12 months ending ``month``, newest first."""
+    periods = P.months_ending(month, BRIDGE_MONTHS)
+    bridges = building_bridges(db.session, building.id, periods)
+    return [bridges[p] for p in reversed(periods)]
+
+
 def building_panels(building: Building, month: str, can_manage: bool, scope_ids):
-    """The stacking plan, the tenants table on the month's last day and the history chart's data
-    (cached fragments, shared by the worker processes). A tenant's tax is that attributed to the
-    buildings ``scope_ids`` (None: all of it), so a manager sees no tax of another's building."""
+    """The stacking plan, the tenants table on the month's last day, the history chart's data and
+    the month bridges (cached fragments, shared by the worker processes). A tenant's tax is that
+    attributed to the buildings ``scope_ids`` (None: all of it), so a manager sees no tax of
+    another's building."""
     def render() -> dict[str, str]:
         as_of = P.month_end(month)
         states = unit_states(db.session, building, as_of)
@@ -102,6 +118,7 @@ def building_panels(building: Building, month: str, can_manage: bool, scope_ids)
             "plan": render_part("buildings/_plan.html", floors=floors(states), bands=bands, **shared),
             "tenants": render_part("buildings/_tenants.html", tenants=tenants, tax_12m=tax_12m, **shared),
             "chart": str(htmlsafe_json_dumps(history_chart(building, month))),
+            "bridge": render_part("buildings/_bridge.html", bridges=bridge_rows(building, month), **shared),
         }
 
     return cached_fragments("building-panels", (OCCUPANCY, TAX), (building.id, month, can_manage, scope_ids), render)

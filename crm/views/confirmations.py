@@ -12,7 +12,10 @@ from crm.forms.manage import ConfirmForm, CorrectForm
 from crm.models import Building
 from crm.permissions import allow, ensure, visible_building_ids
 from crm.services import periods as P
-from crm.services.confirmation import confirm_month, confirmation_status, correct_month, due_period, month_checks
+from crm.models.choices import MOVE_OUT_REASONS
+from crm.services.confirmation import (
+    confirm_month, confirmation_status, correct_month, due_period, month_checks, reaching_confirmed,
+)
 from crm.services.errors import DomainError
 from crm.services.figures import visible_buildings
 from crm.views.params import today
@@ -37,9 +40,12 @@ def index():
     period = requested_period()
     buildings = visible_buildings(db.session, visible_building_ids(current_user))
     checks = month_checks(db.session, buildings, period)
+    lapsed = [lease for check in checks for lease in check.lapsed]
     return render_template(
         "confirmations/index.html", checks=checks, period=period, due=due_period(today()),
-        confirm_form=ConfirmForm(), correct_form=CorrectForm(),
+        confirm_form=ConfirmForm(), correct_form=CorrectForm(), today=today(),
+        needs_reason=reaching_confirmed(db.session, lapsed), move_out_reasons=MOVE_OUT_REASONS,
+        back=url_for("confirmations.index", month=period),
     )
 
 

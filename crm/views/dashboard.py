@@ -7,7 +7,9 @@ from flask_login import current_user
 from crm.extensions import db
 from crm.models.version import OCCUPANCY, TAX
 from crm.permissions import allow, may, visible_building_ids
+from crm.services import expiries as E
 from crm.services import periods as P
+from crm.services.bridge import month_bridge
 from crm.services.figure_cache import cached
 from crm.services.figures import building_figures, district_summary
 from crm.services.landing import pending_request_count
@@ -49,7 +51,9 @@ def index():
         pending_request_count(db.session, visible_building_ids(current_user))
         if may(current_user, "movein.decide") else None
     )
+    # The people who resolve lapsed leases see theirs, as of today.
+    lapsed = E.overdue(db.session, today(), ids) if may(current_user, "confirmations.confirm") else None
     return render_template(
         "dashboard/index.html", summary=summary, chart=chart, month=month, pipeline=pipeline,
-        pending_moveins=pending_moveins, today=today(),
+        pending_moveins=pending_moveins, today=today(), bridge=month_bridge(db.session, month, ids), lapsed=lapsed,
     )

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from markupsafe import Markup, escape
 
-from crm.formats import area, area_exact, money, percent, wan
+from crm.formats import area, area_exact, money, percent, signed_area, signed_count, wan
 from crm.models.choices import HQ_TYPES, INDUSTRY_GROUPS, INDUSTRY_SECTIONS, ROLES, STREETS, TIERS, UNIT_STATUSES, ZONES
 from crm.services import periods as P
 
@@ -33,12 +33,15 @@ def unit_tip(state) -> str:
     text = f"{unit.label} · {Decimal(unit.area):,.2f} m² · {UNIT_STATUSES[state.status]}"
     if state.lease is not None:
         text += f" · {state.lease.company.name} · 租期至 {state.lease.end_date or '不定期'}"
+    elif getattr(state, "lapsed", None) is not None:
+        text += f" · 到期未处置：{state.lapsed.company.name}（{state.lapsed.end_date} 到期）"
     return text
 
 
 def init_app(app) -> None:
     app.jinja_env.filters.update(
         unit_tip=unit_tip, money=money, wan=wan, area=area, area_exact=area_exact, pct=pct, month_label=P.label,
+        signed_area=signed_area, signed_count=signed_count,
     )
     from crm.permissions import may_open
 

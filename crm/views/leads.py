@@ -456,7 +456,8 @@ def land(lead_id):
     lead = get_lead_or_404(lead_id)
     ensure("leads.edit", lead)
     form = LandingForm()
-    form.building_id.choices = select_choices([("", "请选择楼宇")] + building_choices())
+    choices = building_choices()
+    form.building_id.choices = select_choices([("", "请选择楼宇")] + choices)
     if request.method == "GET":
         reserved = reservations_of(db.session, lead, today())
         chosen = request.args.get("building_id", type=int) or (reserved[0].unit.building_id if reserved else None)
@@ -481,7 +482,9 @@ def land(lead_id):
             db.session.rollback()
             show_error(form, error)
         lead = get_lead_or_404(lead_id)
-    building = db.session.get(Building, form.building_id.data) if form.building_id.data else None
+    # Only a building of the list: a typed id may be anything, even past the database's integers.
+    known = {building_id for building_id, _ in choices}
+    building = db.session.get(Building, form.building_id.data) if form.building_id.data in known else None
     day = form.start_date.data or today()
     return render_template(
         "leads/land.html", lead=lead, form=form, building=building, states=vacant_units_for(building, lead, day),

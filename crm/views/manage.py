@@ -9,7 +9,7 @@ a save on an out-of-date form (a version column) is refused with what the other 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -18,10 +18,11 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from crm.extensions import db
 from crm.forms.manage import (
-    AddUnitForm, EditUnitForm, MergeForm, MoveInForm, MoveOutForm, RenewForm, RetireForm, SplitForm,
+    AddUnitForm, EditUnitForm, MergeForm, MoveInForm, MoveOutForm, OpenEndedForm, RenewForm, RetireForm, SplitForm,
 )
 from crm.models import Building, Lease, Unit
 from crm.permissions import allow, ensure, may, visible_building_ids
+from crm.security import safe_redirect_target
 from crm.services import expiries as E
 from crm.services import moves, unit_ops
 from crm.services.confirmation import due_period
@@ -102,7 +103,7 @@ def units(code):
     states = unit_states(db.session, building, day)
     return render_template(
         "manage/units.html", building=building, states=states, floors=floors(states), today=day,
-        leasable=unit_ops.register_leasable_area(db.session, building),
+        leasable=unit_ops.register_leasable_area(db.session, building), back=this_page(),
     )
 
 
@@ -279,19 +280,22 @@ def move_in(code):
 
 
 def lease_form_page(code, lease_id, form_class, template, action, success):
-    """Move-out and renewal share their shape: a lease, a version, a service call."""
+    """Move-out, renewal and 转不定期 share their shape: a lease, a version, a service call. A
+    ``next`` path in the query string (the confirmation or expiries page) is where success
+    returns to."""
     building = managed_building(code)
     lease = owned(db.session.get(Lease, lease_id), building)
     form = form_class()
+    day = today()
     if request.method == "GET":
         form.version.data = lease.version
         if isinstance(form, MoveOutForm):
-            form.moved_out_on.data = today()
-        else:
+            form.moved_out_on.data = default_move_out(lease, day)
+        elif isinstance(form, RenewForm):
             form.end_date.data = lease.end_date
     if form.validate_on_submit():
         try:
-            action(lease, form)
+            note = action(lease, form)
         except DomainError as error:
             show_error(form, error)
             if error.field == "version":
@@ -299,19 +303,31 @@ def lease_form_page(code, lease_id, form_class, template, action, success):
         else:
             name = lease.company.name
             if commit(form):
-                flash(success.format(name=name), "success")
-                return back_to(building)
+                flash(success.format(name=name) + (note or ""), "success")
+                return redirect(safe_redirect_target(request.args.get("next"), url_for("buildings.show", code=building.code)))
             form.version.data = db.session.get(Lease, lease_id).version
     lease = db.session.get(Lease, lease_id)
-    return render_template(template, building=building, lease=lease, form=form, today=today())
+    return render_template(template, building=building, lease=lease, form=form, today=day,
+                           lapsed=moves.is_lapsed(lease, day), back=safe_redirect_target(request.args.get("next"), None))
+
+
+def default_move_out(lease: Lease, day: date) -> date:
+    """Today — or, for a lease that ran out, the day after its end (the company left at the end)."""
+    if moves.is_lapsed(lease, day):
+        return lease.end_date + timedelta(days=1)
+    return day
 
 
 @bp.route("/buildings/<code>/leases/<int:lease_id>/move-out", methods=["GET", "POST"])
 @allow("buildings.manage")
 def move_out(code, lease_id):
     def record(lease, form):
+        end = lease.end_date
         moves.move_out(db.session, lease, form.version.data, form.moved_out_on.data, form.reason.data,
                        form.correction_reason.data)
+        if lease.end_date != end:
+            return f"；企业在到期后继续使用，到期日已顺延至 {lease.end_date}"
+        return None
 
     return lease_form_page(code, lease_id, MoveOutForm, "manage/move_out.html", record, "已登记 {name} 迁出")
 
@@ -320,9 +336,19 @@ def move_out(code, lease_id):
 @allow("buildings.manage")
 def renew(code, lease_id):
     def record(lease, form):
-        moves.renew(db.session, lease, form.version.data, form.end_date.data, form.correction_reason.data)
+        moves.renew(db.session, lease, form.version.data, form.end_date.data, form.correction_reason.data, today())
 
     return lease_form_page(code, lease_id, RenewForm, "manage/renew.html", record, "已为 {name} 续租")
+
+
+@bp.route("/buildings/<code>/leases/<int:lease_id>/open-ended", methods=["GET", "POST"])
+@allow("buildings.manage")
+def open_ended(code, lease_id):
+    def record(lease, form):
+        moves.make_open_ended(db.session, lease, form.version.data, form.correction_reason.data)
+
+    return lease_form_page(code, lease_id, OpenEndedForm, "manage/open_ended.html", record,
+                           "已将 {name} 的租约转为不定期")
 
 
 @bp.route("/buildings/<code>/expiries")
@@ -350,8 +376,14 @@ def render_expiries(building, building_ids):
     return render_template(
         "manage/expiries.html", building=building, days=days, windows=E.WINDOWS, today=day,
         rows=E.expiring(db.session, day, days, ids, tax_of), overdue=E.overdue(db.session, day, ids, tax_of),
-        tax_months=E.tax_months(day), large=E.LARGE_TAXPAYER, manageable=manageable,
+        tax_months=E.tax_months(day), large=E.LARGE_TAXPAYER, manageable=manageable, back=this_page(),
     )
+
+
+def this_page() -> str:
+    """The current page's path and query, for a form to come back to."""
+    query = request.query_string.decode()
+    return request.path + (f"?{query}" if query else "")
 
 
 @dataclass
@@ -374,6 +406,11 @@ def manage_panel(building: Building) -> ManagePanel:
         if not confirmed_snapshots(db.session, [due], [building.id]) and may(current_user, "confirmations.confirm", building):
             panel.due = due
     return panel
+
+
+@bp.app_template_filter("day_after")
+def day_after(day: date) -> date:
+    return day + timedelta(days=1)
 
 
 @bp.app_context_processor

@@ -1,6 +1,7 @@
 """Reading the query-string parameters that pages and the API share (month, sort, page)."""
 from __future__ import annotations
 
+
 from flask import current_app, request
 
 from crm.services import periods as P

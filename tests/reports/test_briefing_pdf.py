@@ -61,6 +61,10 @@ def test_pdf_prints_the_json_figures(briefing):
     for figure in ["2,100m²", "600m²", "1,400m²", "1,100m²", "28.6%", "66.7%", "52.4%", "↓38.1个百分点", "↓23.8个百分点",
                    "1,500m²", "↑800m²", "↓800m²"]:
         assert figure in flat, figure
+    # The month bridge: 1,400.00 + 200.00 − 600.00 − 400.00 + 0.00 = 600.00 m²; tenants 4 +1 −1 −1 = 3.
+    for figure in ["变动说明（2026年10月末较上月末）", "上月末1,400.004", "新入驻+200.00+1", "迁出−600.00−1",
+                   "到期未处置−400.00−1", "其他0.000", "本月末600.003"]:
+        assert figure in flat, figure
     # Tax: month 35.0 万元 (↑75.0 % on September, ↑40.0 % on last October); YTD 1,055.0 vs 1,225.0 (↓13.9 %).
     for figure in ["35.0万元", "20.0万元", "25.0万元", "↑75.0%", "↑40.0%", "1,055.0万元", "1,225.0万元", "↓13.9%"]:
         assert figure in flat, figure

@@ -66,6 +66,17 @@ def test_headline_area_occupancy_and_tenants(data):
     assert (by_area["value"], by_area["prev_month"], by_area["prev_year"]) == pytest.approx((400 / 600, 1000 / 1400, 700 / 1100))
 
 
+def test_headline_bridge_explains_the_change_by_hand(data):
+    """September 1,400 m² → October 600: c2 moved in (200), c5 moved out (600), c4's lease ended on
+    September 30 with no move-out (400). Tenants 4 → 3: +c2 −c5 −c4."""
+    area, tenants = data["headline"]["occupied_area"], data["headline"]["tenants"]
+    assert area["bridge"] == {"moved_in": 200.0, "moved_out": 600.0, "lapsed": 400.0, "other": 0.0, "other_items": []}
+    assert tenants["bridge"] == {"moved_in": 1, "moved_out": 1, "lapsed": 1, "other": 0, "other_items": []}
+    for item in (area, tenants):
+        b = item["bridge"]
+        assert round(item["prev_month"] + b["moved_in"] - b["moved_out"] - b["lapsed"] + b["other"], 2) == item["value"]
+
+
 def test_headline_moves_count_and_area(data):
     h = data["headline"]
     assert (h["move_ins"]["value"], h["move_ins"]["prev_month"], h["move_ins"]["prev_year"]) == (1, 0, 1)
