@@ -223,13 +223,13 @@ def report_candidates(year, as_of, out):
     from crm.reports.fonts import FontNotFound
     from crm.services.candidates import as_json, candidate_report, holds_demo_data
     from crm.services.errors import DomainError
-    from crm.services.periods import BUSINESS_TZ
+    from crm.services.periods import BUSINESS_TZ, business_today
 
     kind = out.rsplit(".", 1)[-1].lower() if "." in out else ""
     if kind not in ("pdf", "json"):
         raise click.ClickException(f"输出文件须以 .pdf 或 .json 结尾：{out}")
     try:
-        data = as_json(candidate_report(db.session, year, as_of))
+        data = as_json(candidate_report(db.session, year, as_of, today=business_today(current_app.config["TODAY"])))
         if kind == "pdf":
             from crm.reports.candidates import build_candidates_pdf
 

@@ -11,11 +11,12 @@ from reportlab.lib import colors
 from reportlab.platypus import KeepTogether, Paragraph, Spacer
 
 from crm.models.choices import TIERS
-from crm.reports.charts import Series, horizontal_bars, to_wan
+from crm.formats import chart_unit, in_unit
+from crm.reports.charts import Series, horizontal_bars
 from crm.reports.document import build_pdf, usable_width
 from crm.reports.markup import text
 from crm.reports.styles import Styles, report_styles
-from crm.reports.tables import Column, data_table, money, wan
+from crm.reports.tables import Column, data_table, money
 from crm.services.periods import label as month_label
 
 DISTRICT = "西岗区"
@@ -84,14 +85,15 @@ def _candidate_table(data: dict, styles: Styles, width: float):
 def _chart(data: dict, styles: Styles, width: float) -> list:
     rows = data["candidates"]
     labels = [f"{r['rank']}. {r['name']}" for r in rows]
+    unit = chart_unit([data["threshold"], *(r["projection"] for r in rows), *(r["ytd"] for r in rows)])
     return horizontal_bars(
         labels,
-        [Series("本年累计", to_wan(r["ytd"] for r in rows), colors.HexColor("#90a4ae")),
-         Series("预计全年", to_wan(r["projection"] for r in rows), colors.HexColor("#1f4e8c"))],
+        [Series("本年累计", in_unit((r["ytd"] for r in rows), unit), colors.HexColor("#90a4ae")),
+         Series("预计全年", in_unit((r["projection"] for r in rows), unit), colors.HexColor("#1f4e8c"))],
         styles.font, width,
-        reference=to_wan([data["threshold"]])[0],
-        reference_label=f"亿元楼门槛 {wan(data['threshold'])} 万元",
-        unit="单位：万元",
+        reference=in_unit([data["threshold"]], unit)[0],
+        reference_label=f"亿元楼门槛 {money(data['threshold'])}",
+        unit=f"单位：{unit}",
     )
 
 

@@ -79,6 +79,6 @@ def candidates():
         raise DomainError(f"年份格式不正确：{raw_year}，应为四位数字，例如 2026", field="year")
     report = candidate_report(
         db.session, int(raw_year) if raw_year else None, request.args.get("as_of", "").strip() or None,
-        latest_allowed=P.period_of(today()),
+        latest_allowed=P.period_of(today()), today=today(),
     )
     return as_json(report)
