@@ -34,6 +34,7 @@ EXPECTED = {
     "basis": "total",
     "threshold": 100_000_000.0,
     "candidate_threshold": 50_000_000.0,
+    "prev_year_label": "上年全年",
     "yi_buildings": [{"code": "B01", "name": "乙大厦", "ytd": 102_000_000.0, "annual_prev": 84_000_000.0}],
     "candidates": [
         {

@@ -244,7 +244,7 @@ def headline_section(data: dict, styles: Styles, width: float) -> list:
 
 
 def buildings_section(data: dict, styles: Styles, width: float) -> list:
-    tier_year = data["tax"]["tier_year"]
+    tier_year = data["tax"]["tier_year_label"]
     columns = [
         Column("街道", "street", width * 0.08),
         Column("楼宇", "building", width * 0.22, "markup"),
@@ -254,7 +254,7 @@ def buildings_section(data: dict, styles: Styles, width: float) -> list:
         Column("空置面积 m²", "vacant_area", width * 0.11, "area"),
         Column("入驻企业", "tenants", width * 0.07, "int"),
         Column("本年累计税收 万元", "tax_ytd", width * 0.12, "wan"),
-        Column(f"{tier_year}年档次", "tier_label", width * 0.08),
+        Column(f"{tier_year}档次", "tier_label", width * 0.08),
         Column("月报", "confirmed_label", width * 0.06),
     ]
     rows = [dict(b, building=name_code(b), tier_label=tier_label(b["tier"]),
@@ -302,7 +302,7 @@ def tax_section(data: dict, styles: Styles, width: float) -> list:
             Column("排名", "rank", width * 0.07, "int"), Column("楼宇", "building", width * 0.33, "markup"),
             Column("街道", "street", width * 0.11), Column("本年累计 万元", "tax_ytd", width * 0.15, "wan"),
             Column("上年同期 万元", "tax_ytd_prev", width * 0.15, "wan"), Column("同比", "yoy_text", width * 0.10, "markup"),
-            Column(f"{tax['tier_year']}年档次", "tier_label", width * 0.09),
+            Column(f"{tax['tier_year_label']}档次", "tier_label", width * 0.09),
         ]
         rows = [dict(r, building=name_code(r), yoy_text=yoy_text(r["yoy"]), tier_label=tier_label(r["tier"]))
                 for r in tax["top_buildings"]]
@@ -313,7 +313,7 @@ def tax_section(data: dict, styles: Styles, width: float) -> list:
     if tax["tier_movements"]:
         columns = [
             Column("楼宇", "building", width * 0.30, "markup"), Column("上年档次", "prev_label", width * 0.12),
-            Column("本年已达", "now_label", width * 0.12), Column("上年全年 万元", "annual_prev", width * 0.15, "wan"),
+            Column("本年已达", "now_label", width * 0.12), Column(f"{tax['prev_year_label']} 万元", "annual_prev", width * 0.15, "wan"),
             Column("本年累计 万元", "tax_ytd", width * 0.15, "wan"), Column("变动", "direction_label", width * 0.16),
         ]
         rows = [dict(m, building=name_code(m), prev_label=tier_label(m["tier_prev_year"]),
@@ -336,9 +336,9 @@ def yi_section(data: dict, styles: Styles, width: float) -> list:
     story = [heading("四、亿元楼与准亿元楼", styles)]
     if yi["yi_buildings"]:
         names = "、".join(f"{b['name']}（{money(b['tier_year_tax'])}）" for b in yi["yi_buildings"])
-        story.append(P(text(f"{yi['tier_year']}年亿元楼 {yi['yi_count']} 栋：{names}。"), styles.body))
+        story.append(P(text(f"{yi['tier_year_label']}亿元楼 {yi['yi_count']} 栋：{names}。"), styles.body))
     else:
-        story.append(P(text(f"{yi['tier_year']}年没有亿元楼。"), styles.body))
+        story.append(P(text(f"{yi['tier_year_label']}没有亿元楼。"), styles.body))
     if not yi["available"]:
         story.append(none_line(f"准亿元楼：{yi['message']}。", styles))
         return story

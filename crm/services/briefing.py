@@ -42,7 +42,7 @@ from crm.services.errors import DomainError
 from crm.services.figures import BuildingFigures, DistrictSummary, building_figures, district_summary
 from crm.services.pipeline import LeadState, landed_of, pipeline_month, summary_json
 from crm.services.pipeline import as_of as pipeline_as_of
-from crm.services.tax import ZERO, TierRules, latest_tax_period, tier_rules
+from crm.services.tax import ZERO, TierRules, latest_tax_period, previous_year_heading, tier_rules
 
 DISTRICT = "西岗区"
 TITLE = "西岗区商务楼宇经济月度简报"
@@ -295,6 +295,7 @@ def yi_section(session, rows: list[BuildingFigures], summary: DistrictSummary, m
     year = P.split(month)[0]
     section = {
         "tier_year": summary.tier_year,
+        "tier_year_label": summary.tier_year_label,
         "yi_count": summary.tiers["yi"],
         "yi_buildings": [
             {"code": r.building.code, "name": r.building.name, "street": r.building.street,
@@ -585,9 +586,11 @@ def briefing_data(session, month: str, today: date | None = None, now: datetime 
             "tax_ytd_change": summary.tax_ytd_change,
             "top_buildings": top_buildings_by_tax(rows),
             "tier_year": summary.tier_year,
+            "tier_year_label": summary.tier_year_label,
             "tiers": summary.tiers,
             "tiers_so_far": summary.tiers_so_far,
             "tier_movements": tier_movements(session, rows, month, rules),
+            "prev_year_label": previous_year_heading(session, P.split(month)[0]),
         },
         "yi": yi_section(session, rows, summary, month, today),
         "pipeline": pipeline_section(session, month, today),

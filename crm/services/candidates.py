@@ -37,7 +37,7 @@ from crm.services.figure_cache import derived
 from crm.services.figures import building_figures
 from crm.services.pipeline import as_of as pipeline_as_of
 from crm.services.pipeline import pipeline_potentials
-from crm.services.tax import ZERO, TierRules, tier_rules
+from crm.services.tax import ZERO, TierRules, previous_year_heading, tier_rules
 
 CENT = Decimal("0.01")
 BASIS_LABELS = {"total": "全口径", "district": "区级"}
@@ -91,6 +91,7 @@ class CandidateReport:
     candidate_threshold: Decimal
     yi_buildings: list[BuildingRow] = field(default_factory=list)
     candidates: list[BuildingRow] = field(default_factory=list)
+    prev_year_label: str = "上年全年"  # or 上年（11–12月） when the data covers part of last year
 
     @property
     def basis_label(self) -> str:
@@ -204,7 +205,8 @@ def candidate_report(session, year: int | None = None, as_of: str | None = None,
     settings = all_settings(session)
     threshold = rules.thresholds["yi"]
     candidate_threshold = Decimal(settings["candidate_threshold"])
-    report = CandidateReport(period.year, period.as_of, rules.basis, threshold, candidate_threshold)
+    report = CandidateReport(period.year, period.as_of, rules.basis, threshold, candidate_threshold,
+                             prev_year_label=previous_year_heading(session, period.year))
 
     figures = building_figures(session, period.as_of)
     previous = previous_year_figures(session, period.year - 1, rules.basis)
@@ -270,6 +272,7 @@ def as_json(report: CandidateReport) -> dict:
         "basis": report.basis,
         "threshold": _number(report.threshold),
         "candidate_threshold": _number(report.candidate_threshold),
+        "prev_year_label": report.prev_year_label,
         "yi_buildings": [
             {"code": r.code, "name": r.name, "ytd": _number(r.ytd), "annual_prev": _number(r.annual_prev)}
             for r in report.yi_buildings

@@ -18,7 +18,7 @@ from crm.models import Building
 from crm.services import periods as P
 from crm.services.occupancy import Occupancy, registered_rate
 from crm.services.snapshots import district_tenants, occupancy_for_months
-from crm.services.tax import ZERO, monthly_totals, tax_by_building_and_period, tax_windows, tier_rules
+from crm.services.tax import ZERO, monthly_totals, tax_by_building_and_period, tax_windows, tax_year_label, tier_rules
 
 
 @dataclass
@@ -52,6 +52,7 @@ class DistrictSummary:
     tiers_so_far: dict[str, int]
     confirmed_buildings: int
     monthly_tax: list[tuple[str, Decimal]] = field(default_factory=list)
+    tier_year_label: str = ""  # 2025年, or e.g. 2023年（11–12月） when the data covers part of it
 
     @property
     def registered_rate(self) -> float | None:
@@ -141,6 +142,7 @@ def district_summary(session, month: str, building_ids=None, rows=None, chart_mo
         tiers_so_far=count_tiers(r.tier_so_far for r in rows),
         confirmed_buildings=sum(1 for r in rows if r.occupancy.confirmed),
         monthly_tax=list(zip(periods, monthly)),
+        tier_year_label=tax_year_label(session, tier_year(month)),
     )
 
 

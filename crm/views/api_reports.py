@@ -42,6 +42,7 @@ def candidates():
                   basis: {type: string}
                   threshold: {type: number}
                   candidate_threshold: {type: number}
+                  prev_year_label: {type: string, description: "上年全年；税收数据只覆盖上年部分月份时如 上年（11–12月）"}
                   yi_buildings:
                     type: array
                     items:
@@ -67,8 +68,8 @@ def candidates():
                         vacant_area: {type: number}
                         tax_per_m2: {type: number, nullable: true}
                         vacancy_potential: {type: number, nullable: true}
-                        pipeline_potential: {type: number}
-                        verdict: {type: string}
+                        pipeline_potential: {type: number, description: "截至月末在谈且以该楼为目标的项目：预计年税收 × 阶段概率 ÷ 目标楼宇数，之和"}
+                        verdict: {type: string, description: "研判，如：差 1,226.0 万元；空置可补 800.0 万元，储备项目可补 347.0 万元，仍缺 79.0 万元"}
         400: {description: 参数无效, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
         401: {description: 未登录, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
         403: {description: 无权查看, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}

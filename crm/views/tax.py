@@ -83,7 +83,7 @@ def district_content(year: int | None):
     def render() -> dict[str, str]:
         page = district_tax(db.session, year)
         chart = {
-            "years": [f"{y}（至{P.split(page.latest_month)[1]}月）" if y == page.in_progress else str(y) for y in page.years],
+            "years": [page.year_labels[y] for y in page.years],
             "tiers": {tier or "none": [page.tier_counts[y][tier] for y in page.years] for tier in ("yi", "wuqianwan", "qianwan")},
             "industries": slices_chart(page.industries),
             "streets": slices_chart(page.streets),

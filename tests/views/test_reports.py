@@ -50,9 +50,10 @@ def test_anonymous_api_is_401(client, data):
 def test_api_returns_exactly_the_contract(login, data):
     got = login("leader").get("/api/v1/reports/candidates?year=2026&as_of=2026-06").get_json()
     want = district.EXPECTED
-    assert set(got) == {"year", "as_of", "basis", "threshold", "candidate_threshold", "yi_buildings", "candidates"}
-    assert {k: got[k] for k in ("year", "as_of", "basis", "threshold", "candidate_threshold")} == {
-        k: want[k] for k in ("year", "as_of", "basis", "threshold", "candidate_threshold")}
+    assert set(got) == {"year", "as_of", "basis", "threshold", "candidate_threshold", "prev_year_label", "yi_buildings",
+                        "candidates"}
+    scalars = ("year", "as_of", "basis", "threshold", "candidate_threshold", "prev_year_label")
+    assert {k: got[k] for k in scalars} == {k: want[k] for k in scalars}
     assert got["yi_buildings"] == want["yi_buildings"]
     for g, w in zip(got["candidates"], want["candidates"], strict=True):
         assert set(g) == set(w)

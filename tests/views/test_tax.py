@@ -45,7 +45,7 @@ def test_district_page_for_a_promoter(login, data):
     assert 'data-testid="district-total">4.40 亿元' in page
     assert 'data-testid="count-yi">2 栋' in page
     assert 'data-testid="top10-share">100.0%' in page
-    assert "↑ 升档" in page and "2026年（至6月）" in page
+    assert "↑ 升档" in page and "2026年（1–6月）" in page
     assert 'data-testid="buildings-by-year"' in page
 
 
