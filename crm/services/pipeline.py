@@ -110,10 +110,8 @@ class AsOf:
 def as_of(month: str, today: date | None) -> AsOf:
     """The as-of moment of ``month``. Without ``today`` (a scheduled job asks only for ended
     months) the month's end, read from the history."""
-    end = P.month_end(month)
-    if today is not None and end >= today:
-        return AsOf(month, today, True)
-    return AsOf(month, end, False)
+    day = P.as_of_day(month, today)
+    return AsOf(month, day, day == today)
 
 
 def _after(day: date) -> datetime:

@@ -196,7 +196,8 @@ def _expiring(session, building: Building, today: date, first: str, last: str, b
 
 
 def building_tax(session, building: Building, month: str, today: date) -> BuildingTaxPage:
-    """The tax tab of ``building`` for as-of month ``month``; leases are as of ``today``."""
+    """The tax tab of ``building`` for as-of month ``month``; leases (a top tenant's, the expiring
+    ones) are as of ``today`` — the pages pass the month's as-of day (``periods.as_of_day``)."""
     rules = tier_rules(session)
     monthly = _monthly_rows(session, building.id)
     months = []

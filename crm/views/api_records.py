@@ -395,7 +395,8 @@ def building_tax_tab(code):
     """
     building = building_or_404(code)
     ensure("tax.building", building)
-    page = building_tax(db.session, building, as_of_month(), today())
+    month = as_of_month()
+    page = building_tax(db.session, building, month, P.as_of_day(month, today()))
     return {
         "building": building_ref(building),
         "month": page.month,

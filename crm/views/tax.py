@@ -28,7 +28,8 @@ def building(code):
     if b is None:
         abort(404)
     ensure("tax.building", b)
-    month, day = page_month(), today()
+    month = page_month()
+    day = P.as_of_day(month, today())  # leases as at the month's end (today while it runs)
 
     def render() -> dict[str, str]:
         page = building_tax(db.session, b, month, day)
@@ -40,7 +41,7 @@ def building(code):
             "total_prev": in_unit((m.total_prev for m in page.months), unit),
             "unit": unit,
         }
-        return {"content": render_part("tax/_building.html", building=b, page=page, month=month, chart=chart, today=day)}
+        return {"content": render_part("tax/_building.html", building=b, page=page, month=month, chart=chart, as_of=day)}
 
     # The tabs and the export button follow the role; the rest follows the data and the dates.
     key = (b.id, month, request.args.get("month"), day, current_user.role, tier_rules(db.session))

@@ -17,6 +17,8 @@ def test_building_tax_tab_shows_years_tenants_and_departed_company(login, data):
     # y 72 m = 7,200.0 万元 (75.0 %), x 24 m = 2,400.0 万元 (25.0 %), x has left the building.
     assert "7,200.0" in page and "75.0%" in page and "2,400.0" in page and "25.0%" in page
     assert "已不在本楼" in page
+    # The month picked is June: its leases are read at June's end, not today (2026-11-15).
+    assert 'data-testid="expiring-from">2026-06-30 起 365 天内' in page
     assert "1.20 亿元" in page  # 2025 全口径: ¥100 m and more in 亿元
     assert 'class="nav-link active"' in page and "税收" in page
     assert 'id="tax-chart-data"' in page and "<script>" not in page
