@@ -335,7 +335,7 @@ def _lead_row(lead: Lead, day_field: str, stage: str) -> dict:
     }
 
 
-def _leads(session, states: list[LeadState], day_field: str) -> list[dict]:
+def _leads(session, states: Iterable[LeadState], day_field: str) -> list[dict]:
     """The listed leads (by their date, then id) with their stage at the as-of moment."""
     stage_then = {s.id: s.stage for s in states}
     leads = session.scalars(
@@ -346,7 +346,7 @@ def _leads(session, states: list[LeadState], day_field: str) -> list[dict]:
     return [_lead_row(lead, day_field, stage_then[lead.id]) for lead in ordered]
 
 
-def _tax_of(states: list[LeadState]) -> Decimal:
+def _tax_of(states: Iterable[LeadState]) -> Decimal:
     return sum((s.expected_tax for s in states), ZERO)
 
 

@@ -14,16 +14,19 @@ Merged duplicates never count. The board and the deadline flags are today's live
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import and_, case, exists, func, literal, or_, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload
 
 from crm.models import FollowUp, Lead, LeadStageChange, User, lead_target_buildings
 from crm.models.lead import ACTIVE_STAGES, OFF_LINE_STAGES, STAGES
+from crm.models.version import PIPELINE
 from crm.services import periods as P
+from crm.services.figure_cache import derived
 from crm.services.leads import FLAG_LABELS, PipelineRules, flag_conditions, pipeline_rules
 
 ZERO = Decimal("0")
@@ -119,43 +122,37 @@ def _after(day: date) -> datetime:
     return datetime.combine(day + timedelta(days=1), time(), tzinfo=P.BUSINESS_TZ).astimezone(timezone.utc)
 
 
-def _stage_at(at: AsOf):
-    """SQL: the lead's stage at ``at`` — the stage its first change after that moment left, else
-    its stage now; NOT_YET when even its creation came later."""
-    if at.live:
-        return Lead.stage
-    first_change_after = (
-        select(func.coalesce(LeadStageChange.from_stage, literal(NOT_YET)))
-        .where(LeadStageChange.lead_id == Lead.id, LeadStageChange.changed_at >= _after(at.day))
-        .order_by(LeadStageChange.changed_at, LeadStageChange.id)
-        .limit(1)
-        .correlate(Lead)
-        .scalar_subquery()
-    )
-    return func.coalesce(first_change_after, Lead.stage)
+def _first_of_each(stmt, partition, *order):
+    """``stmt``'s first row per ``partition`` in ``order`` (a window function: one pass)."""
+    ranked = stmt.add_columns(func.row_number().over(partition_by=partition, order_by=order).label("rank")).subquery()
+    return select(*[c for c in ranked.c if c.name != "rank"]).where(ranked.c.rank == 1)
 
 
-def _overdue_at(at: AsOf, rules: PipelineRules):
-    """SQL: whether the next follow-up date in force at ``at`` had passed. Each follow-up sets the
-    next date, so it is that of the latest follow-up dated by then; before any follow-up, the
-    date the lead was created with — which later follow-ups overwrote, so for a lead followed up
-    only afterwards it is the default first-follow-up deadline."""
-    day = at.day
-    if at.live:
-        return Lead.next_followup_on < day
-    by_then = and_(FollowUp.lead_id == Lead.id, FollowUp.on <= day)
-    latest_next = (
-        select(FollowUp.next_followup_on).where(by_then)
-        .order_by(FollowUp.on.desc(), FollowUp.id.desc()).limit(1)
-        .correlate(Lead).scalar_subquery()
+def _stages_left(session, at: AsOf) -> dict[int, str]:
+    """{lead: the stage its first change after the as-of moment left} — NOT_YET for a lead whose
+    creation came later. A lead absent here has not changed since: its stage now is its stage then."""
+    stmt = _first_of_each(
+        select(LeadStageChange.lead_id, LeadStageChange.from_stage).where(LeadStageChange.changed_at >= _after(at.day)),
+        LeadStageChange.lead_id, LeadStageChange.changed_at, LeadStageChange.id,
     )
-    followed_by_then = exists().where(by_then).correlate(Lead)
-    followed_ever = exists().where(FollowUp.lead_id == Lead.id).correlate(Lead)
-    return or_(
-        and_(followed_by_then, latest_next < day),
-        and_(~followed_ever, Lead.next_followup_on < day),
-        and_(~followed_by_then, followed_ever, Lead.created_on < day - timedelta(days=rules.first_followup_days)),
+    return {lead_id: from_stage or NOT_YET for lead_id, from_stage in session.execute(stmt)}
+
+
+def _next_dates(session, at: AsOf) -> tuple[dict[int, date | None], set[int]]:
+    """({lead: the next follow-up date its latest follow-up by the as-of day set}, the leads
+    followed up at all) — each follow-up sets the lead's next date."""
+    stmt = _first_of_each(
+        select(FollowUp.lead_id, FollowUp.next_followup_on).where(FollowUp.on <= at.day),
+        FollowUp.lead_id, FollowUp.on.desc(), FollowUp.id.desc(),
     )
+    latest = {lead_id: _day(next_on) for lead_id, next_on in session.execute(stmt)}
+    ever = set(session.scalars(select(FollowUp.lead_id).group_by(FollowUp.lead_id)))
+    return latest, ever
+
+
+def _day(value) -> date | None:
+    # SQLite hands a date back as text from a sub-query.
+    return value if value is None or isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
 @dataclass(frozen=True)
@@ -176,22 +173,50 @@ class LeadState:
         return self.stage in ACTIVE_STAGES
 
 
-def lead_states(session, at: AsOf, rules: PipelineRules | None = None) -> list[LeadState]:
-    """Every lead (merged duplicates aside) created by the as-of moment, with its state then."""
+def lead_states(session, at: AsOf, rules: PipelineRules | None = None) -> tuple[LeadState, ...]:
+    """Every lead (merged duplicates aside) created by the as-of moment, with its state then
+    (kept in the figure cache under the pipeline's data version: see ``_lead_states``)."""
     rules = rules or pipeline_rules(session)
-    stage = _stage_at(at).label("stage_at")
-    stmt = (
-        select(Lead.id, Lead.owner_id, stage, func.coalesce(Lead.expected_annual_tax, 0),
-               case((_overdue_at(at, rules), 1), else_=0), Lead.signed_on, Lead.landed_on, Lead.created_on)
-        .where(Lead.merged_into_id.is_(None), Lead.created_on <= at.day)
+    return _lead_states(session, at, rules.first_followup_days)
+
+
+@derived(PIPELINE)
+def _lead_states(session, at: AsOf, first_followup_days: int) -> tuple[LeadState, ...]:
+    """The states of ``lead_states``.
+
+    Live (the as-of day is today), a lead's own columns are its state. Otherwise its stage is the
+    one its first stage change after that moment left (else its stage now), and it is overdue when
+    the next follow-up date in force then had passed: the one its latest follow-up by then set;
+    before any follow-up, the date it was created with — which later follow-ups overwrote, so for
+    a lead followed up only afterwards, the default first-follow-up deadline.
+    """
+    day = at.day
+    rows = session.execute(
+        select(Lead.id, Lead.owner_id, Lead.stage, func.coalesce(Lead.expected_annual_tax, 0), Lead.next_followup_on,
+               Lead.signed_on, Lead.landed_on, Lead.created_on)
+        .where(Lead.merged_into_id.is_(None), Lead.created_on <= day)
         .order_by(Lead.id)
-    )
-    return [
-        LeadState(lead_id, owner_id, stage_then, Decimal(tax), bool(late) and stage_then in ACTIVE_STAGES,
-                  signed_on, landed_on, created_on)
-        for lead_id, owner_id, stage_then, tax, late, signed_on, landed_on, created_on in session.execute(stmt)
-        if stage_then != NOT_YET
-    ]
+    ).all()
+    if at.live:
+        stages_left, latest_next, followed = {}, {}, set()
+    else:
+        stages_left = _stages_left(session, at)
+        latest_next, followed = _next_dates(session, at)
+    first_followup = timedelta(days=first_followup_days)
+    states = []
+    for lead_id, owner_id, stage_now, tax, next_now, signed_on, landed_on, created_on in rows:
+        stage = stages_left.get(lead_id, stage_now)
+        if stage == NOT_YET:
+            continue
+        if lead_id not in followed:  # live, or never followed up: the lead's own date
+            due = _day(next_now)
+        elif lead_id in latest_next:
+            due = latest_next[lead_id]
+        else:  # followed up only after the as-of day
+            due = created_on + first_followup
+        overdue = due is not None and due < day and stage in ACTIVE_STAGES
+        states.append(LeadState(lead_id, owner_id, stage, Decimal(tax), overdue, signed_on, landed_on, created_on))
+    return tuple(states)
 
 
 # ------------------------------------------------------------------------------------------
@@ -221,7 +246,7 @@ class PipelineSummary:
     funnel: list[StageFigures]
     landed: Landed
     promoters: list[PromoterFigures]
-    states: list[LeadState] = field(default_factory=list, repr=False)
+    states: tuple[LeadState, ...] = field(default=(), repr=False)
 
     @property
     def active_count(self) -> int:
@@ -244,7 +269,7 @@ class PipelineSummary:
         return sum(p.followups_this_month for p in self.promoters)
 
 
-def funnel_of(states: list[LeadState]) -> list[StageFigures]:
+def funnel_of(states: Iterable[LeadState]) -> list[StageFigures]:
     found: dict[str, tuple[int, Decimal]] = {}
     for state in states:
         n, total = found.get(state.stage, (0, ZERO))
@@ -252,12 +277,13 @@ def funnel_of(states: list[LeadState]) -> list[StageFigures]:
     return _stage_rows(found)
 
 
-def landed_of(states: list[LeadState], at: AsOf) -> Landed:
+def landed_of(states: Iterable[LeadState], at: AsOf) -> Landed:
     """Leads settled (move-in confirmed) within the month and from January to the as-of day."""
     days = [s.landed_on for s in states if s.stage == "settled" and s.landed_on is not None and s.landed_on <= at.day]
     return Landed(month=sum(1 for d in days if d >= at.first), year=sum(1 for d in days if d >= at.year_start))
 
 
+@derived(PIPELINE)
 def followups_by_author(session, at: AsOf) -> dict[int, int]:
     """Follow-ups dated within the month (to the as-of day), per author."""
     return dict(session.execute(
@@ -267,7 +293,7 @@ def followups_by_author(session, at: AsOf) -> dict[int, int]:
     ).all())
 
 
-def promoters_of(session, states: list[LeadState], at: AsOf) -> list[PromoterFigures]:
+def promoters_of(session, states: Iterable[LeadState], at: AsOf) -> list[PromoterFigures]:
     """Per promoter: active leads (and their Σ expected tax) and the overdue among them at the
     as-of moment, and follow-ups written within the month. Former promoters show while they
     still hold active leads."""
@@ -321,6 +347,7 @@ def summary_json(summary: PipelineSummary) -> dict:
     }
 
 
+@derived(PIPELINE)
 def pipeline_potentials(session, at: AsOf, building_ids=None) -> dict[int, Decimal]:
     """{building_id: Σ expected annual tax × stage probability ÷ number of target buildings} of
     the leads active at the as-of moment: a lead aimed at several buildings is shared among
