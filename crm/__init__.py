@@ -74,8 +74,10 @@ def register_extensions(app: Flask) -> None:
     from crm.models.history import init_history
     from crm.models.memo import init_transaction_memo
     from crm.models.setting import init_settings
+    from crm.models.version import init_pipeline_version
 
     init_history()  # every write path records the change history
+    init_pipeline_version()  # and every write to the pipeline renews its figures' token
     init_transaction_memo()  # tokens and settings are read once per transaction
     init_settings()
 

@@ -223,13 +223,13 @@ def report_candidates(year, as_of, out):
     from crm.reports.fonts import FontNotFound
     from crm.services.candidates import as_json, candidate_report, holds_demo_data
     from crm.services.errors import DomainError
-    from crm.services.periods import BUSINESS_TZ
+    from crm.services.periods import BUSINESS_TZ, business_today
 
     kind = out.rsplit(".", 1)[-1].lower() if "." in out else ""
     if kind not in ("pdf", "json"):
         raise click.ClickException(f"输出文件须以 .pdf 或 .json 结尾：{out}")
     try:
-        data = as_json(candidate_report(db.session, year, as_of))
+        data = as_json(candidate_report(db.session, year, as_of, today=business_today(current_app.config["TODAY"])))
         if kind == "pdf":
             from crm.reports.candidates import build_candidates_pdf
 
@@ -254,6 +254,7 @@ def report_candidates(year, as_of, out):
 def report_briefing(month, out):
     import json
 
+    from crm.formats import percent
     from crm.reports.fonts import FontNotFound
     from crm.services.briefing import briefing_data, generate_briefing
     from crm.services.errors import DomainError
@@ -282,8 +283,7 @@ def report_briefing(month, out):
         handle.write(content)
     occupancy = data["headline"]["occupancy"]["value"]
     archived = f"，已归档为第 {briefing.version} 版（{briefing.pages} 页）" if kind == "pdf" else ""
-    click.echo(f"已写入 {out}：{data['month_label']}，全区入驻率 "
-               f"{'—' if occupancy is None else f'{occupancy * 100:.1f}%'}{archived}")
+    click.echo(f"已写入 {out}：{data['month_label']}，全区入驻率 {percent(occupancy)}{archived}")
 
 
 @click.command("import", help="导入 .xlsx 或 .csv：KIND 为 buildings、units、companies、leases、tax 等。"

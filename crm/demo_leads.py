@@ -20,6 +20,7 @@ from sqlalchemy import insert, select
 
 from crm.models import Building, Company, FollowUp, Lead, LeadStageChange, Lease, User, lead_target_buildings
 from crm.models.lead import FOLLOWUP_METHODS, SOURCES, STAGES
+from crm.models.version import PIPELINE, bump
 from crm.services import periods as P
 from crm.services.uscc import CHARSET, check_character
 
@@ -248,4 +249,5 @@ def load_demo_leads(session, scale: int, as_of: str) -> dict[str, int]:
         for start in range(0, len(rows), 20_000):
             session.execute(insert(table), rows[start:start + 20_000])
     session.flush()
+    bump(session, PIPELINE)  # bulk inserts, which no flush listener sees
     return {"招商项目": len(ids), "跟进记录": len(followups)}

@@ -25,14 +25,14 @@ Tax (attributed as given): c1 → A: 2025-10 100,000; 2026-01 10,000,000; 2026-0
     YTD 2026 = 10,550,000 (A 10,500,000, B 50,000); YTD 2025 (Jan–Oct) = 12,250,000
     tiers of 2025: B 千万楼 (12,150,000), A none → this year A reaches 千万楼 (up), B not yet (pending)
 
-Leads (promoter 张专员), today's stages:
-    L1 接洽 created 2026-10-05, expected 1,000,000, next follow-up 2026-10-20 (overdue at M's end),
-       one follow-up on 2026-10-20
+Leads (promoter 张专员), today's stages (no stage history: their stage at M's end is today's):
+    L1 接洽 created 2026-10-05, expected 1,000,000, one follow-up on 2026-10-12 setting the next for
+       2026-10-20 (overdue at M's end)
     L2 签约 created 2026-09-15, signed 2026-10-12, expected 2,000,000, next follow-up 2026-11-20
     L3 入驻 created 2026-08-01, signed 2026-09-01, landed 2026-10-25, expected 500,000
     L4 线索 created 2026-10-30, merged into L1 (a duplicate: counted nowhere)
     L5 入驻 created 2025-06-01, landed 2025-07-01, expected 300,000 (landed last year)
-    L6 线索 created 2026-11-02 (after M)
+    L6 线索 created 2026-11-02 (after M: counted nowhere in M)
 """
 from __future__ import annotations
 
@@ -89,7 +89,7 @@ def build(session, names: dict | None = None, confirm_a: bool = True) -> dict:
     promoter = f.user(session, "zs", "promoter")
     promoter.display_name = "张专员"
     l1 = f.lead(session, promoter, "项目一有限公司", stage="contact", created_on=date(2026, 10, 5),
-                expected_annual_tax=1_000_000, next_followup_on=date(2026, 10, 20), last_followup_on=date(2026, 10, 20))
+                expected_annual_tax=1_000_000, next_followup_on=date(2026, 10, 20), last_followup_on=date(2026, 10, 12))
     f.lead(session, promoter, "项目二有限公司", stage="signed", created_on=date(2026, 9, 15), signed_on=date(2026, 10, 12),
            expected_annual_tax=2_000_000, next_followup_on=date(2026, 11, 20), target_buildings=[a])
     f.lead(session, promoter, "项目三有限公司", stage="settled", created_on=date(2026, 8, 1), signed_on=date(2026, 9, 1),
@@ -98,7 +98,8 @@ def build(session, names: dict | None = None, confirm_a: bool = True) -> dict:
     f.lead(session, promoter, "项目五有限公司", stage="settled", created_on=date(2025, 6, 1), landed_on=date(2025, 7, 1),
            expected_annual_tax=300_000)
     f.lead(session, promoter, "项目六有限公司", stage="lead", created_on=date(2026, 11, 2))
-    session.add(FollowUp(lead=l1, author=promoter, on=date(2026, 10, 20), method="电话", notes="初次接洽"))
+    session.add(FollowUp(lead=l1, author=promoter, on=date(2026, 10, 12), method="电话", notes="初次接洽",
+                         next_followup_on=date(2026, 10, 20)))
     session.flush()
 
     if confirm_a:

@@ -14,8 +14,8 @@ Tax (全口径 per month; 区级 is 40 % of it everywhere):
 Occupancy at 2026-06-30: A 2,000/2,000; C 1,500/2,000; D 0/800; E 1,000/1,600; F 1,500/1,700.
 
 Leads: C ← negotiation 10 m (50 %) and a duplicate merged into it (ignored); C and D ← visit
-4 m (35 %); C ← lost 50 m (ignored); F ← registered 20 m (95 %), settled 100 m and paused 30 m
-(both ignored).
+4 m (35 %), aimed at both so shared: 0.7 m each; C ← lost 50 m (ignored); F ← registered 20 m
+(95 %), settled 100 m and paused 30 m (both ignored).
 """
 from __future__ import annotations
 
@@ -34,6 +34,7 @@ EXPECTED = {
     "basis": "total",
     "threshold": 100_000_000.0,
     "candidate_threshold": 50_000_000.0,
+    "prev_year_label": "上年全年",
     "yi_buildings": [{"code": "B01", "name": "乙大厦", "ytd": 102_000_000.0, "annual_prev": 84_000_000.0}],
     "candidates": [
         {
@@ -49,16 +50,18 @@ EXPECTED = {
             "rank": 2, "code": "F01", "name": "己大厦", "street": "香炉礁", "tier_prev": "qianwan",
             "ytd": 42_000_000.0, "ytd_prev": 18_000_000.0, "annual_prev": 36_000_000.0, "yoy": 24 / 18,
             "projection": 84_000_000.0, "gap": 16_000_000.0, "vacant_area": 200.0, "tax_per_m2": 40_000.0,
-            "vacancy_potential": 8_000_000.0, "pipeline_potential": 19_000_000.0, "verdict": "在谈项目落地即可达标",
+            "vacancy_potential": 8_000_000.0, "pipeline_potential": 19_000_000.0,
+            "verdict": "差 1,600.0 万元；空置可补 800.0 万元，储备项目可补 1,900.0 万元，储备项目落地即可达标",
         },
         {
             # No full 2025 → fallback 37.5 m × 12 ÷ 6 = 75 m; (20 m + 37.5 m) ÷ 1,500 = 38,333.33;
-            # 500 × 38,333.33 = 19,166,665; pipeline 10 m × 0.5 + 4 m × 0.35 = 6.4 m; 25,566,665 ≥ 25 m.
+            # 500 × 38,333.33 = 19,166,665; pipeline 10 m × 0.5 + 4 m × 0.35 ÷ 2 = 5.7 m; 24,866,665 < 25 m
+            # by 133,335.
             "rank": 3, "code": "C01", "name": "丙大厦", "street": "白云", "tier_prev": "qianwan",
             "ytd": 37_500_000.0, "ytd_prev": 0.0, "annual_prev": 20_000_000.0, "yoy": None,
             "projection": 75_000_000.0, "gap": 25_000_000.0, "vacant_area": 500.0, "tax_per_m2": 38_333.33,
-            "vacancy_potential": 19_166_665.0, "pipeline_potential": 6_400_000.0,
-            "verdict": "填满空置且在谈项目落地可达标",
+            "vacancy_potential": 19_166_665.0, "pipeline_potential": 5_700_000.0,
+            "verdict": "差 2,500.0 万元；空置可补 1,916.7 万元，储备项目可补 570.0 万元，仍缺 13.3 万元",
         },
         {
             # Last year's 亿元楼, now below: 36 m × 120 m ÷ 60 m = 72 m; x's 2025 tax stays here:
@@ -66,15 +69,17 @@ EXPECTED = {
             "rank": 4, "code": "E01", "name": "戊大厦", "street": "日新", "tier_prev": "yi",
             "ytd": 36_000_000.0, "ytd_prev": 60_000_000.0, "annual_prev": 120_000_000.0, "yoy": -0.4,
             "projection": 72_000_000.0, "gap": 28_000_000.0, "vacant_area": 600.0, "tax_per_m2": 96_000.0,
-            "vacancy_potential": 57_600_000.0, "pipeline_potential": 0.0, "verdict": "填满空置即可达标",
+            "vacancy_potential": 57_600_000.0, "pipeline_potential": 0.0,
+            "verdict": "差 2,800.0 万元；空置可补 5,760.0 万元，储备项目可补 0.0 万元，填满空置即可达标",
         },
         {
             # 33 m × 60 m ÷ 30 m = 66 m; no occupied area → no tax per m², no vacancy potential;
-            # 34 m − 1.4 m = 32.6 m → 3,260 万.
+            # 34 m − 0.7 m = 33.3 m.
             "rank": 5, "code": "D01", "name": "丁大厦", "street": "人民广场", "tier_prev": "wuqianwan",
             "ytd": 33_000_000.0, "ytd_prev": 30_000_000.0, "annual_prev": 60_000_000.0, "yoy": 0.1,
             "projection": 66_000_000.0, "gap": 34_000_000.0, "vacant_area": 800.0, "tax_per_m2": None,
-            "vacancy_potential": None, "pipeline_potential": 1_400_000.0, "verdict": "需新增约 ¥3,260 万",
+            "vacancy_potential": None, "pipeline_potential": 700_000.0,
+            "verdict": "差 3,400.0 万元；空置潜力无法估算（月末无已出租面积），储备项目可补 70.0 万元，仍缺 3,330.0 万元",
         },
     ],
 }

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import DateTime, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.extensions import db
@@ -24,6 +24,11 @@ class OccupancySnapshot(db.Model):
     tenants: Mapped[int] = mapped_column(Integer)
     registered_tenants: Mapped[int] = mapped_column(Integer)
     registered_area: Mapped[Decimal] = mapped_column(AREA, default=0)
+    # The tenants counted above (company ids, sorted) and the registered ones among them, so the
+    # district can count a company in several buildings once; None on snapshots frozen before
+    # they were kept.
+    tenant_ids: Mapped[list[int] | None] = mapped_column(JSON)
+    registered_tenant_ids: Mapped[list[int] | None] = mapped_column(JSON)
     confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # A confirmed month changes only as a correction with a reason (the change history keeps each).

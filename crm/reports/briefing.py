@@ -4,8 +4,9 @@ Takes the plain dict of ``crm.services.briefing.briefing_data`` — the very dat
 holds — so the PDF cannot print a figure the JSON does not. Every paragraph and text cell is a
 ``KinsokuParagraph`` (no line begins with "，" or another closing mark), every user-supplied
 string is escaped, tables repeat their header and never split a row. Amounts are in 万元 with
-one decimal, areas in m² with thousands separators, percentages with one decimal; a rise is red
-↑ and a fall green ↓, always with the comparison named.
+one decimal (亿元 with two from ¥100 m, ``crm.formats``), areas in m² with thousands separators,
+percentages with one decimal, all rounded half-up; a rise is red ↑ and a fall green ↓, always
+with the comparison named.
 """
 from __future__ import annotations
 
@@ -16,13 +17,14 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import CondPageBreak, KeepTogether, PageBreak, Spacer, Table, TableStyle
 
 from crm.models.choices import TIERS
-from crm.reports.charts import FunnelStep, Series, funnel_chart, horizontal_bars, line_chart, to_wan
+from crm.formats import chart_amounts, half_up, money, one_decimal
 from crm.reports.document import build_pdf_counted, usable_width
 from crm.reports.kinsoku import KinsokuParagraph
 from crm.reports.markup import text
 from crm.reports.styles import ACCENT, GRID, HEADER_BG, INK, Styles, report_styles
 from crm.formats import area_exact, signed_area, signed_count
-from crm.reports.tables import Column, area, data_table, percent, wan
+from crm.reports.charts import FunnelStep, Series, funnel_chart, horizontal_bars, line_chart
+from crm.reports.tables import Column, area, data_table, percent
 from crm.services.periods import label as month_label
 
 MUTED_HEX = "#6c757d"
@@ -65,7 +67,7 @@ def value_text(kind: str, value) -> str:
     if kind == "rate":
         return percent(value)
     if kind == "money":
-        return f"{wan(value)} 万元"
+        return money(value)
     return f"{value:,}"
 
 
@@ -75,18 +77,18 @@ def change_text(kind: str, change, comparison: str = "") -> str:
         return arrow(None, "", comparison)
     size = abs(change)
     if kind == "area":
-        formatted = f"{size:,.0f} m²"
+        formatted = f"{area(size)} m²"
     elif kind == "rate":
-        formatted = f"{size:.1f} 个百分点"
+        formatted = f"{one_decimal(size)} 个百分点"
     elif kind == "money":
-        formatted = f"{size * 100:.1f}%"
+        formatted = percent(size)
     else:
         formatted = f"{size:,}"
     return arrow(change, formatted, comparison)
 
 
 def yoy_text(value) -> str:
-    return "—" if value is None else arrow(value, f"{abs(value) * 100:.1f}%", "")
+    return "—" if value is None else arrow(value, percent(abs(value)), "")
 
 
 # --------------------------------------------------------------------------------------------
@@ -182,7 +184,7 @@ def highlights(data: dict) -> str:
         f"本月要点：全区入驻率 {percent(occ['value'])}（较上月 {signed_points(occ['change_month'])}，"
         f"同比 {signed_points(occ['change_year'])}），"
         f"{data['buildings_below_target']} 栋楼宇低于 70%；",
-        f"本年累计税收 {wan(data['tax']['tax_ytd'])} 万元（同比 {signed_pct(data['tax']['tax_ytd_change'])}）；",
+        f"本年累计税收 {money(data['tax']['tax_ytd'])}（同比 {signed_pct(data['tax']['tax_ytd_change'])}）；",
         f"本月新增招商项目 {data['pipeline']['new_leads']} 个，签约 {len(data['pipeline']['signed'])} 个，"
         f"入驻 {data['pipeline']['landed_month']} 个；",
         f"重点关注：大额纳税企业租约将到期 {len(data['watch']['expiring_large_taxpayers'])} 家，"
@@ -195,15 +197,15 @@ def highlights(data: dict) -> str:
 def signed_points(value) -> str:
     if value is None:
         return "—"
-    rounded = round(value, 1)
-    return "持平" if rounded == 0 else f"{'↑' if rounded > 0 else '↓'}{abs(rounded):.1f} 个百分点"
+    rounded = half_up(value, 1)
+    return "持平" if rounded == 0 else f"{'↑' if rounded > 0 else '↓'}{abs(rounded)} 个百分点"
 
 
 def signed_pct(value) -> str:
     if value is None:
         return "—"
-    rounded = round(value * 100, 1)
-    return "持平" if rounded == 0 else f"{'↑' if rounded > 0 else '↓'}{abs(rounded):.1f}%"
+    rounded = half_up(value * 100, 1)
+    return "持平" if rounded == 0 else f"{'↑' if rounded > 0 else '↓'}{abs(rounded)}%"
 
 
 # --------------------------------------------------------------------------------------------
@@ -282,7 +284,7 @@ def bridge_section(data: dict, styles: Styles, width: float) -> list:
 
 
 def buildings_section(data: dict, styles: Styles, width: float) -> list:
-    tier_year = data["tax"]["tier_year"]
+    tier_year = data["tax"]["tier_year_label"]
     columns = [
         Column("街道", "street", width * 0.08),
         Column("楼宇", "building", width * 0.22, "markup"),
@@ -292,7 +294,7 @@ def buildings_section(data: dict, styles: Styles, width: float) -> list:
         Column("空置面积 m²", "vacant_area", width * 0.11, "area"),
         Column("入驻企业", "tenants", width * 0.07, "int"),
         Column("本年累计税收 万元", "tax_ytd", width * 0.12, "wan"),
-        Column(f"{tier_year}年档次", "tier_label", width * 0.08),
+        Column(f"{tier_year}档次", "tier_label", width * 0.08),
         Column("月报", "confirmed_label", width * 0.06),
     ]
     rows = [dict(b, building=name_code(b), tier_label=tier_label(b["tier"]),
@@ -305,7 +307,7 @@ def buildings_section(data: dict, styles: Styles, width: float) -> list:
     ]
     if rows:
         labels = [b["name"] for b in data["buildings"]]
-        values = [round((b["occupancy"] or 0) * 100, 1) for b in data["buildings"]]
+        values = [float(half_up((b["occupancy"] or 0) * 100, 1)) for b in data["buildings"]]
         drawings = horizontal_bars(labels, [Series("入驻率", values, ACCENT)], styles.font, width, reference=70,
                                    reference_label="70% 目标线", unit="单位：%", axis_max=100)
         story.append(CondPageBreak(drawings[0].height + 40))
@@ -321,12 +323,13 @@ def buildings_section(data: dict, styles: Styles, width: float) -> list:
 def tax_section(data: dict, styles: Styles, width: float) -> list:
     tax = data["tax"]
     monthly = tax["monthly"]
-    chart = line_chart([m["period"] for m in monthly], [Series("全区月度税收", to_wan(m["amount"] for m in monthly), ACCENT)],
-                       styles.font, width, unit="单位：万元")
+    amounts, unit = chart_amounts(m["amount"] for m in monthly)
+    chart = line_chart([m["period"] for m in monthly], [Series("全区月度税收", amounts, ACCENT)],
+                       styles.font, width, unit=f"单位：{unit}")
     story = [
         CondPageBreak(chart.height + 80),
         heading("三、税收", styles),
-        P(f"本年累计税收 {wan(tax['tax_ytd'])} 万元，上年同期 {wan(tax['tax_ytd_prev'])} 万元，"
+        P(f"本年累计税收 {money(tax['tax_ytd'])}，上年同期 {money(tax['tax_ytd_prev'])}，"
           f"同比 {yoy_text(tax['tax_ytd_change'])}。近 24 个月全区月度税收如下（口径：{text(data['as_of']['tax_basis_label'])}）。",
           styles.body),
         chart,
@@ -339,7 +342,7 @@ def tax_section(data: dict, styles: Styles, width: float) -> list:
             Column("排名", "rank", width * 0.07, "int"), Column("楼宇", "building", width * 0.33, "markup"),
             Column("街道", "street", width * 0.11), Column("本年累计 万元", "tax_ytd", width * 0.15, "wan"),
             Column("上年同期 万元", "tax_ytd_prev", width * 0.15, "wan"), Column("同比", "yoy_text", width * 0.10, "markup"),
-            Column(f"{tax['tier_year']}年档次", "tier_label", width * 0.09),
+            Column(f"{tax['tier_year_label']}档次", "tier_label", width * 0.09),
         ]
         rows = [dict(r, building=name_code(r), yoy_text=yoy_text(r["yoy"]), tier_label=tier_label(r["tier"]))
                 for r in tax["top_buildings"]]
@@ -350,7 +353,7 @@ def tax_section(data: dict, styles: Styles, width: float) -> list:
     if tax["tier_movements"]:
         columns = [
             Column("楼宇", "building", width * 0.30, "markup"), Column("上年档次", "prev_label", width * 0.12),
-            Column("本年已达", "now_label", width * 0.12), Column("上年全年 万元", "annual_prev", width * 0.15, "wan"),
+            Column("本年已达", "now_label", width * 0.12), Column(f"{tax['prev_year_label']} 万元", "annual_prev", width * 0.15, "wan"),
             Column("本年累计 万元", "tax_ytd", width * 0.15, "wan"), Column("变动", "direction_label", width * 0.16),
         ]
         rows = [dict(m, building=name_code(m), prev_label=tier_label(m["tier_prev_year"]),
@@ -372,16 +375,16 @@ def yi_section(data: dict, styles: Styles, width: float) -> list:
     yi = data["yi"]
     story = [heading("四、亿元楼与准亿元楼", styles)]
     if yi["yi_buildings"]:
-        names = "、".join(f"{b['name']}（{wan(b['tier_year_tax'])} 万元）" for b in yi["yi_buildings"])
-        story.append(P(text(f"{yi['tier_year']}年亿元楼 {yi['yi_count']} 栋：{names}。"), styles.body))
+        names = "、".join(f"{b['name']}（{money(b['tier_year_tax'])}）" for b in yi["yi_buildings"])
+        story.append(P(text(f"{yi['tier_year_label']}亿元楼 {yi['yi_count']} 栋：{names}。"), styles.body))
     else:
-        story.append(P(text(f"{yi['tier_year']}年没有亿元楼。"), styles.body))
+        story.append(P(text(f"{yi['tier_year_label']}没有亿元楼。"), styles.body))
     if not yi["available"]:
         story.append(none_line(f"准亿元楼：{yi['message']}。", styles))
         return story
     as_of = month_label(yi["as_of"])
     if yi["yi_so_far"]:
-        names = "、".join(f"{b['name']}（{wan(b['ytd'])} 万元）" for b in yi["yi_so_far"])
+        names = "、".join(f"{b['name']}（{money(b['ytd'])}）" for b in yi["yi_so_far"])
         story.append(P(text(f"截至 {as_of}，本年累计税收已达亿元楼门槛 {len(yi['yi_so_far'])} 栋：{names}。"), styles.body))
     else:
         story.append(P(text(f"截至 {as_of}，尚无楼宇本年累计税收达到亿元楼门槛。"), styles.body))
@@ -399,7 +402,7 @@ def yi_section(data: dict, styles: Styles, width: float) -> list:
         Column("项目潜力 万元", "pipeline_potential", width * 0.10, "wan"), Column("研判", "verdict", width * 0.20),
     ]
     story.append(table(columns, [dict(r, building=name_code(r)) for r in yi["candidates"]], styles))
-    story.append(P(text(f"数据截至 {as_of}；亿元楼门槛 {wan(yi['threshold'])} 万元，候选门槛 {wan(yi['candidate_threshold'])} 万元；"
+    story.append(P(text(f"数据截至 {as_of}；亿元楼门槛 {money(yi['threshold'])}，候选门槛 {money(yi['candidate_threshold'])}；"
                         "差距 = 门槛 − 预计全年（负数表示预计超过门槛）。与《亿元楼候选名单》同一口径。"), styles.note))
     return story
 
@@ -413,15 +416,15 @@ def pipeline_section(data: dict, styles: Styles, width: float) -> list:
     stages = {s["stage"]: s for s in pipe["funnel"]}
     story = [
         heading("五、招商进展", styles),
-        P(text(f"本月新增招商项目 {pipe['new_leads']} 个（预计年税收 {wan(pipe['new_leads_expected_tax'])} 万元）；"
-               f"本月签约 {len(pipe['signed'])} 个（预计年税收 {wan(pipe['signed_expected_tax'])} 万元），"
-               f"入驻 {pipe['landed_month']} 个（预计年税收 {wan(pipe['landed_expected_tax'])} 万元）；"
+        P(text(f"本月新增招商项目 {pipe['new_leads']} 个（预计年税收 {money(pipe['new_leads_expected_tax'])}）；"
+               f"本月签约 {len(pipe['signed'])} 个（预计年税收 {money(pipe['signed_expected_tax'])}），"
+               f"入驻 {pipe['landed_month']} 个（预计年税收 {money(pipe['landed_expected_tax'])}）；"
                f"本年累计入驻 {pipe['landed_year']} 个，上年同期 {pipe['landed_year_prev']} 个。"
-               f"在谈项目 {pipe['active_count']} 个，预计年税收 {wan(pipe['active_expected_tax'])} 万元，"
-               f"按阶段概率加权 {wan(pipe['active_weighted_tax'])} 万元。"), styles.body),
+               f"在谈项目 {pipe['active_count']} 个，预计年税收 {money(pipe['active_expected_tax'])}，"
+               f"按阶段概率加权 {money(pipe['active_weighted_tax'])}。"), styles.body),
     ]
     steps = [FunnelStep(stages[s]["label"], stages[s]["count"],
-                        f"{stages[s]['count']} 个 · 预计年税收 {wan(stages[s]['expected_tax'])} 万元")
+                        f"{stages[s]['count']} 个 · 预计年税收 {money(stages[s]['expected_tax'])}")
              for s in LINE_STAGES if s in stages]
     off_line = "；".join(f"{s['label']} {s['count']} 个" for s in pipe["funnel"] if s["stage"] not in LINE_STAGES)
     story.append(KeepTogether([
@@ -440,7 +443,7 @@ def pipeline_section(data: dict, styles: Styles, width: float) -> list:
     ):
         story.append(sub_heading(title, styles))
         story.append(table(lead_columns, rows, styles) if rows else none_line(empty, styles))
-    story.append(sub_heading("各招商专员（逾期跟进为下次跟进日期早于月末的在谈项目）", styles))
+    story.append(sub_heading("各招商专员（月末状态；逾期跟进为下次跟进日期早于月末的在谈项目）", styles))
     if pipe["promoters"]:
         columns = [
             Column("招商专员", "name", width * 0.22), Column("在谈项目", "active", width * 0.14, "int"),
@@ -507,7 +510,7 @@ def appendix(data: dict, styles: Styles) -> list:
         f"月报已确认 {confirmation['confirmed']}/{confirmation['buildings']} 栋，其余按现有租约推算。",
         f"税收数据：最新所属期 {month_label(latest) if latest else '（尚无）'}；口径 {as_of['tax_basis_label']}；"
         + ("本月税收已导入。" if as_of["tax_imported"] else "本月税收尚未导入。"),
-        f"招商项目状态：截至 {as_of['pipeline_state_date']}（生成时）。",
+        f"招商项目状态：截至 {as_of['pipeline_state_date']}（{data['month_label']}末，按阶段变更记录回溯）。",
         f"本简报生成于 {datetime.fromisoformat(data['generated_at']):%Y-%m-%d %H:%M}（北京时间），生成：{data['generated_by']}；"
         "每次生成均存档，重新生成不覆盖旧版本。",
     ]

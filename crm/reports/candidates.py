@@ -11,11 +11,12 @@ from reportlab.lib import colors
 from reportlab.platypus import KeepTogether, Paragraph, Spacer
 
 from crm.models.choices import TIERS
-from crm.reports.charts import Series, horizontal_bars, to_wan
+from crm.formats import chart_unit, in_unit
+from crm.reports.charts import Series, horizontal_bars
 from crm.reports.document import build_pdf, usable_width
 from crm.reports.markup import text
 from crm.reports.styles import Styles, report_styles
-from crm.reports.tables import Column, data_table, money, wan
+from crm.reports.tables import Column, data_table, money
 from crm.services.periods import label as month_label
 
 DISTRICT = "西岗区"
@@ -29,8 +30,9 @@ METHOD_NOTE = [
     "候选条件：本年累计尚未达到亿元楼门槛、且预计全年不低于候选门槛（含上年亿元楼中按进度可保持者）；"
     "本年累计已达门槛的列为本年亿元楼。按预计全年从高到低排名。",
     "差距 = 亿元楼门槛 − 预计全年（负数表示预计超过门槛）。每平方米税收 = 截至月份在内的近 12 个月税收 ÷ 月末已出租面积；"
-    "空置潜力 = 月末空置面积 × 每平方米税收；项目潜力 = 以该楼为目标楼宇的在谈招商项目预计年税收 × 所处阶段概率之和"
-    "（一个项目意向多栋楼时分别计入）。需新增 = 差距 − 空置潜力 − 项目潜力。",
+    "空置潜力 = 月末空置面积 × 每平方米税收；项目潜力（储备项目）= 截至月末在谈、以该楼为目标楼宇的招商项目"
+    "预计年税收 × 月末所处阶段概率 ÷ 该项目的目标楼宇数，之和（一个项目意向多栋楼时平分，月末之后新建的项目不计）。"
+    "仍缺 = 差距 − 空置潜力 − 项目潜力。金额 1 亿元及以上以亿元表示，均四舍五入。",
 ]
 
 
@@ -56,7 +58,7 @@ def _yi_table(data: dict, styles: Styles, width: float):
         Column("楼宇", "building", width * 0.40),
         Column("编码", "code", width * 0.14),
         Column("本年累计 万元", "ytd", width * 0.23, "wan"),
-        Column("上年全年 万元", "annual_prev", width * 0.23, "wan"),
+        Column(f"{data['prev_year_label']} 万元", "annual_prev", width * 0.23, "wan"),
     ]
     rows = [dict(r, building=r["name"]) for r in data["yi_buildings"]]
     return data_table(columns, rows, styles)
@@ -84,14 +86,15 @@ def _candidate_table(data: dict, styles: Styles, width: float):
 def _chart(data: dict, styles: Styles, width: float) -> list:
     rows = data["candidates"]
     labels = [f"{r['rank']}. {r['name']}" for r in rows]
+    unit = chart_unit([data["threshold"], *(r["projection"] for r in rows), *(r["ytd"] for r in rows)])
     return horizontal_bars(
         labels,
-        [Series("本年累计", to_wan(r["ytd"] for r in rows), colors.HexColor("#90a4ae")),
-         Series("预计全年", to_wan(r["projection"] for r in rows), colors.HexColor("#1f4e8c"))],
+        [Series("本年累计", in_unit((r["ytd"] for r in rows), unit), colors.HexColor("#90a4ae")),
+         Series("预计全年", in_unit((r["projection"] for r in rows), unit), colors.HexColor("#1f4e8c"))],
         styles.font, width,
-        reference=to_wan([data["threshold"]])[0],
-        reference_label=f"亿元楼门槛 {wan(data['threshold'])} 万元",
-        unit="单位：万元",
+        reference=in_unit([data["threshold"]], unit)[0],
+        reference_label=f"亿元楼门槛 {money(data['threshold'])}",
+        unit=f"单位：{unit}",
     )
 
 

@@ -6,7 +6,6 @@ safe here without escaping.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 
 from reportlab.graphics.charts.barcharts import HorizontalBarChart
 from reportlab.graphics.charts.linecharts import HorizontalLineChart
@@ -24,6 +23,12 @@ class Series:
     name: str
     values: list[float]
     color: colors.Color
+
+
+def tick_format(step: float):
+    """Axis labels with as many decimals as the step needs (an axis in 亿元 steps by 0.5)."""
+    places = next((p for p in range(3) if abs(round(step, p) - step) < 1e-9), 2)
+    return lambda v: f"{v:,.{places}f}"
 
 
 def _nice_max(value: float) -> float:
@@ -74,7 +79,7 @@ def _drawing(labels, series, font, width, axis_max, reference, reference_label, 
     chart.valueAxis.valueStep = axis_max / 5
     chart.valueAxis.labels.fontName = font
     chart.valueAxis.labels.fontSize = 7
-    chart.valueAxis.labelTextFormat = lambda v: f"{v:,.0f}"
+    chart.valueAxis.labelTextFormat = tick_format(axis_max / 5)
     chart.valueAxis.strokeColor = MUTED
     chart.valueAxis.visibleGrid = True
     chart.valueAxis.gridStrokeColor = colors.HexColor("#e9ecef")
@@ -103,10 +108,6 @@ def _legend(drawing: Drawing, series, font, x, y, unit) -> None:
         drawing.add(String(drawing.width - 20, y, unit, fontName=font, fontSize=7, fillColor=MUTED, textAnchor="end"))
 
 
-def to_wan(values) -> list[float]:
-    return [float(Decimal(str(v or 0)) / Decimal("10000")) for v in values]
-
-
 def line_chart(labels: list[str], series: list[Series], font: str, width: float, height: float = 170,
                unit: str = "") -> Drawing:
     """A line chart over ``labels`` (e.g. 24 months, oldest first), one line per series."""
@@ -130,7 +131,7 @@ def line_chart(labels: list[str], series: list[Series], font: str, width: float,
     chart.valueAxis.valueStep = axis_max / 5
     chart.valueAxis.labels.fontName = font
     chart.valueAxis.labels.fontSize = 7
-    chart.valueAxis.labelTextFormat = lambda v: f"{v:,.0f}"
+    chart.valueAxis.labelTextFormat = tick_format(axis_max / 5)
     chart.valueAxis.strokeColor = MUTED
     chart.valueAxis.visibleGrid = True
     chart.valueAxis.gridStrokeColor = colors.HexColor("#e9ecef")

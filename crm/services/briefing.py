@@ -8,15 +8,15 @@ dashboard uses for it:
 - occupancy, tenants, 属地注册率, tax year to date, tiers and the 24-month tax series:
   ``crm.services.figures`` (month figures prefer confirmed snapshots, as everywhere);
 - the 亿元楼 candidates: ``crm.services.candidates.candidate_report`` (the candidate report);
-- the funnel, landed counts and per-promoter figures: ``crm.services.pipeline``;
+- the funnel, landed counts, per-promoter figures and the month's new, signed and landed leads,
+  all as of M's end: ``crm.services.pipeline.pipeline_month`` (the dashboard's and the API's);
 - leases about to end with their tenant's tax: ``crm.services.expiries``' definition, asked for
   the top-100 taxpayers only (a test holds the two to the same rows);
 - the month bridge of occupied area and tenants (变动说明): ``crm.services.bridge.month_bridge``,
   as on the dashboard.
 
 What no service had yet is computed here, in SQL: move-ins and move-outs of a month with their
-area, new / signed / landed leads of a month, the district's top taxpayers, tenants that left
-the district, tier movements.
+area, the district's top taxpayers, tenants that left the district, tier movements.
 
 Money is in yuan and areas in m² (floats of the exact Decimals), rates are fractions, changes of
 rates are percentage points. ``generate_briefing`` renders the PDF and archives it as a new
@@ -33,17 +33,19 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from crm.formats import money
 from crm.models import Briefing, Building, BuildingTaxMonth, Company, Lead, Lease, OccupancySnapshot, TaxRecord, Unit, User, lease_units
 from crm.models.choices import STREETS
-from crm.models.lead import ACTIVE_STAGES
+from crm.models.lead import stage_label
 from crm.services import periods as P
 from crm.services.bridge import MonthBridge, month_bridge
 from crm.services.candidates import as_json as candidates_json
 from crm.services.candidates import candidate_report, holds_demo_data, previous_year_figures
 from crm.services.errors import DomainError
 from crm.services.figures import BuildingFigures, DistrictSummary, building_figures, district_summary
-from crm.services.pipeline import funnel, landed, promoter_figures
-from crm.services.tax import ZERO, TierRules, latest_tax_period, tier_rules
+from crm.services.pipeline import LeadState, landed_of, pipeline_month, summary_json
+from crm.services.pipeline import as_of as pipeline_as_of
+from crm.services.tax import ZERO, TierRules, latest_tax_period, previous_year_heading, tier_rules
 
 DISTRICT = "西岗区"
 TITLE = "西岗区商务楼宇经济月度简报"
@@ -296,12 +298,13 @@ def tier_movements(session, rows: list[BuildingFigures], month: str, rules: Tier
 # Section 5: 亿元楼 and the candidates
 
 
-def yi_section(session, rows: list[BuildingFigures], summary: DistrictSummary, month: str) -> dict:
+def yi_section(session, rows: list[BuildingFigures], summary: DistrictSummary, month: str, today: date | None) -> dict:
     """Last complete year's 亿元楼 (the dashboard's count), this year's so far and the top 10
     candidates — from the candidate report, as of the latest month of the year with tax ≤ M."""
     year = P.split(month)[0]
     section = {
         "tier_year": summary.tier_year,
+        "tier_year_label": summary.tier_year_label,
         "yi_count": summary.tiers["yi"],
         "yi_buildings": [
             {"code": r.building.code, "name": r.building.name, "street": r.building.street,
@@ -312,7 +315,7 @@ def yi_section(session, rows: list[BuildingFigures], summary: DistrictSummary, m
         "yi_so_far": [], "candidates": [], "candidates_total": 0,
     }
     try:
-        report = candidate_report(session, year, None, latest_allowed=month)
+        report = candidate_report(session, year, None, latest_allowed=month, today=today)
     except DomainError as error:
         section["message"] = error.message
         return section
@@ -332,69 +335,52 @@ def yi_section(session, rows: list[BuildingFigures], summary: DistrictSummary, m
 # Section 6: the pipeline
 
 
-def _lead_row(lead: Lead, day_field: str) -> dict:
+def _lead_row(lead: Lead, day_field: str, stage: str) -> dict:
     return {
-        "id": lead.id, "company_name": lead.company_name, "stage": lead.stage, "stage_label": lead.stage_label,
+        "id": lead.id, "company_name": lead.company_name, "stage": stage, "stage_label": stage_label(stage),
         "owner": lead.owner.display_name if lead.owner else "", "date": getattr(lead, day_field).isoformat(),
         "expected_annual_tax": number(lead.expected_annual_tax),
         "buildings": "、".join(b.name for b in lead.target_buildings),
     }
 
 
-def _leads_in_month(session, column, first: date, last: date, *where) -> list[Lead]:
-    stmt = (
-        select(Lead)
-        .where(Lead.merged_into_id.is_(None), column.between(first, last), *where)
+def _leads(session, states: Iterable[LeadState], day_field: str) -> list[dict]:
+    """The listed leads (by their date, then id) with their stage at the as-of moment."""
+    stage_then = {s.id: s.stage for s in states}
+    leads = session.scalars(
+        select(Lead).where(Lead.id.in_(list(stage_then)))
         .options(selectinload(Lead.owner), selectinload(Lead.target_buildings))
-        .order_by(column, Lead.id)
     )
-    return list(session.scalars(stmt))
+    ordered = sorted(leads, key=lambda lead: (getattr(lead, day_field), lead.id))
+    return [_lead_row(lead, day_field, stage_then[lead.id]) for lead in ordered]
 
 
-def new_leads(session, month: str) -> tuple[int, Decimal]:
-    """Leads created in the month (merged duplicates excluded) and their Σ expected annual tax."""
-    count, tax = session.execute(
-        select(func.count(), func.coalesce(func.sum(Lead.expected_annual_tax), 0))
-        .where(Lead.merged_into_id.is_(None), Lead.created_on.between(P.month_start(month), P.month_end(month)))
-    ).one()
-    return int(count), Decimal(tax)
+def _tax_of(states: Iterable[LeadState]) -> Decimal:
+    return sum((s.expected_tax for s in states), ZERO)
 
 
-def pipeline_section(session, month: str, generated_on: date) -> dict:
-    first, last = P.month_start(month), P.month_end(month)
-    created, created_tax = new_leads(session, month)
-    stages = funnel(session)
-    signed = _leads_in_month(session, Lead.signed_on, first, last, Lead.stage.in_(("signed", "registered", "settled")))
-    landed_leads = _leads_in_month(session, Lead.landed_on, first, last, Lead.stage == "settled")
-    this_year = landed(session, last)
-    last_year = landed(session, P.month_end(P.shift(month, -12)))
-    promoters = promoter_figures(session, last)
-    active = [s for s in stages if s.stage in ACTIVE_STAGES]
+def pipeline_section(session, month: str, today: date | None) -> dict:
+    """The pipeline as of M's end — the figures of ``crm.services.pipeline.pipeline_month``, as
+    the dashboard and the API show them for M — with the month's new, signed and landed leads."""
+    summary = pipeline_month(session, month, today)
+    at, states = summary.at, summary.states
+
+    def in_month(day: date | None) -> bool:
+        return day is not None and at.first <= day <= at.day
+
+    created = [s for s in states if in_month(s.created_on)]
+    signed = [s for s in states if in_month(s.signed_on) and s.stage in ("signed", "registered", "settled")]
+    landed_leads = [s for s in states if in_month(s.landed_on) and s.stage == "settled"]
+    year_ago = landed_of(states, pipeline_as_of(P.shift(month, -12), today))
     return {
-        "state_as_of": generated_on.isoformat(),
-        "new_leads": created,
-        "new_leads_expected_tax": number(created_tax),
-        "funnel": [
-            {"stage": s.stage, "label": s.label, "probability": float(s.probability), "count": s.count,
-             "expected_tax": number(s.expected_tax), "weighted_tax": number(s.weighted_tax)}
-            for s in stages
-        ],
-        "active_count": sum(s.count for s in active),
-        "active_expected_tax": number(sum((s.expected_tax for s in active), ZERO)),
-        "active_weighted_tax": number(sum((s.weighted_tax for s in active), ZERO)),
-        "signed": [_lead_row(lead, "signed_on") for lead in signed],
-        "signed_expected_tax": number(sum((lead.expected_annual_tax or ZERO for lead in signed), ZERO)),
-        "landed": [_lead_row(lead, "landed_on") for lead in landed_leads],
-        "landed_expected_tax": number(sum((lead.expected_annual_tax or ZERO for lead in landed_leads), ZERO)),
-        "landed_month": this_year.month,
-        "landed_year": this_year.year,
-        "landed_year_prev": last_year.year,
-        "promoters": [
-            {"username": p.user.username, "name": p.user.display_name, "active": p.active,
-             "expected_tax": number(p.expected_tax), "followups_month": p.followups_this_month, "overdue": p.overdue}
-            for p in promoters
-        ],
-        "overdue_total": sum(p.overdue for p in promoters),
+        **summary_json(summary),
+        "new_leads": len(created),
+        "new_leads_expected_tax": number(_tax_of(created)),
+        "signed": _leads(session, signed, "signed_on"),
+        "signed_expected_tax": number(_tax_of(signed)),
+        "landed": _leads(session, landed_leads, "landed_on"),
+        "landed_expected_tax": number(_tax_of(landed_leads)),
+        "landed_year_prev": year_ago.year,
     }
 
 
@@ -503,17 +489,15 @@ BASIS_LABELS = {"total": "全口径", "district": "区级"}
 
 def definitions(rules: TierRules, candidate_threshold) -> list[str]:
     """DESIGN.md's definitions, as the briefing applies them, with the thresholds in force."""
-    def yuan(amount) -> str:
-        return f"{Decimal(str(amount)) / Decimal('10000'):,.0f} 万元"
-
     return [
-        "可租面积：楼宇现有且非自用单元的面积之和，为入驻率的分母，不超过登记办公面积。",
+        "可租面积：楼宇现有且非自用单元的面积之和，为入驻率的分母，不超过登记办公面积（楼宇登记记录中的办公面积）。",
         "入驻率：月末有有效租约的单元面积 ÷ 可租面积，最高 100%；全区入驻率 = 各楼已出租面积之和 ÷ 可租面积之和。"
         "租约在某日有效：起租日不晚于该日，未在该日或之前迁出，且无到期日或到期日不早于该日。",
         "月度数据：楼宇管理员确认（月度填报）的月份读取确认时冻结的数字，未确认的月份按现有租约推算；"
         "第 1 页列出推算而非确认的楼宇。",
-        "入驻企业：各楼按企业计数，同一企业在多栋楼宇入驻时每栋各计一次。"
-        "属地注册率 = 属地注册的入驻企业数 ÷ 入驻企业数（按面积的口径另列）。",
+        "入驻企业：一栋楼宇的入驻企业为月末在该楼有有效租约的企业；全区入驻企业为月末在区内任一楼宇有有效租约的企业，"
+        "同一企业入驻多栋楼宇只计一次（已确认月份按确认时冻结的企业名单计）。"
+        "属地注册率 = 属地注册的入驻企业数 ÷ 入驻企业数（全区均按企业去重；按面积的口径另列）。",
         "本月入驻：起租日在本月的租约；本月迁出：迁出日期在本月的租约（已登记迁出）；面积为其单元面积之和。"
         "迁出本区：迁出原因登记为“迁出本区”的企业。",
         "到期未处置：到期日已过、既未续租也未登记迁出的租约，不计入入驻；楼宇在处置（续租、迁出或转不定期）前不能确认当月数据。",
@@ -524,28 +508,31 @@ def definitions(rules: TierRules, candidate_threshold) -> list[str]:
         "入驻企业按企业计数，同样分解。",
         f"楼宇税收：税收入库时归属楼宇（注册地址所在楼宇，否则为其最大有效租约所在楼宇），企业迁走不带走历史税收；"
         f"口径为{BASIS_LABELS.get(rules.basis, rules.basis)}；本年累计为当年 1 月至本月，同比与上年同期比较。",
-        f"楼宇档次（按自然年）：亿元楼 ≥ {yuan(rules.thresholds['yi'])}，五千万楼 ≥ {yuan(rules.thresholds['wuqianwan'])}，"
-        f"千万楼 ≥ {yuan(rules.thresholds['qianwan'])}；表中档次为上一个完整年度的档次，“本年已达”按本年累计计算。",
-        f"准亿元楼：本年累计尚未达到亿元楼门槛、预计全年税收不低于 {yuan(candidate_threshold)} 的楼宇（含上年亿元楼中按进度可保持者）；"
-        "预计全年 = 本年累计 × 上年全年 ÷ 上年同期（上年 12 个月均有税收时），否则 = 本年累计 × 12 ÷ 月数。",
+        f"楼宇档次（按自然年）：亿元楼 ≥ {money(rules.thresholds['yi'])}，五千万楼 ≥ {money(rules.thresholds['wuqianwan'])}，"
+        f"千万楼 ≥ {money(rules.thresholds['qianwan'])}；表中档次为上一个完整年度的档次，“本年已达”按本年累计计算。",
+        f"准亿元楼：本年累计尚未达到亿元楼门槛、预计全年税收不低于 {money(candidate_threshold)} 的楼宇（含上年亿元楼中按进度可保持者）；"
+        "预计全年 = 本年累计 × 上年全年 ÷ 上年同期（上年 12 个月均有税收时），否则 = 本年累计 × 12 ÷ 月数；"
+        "项目潜力 = 月末在谈且以该楼为目标的项目预计年税收 × 阶段概率 ÷ 该项目的目标楼宇数之和。",
         "招商项目阶段与概率：线索 10%、接洽 20%、考察 35%、洽谈 50%、签约 80%、注册落地 95%、入驻 100%；"
         "在谈 = 线索至注册落地；加权税收 = 预计年税收 × 阶段概率。本月新增、签约、入驻按项目的创建、签约、落地日期计；"
-        "阶段分布与各专员在谈项目为生成时的状态，逾期跟进为下次跟进日期早于月末的在谈项目。",
+        "阶段分布、各专员在谈项目与逾期跟进均为月末状态（按阶段变更记录回溯，月末之后新建的项目不计），"
+        "逾期跟进为月末时下次跟进日期已早于月末的在谈项目；本月跟进为跟进日期在本月的记录。",
         f"重点关注：近 12 个月（截至本月）全口径税收前 {TOP_TAXPAYERS} 名企业中，租约在月末后 {EXPIRY_DAYS} 天内到期者；"
         f"入驻率较上月下降超过 {DROP_POINTS} 个百分点的楼宇；本月迁出本区的企业。",
-        "金额以万元为单位保留一位小数（超过 1 亿元的以亿元表示），面积单位为平方米，百分比保留一位小数；"
+        "金额以万元为单位保留一位小数（1 亿元及以上以亿元表示，保留两位小数），面积单位为平方米，百分比保留一位小数，"
+        "均四舍五入；"
         "上升以 ↑、下降以 ↓ 表示。",
     ]
 
 
-def as_of_block(month: str, rules: TierRules, tax_latest: str | None, state_day: date) -> dict:
+def as_of_block(month: str, rules: TierRules, tax_latest: str | None) -> dict:
     return {
         "occupancy_date": P.month_end(month).isoformat(),
         "tax_latest_period": tax_latest,
         "tax_imported": tax_latest is not None and tax_latest >= month,
         "tax_basis": rules.basis,
         "tax_basis_label": BASIS_LABELS.get(rules.basis, rules.basis),
-        "pipeline_state_date": state_day.isoformat(),
+        "pipeline_state_date": P.month_end(month).isoformat(),
         "thresholds": {tier: number(amount) for tier, amount in rules.thresholds.items()},
     }
 
@@ -614,18 +601,20 @@ def briefing_data(session, month: str, today: date | None = None, now: datetime 
             "tax_ytd_change": summary.tax_ytd_change,
             "top_buildings": top_buildings_by_tax(rows),
             "tier_year": summary.tier_year,
+            "tier_year_label": summary.tier_year_label,
             "tiers": summary.tiers,
             "tiers_so_far": summary.tiers_so_far,
             "tier_movements": tier_movements(session, rows, month, rules),
+            "prev_year_label": previous_year_heading(session, P.split(month)[0]),
         },
-        "yi": yi_section(session, rows, summary, month),
-        "pipeline": pipeline_section(session, month, local_now.date()),
+        "yi": yi_section(session, rows, summary, month, today),
+        "pipeline": pipeline_section(session, month, today),
         "watch": {
             "expiring_large_taxpayers": expiring_large_taxpayers(session, month),
             "occupancy_drops": occupancy_drops(by_building),
             "left_district": left_district(session, month),
         },
-        "as_of": as_of_block(month, rules, tax_latest, local_now.date()),
+        "as_of": as_of_block(month, rules, tax_latest),
         "definitions": definitions(rules, candidate_threshold),
     }
 

@@ -11,31 +11,35 @@ occupancy of M and one over the active leads:
   亿元楼 on course to keep the status.
 - Gap = threshold − projection; vacancy potential = vacant area at the end of M × tax per
   occupied m² (12 months ending M ÷ occupied area at the end of M); pipeline potential =
-  Σ expected annual tax × stage probability of the active leads targeting the building.
+  Σ expected annual tax × stage probability ÷ number of target buildings of the leads active at
+  the end of M and targeting the building (``crm.services.pipeline.pipeline_potentials``).
+- The verdict says it in words: the gap, what the vacancy and the pipeline could add, and what
+  is still missing.
 
 The page, the JSON API, the CLI and the PDF all read ``candidate_report`` (and ``as_json``), so
 they never disagree. Amounts follow the basis setting (全口径 or 区级).
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import case, func, select
 
-from crm.models import Building, BuildingTaxMonth, Lead, lead_target_buildings
-from crm.models.lead import ACTIVE_STAGES, STAGES
+from crm.formats import money
+from crm.models import Building, BuildingTaxMonth
 from crm.models.setting import all_settings
 from crm.models.version import OCCUPANCY
 from crm.services import periods as P
 from crm.services.errors import DomainError, NotFound
 from crm.services.figure_cache import derived
 from crm.services.figures import building_figures
-from crm.services.tax import ZERO, TierRules, tier_rules
+from crm.services.pipeline import as_of as pipeline_as_of
+from crm.services.pipeline import pipeline_potentials
+from crm.services.tax import ZERO, TierRules, previous_year_heading, tier_rules
 
 CENT = Decimal("0.01")
-WAN = Decimal("10000")
 BASIS_LABELS = {"total": "全口径", "district": "区级"}
 
 
@@ -87,6 +91,7 @@ class CandidateReport:
     candidate_threshold: Decimal
     yi_buildings: list[BuildingRow] = field(default_factory=list)
     candidates: list[BuildingRow] = field(default_factory=list)
+    prev_year_label: str = "上年全年"  # or 上年（11–12月） when the data covers part of last year
 
     @property
     def basis_label(self) -> str:
@@ -160,29 +165,6 @@ def previous_year_figures(session, year: int, basis: str) -> dict[int, tuple[Dec
     return {bid: (Decimal(total), int(months or 0)) for bid, total, months in session.execute(stmt)}
 
 
-def stage_probability():
-    """SQL CASE: the probability of a lead's stage (active stages only reach the sum)."""
-    return case(*((Lead.stage == stage, STAGES[stage][1]) for stage in ACTIVE_STAGES), else_=0)
-
-
-def pipeline_potentials(session, building_ids=None) -> dict[int, Decimal]:
-    """{building_id: Σ expected annual tax × stage probability} of active leads targeting it.
-
-    A lead aimed at several buildings counts in full for each: each row answers "what could this
-    building gain", not a district total. Leads merged into another are duplicates and skipped.
-    """
-    weighted = func.coalesce(Lead.expected_annual_tax, 0) * stage_probability()
-    stmt = (
-        select(lead_target_buildings.c.building_id, func.sum(weighted))
-        .join(Lead, Lead.id == lead_target_buildings.c.lead_id)
-        .where(Lead.stage.in_(ACTIVE_STAGES), Lead.merged_into_id.is_(None))
-        .group_by(lead_target_buildings.c.building_id)
-    )
-    if building_ids is not None:
-        stmt = stmt.where(lead_target_buildings.c.building_id.in_(building_ids))
-    return {bid: Decimal(total).quantize(CENT, ROUND_HALF_UP) for bid, total in session.execute(stmt)}
-
-
 def project(ytd: Decimal, ytd_prev: Decimal, annual_prev: Decimal, full_prev_year: bool, month: int) -> Decimal:
     """DESIGN.md's projection of the year's tax from the year to date."""
     if full_prev_year and ytd_prev > 0:
@@ -193,33 +175,42 @@ def project(ytd: Decimal, ytd_prev: Decimal, annual_prev: Decimal, full_prev_yea
 
 
 def verdict(row: BuildingRow, was_yi: bool) -> str:
-    """The row's conclusion in words: on course, or what would close the gap."""
+    """The row's conclusion in words: on course; or the gap, what filling the vacancy and the
+    pipeline (储备项目) could add, and what is still missing — e.g. 差 1,226.0 万元；空置可补
+    800.0 万元，储备项目可补 347.0 万元，仍缺 79.0 万元."""
     if row.gap <= 0:
         return "按当前进度可保持亿元楼" if was_yi else "按当前进度可达标"
-    vacancy = row.vacancy_potential or ZERO
+    vacancy = row.vacancy_potential
     pipeline = row.pipeline_potential
-    if vacancy >= row.gap:
-        return "填满空置即可达标"
-    if pipeline >= row.gap:
-        return "在谈项目落地即可达标"
-    if vacancy + pipeline >= row.gap:
-        return "填满空置且在谈项目落地可达标"
-    shortfall_wan = math.ceil((row.gap - vacancy - pipeline) / WAN)
-    return f"需新增约 ¥{shortfall_wan:,} 万"
+    offers = [f"空置可补 {money(vacancy)}" if vacancy is not None else "空置潜力无法估算（月末无已出租面积）",
+              f"储备项目可补 {money(pipeline)}"]
+    missing = row.gap - (vacancy or ZERO) - pipeline
+    if missing > 0:
+        outcome = f"仍缺 {money(missing)}"
+    elif vacancy is not None and vacancy >= row.gap:
+        outcome = "填满空置即可达标"
+    elif pipeline >= row.gap:
+        outcome = "储备项目落地即可达标"
+    else:
+        outcome = "填满空置且储备项目落地可达标"
+    return f"差 {money(row.gap)}；{'，'.join(offers)}，{outcome}"
 
 
-def candidate_report(session, year: int | None = None, as_of: str | None = None, latest_allowed: str | None = None) -> CandidateReport:
-    """This year's 亿元楼 and the ranked candidates for ``year`` as of ``as_of`` (see module doc)."""
+def candidate_report(session, year: int | None = None, as_of: str | None = None, latest_allowed: str | None = None,
+                     today: date | None = None) -> CandidateReport:
+    """This year's 亿元楼 and the ranked candidates for ``year`` as of ``as_of`` (see module doc);
+    the pipeline is read at the end of the as-of month, or ``today`` while that month runs."""
     period = resolve_period(session, year, as_of, latest_allowed)
     rules: TierRules = tier_rules(session)
     settings = all_settings(session)
     threshold = rules.thresholds["yi"]
     candidate_threshold = Decimal(settings["candidate_threshold"])
-    report = CandidateReport(period.year, period.as_of, rules.basis, threshold, candidate_threshold)
+    report = CandidateReport(period.year, period.as_of, rules.basis, threshold, candidate_threshold,
+                             prev_year_label=previous_year_heading(session, period.year))
 
     figures = building_figures(session, period.as_of)
     previous = previous_year_figures(session, period.year - 1, rules.basis)
-    pipeline = pipeline_potentials(session)
+    pipeline = pipeline_potentials(session, pipeline_as_of(period.as_of, today))
     for fig in figures:
         building = fig.building
         annual_prev, months_prev = previous.get(building.id, (ZERO, 0))
@@ -281,6 +272,7 @@ def as_json(report: CandidateReport) -> dict:
         "basis": report.basis,
         "threshold": _number(report.threshold),
         "candidate_threshold": _number(report.candidate_threshold),
+        "prev_year_label": report.prev_year_label,
         "yi_buildings": [
             {"code": r.code, "name": r.name, "ytd": _number(r.ytd), "annual_prev": _number(r.annual_prev)}
             for r in report.yi_buildings

@@ -193,7 +193,7 @@ def confirm_month(session, user, building: Building, period: str, today: date) -
             f"{building.name} {P.label(period)}的数据已由 {who} 确认；如需修改，请提交更正并说明原因", field="period"
         )
     refuse_lapsed(session, building, period)
-    occ = occupancy_on_days(session, [P.month_end(period)], [building.id]).get(
+    occ = occupancy_on_days(session, [P.month_end(period)], [building.id], with_tenants=True).get(
         (building.id, P.month_end(period)), Occupancy()
     )
     if snapshot is None:

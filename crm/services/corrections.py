@@ -51,12 +51,19 @@ def require_reason(session, building: Building, day: date, reason: str | None) -
 
 
 def apply_figures(snapshot: OccupancySnapshot, occ: Occupancy) -> bool:
-    """Copy derived figures onto a snapshot; whether any of them differs from what it held."""
+    """Copy derived figures (with the tenants, when ``occ`` lists them) onto a snapshot; whether
+    any of them differs from what it held. Tenants first listed on a snapshot that had none are
+    no change: its counts tell whether anything changed."""
     new = dict(
         leasable_area=occ.leasable_area, occupied_area=occ.occupied_area, vacant_area=occ.vacant_area,
         tenants=occ.tenants, registered_tenants=occ.registered_tenants, registered_area=occ.registered_area,
     )
     changed = any(getattr(snapshot, key) != value for key, value in new.items())
+    if occ.tenant_ids is not None:
+        tenants = dict(tenant_ids=list(occ.tenant_ids), registered_tenant_ids=list(occ.registered_ids or ()))
+        changed = changed or (snapshot.tenant_ids is not None and any(
+            getattr(snapshot, key) != value for key, value in tenants.items()))
+        new.update(tenants)
     for key, value in new.items():
         setattr(snapshot, key, value)
     return changed
@@ -67,7 +74,7 @@ def correct_snapshots(session, snapshots: list[OccupancySnapshot], reason: str) 
     if not snapshots:
         return []
     derived = occupancy_on_days(
-        session, [P.month_end(s.period) for s in snapshots], list({s.building_id for s in snapshots})
+        session, [P.month_end(s.period) for s in snapshots], list({s.building_id for s in snapshots}), with_tenants=True
     )
     now = datetime.now(timezone.utc)
     changed = []

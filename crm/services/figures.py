@@ -4,6 +4,8 @@ One function computes each figure; the dashboard, the building list, the JSON AP
 reports all call these, so they can never disagree. The as-of month M means: occupancy at the
 end of M, tax year-to-date from January of M's year through M, tiers of the last complete
 calendar year (M's year itself when M is December) and the tier "reached so far" this year.
+A district's areas are the sums of its buildings'; its tenants are distinct companies
+(``snapshots.district_tenants``), never the sum of the buildings' tenant counts.
 """
 from __future__ import annotations
 
@@ -15,8 +17,8 @@ from sqlalchemy import select
 from crm.models import Building
 from crm.services import periods as P
 from crm.services.occupancy import Occupancy, registered_rate
-from crm.services.snapshots import occupancy_for_months
-from crm.services.tax import ZERO, monthly_totals, tax_by_building_and_period, tax_windows, tier_rules
+from crm.services.snapshots import district_tenants, occupancy_for_months
+from crm.services.tax import ZERO, monthly_totals, tax_by_building_and_period, tax_windows, tax_year_label, tier_rules
 
 
 @dataclass
@@ -50,6 +52,7 @@ class DistrictSummary:
     tiers_so_far: dict[str, int]
     confirmed_buildings: int
     monthly_tax: list[tuple[str, Decimal]] = field(default_factory=list)
+    tier_year_label: str = ""  # 2025年, or e.g. 2023年（11–12月） when the data covers part of it
 
     @property
     def registered_rate(self) -> float | None:
@@ -122,9 +125,11 @@ def district_summary(session, month: str, building_ids=None, rows=None, chart_mo
     rows = rows if rows is not None else building_figures(session, month, building_ids)
     total = Occupancy()
     for row in rows:
-        total.add(row.occupancy)
-    periods = P.months_ending(month, chart_months)
+        total.add_areas(row.occupancy)
     ids = [row.building.id for row in rows]
+    # Tenants of the district are distinct companies: a company in two buildings is one tenant.
+    total.tenants, total.registered_tenants = district_tenants(session, month, ids) if ids else (0, 0)
+    periods = P.months_ending(month, chart_months)
     monthly = monthly_totals(session, periods, ids, tier_rules(session).basis) if ids else [ZERO] * len(periods)
     return DistrictSummary(
         month=month,
@@ -137,6 +142,7 @@ def district_summary(session, month: str, building_ids=None, rows=None, chart_mo
         tiers_so_far=count_tiers(r.tier_so_far for r in rows),
         confirmed_buildings=sum(1 for r in rows if r.occupancy.confirmed),
         monthly_tax=list(zip(periods, monthly)),
+        tier_year_label=tax_year_label(session, tier_year(month)),
     )
 
 

@@ -27,6 +27,7 @@ from decimal import Decimal
 
 from sqlalchemy import Float, and_, case, func, literal, or_, select, tuple_, type_coerce
 
+from crm.formats import area as area_text
 from crm.models import Building, Company, Lead, Lease, Unit, UnitReservation, lease_units
 from crm.models.lead import ACTIVE_STAGES
 from crm.services import periods as P
@@ -250,7 +251,7 @@ def match_units(session, lead: Lead, today: date, limit: int = RESULTS) -> Match
         for building, floor, first, k, area, scores, tax, share in scored
     ]
     problem = None if candidates else (
-        f"没有找到面积在 {low:,.0f}–{high:,.0f} m² 之间的空置单元或同层相邻单元组合。可调整意向面积后再试。"
+        f"没有找到面积在 {area_text(low)}–{area_text(high)} m² 之间的空置单元或同层相邻单元组合。可调整意向面积后再试。"
     )
     return MatchResult(lead, low, high, tolerance, candidates, problem)
 

@@ -6,6 +6,12 @@ is active on D when start ≤ D, no move-out on or before D, and (no end or D �
 an active lease is occupied. Because the lease service guarantees at most one active lease per
 unit and day, summing unit areas over active leases never counts a unit twice.
 
+Tenants (入驻企业) of a building are the companies with an active lease there; of several
+buildings, the distinct companies among theirs — a company in two buildings is one tenant of the
+district. Sums of per-building counts are therefore never a district's tenants: the district
+reads the companies themselves (``tenant_sets_on_days``; frozen months keep them on their
+snapshots, see ``crm.services.snapshots.district_tenants``).
+
 Everything is aggregated in SQL, for any number of days in one query, so a 24-month chart costs
 the same number of queries as a single figure.
 """
@@ -34,6 +40,10 @@ class Occupancy:
     registered_area: Decimal = ZERO
     confirmed: bool = False
     extra: dict = field(default_factory=dict)
+    # The tenants themselves (company ids), when asked for: what a snapshot freezes so that the
+    # district can count each company once for a confirmed month too.
+    tenant_ids: tuple[int, ...] | None = None
+    registered_ids: tuple[int, ...] | None = None
 
     @property
     def vacant_area(self) -> Decimal:
@@ -46,11 +56,10 @@ class Occupancy:
             return None
         return min(float(self.occupied_area / self.leasable_area), 1.0)
 
-    def add(self, other: "Occupancy") -> None:
+    def add_areas(self, other: "Occupancy") -> None:
+        """Add another building's areas (tenants are not additive: see the module docstring)."""
         self.leasable_area += other.leasable_area
         self.occupied_area += other.occupied_area
-        self.tenants += other.tenants
-        self.registered_tenants += other.registered_tenants
         self.registered_area += other.registered_area
 
 
@@ -90,8 +99,9 @@ def _scoped(stmt, column, building_ids):
     return stmt if building_ids is None else stmt.where(column.in_(building_ids))
 
 
-def occupancy_on_days(session, days: Iterable[date], building_ids=None) -> dict[tuple[int, date], Occupancy]:
-    """Figures for every (building, day); buildings without units are absent (see ``get``)."""
+def occupancy_on_days(session, days: Iterable[date], building_ids=None, with_tenants: bool = False) -> dict[tuple[int, date], Occupancy]:
+    """Figures for every (building, day); buildings without units are absent (see ``get``).
+    ``with_tenants`` also lists the tenants (``Occupancy.tenant_ids``), as a snapshot keeps them."""
     days = list(days)
     if not days:
         return {}
@@ -105,7 +115,7 @@ def occupancy_on_days(session, days: Iterable[date], building_ids=None) -> dict[
         Unit.building_id, building_ids,
     )
     registered = Company.registered_in_district.is_(True)
-    occupied = _scoped(
+    occupied = _occupying(
         select(
             Unit.building_id,
             day,
@@ -113,15 +123,9 @@ def occupancy_on_days(session, days: Iterable[date], building_ids=None) -> dict[
             func.sum(case((registered, Unit.area), else_=0)),
             func.count(func.distinct(Lease.company_id)),
             func.count(func.distinct(case((registered, Lease.company_id)))),
-        )
-        .select_from(Lease)
-        .join(days_t, lease_active_on(day))
-        .join(lease_units, lease_units.c.lease_id == Lease.id)
-        .join(Unit, and_(Unit.id == lease_units.c.unit_id, unit_counts_on(day)))
-        .join(Company, Company.id == Lease.company_id)
-        .group_by(Unit.building_id, day),
-        Lease.building_id, building_ids,  # a lease's units are all in its building; lets the index work
-    )
+        ),
+        days_t, building_ids,
+    ).group_by(Unit.building_id, day)
 
     result: dict[tuple[int, date], Occupancy] = {}
     for building_id, on, area in session.execute(leasable):
@@ -132,7 +136,45 @@ def occupancy_on_days(session, days: Iterable[date], building_ids=None) -> dict[
         figures.registered_area = Decimal(reg_area)
         figures.tenants = tenants
         figures.registered_tenants = reg_tenants
+    if with_tenants:
+        sets = tenant_sets_on_days(session, days, building_ids)
+        for key, figures in result.items():
+            figures.tenant_ids, figures.registered_ids = sets.get(key, ((), ()))
     return result
+
+
+def _occupying(stmt, days_t, building_ids):
+    """``stmt`` over the (lease, unit, company) rows that occupy a unit on each day of ``days_t``:
+    the one definition the area figures and the tenant lists share."""
+    day = days_t.c.day
+    return _scoped(
+        stmt.select_from(Lease)
+        .join(days_t, lease_active_on(day))
+        .join(lease_units, lease_units.c.lease_id == Lease.id)
+        .join(Unit, and_(Unit.id == lease_units.c.unit_id, unit_counts_on(day)))
+        .join(Company, Company.id == Lease.company_id),
+        Lease.building_id, building_ids,  # a lease's units are all in its building; lets the index work
+    )
+
+
+def tenant_sets_on_days(session, days: Iterable[date], building_ids=None) -> dict[tuple[int, date], tuple[tuple[int, ...], tuple[int, ...]]]:
+    """{(building, day): (tenant company ids, registered ones)}, sorted — the companies the
+    tenant counts of ``occupancy_on_days`` count."""
+    days = list(days)
+    if not days:
+        return {}
+    days_t = _days_table(days)
+    stmt = _occupying(
+        select(Unit.building_id, days_t.c.day, Lease.company_id, Company.registered_in_district).distinct(),
+        days_t, building_ids,
+    )
+    found: dict[tuple[int, date], tuple[set[int], set[int]]] = {}
+    for building_id, on, company_id, registered in session.execute(stmt):
+        ids, registered_ids = found.setdefault((building_id, _as_date(on)), (set(), set()))
+        ids.add(company_id)
+        if registered:
+            registered_ids.add(company_id)
+    return {key: (tuple(sorted(ids)), tuple(sorted(reg))) for key, (ids, reg) in found.items()}
 
 
 def occupancy_on(session, day: date, building_ids=None) -> dict[int, Occupancy]:

@@ -57,6 +57,12 @@ def month_start(period: str) -> date:
     return date(year, month, 1)
 
 
+def as_of_day(period: str, today: date | None) -> date:
+    """The day a month's figures are read at: its last day, or ``today`` while it runs."""
+    end = month_end(period)
+    return end if today is None else min(end, today)
+
+
 def last_complete_month(today: date) -> str:
     return shift(period_of(today), -1)
 

@@ -1,25 +1,38 @@
-"""Pipeline figures (招商进度) for the board, the dashboard and the briefings: the funnel by stage
-with expected tax, leads landed this month and year, per-promoter work, and the deadline flags.
+"""Pipeline figures (招商进度) for the board, the dashboard, the API and the briefings.
 
-One function per figure, each a fixed handful of GROUP BY queries whatever the number of leads,
-so the dashboard, the board, the API and the PDF briefing show the same numbers; the dashboard's
-summary counts the lead figures of all of them in one pass (tested equal to the separate ones).
+Month figures follow one as-of rule (DESIGN.md "As of"): for month M they are read at the end of
+M — or today, while M runs (``as_of``). A lead counts when it was created by then; its stage is
+the one its stage history gives at that moment; landings and follow-ups are those dated within M
+(landings of the year from January to M's end); a lead is overdue when the next follow-up date in
+force at that moment has passed. ``pipeline_month`` computes all of them from one statement over
+the leads, so the dashboard, ``/api/v1/summary`` and the briefing of a month cannot disagree;
+``pipeline_potentials`` reads the same lead states for the 亿元楼 candidates.
+
+What has no history is read as it is now: a lead's owner, expected tax and target buildings.
+Merged duplicates never count. The board and the deadline flags are today's live work.
 """
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
-from decimal import Decimal
+from datetime import date, datetime, time, timedelta, timezone
+from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload
 
-from crm.models import FollowUp, Lead, User
+from crm.models import FollowUp, Lead, LeadStageChange, User, lead_target_buildings
 from crm.models.lead import ACTIVE_STAGES, OFF_LINE_STAGES, STAGES
+from crm.models.version import PIPELINE
+from crm.services import periods as P
+from crm.services.figure_cache import derived
 from crm.services.leads import FLAG_LABELS, PipelineRules, flag_conditions, pipeline_rules
 
 ZERO = Decimal("0")
+CENT = Decimal("0.01")
 BOARD_STAGES = list(STAGES) + list(OFF_LINE_STAGES)
+NOT_YET = ""  # the stage of a lead at a moment before its creation was recorded
 
 
 @dataclass
@@ -32,7 +45,7 @@ class StageFigures:
 
     @property
     def weighted_tax(self) -> Decimal:
-        return (self.expected_tax * self.probability).quantize(Decimal("0.01"))
+        return (self.expected_tax * self.probability).quantize(CENT)
 
 
 def _labels():
@@ -40,7 +53,7 @@ def _labels():
 
 
 def funnel(session, owner_id: int | None = None) -> list[StageFigures]:
-    """Count and Σ expected tax per stage (every stage, in order, zeros included)."""
+    """Today's count and Σ expected tax per stage (every stage, in order, zeros included): the board."""
     stmt = (
         select(Lead.stage, func.count(), func.coalesce(func.sum(Lead.expected_annual_tax), 0))
         .where(Lead.merged_into_id.is_(None))
@@ -59,61 +72,8 @@ def _stage_rows(found: dict[str, tuple[int, Decimal]]) -> list[StageFigures]:
     return rows
 
 
-@dataclass
-class Landed:
-    month: int
-    year: int
-
-
-def landed(session, today: date) -> Landed:
-    """Leads settled (move-in confirmed) in today's month and in today's year."""
-    month_start = today.replace(day=1)
-    year_start = today.replace(month=1, day=1)
-    in_month = case((Lead.landed_on >= month_start, 1), else_=0)
-    n_month, n_year = session.execute(
-        select(func.coalesce(func.sum(in_month), 0), func.count())
-        .where(Lead.stage == "settled", Lead.landed_on >= year_start, Lead.landed_on <= today)
-    ).one()
-    return Landed(int(n_month), int(n_year))
-
-
-@dataclass
-class PromoterFigures:
-    user: User
-    active: int = 0
-    expected_tax: Decimal = ZERO
-    followups_this_month: int = 0
-    overdue: int = 0
-
-
-def promoter_figures(session, today: date, lead_totals: dict[int, tuple[int, Decimal, int]] | None = None) -> list[PromoterFigures]:
-    """Per promoter: active leads (and their Σ expected tax), follow-ups written this month,
-    active leads whose next follow-up date has passed. ``lead_totals`` (owner id -> those three
-    lead figures) when the caller has already counted them."""
-    users = list(session.scalars(select(User).where(User.role == "promoter").order_by(User.username)))
-    rows = {u.id: PromoterFigures(u) for u in users}
-    if lead_totals is None:
-        overdue = case((Lead.next_followup_on < today, 1), else_=0)
-        lead_totals = {owner_id: (n, Decimal(tax), int(late)) for owner_id, n, tax, late in session.execute(
-            select(Lead.owner_id, func.count(), func.coalesce(func.sum(Lead.expected_annual_tax), 0), func.coalesce(func.sum(overdue), 0))
-            .where(Lead.stage.in_(ACTIVE_STAGES), Lead.merged_into_id.is_(None))
-            .group_by(Lead.owner_id)
-        )}
-    for owner_id, (n, tax, late) in lead_totals.items():
-        if owner_id in rows:
-            rows[owner_id].active, rows[owner_id].expected_tax, rows[owner_id].overdue = n, tax, late
-    for author_id, n in session.execute(
-        select(FollowUp.author_id, func.count())
-        .where(FollowUp.on >= today.replace(day=1), FollowUp.on <= today)
-        .group_by(FollowUp.author_id)
-    ):
-        if author_id in rows:
-            rows[author_id].followups_this_month = n
-    return [rows[u.id] for u in users if u.active or rows[u.id].active]
-
-
 def deadline_counts(session, today: date, rules: PipelineRules | None = None, owner_id: int | None = None) -> dict[str, int]:
-    """How many leads carry each deadline flag (see ``services.leads.lead_flags``) — one query."""
+    """How many leads carry each deadline flag today (see ``services.leads.lead_flags``) — one query."""
     rules = rules or pipeline_rules(session)
     conditions = flag_conditions(today, rules)
     stmt = select(*[func.coalesce(func.sum(case((cond, 1), else_=0)), 0).label(name) for name, cond in conditions.items()]).where(
@@ -125,13 +85,168 @@ def deadline_counts(session, today: date, rules: PipelineRules | None = None, ow
     return {name: int(row._mapping[name]) for name in conditions}
 
 
+def flag_items(flags: dict[str, int]) -> list[tuple[str, str, int]]:
+    return [(code, FLAG_LABELS[code], n) for code, n in flags.items()]
+
+
+# ------------------------------------------------------------------------------------------
+# The state of every lead at the end of a month
+
+
+@dataclass(frozen=True)
+class AsOf:
+    """The moment month figures are read at: the end of ``month``, or ``today`` while it runs."""
+
+    month: str
+    day: date
+    live: bool  # the day is today: the leads' own columns are their state, nothing to rewind
+
+    @property
+    def first(self) -> date:
+        return P.month_start(self.month)
+
+    @property
+    def year_start(self) -> date:
+        return self.first.replace(month=1)
+
+
+def as_of(month: str, today: date | None) -> AsOf:
+    """The as-of moment of ``month``. Without ``today`` (a scheduled job asks only for ended
+    months) the month's end, read from the history."""
+    day = P.as_of_day(month, today)
+    return AsOf(month, day, day == today)
+
+
+def _after(day: date) -> datetime:
+    """The first moment after ``day`` in Beijing time, in UTC (stage changes are stamped in UTC)."""
+    return datetime.combine(day + timedelta(days=1), time(), tzinfo=P.BUSINESS_TZ).astimezone(timezone.utc)
+
+
+def _first_of_each(stmt, partition, *order):
+    """``stmt``'s first row per ``partition`` in ``order`` (a window function: one pass)."""
+    ranked = stmt.add_columns(func.row_number().over(partition_by=partition, order_by=order).label("rank")).subquery()
+    return select(*[c for c in ranked.c if c.name != "rank"]).where(ranked.c.rank == 1)
+
+
+def _stages_left(session, at: AsOf) -> dict[int, str]:
+    """{lead: the stage its first change after the as-of moment left} — NOT_YET for a lead whose
+    creation came later. A lead absent here has not changed since: its stage now is its stage then."""
+    stmt = _first_of_each(
+        select(LeadStageChange.lead_id, LeadStageChange.from_stage).where(LeadStageChange.changed_at >= _after(at.day)),
+        LeadStageChange.lead_id, LeadStageChange.changed_at, LeadStageChange.id,
+    )
+    return {lead_id: from_stage or NOT_YET for lead_id, from_stage in session.execute(stmt)}
+
+
+def _next_dates(session, at: AsOf) -> tuple[dict[int, date | None], set[int]]:
+    """({lead: the next follow-up date its latest follow-up by the as-of day set}, the leads
+    followed up at all) — each follow-up sets the lead's next date."""
+    stmt = _first_of_each(
+        select(FollowUp.lead_id, FollowUp.next_followup_on).where(FollowUp.on <= at.day),
+        FollowUp.lead_id, FollowUp.on.desc(), FollowUp.id.desc(),
+    )
+    latest = {lead_id: _day(next_on) for lead_id, next_on in session.execute(stmt)}
+    ever = set(session.scalars(select(FollowUp.lead_id).group_by(FollowUp.lead_id)))
+    return latest, ever
+
+
+def _day(value) -> date | None:
+    # SQLite hands a date back as text from a sub-query.
+    return value if value is None or isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+@dataclass(frozen=True)
+class LeadState:
+    """One lead as it stood at the as-of moment."""
+
+    id: int
+    owner_id: int
+    stage: str
+    expected_tax: Decimal
+    overdue: bool
+    signed_on: date | None
+    landed_on: date | None
+    created_on: date
+
+    @property
+    def active(self) -> bool:
+        return self.stage in ACTIVE_STAGES
+
+
+def lead_states(session, at: AsOf, rules: PipelineRules | None = None) -> tuple[LeadState, ...]:
+    """Every lead (merged duplicates aside) created by the as-of moment, with its state then
+    (kept in the figure cache under the pipeline's data version: see ``_lead_states``)."""
+    rules = rules or pipeline_rules(session)
+    return _lead_states(session, at, rules.first_followup_days)
+
+
+@derived(PIPELINE)
+def _lead_states(session, at: AsOf, first_followup_days: int) -> tuple[LeadState, ...]:
+    """The states of ``lead_states``.
+
+    Live (the as-of day is today), a lead's own columns are its state. Otherwise its stage is the
+    one its first stage change after that moment left (else its stage now), and it is overdue when
+    the next follow-up date in force then had passed: the one its latest follow-up by then set;
+    before any follow-up, the date it was created with — which later follow-ups overwrote, so for
+    a lead followed up only afterwards, the default first-follow-up deadline.
+    """
+    day = at.day
+    rows = session.execute(
+        select(Lead.id, Lead.owner_id, Lead.stage, func.coalesce(Lead.expected_annual_tax, 0), Lead.next_followup_on,
+               Lead.signed_on, Lead.landed_on, Lead.created_on)
+        .where(Lead.merged_into_id.is_(None), Lead.created_on <= day)
+        .order_by(Lead.id)
+    ).all()
+    if at.live:
+        stages_left, latest_next, followed = {}, {}, set()
+    else:
+        stages_left = _stages_left(session, at)
+        latest_next, followed = _next_dates(session, at)
+    first_followup = timedelta(days=first_followup_days)
+    states = []
+    for lead_id, owner_id, stage_now, tax, next_now, signed_on, landed_on, created_on in rows:
+        stage = stages_left.get(lead_id, stage_now)
+        if stage == NOT_YET:
+            continue
+        if lead_id not in followed:  # live, or never followed up: the lead's own date
+            due = _day(next_now)
+        elif lead_id in latest_next:
+            due = latest_next[lead_id]
+        else:  # followed up only after the as-of day
+            due = created_on + first_followup
+        overdue = due is not None and due < day and stage in ACTIVE_STAGES
+        states.append(LeadState(lead_id, owner_id, stage, Decimal(tax), overdue, signed_on, landed_on, created_on))
+    return tuple(states)
+
+
+# ------------------------------------------------------------------------------------------
+# The month's figures
+
+
+@dataclass
+class Landed:
+    month: int
+    year: int
+
+
+@dataclass
+class PromoterFigures:
+    user: User
+    active: int = 0
+    expected_tax: Decimal = ZERO
+    followups_this_month: int = 0
+    overdue: int = 0
+
+
 @dataclass
 class PipelineSummary:
+    """The pipeline of one month, as of its end (see the module docstring)."""
+
+    at: AsOf
     funnel: list[StageFigures]
     landed: Landed
     promoters: list[PromoterFigures]
-    flags: dict[str, int]
-    rules: PipelineRules
+    states: tuple[LeadState, ...] = field(default=(), repr=False)
 
     @property
     def active_count(self) -> int:
@@ -146,60 +261,113 @@ class PipelineSummary:
         return sum((s.weighted_tax for s in self.funnel if s.stage in ACTIVE_STAGES), ZERO)
 
     @property
-    def flag_items(self) -> list[tuple[str, str, int]]:
-        return [(code, FLAG_LABELS[code], n) for code, n in self.flags.items()]
+    def overdue(self) -> int:
+        return sum(p.overdue for p in self.promoters)
+
+    @property
+    def followups(self) -> int:
+        return sum(p.followups_this_month for p in self.promoters)
 
 
-def pipeline_summary(session, today: date) -> PipelineSummary:
-    """Everything the dashboard and briefing show about the pipeline, for ``today``: the same
-    figures as ``funnel``, ``landed``, ``promoter_figures`` and ``deadline_counts``, with the
-    lead figures of all four counted in one pass over the leads (the dashboard is the most
-    visited page)."""
-    rules = pipeline_rules(session)
-    tally = _tally_leads(session, today, rules)
-    return PipelineSummary(
-        funnel=_stage_rows(tally.by_stage), landed=tally.landed,
-        promoters=promoter_figures(session, today, tally.by_owner), flags=tally.flags, rules=rules,
-    )
+def funnel_of(states: Iterable[LeadState]) -> list[StageFigures]:
+    found: dict[str, tuple[int, Decimal]] = {}
+    for state in states:
+        n, total = found.get(state.stage, (0, ZERO))
+        found[state.stage] = (n + 1, total + state.expected_tax)
+    return _stage_rows(found)
 
 
-@dataclass
-class _LeadTally:
-    by_stage: dict[str, tuple[int, Decimal]]
-    by_owner: dict[int, tuple[int, Decimal, int]]  # active leads: count, Σ expected tax, overdue
-    landed: Landed
-    flags: dict[str, int]
+def landed_of(states: Iterable[LeadState], at: AsOf) -> Landed:
+    """Leads settled (move-in confirmed) within the month and from January to the as-of day."""
+    days = [s.landed_on for s in states if s.stage == "settled" and s.landed_on is not None and s.landed_on <= at.day]
+    return Landed(month=sum(1 for d in days if d >= at.first), year=sum(1 for d in days if d >= at.year_start))
 
 
-def _tally_leads(session, today: date, rules: PipelineRules) -> _LeadTally:
-    """One GROUP BY (stage, owner, merged) with a conditional count per figure."""
-    def count_where(condition):
-        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+@derived(PIPELINE)
+def followups_by_author(session, at: AsOf) -> dict[int, int]:
+    """Follow-ups dated within the month (to the as-of day), per author."""
+    return dict(session.execute(
+        select(FollowUp.author_id, func.count())
+        .where(FollowUp.on >= at.first, FollowUp.on <= at.day)
+        .group_by(FollowUp.author_id)
+    ).all())
 
-    conditions = flag_conditions(today, rules)
-    merged = Lead.merged_into_id.is_not(None)
-    landed_to_date = and_(Lead.landed_on <= today, Lead.landed_on >= today.replace(month=1, day=1))
-    stmt = select(
-        Lead.stage, Lead.owner_id, merged.label("merged"), func.count(),
-        func.coalesce(func.sum(Lead.expected_annual_tax), 0), count_where(Lead.next_followup_on < today),
-        count_where(and_(landed_to_date, Lead.landed_on >= today.replace(day=1))), count_where(landed_to_date),
-        *[count_where(condition) for condition in conditions.values()],
-    ).group_by(Lead.stage, Lead.owner_id, merged)
-    tally = _LeadTally({}, {}, Landed(0, 0), dict.fromkeys(conditions, 0))
-    for stage, owner_id, is_merged, n, tax, late, landed_month, landed_year, *flags in session.execute(stmt):
-        if stage == "settled":  # as landed(): merged leads count too
-            tally.landed.month += int(landed_month)
-            tally.landed.year += int(landed_year)
-        if is_merged:
-            continue
-        count, total = tally.by_stage.get(stage, (0, ZERO))
-        tally.by_stage[stage] = (count + n, total + Decimal(tax))
-        if stage in ACTIVE_STAGES:
-            count, total, overdue = tally.by_owner.get(owner_id, (0, ZERO, 0))
-            tally.by_owner[owner_id] = (count + n, total + Decimal(tax), overdue + int(late))
-        for name, flagged in zip(conditions, flags):
-            tally.flags[name] += int(flagged)
-    return tally
+
+def promoters_of(session, states: Iterable[LeadState], at: AsOf) -> list[PromoterFigures]:
+    """Per promoter: active leads (and their Σ expected tax) and the overdue among them at the
+    as-of moment, and follow-ups written within the month. Former promoters show while they
+    still hold active leads."""
+    users = list(session.scalars(select(User).where(User.role == "promoter").order_by(User.username)))
+    rows = {u.id: PromoterFigures(u) for u in users}
+    for state in states:
+        row = rows.get(state.owner_id)
+        if row is not None and state.active:
+            row.active += 1
+            row.expected_tax += state.expected_tax
+            row.overdue += int(state.overdue)
+    for author_id, n in followups_by_author(session, at).items():
+        if author_id in rows:
+            rows[author_id].followups_this_month = n
+    return [rows[u.id] for u in users if u.active or rows[u.id].active]
+
+
+def pipeline_month(session, month: str, today: date | None) -> PipelineSummary:
+    """The pipeline figures of ``month`` as of its end (or today while it runs): the funnel by
+    stage, landings of the month and of the year to date, and each promoter's work."""
+    at = as_of(month, today)
+    states = lead_states(session, at)
+    return PipelineSummary(at, funnel_of(states), landed_of(states, at), promoters_of(session, states, at), states)
+
+
+def summary_json(summary: PipelineSummary) -> dict:
+    """The month's pipeline figures as JSON (yuan and probabilities as numbers): what
+    ``/api/v1/summary`` returns and the briefing's pipeline section starts from."""
+    def number(value: Decimal) -> float:
+        return float(value)
+
+    return {
+        "state_as_of": summary.at.day.isoformat(),
+        "funnel": [
+            {"stage": s.stage, "label": s.label, "probability": float(s.probability), "count": s.count,
+             "expected_tax": number(s.expected_tax), "weighted_tax": number(s.weighted_tax)}
+            for s in summary.funnel
+        ],
+        "active_count": summary.active_count,
+        "active_expected_tax": number(summary.active_expected_tax),
+        "active_weighted_tax": number(summary.active_weighted_tax),
+        "landed_month": summary.landed.month,
+        "landed_year": summary.landed.year,
+        "promoters": [
+            {"username": p.user.username, "name": p.user.display_name, "active": p.active,
+             "expected_tax": number(p.expected_tax), "followups_month": p.followups_this_month, "overdue": p.overdue}
+            for p in summary.promoters
+        ],
+        "followups_total": summary.followups,
+        "overdue_total": summary.overdue,
+    }
+
+
+@derived(PIPELINE)
+def pipeline_potentials(session, at: AsOf, building_ids=None) -> dict[int, Decimal]:
+    """{building_id: Σ expected annual tax × stage probability ÷ number of target buildings} of
+    the leads active at the as-of moment: a lead aimed at several buildings is shared among
+    them, so the potentials of the district add up to its weighted pipeline once."""
+    active = {s.id: s for s in lead_states(session, at) if s.active}
+    targets: dict[int, list[int]] = defaultdict(list)
+    for lead_id, building_id in session.execute(
+        select(lead_target_buildings.c.lead_id, lead_target_buildings.c.building_id)
+    ):
+        if lead_id in active:
+            targets[lead_id].append(building_id)
+    wanted = None if building_ids is None else set(building_ids)
+    totals: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    for lead_id, buildings in targets.items():
+        state = active[lead_id]
+        share = state.expected_tax * STAGES[state.stage][1] / len(buildings)
+        for building_id in buildings:
+            if wanted is None or building_id in wanted:
+                totals[building_id] += share
+    return {bid: total.quantize(CENT, ROUND_HALF_UP) for bid, total in totals.items()}
 
 
 # ------------------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from crm.formats import money
 from crm.models import Building, Lead, OccupancySnapshot, User, user_buildings
 from crm.services import expiries
 from crm.services import periods as P
@@ -299,7 +300,7 @@ def lease_threshold(days_left: int) -> int:
 
 
 def _expiry_line(e, tax_12m) -> str:
-    tax = f"，近 12 个月纳税 {tax_12m / 10000:,.1f} 万元" if tax_12m else ""
+    tax = f"，近 12 个月纳税 {money(tax_12m)}" if tax_12m else ""
     big = "【重点纳税企业】" if tax_12m >= expiries.LARGE_TAXPAYER else ""
     left = "今天到期" if e.days_left == 0 else f"还有 {e.days_left} 天"
     return f"{big}{e.lease.company.name}（{e.lease.building.name}）— {e.lease.end_date.isoformat()} 到期，{left}{tax}"

@@ -12,9 +12,11 @@ from decimal import Decimal
 from sqlalchemy import case, delete, func, insert, select
 from sqlalchemy.orm import joinedload
 
+from crm.formats import month_span, year_label
 from crm.models import BuildingTaxMonth, TaxRecord
 from crm.models.setting import all_settings
 from crm.models.version import TAX, bump
+from crm.services import periods as P
 from crm.services.figure_cache import derived
 
 ZERO = Decimal("0")
@@ -146,6 +148,37 @@ def monthly_totals(session, periods: list[str], building_ids=None, basis="total"
 
 def latest_tax_period(session) -> str | None:
     return session.scalar(select(func.max(BuildingTaxMonth.period)))
+
+
+@derived(TAX)
+def tax_data_span(session) -> tuple[str | None, str | None]:
+    """The first and the latest month holding any building's tax."""
+    first, last = session.execute(select(func.min(BuildingTaxMonth.period), func.max(BuildingTaxMonth.period))).one()
+    return first, last
+
+
+def year_months(session, year: int, until: str | None = None) -> tuple[int, int]:
+    """The months of ``year`` (first, last) a year total covers: from the first month with tax
+    data, to ``until`` and to the latest month with data — (1, 12) for a whole year. A year the
+    data does not reach at all counts as whole (its total is simply zero)."""
+    first_data, last_data = tax_data_span(session)
+    ends = [p for p in (until, last_data) if p]
+    last_period = min(ends) if ends else None
+    first = P.split(first_data)[1] if first_data and P.split(first_data)[0] == year else 1
+    last = P.split(last_period)[1] if last_period and P.split(last_period)[0] == year else 12
+    return (first, last) if first <= last else (1, 12)
+
+
+def previous_year_heading(session, year: int) -> str:
+    """How a table heads the previous year's total (year − 1): 上年全年, or 上年（11–12月） when
+    the tax data covers only part of it."""
+    first, last = year_months(session, year - 1)
+    return "上年全年" if (first, last) == (1, 12) else f"上年（{month_span(first, last)}）"
+
+
+def tax_year_label(session, year: int, until: str | None = None) -> str:
+    """A year total's label: 2025年, or 2023年（12月） / 2026年（1–10月） for part of a year."""
+    return year_label(year, *year_months(session, year, until))
 
 
 def _attributed_to(stmt, building_ids):

@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, literal, null, select, union_all
 
+from crm.formats import year_label
 from crm.models import Building, BuildingTaxMonth, Company, Lease, TaxRecord
 from crm.models.choices import INDUSTRY_GROUPS, STREETS
 from crm.models.version import OCCUPANCY, TAX
@@ -23,7 +24,7 @@ from crm.services.errors import NotFound
 from crm.services.figure_cache import derived
 from crm.services.figures import BuildingFigures, building_figures
 from crm.services.leases import active_leases
-from crm.services.tax import TIER_ORDER, ZERO, TierRules, tier_rules
+from crm.services.tax import TIER_ORDER, ZERO, TierRules, tax_year_label, tier_rules, year_months
 
 TOP_TENANTS = 20
 TOP_COMPANIES = 10
@@ -64,10 +65,23 @@ class YearTax:
     year: int
     total: Decimal
     district: Decimal
-    months: int  # months of the year covered by the data shown (12 for a complete year)
-    complete: bool
+    first_month: int  # the months of the year the data covers: 1 and 12 for a whole year
+    last_month: int
     tier: str | None
     yoy: float | None  # against the same months of the previous year
+
+    @property
+    def months(self) -> int:
+        return self.last_month - self.first_month + 1
+
+    @property
+    def complete(self) -> bool:
+        return self.months == 12
+
+    @property
+    def label(self) -> str:
+        """2025年; 2023年（12月） or 2026年（1–10月） for the part of a year the data covers."""
+        return year_label(self.year, self.first_month, self.last_month)
 
 
 @dataclass
@@ -113,30 +127,28 @@ def _monthly_rows(session, building_id: int) -> dict[str, tuple[Decimal, Decimal
     return {period: (Decimal(total), Decimal(district)) for period, total, district in session.execute(stmt)}
 
 
-def _years(monthly: dict[str, tuple[Decimal, Decimal]], month: str, rules: TierRules) -> list[YearTax]:
-    """Each year with data up to ``month``, newest first; the year of ``month`` runs to ``month``."""
-    last_year, last_month = P.split(month)
+def _years(session, monthly: dict[str, tuple[Decimal, Decimal]], month: str, rules: TierRules) -> list[YearTax]:
+    """Each year with data up to ``month``, newest first, over the months the district's tax data
+    covers (the year of ``month`` runs to ``month``; the first year from the first month with data)."""
     years = sorted({P.split(p)[0] for p in monthly if p <= month}, reverse=True)
 
-    def sums(year: int, months: int) -> tuple[Decimal, Decimal, int]:
+    def sums(year: int, first: int, last: int) -> tuple[Decimal, Decimal]:
         total = district = ZERO
-        covered = 0
-        for m in range(1, months + 1):
-            period = f"{year:04d}-{m:02d}"
-            if period in monthly:
-                t, d = monthly[period]
-                total, district, covered = total + t, district + d, covered + 1
-        return total, district, covered
+        for m in range(first, last + 1):
+            t, d = monthly.get(f"{year:04d}-{m:02d}", (ZERO, ZERO))
+            total, district = total + t, district + d
+        return total, district
 
     rows = []
     for year in years:
-        months = last_month if year == last_year else 12
-        total, district, _ = sums(year, months)
-        prev_total, prev_district, prev_covered = sums(year - 1, months)
+        first, last = year_months(session, year, month)
+        total, district = sums(year, first, last)
+        prev_total, prev_district = sums(year - 1, first, last)
         amount, prev = (district, prev_district) if rules.basis == "district" else (total, prev_total)
-        # A change against a year with months missing from the data would compare unlike periods.
-        yoy = _change(amount, prev) if prev_covered == months else None
-        rows.append(YearTax(year, total, district, months, months == 12, rules.tier_of(amount), yoy))
+        # A change against a year whose data misses some of these months would compare unlike periods.
+        prev_first, prev_last = year_months(session, year - 1, month)
+        yoy = _change(amount, prev) if prev_first <= first and last <= prev_last else None
+        rows.append(YearTax(year, total, district, first, last, rules.tier_of(amount), yoy))
     return rows
 
 
@@ -184,7 +196,8 @@ def _expiring(session, building: Building, today: date, first: str, last: str, b
 
 
 def building_tax(session, building: Building, month: str, today: date) -> BuildingTaxPage:
-    """The tax tab of ``building`` for as-of month ``month``; leases are as of ``today``."""
+    """The tax tab of ``building`` for as-of month ``month``; leases (a top tenant's, the expiring
+    ones) are as of ``today`` — the pages pass the month's as-of day (``periods.as_of_day``)."""
     rules = tier_rules(session)
     monthly = _monthly_rows(session, building.id)
     months = []
@@ -200,7 +213,7 @@ def building_tax(session, building: Building, month: str, today: date) -> Buildi
         basis=rules.basis,
         figures=building_figures(session, month, buildings=[building])[0],
         months=months,
-        years=_years(monthly, month, rules),
+        years=_years(session, monthly, month, rules),
         tenants=tenants,
         tenants_total=tenants_total,
         expiring=_expiring(session, building, today, first, month, rules.basis, current),
@@ -259,6 +272,7 @@ class DistrictTaxPage:
     industries: list[Slice]
     streets: list[Slice]
     selectable_years: list[int] = field(default_factory=list)
+    year_labels: dict[int, str] = field(default_factory=dict)  # 2025年, 2026年（1–10月）
 
     @property
     def top_share(self) -> float | None:
@@ -404,4 +418,5 @@ def district_tax(session, year: int | None = None, years_shown: int = 3) -> Dist
         buildings=rows, tier_counts=counts, compared=compare, movements=movements, matrix=dict(matrix),
         total=total, top_companies=top, industries=industries, streets=_streets(session, year, rules.basis, total),
         selectable_years=selectable,
+        year_labels={y: tax_year_label(session, y) for y in {*selectable, *columns, year, year - 1}},
     )

@@ -12,13 +12,14 @@ from sqlalchemy import select
 
 from crm.extensions import db
 from crm.models import Building
-from crm.permissions import PUBLIC, allow, ensure, visible_building_ids
+from crm.permissions import PUBLIC, allow, ensure, may, visible_building_ids
 from crm.services import periods as P
 from crm.services.bridge import month_bridge
 from crm.services.figures import BuildingFigures, building_figures, building_history, district_summary
+from crm.services.pipeline import pipeline_month, summary_json
 from crm.services.units import unit_states
 from crm.views.api_support import json_api
-from crm.views.params import as_of_month
+from crm.views.params import as_of_month, today
 
 bp = json_api(Blueprint("api", __name__, url_prefix="/api/v1"))
 
@@ -38,6 +39,7 @@ def building_json(row: BuildingFigures) -> dict:
         "name": b.name,
         "street": b.street,
         "zone": b.zone,
+        "declared_office_area": number(b.declared_office_area),
         "leasable_area": number(occ.leasable_area),
         "occupied_area": number(occ.occupied_area),
         "occupancy": occ.occupancy,
@@ -60,7 +62,8 @@ def openapi():
 @bp.route("/summary")
 @allow("dashboard.view")
 def summary():
-    """District figures for the as-of month, scoped to the caller's buildings.
+    """District figures for the as-of month, scoped to the caller's buildings, and the month's
+    pipeline (for those who may see leads).
     ---
     get:
       summary: 全区汇总
@@ -76,16 +79,17 @@ def summary():
               schema:
                 type: object
                 required: [month, buildings, leasable_area, occupied_area, occupancy, vacant_area, tenants,
-                           registered_rate, tax_ytd, tax_ytd_prev, tiers]
+                           registered_tenants, registered_rate, tax_ytd, tax_ytd_prev, tiers, pipeline]
                 properties:
                   month: {type: string}
                   buildings: {type: integer}
-                  leasable_area: {type: number}
+                  leasable_area: {type: number, description: "可租面积（m²）：月末现有且非自用单元的面积之和，不是登记办公面积"}
                   occupied_area: {type: number}
                   occupancy: {type: number, nullable: true}
                   vacant_area: {type: number}
-                  tenants: {type: integer}
-                  registered_rate: {type: number, nullable: true}
+                  tenants: {type: integer, description: "入驻企业：月末在所列楼宇中任一栋有有效租约的企业，每家只计一次"}
+                  registered_tenants: {type: integer, description: "其中属地注册的企业（同样按企业去重）"}
+                  registered_rate: {type: number, nullable: true, description: "属地注册率（按企业数）= registered_tenants ÷ tenants"}
                   tax_ytd: {type: number}
                   tax_ytd_prev: {type: number}
                   tier_year: {type: integer}
@@ -105,6 +109,43 @@ def summary():
                                       lapsed: {type: number}, other: {type: number}, other_items: {type: array, items: {type: object}}}}
                       tenants: {type: object, properties: {moved_in: {type: integer}, moved_out: {type: integer},
                                 lapsed: {type: integer}, other: {type: integer}, other_items: {type: array, items: {type: object}}}}
+                  pipeline:
+                    type: object
+                    nullable: true
+                    description: "招商进度，截至所选月份月末（本月则截至今日），与总览和月度简报相同；无权查看招商项目时为 null"
+                    required: [state_as_of, funnel, active_count, active_expected_tax, active_weighted_tax,
+                               landed_month, landed_year, promoters, followups_total, overdue_total]
+                    properties:
+                      state_as_of: {type: string, format: date}
+                      funnel:
+                        type: array
+                        items:
+                          type: object
+                          properties:
+                            stage: {type: string}
+                            label: {type: string}
+                            probability: {type: number}
+                            count: {type: integer}
+                            expected_tax: {type: number}
+                            weighted_tax: {type: number}
+                      active_count: {type: integer}
+                      active_expected_tax: {type: number}
+                      active_weighted_tax: {type: number}
+                      landed_month: {type: integer}
+                      landed_year: {type: integer}
+                      promoters:
+                        type: array
+                        items:
+                          type: object
+                          properties:
+                            username: {type: string}
+                            name: {type: string}
+                            active: {type: integer}
+                            expected_tax: {type: number}
+                            followups_month: {type: integer}
+                            overdue: {type: integer}
+                      followups_total: {type: integer}
+                      overdue_total: {type: integer}
         400: {description: 月份无效, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
         401: {description: 未登录, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
     """
@@ -113,6 +154,7 @@ def summary():
     s = district_summary(db.session, month, ids)
     bridge = month_bridge(db.session, month, ids)
     occ = s.occupancy
+    pipeline = summary_json(pipeline_month(db.session, month, today())) if may(current_user, "leads.view") else None
     return {
         "month": month,
         "buildings": s.buildings,
@@ -121,6 +163,7 @@ def summary():
         "occupancy": occ.occupancy,
         "vacant_area": number(occ.vacant_area),
         "tenants": occ.tenants,
+        "registered_tenants": occ.registered_tenants,
         "registered_rate": s.registered_rate,
         "tax_ytd": number(s.tax_ytd),
         "tax_ytd_prev": number(s.tax_ytd_prev),
@@ -128,6 +171,7 @@ def summary():
         "tiers": s.tiers,
         "monthly_tax": [{"month": p, "tax": number(v)} for p, v in s.monthly_tax],
         "bridge": {"occupied_area": bridge.area.as_json(), "tenants": bridge.tenants.as_json()},
+        "pipeline": pipeline,
     }
 
 

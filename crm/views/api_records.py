@@ -366,6 +366,9 @@ def building_tax_tab(code):
                       type: object
                       properties:
                         year: {type: integer}
+                        label: {type: string, description: "2025年；只有部分月份数据的年份带月份，如 2023年（12月）、2026年（1–10月）"}
+                        first_month: {type: integer}
+                        last_month: {type: integer}
                         total_tax: {type: number}
                         district_tax: {type: number}
                         months: {type: integer}
@@ -388,14 +391,16 @@ def building_tax_tab(code):
     """
     building = building_or_404(code)
     ensure("tax.building", building)
-    page = building_tax(db.session, building, as_of_month(), today())
+    month = as_of_month()
+    page = building_tax(db.session, building, month, P.as_of_day(month, today()))
     return {
         "building": building_ref(building),
         "month": page.month,
         "basis": page.basis,
         "months": [{"month": m.period, "total_tax": number(m.total), "district_tax": number(m.district),
                     "total_tax_prev_year": number(m.total_prev), "yoy": m.yoy} for m in page.months],
-        "years": [{"year": y.year, "total_tax": number(y.total), "district_tax": number(y.district), "months": y.months,
+        "years": [{"year": y.year, "label": y.label, "first_month": y.first_month, "last_month": y.last_month,
+                   "total_tax": number(y.total), "district_tax": number(y.district), "months": y.months,
                    "complete": y.complete, "tier": y.tier, "yoy": y.yoy} for y in page.years],
         "tenants": [{"company": ref(t.company), "tax": number(t.tax), "share": t.share} for t in page.tenants],
         "tenants_total": number(page.tenants_total),

@@ -42,6 +42,7 @@ def candidates():
                   basis: {type: string}
                   threshold: {type: number}
                   candidate_threshold: {type: number}
+                  prev_year_label: {type: string, description: "上年全年；税收数据只覆盖上年部分月份时如 上年（11–12月）"}
                   yi_buildings:
                     type: array
                     items:
@@ -67,8 +68,8 @@ def candidates():
                         vacant_area: {type: number}
                         tax_per_m2: {type: number, nullable: true}
                         vacancy_potential: {type: number, nullable: true}
-                        pipeline_potential: {type: number}
-                        verdict: {type: string}
+                        pipeline_potential: {type: number, description: "截至月末在谈且以该楼为目标的项目：预计年税收 × 阶段概率 ÷ 目标楼宇数，之和"}
+                        verdict: {type: string, description: "研判，如：差 1,226.0 万元；空置可补 800.0 万元，储备项目可补 347.0 万元，仍缺 79.0 万元"}
         400: {description: 参数无效, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
         401: {description: 未登录, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
         403: {description: 无权查看, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
@@ -79,6 +80,6 @@ def candidates():
         raise DomainError(f"年份格式不正确：{raw_year}，应为四位数字，例如 2026", field="year")
     report = candidate_report(
         db.session, int(raw_year) if raw_year else None, request.args.get("as_of", "").strip() or None,
-        latest_allowed=P.period_of(today()),
+        latest_allowed=P.period_of(today()), today=today(),
     )
     return as_json(report)

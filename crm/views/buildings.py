@@ -8,6 +8,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from crm.extensions import db
+from crm.formats import chart_amounts, chart_percent
 from crm.models import Building
 from crm.models.version import OCCUPANCY, TAX
 from crm.permissions import allow, ensure, visible_building_ids
@@ -83,12 +84,14 @@ def show(code):
 
 
 def history_chart(building: Building, month: str) -> dict:
-    """Month-end occupancy (%) and monthly tax (万元) of the 24 months ending ``month``."""
+    """Month-end occupancy (%) and monthly tax (万元, or 亿元 past ¥100 m) of the 24 months ending ``month``."""
     history = building_history(db.session, building, month)
+    amounts, unit = chart_amounts(p.tax for p in history)
     return {
         "labels": [P.label(p.period) for p in history],
-        "occupancy": [round((p.occupancy.occupancy or 0) * 100, 1) for p in history],
-        "tax": [round(float(p.tax) / 10000, 1) for p in history],
+        "occupancy": [chart_percent(p.occupancy.occupancy) for p in history],
+        "tax": amounts,
+        "unit": unit,
     }
 
 
@@ -114,10 +117,12 @@ def building_panels(building: Building, month: str, can_manage: bool, scope_ids)
         tax_12m = company_tax_totals(db.session, [l.company_id for l in tenants], P.shift(month, -11), month, scope_ids)
         bands = {uid: band(first, as_of) for uid, first in vacant_since(db.session, building.id, states, as_of).items()}
         shared = dict(building=building, month=month, as_of=as_of, can_manage=can_manage)
+        chart = history_chart(building, month)
         return {
             "plan": render_part("buildings/_plan.html", floors=floors(states), bands=bands, **shared),
             "tenants": render_part("buildings/_tenants.html", tenants=tenants, tax_12m=tax_12m, **shared),
-            "chart": str(htmlsafe_json_dumps(history_chart(building, month))),
+            "chart": str(htmlsafe_json_dumps(chart)),
+            "tax_unit": chart["unit"],
             "bridge": render_part("buildings/_bridge.html", bridges=bridge_rows(building, month), **shared),
         }
 

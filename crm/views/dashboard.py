@@ -5,6 +5,7 @@ from flask import Blueprint, render_template
 from flask_login import current_user
 
 from crm.extensions import db
+from crm.formats import chart_amounts, chart_percent
 from crm.models.version import OCCUPANCY, TAX
 from crm.permissions import allow, may, visible_building_ids
 from crm.services import expiries as E
@@ -13,7 +14,8 @@ from crm.services.bridge import month_bridge
 from crm.services.figure_cache import cached
 from crm.services.figures import building_figures, district_summary
 from crm.services.landing import pending_request_count
-from crm.services.pipeline import pipeline_summary
+from crm.services.leads import pipeline_rules
+from crm.services.pipeline import deadline_counts, flag_items, pipeline_month
 from crm.services.tax import tier_rules
 from crm.views.params import page_month, today
 
@@ -25,15 +27,13 @@ def district_figures(month: str, ids) -> tuple:
     figure cache can keep it."""
     rows = building_figures(db.session, month, ids)
     summary = district_summary(db.session, month, rows=rows)
+    amounts, unit = chart_amounts(v for _, v in summary.monthly_tax)
     chart = {
         "occupancy": {
             "labels": [r.building.name for r in rows],
-            "values": [round((r.occupancy.occupancy or 0) * 100, 1) for r in rows],
+            "values": [chart_percent(r.occupancy.occupancy) for r in rows],
         },
-        "tax": {
-            "labels": [P.label(p) for p, _ in summary.monthly_tax],
-            "values": [round(float(v) / 10000, 1) for _, v in summary.monthly_tax],
-        },
+        "tax": {"labels": [P.label(p) for p, _ in summary.monthly_tax], "values": amounts, "unit": unit},
     }
     return summary, chart
 
@@ -45,8 +45,14 @@ def index():
     ids = visible_building_ids(current_user)
     key = ("dashboard", month, None if ids is None else tuple(sorted(ids)), tier_rules(db.session))
     summary, chart = cached(db.session, (OCCUPANCY, TAX), key, lambda: district_figures(month, ids))
-    # The pipeline is live work, so it reads today rather than the as-of month.
-    pipeline = pipeline_summary(db.session, today()) if may(current_user, "leads.view") else None
+    day = today()
+    pipeline = flags = rules = None
+    if may(current_user, "leads.view"):
+        # The month's pipeline as of its end, as the briefing and the API give it; the deadline
+        # flags are today's work, shown apart and labelled so.
+        pipeline = pipeline_month(db.session, month, day)
+        rules = pipeline_rules(db.session)
+        flags = flag_items(deadline_counts(db.session, day, rules))
     pending_moveins = (
         pending_request_count(db.session, visible_building_ids(current_user))
         if may(current_user, "movein.decide") else None
@@ -54,6 +60,7 @@ def index():
     # The people who resolve lapsed leases see theirs, as of today.
     lapsed = E.overdue(db.session, today(), ids) if may(current_user, "confirmations.confirm") else None
     return render_template(
-        "dashboard/index.html", summary=summary, chart=chart, month=month, pipeline=pipeline,
-        pending_moveins=pending_moveins, today=today(), bridge=month_bridge(db.session, month, ids), lapsed=lapsed,
+        "dashboard/index.html", summary=summary, chart=chart, month=month, pipeline=pipeline, flags=flags,
+        rules=rules, pending_moveins=pending_moveins, today=day, bridge=month_bridge(db.session, month, ids),
+        lapsed=lapsed,
     )

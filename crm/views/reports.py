@@ -13,6 +13,7 @@ from datetime import datetime
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
 from crm.extensions import db
+from crm.formats import chart_unit, in_unit
 from crm.permissions import allow
 from crm.reports.fonts import FontNotFound
 from crm.services import periods as P
@@ -36,7 +37,8 @@ def requested_year() -> int | None:
 def requested_report():
     """The candidate report for the ``year`` / ``as_of`` parameters (defaults: latest data)."""
     as_of = request.args.get("as_of", "").strip() or None
-    return candidate_report(db.session, requested_year(), as_of, latest_allowed=P.period_of(today()))
+    day = today()
+    return candidate_report(db.session, requested_year(), as_of, latest_allowed=P.period_of(day), today=day)
 
 
 def report_args() -> dict[str, str]:
@@ -59,11 +61,14 @@ def index():
         error = exc
     chart = None
     if report is not None and report.candidates:
+        rows = report.candidates
+        unit = chart_unit([report.threshold, *(r.ytd for r in rows), *(r.projection for r in rows)])
         chart = {
-            "labels": [f"{r.rank}. {r.name}" for r in report.candidates],
-            "ytd": [round(float(r.ytd) / 10000, 1) for r in report.candidates],
-            "projection": [round(float(r.projection) / 10000, 1) for r in report.candidates],
-            "threshold": round(float(report.threshold) / 10000, 1),
+            "labels": [f"{r.rank}. {r.name}" for r in rows],
+            "ytd": in_unit((r.ytd for r in rows), unit),
+            "projection": in_unit((r.projection for r in rows), unit),
+            "threshold": in_unit([report.threshold], unit)[0],
+            "unit": unit,
         }
     return render_template(
         "reports/index.html", report=report, error=error, chart=chart, years=report_years(db.session),

@@ -7,6 +7,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from crm.extensions import db
+from crm.formats import chart_amounts, chart_unit, in_unit
 from crm.models import Building
 from crm.models.version import OCCUPANCY, TAX
 from crm.permissions import allow, ensure
@@ -20,10 +21,6 @@ from crm.views.params import page_month, today
 bp = Blueprint("tax", __name__)
 
 
-def wan_values(amounts) -> list[float]:
-    return [round(float(a) / 10000, 1) for a in amounts]
-
-
 @bp.route("/buildings/<code>/tax")
 @allow("tax.building")
 def building(code):
@@ -31,22 +28,30 @@ def building(code):
     if b is None:
         abort(404)
     ensure("tax.building", b)
-    month, day = page_month(), today()
+    month = page_month()
+    day = P.as_of_day(month, today())  # leases as at the month's end (today while it runs)
 
     def render() -> dict[str, str]:
         page = building_tax(db.session, b, month, day)
+        unit = chart_unit([a for m in page.months for a in (m.total, m.district, m.total_prev)])
         chart = {
             "labels": [P.label(m.period) for m in page.months],
-            "total": wan_values(m.total for m in page.months),
-            "district": wan_values(m.district for m in page.months),
-            "total_prev": wan_values(m.total_prev for m in page.months),
+            "total": in_unit((m.total for m in page.months), unit),
+            "district": in_unit((m.district for m in page.months), unit),
+            "total_prev": in_unit((m.total_prev for m in page.months), unit),
+            "unit": unit,
         }
-        return {"content": render_part("tax/_building.html", building=b, page=page, month=month, chart=chart, today=day)}
+        return {"content": render_part("tax/_building.html", building=b, page=page, month=month, chart=chart, as_of=day)}
 
     # The tabs and the export button follow the role; the rest follows the data and the dates.
     key = (b.id, month, request.args.get("month"), day, current_user.role, tier_rules(db.session))
     content = cached_fragments("building-tax", (OCCUPANCY, TAX), key, render)["content"]
     return render_template("tax/building.html", building=b, content=content)
+
+
+def slices_chart(slices) -> dict:
+    values, unit = chart_amounts(s.amount for s in slices)
+    return {"labels": [s.label for s in slices], "values": values, "unit": unit}
 
 
 def requested_year() -> int | None:
@@ -79,10 +84,10 @@ def district_content(year: int | None):
     def render() -> dict[str, str]:
         page = district_tax(db.session, year)
         chart = {
-            "years": [f"{y}（至{P.split(page.latest_month)[1]}月）" if y == page.in_progress else str(y) for y in page.years],
+            "years": [page.year_labels[y] for y in page.years],
             "tiers": {tier or "none": [page.tier_counts[y][tier] for y in page.years] for tier in ("yi", "wuqianwan", "qianwan")},
-            "industries": {"labels": [s.label for s in page.industries], "values": wan_values(s.amount for s in page.industries)},
-            "streets": {"labels": [s.label for s in page.streets], "values": wan_values(s.amount for s in page.streets)},
+            "industries": slices_chart(page.industries),
+            "streets": slices_chart(page.streets),
         }
         return {"content": render_part("tax/_district.html", page=page, chart=chart)}
 

@@ -25,7 +25,7 @@ TEXT_CASES = [
     ("units_zero_area.csv", "units", (3, "面积（m²）", "D"), "面积必须大于 0，当前为 0"),
     ("units_non_numeric_area.csv", "units", (2, "面积（m²）", "D"), "面积应为数字，当前为“约一百平”"),
     # A01 declares 1,000 m² and has 400 m² of units: +500 fits (900), +200 would make 1,100.
-    ("units_past_leasable.csv", "units", (3, "面积（m²）", "D"), "可租面积合计 1,100.00 m² 将超过登记的可租面积 1,000.00 m²"),
+    ("units_past_leasable.csv", "units", (3, "面积（m²）", "D"), "可租面积合计 1,100.00 m² 将超过登记办公面积 1,000.00 m²"),
     ("tax_future_period.csv", "tax", (3, "所属期", "B"), "所属期 2026-12 尚未到来"),
     ("tax_malformed_period.csv", "tax", (2, "所属期", "B"), "所属期不存在：2026-13"),
     ("tax_non_numeric_amount.csv", "tax", (2, "全口径税收（元）", "C"), "全口径税收应为数字，当前为“一千元整”"),

@@ -77,7 +77,7 @@ def test_pdf_prints_the_json_figures(briefing):
     assert "升档" in flat and "尚未达到上年档次" in flat
     # Pipeline: 1 new lead (100.0 万元), 1 signed (200.0), 1 landed (50.0), 3 active, weighted 180.0.
     for figure in ["本月新增招商项目1个（预计年税收100.0万元）", "本月签约1个（预计年税收200.0万元）",
-                   "入驻1个（预计年税收50.0万元）", "本年累计入驻1个，上年同期1个", "在谈项目3个", "加权180.0万元",
+                   "入驻1个（预计年税收50.0万元）", "本年累计入驻1个，上年同期1个", "在谈项目2个", "加权180.0万元",
                    "项目二有限公司", "项目三有限公司", "张专员"]:
         assert figure in flat, figure
     # Watch list: c1's lease ends 2027-03-31 (150 days), c5 left the district on 2026-10-20.

@@ -43,15 +43,15 @@ def test_pdf_shows_the_json_figures_in_wan(report_pdf):
     flat = squeeze(text)
     assert "西岗区亿元税收楼宇候选名单" in flat
     assert squeeze("西岗区 · 2026年 · 数据截至 2026年6月 · 口径 全口径 · 亿元楼门槛 1.00 亿元 · 候选门槛 5,000.0 万元") in flat
-    # 本年亿元楼 above the candidates: B 10,200.0 / 8,400.0 万元.
+    # 本年亿元楼 above the candidates: B 1.02 亿元 / 8,400.0 万元 (¥100 m and more print in 亿元).
     assert flat.index("乙大厦") < flat.index("甲大厦")
-    assert "10,200.0" in text and "8,400.0" in text
-    # A: YTD 5,400.0, same period 6,000.0, −10.0 %, projection 10,800.0, gap −800.0, 57,000 per m².
-    for figure in ["5,400.0", "6,000.0", "-10.0%", "10,800.0", "-800.0", "57,000"]:
+    assert "1.02 亿元" in text and "8,400.0" in text
+    # A: YTD 5,400.0, same period 6,000.0, −10.0 %, projection 1.08 亿元, gap −800.0, 57,000 per m².
+    for figure in ["5,400.0", "6,000.0", "-10.0%", "1.08 亿元", "-800.0", "57,000"]:
         assert figure in text, figure
-    # C: fallback projection 7,500.0, per m² 38,333, vacancy 1,916.7, pipeline 640.0; D: pipeline 140.0,
-    # YTD 3,300.0; F: +133.3 % year on year.
-    for figure in ["7,500.0", "38,333", "1,916.7", "640.0", "140.0", "+133.3%", "3,300.0"]:
+    # C: fallback projection 7,500.0, per m² 38,333, vacancy 1,916.7, pipeline 570.0 (a lead shared with
+    # D); D: pipeline 70.0, YTD 3,300.0; F: +133.3 % year on year.
+    for figure in ["7,500.0", "38,333", "1,916.7", "570.0", "70.0", "+133.3%", "3,300.0"]:
         assert figure in text, figure
     for row in data["candidates"]:
         assert squeeze(row["verdict"]) in flat

@@ -95,3 +95,27 @@ def test_default_as_of_is_the_latest_month_with_data(session, data):
 def test_no_tax_at_all_is_refused(session):
     with pytest.raises(NotFound, match="没有任何税收数据"):
         candidate_report(session)
+
+
+def _row(gap, vacancy, pipeline):
+    from crm.services.candidates import BuildingRow
+
+    D = Decimal
+    return BuildingRow(code="X01", name="X", street="八一路", tier_prev=None, ytd=D(0), ytd_prev=D(0), annual_prev=D(0),
+                       full_prev_year=True, projection=D(100_000_000) - D(gap), gap=D(gap), vacant_area=D(0),
+                       occupied_area=D(0), tax_per_m2=None, vacancy_potential=None if vacancy is None else D(vacancy),
+                       pipeline_potential=D(pipeline))
+
+
+@pytest.mark.parametrize("gap, vacancy, pipeline, expected", [
+    (12_260_000, 8_000_000, 3_470_000, "差 1,226.0 万元；空置可补 800.0 万元，储备项目可补 347.0 万元，仍缺 79.0 万元"),
+    (5_000_000, 6_000_000, 1_000_000, "差 500.0 万元；空置可补 600.0 万元，储备项目可补 100.0 万元，填满空置即可达标"),
+    (5_000_000, 1_000_000, 5_000_000, "差 500.0 万元；空置可补 100.0 万元，储备项目可补 500.0 万元，储备项目落地即可达标"),
+    (5_000_000, 3_000_000, 2_000_000, "差 500.0 万元；空置可补 300.0 万元，储备项目可补 200.0 万元，填满空置且储备项目落地可达标"),
+    (5_000_000, None, 250, "差 500.0 万元；空置潜力无法估算（月末无已出租面积），储备项目可补 0.0 万元，仍缺 500.0 万元"),
+    (0, 0, 0, "按当前进度可达标"),
+])
+def test_the_verdict_states_gap_vacancy_pipeline_and_what_is_missing(gap, vacancy, pipeline, expected):
+    from crm.services.candidates import verdict
+
+    assert verdict(_row(gap, vacancy, pipeline), was_yi=False) == expected

@@ -95,3 +95,44 @@ def test_a_setting_changed_by_another_session_is_seen_at_once(session):
         other.get(Setting, "candidate_threshold").value = "30000000"
         other.commit()
     assert all_settings(session)["candidate_threshold"] == "30000000"
+
+
+def test_pipeline_writes_by_another_session_are_seen_at_once(session):
+    """The month's pipeline is kept under the pipeline's data version: a follow-up, a stage move
+    and a change of a lead's target buildings alone, each committed elsewhere, show at once."""
+    from crm.models import Building, FollowUp, Lead
+    from crm.services.leads import move_stage
+    from crm.services.pipeline import as_of, pipeline_month, pipeline_potentials
+
+    today = date(2026, 11, 15)
+    a, b = f.building(session, "A01"), f.building(session, "B01")
+    zs = f.user(session, "zs", "promoter")
+    lead = f.lead(session, zs, "缓存项目", stage="contact", created_on=date(2026, 11, 1),
+                  expected_annual_tax=Decimal("1000000"), target_buildings=[a])
+    session.commit()
+    ids = {"lead": lead.id, "zs": zs.id, "b": b.id}
+
+    def figures():
+        month = pipeline_month(session, "2026-11", today)
+        return ({s.stage: s.count for s in month.funnel if s.count}, month.followups,
+                pipeline_potentials(session, as_of("2026-11", today)))
+
+    assert figures() == ({"contact": 1}, 0, {a.id: Decimal("200000.00")})
+    assert figures() == ({"contact": 1}, 0, {a.id: Decimal("200000.00")})  # now from the cache
+    session.commit()
+    with Session(db.engine) as other:
+        other.add(FollowUp(lead_id=ids["lead"], author_id=ids["zs"], on=today, method="电话", notes="回访"))
+        other.commit()
+    assert figures()[1] == 1
+    session.commit()
+    with Session(db.engine) as other:
+        moved = other.get(Lead, ids["lead"])
+        move_stage(other, moved, "visit", moved.owner, today)
+        other.commit()
+    assert figures()[0] == {"visit": 1}
+    session.commit()
+    with Session(db.engine) as other:
+        aimed = other.get(Lead, ids["lead"])
+        aimed.target_buildings.append(other.get(Building, ids["b"]))  # the targets alone
+        other.commit()
+    assert figures()[2] == {a.id: Decimal("175000.00"), b.id: Decimal("175000.00")}  # 1,000,000 × 35 % ÷ 2

@@ -19,12 +19,12 @@ F, no building: 2026-05 9,999,999 — in no building's sum.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
 
-from crm.models import OccupancySnapshot, Setting
+from crm.models import Company, Lease, OccupancySnapshot, Setting
 from crm.services.figures import building_figures, building_history, district_summary, tier_year
 
 try:
@@ -281,8 +281,10 @@ def test_confirmed_snapshot_overrides_the_derived_month(session, district):
     s = district_summary(session, M)
     assert s.confirmed_buildings == 1
     assert s.occupancy.occupied_area == D("5000")  # 4000 + 1000 + 0
-    assert s.occupancy.tenants == 6                # 2 + 4 + 0
-    assert s.occupancy.registered_tenants == 2     # 1 + 1 + 0
+    # A snapshot frozen before snapshots kept their companies, whose leases now count otherwise
+    # (1, not 4): its counts stand, as companies of their own.
+    assert s.occupancy.tenants == 6                # A, C + 4 + 0
+    assert s.occupancy.registered_tenants == 2     # A + 1 + 0
     # a snapshot of another month does not touch M
     assert by_code(building_figures(session, "2026-09"))["XG02"].occupancy.occupied_area == D("1500")
 
@@ -331,3 +333,41 @@ def test_building_history(session, district):
     assert at["2026-10"].district_tax == D("1200000")
     # 12 × 9,000,000 + 10 × 4,000,000 = 148,000,000 over the 24 months
     assert sum(p.tax for p in points) == D("148000000")
+
+
+# --- tenants of the district ------------------------------------------------------------------
+
+
+def test_a_company_in_two_buildings_is_one_tenant_of_the_district(session, district):
+    """A (registered) also takes XG02 1F-01: XG01 {A, C}, XG02 {A, D} — 2 + 2 by building, but
+    the district has 3 tenants, 2 of them registered (A once): 属地注册率 2/3, not 3/4."""
+    from crm.models import Unit
+    from crm.services.confirmation import confirm_month
+
+    a = session.query(Company).filter_by(name="甲公司").one()
+    unit = session.query(Unit).filter_by(building_id=district["x2"].id, number="01").one()
+    second = f.lease(session, a, district["x2"], [unit], date(2025, 3, 1))
+    rows = by_code(building_figures(session, M))
+    assert (rows["XG01"].occupancy.tenants, rows["XG02"].occupancy.tenants) == (2, 2)
+    s = district_summary(session, M)
+    assert (s.occupancy.tenants, s.occupancy.registered_tenants) == (3, 2)
+    assert s.registered_rate == pytest.approx(2 / 3)
+    assert district_summary(session, M, building_ids=[district["x2"].id]).occupancy.tenants == 2
+
+    # Confirmed, October keeps the companies it counted: a late change that is no correction
+    # (A said to have left XG02 in October, D no longer registered) moves neither figure.
+    manager = f.user(session, "ly", "manager", buildings=[district["x1"], district["x2"]])
+    lapsed = session.query(Lease).join(Company).filter(Company.name == "乙公司").one()
+    lapsed.moved_out_on = lapsed.end_date + timedelta(days=1)  # resolved, so October can be confirmed
+    for building in (district["x1"], district["x2"]):
+        confirm_month(session, manager, building, M, date(2026, 11, 15))
+    snapshot_ids = session.query(OccupancySnapshot).filter_by(building_id=district["x2"].id, period=M).one().tenant_ids
+    assert snapshot_ids == sorted([a.id, session.query(Company).filter_by(name="丁公司").one().id])
+    second.moved_out_on = date(2026, 10, 15)
+    session.query(Company).filter_by(name="丁公司").one().registered_in_district = False
+    session.flush()
+    s = district_summary(session, M)
+    assert (s.occupancy.tenants, s.occupancy.registered_tenants) == (3, 2)
+    # The month after is derived from the leases: A only in XG01, D unregistered.
+    assert (district_summary(session, "2026-11").occupancy.tenants,
+            district_summary(session, "2026-11").occupancy.registered_tenants) == (3, 1)

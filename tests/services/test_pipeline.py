@@ -1,11 +1,12 @@
-"""Pipeline figures: funnel with expected tax, landed counts, per-promoter work, deadline flags, board."""
+"""Pipeline figures: funnel with expected tax, landed counts, per-promoter work, deadline flags, board
+— today's (the month running, read from the leads' own columns)."""
 from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
 
 from crm.models import FollowUp
-from crm.services.pipeline import board, deadline_counts, funnel, landed, promoter_figures
+from crm.services.pipeline import board, deadline_counts, funnel, pipeline_month
 
 from tests import factories as f
 
@@ -34,6 +35,8 @@ def scene(session):
 def test_funnel_counts_and_expected_tax_by_stage(session):
     scene(session)
     rows = {r.stage: (r.count, r.expected_tax, r.weighted_tax) for r in funnel(session)}
+    month = {r.stage: (r.count, r.expected_tax, r.weighted_tax) for r in pipeline_month(session, "2026-11", TODAY).funnel}
+    assert month == rows  # the running month is today's state
     assert list(rows) == ["lead", "contact", "visit", "negotiation", "signed", "registered", "settled", "paused", "lost"]
     assert rows["negotiation"] == (2, Decimal("8000000"), Decimal("4000000.00"))  # 800 万 × 50 %
     assert rows["lead"] == (1, Decimal("1000000"), Decimal("100000.00"))
@@ -44,12 +47,15 @@ def test_funnel_counts_and_expected_tax_by_stage(session):
 
 def test_landed_this_month_and_year(session):
     scene(session)
-    assert (landed(session, TODAY).month, landed(session, TODAY).year) == (1, 2)
+    landed = pipeline_month(session, "2026-11", TODAY).landed
+    assert (landed.month, landed.year) == (1, 2)
 
 
 def test_promoter_figures_and_deadline_flags(session):
     zs1, zs2 = scene(session)
-    figures = {p.user.username: (p.active, p.expected_tax, p.followups_this_month, p.overdue) for p in promoter_figures(session, TODAY)}
+    summary = pipeline_month(session, "2026-11", TODAY)
+    assert summary.at.live and summary.at.day == TODAY
+    figures = {p.user.username: (p.active, p.expected_tax, p.followups_this_month, p.overdue) for p in summary.promoters}
     assert figures == {"zs1": (2, Decimal("4000000"), 2, 1), "zs2": (2, Decimal("5000000"), 0, 0)}
     assert deadline_counts(session, TODAY) == {"first_followup_late": 1, "stale": 1, "signed_not_registered": 1,
                                                "followup_overdue": 1}

@@ -117,3 +117,22 @@ def test_district_year_in_progress_and_refusals(session, district_data):
 def test_district_without_tax_data(session):
     with pytest.raises(NotFound, match="没有任何税收数据"):
         district_tax(session)
+
+
+def test_a_year_the_data_covers_in_part_is_labelled_with_its_months(session):
+    """Tax data from December 2023 to October 2025: 2023 is one month, 2025 ten — never a full year."""
+    b = f.building(session, "P01", name="部分大厦")
+    c = f.company(session, name="部分科技有限公司")
+    for period in ["2023-12"] + [f"2024-{m:02d}" for m in range(1, 13)] + [f"2025-{m:02d}" for m in range(1, 11)]:
+        f.tax(session, c, period, 6_000_000, building=b)
+    refresh_rollup(session)
+    page = building_tax(session, b, "2025-10", today=date(2025, 11, 15))
+    years = {y.year: y for y in page.years}
+    assert [y.label for y in page.years] == ["2025年（1–10月）", "2024年", "2023年（12月）"]
+    assert (years[2023].total, years[2023].complete, years[2024].complete) == (Decimal("6000000.00"), False, True)
+    # 2024 against December 2023 alone would compare a year with a month: no change claimed.
+    assert years[2024].yoy is None and years[2025].yoy == pytest.approx(0)
+    # A month picked before the latest data runs the year to that month.
+    assert [y.label for y in building_tax(session, b, "2025-03", today=date(2025, 11, 15)).years][0] == "2025年（1–3月）"
+    district = district_tax(session, 2025)
+    assert district.year_labels[2025] == "2025年（1–10月）" and district.year_labels[2024] == "2024年"

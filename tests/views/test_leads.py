@@ -294,6 +294,14 @@ def test_admin_reassigns_and_merges(login, scene, session):
 
 
 def test_dashboard_shows_the_funnel(login, scene):
-    page = text(login("leader").get("/"))
+    client = login("leader")
+    page = text(client.get("/?month=2026-11"))  # the running month: today's state
+    assert 'data-testid="pipeline-as-of">截至今日（2026-11-15）<' in page
     assert 'data-testid="funnel-contact">1<' in page and 'data-testid="funnel-visit">1<' in page
     assert 'data-testid="landed-month">0<' in page
+    # October (the default month) ended before both leads were created on 11-01.
+    page = text(client.get("/"))
+    assert 'data-testid="pipeline-as-of">2026年10月末<' in page
+    assert 'data-testid="funnel-contact">0<' in page and 'data-testid="funnel-visit">0<' in page
+    # The deadline flags are today's work whatever the month, and say so.
+    assert "跟进提醒 <small" in page and "截至今日（2026-11-15）" in page

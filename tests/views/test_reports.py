@@ -18,9 +18,9 @@ def test_leader_sees_the_ranked_candidates(login, data):
     page = login("leader").get("/reports?year=2026&as_of=2026-06").get_data(as_text=True)
     assert 'data-testid="candidates-table"' in page and 'data-testid="yi-buildings"' in page
     assert page.index("乙大厦") < page.index("甲大厦") < page.index("己大厦") < page.index("丙大厦")
-    for verdict in ["按当前进度可保持亿元楼", "在谈项目落地即可达标", "填满空置即可达标", "需新增约 ¥3,260 万"]:
-        assert verdict in page
-    assert "10,800.0" in page and "已超 800.0" in page  # A's projection and gap in 万元
+    for row in district.EXPECTED["candidates"]:
+        assert f'data-testid="verdict">{row["verdict"]}<' in page
+    assert "1.08 亿元" in page and "已超 800.0" in page  # A's projection (¥100 m and more in 亿元) and gap in 万元
     assert "/reports/candidates.pdf?year=2026&amp;as_of=2026-06" in page
     assert "调整门槛与口径" not in page  # a leader changes nothing
 
@@ -50,9 +50,10 @@ def test_anonymous_api_is_401(client, data):
 def test_api_returns_exactly_the_contract(login, data):
     got = login("leader").get("/api/v1/reports/candidates?year=2026&as_of=2026-06").get_json()
     want = district.EXPECTED
-    assert set(got) == {"year", "as_of", "basis", "threshold", "candidate_threshold", "yi_buildings", "candidates"}
-    assert {k: got[k] for k in ("year", "as_of", "basis", "threshold", "candidate_threshold")} == {
-        k: want[k] for k in ("year", "as_of", "basis", "threshold", "candidate_threshold")}
+    assert set(got) == {"year", "as_of", "basis", "threshold", "candidate_threshold", "prev_year_label", "yi_buildings",
+                        "candidates"}
+    scalars = ("year", "as_of", "basis", "threshold", "candidate_threshold", "prev_year_label")
+    assert {k: got[k] for k in scalars} == {k: want[k] for k in scalars}
     assert got["yi_buildings"] == want["yi_buildings"]
     for g, w in zip(got["candidates"], want["candidates"], strict=True):
         assert set(g) == set(w)

@@ -17,7 +17,9 @@ def test_building_tax_tab_shows_years_tenants_and_departed_company(login, data):
     # y 72 m = 7,200.0 万元 (75.0 %), x 24 m = 2,400.0 万元 (25.0 %), x has left the building.
     assert "7,200.0" in page and "75.0%" in page and "2,400.0" in page and "25.0%" in page
     assert "已不在本楼" in page
-    assert "12,000.0" in page  # 2025 全口径 in 万元
+    # The month picked is June: its leases are read at June's end, not today (2026-11-15).
+    assert 'data-testid="expiring-from">2026-06-30 起 365 天内' in page
+    assert "1.20 亿元" in page  # 2025 全口径: ¥100 m and more in 亿元
     assert 'class="nav-link active"' in page and "税收" in page
     assert 'id="tax-chart-data"' in page and "<script>" not in page
 
@@ -45,7 +47,7 @@ def test_district_page_for_a_promoter(login, data):
     assert 'data-testid="district-total">4.40 亿元' in page
     assert 'data-testid="count-yi">2 栋' in page
     assert 'data-testid="top10-share">100.0%' in page
-    assert "↑ 升档" in page and "2026年（至6月）" in page
+    assert "↑ 升档" in page and "2026年（1–6月）" in page
     assert 'data-testid="buildings-by-year"' in page
 
 

@@ -15,7 +15,7 @@ from crm.services.occupancy import unit_exists_on
 
 FIELDS = {
     "name": "名称", "street": "街道", "zone": "片区", "address": "地址", "gross_floor_area": "建筑面积",
-    "declared_office_area": "可租面积", "floors": "楼层数", "grade": "等级", "owner": "产权单位",
+    "declared_office_area": "登记办公面积", "floors": "楼层数", "grade": "等级", "owner": "产权单位",
     "operator": "运营单位", "positioning": "特色定位",
 }
 
@@ -42,13 +42,16 @@ class BuildingsKind(ImportKind):
                note="可选：" + "、".join(ZONES) + "；不属于片区留空"),
         Column("address", "地址", "address", lambda v, env: text(v, 200), example="大连市西岗区八一路 1 号"),
         Column("gross_floor_area", "建筑面积", "gross_floor_area", _area("建筑面积"), unit="m²", example=52000),
-        Column("declared_office_area", "可租面积", "declared_office_area", _area("可租面积"), unit="m²",
-               required=True, example=38000, note="楼宇登记的办公可租面积；各单元面积之和（自用除外）不能超过它"),
+        Column("declared_office_area", "登记办公面积", "declared_office_area", _area("登记办公面积"), unit="m²",
+               required=True, example=38000,
+               note="楼宇登记记录中的办公面积；各单元面积之和（自用除外，即可租面积）不能超过它。"
+                    "旧模板的“可租面积”列即此列，请改用此列名"),
         Column("floors", "楼层数", "floors", lambda v, env: integer(v, "楼层数", 1), required=True, example=28),
         Column("grade", "等级", "grade", lambda v, env: text(v, 8), example="甲级"),
         Column("owner", "产权单位", "owner", lambda v, env: text(v, 100), example="大连示例置业有限公司"),
         Column("operator", "运营单位", "operator", lambda v, env: text(v, 100), example="大连示例物业管理有限公司"),
         Column("positioning", "特色定位", "positioning", lambda v, env: text(v, 500), example="数字技术服务、金融服务"),
+        Column("leasable_area", "可租面积", "leasable_area", unit="m²", export_only=True),
         Column("occupancy", "入驻率", "occupancy", export_only=True),
         Column("occupied_area", "已出租面积", "occupied_area", unit="m²", export_only=True),
         Column("vacant_area", "空置面积", "vacant_area", unit="m²", export_only=True),
@@ -56,7 +59,8 @@ class BuildingsKind(ImportKind):
         Column("tax_ytd", "本年累计税收", "tax_ytd", unit="元", export_only=True),
         Column("tier", "税收层级", "tier", export_only=True),
     ]
-    notes = ["导出文件中的入驻率、面积、税收等统计列在导入时会被忽略。"]
+    notes = ["导出文件中的可租面积、入驻率、已出租和空置面积、入驻企业数、税收等统计列在导入时会被忽略。",
+             "登记办公面积是楼宇登记记录中的办公面积；可租面积是现有非自用单元的面积之和（入驻率的分母），由单元计算得出。"]
 
     def plan_rows(self, ctx: Context, rows, plan) -> None:
         session = ctx.session
@@ -80,7 +84,7 @@ class BuildingsKind(ImportKind):
                 used = unit_area.get(building.id) or 0
                 if v["declared_office_area"] < used:
                     self.error(ctx, plan, r.row, "declared_office_area",
-                               f"可租面积 {v['declared_office_area']:,.2f} m² 小于该楼现有单元面积合计 {used:,.2f} m²")
+                               f"登记办公面积 {v['declared_office_area']:,.2f} m² 小于该楼现有单元（自用除外）面积合计 {used:,.2f} m²")
                     continue
                 plan.basis.append(f"units|{building.id}|{used}")
             plan.rows.append(row_plan(r.row, code, v, building, diff(building, v, FIELDS) if building else None))
@@ -109,7 +113,7 @@ class BuildingsKind(ImportKind):
         values = {key: getattr(b, key) for key in ("code", *FIELDS)}
         values.update(
             occupancy=None if occ.occupancy is None else round(occ.occupancy, 4),
-            occupied_area=occ.occupied_area, vacant_area=occ.vacant_area, tenants=occ.tenants,
+            leasable_area=occ.leasable_area, occupied_area=occ.occupied_area, vacant_area=occ.vacant_area, tenants=occ.tenants,
             tax_ytd=row.tax_ytd, tier=TIERS.get(row.tier, ""),
         )
         return values

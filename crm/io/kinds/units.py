@@ -61,7 +61,7 @@ class UnitsKind(ImportKind):
         Column("number", "单元号", "number", lambda v, env: text(v, 16), required=True, example="1201",
                aliases=("房号", "unit")),
         Column("area", "面积", "area", lambda v, env: positive_amount(v, "面积", maximum=MAX_AREA), unit="m²", required=True,
-               example=256.5, note="大于 0；各单元（自用除外）合计不能超过楼宇的可租面积"),
+               example=256.5, note="大于 0；各单元（自用除外）合计即楼宇的可租面积，不能超过楼宇的登记办公面积"),
         Column("self_use", "自用", "self_use", lambda v, env: boolean(v), blank=False, example="否",
                note="是/否；自用单元不计入可租面积，也不能出租"),
         Column("active_from", "启用日期", "active_from", lambda v, env: day(v), note="单元启用的日期，一直存在可留空"),
@@ -127,7 +127,7 @@ class UnitsKind(ImportKind):
                 reported.add(building.id)
                 self.error(ctx, plan, r.row, "area",
                            f"加上单元 {label} 后，{building.code}（{building.name}）的可租面积合计 {total:,.2f} m² "
-                           f"将超过登记的可租面积 {building.declared_office_area:,.2f} m²")
+                           f"将超过登记办公面积 {building.declared_office_area:,.2f} m²")
 
     def apply(self, ctx: Context, plan) -> list[Change]:
         changes = []

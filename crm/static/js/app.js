@@ -50,7 +50,7 @@
         options: { indexAxis: "y", maintainAspectRatio: false, scales: { x: { min: 0, max: 100 } }, plugins: { legend: { display: false } } } };
     },
     "tax": function () {
-      return { type: "line", data: { labels: data.tax.labels, datasets: [{ label: "税收（万元）", data: data.tax.values, borderColor: "#b71c1c", tension: 0.2 }] },
+      return { type: "line", data: { labels: data.tax.labels, datasets: [{ label: "税收（" + data.tax.unit + "）", data: data.tax.values, borderColor: "#b71c1c", tension: 0.2 }] },
         options: { maintainAspectRatio: false, plugins: { legend: { display: false } } } };
     },
     "building-occupancy": function () {
@@ -58,7 +58,7 @@
         options: { maintainAspectRatio: false, scales: { y: { min: 0, max: 100 } }, plugins: { legend: { display: false } } } };
     },
     "building-tax": function () {
-      return { type: "bar", data: { labels: data.labels, datasets: [{ label: "税收（万元）", data: data.tax, backgroundColor: "#b71c1c" }] },
+      return { type: "bar", data: { labels: data.labels, datasets: [{ label: "税收（" + data.unit + "）", data: data.tax, backgroundColor: "#b71c1c" }] },
         options: { maintainAspectRatio: false, plugins: { legend: { display: false } } } };
     }
   };

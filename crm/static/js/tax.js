@@ -24,11 +24,11 @@
       ] }, options: { maintainAspectRatio: false, scales: { x: { stacked: true }, y: { stacked: true, ticks: { precision: 0 } } } } };
     },
     "district-industries": function () {
-      return { type: "bar", data: { labels: data.industries.labels, datasets: [{ label: "税收（万元）", data: data.industries.values, backgroundColor: "#1f4e8c" }] },
+      return { type: "bar", data: { labels: data.industries.labels, datasets: [{ label: "税收（" + data.industries.unit + "）", data: data.industries.values, backgroundColor: "#1f4e8c" }] },
         options: { indexAxis: "y", maintainAspectRatio: false, plugins: { legend: { display: false } } } };
     },
     "district-streets": function () {
-      return { type: "bar", data: { labels: data.streets.labels, datasets: [{ label: "税收（万元）", data: data.streets.values, backgroundColor: "#1f77b4" }] },
+      return { type: "bar", data: { labels: data.streets.labels, datasets: [{ label: "税收（" + data.streets.unit + "）", data: data.streets.values, backgroundColor: "#1f77b4" }] },
         options: { maintainAspectRatio: false, plugins: { legend: { display: false } }, scales: wan } };
     },
     "candidates": function () {

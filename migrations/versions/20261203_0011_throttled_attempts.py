@@ -1,13 +1,13 @@
 """Sign-in attempts refused by the throttle are marked, so they never count as failures
 
-Revision ID: s_accounts_throttled_attempts
+Revision ID: 0011
 Revises: 0010
 Create Date: 2026-12-03
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = "s_accounts_throttled_attempts"
+revision = "0011"
 down_revision = "0010"
 branch_labels = None
 depends_on = None
