@@ -119,6 +119,9 @@ class Config:
         self.SMTP_FROM = os.environ.get("CRM_SMTP_FROM") or "楼宇招商通 <crm@localhost>"
         self.SMTP_TIMEOUT = float(os.environ.get("CRM_SMTP_TIMEOUT") or 20)
         self.WEBHOOK_TIMEOUT = float(os.environ.get("CRM_WEBHOOK_TIMEOUT") or 5)
+        # Test-only, never read from the environment: host names of a test's own robot on this
+        # machine, which may then be reached over http at a loopback address.
+        self.WEBHOOK_TEST_HOSTS: tuple[str, ...] = ()
         self.DIGEST_TIME = os.environ.get("CRM_DIGEST_TIME") or "08:30"  # Asia/Shanghai
         self.BRIEFING_DAY = int(os.environ.get("CRM_BRIEFING_DAY") or 6)
         self.BRIEFING_TIME = os.environ.get("CRM_BRIEFING_TIME") or "09:00"
