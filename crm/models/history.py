@@ -26,8 +26,8 @@ from crm.models.version import OCCUPANCY, bump
 
 ACTIONS = {"create": "新建", "update": "修改", "delete": "删除", "confirm": "确认", "correct": "更正"}
 OBJECT_TYPES = {"building": "楼宇", "unit": "单元", "company": "企业", "lease": "租约", "snapshot": "月度数据"}
-# Columns that change on every write and say nothing to a reader.
-IGNORED_FIELDS = {"version"}
+# Columns that change on every write or only mirror another column: they say nothing to a reader.
+IGNORED_FIELDS = {"version", "name_key"}
 PENDING_KEY = "_history_pending"
 TOUCHED_KEY = "_history_touched"
 
