@@ -5,6 +5,8 @@ an export of 25,000 companies.
 
     python -m bench.imports --scale 10                  # what ``make bench`` runs
     python -m bench.imports --scale 10 --only leads     # one part: tax, leads or export
+    python -m bench.imports --only leads --pg-server postgresql+psycopg://postgres@127.0.0.1:5432
+                                                        # the leads file on PostgreSQL as well
 
 Works on a copy of the cached demo database (bench-results/demo-scale{N}.db, built by
 ``bench.pages`` helpers when missing), so the page benchmark's cache stays untouched. Each phase
@@ -26,6 +28,7 @@ import sqlite3
 import sys
 import tempfile
 import time
+from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,8 +56,10 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
 
 
-def make_app(db_path: Path, instance: Path):
-    os.environ.update(CRM_DATABASE_URL=f"sqlite:///{db_path}", CRM_INSTANCE_PATH=str(instance), CRM_TODAY=TODAY)
+def make_app(database, instance: Path):
+    """An app on ``database``: a SQLite file's path or a database URL."""
+    url = str(database) if "://" in str(database) else f"sqlite:///{database}"
+    os.environ.update(CRM_DATABASE_URL=url, CRM_INSTANCE_PATH=str(instance), CRM_TODAY=TODAY)
     from crm import create_server_app
 
     return create_server_app()
@@ -125,7 +130,7 @@ def phase(name: str, db_path: str, instance: str, file_path: str | None, queue) 
 
 
 def measure(name: str, db_path: str, instance: str, file_path: str | None) -> dict:
-    app = make_app(Path(db_path), Path(instance))
+    app = make_app(db_path, Path(instance))
     from sqlalchemy import select
 
     from crm.extensions import db
@@ -140,6 +145,15 @@ def measure(name: str, db_path: str, instance: str, file_path: str | None) -> di
 
             upgrade()
             return {"seconds": 0.0, "peak_mb": round(peak_mb(), 1), "baseline_mb": 0.0}
+        if name.startswith("demo-"):  # a PostgreSQL database gets the demo loaded, not copied
+            from bench.pages import AS_OF
+            from crm.demo import load_demo
+
+            load_demo(db.session, scale=int(name.split("-")[1]), as_of=AS_OF, password=app.config["DEMO_PASSWORD"])
+            db.session.commit()
+            return {"seconds": 0.0, "peak_mb": round(peak_mb(), 1), "baseline_mb": 0.0}
+        if name == "topup-leads":
+            return {"added": top_up_leads(db.session, STORED_LEADS), "seconds": 0.0, "peak_mb": 0.0, "baseline_mb": 0.0}
         admin = db.session.scalar(select(User).where(User.username == "admin"))
         today = business_today(TODAY)
         data = Path(file_path).read_bytes() if file_path else None
@@ -227,6 +241,23 @@ def add_leads(db_path: Path, total: int) -> int:
     return max(total - have, 0)
 
 
+def top_up_leads(session, total: int) -> int:
+    """``add_leads`` through the app, for a database that is not a SQLite file."""
+    from sqlalchemy import func, insert, select
+
+    from crm.models import Lead, User
+
+    have = session.scalar(select(func.count()).select_from(Lead))
+    owners = list(session.scalars(select(User.id).where(User.role == "promoter").order_by(User.id)))
+    rows = [dict(company_name=f"存量项目企业{n}（大连）有限公司", source="上门", owner_id=owners[n % len(owners)], stage="lead",
+                 created_on=date(2026, 10, 1), priority="normal", hq_type="none", is_demo=True)
+            for n in range(have, total)]
+    if rows:
+        session.execute(insert(Lead), rows)
+    session.commit()
+    return len(rows)
+
+
 def lead_rows(db_path: Path, count: int) -> list[list]:
     """New leads for the demo promoters: a third at a later stage with its date, every
     fiftieth a company already stored as a lead (confirmed as not the same), half with a USCC."""
@@ -273,6 +304,9 @@ def main(argv=None) -> int:
     parser.add_argument("--scale", type=int, default=10)
     parser.add_argument("--only", choices=PARTS, action="append", help="run only this part (repeatable)")
     parser.add_argument("--lead-rows", type=int, default=LEAD_ROWS, help="rows of the leads file")
+    parser.add_argument("--pg-server", default=None,
+                        help="also import the leads file into a fresh database on this PostgreSQL server "
+                             "(URL without the database name); it is dropped afterwards")
     args = parser.parse_args(argv)
     parts = args.only or list(PARTS)
     report = {"scale": args.scale, "today": TODAY, "tax_rows": TAX_ROWS, "lead_rows": args.lead_rows,
@@ -315,10 +349,35 @@ def leads_part(pristine: Path, tmp: Path, report: dict, args) -> None:
         result = run_phase(step, work, tmp / "instance", path)
         report[f"leads-{step}"] = result
         print_row(f"leads {args.lead_rows:,} rows xlsx {step}", result, step)
-    total = report["leads-preview"]["seconds"] + report["leads-commit"]["seconds"]
-    cpu = report["leads-preview"]["cpu_seconds"] + report["leads-commit"]["cpu_seconds"]
-    report["leads-total-seconds"], report["leads-total-cpu-seconds"] = round(total, 2), round(cpu, 2)
-    print(f"{'leads preview + commit':<34} {total:>7.2f} s (CPU {cpu:.2f} s)  target ≤ {LEADS_TARGET_SECONDS:g} s together")
+    print_total(report, "leads")
+    if args.pg_server:
+        leads_on_postgresql(args, path, tmp, report)
+
+
+def leads_on_postgresql(args, path: Path, tmp: Path, report: dict) -> None:
+    """The same file into a fresh PostgreSQL database holding the same demo and stored leads."""
+    from bench.loadtest import Database
+
+    database = Database("postgresql", args.pg_server, keep=False)
+    database.create()
+    try:
+        for step in ("migrate", f"demo-{args.scale}", "topup-leads"):
+            run_phase(step, database.url, tmp / "instance")
+        database.analyze()
+        for step in ("preview", "commit"):
+            result = run_phase(step, database.url, tmp / "instance", path)
+            report[f"leads-pg-{step}"] = result
+            print_row(f"leads {args.lead_rows:,} rows PostgreSQL {step}", result, step)
+        print_total(report, "leads-pg")
+    finally:
+        database.drop()
+
+
+def print_total(report: dict, prefix: str) -> None:
+    total = report[f"{prefix}-preview"]["seconds"] + report[f"{prefix}-commit"]["seconds"]
+    cpu = report[f"{prefix}-preview"]["cpu_seconds"] + report[f"{prefix}-commit"]["cpu_seconds"]
+    report[f"{prefix}-total-seconds"], report[f"{prefix}-total-cpu-seconds"] = round(total, 2), round(cpu, 2)
+    print(f"{prefix + ' preview + commit':<34} {total:>7.2f} s (CPU {cpu:.2f} s)  target ≤ {LEADS_TARGET_SECONDS:g} s together")
 
 
 def export_part(pristine: Path, tmp: Path, report: dict, args) -> None:

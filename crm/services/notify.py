@@ -297,8 +297,9 @@ def set_robot_hosts(session, text: str | None) -> tuple[str, ...]:
         raise DomainError("允许的机器人域名合计最长 500 个字符", field=robot_urls.SETTING_KEY)
     row = session.get(Setting, robot_urls.SETTING_KEY)
     if row is None:
-        session.add(Setting(key=robot_urls.SETTING_KEY, value=value))
-    else:
+        if hosts != robot_urls.DEFAULT_HOSTS:  # the defaults need no row (nor a new settings version)
+            session.add(Setting(key=robot_urls.SETTING_KEY, value=value))
+    elif row.value != value:
         row.value = value
     session.flush()
     return hosts
