@@ -106,6 +106,8 @@ class DuplicateIndex:
         """Leads first, then tenants, each by id, that share the name key or the USCC."""
         by_key = self._by_key.get(key, []) if key else []
         by_uscc = self._by_uscc.get(code, []) if code else []
+        if not by_key and not by_uscc:
+            return []  # most names of a file: nothing to sort out
         hits = {(item.kind, item.id): item for item in by_key + by_uscc}
         ordered = sorted(hits.values(), key=lambda item: (item.kind != "lead", item.id))
         return [item.match(code) for item in ordered if not (item.kind == "lead" and item.id == exclude_lead_id)]

@@ -46,7 +46,6 @@ FIELD_COLUMNS = {"owner_id": "owner", "target_building_ids": "buildings", "next_
 
 
 STAGE_CHOICES = {code: label for code, (label, _) in STAGES.items()} | OFF_LINE_STAGES
-HISTORY_COLUMNS = ("stage", "stage_on", "created_on", "lost_reason")
 WRITE_CHUNK = 10_000
 
 
