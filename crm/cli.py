@@ -298,6 +298,7 @@ def import_command(kind, file, dry_run, create_unmatched, username):
     from pathlib import Path
 
     from crm.io.imports import import_now
+    from crm.io.retention import Retention, prune_originals
     from crm.models import User
     from crm.services.errors import DomainError
     from crm.services.periods import business_today
@@ -309,6 +310,8 @@ def import_command(kind, file, dry_run, create_unmatched, username):
             raise click.ClickException(f"用户 {username} 不存在")
     db.session.info["actor_id"] = user.id if user else None
     path = Path(file)
+    if not dry_run:  # an applied import keeps its file: make room first, as an upload does
+        prune_originals(db.session, Retention.from_config(current_app.config), incoming=path.stat().st_size)
     try:
         plan, batch = import_now(db.session, user, kind, path.name, path.read_bytes(),
                                  business_today(current_app.config["TODAY"]), dry_run, create_unmatched)

@@ -100,6 +100,11 @@ class Config:
         self.REMEMBER_COOKIE_SAMESITE = "Lax"
         self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
         self.MAX_CONTENT_LENGTH = int(os.environ.get("CRM_MAX_UPLOAD_BYTES", 10 * 1024 * 1024))
+        # Uploaded import files (crm/io/retention.py): kept this many days and MB in all; previews
+        # nobody confirmed and refused files this many hours.
+        self.IMPORT_ORIGINALS_DAYS = int(os.environ.get("CRM_IMPORT_ORIGINALS_DAYS") or 30)
+        self.IMPORT_ORIGINALS_MB = float(os.environ.get("CRM_IMPORT_ORIGINALS_MB") or 500)
+        self.IMPORT_PREVIEW_HOURS = int(os.environ.get("CRM_IMPORT_PREVIEW_HOURS") or 24)
         self.WTF_CSRF_TIME_LIMIT = None
         self.IDLE_TIMEOUT_SECONDS = int(os.environ.get("CRM_IDLE_MINUTES", 30)) * 60
         self.ABSOLUTE_TIMEOUT_SECONDS = int(os.environ.get("CRM_SESSION_HOURS", 12)) * 3600
@@ -119,6 +124,9 @@ class Config:
         self.SMTP_FROM = os.environ.get("CRM_SMTP_FROM") or "楼宇招商通 <crm@localhost>"
         self.SMTP_TIMEOUT = float(os.environ.get("CRM_SMTP_TIMEOUT") or 20)
         self.WEBHOOK_TIMEOUT = float(os.environ.get("CRM_WEBHOOK_TIMEOUT") or 5)
+        # Test-only, never read from the environment: host names of a test's own robot on this
+        # machine, which may then be reached over http at a loopback address.
+        self.WEBHOOK_TEST_HOSTS: tuple[str, ...] = ()
         self.DIGEST_TIME = os.environ.get("CRM_DIGEST_TIME") or "08:30"  # Asia/Shanghai
         self.BRIEFING_DAY = int(os.environ.get("CRM_BRIEFING_DAY") or 6)
         self.BRIEFING_TIME = os.environ.get("CRM_BRIEFING_TIME") or "09:00"

@@ -138,6 +138,12 @@ def briefing_work(session, day: date, period: str, config) -> str:
     return f"{P.label(period)}简报已生成归档（{len(pdf) / 1024:.0f} KB），发送给 {len(sent)} 位领导和管理员"
 
 
+def import_originals_work(session, day: date, key: str, config) -> str:
+    from crm.io.retention import Retention, prune_originals
+
+    return prune_originals(session, Retention.from_config(config)).summary()
+
+
 def deliver_work(session, day: date, key: str, config) -> str:
     from crm.delivery.outbox import deliver_due
 
@@ -175,6 +181,7 @@ JOBS: list[Job] = [
     Job("escalation", "逾期督办（管理员）", _daily, _every_day, escalation_work),
     Job("monthly_confirmation", "月度填报提醒", _daily, _every_day, confirmation_work),
     Job("monthly_briefing", "月度简报生成与发送", _briefing_schedule, briefing_key, briefing_work),
+    Job("import_originals", "清理过期的导入原始文件", _daily, _every_day, import_originals_work),
     Job("deliver", "邮件与群机器人投递（含失败重试）", _retry_schedule, _every_day, deliver_work, gated=False),
 ]
 JOBS_BY_NAME = {job.name: job for job in JOBS}

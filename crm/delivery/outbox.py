@@ -26,6 +26,7 @@ from crm.delivery import webhook
 from crm.delivery.email import DeliveryError, SmtpSender, build_message
 from crm.models import Delivery, Reminder
 from crm.models.notification import DEAD, FAILED, PENDING, SENDING, SENT
+from crm.services import notify
 
 log = logging.getLogger("crm.delivery")
 
@@ -149,8 +150,9 @@ def claim_batch(session, size: int = BATCH) -> tuple[list[Claimed], bool]:
                     None if r.attachment is None else bytes(r.attachment)) for r in rows], True
 
 
-def send(claimed: Claimed, config, smtp: SmtpSender | None) -> None:
-    """Deliver one claimed delivery over its channel; raise DeliveryError on failure."""
+def send(claimed: Claimed, config, smtp: SmtpSender | None, robot_hosts: tuple[str, ...] = ()) -> None:
+    """Deliver one claimed delivery over its channel; raise DeliveryError on failure.
+    ``robot_hosts`` is the admin's allowlist of group-robot hosts."""
     if claimed.channel == "email":
         if smtp is None:
             raise DeliveryError("未配置邮件服务器（CRM_SMTP_HOST），邮件无法发送")
@@ -158,7 +160,8 @@ def send(claimed: Claimed, config, smtp: SmtpSender | None) -> None:
                                 claimed.attachment_name, claimed.attachment)
         smtp.send(message)
     elif claimed.channel == "webhook":
-        webhook.post(claimed.target, claimed.title, claimed.text, float(config.get("WEBHOOK_TIMEOUT") or 5))
+        webhook.post(claimed.target, claimed.title, claimed.text, float(config.get("WEBHOOK_TIMEOUT") or 5),
+                     robot_hosts, config.get("WEBHOOK_TEST_HOSTS") or ())
     else:
         raise DeliveryError(f"未知的发送渠道 {claimed.channel}")
 
@@ -181,6 +184,8 @@ def deliver_due(session, config) -> Stats:
     """Send every delivery due now, batch by batch, until none is left; return what happened."""
     stats = Stats(released=release_abandoned(session))
     smtp = SmtpSender(config) if config.get("SMTP_HOST") else None
+    robot_hosts = notify.robot_hosts(session)
+    session.commit()  # no transaction stays open while we talk to the network
     crash_after = int(os.environ.get(CRASH_ENV) or 0)
     try:
         while True:
@@ -191,7 +196,7 @@ def deliver_due(session, config) -> Stats:
                 if crash_after and stats.sent >= crash_after:
                     os._exit(137)  # the test's stand-in for SIGKILL: claimed, not sent, not committed
                 try:
-                    send(claimed, config, smtp)
+                    send(claimed, config, smtp, robot_hosts)
                     error = None
                 except DeliveryError as failure:
                     error = str(failure)

@@ -1,6 +1,6 @@
 """Forms for reminder channels: a user's own choices and the admin's group-robot URLs."""
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, StringField
+from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from crm.models.choices import ROLES
@@ -11,7 +11,12 @@ class ChannelsForm(FlaskForm):
 
 
 class WebhooksForm(FlaskForm):
-    """One URL field per role, named ``webhook_<role>``."""
+    """The allowlist of robot hosts, and one URL field per role, named ``webhook_<role>``."""
+
+    webhook_hosts = TextAreaField(
+        "允许的群机器人域名（每行一个）", validators=[Optional(), Length(max=1000, message="最长 1000 个字符")],
+        render_kw={"rows": 3, "spellcheck": "false"},
+    )
 
 
 for _role, _label in ROLES.items():

@@ -26,9 +26,9 @@ from crm.models.version import OCCUPANCY, bump
 
 ACTIONS = {"create": "新建", "update": "修改", "delete": "删除", "confirm": "确认", "correct": "更正"}
 OBJECT_TYPES = {"building": "楼宇", "unit": "单元", "company": "企业", "lease": "租约", "snapshot": "月度数据"}
-# Columns that change on every write, or that say nothing to a reader (a snapshot's tenant ids:
-# its tenant counts tell the change).
-IGNORED_FIELDS = {"version", "tenant_ids", "registered_tenant_ids"}
+# Columns that change on every write, only mirror another column, or say nothing to a reader (a
+# snapshot's tenant ids: its tenant counts tell the change).
+IGNORED_FIELDS = {"version", "name_key", "tenant_ids", "registered_tenant_ids"}
 PENDING_KEY = "_history_pending"
 TOUCHED_KEY = "_history_touched"
 

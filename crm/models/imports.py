@@ -2,7 +2,9 @@
 did change (one row per record written).
 
 The original file is kept in the database, not on a host's disk: several app hosts share one
-database, and confirming re-reads the very bytes the preview was made from.
+database, and confirming re-reads the very bytes the preview was made from. Originals are kept
+for a while only (``crm.io.retention``): then the content goes, and the batch with its report and
+changed rows stays, saying when its original was removed.
 """
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ STATUSES = {
     "invalid": "有错误，未导入",
     "applied": "已导入",
     "rejected": "已拒绝",
+    "expired": "超时未确认",
 }
 
 
@@ -38,7 +41,8 @@ class ImportBatch(db.Model):
     filename: Mapped[str] = mapped_column(String(255))
     sha256: Mapped[str] = mapped_column(String(64))
     size: Mapped[int] = mapped_column(Integer)
-    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)  # empty once removed
+    original_removed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_count: Mapped[int] = mapped_column(Integer, default=0)
     updated_count: Mapped[int] = mapped_column(Integer, default=0)
     unchanged_count: Mapped[int] = mapped_column(Integer, default=0)
@@ -58,6 +62,10 @@ class ImportBatch(db.Model):
     @report.setter
     def report(self, value: dict) -> None:
         self.report_json = json.dumps(value, ensure_ascii=False, default=str)
+
+    @property
+    def has_original(self) -> bool:
+        return self.original_removed_at is None
 
     @property
     def status_label(self) -> str:

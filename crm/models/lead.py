@@ -5,9 +5,10 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 
 from sqlalchemy import Column, Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Table, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from crm.extensions import db
+from crm.models.names import KEY_LENGTH, key_default, name_key
 
 # Stages in order with default probabilities (DESIGN.md); paused and lost are off the line.
 STAGES = {
@@ -43,6 +44,8 @@ class Lead(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id"), index=True)
     company_name: Mapped[str] = mapped_column(String(200), index=True)  # before a USCC is known
+    # The duplicate guard's key of the name (crm/models/names.py), kept with every write of the name.
+    name_key: Mapped[str] = mapped_column(String(KEY_LENGTH), index=True, default=key_default("company_name"))
     uscc: Mapped[str | None] = mapped_column(String(18), index=True)
     source: Mapped[str] = mapped_column(String(16))
     industry_group: Mapped[str | None] = mapped_column(String(16))
@@ -75,6 +78,11 @@ class Lead(db.Model):
     followups = relationship("FollowUp", back_populates="lead", order_by="FollowUp.on.desc()")
 
     __mapper_args__ = {"version_id_col": version}
+
+    @validates("company_name")
+    def _keep_name_key(self, _key, value):
+        self.name_key = name_key(value)
+        return value
 
     @property
     def stage_label(self) -> str:

@@ -1,41 +1,37 @@
 """The duplicate guard: is this company already an active lead or a current tenant? And the
 admin's merge of two leads that turned out to be the same company.
 
-Two names match when they are equal after normalising: legal-form words (有限责任公司, 有限公司,
-股份, 集团), the bracketed place "(大连)" in either bracket width, spaces and letter case are
-removed. The same normalisation runs in Python (for the typed name) and in SQL (over stored
-names, nested REPLACE calls that SQLite and PostgreSQL both have), so the database does the
-comparison and nothing is pulled into Python to search.
+Two companies match when their USCCs are equal or their names have the same key
+(``crm.models.names.name_key``: NFKC, case, spaces, legal-form words and "(大连)" ignored). Leads
+and companies store that key in an indexed column, so a check is an index lookup, never a scan
+of every stored name; ``DuplicateIndex`` looks up a whole import file's names and codes in a few
+queries (``IN`` lists by the thousand), however many leads and companies are stored.
 """
 from __future__ import annotations
 
-import unicodedata
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
+from typing import Iterable
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, select, update
 
 from crm.models import Building, Company, FollowUp, Lead, Lease, MoveInRequest, User
 from crm.models.lead import ACTIVE_STAGES, stage_label
+from crm.models.names import name_key
 from crm.services.errors import DomainError
 from crm.services.occupancy import lease_active_on
 
-# Longest first: 有限责任公司 must go before 有限公司 would leave 责任 behind.
-REMOVED_WORDS = ["有限责任公司", "有限公司", "股份", "集团", "(大连)", "（大连）", " ", "\u3000"]
+LOOKUP_CHUNK = 2000  # values per IN list, well under every database's bound-parameter limit
 
 
 def normalise_name(name: str | None) -> str:
-    text = unicodedata.normalize("NFKC", name or "").lower()
-    for word in REMOVED_WORDS:
-        text = text.replace(word, "")
-    return text
+    """The comparison key of a company name (the same function the stored keys come from)."""
+    return name_key(name)
 
 
-def normalised_sql(column):
-    expr = func.lower(column)
-    for word in REMOVED_WORDS:
-        expr = func.replace(expr, word, "")
-    return expr
+def normalise_code(uscc: str | None) -> str | None:
+    return (uscc or "").strip().upper() or None
 
 
 @dataclass
@@ -65,53 +61,99 @@ class DuplicatesFound(DomainError):
         self.matches = matches
 
 
+@dataclass(frozen=True)
+class _Found:
+    """An active lead or a current tenant, as the lookup found it."""
+
+    kind: str
+    id: int
+    name: str
+    key: str
+    uscc: str | None
+    owner: str | None = None
+    stage: str | None = None
+    buildings: str | None = None
+
+    def match(self, uscc: str | None) -> DuplicateMatch:
+        return DuplicateMatch(self.kind, self.id, self.name, self.uscc, by_uscc=bool(uscc and self.uscc == uscc),
+                              owner=self.owner, stage=self.stage, buildings=self.buildings)
+
+
+class DuplicateIndex:
+    """The active leads and current tenants that share a key or a USCC with any of the names and
+    codes given, looked up once; then ``matches`` answers per name without a query."""
+
+    def __init__(self, found: Iterable[_Found]):
+        self._by_key: dict[str, list[_Found]] = defaultdict(list)
+        self._by_uscc: dict[str, list[_Found]] = defaultdict(list)
+        for item in found:
+            self._by_key[item.key].append(item)
+            if item.uscc:
+                self._by_uscc[item.uscc].append(item)
+
+    @classmethod
+    def load(cls, session, keys: Iterable[str], codes: Iterable[str], today: date) -> DuplicateIndex:
+        """The index for these name keys (``name_key``) and USCCs (``normalise_code``)."""
+        found: dict[tuple[str, int], _Found] = {}
+        for column, values in (("key", sorted(set(keys) - {""})), ("uscc", sorted(set(codes) - {None, ""}))):
+            for start in range(0, len(values), LOOKUP_CHUNK):
+                chunk = values[start:start + LOOKUP_CHUNK]
+                for item in (*_active_leads(session, column, chunk), *_current_tenants(session, column, chunk, today)):
+                    found[(item.kind, item.id)] = item
+        return cls(found.values())
+
+    def matches(self, key: str, code: str | None, exclude_lead_id: int | None = None) -> list[DuplicateMatch]:
+        """Leads first, then tenants, each by id, that share the name key or the USCC."""
+        by_key = self._by_key.get(key, []) if key else []
+        by_uscc = self._by_uscc.get(code, []) if code else []
+        if not by_key and not by_uscc:
+            return []  # most names of a file: nothing to sort out
+        hits = {(item.kind, item.id): item for item in by_key + by_uscc}
+        ordered = sorted(hits.values(), key=lambda item: (item.kind != "lead", item.id))
+        return [item.match(code) for item in ordered if not (item.kind == "lead" and item.id == exclude_lead_id)]
+
+
 def find_duplicates(session, name: str, uscc: str | None, today: date, exclude_lead_id: int | None = None) -> list[DuplicateMatch]:
-    """Active leads and current tenants whose USCC or normalised name equals the given ones."""
-    key = normalise_name(name)
-    uscc = (uscc or "").strip().upper() or None
-    if not key and not uscc:
+    """Active leads and current tenants whose USCC or name key equals the given ones."""
+    key, code = name_key(name), normalise_code(uscc)
+    if not key and not code:
         return []
-    return _lead_matches(session, key, uscc, exclude_lead_id) + _tenant_matches(session, key, uscc, today)
+    return DuplicateIndex.load(session, [key], [code], today).matches(key, code, exclude_lead_id)
 
 
-def _match_condition(name_col, uscc_col, key, uscc):
-    conditions = []
-    if key:
-        conditions.append(normalised_sql(name_col) == key)
-    if uscc:
-        conditions.append(uscc_col == uscc)
-    return or_(*conditions)
+# Both lookups select by the indexed key or USCC alone and sort out the rest in Python: with a
+# stage or lease condition in the same query, planners start from those columns' indexes and scan.
 
-
-def _lead_matches(session, key, uscc, exclude_lead_id) -> list[DuplicateMatch]:
+def _active_leads(session, column: str, values: list[str]) -> list[_Found]:
+    wanted = (Lead.name_key if column == "key" else Lead.uscc).in_(values)
     stmt = (
-        select(Lead.id, Lead.company_name, Lead.uscc, Lead.stage, User.display_name)
+        select(Lead.id, Lead.company_name, Lead.name_key, Lead.uscc, Lead.stage, Lead.merged_into_id, User.display_name)
         .join(User, User.id == Lead.owner_id)
-        .where(Lead.stage.in_(ACTIVE_STAGES), Lead.merged_into_id.is_(None), _match_condition(Lead.company_name, Lead.uscc, key, uscc))
-        .order_by(Lead.id)
+        .where(wanted)
     )
-    if exclude_lead_id is not None:
-        stmt = stmt.where(Lead.id != exclude_lead_id)
-    return [
-        DuplicateMatch("lead", lead_id, name, code, by_uscc=bool(uscc and code == uscc), owner=owner, stage=stage)
-        for lead_id, name, code, stage, owner in session.execute(stmt)
-    ]
+    return [_Found("lead", lead_id, name, key, code, owner=owner, stage=stage)
+            for lead_id, name, key, code, stage, merged, owner in session.execute(stmt)
+            if stage in ACTIVE_STAGES and merged is None]
 
 
-def _tenant_matches(session, key, uscc, today) -> list[DuplicateMatch]:
+def _current_tenants(session, column: str, values: list[str], today: date) -> list[_Found]:
+    wanted = (Company.name_key if column == "key" else Company.uscc).in_(values)
+    companies = {row.id: row for row in session.execute(
+        select(Company.id, Company.name, Company.name_key, Company.uscc).where(wanted))}
+    if not companies:
+        return []
     stmt = (
-        select(Company.id, Company.name, Company.uscc, func.min(Building.name), func.count(func.distinct(Building.id)))
-        .join(Lease, Lease.company_id == Company.id)
+        select(Lease.company_id, func.min(Building.name), func.count(func.distinct(Building.id)))
         .join(Building, Building.id == Lease.building_id)
-        .where(lease_active_on(today), _match_condition(Company.name, Company.uscc, key, uscc))
-        .group_by(Company.id, Company.name, Company.uscc)
-        .order_by(Company.id)
+        .where(Lease.company_id.in_(companies), lease_active_on(today))
+        .group_by(Lease.company_id)
     )
-    matches = []
-    for company_id, name, code, building, count in session.execute(stmt):
+    found = []
+    for company_id, building, count in session.execute(stmt):
+        company = companies[company_id]
         where = building + (f" 等 {count} 栋楼宇" if count > 1 else "")
-        matches.append(DuplicateMatch("tenant", company_id, name, code, by_uscc=bool(uscc and code == uscc), buildings=where))
-    return matches
+        found.append(_Found("tenant", company_id, company.name, company.name_key, company.uscc, buildings=where))
+    return found
 
 
 # ------------------------------------------------------------------------------------------

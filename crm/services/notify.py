@@ -17,9 +17,11 @@ from datetime import datetime, timezone
 
 from sqlalchemy import func, select, update
 
-from crm.models import ChannelSetting, Delivery, Notification, Reminder, RoleWebhook, User
+from crm.models import ChannelSetting, Delivery, Notification, Reminder, RoleWebhook, Setting, User
 from crm.models.choices import ROLES
 from crm.models.notification import DEAD, FAILED, PENDING, SKIPPED
+from crm.models.setting import all_settings
+from crm.services import robot_urls
 from crm.services.errors import DomainError, NotFound
 from crm.services.reminders import Due, Item, Person, lease_digest
 
@@ -282,8 +284,30 @@ def role_webhooks(session) -> dict[str, RoleWebhook]:
     return {h.role: h for h in session.scalars(select(RoleWebhook))}
 
 
-def set_role_webhook(session, role: str, url: str) -> None:
-    """Set (or with an empty URL remove) the group robot of a role."""
+def robot_hosts(session) -> tuple[str, ...]:
+    """The hosts group-robot URLs may point at (the admin's allowlist, 企业微信 and 钉钉 by default)."""
+    return robot_urls.stored_hosts(all_settings(session).get(robot_urls.SETTING_KEY))
+
+
+def set_robot_hosts(session, text: str | None) -> tuple[str, ...]:
+    """Store the admin's allowlist of robot hosts (empty: the default hosts); returns it."""
+    hosts = robot_urls.parse_hosts(text)
+    value = robot_urls.hosts_text(hosts)
+    if len(value) > 500:
+        raise DomainError("允许的机器人域名合计最长 500 个字符", field=robot_urls.SETTING_KEY)
+    row = session.get(Setting, robot_urls.SETTING_KEY)
+    if row is None:
+        if hosts != robot_urls.DEFAULT_HOSTS:  # the defaults need no row (nor a new settings version)
+            session.add(Setting(key=robot_urls.SETTING_KEY, value=value))
+    elif row.value != value:
+        row.value = value
+    session.flush()
+    return hosts
+
+
+def set_role_webhook(session, role: str, url: str, test_hosts=()) -> None:
+    """Set (or with an empty URL remove) the group robot of a role; the URL must pass the robot
+    rules of ``crm.services.robot_urls`` against the stored allowlist."""
     if role not in ROLES:
         raise DomainError(f"角色 {role!r} 不存在", field=f"webhook_{role}")
     url = (url or "").strip()
@@ -293,9 +317,10 @@ def set_role_webhook(session, role: str, url: str) -> None:
             session.delete(hook)
             session.flush()
         return
-    if not url.startswith(("https://", "http://")) or len(url) > 500 or any(c.isspace() for c in url):
-        raise DomainError("群机器人地址应为 http:// 或 https:// 开头的完整网址（企业微信或钉钉机器人的 Webhook 地址）",
-                          field=f"webhook_{role}")
+    try:
+        robot_urls.check_url(url, robot_hosts(session), test_hosts)
+    except robot_urls.RobotUrlRefused as refused:
+        raise DomainError(refused.message, field=f"webhook_{role}") from None
     if hook is None:
         session.add(RoleWebhook(role=role, url=url, enabled=True))
     else:

@@ -6,7 +6,7 @@ import io
 import os
 from datetime import timezone
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -18,6 +18,7 @@ from wtforms import BooleanField, SelectField
 
 from crm.extensions import db
 from crm.io import imports as workflow
+from crm.io import retention
 from crm.io.kinds import all_kinds, get_kind
 from crm.io.templates import template
 from crm.models import ImportBatch, ImportChange
@@ -101,9 +102,11 @@ def upload():
     if not form.validate_on_submit():
         return render_index(form, 400)
     upload = form.file.data
+    data = upload.read()
+    retention.prune_originals(db.session, retention.Retention.from_config(current_app.config), incoming=len(data))
     try:
         batch = workflow.preview(
-            db.session, current_user, form.kind.data, os.path.basename(upload.filename or ""), upload.read(), today()
+            db.session, current_user, form.kind.data, os.path.basename(upload.filename or ""), data, today()
         )
     except DomainError as error:
         db.session.rollback()
@@ -112,6 +115,17 @@ def upload():
         return render_index(form, 400)
     db.session.commit()
     return redirect(url_for("imports.show", batch_id=batch.id))
+
+
+@bp.route("/imports/<int:batch_id>/file")
+@allow("imports.use")
+def original(batch_id):
+    batch = get_batch(batch_id)
+    if not batch.has_original:
+        flash(f"原始文件已于 {local_time(batch.original_removed_at)} 按保留期限删除，不能再下载；导入记录和报告仍然保留。", "warning")
+        return redirect(url_for("imports.show", batch_id=batch.id))
+    return send_file(io.BytesIO(batch.content), as_attachment=True, download_name=batch.filename,
+                     mimetype="application/octet-stream")
 
 
 def get_batch(batch_id: int) -> ImportBatch:
@@ -184,14 +198,6 @@ def reject(batch_id):
         db.session.commit()
         flash("已拒绝此文件，没有写入任何数据。", "info")
     return redirect(url_for("imports.show", batch_id=batch_id))
-
-
-@bp.route("/imports/<int:batch_id>/file")
-@allow("imports.use")
-def original(batch_id):
-    batch = get_batch(batch_id)
-    return send_file(io.BytesIO(batch.content), as_attachment=True, download_name=batch.filename,
-                     mimetype="application/octet-stream")
 
 
 @bp.route("/imports/templates/<kind_name>.xlsx")

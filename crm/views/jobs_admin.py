@@ -12,7 +12,7 @@ from crm.jobs import JOBS, last_runs, recent_runs
 from crm.models.choices import ROLES
 from crm.models.notification import CHANNELS, DELIVERY_STATUSES, JOB_OUTCOMES
 from crm.permissions import allow
-from crm.services import notify
+from crm.services import notify, robot_urls
 from crm.services.errors import DomainError, NotFound
 
 bp = Blueprint("jobs_admin", __name__)
@@ -42,6 +42,7 @@ def _render(form: WebhooksForm):
 @allow("jobs.admin")
 def index():
     form = WebhooksForm()
+    form.webhook_hosts.data = robot_urls.hosts_text(notify.robot_hosts(db.session))
     hooks = notify.role_webhooks(db.session)
     for role in ROLES:
         getattr(form, f"webhook_{role}").data = hooks[role].url if role in hooks else ""
@@ -54,14 +55,16 @@ def webhooks():
     form = WebhooksForm()
     if form.validate_on_submit():
         try:
+            notify.set_robot_hosts(db.session, form.webhook_hosts.data)
             for role in ROLES:
-                notify.set_role_webhook(db.session, role, getattr(form, f"webhook_{role}").data)
+                notify.set_role_webhook(db.session, role, getattr(form, f"webhook_{role}").data,
+                                        current_app.config.get("WEBHOOK_TEST_HOSTS") or ())
         except DomainError as error:
             db.session.rollback()
             getattr(form, error.field).errors.append(error.message)
         else:
             db.session.commit()
-            flash("群机器人地址已保存", "success")
+            flash("群机器人设置已保存", "success")
             return redirect(url_for("jobs_admin.index"))
     return _render(form), 400
 

@@ -78,28 +78,48 @@ def smtp(app, mailbox, monkeypatch):
 
 
 class Robot:
-    """A group-chat robot stand-in: answers ``status`` (and errcode 0), or hangs ``hang`` seconds."""
+    """A group-chat robot stand-in: answers ``status`` (and errcode 0), or hangs ``hang`` seconds;
+    ``answer`` replaces the JSON it answers with, ``location`` makes it redirect there."""
 
     def __init__(self):
         self.status = 200
         self.hang = 0.0
+        self.answer: bytes | None = None
+        self.location: str | None = None
         self.received: list[dict] = []
+        self.connections = 0
         self.release = threading.Event()
 
 
+def serve(handler) -> tuple[ThreadingHTTPServer, int]:
+    """An HTTP server on 127.0.0.1 and a port the system picked, serving in a daemon thread."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, server.server_address[1]
+
+
 @pytest.fixture()
-def robot():
+def robot(app, monkeypatch):
+    """A robot on this machine, reachable as ``localhost`` because the test allowlists that name
+    (``WEBHOOK_TEST_HOSTS``); no other local address is reachable."""
     bot = Robot()
 
     class Handler(BaseHTTPRequestHandler):
+        def setup(self):
+            bot.connections += 1
+            super().setup()
+
         def do_POST(self):
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             if bot.hang:
                 bot.release.wait(bot.hang)
                 return
             bot.received.append(json.loads(body))
-            answer = json.dumps({"errcode": 0 if bot.status == 200 else 500, "errmsg": "ok"}).encode()
+            answer = bot.answer or json.dumps({"errcode": 0 if bot.status == 200 else 500, "errmsg": "ok"}).encode()
             self.send_response(bot.status)
+            if bot.location:
+                self.send_header("Location", bot.location)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(answer)))
             self.end_headers()
@@ -108,11 +128,10 @@ def robot():
         def log_message(self, *args):
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    bot.url = f"http://127.0.0.1:{server.server_address[1]}/cgi-bin/webhook/send?key=test"
+    server, port = serve(Handler)
+    monkeypatch.setitem(app.config, "WEBHOOK_TEST_HOSTS", ("localhost",))
+    bot.port = port
+    bot.url = f"http://localhost:{port}/cgi-bin/webhook/send?key=test"
     yield bot
     bot.release.set()
     server.shutdown()

@@ -4,11 +4,11 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, insert, select
 
 from crm.models import FollowUp, Lead, LeadStageChange
 from crm.services import leads as L
-from crm.services.duplicates import DuplicatesFound, find_duplicates, merge_leads, normalise_name
+from crm.services.duplicates import DuplicateIndex, DuplicatesFound, find_duplicates, merge_leads, normalise_name
 from crm.services.errors import DomainError
 from tests import factories as f
 
@@ -87,3 +87,60 @@ def test_admin_merge_moves_followups_and_records_history(session):
         merge_leads(session, keep, drop, admin, TODAY)
     with pytest.raises(DomainError, match="自己"):
         merge_leads(session, keep, keep, admin, TODAY)
+
+
+@pytest.mark.parametrize("typed, stored", [
+    ("华信（大连）软件有限公司", "华信(大连)软件有限责任公司"),  # full-width and half-width brackets
+    ("ＡＢＣ物流有限公司", "abc 物流 有限公司"),  # full-width letters and spaces
+    ("大连蓝港\u3000数据科技集团股份有限公司", "大连蓝港数据科技"),  # ideographic space, legal forms
+])
+def test_a_name_typed_in_any_form_finds_the_stored_one(session, typed, stored):
+    owner = f.user(session, "zs", "promoter")
+    lead = f.lead(session, owner, stored, stage="contact")
+    assert lead.company_name == stored  # names are stored exactly as typed
+    assert [m.id for m in find_duplicates(session, typed, None, TODAY)] == [lead.id]
+
+
+def test_the_stored_key_follows_a_renamed_lead_and_company(session, scene):
+    scene["lead"].company_name = "新港物流有限公司"
+    scene["tenant"].name = "大连鼎盛新贸易有限公司"
+    session.flush()
+    assert [m.kind for m in find_duplicates(session, "新港物流", None, TODAY)] == ["lead"]
+    assert [m.kind for m in find_duplicates(session, "大连鼎盛新贸易", None, TODAY)] == ["tenant"]
+    assert find_duplicates(session, "华信软件", None, TODAY) == []
+
+
+def count_statements(session, call) -> int:
+    statements = []
+
+    def note(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        call()
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    return len(statements)
+
+
+def test_the_duplicate_check_of_a_file_costs_the_same_statements_however_many_leads_are_stored(session, scene):
+    names = [f"待查企业{i}有限公司" for i in range(300)]
+    codes = [f.make_uscc(500 + i) for i in range(300)]
+
+    def check_file():
+        index = DuplicateIndex.load(session, map(normalise_name, names), codes, TODAY)
+        return [index.matches(normalise_name(n), c) for n, c in zip(names, codes)]
+
+    few = count_statements(session, check_file)
+    owner = scene["zs1"]
+    session.execute(insert(Lead), [dict(company_name=f"存量企业{i}有限公司", source="上门", owner_id=owner.id, stage="contact",
+                                        created_on=TODAY, hq_type="none", priority="normal") for i in range(2000)])
+    session.add(Lead(company_name="待查企业7（大连）有限公司", source="上门", owner_id=owner.id, stage="visit", created_on=TODAY))
+    session.flush()
+    assert count_statements(session, check_file) == few
+    found = check_file()
+    assert [len(m) for m in found].count(1) == 1 and found[7][0].name == "待查企业7（大连）有限公司"
+    # Rows written in bulk (imports, the demo) get their key from the column default.
+    assert [m.name for m in find_duplicates(session, "存量企业1999", None, TODAY)] == ["存量企业1999有限公司"]

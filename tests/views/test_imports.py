@@ -7,7 +7,7 @@ import re
 
 import openpyxl
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from crm.io.kinds import all_kinds
 from crm.models import Company, ImportBatch
@@ -157,3 +157,22 @@ def test_list_pages_have_an_export_button_keeping_the_filters(login, district):
     assert 'href="/exports/buildings?street=%E7%99%BD%E4%BA%91"' in page
     page = client.get("/companies?q=甲&registered=yes").get_data(as_text=True)
     assert "/exports/companies?q=%E7%94%B2&amp;registered=yes" in page
+
+
+def test_uploads_never_keep_more_than_the_total_and_a_removed_original_is_said_so(app, login, district, session,
+                                                                                   monkeypatch):
+    monkeypatch.setitem(app.config, "IMPORT_ORIGINALS_MB", 0.05)  # 52,428 bytes in all
+    client = login("admin")
+    junk = b"PK\x03\x04" + b"\x00" * 20_000  # refused: not a workbook
+    ids = [batch_id(upload(client, "companies", f"junk{n}.xlsx", junk)) for n in range(4)]
+    session.expire_all()
+    stored = session.scalar(select(func.sum(func.length(ImportBatch.content))))
+    assert stored <= 52_428 and len(session.scalars(select(ImportBatch)).all()) == 4  # the batches stay
+    first = session.get(ImportBatch, ids[0])
+    assert first.original_removed_at is not None and first.report["error_count"] == 1
+    page = client.get(f"/imports/{ids[0]}").get_data(as_text=True)
+    assert "原始文件已于" in page and "按保留期限删除，不能再下载" in page and f"/imports/{ids[0]}/file" not in page
+    response = client.get(f"/imports/{ids[0]}/file")
+    assert response.status_code == 302
+    assert "按保留期限删除" in client.get(response.headers["Location"]).get_data(as_text=True)
+    assert client.get(f"/imports/{ids[-1]}/file").data == junk  # the newest is still there

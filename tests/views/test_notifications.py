@@ -155,7 +155,7 @@ def test_admin_sets_a_group_robot_and_a_bad_url_is_refused_beside_its_field(logi
     bad = client.post("/admin/jobs/webhooks", data={"webhook_promoter": "qyapi.weixin.qq.com/send?key=1"})
     assert bad.status_code == 400
     page = bad.get_data(as_text=True)
-    assert "群机器人地址应为 http:// 或 https:// 开头的完整网址" in page
+    assert "群机器人地址应为 https:// 开头的完整网址" in page
     assert 'value="qyapi.weixin.qq.com/send?key=1"' in page  # what was typed is kept
     assert session.scalar(select(RoleWebhook)) is None
     url = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=abc"
@@ -164,3 +164,34 @@ def test_admin_sets_a_group_robot_and_a_bad_url_is_refused_beside_its_field(logi
     assert client.post("/admin/jobs/webhooks", data={"webhook_promoter": ""}).status_code == 302
     session.expire_all()
     assert session.get(RoleWebhook, "promoter") is None
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:5432", "https://169.254.169.254/latest/meta-data/", "https://[::1]/",
+                                 "https://0x7f000001/", "https://2130706433/", "https://intranet.example/send",
+                                 "http://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=1"])
+def test_robot_urls_that_point_anywhere_but_a_robot_are_refused_and_nothing_is_saved(login, session, people, url):
+    client = login("admin")
+    response = client.post("/admin/jobs/webhooks", data={"webhook_leader": url})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "群机器人地址" in page and 'class="invalid-feedback d-block"' in page
+    assert session.scalar(select(RoleWebhook)) is None
+
+
+def test_the_admin_edits_the_robot_host_allowlist_on_the_jobs_page(login, session, people):
+    client = login("admin")
+    page = client.get("/admin/jobs").get_data(as_text=True)
+    assert "qyapi.weixin.qq.com\noapi.dingtalk.com</textarea>" in page
+    own = "https://robot.dl-xigang.gov.cn/send?key=1"
+    refused = client.post("/admin/jobs/webhooks", data={"webhook_promoter": own})
+    assert "robot.dl-xigang.gov.cn 不在允许列表中" in refused.get_data(as_text=True)
+    saved = client.post("/admin/jobs/webhooks", data={"webhook_hosts": "qyapi.weixin.qq.com\nrobot.dl-xigang.gov.cn",
+                                                      "webhook_promoter": own})
+    assert saved.status_code == 302
+    assert session.get(RoleWebhook, "promoter").url == own
+    assert notify.robot_hosts(session) == ("qyapi.weixin.qq.com", "robot.dl-xigang.gov.cn")
+    bad = client.post("/admin/jobs/webhooks", data={"webhook_hosts": "qyapi.weixin.qq.com\n10.0.0.8"})
+    assert bad.status_code == 400
+    assert "允许的机器人域名“10.0.0.8”不能使用 IP 地址" in bad.get_data(as_text=True)
+    session.expire_all()
+    assert notify.robot_hosts(session) == ("qyapi.weixin.qq.com", "robot.dl-xigang.gov.cn")

@@ -5,26 +5,36 @@ and new rows through the duplicate guard: a company that matches an active lead 
 tenant — or an earlier row of the same file — is an error naming the match and its owner,
 unless the row says 确认重复 = 是 (then it is a warning and the lead is created). A promoter
 imports leads they own; an admin (or the command line) names the owner by username.
-Stages are not imported: they move by the pipeline's rules, on the board or the lead's page.
+
+A new lead may arrive at a later stage, so a bureau can bring its history in: 阶段 with its
+阶段日期 (not after today, not before the 立项日期), recorded in the stage history on that date.
+退出 needs a reason (退出原因) and 搁置 a resume date (下次跟进日期), as on the board; 入驻 is only
+ever reached by a confirmed move-in. An existing lead's stage moves on the board or its page, so
+on an update row these columns must repeat what is stored (as an export does) or stay empty.
+
+The duplicate check looks the whole file up in a few indexed queries (``DuplicateIndex``) and new
+leads are written with bulk statements, so a 100,000-row file takes seconds, not hours.
 """
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import select
+from sqlalchemy import func, insert, select
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import selectinload
 
 from crm.io.columns import Column
-from crm.io.kind import Change, Context, ImportKind, diff, fill_ids, row_plan, set_fields
+from crm.io.kind import Change, Context, ImportKind, diff, row_plan, set_fields
 from crm.io.kinds import register
 from crm.io.kinds.companies import uscc_cell
 from crm.io.parsers import MAX_AREA, boolean, choice, day, integer, narrow, nonnegative_amount, text
-from crm.models import Building, Lead, User
+from crm.models import Building, Lead, LeadStageChange, User, lead_target_buildings
 from crm.models.choices import HQ_TYPES, INDUSTRY_GROUPS
-from crm.models.lead import PRIORITIES, SOURCES, stage_label
-from crm.services.duplicates import find_duplicates, normalise_name
+from crm.models.lead import ACTIVE_STAGES, OFF_LINE_STAGES, PRIORITIES, SOURCES, STAGES, stage_label
+from crm.services.duplicates import DuplicateIndex, normalise_code, normalise_name
 from crm.services.errors import DomainError
-from crm.services.leads import LeadFilters, LeadInput, pipeline_rules, record_change, search_leads, validate_lead
+from crm.services.leads import LeadFilters, LeadInput, pipeline_rules, search_leads, validate_lead
+from crm.services.periods import BUSINESS_TZ
 
 FIELDS = {
     "company_name": "企业名称", "uscc": "统一社会信用代码", "source": "来源", "industry_group": "产业类别",
@@ -35,8 +45,23 @@ FIELDS = {
 FIELD_COLUMNS = {"owner_id": "owner", "target_building_ids": "buildings", "next_followup_on": "next_followup_on"}
 
 
+STAGE_CHOICES = {code: label for code, (label, _) in STAGES.items()} | OFF_LINE_STAGES
+WRITE_CHUNK = 10_000
+
+
 def codes(value, env) -> list[str]:
     return [code for code in narrow(value).replace(",", "、").replace(" ", "、").split("、") if code]
+
+
+def stage_cell(value, env) -> str:
+    return choice(value, STAGE_CHOICES, "阶段")
+
+
+def stage_moment(day: date, today: date, now: datetime) -> datetime:
+    """When a stage change dated ``day`` happened: now for today, office hours for an earlier day."""
+    if day >= today:
+        return now
+    return datetime.combine(day, time(9, 0), tzinfo=BUSINESS_TZ).astimezone(timezone.utc)
 
 
 @register
@@ -45,7 +70,7 @@ class LeadsKind(ImportKind):
     label = "招商项目"
     order = 60
     export_name = "招商项目"
-    description = ("招商项目清单。有项目编号的行更新该项目，没有的行新建项目（阶段为“线索”）；"
+    description = ("招商项目清单。有项目编号的行更新该项目，没有的行新建项目（阶段默认为“线索”，也可填写历史阶段及其日期）；"
                    "与在跟项目或在驻企业重复的行须在“确认重复”填“是”才会导入。招商专员只能导入自己负责的项目。")
     columns = [
         Column("id", "项目编号", "id", lambda v, env: integer(v, "项目编号", 1), example="",
@@ -70,13 +95,21 @@ class LeadsKind(ImportKind):
         Column("priority", "优先级", "priority", lambda v, env: choice(v, PRIORITIES, "优先级"), blank="normal",
                example="中"),
         Column("next_followup_on", "下次跟进日期", "next_followup_on", lambda v, env: day(v), example="2026-11-20",
-               note="不能早于今天；新项目留空时为立项后 3 天"),
+               note="不能早于今天；新项目留空时为立项后 3 天；阶段为搁置时填恢复跟进日期（晚于今天）"),
         Column("contact_name", "联系人", "contact_name", lambda v, env: text(v, 50), example="王经理"),
         Column("contact_phone", "联系电话", "contact_phone", lambda v, env: text(v, 30), example="13800000000"),
         Column("notes", "备注", "notes", lambda v, env: text(v, 4000), example=""),
         Column("confirm_duplicate", "确认重复", "confirm_duplicate", lambda v, env: boolean(v), blank=False,
                example="否", note="与在跟项目或在驻企业疑似重复、仍要导入时填“是”"),
-        Column("stage", "阶段", "stage", export_only=True),
+        Column("stage", "阶段", "stage", stage_cell, example="",
+               note="新项目可填：" + "、".join(label for code, label in STAGE_CHOICES.items() if code != "settled")
+                    + "；留空为线索。入驻须经楼宇管理员确认入驻申请，不能导入。已有项目的阶段请在看板上调整"),
+        Column("stage_on", "阶段日期", "stage_on", lambda v, env: day(v), example="",
+               note="进入该阶段的日期，记入阶段历史：不能晚于今天，不能早于立项日期；留空为今天"),
+        Column("created_on", "立项日期", "created_on", lambda v, env: day(v), example="",
+               note="新项目可填，不能晚于今天；留空时为阶段日期（未填则为今天）"),
+        Column("lost_reason", "退出原因", "lost_reason", lambda v, env: text(v, 500), example="",
+               note="阶段为退出时必填"),
         Column("last_followup_on", "最近跟进", "last_followup_on", export_only=True),
     ]
 
@@ -90,6 +123,12 @@ class LeadsKind(ImportKind):
         ids = {r.values["id"] for r in rows if r.values.get("id")}
         known = {l.id: l for l in session.scalars(select(Lead).where(Lead.id.in_(ids)).options(selectinload(Lead.target_buildings)))} if ids else {}
         first_days = pipeline_rules(session).first_followup_days
+        by_id = {b.id: b for b in buildings.values()}
+        for r in rows:  # once per row: the duplicate lookup, the in-file check and the stored key use it
+            r.values["name_key"] = normalise_name(r.values["company_name"])
+        new_rows = [r.values for r in rows if not r.values.get("id")]
+        duplicates = DuplicateIndex.load(session, [v["name_key"] for v in new_rows],
+                                         [normalise_code(v.get("uscc")) for v in new_rows], ctx.today)
         seen: dict[str, int] = {}
         for r in rows:
             v = r.values
@@ -114,7 +153,7 @@ class LeadsKind(ImportKind):
                 next_followup_on=v.get("next_followup_on"), owner_id=owner.id,
             )
             try:
-                clean = validate_lead(session, data, ctx.today)
+                clean = validate_lead(session, data, ctx.today, by_id)
             except DomainError as error:
                 self.error(ctx, plan, r.row, FIELD_COLUMNS.get(error.field, error.field if error.field in v else "company_name"), error.message)
                 continue
@@ -122,11 +161,14 @@ class LeadsKind(ImportKind):
             values["owner_id"] = owner.id
             values["target_building_ids"] = [b.id for b in clean.buildings] if "buildings" in v else None
             values["next_followup_on"] = v.get("next_followup_on")
-            key = normalise_name(values["company_name"])
+            key = values["name_key"] = v["name_key"]
             if lead is None:
-                if not self._duplicate_ok(ctx, plan, r, values, key, seen):
+                if not self._history_ok(ctx, plan, r, values, first_days):
                     continue
-                values["next_followup_on"] = values["next_followup_on"] or ctx.today + timedelta(days=first_days)
+                if not self._duplicate_ok(ctx, plan, r, values, key, seen, duplicates):
+                    continue
+            elif not self._unchanged_history(ctx, plan, r, lead):
+                continue
             for mark in filter(None, (key, values["uscc"])):
                 seen.setdefault(mark, r.row)
             if lead is not None:
@@ -155,9 +197,62 @@ class LeadsKind(ImportKind):
             return None
         return owner
 
-    def _duplicate_ok(self, ctx, plan, r, values, key, seen) -> bool:
+    def _history_ok(self, ctx, plan, r, values, first_days) -> bool:
+        """A new lead's stage, its dates and what the stage needs; fills them into ``values``."""
+        v, today = r.values, ctx.today
+        stage = v.get("stage") or "lead"
+        stage_on, created_on = v.get("stage_on"), v.get("created_on")
+        problem = None
+        if stage == "settled":
+            problem = ("stage", "“入驻”须由楼宇管理员确认入驻申请后自动完成，不能导入；已落地的历史项目可导入为“注册落地”")
+        elif stage_on and stage_on > today:
+            problem = ("stage_on", f"阶段日期 {stage_on} 晚于今天（{today}）")
+        elif created_on and created_on > today:
+            problem = ("created_on", f"立项日期 {created_on} 晚于今天（{today}）")
+        elif stage == "lead" and stage_on and created_on and stage_on != created_on:
+            problem = ("stage_on", f"阶段为线索时，阶段日期即立项日期：{stage_on} 与立项日期 {created_on} 不同")
+        created = created_on or stage_on or today
+        stage_on = stage_on or (created if stage == "lead" else today)
+        if problem is None and stage_on < created:
+            problem = ("stage_on", f"阶段日期 {stage_on} 早于立项日期 {created}")
+        reason = (v.get("lost_reason") or "").strip()
+        if problem is None and stage == "lost" and not reason:
+            problem = ("lost_reason", "阶段为退出时须填写退出原因")
+        if problem is None and reason and stage != "lost":
+            problem = ("lost_reason", f"只有阶段为退出的项目填写退出原因（本行阶段为{stage_label(stage)}）")
+        resume = values["next_followup_on"]
+        if problem is None and stage == "paused" and (resume is None or resume <= today):
+            problem = ("next_followup_on", f"阶段为搁置时，请在“下次跟进日期”填写恢复跟进日期（晚于今天 {today}）")
+        if problem is not None:
+            self.error(ctx, plan, r.row, *problem)
+            return False
+        values.update(stage=stage, stage_on=stage_on, created_on=created, lost_reason=reason or None)
+        if stage == "lost":
+            values["next_followup_on"] = None
+        elif stage in ACTIVE_STAGES:
+            values["next_followup_on"] = resume or today + timedelta(days=first_days)
+        return True
+
+    def _unchanged_history(self, ctx, plan, r, lead) -> bool:
+        """On an update row the history columns may only repeat what is stored (or stay empty)."""
+        v = r.values
+        problem = None
+        if v.get("stage") and v["stage"] != lead.stage:
+            problem = ("stage", f"项目 #{lead.id} 当前阶段为{lead.stage_label}；已有项目的阶段请在看板或项目页面调整")
+        elif v.get("stage_on"):
+            problem = ("stage_on", "阶段日期只用于新建项目，更新已有项目时请留空")
+        elif v.get("created_on") and v["created_on"] != lead.created_on:
+            problem = ("created_on", f"项目 #{lead.id} 的立项日期为 {lead.created_on}，不能通过导入修改")
+        elif v.get("lost_reason") and v["lost_reason"].strip() != (lead.lost_reason or ""):
+            problem = ("lost_reason", f"项目 #{lead.id} 的退出原因不能通过导入修改，请在项目页面调整")
+        if problem is not None:
+            self.error(ctx, plan, r.row, *problem)
+            return False
+        return True
+
+    def _duplicate_ok(self, ctx, plan, r, values, key, seen, duplicates: DuplicateIndex) -> bool:
         confirmed = bool(r.values.get("confirm_duplicate"))
-        found = [m.description for m in find_duplicates(ctx.session, values["company_name"], values["uscc"], ctx.today)]
+        found = [m.description for m in duplicates.matches(key, values["uscc"])]
         earlier = next((seen[mark] for mark in (key, values["uscc"]) if mark and mark in seen), None)
         if earlier is not None:
             found.append(f"本文件第 {earlier} 行")
@@ -172,31 +267,47 @@ class LeadsKind(ImportKind):
 
     def apply(self, ctx: Context, plan) -> list[Change]:
         session = ctx.session
-        wanted = {bid for rp in plan.rows for bid in rp.values.get("target_building_ids") or []}
+        wanted = {bid for rp in plan.rows if rp.action == "update" for bid in rp.values.get("target_building_ids") or []}
         buildings = {b.id: b for b in session.scalars(select(Building).where(Building.id.in_(wanted)))} if wanted else {}
         changes = []
         for rp in plan.rows:
+            if rp.action != "update":
+                continue
             v = rp.values
-            targets = None if v.get("target_building_ids") is None else [buildings[i] for i in v["target_building_ids"]]
-            if rp.action == "create":
-                lead = Lead(stage="lead", created_on=ctx.today, owner_id=v["owner_id"], next_followup_on=v["next_followup_on"],
-                            target_buildings=targets or [])
-                set_fields(lead, v, FIELDS)
-                session.add(lead)
-                session.flush()
-                record_change(session, lead, ctx.user, None, "lead", "导入新建")
-                changes.append(Change(rp.row, "create", "leads", None, rp.key, record=lead))
-            elif rp.action == "update":
-                lead = rp.target
-                set_fields(lead, v, FIELDS)
-                lead.owner_id = v["owner_id"]
-                if targets is not None:
-                    lead.target_buildings = targets
-                if v.get("next_followup_on"):
-                    lead.next_followup_on = v["next_followup_on"]
-                changes.append(Change(rp.row, "update", "leads", lead.id, rp.key, rp.changes))
+            lead = rp.target
+            set_fields(lead, v, FIELDS)
+            lead.owner_id = v["owner_id"]
+            if v.get("target_building_ids") is not None:
+                lead.target_buildings = [buildings[i] for i in v["target_building_ids"]]
+            if v.get("next_followup_on"):
+                lead.next_followup_on = v["next_followup_on"]
+            changes.append(Change(rp.row, "update", "leads", lead.id, rp.key, rp.changes))
         session.flush()
-        return fill_ids(changes)
+        creates = [rp for rp in plan.rows if rp.action == "create"]
+        for rp, lead_id in zip(creates, self._insert(ctx, creates)):
+            changes.append(Change(rp.row, "create", "leads", lead_id, rp.key))
+        return sorted(changes, key=lambda c: c.row)
+
+    @staticmethod
+    def _insert(ctx: Context, creates) -> list[int]:
+        """The new leads, their target buildings and stage histories, in bulk; their ids in order."""
+        session, today = ctx.session, ctx.today
+        actor_id = ctx.user.id if ctx.user is not None else None
+        ids = reserve_lead_ids(session, len(creates))
+        now = datetime.now(timezone.utc)
+        for start in range(0, len(creates), WRITE_CHUNK):
+            chunk = creates[start:start + WRITE_CHUNK]
+            chunk_ids = ids[start:start + WRITE_CHUNK]
+            session.execute(insert(Lead.__table__), [dict(_lead_row(rp.values), id=lead_id, created_at=now)
+                                                     for rp, lead_id in zip(chunk, chunk_ids)])
+            links = [dict(lead_id=lead_id, building_id=bid)
+                     for rp, lead_id in zip(chunk, chunk_ids) for bid in rp.values.get("target_building_ids") or []]
+            if links:
+                session.execute(insert(lead_target_buildings), links)
+            history = [entry for rp, lead_id in zip(chunk, chunk_ids)
+                       for entry in _history_rows(rp.values, lead_id, actor_id, today, now)]
+            session.execute(insert(LeadStageChange.__table__), history)
+        return ids
 
     def export_items(self, session, scope, args, today, keep=None):
         """Every lead the list shows for these filters, in its order (not just one page)."""
@@ -225,6 +336,52 @@ class LeadsKind(ImportKind):
         values["next_followup_on"] = lead.next_followup_on
         values["confirm_duplicate"] = None
         values["stage"] = stage_label(lead.stage)
+        values["stage_on"] = None
+        values["created_on"] = lead.created_on
+        values["lost_reason"] = lead.lost_reason
         values["last_followup_on"] = lead.last_followup_on
         return values
+
+
+def reserve_lead_ids(session, count: int) -> list[int]:
+    """Ids for ``count`` new leads, so they can be inserted in bulk without reading ids back (an
+    ordered RETURNING runs one statement per row on SQLite). PostgreSQL hands them out from the
+    table's sequence; on SQLite the import's transaction holds the write lock (BEGIN IMMEDIATE),
+    so nobody else inserts between reading the largest id and writing after it."""
+    if count == 0:
+        return []
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = sql_text("SELECT nextval(pg_get_serial_sequence('leads', 'id')) FROM generate_series(1, :n)")
+        return list(session.scalars(stmt, {"n": count}))
+    largest = session.scalar(select(func.max(Lead.id))) or 0
+    return list(range(largest + 1, largest + 1 + count))
+
+
+def _lead_row(v: dict) -> dict:
+    """The ``leads`` row of a planned new lead (every row of a bulk insert has the same keys)."""
+    stage, stage_on = v["stage"], v["stage_on"]
+    row = {key: v.get(key) for key in FIELDS}
+    row.update(
+        name_key=v["name_key"], owner_id=v["owner_id"], stage=stage, created_on=v["created_on"], next_followup_on=v["next_followup_on"],
+        lost_reason=v["lost_reason"], paused_until=v["next_followup_on"] if stage == "paused" else None,
+        signed_on=stage_on if stage in ("signed", "registered") else None,
+    )
+    return row
+
+
+def _history_rows(v: dict, lead_id: int, actor_id: int | None, today: date, now: datetime) -> list[dict]:
+    """Created as 线索 on the 立项日期, then — for a later stage — moved there on the 阶段日期."""
+    rows = [dict(lead_id=lead_id, user_id=actor_id, from_stage=None, to_stage="lead", note="导入新建",
+                 changed_at=stage_moment(v["created_on"], today, now))]
+    stage = v["stage"]
+    if stage != "lead":
+        if stage == "lost":
+            note = v["lost_reason"]
+        elif stage == "paused":
+            note = f"搁置至 {v['next_followup_on']}（导入历史阶段）"
+        else:
+            note = "导入历史阶段"
+        rows.append(dict(lead_id=lead_id, user_id=actor_id, from_stage="lead", to_stage=stage, note=note,
+                         changed_at=stage_moment(v["stage_on"], today, now)))
+    return rows
 
