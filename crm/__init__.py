@@ -74,8 +74,10 @@ def register_extensions(app: Flask) -> None:
     from crm.models.history import init_history
     from crm.models.memo import init_transaction_memo
     from crm.models.setting import init_settings
+    from crm.services.corrections import init_corrections
 
     init_history()  # every write path records the change history
+    init_corrections()  # and no write path changes a confirmed month except as a correction
     init_transaction_memo()  # tokens and settings are read once per transaction
     init_settings()
 

@@ -5,7 +5,7 @@ from datetime import date
 from decimal import Decimal
 from itertools import count
 
-from crm.models import Building, Company, TaxRecord, Unit, User
+from crm.models import Building, Company, TaxRecord, Unit, UnitSelfUse, User
 from crm.services.leases import create_lease
 from crm.services.tax import refresh_rollup
 from crm.services.uscc import CHARSET, check_character
@@ -30,8 +30,12 @@ def building(session, code="B01", name=None, street="八一路", zone=None, decl
 
 
 def unit(session, b, floor=1, number="01", area="100", self_use=False, **kw):
-    u = Unit(building=b, floor=floor, number=number, area=Decimal(str(area)), self_use=self_use, **kw)
+    """A unit; ``self_use`` True makes it self-use since it exists, or a date from that day on."""
+    u = Unit(building=b, floor=floor, number=number, area=Decimal(str(area)), **kw)
     session.add(u)
+    if self_use:
+        start = self_use if isinstance(self_use, date) else kw.get("active_from")
+        session.add(UnitSelfUse(unit=u, start_date=start))
     session.flush()
     return u
 

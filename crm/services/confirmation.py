@@ -6,7 +6,8 @@ wrong flagged (occupancy moved by more than 10 points against the previous month
 an area, leasable area above the declared office area, leases past their end with no move-out).
 Confirming writes the month's snapshot (``OccupancySnapshot``) with who and when; from then on
 every page reads the snapshot. A month that has not ended cannot be confirmed, and a confirmed
-month changes only by ``correct_month`` — with a reason, recorded as a correction in the history.
+month changes only by a correction with a reason (``crm.services.corrections``): the one every
+late change is, or ``correct_month``, which re-derives the month from the data as it is.
 """
 from __future__ import annotations
 
@@ -16,9 +17,9 @@ from datetime import date, datetime, timezone
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from crm.models import Building, Lease, OccupancySnapshot, Unit
+from crm.models import Building, Correction, Lease, OccupancySnapshot, Unit
 from crm.services import periods as P
-from crm.services.corrections import apply_figures, clean_reason, correct_snapshots
+from crm.services.corrections import apply_figures, clean_reason, correction_counts, recompute_month
 from crm.services.errors import DomainError
 from crm.services.moves import move_counts
 from crm.services.occupancy import Occupancy, occupancy_on_days, unit_exists_on
@@ -169,7 +170,7 @@ def confirm_month(session, user, building: Building, period: str, today: date) -
     return snapshot
 
 
-def correct_month(session, building: Building, period: str, reason: str) -> OccupancySnapshot | None:
+def correct_month(session, building: Building, period: str, reason: str) -> Correction | None:
     """Re-derive a confirmed month from the current leases, with a reason; None when unchanged."""
     period = P.parse_period(period, "period")
     if len(clean_reason(reason)) < 2:
@@ -182,8 +183,7 @@ def correct_month(session, building: Building, period: str, reason: str) -> Occu
     )
     if snapshot is None:
         raise DomainError(f"{building.name} {P.label(period)}尚未确认，无需更正，直接确认即可", field="period")
-    changed = correct_snapshots(session, [snapshot], reason)
-    return changed[0] if changed else None
+    return recompute_month(session, snapshot, reason)
 
 
 @dataclass
@@ -191,6 +191,7 @@ class StatusGrid:
     periods: list[str]
     buildings: list[Building]
     cells: dict[tuple[int, str], OccupancySnapshot]
+    corrections: dict[tuple[int, str], int] = field(default_factory=dict)  # how many each month had
 
     def confirmed_count(self, period: str) -> int:
         return sum(1 for b in self.buildings if (b.id, period) in self.cells)
@@ -205,4 +206,4 @@ def confirmation_status(session, buildings: list[Building], last_period: str, mo
         OccupancySnapshot.confirmed_at.is_not(None),
     )
     cells = {(s.building_id, s.period): s for s in session.scalars(stmt)} if ids else {}
-    return StatusGrid(list(reversed(periods)), buildings, cells)
+    return StatusGrid(list(reversed(periods)), buildings, cells, correction_counts(session, ids, periods))

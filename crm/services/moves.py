@@ -10,7 +10,7 @@ and one dated inside a confirmed month needs a correction reason.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy import func, select
 
@@ -19,6 +19,7 @@ from crm.models.choices import INDUSTRY_GROUPS, MOVE_OUT_REASONS
 from crm.services.corrections import correct_from, require_reason
 from crm.services.errors import DomainError
 from crm.services.leases import clashes, create_lease
+from crm.services.reach import LeaseState, lease_span
 from crm.services.timeline import refuse_stale
 from crm.services.uscc import normalise_uscc, uscc_problem
 
@@ -96,11 +97,16 @@ def move_in(session, building: Building, company_text: str, units: list[Unit], s
             raise DomainError(f"单元 {unit.label} 已于 {unit.retired_on} 停用", field="units")
         if unit.active_from is not None and unit.active_from > start:
             raise DomainError(f"单元 {unit.label} 自 {unit.active_from} 起才启用", field="units")
-    frozen = require_reason(session, building, start, correction_reason)
+    window = require_reason(session, building, lease_span(None, LeaseState(start, end)), correction_reason, "move_in")
     company = resolve_company(session, company_text, new_company or NewCompany())
     lease = create_lease(session, company, building, units, start, end)
-    correct_from(session, frozen, correction_reason)
+    correct_from(session, window)
     return lease
+
+
+def dates_of(lease: Lease) -> LeaseState:
+    """The dates of a lease, for working out which days a change of them reaches."""
+    return LeaseState(lease.start_date, lease.end_date, lease.moved_out_on)
 
 
 def move_out(session, lease: Lease, version, day: date, reason: str, correction_reason: str | None = None) -> Lease:
@@ -113,11 +119,13 @@ def move_out(session, lease: Lease, version, day: date, reason: str, correction_
         raise DomainError(f"迁出日期 {day} 早于入驻日期 {lease.start_date}", field="moved_out_on")
     if reason not in MOVE_OUT_REASONS:
         raise DomainError(f"请选择迁出原因：{'、'.join(MOVE_OUT_REASONS)}", field="reason")
-    frozen = require_reason(session, lease.building, day, correction_reason)
+    now = dates_of(lease)
+    span = lease_span(now, LeaseState(now.start, now.end, day))
+    window = require_reason(session, lease.building, span, correction_reason, "move_out")
     lease.moved_out_on = day
     lease.move_out_reason = reason
     session.flush()
-    correct_from(session, frozen, correction_reason)
+    correct_from(session, window)
     return lease
 
 
@@ -135,13 +143,12 @@ def renew(session, lease: Lease, version, end: date | None, correction_reason: s
             f"单元 {first.unit.label} 在 {first.lease.start_date} 起已租给 {first.lease.company.name}，到期日不能延至此后",
             field="end_date",
         )
-    # Moving the end date changes the days after the earlier of the old and the new end.
-    ends = [d for d in (lease.end_date, end) if d is not None]
-    first_changed = min(ends) + timedelta(days=1) if ends else None
-    frozen = require_reason(session, lease.building, first_changed, correction_reason) if first_changed else []
+    now = dates_of(lease)
+    span = lease_span(now, LeaseState(now.start, end, now.moved_out_on))
+    window = require_reason(session, lease.building, span, correction_reason, "renew")
     lease.end_date = end
     session.flush()
-    correct_from(session, frozen, correction_reason)
+    correct_from(session, window)
     return lease
 
 

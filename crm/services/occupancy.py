@@ -1,7 +1,8 @@
 """Occupancy on a date, per building: leasable, occupied and vacant area, tenants.
 
 Definitions (DESIGN.md): a unit counts on day D when it exists then (``active_from`` ≤ D, not
-retired on or before D). Leasable area is the area of such units that are not self-use. A lease
+retired on or before D). Leasable area is the area of such units that are not self-use on D (no
+self-use period covers D). A lease
 is active on D when start ≤ D, no move-out on or before D, and (no end or D ≤ end); a unit under
 an active lease is occupied. Because the lease service guarantees at most one active lease per
 unit and day, summing unit areas over active leases never counts a unit twice.
@@ -16,9 +17,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Date, and_, case, func, literal, or_, select, union_all
+from sqlalchemy import Date, and_, case, exists, func, literal, or_, select, union_all
 
-from crm.models import Company, Lease, Unit, lease_units
+from crm.models import Company, Lease, Unit, UnitSelfUse, lease_units
 
 ZERO = Decimal("0")
 
@@ -66,6 +67,19 @@ def unit_exists_on(day_col):
     )
 
 
+def self_use_between(first, last, unit_id=Unit.id):
+    """SQL: a self-use period of the unit meets the days ``first``..``last`` (None: open)."""
+    conditions = [UnitSelfUse.unit_id == unit_id, or_(UnitSelfUse.end_date.is_(None), UnitSelfUse.end_date >= first)]
+    if last is not None:
+        conditions.append(or_(UnitSelfUse.start_date.is_(None), UnitSelfUse.start_date <= last))
+    return exists().where(*conditions)
+
+
+def self_use_on(day_col, unit_id=Unit.id):
+    """SQL: the unit is self-use on ``day_col`` (a date or a column)."""
+    return self_use_between(day_col, day_col, unit_id)
+
+
 def lease_active_on(day_col):
     return and_(
         Lease.start_date <= day_col,
@@ -89,7 +103,7 @@ def occupancy_on_days(session, days: Iterable[date], building_ids=None) -> dict[
     leasable = _scoped(
         select(Unit.building_id, day, func.sum(Unit.area))
         .join(days_t, unit_exists_on(day))
-        .where(Unit.self_use.is_(False))
+        .where(~self_use_on(day))
         .group_by(Unit.building_id, day),
         Unit.building_id, building_ids,
     )
@@ -106,7 +120,7 @@ def occupancy_on_days(session, days: Iterable[date], building_ids=None) -> dict[
         .select_from(Lease)
         .join(days_t, lease_active_on(day))
         .join(lease_units, lease_units.c.lease_id == Lease.id)
-        .join(Unit, and_(Unit.id == lease_units.c.unit_id, unit_exists_on(day), Unit.self_use.is_(False)))
+        .join(Unit, and_(Unit.id == lease_units.c.unit_id, unit_exists_on(day), ~self_use_on(day)))
         .join(Company, Company.id == Lease.company_id)
         .group_by(Unit.building_id, day),
         Lease.building_id, building_ids,  # a lease's units are all in its building; lets the index work
