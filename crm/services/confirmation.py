@@ -160,12 +160,13 @@ def confirm_month(session, user, building: Building, period: str, today: date) -
     occ = occupancy_on_days(session, [P.month_end(period)], [building.id]).get(
         (building.id, P.month_end(period)), Occupancy()
     )
+    confirmed_by = user.id  # read first: loading an expired user would flush a half-made snapshot
     if snapshot is None:
         snapshot = OccupancySnapshot(building_id=building.id, period=period)
         session.add(snapshot)
     apply_figures(snapshot, occ)
     snapshot.confirmed_at = datetime.now(timezone.utc)
-    snapshot.confirmed_by_id = user.id
+    snapshot.confirmed_by_id = confirmed_by
     session.flush()
     return snapshot
 

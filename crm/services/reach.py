@@ -93,9 +93,12 @@ class LeaseState:
         return _interval(self.start, last)
 
     def events(self) -> set[tuple[str, date]]:
+        """Its start, its move-out, and the first day it is no longer active (a lapse or the
+        move-out): moving that day moves the lapse out of one month's bridge into another's."""
         found = {("start", self.start)}
-        if self.end is not None:
-            found.add(("lapse", after(self.end)))
+        interval = self.interval()
+        if interval is not None and interval.last != NEVER:
+            found.add(("stop", after(interval.last)))
         if self.moved_out_on is not None:
             found.add(("out", self.moved_out_on))
         return found

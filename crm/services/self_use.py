@@ -45,8 +45,14 @@ def is_self_use_on(session, unit: Unit, day: date) -> bool:
 
 
 def describe(period: UnitSelfUse) -> str:
-    start = f"{period.start_date} 起" if period.start_date else "启用起"
-    return f"{start}至 {period.end_date}" if period.end_date else f"{start}自用"
+    """The period as a reader says it: "2026-10-16 起", "2026-10-16 至 2026-12-31", "建档起"."""
+    start = f"{period.start_date}" if period.start_date else "建档"
+    return f"{start} 至 {period.end_date}" if period.end_date else f"{start}起"
+
+
+def note(period: UnitSelfUse) -> str:
+    """The period in brackets after 自用 in a message; nothing for one that has always been."""
+    return "" if period.start_date is None and period.end_date is None else f"（{describe(period)}）"
 
 
 def check_not_self_use(session, units, first: date, last: date | None, field: str = "units", what: str = "出租") -> None:
@@ -55,4 +61,4 @@ def check_not_self_use(session, units, first: date, last: date | None, field: st
     for unit in units:
         for period in periods.get(unit.id, []):
             if meets(period, first, last):
-                raise DomainError(f"单元 {unit.label} 为自用（{describe(period)}），不能{what}", field=field)
+                raise DomainError(f"单元 {unit.label} 为自用{note(period)}，不能{what}", field=field)

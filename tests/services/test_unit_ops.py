@@ -138,7 +138,7 @@ def test_a_let_unit_cannot_become_self_use_or_reserved(session, b):
         ops.update_unit(session, u, u.version, "100", date(2026, 12, 1), TODAY)
     # Self-use may begin once the lease has ended.
     ops.start_self_use(session, u, date(2027, 1, 1))
-    with pytest.raises(DomainError, match="为自用（2027-01-01 起自用），不能出租"):
+    with pytest.raises(DomainError, match="为自用（2027-01-01起），不能出租"):
         f.lease(session, f.company(session), b, [u], date(2027, 3, 1))
 
 
@@ -147,7 +147,7 @@ def test_self_use_is_dated_and_leaves_earlier_months_as_they_were(session, b):
     ops.start_self_use(session, u, date(2026, 10, 16))
     assert occupancy_on(session, date(2026, 10, 15), [b.id])[b.id].leasable_area == 600
     assert occupancy_on(session, date(2026, 10, 16), [b.id])[b.id].leasable_area == 500
-    with pytest.raises(DomainError, match="已有自用期（2026-10-16 起自用），与所填日期重叠"):
+    with pytest.raises(DomainError, match="已有自用期（2026-10-16起），与所填日期重叠"):
         ops.start_self_use(session, u, date(2026, 12, 1))
     ops.end_self_use(session, u, date(2026, 11, 30))
     assert occupancy_on(session, date(2026, 11, 30), [b.id])[b.id].leasable_area == 500

@@ -25,7 +25,7 @@ from crm.models import Building, Lease, Unit, UnitSelfUse, lease_units
 from crm.models.choices import MOVE_OUT_REASONS
 from crm.services.leases import create_lease, last_active_day
 from crm.services.reach import LeaseState, lease_span
-from crm.services.self_use import describe, meets
+from crm.services.self_use import meets, note
 
 UNIT_SPLIT = re.compile(r"[、,;\s]+")
 UNIT_LABEL = re.compile(r"^(-?\d+)\s*[Ff层楼]\s*-?\s*(.+)$")
@@ -138,7 +138,7 @@ class LeasesKind(ImportKind):
         for unit in chosen:
             for period in own.get(unit.id, []):
                 if meets(period, first, None if last == FOREVER else last):
-                    self.error(ctx, plan, r.row, "units", f"单元 {unit.label} 为自用（{describe(period)}），不能出租")
+                    self.error(ctx, plan, r.row, "units", f"单元 {unit.label} 为自用{note(period)}，不能出租")
                     return False
         return True
 

@@ -29,7 +29,7 @@ from crm.services import periods as P
 from crm.services.leases import last_active_day
 from crm.services.occupancy import lease_active_on
 from crm.services.reach import SelfUseState, UnitState, self_use_span, unit_span
-from crm.services.self_use import describe, meets, period_on, periods_of
+from crm.services.self_use import describe, meets, note, period_on, periods_of
 from crm.services.units import status_of
 
 FIELDS = {"area": "面积", "active_from": "启用日期", "retired_on": "停用日期"}
@@ -98,7 +98,7 @@ class UnitsKind(ImportKind):
         Column("number", "单元号", "number", lambda v, env: text(v, 16), required=True, example="1201",
                aliases=("房号", "unit")),
         Column("area", "面积", "area", lambda v, env: positive_amount(v, "面积", maximum=MAX_AREA), unit="m²", required=True,
-               example=256.5, note="大于 0；各单元（自用除外）合计不能超过楼宇的登记办公面积"),
+               example=256.5, note="大于 0；各单元（自用除外）合计不能超过楼宇的可租面积"),
         Column("self_use", "自用", "self_use", lambda v, env: boolean(v), blank=False, example="否",
                note="是/否；自用单元不计入可租面积，也不能出租。设为自用或取消自用须填写下面的日期"),
         Column("self_use_from", "自用起始日期", "self_use_from", lambda v, env: day(v), example=None,
@@ -184,7 +184,7 @@ class UnitsKind(ImportKind):
             raise RowError("self_use_from", f"单元 {label} 设为自用须填写自用起始日期（从哪天起自用）")
         if current is not None and (current.start_date is None or current.start_date <= today):
             raise RowError("self_use_until",
-                           f"单元 {label} 目前为自用（{describe(current)}）：取消自用须填写自用截止日期（自用的最后一天）")
+                           f"单元 {label} 目前为自用{note(current)}：取消自用须填写自用截止日期（自用的最后一天）")
         return None
 
     @staticmethod
@@ -272,7 +272,7 @@ class UnitsKind(ImportKind):
                 reported.add(building.id)
                 self.error(ctx, plan, r.row, "area",
                            f"加上单元 {label} 后，{building.code}（{building.name}）的可租面积合计 {total:,.2f} m² "
-                           f"将超过登记办公面积 {building.declared_office_area:,.2f} m²")
+                           f"将超过登记的可租面积 {building.declared_office_area:,.2f} m²")
 
     def apply(self, ctx: Context, plan) -> list[Change]:
         changes = []
