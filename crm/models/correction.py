@@ -63,10 +63,10 @@ class Correction(db.Model):
         at = self.created_at
         return at if at.tzinfo is not None else at.replace(tzinfo=timezone.utc)
 
-    def figure_changes(self) -> list[tuple[str, str, str]]:
-        """(label, before, after) of the figures this correction moved."""
+    def figure_changes(self) -> list[tuple[str, object, object, bool]]:
+        """(label, before, after, is an area) of the figures this correction moved."""
         return [
-            (label, *self.figures[key]) for key, label in FIGURES.items()
+            (label, *self.figures[key], key.endswith("_area")) for key, label in FIGURES.items()
             if key in (self.figures or {}) and self.figures[key][0] != self.figures[key][1]
         ]
 
