@@ -119,13 +119,14 @@ def _lease_units_change(obj) -> dict[str, list]:
 
 
 def _self_use_entry(obj, action: str, changes: dict) -> tuple[str, dict]:
-    """A self-use period reads as a change of its unit: its first and last day."""
+    """A self-use period reads as a change of its unit: self-use yes/no, its first and last day."""
     if action == "update":
         return "update", {SELF_USE_FIELDS[k]: v for k, v in changes.items() if k in SELF_USE_FIELDS}
     values = {SELF_USE_FIELDS[k]: _plain(getattr(obj, k)) for k in SELF_USE_FIELDS}
-    if action == "create":
-        return "update", {k: [None, v] for k, v in values.items()}
-    return "update", {k: [v, None] for k, v in values.items()}
+    created = action == "create"
+    entry = {"self_use": [not created, created]}
+    entry.update({k: [None, v] if created else [v, None] for k, v in values.items() if v is not None})
+    return "update", entry
 
 
 def _plain(value):

@@ -192,7 +192,7 @@ def test_self_use_is_dated_and_a_start_in_a_confirmed_month_is_a_correction(sess
     assert (correction.period, correction.operation, correction.figures["leasable_area"]) == (
         "2026-10", "self_use", ["1000", "500"])
     assert [i.change.changes for i in correction.items] == [
-        {"self_use_start": [None, "2026-10-16"], "self_use_end": [None, None]}]
+        {"self_use": [False, True], "self_use_start": [None, "2026-10-16"]}]
     # September keeps its figures: self-use began after it.
     assert published(session, b, "2026-09").leasable_area == 1000
     assert published(session, b, "2026-10").leasable_area == 500
