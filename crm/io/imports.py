@@ -156,7 +156,10 @@ def apply_plan(session, kind, plan: Plan, ctx: Context, create_unmatched: bool) 
 
 def apply_as_correction(session, kind, plan: Plan, ctx: Context, create_unmatched: bool,
                         batch: ImportBatch) -> list[Change]:
-    """Apply the plan; the rows reaching confirmed months make one correction per building-month."""
+    """Apply the plan; with a reason, the rows reaching confirmed months make one correction per
+    building-month (without one the plan has refused them, and any write reaching one is refused)."""
+    if not ctx.correction:
+        return apply_plan(session, kind, plan, ctx, create_unmatched)
     window = open_window(session, ctx.correction, "import")
     changes = apply_plan(session, kind, plan, ctx, create_unmatched)
     session.flush()

@@ -26,10 +26,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
-from sqlalchemy import event, insert, inspect, select
-from sqlalchemy.orm import Session
+from sqlalchemy import event, func, insert, inspect, select
+from sqlalchemy.orm import Session, selectinload
 
-from crm.models import Building, Correction, CorrectionItem, Lease, OccupancySnapshot, Unit, UnitSelfUse
+from crm.models import Building, ChangeLog, Correction, CorrectionItem, Lease, OccupancySnapshot, Unit, UnitSelfUse
 from crm.models.correction import FIGURES
 from crm.models.history import COLLECTOR_KEY
 from crm.models.memo import forget, remembered
@@ -185,11 +185,6 @@ def finish(session, window: Window, row_of: dict | None = None, import_batch_id:
     if not window.reached:
         return []
     return _record(session, window, row_of or {}, import_batch_id)
-
-
-def abandon(session) -> None:
-    """Forget an open window without recording it (the transaction is being rolled back)."""
-    _close(session)
 
 
 def _record(session, window: Window, row_of: dict, import_batch_id) -> list[Correction]:
@@ -420,14 +415,11 @@ def init_corrections(session_class=Session) -> None:
 
 def corrections_of(session, building_id: int, period: str | None = None, limit: int = 100) -> list[Correction]:
     """A building's corrections, newest first, with their changes (for the history and status pages)."""
-    from sqlalchemy.orm import selectinload
-
-    from crm.models.correction import CorrectionItem as Item
-
     stmt = (
         select(Correction)
         .where(Correction.building_id == building_id)
-        .options(selectinload(Correction.actor), selectinload(Correction.items).selectinload(Item.change))
+        .options(selectinload(Correction.actor),
+                 selectinload(Correction.items).selectinload(CorrectionItem.change).selectinload(ChangeLog.actor))
         .order_by(Correction.created_at.desc(), Correction.id.desc())
         .limit(limit)
     )
@@ -438,8 +430,6 @@ def corrections_of(session, building_id: int, period: str | None = None, limit: 
 
 def correction_counts(session, building_ids, periods) -> dict[tuple[int, str], int]:
     """How many corrections each (building, month) has had."""
-    from sqlalchemy import func
-
     if not building_ids or not periods:
         return {}
     rows = session.execute(

@@ -13,7 +13,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from crm.models import Unit, UnitSelfUse
+from crm.models import UnitSelfUse
 from crm.services.errors import DomainError
 
 
@@ -40,12 +40,8 @@ def meets(period: UnitSelfUse, first: date, last: date | None) -> bool:
     )
 
 
-def is_self_use_on(session, unit: Unit, day: date) -> bool:
-    return period_on(periods_of(session, [unit.id]).get(unit.id, []), day) is not None
-
-
 def describe(period: UnitSelfUse) -> str:
-    """The period as a reader says it: "2026-10-16 起", "2026-10-16 至 2026-12-31", "建档起"."""
+    """The period as a reader says it: "2026-10-16起", "2026-10-16 至 2026-12-31", "建档起"."""
     start = f"{period.start_date}" if period.start_date else "建档"
     return f"{start} 至 {period.end_date}" if period.end_date else f"{start}起"
 
