@@ -32,7 +32,6 @@ from sqlalchemy.orm import Session, selectinload
 from crm.models import Building, ChangeLog, Correction, CorrectionItem, Lease, OccupancySnapshot, Unit, UnitSelfUse
 from crm.models.correction import FIGURES
 from crm.models.history import COLLECTOR_KEY
-from crm.models.memo import forget, remembered
 from crm.services import periods as P
 from crm.services.errors import DomainError
 from crm.services.occupancy import Occupancy, occupancy_on_days
@@ -40,7 +39,7 @@ from crm.services.reach import NEVER, LeaseState, SelfUseState, Span, UnitState,
 
 REASON_FIELD = "correction_reason"
 WINDOW_KEY = "_correction_window"
-CONFIRMED_MEMO = "confirmed_periods"
+CONFIRMED_KEY = "_confirmed_periods"
 MIN_REASON = 2
 
 
@@ -51,8 +50,9 @@ def clean_reason(reason: str | None) -> str:
 # ------------------------------------------------------------------------------------------ months
 
 def confirmed_periods(session, building_ids) -> dict[int, list[str]]:
-    """The confirmed months of each building, oldest first; read once per transaction."""
-    known = remembered(session, CONFIRMED_MEMO, dict)
+    """The confirmed months of each building, oldest first; read once per transaction (a bulk
+    import flushes once a row), again after a month is confirmed in it."""
+    known = session.info.setdefault(CONFIRMED_KEY, {})
     missing = {bid for bid in building_ids if bid is not None and bid not in known}
     if missing:
         for bid in missing:
@@ -380,7 +380,7 @@ def flush_spans(session) -> list[tuple[object, int, Span]]:
 def check_flush(session, _flush_context, _instances) -> None:
     """Refuse a write reaching a confirmed month outside a correction; note it inside one."""
     if any(isinstance(r, OccupancySnapshot) for r in (*session.new, *session.dirty)):
-        forget(session, CONFIRMED_MEMO)  # a month may be confirmed in this flush
+        session.info.pop(CONFIRMED_KEY, None)  # a month may be confirmed in this flush
     spans = flush_spans(session)
     if not spans:
         return
@@ -397,9 +397,11 @@ def check_flush(session, _flush_context, _instances) -> None:
     window.note(session, hits)
 
 
-def _forget_window(session, transaction) -> None:
+def _end_of_transaction(session, transaction) -> None:
+    # Each flush ends a transaction of its own inside the session's: only the outermost counts.
     if transaction.parent is None:
         _close(session)
+        session.info.pop(CONFIRMED_KEY, None)  # other sessions may confirm months meanwhile
 
 
 def init_corrections(session_class=Session) -> None:
@@ -408,7 +410,7 @@ def init_corrections(session_class=Session) -> None:
         return
     event.listen(session_class, "before_flush", check_flush)
     # A window left open by a refused operation must not let the next one through.
-    event.listen(session_class, "after_transaction_end", _forget_window)
+    event.listen(session_class, "after_transaction_end", _end_of_transaction)
 
 
 # ------------------------------------------------------------------------------------------ reading

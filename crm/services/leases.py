@@ -63,9 +63,12 @@ def clashes(session, units: list[Unit], start: date, end: date | None, ignore_le
 
 def create_lease(
     session, company: Company, building: Building, units: list[Unit], start: date, end: date | None = None,
-    moved_out_on: date | None = None, move_out_reason: str | None = None,
+    moved_out_on: date | None = None, move_out_reason: str | None = None, self_use_checked: bool = False,
 ) -> Lease:
-    """A lease of ``units`` from ``start`` (an imported past lease may come with its move-out)."""
+    """A lease of ``units`` from ``start`` (an imported past lease may come with its move-out).
+
+    ``self_use_checked``: the caller has already refused self-use units in this transaction (an
+    import's plan, made in the confirming transaction), which spares a query per lease."""
     if not units:
         raise DomainError("请至少选择一个单元", field="units")
     units = list({unit.id: unit for unit in units}.values())  # the same unit picked twice is one unit
@@ -76,7 +79,8 @@ def create_lease(
             raise DomainError(f"单元 {unit.label} 不属于 {building.name}", field="units")
     last = last_day(end, moved_out_on)
     last = None if last == FOREVER else last
-    check_not_self_use(session, units, start, last)
+    if not self_use_checked:
+        check_not_self_use(session, units, start, last)
     found = clashes(session, units, start, last)
     if found:
         first = found[0]

@@ -271,7 +271,8 @@ class LeasesKind(ImportKind):
                 changes.append(Change(rp.row, "update", "leases", lease.id, rp.key, rp.changes))
             elif rp.action == "create":
                 lease = create_lease(ctx.session, v["_company"], v["_building"], v["_units"], v["start_date"],
-                                     v.get("end_date"), v.get("moved_out_on"), v.get("move_out_reason"))
+                                     v.get("end_date"), v.get("moved_out_on"), v.get("move_out_reason"),
+                                     self_use_checked=True)
                 changes.append(Change(rp.row, "create", "leases", lease.id, rp.key))
         ctx.session.flush()
         return fill_ids(sorted(changes, key=lambda c: c.row))
