@@ -30,7 +30,8 @@ def test_migrated_schema_matches_the_models(app, session):
 
 
 def test_self_use_flags_and_earlier_corrections_survive_the_upgrade(tmp_path):
-    with fresh_database(tmp_path) as url, create_app(app_config.TestingConfig(str(tmp_path), database_url=url)).app_context():
+    with fresh_database(tmp_path) as url, \
+            create_app(app_config.TestingConfig(str(tmp_path), database_url=url)).app_context():
         upgrade(revision="0010")
         with db.engine.begin() as connection:
             connection.execute(text(

@@ -16,7 +16,8 @@ from crm.models.user import User, user_buildings
 from crm.models.version import DataVersion
 
 __all__ = [
-    "Building", "Unit", "UnitSelfUse", "Company", "Correction", "CorrectionItem", "Lease", "lease_units", "Setting", "OccupancySnapshot",
+    "Building", "Unit", "UnitSelfUse", "Company", "Correction", "CorrectionItem", "Lease", "lease_units", "Setting",
+    "OccupancySnapshot",
     "BuildingTaxMonth", "TaxRecord", "User", "user_buildings",
     "ChangeLog",
     "ImportBatch", "ImportChange",

@@ -4,8 +4,8 @@ A confirmed month reads its frozen snapshot, so a change dated in it — a move-
 unit split, a self-use period, an imported row — would otherwise be invisible in the published
 figures, or change them silently. Every such change is a correction, whatever path it takes:
 
-- An operation opens a *correction window* with its reason (``require_reason``, or
-  ``open_window`` for an import) and closes it after writing (``correct_from`` / ``finish``).
+- An operation writes inside a *correction window* with its reason (``correcting``; or
+  ``require_reason`` … ``correct_from``; ``open_window`` … ``finish`` for an import).
 - On every flush, ``check_flush`` works out which days each written lease, unit or self-use
   period alters (``crm.services.reach``) and which confirmed months those reach. Outside a
   window with a reason that is refused — on every path, including ones that forgot to ask —
@@ -22,6 +22,7 @@ from the data as it is: it says so, and lists no changes of its own.
 from __future__ import annotations
 
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from decimal import Decimal
@@ -164,6 +165,21 @@ def require_reason(session, building: Building, day: date | Span | None, reason:
     return window
 
 
+@contextmanager
+def correcting(session, building: Building, day: date | Span | None, reason: str | None, operation: str = "edit"):
+    """``require_reason`` around an operation's writes, then ``correct_from``: the window never
+    outlives a refused operation (a later write in the transaction must not pass under its reason)."""
+    window = require_reason(session, building, day, reason, operation)
+    try:
+        yield window
+    except BaseException:
+        window.depth -= 1
+        if window.depth <= 0:
+            _close(session)
+        raise
+    finish(session, window)
+
+
 def correct_from(session, window, reason: str | None = None) -> list[Correction]:
     """Close the window ``require_reason`` opened: record the corrections it made."""
     if not isinstance(window, Window):
@@ -263,7 +279,9 @@ def _shift(snapshot: OccupancySnapshot, before: Occupancy, after: Occupancy) -> 
     snapshot.occupied_area = max(snapshot.occupied_area + after.occupied_area - before.occupied_area, Decimal(0))
     snapshot.vacant_area = max(snapshot.leasable_area - snapshot.occupied_area, Decimal(0))
     snapshot.tenants = max(snapshot.tenants + after.tenants - before.tenants, 0)
-    snapshot.registered_tenants = max(snapshot.registered_tenants + after.registered_tenants - before.registered_tenants, 0)
+    snapshot.registered_tenants = max(
+        snapshot.registered_tenants + after.registered_tenants - before.registered_tenants, 0
+    )
     snapshot.registered_area = max(
         (snapshot.registered_area or Decimal(0)) + after.registered_area - before.registered_area, Decimal(0)
     )

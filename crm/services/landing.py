@@ -15,7 +15,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import joinedload
 
 from crm.models import Building, Company, Lead, MoveInRequest, Unit, UnitReservation, User
-from crm.services.corrections import confirmed_periods, correct_from, require_reason
+from crm.services.corrections import confirmed_periods, correcting
 from crm.services.errors import DomainError
 from crm.services.leads import clean_text, move_stage
 from crm.services.leases import clashes, create_lease
@@ -136,21 +136,19 @@ def confirm_move_in(session, request: MoveInRequest, actor: User, today: date, c
     units = request_units(session, request)
     lead = request.lead
     check_units_free(session, lead, request.building, units, request.start_date, request.end_date)
-    window = require_reason(session, request.building, request_span(request), correction_reason, "movein_request")
-    lease = create_lease(session, request.company, request.building, units, request.start_date, request.end_date)
-    request.status = "confirmed"
-    request.lease = lease
-    request.decided_by_id = actor.id
-    request.decided_at = datetime.now(timezone.utc)
-    for unit in units:
-        unit.reserved_until = None  # the lease holds the unit now
-    if lead.stage != "settled":
-        move_stage(session, lead, "settled", actor, today, via_landing=True,
-                   reason=f"{request.building.name} {'、'.join(u.label for u in units)}，{request.start_date} 起")
-    lead.landed_on = today
-    lead.next_followup_on = None
-    session.flush()
-    correct_from(session, window)
+    with correcting(session, request.building, request_span(request), correction_reason, "movein_request"):
+        lease = create_lease(session, request.company, request.building, units, request.start_date, request.end_date)
+        request.status = "confirmed"
+        request.lease = lease
+        request.decided_by_id = actor.id
+        request.decided_at = datetime.now(timezone.utc)
+        for unit in units:
+            unit.reserved_until = None  # the lease holds the unit now
+        if lead.stage != "settled":
+            move_stage(session, lead, "settled", actor, today, via_landing=True,
+                       reason=f"{request.building.name} {'、'.join(u.label for u in units)}，{request.start_date} 起")
+        lead.landed_on = today
+        lead.next_followup_on = None
     return lease
 
 

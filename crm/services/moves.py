@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from crm.models import Building, Company, Lease, Unit
 from crm.models.choices import INDUSTRY_GROUPS, MOVE_OUT_REASONS
-from crm.services.corrections import correct_from, require_reason
+from crm.services.corrections import correcting
 from crm.services.errors import DomainError
 from crm.services.leases import clashes, create_lease
 from crm.services.reach import LeaseState, lease_span
@@ -97,10 +97,9 @@ def move_in(session, building: Building, company_text: str, units: list[Unit], s
             raise DomainError(f"单元 {unit.label} 已于 {unit.retired_on} 停用", field="units")
         if unit.active_from is not None and unit.active_from > start:
             raise DomainError(f"单元 {unit.label} 自 {unit.active_from} 起才启用", field="units")
-    window = require_reason(session, building, lease_span(None, LeaseState(start, end)), correction_reason, "move_in")
-    company = resolve_company(session, company_text, new_company or NewCompany())
-    lease = create_lease(session, company, building, units, start, end)
-    correct_from(session, window)
+    with correcting(session, building, lease_span(None, LeaseState(start, end)), correction_reason, "move_in"):
+        company = resolve_company(session, company_text, new_company or NewCompany())
+        lease = create_lease(session, company, building, units, start, end)
     return lease
 
 
@@ -121,11 +120,9 @@ def move_out(session, lease: Lease, version, day: date, reason: str, correction_
         raise DomainError(f"请选择迁出原因：{'、'.join(MOVE_OUT_REASONS)}", field="reason")
     now = dates_of(lease)
     span = lease_span(now, LeaseState(now.start, now.end, day))
-    window = require_reason(session, lease.building, span, correction_reason, "move_out")
-    lease.moved_out_on = day
-    lease.move_out_reason = reason
-    session.flush()
-    correct_from(session, window)
+    with correcting(session, lease.building, span, correction_reason, "move_out"):
+        lease.moved_out_on = day
+        lease.move_out_reason = reason
     return lease
 
 
@@ -145,10 +142,8 @@ def renew(session, lease: Lease, version, end: date | None, correction_reason: s
         )
     now = dates_of(lease)
     span = lease_span(now, LeaseState(now.start, end, now.moved_out_on))
-    window = require_reason(session, lease.building, span, correction_reason, "renew")
-    lease.end_date = end
-    session.flush()
-    correct_from(session, window)
+    with correcting(session, lease.building, span, correction_reason, "renew"):
+        lease.end_date = end
     return lease
 
 

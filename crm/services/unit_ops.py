@@ -21,7 +21,7 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import func, select
 
 from crm.models import Building, Unit, UnitSelfUse
-from crm.services.corrections import correct_from, require_reason
+from crm.services.corrections import correcting
 from crm.services.errors import DomainError
 from crm.services.leases import clashes
 from crm.services.occupancy import self_use_on, unit_exists_on
@@ -140,13 +140,11 @@ def add_unit(session, building: Building, floor, number: str, area, day: date, s
     check_area(building, area)
     if not self_use:
         check_declared_area(session, building, Decimal(0), area, day)
-    window = require_reason(session, building, day, correction_reason, "add_unit")
-    unit = Unit(building=building, floor=floor, number=number, area=area, active_from=day)
-    session.add(unit)
-    if self_use:
-        session.add(UnitSelfUse(unit=unit, start_date=day))
-    session.flush()
-    correct_from(session, window)
+    with correcting(session, building, day, correction_reason, "add_unit"):
+        unit = Unit(building=building, floor=floor, number=number, area=area, active_from=day)
+        session.add(unit)
+        if self_use:
+            session.add(UnitSelfUse(unit=unit, start_date=day))
     return unit
 
 
@@ -193,13 +191,12 @@ def split_unit(session, unit: Unit, day: date, parts: list[Part], correction_rea
             raise DomainError(f"单元 {part.number} 面积 {part.area} m² 小于 1 m²", field=f"parts-{index}-area")
     check_exists_on(unit, day)
     check_vacant_from(session, [unit], day, "拆分")
-    window = require_reason(session, building, day, correction_reason, "split")
-    unit.retired_on = day
-    new_units = [Unit(building=building, floor=unit.floor, number=p.number, area=p.area, active_from=day) for p in parts]
-    session.add_all(new_units)
-    inherit_self_use(session, [unit], new_units, day)
-    session.flush()
-    correct_from(session, window)
+    with correcting(session, building, day, correction_reason, "split"):
+        unit.retired_on = day
+        new_units = [Unit(building=building, floor=unit.floor, number=p.number, area=p.area, active_from=day)
+                     for p in parts]
+        session.add_all(new_units)
+        inherit_self_use(session, [unit], new_units, day)
     return new_units
 
 
@@ -231,25 +228,21 @@ def merge_units(session, building: Building, units: list[Unit], day: date, numbe
         raise DomainError("自用单元与出租单元不能合并", field="units")
     check_vacant_from(session, units, day, "合并")
     number = check_number(session, building, floor, number)
-    window = require_reason(session, building, day, correction_reason, "merge")
-    area = sum((u.area for u in units), Decimal(0))
-    for unit in units:
-        unit.retired_on = day
-    merged = Unit(building=building, floor=floor, number=number, area=area, active_from=day)
-    session.add(merged)
-    inherit_self_use(session, units, [merged], day)
-    session.flush()
-    correct_from(session, window)
+    with correcting(session, building, day, correction_reason, "merge"):
+        area = sum((u.area for u in units), Decimal(0))
+        for unit in units:
+            unit.retired_on = day
+        merged = Unit(building=building, floor=floor, number=number, area=area, active_from=day)
+        session.add(merged)
+        inherit_self_use(session, units, [merged], day)
     return merged
 
 
 def retire_unit(session, unit: Unit, day: date, correction_reason: str | None = None) -> Unit:
     check_exists_on(unit, day)
     check_vacant_from(session, [unit], day, "停用")
-    window = require_reason(session, unit.building, day, correction_reason, "retire")
-    unit.retired_on = day
-    session.flush()
-    correct_from(session, window)
+    with correcting(session, unit.building, day, correction_reason, "retire"):
+        unit.retired_on = day
     return unit
 
 
@@ -278,11 +271,9 @@ def update_unit(session, unit: Unit, version, area, reserved_until: date | None,
             raise DomainError(f"单元 {unit.label} 目前已出租，不能预留", field="reserved_until")
     state = UnitState(unit.active_from, unit.retired_on, unit.area)
     span = unit_span(state, UnitState(unit.active_from, unit.retired_on, area))
-    window = require_reason(session, building, span, correction_reason, "edit_unit")
-    unit.area = area
-    unit.reserved_until = reserved_until
-    session.flush()
-    correct_from(session, window)
+    with correcting(session, building, span, correction_reason, "edit_unit"):
+        unit.area = area
+        unit.reserved_until = reserved_until
     return unit
 
 
@@ -317,12 +308,10 @@ def start_self_use(session, unit: Unit, start: date | None, end: date | None = N
     if start is None:
         raise DomainError("请填写自用起始日期", field="self_use_from")
     check_period(session, unit, start, end)
-    window = require_reason(session, unit.building, self_use_span(None, SelfUseState(start, end)),
-                            correction_reason, "self_use")
-    period = UnitSelfUse(unit=unit, start_date=start, end_date=end)
-    session.add(period)
-    session.flush()
-    correct_from(session, window)
+    span = self_use_span(None, SelfUseState(start, end))
+    with correcting(session, unit.building, span, correction_reason, "self_use"):
+        period = UnitSelfUse(unit=unit, start_date=start, end_date=end)
+        session.add(period)
     return period
 
 
@@ -342,10 +331,7 @@ def end_self_use(session, unit: Unit, last_day: date | None, correction_reason: 
     if unit.retired_on is None:
         check_declared_area(session, unit.building, Decimal(0), unit.area, last_day + timedelta(days=1),
                             field="self_use_until")
-    old = SelfUseState(period.start_date, period.end_date)
-    window = require_reason(session, unit.building, self_use_span(old, SelfUseState(period.start_date, last_day)),
-                            correction_reason, "self_use")
-    period.end_date = last_day
-    session.flush()
-    correct_from(session, window)
+    span = self_use_span(SelfUseState(period.start_date, period.end_date), SelfUseState(period.start_date, last_day))
+    with correcting(session, unit.building, span, correction_reason, "self_use"):
+        period.end_date = last_day
     return period

@@ -106,11 +106,13 @@ def test_the_export_of_units_imports_again_unchanged(session, confirmed):
     session.add(UnitSelfUse(unit=a2, start_date=date(2026, 11, 5), end_date=date(2027, 3, 31)))
     session.commit()
     kind = workflow.get_kind("units")
+    def cell(value):
+        return "" if value is None else {True: "是", False: "否"}.get(value, value) if isinstance(value, bool) else str(value)
+
     rows = [[c.header for c in kind.columns]]
     for item in kind.export_items(session, None, {}, TODAY):
         values = kind.export_values(item)
-        rows.append(["" if values.get(c.key) is None else ("是" if values[c.key] is True else "否" if values[c.key] is False
-                                                           else str(values[c.key])) for c in kind.columns])
+        rows.append([cell(values.get(c.key)) for c in kind.columns])
     plan, _ = workflow.import_now(session, confirmed["admin"], "units", "u.csv", csv_bytes(rows), TODAY, dry_run=True)
     assert plan.ok, [str(e) for e in plan.errors]
     assert plan.counts()["update"] == plan.counts()["create"] == 0

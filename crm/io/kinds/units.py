@@ -167,7 +167,8 @@ class UnitsKind(ImportKind):
                 return None if same.end_date == end else self._checked(SelfUsePlan(start, end, same), own, label)
             return self._checked(SelfUsePlan(start, end), own, label)
         if end is not None:
-            period = period_on(own, end) or next((p for p in own if p.end_date is None and meets(p, date.min, end)), None)
+            period = period_on(own, end) or next((p for p in own if p.end_date is None and meets(p, date.min, end)),
+                                                 None)
             if period is None:
                 raise RowError("self_use_until", f"单元 {label} 在 {end} 不是自用，无法结束自用；新的自用期请填写自用起始日期")
             if period.end_date == end:
@@ -209,7 +210,8 @@ class UnitsKind(ImportKind):
             r, change = wanted[unit_id]
             first, last = change.start or date.min, change.end or date.max
             plan.basis.append(f"lease|{lease.id}|{lease.version}|{unit_id}")
-            if lease.start_date <= last and last_active_day(lease) >= first and lease.start_date <= last_active_day(lease):
+            active_until = last_active_day(lease)
+            if lease.start_date <= last and active_until >= first and lease.start_date <= active_until:
                 self.error(ctx, plan, r.row, "self_use_from",
                            f"该单元在自用期内有租约（{lease.company.name}，{lease.start_date} 起），不能设为自用")
                 del wanted[unit_id]
@@ -254,7 +256,8 @@ class UnitsKind(ImportKind):
         for key, unit in existing.items():
             totals.setdefault(key[0], ZERO)
             own = periods.get(unit.id, [])
-            if key not in in_file and period_on(own, today) is None and is_current(unit.active_from, unit.retired_on, today):
+            leasable = period_on(own, today) is None and is_current(unit.active_from, unit.retired_on, today)
+            if key not in in_file and leasable:
                 totals[key[0]] += unit.area
         for bid, total in sorted(totals.items()):
             plan.basis.append(f"leasable|{bid}|{total}")
@@ -318,7 +321,8 @@ class UnitsKind(ImportKind):
             leases = leases.join(Building, Building.id == Lease.building_id).where(Building.code == args["building"])
         tenant = {unit_id: (name, end) for unit_id, name, end in session.execute(leases)}
         own = defaultdict(list)
-        for period in session.scalars(select(UnitSelfUse).where(UnitSelfUse.unit_id.in_(stmt.with_only_columns(Unit.id)))):
+        listed = stmt.with_only_columns(Unit.id)
+        for period in session.scalars(select(UnitSelfUse).where(UnitSelfUse.unit_id.in_(listed))):
             own[period.unit_id].append(period)
         items = []
         for unit, code in session.execute(stmt.order_by(Building.code, Unit.floor.desc(), Unit.number)):
