@@ -167,3 +167,20 @@ def test_a_later_form_correction_does_not_carry_the_import(admin, session, confi
     assert form.figures["occupied_area"] == ["100", "400"] and imported.figures["occupied_area"] == ["0", "100"]
     lease = session.scalar(select(Lease).where(Lease.start_date == date(2026, 10, 25)))
     assert [(i.change.object_type, i.change.object_id, i.row_number) for i in form.items] == [("lease", lease.id, None)]
+
+
+def test_a_self_use_period_may_not_meet_a_lease(session, confirmed):
+    data = csv_bytes([["楼宇编码", "楼层", "单元号", "面积（m²）", "自用", "自用起始日期", "自用截止日期"],
+                      ["B01", 2, "01", 400, "是", "2027-06-01", ""],           # let until 2027-12-31
+                      ["B01", 2, "02", 50, "否", "", "2026-12-31"]])           # self-use ends: leasable again
+    plan, batch = workflow.import_now(session, confirmed["admin"], "units", "u.csv", data, TODAY)
+    assert [(i.row, i.message) for i in plan.errors] == [
+        (2, "该单元在自用期内有租约（外地乙有限公司，2025-01-01 起），不能设为自用")]
+    good = csv_bytes([["楼宇编码", "楼层", "单元号", "面积（m²）", "自用", "自用起始日期", "自用截止日期"],
+                      ["B01", 2, "01", 400, "是", "2028-01-01", ""],
+                      ["B01", 2, "02", 50, "否", "", "2026-12-31"]])
+    plan, batch = workflow.import_now(session, confirmed["admin"], "units", "u.csv", good, TODAY)
+    assert plan.ok and not plan.corrections, [str(e) for e in plan.errors]
+    periods = {(p.unit_id, p.start_date, p.end_date) for p in session.scalars(select(UnitSelfUse))}
+    assert periods == {(confirmed["b1"].id, date(2028, 1, 1), None),
+                       (session.scalar(select(Unit.id).where(Unit.number == "02", Unit.floor == 2)), None, date(2026, 12, 31))}

@@ -199,3 +199,12 @@ def test_self_use_is_dated_and_a_start_in_a_confirmed_month_is_a_correction(sess
     assert published(session, b, "2026-10").leasable_area == 500
     assert session.scalar(select(func.count()).select_from(ChangeLog).where(ChangeLog.object_type == "unit",
                                                                            ChangeLog.object_id == u3.id)) == 2
+
+
+def test_a_refused_operation_leaves_no_reason_behind_for_the_next_write(session, world):
+    b, u2 = world["b"], world["u2"]
+    with pytest.raises(DomainError, match="新登记的企业请填写统一社会信用代码"):
+        moves.move_in(session, b, "未登记有限公司", [u2], date(2026, 10, 16), correction_reason="漏登记")
+    # Same transaction, no rollback: a write without a reason is still refused.
+    with pytest.raises(DomainError, match="2026年10月的入驻数据已确认"):
+        f.lease(session, f.company(session), b, [u2], date(2026, 10, 16))

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from crm.models import Unit
 from crm.services import unit_ops as ops
 from crm.services.errors import DomainError
+from crm.models.version import tokens
 from crm.services.occupancy import occupancy_on
 from tests import factories as f
 
@@ -186,3 +187,13 @@ def test_a_stale_form_is_refused_with_what_changed(session, b):
     assert "ly 于" in error.value.message and "面积（m²）：100 → 110" in error.value.message
     assert u.area == 110
     session.info.pop("actor_id")
+
+
+def test_a_self_use_period_gives_occupancy_figures_a_new_data_version(session, b):
+    before = tokens(session)["occupancy"]
+    period = ops.start_self_use(session, unit(session, b, 3, "01"), date(2026, 12, 1))
+    assert tokens(session)["occupancy"] != before
+    middle = tokens(session)["occupancy"]
+    period.end_date = date(2027, 1, 31)
+    session.flush()
+    assert tokens(session)["occupancy"] != middle

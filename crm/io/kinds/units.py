@@ -207,6 +207,8 @@ class UnitsKind(ImportKind):
             .where(lease_units.c.unit_id.in_(sorted(wanted)))
         )
         for lease, unit_id in ctx.session.execute(stmt):
+            if unit_id not in wanted:
+                continue  # its row is already refused
             r, change = wanted[unit_id]
             first, last = change.start or date.min, change.end or date.max
             plan.basis.append(f"lease|{lease.id}|{lease.version}|{unit_id}")
