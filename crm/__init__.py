@@ -75,9 +75,11 @@ def register_extensions(app: Flask) -> None:
     from crm.models.memo import init_transaction_memo
     from crm.models.setting import init_settings
     from crm.models.version import init_pipeline_version
+    from crm.services.corrections import init_corrections
 
     init_history()  # every write path records the change history
-    init_pipeline_version()  # and every write to the pipeline renews its figures' token
+    init_pipeline_version()  # every write to the pipeline renews its figures' token
+    init_corrections()  # and no write path changes a confirmed month except as a correction
     init_transaction_memo()  # tokens and settings are read once per transaction
     init_settings()
 

@@ -293,8 +293,10 @@ def report_briefing(month, out):
 @click.option("--dry-run", is_flag=True, help="只预览，不写入任何数据")
 @click.option("--create-unmatched", is_flag=True, help="税收：为系统中没有的统一社会信用代码新建企业")
 @click.option("--user", "username", default=None, help="以该用户的身份和权限导入（默认：命令行，拥有全部权限）")
+@click.option("--correction", "correction", default=None, metavar="原因",
+              help="更正原因：文件中改动已确认月份（月度填报）的行作为更正导入；不填则这些行被拒绝")
 @with_appcontext
-def import_command(kind, file, dry_run, create_unmatched, username):
+def import_command(kind, file, dry_run, create_unmatched, username, correction):
     from pathlib import Path
 
     from crm.io.imports import import_now
@@ -314,7 +316,7 @@ def import_command(kind, file, dry_run, create_unmatched, username):
         prune_originals(db.session, Retention.from_config(current_app.config), incoming=path.stat().st_size)
     try:
         plan, batch = import_now(db.session, user, kind, path.name, path.read_bytes(),
-                                 business_today(current_app.config["TODAY"]), dry_run, create_unmatched)
+                                 business_today(current_app.config["TODAY"]), dry_run, create_unmatched, correction)
     except DomainError as error:
         db.session.rollback()
         raise click.ClickException(error.message)
@@ -323,6 +325,8 @@ def import_command(kind, file, dry_run, create_unmatched, username):
                + (f"，未匹配 {counts['unmatched']:,} 行" if counts["unmatched"] else ""))
     for issue in plan.warnings:
         click.echo(f"提示：{issue}")
+    for row in sorted(plan.corrections):
+        click.echo(f"更正：第 {row} 行，{plan.correction_labels[row]}")
     if batch is None:
         db.session.rollback()
         refused = bool(plan.errors) or (bool(plan.unmatched) and not create_unmatched)
@@ -338,7 +342,8 @@ def import_command(kind, file, dry_run, create_unmatched, username):
         click.echo("试运行：没有写入任何数据。")
         return
     db.session.commit()
-    click.echo(f"已导入，导入记录 #{batch.id}。")
+    corrected = f"，其中 {len(plan.corrections):,} 行作为更正（{correction.strip()}）" if plan.corrections else ""
+    click.echo(f"已导入，导入记录 #{batch.id}{corrected}。")
 
 
 @click.command("export", help="导出列表为 .xlsx 或 .csv：KIND 为 buildings、units、companies、leases、tax 等")

@@ -27,7 +27,7 @@ from itertools import chain, count, islice
 
 from sqlalchemy import insert, select
 
-from crm.models import Building, Company, Lease, TaxRecord, Unit, User, lease_units, user_buildings
+from crm.models import Building, Company, Lease, TaxRecord, Unit, UnitSelfUse, User, lease_units, user_buildings
 from crm.models.choices import INDUSTRY_GROUPS, MOVE_OUT_REASONS, ROLES, STREETS, ZONES
 from crm.demo_leads import load_demo_leads
 from crm.services import periods as P
@@ -763,9 +763,13 @@ def load_demo(session, scale: int = 1, as_of: str | None = None, password: str =
     ])
     unit_ids = _insert_ids(session, Unit.__table__, [
         dict(building_id=building_ids[u.building], floor=u.floor, number=u.number, area=_money(u.area_cents),
-             self_use=u.self_use, reserved_until=None, active_from=None, retired_on=None, version=1)
+             reserved_until=None, active_from=None, retired_on=None, version=1)
         for u in data.units
     ])
+    # The manager's own offices have been self-use since the units exist (no start date).
+    own = [dict(unit_id=unit_ids[i], start_date=None, end_date=None) for i, u in enumerate(data.units) if u.self_use]
+    if own:
+        session.execute(insert(UnitSelfUse.__table__), own)
     company_ids = _insert_ids(session, Company.__table__, [
         dict(name=c.name, uscc=c.uscc, uscc_override=False, industry_section=c.section, industry_group=c.group,
              registered_in_district=c.registered, taxed_in_district=c.taxed, hq_type=c.hq_type,

@@ -54,10 +54,13 @@ COMPONENTS = {
     },
     "Unit": {
         "allOf": [{"$ref": "#/components/schemas/UnitRef"}, {
-            "type": "object", "required": ["status", "self_use", "reserved_until", "lease"],
+            "type": "object", "required": ["status", "self_use", "self_use_period", "reserved_until", "lease"],
             "properties": {
                 "status": {"type": "string", "enum": ["occupied", "reserved", "self_use", "vacant"]},
-                "self_use": {"type": "boolean"}, "reserved_until": DATE_OR_NULL,
+                "self_use": {"type": "boolean", "description": "当日是否自用"},
+                "self_use_period": {"type": "object", "nullable": True, "description": "覆盖当日的自用期",
+                                    "properties": {"start_date": DATE_OR_NULL, "end_date": DATE_OR_NULL}},
+                "reserved_until": DATE_OR_NULL,
                 "lease": {"type": "object", "nullable": True, "properties": {
                     "id": {"type": "integer"}, "company": {"$ref": "#/components/schemas/Ref"},
                     "start_date": DATE, "end_date": DATE_OR_NULL}},

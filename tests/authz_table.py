@@ -45,6 +45,7 @@ ROUTES = [
     ("POST", "/buildings/<code>/units/new", "/buildings/{code}/units/new", (302, 200, 403, 403, 200, 403)),
     ("GET", "/buildings/<code>/units/<int:unit_id>", "/buildings/{code}/units/{unit}", (302, 200, 403, 403, 200, 403)),
     ("POST", "/buildings/<code>/units/<int:unit_id>", "/buildings/{code}/units/{unit}", (302, 200, 403, 403, 200, 403)),
+    ("POST", "/buildings/<code>/units/<int:unit_id>/self-use", "/buildings/{code}/units/{unit}/self-use", (302, 200, 403, 403, 200, 403)),
     ("GET", "/buildings/<code>/units/<int:unit_id>/split", "/buildings/{code}/units/{unit}/split", (302, 200, 403, 403, 200, 403)),
     ("POST", "/buildings/<code>/units/<int:unit_id>/split", "/buildings/{code}/units/{unit}/split", (302, 200, 403, 403, 200, 403)),
     ("GET", "/buildings/<code>/units/merge", "/buildings/{code}/units/merge", (302, 200, 403, 403, 200, 403)),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -33,15 +34,25 @@ def _postgres_database(admin_url: str):
     return url.set(database=name).render_as_string(hide_password=False), drop
 
 
-@pytest.fixture(scope="session")
-def database_url(tmp_path_factory):
+@contextmanager
+def fresh_database(folder):
+    """The URL of a new, empty database: on the PostgreSQL server ``CRM_TEST_DATABASE_URL`` names
+    (dropped afterwards), else a SQLite file in ``folder``."""
     admin_url = os.environ.get("CRM_TEST_DATABASE_URL")
     if admin_url and admin_url.startswith("postgresql"):
         url, drop = _postgres_database(admin_url)
-        yield url
-        drop()
+        try:
+            yield url
+        finally:
+            drop()
     else:
-        yield "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.db")
+        yield "sqlite:///" + str(folder / "test.db")
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    with fresh_database(tmp_path_factory.mktemp("db")) as url:
+        yield url
 
 
 class IsolatedClient(FlaskClient):

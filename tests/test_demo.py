@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 
 from crm.demo import DEMO_USERS, NAMED_BUILDINGS, generate, load_demo
 from crm.extensions import db
-from crm.models import Building, Company, Lease, OccupancySnapshot, TaxRecord, Unit, User, lease_units
+from crm.models import Building, Company, Lease, OccupancySnapshot, TaxRecord, Unit, UnitSelfUse, User, lease_units
 from crm.models.choices import HQ_TYPES, INDUSTRY_GROUPS, MOVE_OUT_REASONS, STREETS, ZONES
 from crm.services import periods as P
 from crm.services.bridge import building_bridges, month_bridge
@@ -113,7 +113,7 @@ def test_buildings_follow_the_plan(s, demo):
 
 def test_units_leasable_area_and_occupancy(s, demo):
     assert 6000 <= count(s, Unit) <= 8000
-    assert 1 <= count(s, Unit, Unit.self_use.is_(True)) <= 40
+    assert 1 <= count(s, UnitSelfUse) <= 40
     assert count(s, Unit, Unit.area <= 0) == 0
     numbers = set(s.scalars(select(Unit.number).distinct()))
     assert numbers <= {f"{n:02d}" for n in range(1, 13)}
@@ -175,7 +175,7 @@ def test_leases_never_double_let_a_unit(s, demo):
 
     # And checked the way the app counts it, at every month end of the history.
     unit_building = dict(s.execute(select(Unit.id, Unit.building_id)).all())
-    self_use = set(s.scalars(select(Unit.id).where(Unit.self_use.is_(True))))
+    self_use = set(s.scalars(select(UnitSelfUse.unit_id)))
     assert not self_use & set(spans)
     for period in P.months_ending(LAST, 36):
         day = P.month_end(period)

@@ -78,3 +78,5 @@ class MergeForm(FlaskForm):
 
 class DecisionForm(FlaskForm):
     note = StringField("说明", validators=[Optional(), Length(max=500)])
+    # Needed only when the move-in date falls in a month the building's manager has confirmed.
+    correction_reason = StringField("更正原因", validators=[Optional(), Length(max=500)])

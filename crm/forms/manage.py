@@ -51,15 +51,26 @@ class AddUnitForm(FlaskForm):
     number = StringField("单元号", validators=[DataRequired("请填写单元号"), Length(max=16)])
     area = StringField("面积（m²）", validators=[DataRequired("请填写面积")])
     on = DayField("启用日期", validators=[DataRequired("请填写启用日期")])
-    self_use = BooleanField("自用（不计入可租面积）")
+    self_use = BooleanField("自启用日期起自用（不计入可租面积）")
     correction_reason = correction_field()
 
 
 class EditUnitForm(FlaskForm):
     version = HiddenField()
-    area = StringField("面积（m²）", validators=[DataRequired("请填写面积")])
-    self_use = BooleanField("自用（不计入可租面积）")
+    area = StringField("面积（m²）", validators=[DataRequired("请填写面积")],
+                       description="面积按单元存在的每一天计；改动已确认月份的面积须填写更正原因")
     reserved_until = DayField("预留至", validators=[Optional()], description="为招商项目保留单元到某日；留空表示不预留")
+    correction_reason = correction_field()
+
+
+class SelfUseForm(FlaskForm):
+    """Start a self-use period (from a day, optionally to its last day) or end the current one."""
+
+    action = HiddenField(default="start")
+    self_use_from = DayField("自用起始日期", validators=[Optional()], description="自这一天起不计入可租面积，也不能出租")
+    self_use_until = DayField("自用截止日期", validators=[Optional()],
+                              description="自用的最后一天；仍在自用留空")
+    correction_reason = correction_field()
 
 
 class PartForm(Form):

@@ -4,8 +4,10 @@ Confirming re-reads the stored file and re-plans it inside the confirming transa
 new plan's digest differs from the preview's — a record it reads was changed, created or deleted
 in between — nothing is written (``StalePreview``) and the caller shows a fresh preview instead.
 Otherwise the kind applies the whole plan and every record written is listed as an
-``ImportChange``. The caller commits; on any error it rolls back, so an import applies entirely
-or not at all.
+``ImportChange``. Rows that reach a month a manager has confirmed are refused unless the upload
+gives a correction reason; with one, they are applied as one correction per building-month,
+listing exactly those rows (``crm.services.corrections``). The caller commits; on any error it
+rolls back, so an import applies entirely or not at all.
 """
 from __future__ import annotations
 
@@ -21,9 +23,12 @@ from crm.io.readers import read_table
 from crm.io.report import Plan, show_value
 from crm.models import ImportBatch, ImportChange
 from crm.permissions import ACTIONS, may, scope_of
+from crm.services.corrections import MIN_REASON, clean_reason, finish, open_window
 from crm.services.errors import DomainError
 
 CHANGE_CHUNK = 10_000
+# How the change history names the records of each table (a correction lists their entries).
+RECORD_TYPES = {"buildings": "building", "units": "unit", "companies": "company", "leases": "lease"}
 
 
 class StalePreview(DomainError):
@@ -49,8 +54,9 @@ def allowed_kind(user, name: str):
     return kind
 
 
-def build_plan(session, user, kind, filename: str, data: bytes, today: date) -> tuple[Plan, Context]:
-    ctx = Context(session, user, today, scope_of(user))
+def build_plan(session, user, kind, filename: str, data: bytes, today: date,
+               correction: str | None = None) -> tuple[Plan, Context]:
+    ctx = Context(session, user, today, scope_of(user), correction=clean_reason(correction))
     try:
         table = read_table(filename, data)
     except DomainError as error:
@@ -71,10 +77,12 @@ def _fill(batch: ImportBatch, plan: Plan) -> None:
     batch.report = plan.report()
 
 
-def _new_batch(session, user, kind, filename: str, data: bytes, plan: Plan, status: str) -> ImportBatch:
+def _new_batch(session, user, kind, filename: str, data: bytes, plan: Plan, status: str,
+               correction: str | None = None) -> ImportBatch:
     batch = ImportBatch(
         kind=kind.name, status=status, user_id=user.id if user is not None else None,
         filename=(filename or "未命名")[-255:], sha256=hashlib.sha256(data).hexdigest(), size=len(data), content=data,
+        correction_reason=clean_reason(correction) or None,
     )
     _fill(batch, plan)
     session.add(batch)
@@ -82,17 +90,26 @@ def _new_batch(session, user, kind, filename: str, data: bytes, plan: Plan, stat
     return batch
 
 
-def preview(session, user, kind_name: str, filename: str, data: bytes, today: date) -> ImportBatch:
-    """Plan the file and record it as a batch awaiting confirmation (or as invalid)."""
+def check_correction(correction: str | None) -> None:
+    if correction is not None and correction.strip() and len(clean_reason(correction)) < MIN_REASON:
+        raise DomainError("更正原因太短：请说明为什么要改动已确认的月份", field="correction_reason")
+
+
+def preview(session, user, kind_name: str, filename: str, data: bytes, today: date,
+            correction: str | None = None) -> ImportBatch:
+    """Plan the file and record it as a batch awaiting confirmation (or as invalid).
+
+    ``correction`` is the reason for rows that reach a confirmed month; without it they are errors."""
     kind = allowed_kind(user, kind_name)
-    plan, _ = build_plan(session, user, kind, filename, data, today)
-    return _new_batch(session, user, kind, filename, data, plan, "previewed" if plan.ok else "invalid")
+    check_correction(correction)
+    plan, _ = build_plan(session, user, kind, filename, data, today, correction)
+    return _new_batch(session, user, kind, filename, data, plan, "previewed" if plan.ok else "invalid", correction)
 
 
 def refresh(session, user, batch: ImportBatch, today: date) -> ImportBatch:
     """Re-plan a waiting batch against the data as it is now."""
     kind = allowed_kind(user, batch.kind)
-    plan, _ = build_plan(session, user, kind, batch.filename, batch.content, today)
+    plan, _ = build_plan(session, user, kind, batch.filename, batch.content, today, batch.correction_reason)
     _fill(batch, plan)
     batch.status = "previewed" if plan.ok else "invalid"
     session.flush()
@@ -104,10 +121,10 @@ def confirm(session, user, batch: ImportBatch, today: date, create_unmatched: bo
     if batch.status != "previewed":
         raise DomainError(f"这次导入的状态是“{batch.status_label}”，不能确认")
     kind = allowed_kind(user, batch.kind)
-    plan, ctx = build_plan(session, user, kind, batch.filename, batch.content, today)
+    plan, ctx = build_plan(session, user, kind, batch.filename, batch.content, today, batch.correction_reason)
     if plan.digest() != batch.plan_digest:
         raise StalePreview("预览之后数据已有变化（可能有人修改了相关记录），本次没有写入任何数据。已按最新数据重新生成预览，请核对后再确认。")
-    changes = apply_plan(session, kind, plan, ctx, create_unmatched)
+    changes = apply_as_correction(session, kind, plan, ctx, create_unmatched, batch)
     record_changes(session, batch, changes)
     batch.status = "applied"
     batch.decided_at = datetime.now(timezone.utc)
@@ -127,6 +144,20 @@ def apply_plan(session, kind, plan: Plan, ctx: Context, create_unmatched: bool) 
         )
     ctx.options["create_unmatched"] = create_unmatched
     return kind.apply(ctx, plan)
+
+
+def apply_as_correction(session, kind, plan: Plan, ctx: Context, create_unmatched: bool,
+                        batch: ImportBatch) -> list[Change]:
+    """Apply the plan; with a reason, the rows reaching confirmed months make one correction per
+    building-month (without one the plan has refused them, and any write reaching one is refused)."""
+    if not ctx.correction:
+        return apply_plan(session, kind, plan, ctx, create_unmatched)
+    window = open_window(session, ctx.correction, "import")
+    changes = apply_plan(session, kind, plan, ctx, create_unmatched)
+    session.flush()
+    row_of = {(RECORD_TYPES.get(c.table, c.table), c.record_id): c.row for c in changes}
+    finish(session, window, row_of, batch.id)
+    return changes
 
 
 def reject(session, batch: ImportBatch) -> None:
@@ -153,19 +184,22 @@ def _change_row(batch: ImportBatch, c: Change) -> dict:
 
 
 def import_now(session, user, kind_name: str, filename: str, data: bytes, today: date,
-               dry_run: bool = False, create_unmatched: bool = False) -> tuple[Plan, ImportBatch | None]:
+               dry_run: bool = False, create_unmatched: bool = False,
+               correction: str | None = None) -> tuple[Plan, ImportBatch | None]:
     """Plan and, unless it is a dry run or refused, apply in one go (the command line).
 
     Returns the plan and the applied batch; a refused plan raises nothing and writes nothing —
-    the caller reports ``plan.errors`` (or the unmatched rows) and exits non-zero.
+    the caller reports ``plan.errors`` (or the unmatched rows) and exits non-zero. Rows reaching
+    a confirmed month are errors unless ``correction`` gives the reason.
     """
     kind = allowed_kind(user, kind_name)
-    plan, ctx = build_plan(session, user, kind, filename, data, today)
+    check_correction(correction)
+    plan, ctx = build_plan(session, user, kind, filename, data, today, correction)
     if dry_run or not plan.ok or (plan.unmatched and not create_unmatched):
         return plan, None
-    changes = apply_plan(session, kind, plan, ctx, create_unmatched)
-    batch = _new_batch(session, user, kind, filename, data, plan, "applied")
+    batch = _new_batch(session, user, kind, filename, data, plan, "applied", correction)
     batch.decided_at = datetime.now(timezone.utc)
+    changes = apply_as_correction(session, kind, plan, ctx, create_unmatched, batch)
     record_changes(session, batch, changes)
     session.flush()
     return plan, batch

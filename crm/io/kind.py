@@ -1,21 +1,28 @@
 """The shape every import kind has: columns, a planner, an applier, and its export rows.
 
 A kind plans without writing anything: it reads what exists, decides per row whether it creates,
-updates or leaves a record unchanged, and reports every problem with its row and column. The
-applier then writes exactly that plan (ORM objects, so the change history sees them) and
-returns the changes for the import record.
+updates or leaves a record unchanged, and reports every problem with its row and column. It also
+says which days each row's change alters (``Plan.reach``): a row reaching a month a manager has
+confirmed is refused unless the import is a correction with a reason. The applier then writes
+exactly that plan (ORM objects, so the change history sees them) and returns the changes for the
+import record.
 """
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
+
+from sqlalchemy import select
 
 from crm.io.columns import Column, Located, ParsedRow, match_header, parse_rows
 from crm.io.readers import Table
 from crm.io.report import Plan, RowPlan
 from crm.permissions import EVERYWHERE, Scope
+from crm.models import Building
+from crm.services.corrections import confirmed_periods, months_label
 
 
 @dataclass
@@ -26,6 +33,7 @@ class Context:
     scope: Scope = EVERYWHERE  # the buildings whose rows the user may change
     located: dict[str, Located] = field(default_factory=dict)
     options: dict[str, Any] = field(default_factory=dict)
+    correction: str = ""  # the reason given for rows that reach a confirmed month ("" refuses them)
 
 
 @dataclass(slots=True)
@@ -69,9 +77,39 @@ class ImportKind(ABC):
             plan.error(None, None, None, "文件中没有数据行：表头下面至少需要一行数据")
             return plan
         self.plan_rows(ctx, rows, plan)
+        self.check_confirmed(ctx, plan)
         plan.rows.sort(key=lambda r: r.row)
         plan.errors.sort(key=lambda i: (i.row or 0, i.letter or ""))
         return plan
+
+    def check_confirmed(self, ctx: Context, plan: Plan) -> None:
+        """Rows reaching a month a manager confirmed: refused, named with their months — unless
+        the import is a correction with a reason, when they are marked as its rows."""
+        if not plan.reaches:
+            return
+        building_ids = {bid for _, bid, _, _ in plan.reaches}
+        confirmed = confirmed_periods(ctx.session, building_ids)
+        for bid in sorted(building_ids):
+            plan.basis.append(f"confirmed|{bid}|{','.join(confirmed[bid])}")
+        reached: dict[int, dict[int, set[str]]] = defaultdict(lambda: defaultdict(set))
+        column_of: dict[int, str] = {}
+        for row, bid, span, column in plan.reaches:
+            months = span.months(confirmed[bid])
+            if months:
+                reached[row][bid].update(months)
+                column_of.setdefault(row, column)
+        if not reached:
+            return
+        codes = dict(ctx.session.execute(select(Building.id, Building.code).where(Building.id.in_(building_ids))).all())
+        for row, by_building in sorted(reached.items()):
+            label = "；".join(f"{codes[bid]} {months_label(months)}" for bid, months in sorted(by_building.items()))
+            if ctx.correction:
+                plan.corrections[row] = sorted((bid, p) for bid, months in by_building.items() for p in months)
+                plan.correction_labels[row] = label
+            else:
+                self.error(ctx, plan, row, column_of[row],
+                           f"{label}的入驻数据已确认，此行会改动已确认的月份，只能作为更正提交："
+                           "请在上传时填写更正原因（命令行加 --correction \"原因\"）")
 
     @abstractmethod
     def plan_rows(self, ctx: Context, rows: list[ParsedRow], plan: Plan) -> None:

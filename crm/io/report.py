@@ -63,12 +63,22 @@ class Plan:
     warnings: list[Issue] = field(default_factory=list)
     basis: list[str] = field(default_factory=list)  # extra state the plan depends on, for the digest
     extra: dict[str, Any] = field(default_factory=dict)  # kind-specific data the applier reuses
+    # Which days each row's change alters, per building: (row, building id, span, column key).
+    reaches: list[tuple[int, int, Any, str]] = field(default_factory=list)
+    # Rows that reach a confirmed month and are applied as a correction: row -> [(building id, period)].
+    corrections: dict[int, list[tuple[int, str]]] = field(default_factory=dict)
+    correction_labels: dict[int, str] = field(default_factory=dict)  # row -> "XG01 2026年10月"
 
     def error(self, row, column, letter, message) -> None:
         self.errors.append(Issue(row, column, letter, message))
 
     def warn(self, row, column, letter, message) -> None:
         self.warnings.append(Issue(row, column, letter, message))
+
+    def reach(self, row: int, building_id: int, span, column: str) -> None:
+        """The row's change alters ``span``'s days in the building (None: no day at all)."""
+        if span is not None:
+            self.reaches.append((row, building_id, span, column))
 
     @property
     def ok(self) -> bool:
@@ -111,6 +121,9 @@ class Plan:
                 [r.row, r.action, r.key, {k: [_show(a), _show(b)] for k, (a, b) in (r.changes or {}).items()}]
                 for r in changed[:SHOWN_ROWS]
             ],
+            "corrections": [[r.row, r.key, self.correction_labels[r.row]]
+                            for r in changed if r.row in self.corrections][:SHOWN_ISSUES],
+            "correction_count": len(self.corrections),
         }
 
 

@@ -1,7 +1,8 @@
 """All models, imported here so that Alembic and the app see one complete metadata."""
 from crm.models.briefing import Briefing
-from crm.models.building import Building, Unit
+from crm.models.building import Building, Unit, UnitSelfUse
 from crm.models.company import Company
+from crm.models.correction import Correction, CorrectionItem
 from crm.models.history import ChangeLog
 from crm.models.imports import ImportBatch, ImportChange
 from crm.models.lead import FollowUp, Lead, LeadStageChange, MoveInRequest, UnitReservation, lead_target_buildings
@@ -15,7 +16,8 @@ from crm.models.user import User, user_buildings
 from crm.models.version import DataVersion
 
 __all__ = [
-    "Building", "Unit", "Company", "Lease", "lease_units", "Setting", "OccupancySnapshot",
+    "Building", "Unit", "UnitSelfUse", "Company", "Correction", "CorrectionItem", "Lease", "lease_units", "Setting",
+    "OccupancySnapshot",
     "BuildingTaxMonth", "TaxRecord", "User", "user_buildings",
     "ChangeLog",
     "ImportBatch", "ImportChange",

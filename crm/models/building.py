@@ -1,4 +1,5 @@
-"""Buildings and their units (房源). A unit's status on a date is derived, never stored."""
+"""Buildings, their units (房源) and the units' self-use periods (自用). A unit's status on a date
+is derived, never stored."""
 from __future__ import annotations
 
 from datetime import date
@@ -48,7 +49,6 @@ class Unit(db.Model):
     floor: Mapped[int] = mapped_column(Integer)
     number: Mapped[str] = mapped_column(String(16))
     area: Mapped[Decimal] = mapped_column(AREA)
-    self_use: Mapped[bool] = mapped_column(Boolean, default=False)
     reserved_until: Mapped[date | None] = mapped_column(Date)
     # A unit exists from active_from (None: always) until it is retired (split, merged, demolished).
     active_from: Mapped[date | None] = mapped_column(Date)
@@ -56,6 +56,7 @@ class Unit(db.Model):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     building = relationship("Building", back_populates="units")
+    self_use_periods = relationship("UnitSelfUse", back_populates="unit", order_by="UnitSelfUse.id")
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
@@ -69,3 +70,30 @@ class Unit(db.Model):
 
     def __repr__(self) -> str:
         return f"<Unit {self.building_id}/{self.floor}/{self.number}>"
+
+
+class UnitSelfUse(db.Model):
+    """A period in which a unit is the owner's own (自用): not leasable and not to let.
+
+    Dated like a lease, so a past month keeps the status it had: self-use from ``start_date``
+    (None: since the unit exists) through ``end_date`` (its last day; None: still self-use).
+    """
+
+    __tablename__ = "unit_self_use"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    start_date: Mapped[date | None] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+
+    unit = relationship("Unit", back_populates="self_use_periods")
+
+    __table_args__ = (
+        CheckConstraint("end_date IS NULL OR start_date IS NULL OR end_date >= start_date", name="end_after_start"),
+    )
+
+    def covers(self, day: date) -> bool:
+        return (self.start_date is None or self.start_date <= day) and (self.end_date is None or day <= self.end_date)
+
+    def __repr__(self) -> str:
+        return f"<UnitSelfUse unit={self.unit_id} {self.start_date}..{self.end_date}>"

@@ -8,9 +8,14 @@ CLI commands and jobs are therefore all covered without calling anything. Who ac
 
 Rules: a created or deleted record is logged without field changes; an update logs only the
 fields whose value really changed (``Decimal("100")`` and ``Decimal("100.00")`` are the same
-area), and saving unchanged values logs nothing. A monthly snapshot whose correction time is
-set in the same flush is logged as a correction (``action = "correct"``) carrying its reason, and
-one confirmed in the flush as a confirmation (``"confirm"``).
+area), and saving unchanged values logs nothing. A lease whose units change logs them as the
+field ``units``. A unit's self-use period (``UnitSelfUse``) is logged as a change of the unit
+(fields ``self_use_start`` / ``self_use_end``), where a reader looks for it. A monthly snapshot
+whose correction time is set in the same flush is logged as a correction (``action =
+"correct"``) carrying its reason, and one confirmed in the flush as a confirmation (``"confirm"``).
+
+While ``session.info[COLLECTOR_KEY]`` holds a list, every entry written is also appended to it as
+``(id, object_type, object_id)``: a correction lists exactly the entries it consists of.
 """
 from __future__ import annotations
 
@@ -31,6 +36,8 @@ OBJECT_TYPES = {"building": "楼宇", "unit": "单元", "company": "企业", "le
 IGNORED_FIELDS = {"version", "name_key", "tenant_ids", "registered_tenant_ids"}
 PENDING_KEY = "_history_pending"
 TOUCHED_KEY = "_history_touched"
+COLLECTOR_KEY = "_history_collector"
+SELF_USE_FIELDS = {"start_date": "self_use_start", "end_date": "self_use_end"}
 
 
 class ChangeLog(db.Model):
@@ -67,28 +74,60 @@ class ChangeLog(db.Model):
         return at if at.tzinfo is not None else at.replace(tzinfo=timezone.utc)
 
 
-def _describe(obj) -> tuple[str, int | None, str]:
-    """(object type, building id, label) of a tracked record."""
-    from crm.models import Building, Company, Lease, OccupancySnapshot, Unit
+def _describe(obj) -> tuple[str, int, int | None, str]:
+    """(object type, object id, building id, label) of a tracked record."""
+    from crm.models import Building, Company, Lease, OccupancySnapshot, Unit, UnitSelfUse
 
+    if isinstance(obj, UnitSelfUse):
+        unit = obj.unit
+        return "unit", obj.unit_id, unit.building_id, f"{unit.floor}F-{unit.number}"
     if isinstance(obj, Building):
-        return "building", obj.id, f"{obj.code} {obj.name}"
+        return "building", obj.id, obj.id, f"{obj.code} {obj.name}"
     if isinstance(obj, Unit):
-        return "unit", obj.building_id, f"{obj.floor}F-{obj.number}"
+        return "unit", obj.id, obj.building_id, f"{obj.floor}F-{obj.number}"
     if isinstance(obj, Company):
-        return "company", None, obj.name
+        return "company", obj.id, None, obj.name
     if isinstance(obj, Lease):
         company = obj.company.name if obj.company is not None else f"企业 {obj.company_id}"
-        return "lease", obj.building_id, f"{company} {obj.start_date}起"
+        return "lease", obj.id, obj.building_id, f"{company} {obj.start_date}起"
     if isinstance(obj, OccupancySnapshot):
-        return "snapshot", obj.building_id, f"{obj.period} 月度数据"
+        return "snapshot", obj.id, obj.building_id, f"{obj.period} 月度数据"
     raise TypeError(obj)
 
 
 def tracked_classes():
-    from crm.models import Building, Company, Lease, OccupancySnapshot, Unit
+    from crm.models import Building, Company, Lease, OccupancySnapshot, Unit, UnitSelfUse
 
-    return (Building, Unit, Company, Lease, OccupancySnapshot)
+    return (Building, Unit, UnitSelfUse, Company, Lease, OccupancySnapshot)
+
+
+def _unit_labels(units) -> str:
+    return "、".join(sorted(f"{u.floor}F-{u.number}" for u in units))
+
+
+def _lease_units_change(obj) -> dict[str, list]:
+    """A lease's units as a field change, when the collection changes in this flush."""
+    from crm.models import Lease
+
+    if not isinstance(obj, Lease):
+        return {}
+    history = inspect(obj).attrs.units.history
+    if not history.added and not history.deleted:
+        return {}
+    old = _unit_labels([*history.unchanged, *history.deleted])
+    new = _unit_labels([*history.unchanged, *history.added])
+    return {"units": [old, new]} if old != new else {}
+
+
+def _self_use_entry(obj, action: str, changes: dict) -> tuple[str, dict]:
+    """A self-use period reads as a change of its unit: self-use yes/no, its first and last day."""
+    if action == "update":
+        return "update", {SELF_USE_FIELDS[k]: v for k, v in changes.items() if k in SELF_USE_FIELDS}
+    values = {SELF_USE_FIELDS[k]: _plain(getattr(obj, k)) for k in SELF_USE_FIELDS}
+    created = action == "create"
+    entry = {"self_use": [not created, created]}
+    entry.update({k: [None, v] if created else [v, None] for k, v in values.items() if v is not None})
+    return "update", entry
 
 
 def _plain(value):
@@ -131,8 +170,8 @@ def _before_flush(session: Session, _context, _instances) -> None:
         if isinstance(obj, classes):
             pending.append((obj, "create", {}))
     for obj in session.dirty:
-        if isinstance(obj, classes) and session.is_modified(obj, include_collections=False):
-            changes = field_changes(obj)
+        if isinstance(obj, classes) and session.is_modified(obj):
+            changes = field_changes(obj) | _lease_units_change(obj)
             if changes:
                 pending.append((obj, "update", changes))
     for obj in session.deleted:
@@ -152,21 +191,33 @@ def _after_flush(session: Session, _context) -> None:
         bump(session, OCCUPANCY)  # derived occupancy figures are stale from here on
     if not pending:
         return
+    from crm.models import UnitSelfUse
+
     now = datetime.now(timezone.utc)
     actor = session.info.get("actor_id")
     rows = []
     for obj, action, changes in pending:
-        object_type, building_id, label = _describe(obj)
+        object_type, object_id, building_id, label = _describe(obj)
         reason = None
         if object_type == "snapshot":
             action, reason = _snapshot_action(obj, action, changes)
+        elif isinstance(obj, UnitSelfUse):
+            action, changes = _self_use_entry(obj, action, changes)
         rows.append(dict(
-            occurred_at=now, actor_id=actor, object_type=object_type, object_id=obj.id,
+            occurred_at=now, actor_id=actor, object_type=object_type, object_id=object_id,
             building_id=building_id, action=action, label=label[:300], changes=changes, reason=reason,
         ))
     # Core insert: adding ORM objects while a flush runs is not supported, and one statement
     # per flush keeps a bulk import from paying a round trip per row.
-    session.connection().execute(insert(ChangeLog.__table__), rows)
+    table = ChangeLog.__table__
+    collector = session.info.get(COLLECTOR_KEY)
+    if collector is None:
+        session.connection().execute(insert(table), rows)
+    else:
+        returned = session.connection().execute(
+            insert(table).returning(table.c.id, table.c.object_type, table.c.object_id), rows
+        )
+        collector.extend(tuple(row) for row in returned)
 
 
 def _snapshot_action(snapshot, action: str, changes: dict) -> tuple[str, str | None]:

@@ -50,6 +50,8 @@ class ImportBatch(db.Model):
     error_count: Mapped[int] = mapped_column(Integer, default=0)
     plan_digest: Mapped[str] = mapped_column(String(64))
     report_json: Mapped[str] = mapped_column(Text, default="{}", deferred=True)
+    # Given at upload: rows reaching a confirmed month are then applied as a correction with it.
+    correction_reason: Mapped[str | None] = mapped_column(Text)
 
     user = relationship("User")
     changes = relationship("ImportChange", back_populates="batch", order_by="ImportChange.id",

@@ -7,8 +7,8 @@ an area, leasable area above the declared office area). Confirming writes the mo
 (``OccupancySnapshot``) with who and when; from then on every page reads the snapshot. A month
 that has not ended cannot be confirmed, nor one while a lease of the building that ended in or
 before it is 到期未处置 (lapsed: no move-out, no renewal) — those are listed to be resolved first.
-A confirmed month changes only by ``correct_month`` — with a reason, recorded as a correction in
-the history.
+A confirmed month changes only by a correction with a reason (``crm.services.corrections``): the
+one every late change is, or ``correct_month``, which re-derives the month from the data as it is.
 """
 from __future__ import annotations
 
@@ -18,9 +18,9 @@ from datetime import date, datetime, timedelta, timezone
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from crm.models import Building, Lease, OccupancySnapshot, Unit
+from crm.models import Building, Correction, Lease, OccupancySnapshot, Unit
 from crm.services import periods as P
-from crm.services.corrections import apply_figures, clean_reason, correct_snapshots
+from crm.services.corrections import apply_figures, clean_reason, correction_counts, recompute_month
 from crm.services.errors import DomainError
 from crm.services.moves import move_counts
 from crm.services.occupancy import Occupancy, lease_lapsed_on, occupancy_on_days, unit_exists_on
@@ -196,12 +196,13 @@ def confirm_month(session, user, building: Building, period: str, today: date) -
     occ = occupancy_on_days(session, [P.month_end(period)], [building.id], with_tenants=True).get(
         (building.id, P.month_end(period)), Occupancy()
     )
+    confirmed_by = user.id  # read first: loading an expired user would flush a half-made snapshot
     if snapshot is None:
         snapshot = OccupancySnapshot(building_id=building.id, period=period)
         session.add(snapshot)
     apply_figures(snapshot, occ)
     snapshot.confirmed_at = datetime.now(timezone.utc)
-    snapshot.confirmed_by_id = user.id
+    snapshot.confirmed_by_id = confirmed_by
     session.flush()
     return snapshot
 
@@ -217,7 +218,7 @@ def refuse_lapsed(session, building: Building, period: str) -> None:
         )
 
 
-def correct_month(session, building: Building, period: str, reason: str) -> OccupancySnapshot | None:
+def correct_month(session, building: Building, period: str, reason: str) -> Correction | None:
     """Re-derive a confirmed month from the current leases, with a reason; None when unchanged."""
     period = P.parse_period(period, "period")
     if len(clean_reason(reason)) < 2:
@@ -230,8 +231,7 @@ def correct_month(session, building: Building, period: str, reason: str) -> Occu
     )
     if snapshot is None:
         raise DomainError(f"{building.name} {P.label(period)}尚未确认，无需更正，直接确认即可", field="period")
-    changed = correct_snapshots(session, [snapshot], reason)
-    return changed[0] if changed else None
+    return recompute_month(session, snapshot, reason)
 
 
 @dataclass
@@ -239,6 +239,7 @@ class StatusGrid:
     periods: list[str]
     buildings: list[Building]
     cells: dict[tuple[int, str], OccupancySnapshot]
+    corrections: dict[tuple[int, str], int] = field(default_factory=dict)  # how many each month had
 
     def confirmed_count(self, period: str) -> int:
         return sum(1 for b in self.buildings if (b.id, period) in self.cells)
@@ -253,4 +254,4 @@ def confirmation_status(session, buildings: list[Building], last_period: str, mo
         OccupancySnapshot.confirmed_at.is_not(None),
     )
     cells = {(s.building_id, s.period): s for s in session.scalars(stmt)} if ids else {}
-    return StatusGrid(list(reversed(periods)), buildings, cells)
+    return StatusGrid(list(reversed(periods)), buildings, cells, correction_counts(session, ids, periods))

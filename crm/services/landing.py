@@ -15,10 +15,13 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import joinedload
 
 from crm.models import Building, Company, Lead, MoveInRequest, Unit, UnitReservation, User
+from crm.services.corrections import confirmed_periods, correcting
 from crm.services.errors import DomainError
 from crm.services.leads import clean_text, move_stage
 from crm.services.leases import clashes, create_lease
 from crm.services.occupancy import unit_exists_on
+from crm.services.reach import LeaseState, lease_span
+from crm.services.self_use import check_not_self_use
 from crm.services.uscc import normalise_uscc, uscc_problem
 
 LANDING_STAGES = ("registered", "settled")
@@ -50,10 +53,8 @@ def _units_of(session, building: Building, unit_ids: list[int], day: date) -> li
 
 
 def check_units_free(session, lead: Lead, building: Building, units: list[Unit], start: date, end: date | None) -> None:
-    """Refuse units that are self-use, let on some day from ``start``, or held for another lead."""
-    for unit in units:
-        if unit.self_use:
-            raise DomainError(f"单元 {unit.label} 为自用，不能入驻", field="unit_ids")
+    """Refuse units that are self-use or let on some day from ``start``, or held for another lead."""
+    check_not_self_use(session, units, start, end, field="unit_ids", what="入驻")
     found = clashes(session, units, start, end)
     if found:
         first = found[0]
@@ -126,27 +127,42 @@ def request_units(session, request: MoveInRequest) -> list[Unit]:
     return list(session.scalars(select(Unit).where(Unit.id.in_(ids)).order_by(Unit.floor, Unit.number))) if ids else []
 
 
-def confirm_move_in(session, request: MoveInRequest, actor: User, today: date):
-    """The manager confirms: the lease is created, the lead settles, reservations end."""
+def confirm_move_in(session, request: MoveInRequest, actor: User, today: date, correction_reason: str | None = None):
+    """The manager confirms: the lease is created, the lead settles, reservations end.
+
+    A move-in dated in a month the manager has confirmed is a correction of it, with a reason."""
     if request.status != "pending":
         raise DomainError("该入驻申请已处理过", field="status")
     units = request_units(session, request)
     lead = request.lead
     check_units_free(session, lead, request.building, units, request.start_date, request.end_date)
-    lease = create_lease(session, request.company, request.building, units, request.start_date, request.end_date)
-    request.status = "confirmed"
-    request.lease = lease
-    request.decided_by_id = actor.id
-    request.decided_at = datetime.now(timezone.utc)
-    for unit in units:
-        unit.reserved_until = None  # the lease holds the unit now
-    if lead.stage != "settled":
-        move_stage(session, lead, "settled", actor, today, via_landing=True,
-                   reason=f"{request.building.name} {'、'.join(u.label for u in units)}，{request.start_date} 起")
-    lead.landed_on = today
-    lead.next_followup_on = None
-    session.flush()
+    with correcting(session, request.building, request_span(request), correction_reason, "movein_request"):
+        lease = create_lease(session, request.company, request.building, units, request.start_date, request.end_date)
+        request.status = "confirmed"
+        request.lease = lease
+        request.decided_by_id = actor.id
+        request.decided_at = datetime.now(timezone.utc)
+        for unit in units:
+            unit.reserved_until = None  # the lease holds the unit now
+        if lead.stage != "settled":
+            move_stage(session, lead, "settled", actor, today, via_landing=True,
+                       reason=f"{request.building.name} {'、'.join(u.label for u in units)}，{request.start_date} 起")
+        lead.landed_on = today
+        lead.next_followup_on = None
     return lease
+
+
+def request_span(request: MoveInRequest):
+    """The days the requested lease would alter."""
+    return lease_span(None, LeaseState(request.start_date, request.end_date))
+
+
+def confirmed_months_reached(session, requests) -> dict[int, list[str]]:
+    """Pending requests whose lease would reach a confirmed month: request id -> those months."""
+    pending = [r for r in requests if r.status == "pending"]
+    confirmed = confirmed_periods(session, {r.building_id for r in pending})
+    reached = {r.id: request_span(r).months(confirmed[r.building_id]) for r in pending}
+    return {rid: months for rid, months in reached.items() if months}
 
 
 def reject_move_in(session, request: MoveInRequest, actor: User, note: str) -> MoveInRequest:

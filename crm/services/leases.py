@@ -10,16 +10,21 @@ from sqlalchemy.orm import joinedload, selectinload
 from crm.models import Building, Company, Lease, Unit, lease_units
 from crm.services.errors import DomainError
 from crm.services.occupancy import lease_active_on
+from crm.services.self_use import check_not_self_use
 
 FOREVER = date.max
 
 
-def last_active_day(lease: Lease) -> date:
-    """The last day the lease is active: its end, or the day before the move-out if earlier."""
-    last = lease.end_date or FOREVER
-    if lease.moved_out_on is not None:
-        last = min(last, lease.moved_out_on - timedelta(days=1))
+def last_day(end: date | None, moved_out_on: date | None) -> date:
+    """The last day a lease is active: its end, or the day before the move-out if earlier."""
+    last = end or FOREVER
+    if moved_out_on is not None:
+        last = min(last, moved_out_on - timedelta(days=1))
     return last
+
+
+def last_active_day(lease: Lease) -> date:
+    return last_day(lease.end_date, lease.moved_out_on)
 
 
 def active_leases(session, building_id: int, day: date, with_units: bool = True) -> list[Lease]:
@@ -57,8 +62,13 @@ def clashes(session, units: list[Unit], start: date, end: date | None, ignore_le
 
 
 def create_lease(
-    session, company: Company, building: Building, units: list[Unit], start: date, end: date | None = None
+    session, company: Company, building: Building, units: list[Unit], start: date, end: date | None = None,
+    moved_out_on: date | None = None, move_out_reason: str | None = None, self_use_checked: bool = False,
 ) -> Lease:
+    """A lease of ``units`` from ``start`` (an imported past lease may come with its move-out).
+
+    ``self_use_checked``: the caller has already refused self-use units in this transaction (an
+    import's plan, made in the confirming transaction), which spares a query per lease."""
     if not units:
         raise DomainError("请至少选择一个单元", field="units")
     units = list({unit.id: unit for unit in units}.values())  # the same unit picked twice is one unit
@@ -67,9 +77,11 @@ def create_lease(
     for unit in units:
         if unit.building_id != building.id:
             raise DomainError(f"单元 {unit.label} 不属于 {building.name}", field="units")
-        if unit.self_use:
-            raise DomainError(f"单元 {unit.label} 为自用，不能出租", field="units")
-    found = clashes(session, units, start, end)
+    last = last_day(end, moved_out_on)
+    last = None if last == FOREVER else last
+    if not self_use_checked:
+        check_not_self_use(session, units, start, last)
+    found = clashes(session, units, start, last)
     if found:
         first = found[0]
         raise DomainError(
@@ -77,7 +89,8 @@ def create_lease(
             f"{first.lease.start_date} 起），同一单元同一天只能有一份有效租约",
             field="units",
         )
-    lease = Lease(company=company, building=building, start_date=start, end_date=end, units=list(units))
+    lease = Lease(company=company, building=building, start_date=start, end_date=end, moved_out_on=moved_out_on,
+                  move_out_reason=move_out_reason, units=list(units))
     session.add(lease)
     session.flush()
     return lease

@@ -3,8 +3,8 @@
 A candidate is one vacant unit, or a run of adjacent vacant units on one floor of one building
 (adjacent = next to each other in unit-number order, nothing let in between), whose area is
 within ± tolerance (a setting, 20 %) of the lead's intended area. Vacant on day D: the unit
-exists, is not self-use, has no lease that is active on D or starts later, and is not held for
-another lead.
+exists, is not self-use on D or later (no self-use period ending on or after D), has no lease
+that is active on D or starts later, and is not held for another lead.
 
 Candidates are scored out of 100:
   area fit 40 × (1 − |area − intended| ÷ (tolerance × intended))
@@ -28,12 +28,12 @@ from decimal import Decimal
 from sqlalchemy import Float, and_, case, func, literal, or_, select, tuple_, type_coerce
 
 from crm.formats import area as area_text
-from crm.models import Building, Company, Lead, Lease, Unit, UnitReservation, lease_units
+from crm.models import Building, Company, Lead, Lease, Unit, UnitReservation, UnitSelfUse, lease_units
 from crm.models.lead import ACTIVE_STAGES
 from crm.services import periods as P
 from crm.services.errors import DomainError
 from crm.services.leads import pipeline_rules
-from crm.services.occupancy import lease_active_on, unit_exists_on
+from crm.services.occupancy import lease_active_on, self_use_on, unit_exists_on
 from crm.services.tax import tax_by_building
 
 MAX_UNITS = 12  # the most units one candidate may combine: a whole floor in the district's buildings
@@ -62,7 +62,8 @@ def free_condition(day, lead_id=None):
     rather than a probe of the leases per unit.
     """
     let = select(lease_units.c.unit_id).join(Lease, Lease.id == lease_units.c.lease_id).where(lease_not_over(day))
-    return and_(Unit.self_use.is_(False), Unit.id.not_in(let), ~held_for_other_lead(day, lead_id))
+    own = select(UnitSelfUse.unit_id).where(or_(UnitSelfUse.end_date.is_(None), UnitSelfUse.end_date >= day))
+    return and_(Unit.id.not_in(own), Unit.id.not_in(let), ~held_for_other_lead(day, lead_id))
 
 
 @dataclass
@@ -171,7 +172,7 @@ def _building_context(session, building_ids, day: date, group: str | None):
                func.sum(Unit.area))
         .join(Company, Company.id == Lease.company_id)
         .join(lease_units, lease_units.c.lease_id == Lease.id)
-        .join(Unit, and_(Unit.id == lease_units.c.unit_id, Unit.self_use.is_(False), unit_exists_on(day)))
+        .join(Unit, and_(Unit.id == lease_units.c.unit_id, ~self_use_on(day), unit_exists_on(day)))
         .where(Lease.building_id.in_(building_ids), lease_active_on(day))
         .group_by(Lease.building_id)
     )

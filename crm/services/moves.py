@@ -22,9 +22,10 @@ from sqlalchemy import func, select
 
 from crm.models import Building, Company, Lease, Unit
 from crm.models.choices import INDUSTRY_GROUPS, MOVE_OUT_REASONS
-from crm.services.corrections import correct_from, require_reason
+from crm.services.corrections import correcting
 from crm.services.errors import DomainError
 from crm.services.leases import clashes, create_lease
+from crm.services.reach import LeaseState, lease_span
 from crm.services.timeline import refuse_stale
 from crm.services.uscc import normalise_uscc, uscc_problem
 
@@ -102,11 +103,15 @@ def move_in(session, building: Building, company_text: str, units: list[Unit], s
             raise DomainError(f"单元 {unit.label} 已于 {unit.retired_on} 停用", field="units")
         if unit.active_from is not None and unit.active_from > start:
             raise DomainError(f"单元 {unit.label} 自 {unit.active_from} 起才启用", field="units")
-    frozen = require_reason(session, building, start, correction_reason)
-    company = resolve_company(session, company_text, new_company or NewCompany())
-    lease = create_lease(session, company, building, units, start, end)
-    correct_from(session, frozen, correction_reason)
+    with correcting(session, building, lease_span(None, LeaseState(start, end)), correction_reason, "move_in"):
+        company = resolve_company(session, company_text, new_company or NewCompany())
+        lease = create_lease(session, company, building, units, start, end)
     return lease
+
+
+def dates_of(lease: Lease) -> LeaseState:
+    """The dates of a lease, for working out which days a change of them reaches."""
+    return LeaseState(lease.start_date, lease.end_date, lease.moved_out_on)
 
 
 def move_out(session, lease: Lease, version, day: date, reason: str, correction_reason: str | None = None) -> Lease:
@@ -122,15 +127,14 @@ def move_out(session, lease: Lease, version, day: date, reason: str, correction_
     stayed_until = stayed_on_until(lease, day)
     if stayed_until is not None:
         refuse_taken(session, lease, stayed_until, "迁出日期", "moved_out_on")
-    # A move-out changes the days from it on; one after the end adds the days the company stayed.
-    first_changed = day if stayed_until is None else lease.end_date + timedelta(days=1)
-    frozen = require_reason(session, lease.building, first_changed, correction_reason)
-    if stayed_until is not None:
-        lease.end_date = stayed_until
-    lease.moved_out_on = day
-    lease.move_out_reason = reason
-    session.flush()
-    correct_from(session, frozen, correction_reason)
+    now = dates_of(lease)
+    # One after the end adds the days the company stayed: the lease then runs until the day before.
+    span = lease_span(now, LeaseState(now.start, stayed_until or now.end, day))
+    with correcting(session, lease.building, span, correction_reason, "move_out"):
+        if stayed_until is not None:
+            lease.end_date = stayed_until
+        lease.moved_out_on = day
+        lease.move_out_reason = reason
     return lease
 
 
@@ -173,13 +177,10 @@ def renew(session, lease: Lease, version, end: date | None, correction_reason: s
             field="end_date",
         )
     refuse_taken(session, lease, end, "到期日", "end_date")
-    # Moving the end date changes the days after the earlier of the old and the new end.
-    ends = [d for d in (lease.end_date, end) if d is not None]
-    first_changed = min(ends) + timedelta(days=1) if ends else None
-    frozen = require_reason(session, lease.building, first_changed, correction_reason) if first_changed else []
-    lease.end_date = end
-    session.flush()
-    correct_from(session, frozen, correction_reason)
+    now = dates_of(lease)
+    span = lease_span(now, LeaseState(now.start, end, now.moved_out_on))
+    with correcting(session, lease.building, span, correction_reason, "renew"):
+        lease.end_date = end
     return lease
 
 

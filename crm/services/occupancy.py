@@ -1,7 +1,8 @@
 """Occupancy on a date, per building: leasable, occupied and vacant area, tenants.
 
 Definitions (DESIGN.md): a unit counts on day D when it exists then (``active_from`` ≤ D, not
-retired on or before D). Leasable area is the area of such units that are not self-use. A lease
+retired on or before D). Leasable area is the area of such units that are not self-use on D (no
+self-use period covers D). A lease
 is active on D when start ≤ D, no move-out on or before D, and (no end or D ≤ end); a unit under
 an active lease is occupied. Because the lease service guarantees at most one active lease per
 unit and day, summing unit areas over active leases never counts a unit twice.
@@ -22,9 +23,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Date, and_, case, func, literal, or_, select, union_all
+from sqlalchemy import Date, and_, case, exists, func, literal, or_, select, union_all
 
-from crm.models import Company, Lease, Unit, lease_units
+from crm.models import Company, Lease, Unit, UnitSelfUse, lease_units
 
 ZERO = Decimal("0")
 
@@ -75,10 +76,23 @@ def unit_exists_on(day_col):
     )
 
 
+def self_use_between(first, last, unit_id=Unit.id):
+    """SQL: a self-use period of the unit meets the days ``first``..``last`` (None: open)."""
+    conditions = [UnitSelfUse.unit_id == unit_id, or_(UnitSelfUse.end_date.is_(None), UnitSelfUse.end_date >= first)]
+    if last is not None:
+        conditions.append(or_(UnitSelfUse.start_date.is_(None), UnitSelfUse.start_date <= last))
+    return exists().where(*conditions)
+
+
+def self_use_on(day_col, unit_id=Unit.id):
+    """SQL: the unit is self-use on ``day_col`` (a date or a column)."""
+    return self_use_between(day_col, day_col, unit_id)
+
+
 def unit_counts_on(day_col):
     """The unit counts toward leasable area on the day: it exists then and is not self-use. The
     occupancy figures and the month bridge both read this, so they cannot disagree."""
-    return and_(unit_exists_on(day_col), Unit.self_use.is_(False))
+    return and_(unit_exists_on(day_col), ~self_use_on(day_col))
 
 
 def lease_active_on(day_col):

@@ -1,5 +1,8 @@
 """Units of a building with their derived status on a day — what the stacking plan draws — and,
-for a unit no lease covers, the lease that ran out on it without a move-out (到期未处置)."""
+for a unit no lease covers, the lease that ran out on it without a move-out (到期未处置).
+
+Self-use is read from the dated periods (``crm.services.self_use``), so a past day shows the
+status the unit had then."""
 from __future__ import annotations
 
 from collections import defaultdict
@@ -10,9 +13,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from crm.models import Building, Lease, Unit, lease_units
+from crm.models import Building, Lease, Unit, UnitSelfUse, lease_units
 from crm.services.leases import active_leases
 from crm.services.occupancy import lease_lapsed_on, unit_exists_on
+from crm.services.self_use import period_on, periods_of
 
 
 @dataclass
@@ -21,14 +25,20 @@ class UnitState:
     status: str  # occupied | reserved | self_use | vacant
     lease: Lease | None = None
     lapsed: Lease | None = None  # no active lease, and this one ran out with no move-out
+    self_use: UnitSelfUse | None = None  # the self-use period covering the day
+
+    @property
+    def is_self_use(self) -> bool:
+        return self.self_use is not None
 
 
-def status_of(unit: Unit, lease: Lease | None, day: date) -> str:
+def status_of(unit: Unit, lease: Lease | None, day: date, self_use: bool = False) -> str:
+    """A unit's status on ``day``: ``self_use`` says whether a self-use period covers that day."""
     if lease is not None:
         return "occupied"
     if unit.reserved_until is not None and unit.reserved_until >= day:
         return "reserved"
-    if unit.self_use:
+    if self_use:
         return "self_use"
     return "vacant"
 
@@ -51,12 +61,14 @@ def unit_states(session, building: Building, day: date) -> list[UnitState]:
             units_of_lease[lease.id].append(by_id[unit_id])
     for lease in leases.values():
         set_committed_value(lease, "units", sorted(units_of_lease[lease.id], key=lambda u: (u.floor, u.number)))
+    periods = periods_of(session, by_id)
     lapsed = lapsed_by_unit(session, building, day)
-    return [
-        UnitState(u, status_of(u, lease_of_unit.get(u.id), day), lease_of_unit.get(u.id),
-                  None if u.id in lease_of_unit else lapsed.get(u.id))
-        for u in units
-    ]
+    states = []
+    for unit in units:
+        lease, own = lease_of_unit.get(unit.id), period_on(periods.get(unit.id, []), day)
+        states.append(UnitState(unit, status_of(unit, lease, day, own is not None), lease,
+                                None if lease is not None else lapsed.get(unit.id), own))
+    return states
 
 
 def lapsed_by_unit(session, building: Building, day: date) -> dict[int, Lease]:

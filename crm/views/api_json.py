@@ -45,7 +45,10 @@ def unit_json(state: UnitState) -> dict:
     lease = state.lease
     return unit_ref(state.unit) | {
         "status": state.status,
-        "self_use": state.unit.self_use,
+        "self_use": state.is_self_use,
+        "self_use_period": None if state.self_use is None else {
+            "start_date": iso(state.self_use.start_date), "end_date": iso(state.self_use.end_date),
+        },
         "reserved_until": iso(state.unit.reserved_until),
         "lease": None if lease is None else {
             "id": lease.id, "company": ref(lease.company), "start_date": iso(lease.start_date),

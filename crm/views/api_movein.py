@@ -144,9 +144,19 @@ def confirm(request_id):
     ---
     post:
       summary: 确认入驻申请
-      description: 该楼宇的楼宇管理员或系统管理员。申请已处理过时返回 409；单元已不再空置时返回 400。
+      description: >
+        该楼宇的楼宇管理员或系统管理员。申请已处理过时返回 409；单元已不再空置时返回 400。
+        入驻日期落在已确认（月度填报）的月份时，须在 correction_reason 中说明更正原因，否则返回 400。
       parameters:
         - {in: path, name: request_id, required: true, schema: {type: integer}}
+      requestBody:
+        required: false
+        content:
+          application/json:
+            schema:
+              type: object
+              properties:
+                correction_reason: {type: string, description: 更正原因（入驻日期落在已确认的月份时必填）}
       responses:
         200:
           description: 已确认；lease_id 为生成的租约
@@ -158,8 +168,9 @@ def confirm(request_id):
         409: {$ref: "#/components/responses/Conflict"}
     """
     move_in = decidable_or_404(request_id)
+    reason = body_text(json_body(optional=True), "correction_reason", "更正原因", max_length=500)
     with service_errors(conflicts=("status",)):
-        confirm_move_in(db.session, move_in, current_user, today())
+        confirm_move_in(db.session, move_in, current_user, today(), reason)
     db.session.commit()
     return as_json(move_in)
 

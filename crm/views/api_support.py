@@ -185,7 +185,10 @@ def page_json(items: list, total: int, page: int, per_page: int) -> dict:
 # ------------------------------------------------------------------------------------------
 # the JSON body
 
-def json_body() -> dict:
+def json_body(optional: bool = False) -> dict:
+    """The request's JSON object; ``optional``: an empty body reads as ``{}``."""
+    if optional and not request.get_data(cache=True):
+        return {}
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise DomainError("请求体应为 JSON 对象（Content-Type: application/json）", field="body")

@@ -1,5 +1,5 @@
-"""Change history (变更记录) as timelines: a building with its units, leases and monthly figures;
-a unit; a company with its leases; a lease."""
+"""Change history (变更记录) as timelines: a building with its units, leases and monthly figures
+and the corrections of its confirmed months; a unit; a company with its leases; a lease."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
@@ -10,15 +10,18 @@ from crm.extensions import db
 from crm.models import Building, Company, Lease, Unit
 from crm.models.history import OBJECT_TYPES
 from crm.permissions import allow, ensure, visible_building_ids
+from crm.services import periods as P
 from crm.services import timeline as T
+from crm.services.corrections import corrections_of
 
 bp = Blueprint("history", __name__)
 
 
-def render(entries, title, building=None, subject=None, kinds=None, kind=""):
+def render(entries, title, building=None, subject=None, kinds=None, kind="", corrections=(), period=None):
     return render_template(
         "history/timeline.html", entries=entries, title=title, building=building, subject=subject,
         kinds=kinds, kind=kind, field_changes=T.field_changes, local_time=T.local_time, limit=T.PAGE_SIZE,
+        corrections=corrections, period=period,
     )
 
 
@@ -29,14 +32,22 @@ def found(obj):
     return obj
 
 
+# The building page can also show its corrections alone (更正: changes to confirmed months).
+BUILDING_KINDS = {**OBJECT_TYPES, "correction": "更正"}
+
+
 @bp.route("/buildings/<code>/history")
 @allow("history.view")
 def building(code):
     b = found(db.session.scalar(select(Building).where(Building.code == code)))
     kind = request.args.get("type", "")
-    kind = kind if kind in OBJECT_TYPES else ""
-    entries = T.building_timeline(db.session, b.id, kind or None)
-    return render(entries, f"{b.name} 变更记录", building=b, kinds=OBJECT_TYPES, kind=kind)
+    kind = kind if kind in BUILDING_KINDS else ""
+    period = request.args.get("month", "")
+    period = period if P.PERIOD_RE.match(period) else None
+    corrections = corrections_of(db.session, b.id, period) if kind in ("", "correction") else []
+    entries = [] if kind == "correction" else T.building_timeline(db.session, b.id, kind or None)
+    return render(entries, f"{b.name} 变更记录", building=b, kinds=BUILDING_KINDS, kind=kind,
+                  corrections=corrections, period=period)
 
 
 @bp.route("/units/<int:unit_id>/history")

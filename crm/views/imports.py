@@ -12,16 +12,17 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import undefer
+from sqlalchemy.orm import selectinload, undefer
 from sqlalchemy.orm.exc import StaleDataError
-from wtforms import BooleanField, SelectField
+from wtforms import BooleanField, SelectField, TextAreaField
+from wtforms.validators import Length, Optional
 
 from crm.extensions import db
 from crm.io import imports as workflow
 from crm.io import retention
 from crm.io.kinds import all_kinds, get_kind
 from crm.io.templates import template
-from crm.models import ImportBatch, ImportChange
+from crm.models import Correction, ImportBatch, ImportChange
 from crm.permissions import allow, ensure
 from crm.services.errors import DomainError
 from crm.services.periods import BUSINESS_TZ
@@ -52,6 +53,10 @@ class UploadForm(FlaskForm):
     # Checked by the import workflow, whose refusal names the kind in Chinese.
     kind = SelectField("数据类型", choices=[], validate_choice=False)
     file = FileField("文件", validators=[FileRequired("请选择要上传的 .xlsx 或 .csv 文件")])
+    correction_reason = TextAreaField(
+        "更正原因（仅更正已确认月份时填写）", validators=[Optional(), Length(max=500, message="最多 500 个字符")],
+        description="文件中改动已确认月份（月度填报）的行，只能作为一次更正导入：填写原因，例如“10 月新签租约漏登记”。",
+    )
 
 
 class ConfirmForm(FlaskForm):
@@ -106,11 +111,12 @@ def upload():
     retention.prune_originals(db.session, retention.Retention.from_config(current_app.config), incoming=len(data))
     try:
         batch = workflow.preview(
-            db.session, current_user, form.kind.data, os.path.basename(upload.filename or ""), data, today()
+            db.session, current_user, form.kind.data, os.path.basename(upload.filename or ""), data, today(),
+            form.correction_reason.data,
         )
     except DomainError as error:
         db.session.rollback()
-        field = form.kind if error.field == "kind" else form.file
+        field = {"kind": form.kind, "correction_reason": form.correction_reason}.get(error.field, form.file)
         field.errors = [*field.errors, error.message]
         return render_index(form, 400)
     db.session.commit()
@@ -149,9 +155,13 @@ def show(batch_id):
         pages = max((total + CHANGES_PAGE - 1) // CHANGES_PAGE, 1)
         changes = db.session.scalars(stmt.order_by(ImportChange.row_number, ImportChange.id)
                                      .limit(CHANGES_PAGE).offset((page - 1) * CHANGES_PAGE)).all()
+    corrections = db.session.scalars(
+        select(Correction).where(Correction.import_batch_id == batch.id)
+        .options(selectinload(Correction.building)).order_by(Correction.building_id, Correction.period)
+    ).all() if batch.status == "applied" else []
     return render_template(
         "imports/show.html", batch=batch, kind=kind, report=batch.report, changes=changes, page=page, pages=pages,
-        confirm_form=ConfirmForm(), reject_form=RejectForm(),
+        confirm_form=ConfirmForm(), reject_form=RejectForm(), corrections=corrections,
     )
 
 

@@ -18,7 +18,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from crm.extensions import db
 from crm.forms.manage import (
-    AddUnitForm, EditUnitForm, MergeForm, MoveInForm, MoveOutForm, OpenEndedForm, RenewForm, RetireForm, SplitForm,
+    AddUnitForm, EditUnitForm, MergeForm, MoveInForm, MoveOutForm, OpenEndedForm, RenewForm, RetireForm, SelfUseForm,
+    SplitForm,
 )
 from crm.models import Building, Lease, Unit
 from crm.permissions import allow, ensure, may, visible_building_ids
@@ -28,6 +29,7 @@ from crm.services import moves, unit_ops
 from crm.services.confirmation import due_period
 from crm.services.errors import DomainError
 from crm.services.occupancy import Occupancy, occupancy_on
+from crm.services.self_use import describe, period_on, periods_of
 from crm.services.snapshots import confirmed_snapshots
 from crm.services.timeline import object_timeline
 from crm.services.units import floors, unit_states
@@ -103,7 +105,7 @@ def units(code):
     states = unit_states(db.session, building, day)
     return render_template(
         "manage/units.html", building=building, states=states, floors=floors(states), today=day,
-        leasable=unit_ops.register_leasable_area(db.session, building), back=this_page(),
+        leasable=unit_ops.register_leasable_area(db.session, building, day), back=this_page(),
     )
 
 
@@ -142,8 +144,8 @@ def unit(code, unit_id):
     if form.validate_on_submit():
         try:
             unit_ops.update_unit(
-                db.session, unit, form.version.data, form.area.data, form.self_use.data,
-                form.reserved_until.data, today(),
+                db.session, unit, form.version.data, form.area.data, form.reserved_until.data, today(),
+                form.correction_reason.data,
             )
         except DomainError as error:
             show_error(form, error)
@@ -155,10 +157,49 @@ def unit(code, unit_id):
                 flash(f"已保存单元 {label}", "success")
                 return redirect(url_for("manage.unit", code=building.code, unit_id=unit_id))
             reload_unit_form(form, db.session.get(Unit, unit_id))
+    return render_unit(building, unit_id, form, SelfUseForm(formdata=None))
+
+
+@bp.route("/buildings/<code>/units/<int:unit_id>/self-use", methods=["POST"])
+@allow("buildings.manage")
+def self_use(code, unit_id):
+    """Mark a unit self-use from a day, or end its self-use on a day."""
+    building = managed_building(code)
+    unit = owned(db.session.get(Unit, unit_id), building)
+    form = SelfUseForm()
+    if form.validate_on_submit():
+        try:
+            if form.action.data == "end":
+                unit_ops.end_self_use(db.session, unit, form.self_use_until.data, form.correction_reason.data)
+            else:
+                unit_ops.start_self_use(db.session, unit, form.self_use_from.data, form.self_use_until.data,
+                                        form.correction_reason.data)
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            label = unit.label
+            if commit(form):
+                flash(f"已登记单元 {label} 的自用期", "success")
+                return redirect(url_for("manage.unit", code=building.code, unit_id=unit_id))
     unit = db.session.get(Unit, unit_id)
-    state = next((s for s in unit_states(db.session, building, today()) if s.unit.id == unit.id), None)
+    edit = EditUnitForm(obj=unit)
+    edit.version.data = unit.version
+    return render_unit(building, unit_id, edit, form)
+
+
+def render_unit(building: Building, unit_id: int, form: EditUnitForm, self_use_form: SelfUseForm):
+    unit = db.session.get(Unit, unit_id)
+    day = today()
+    state = next((s for s in unit_states(db.session, building, day) if s.unit.id == unit.id), None)
+    periods = periods_of(db.session, [unit.id]).get(unit.id, [])
+    current = period_on(periods, day) or next((p for p in periods if p.end_date is None), None)
+    if self_use_form.action.data != "end" and not self_use_form.errors and current is not None:
+        self_use_form.action.data = "end"
+    if self_use_form.action.data == "start" and self_use_form.self_use_from.data is None:
+        self_use_form.self_use_from.data = day
     return render_template(
-        "manage/unit.html", building=building, unit=unit, state=state, form=form,
+        "manage/unit.html", building=building, unit=unit, state=state, form=form, self_use_form=self_use_form,
+        self_use_periods=periods, current_self_use=current, describe_self_use=describe,
         history=object_timeline(db.session, "unit", unit.id, limit=20),
     )
 
@@ -167,7 +208,6 @@ def reload_unit_form(form: EditUnitForm, unit: Unit) -> None:
     """Show the values now saved, with their version, after a stale save was refused."""
     form.version.data = unit.version
     form.area.data = str(unit.area)
-    form.self_use.data = unit.self_use
     form.reserved_until.data = unit.reserved_until
 
 

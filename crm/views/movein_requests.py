@@ -9,8 +9,11 @@ from crm.extensions import db
 from crm.forms.leads import DecisionForm
 from crm.models import MoveInRequest
 from crm.permissions import allow, ensure, visible_building_ids
+from crm.services.corrections import months_label
 from crm.services.errors import DomainError
-from crm.services.landing import confirm_move_in, move_in_requests, reject_move_in, units_by_request
+from crm.services.landing import (
+    confirm_move_in, confirmed_months_reached, move_in_requests, reject_move_in, units_by_request,
+)
 from crm.views.params import today
 
 bp = Blueprint("movein_requests", __name__)
@@ -28,7 +31,13 @@ def index():
     return render_template(
         "movein_requests/index.html", requests=requests, units=units_by_request(db.session, requests),
         status=status, STATUSES=STATUSES, form=DecisionForm(formdata=None),
+        frozen=reaching_confirmed(requests),
     )
+
+
+def reaching_confirmed(requests) -> dict[int, str]:
+    """Pending requests whose move-in reaches a confirmed month: request id -> the months."""
+    return {rid: months_label(months) for rid, months in confirmed_months_reached(db.session, requests).items()}
 
 
 def get_request_or_404(request_id: int) -> MoveInRequest:
@@ -43,9 +52,10 @@ def get_request_or_404(request_id: int) -> MoveInRequest:
 @allow("movein.decide")
 def confirm(request_id):
     move_in = get_request_or_404(request_id)
-    if DecisionForm().validate_on_submit():
+    form = DecisionForm()
+    if form.validate_on_submit():
         try:
-            confirm_move_in(db.session, move_in, current_user, today())
+            confirm_move_in(db.session, move_in, current_user, today(), form.correction_reason.data)
             db.session.commit()
             flash(f"已确认「{move_in.company.name}」入驻 {move_in.building.name}，租约已生成", "success")
         except DomainError as error:

@@ -9,7 +9,8 @@ from sqlalchemy import text
 
 from crm.extensions import db
 
-AFFECTED_TABLES = ("buildings", "units", "companies", "leases", "lease_units", "tax_records", "building_tax_months")
+AFFECTED_TABLES = ("buildings", "units", "unit_self_use", "companies", "leases", "lease_units", "tax_records",
+                   "building_tax_months")
 
 
 def xlsx(rows: list[list], title: str = "数据") -> bytes:

@@ -119,7 +119,10 @@ def test_units_created_and_updated_with_leasable_area_respected(session, distric
     assert plan.counts()["create"] == 2 and plan.counts()["update"] == 1
     assert district["a2"].area == Decimal("350.00") and district["a2"].version == 2
     units = session.scalars(select(Unit).where(Unit.building_id == district["a"].id, Unit.floor == 5).order_by(Unit.number)).all()
-    assert [(u.number, u.area, u.self_use) for u in units] == [("01", Decimal("1000.00"), True), ("02", Decimal("550.00"), False)]
+    assert [(u.number, u.area) for u in units] == [("01", Decimal("1000.00")), ("02", Decimal("550.00"))]
+    # A new unit marked self-use without dates is self-use since it exists.
+    assert [(p.start_date, p.end_date) for p in units[0].self_use_periods] == [(None, None)]
+    assert units[1].self_use_periods == []
 
 
 def test_a_manager_imports_units_of_their_own_building_but_not_tax(session, district):

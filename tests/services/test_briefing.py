@@ -8,9 +8,10 @@ import re
 from datetime import date, datetime
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from crm.models import Briefing, Unit
+from crm.models.version import OCCUPANCY, bump
 from crm.services.briefing import briefing_data, generate_briefing
 from crm.services.errors import DomainError
 from crm.services.periods import BUSINESS_TZ
@@ -168,9 +169,10 @@ def test_appendix_as_of_and_definitions(data):
 
 
 def test_a_confirmed_month_reads_its_snapshot_not_a_late_edit(session, scene):
-    unit = session.get(Unit, scene["a1"].id)
-    unit.area = 150  # a late edit of a confirmed building: the published month does not move
-    session.flush()
+    # A late edit of a confirmed building made behind the application's back (anything else is a
+    # correction): the published month does not move.
+    session.execute(update(Unit).where(Unit.id == scene["a1"].id).values(area=150))
+    bump(session, OCCUPANCY)
     data = briefing_data(session, M, today=TODAY, now=NOW)
     assert data["headline"]["leasable_area"]["value"] == 2100
     assert data["headline"]["leasable_area"]["prev_month"] == 2150  # September was never confirmed

@@ -56,8 +56,12 @@ def test_confirming_freezes_the_snapshot(session, world):
     assert (snapshot.occupied_area, snapshot.tenants, snapshot.confirmed_by_id) == (500, 1, world["manager"].id)
     entry = session.scalar(select(ChangeLog).where(ChangeLog.object_type == "snapshot"))
     assert (entry.action, entry.action_label, entry.building_id) == ("confirm", "确认", b.id)
-    # A later, uncorrected lease edit in October does not change the published month.
-    f.lease(session, f.company(session), b, [world["units"][2]], date(2026, 10, 25))
+    # A later change in October without a reason is refused on any path …
+    with pytest.raises(DomainError, match="2026年10月的入驻数据已确认"):
+        f.lease(session, f.company(session), b, [world["units"][2]], date(2026, 10, 25))
+    session.rollback()
+    # … and one made behind the application's back does not change the published month.
+    f.legacy_lease(session, f.company(session), b, [world["units"][2]], date(2026, 10, 25))
     figures = occupancy_for_months(session, ["2026-10"], [b.id])[(b.id, "2026-10")]
     assert figures.confirmed and figures.occupied_area == 500
     [check] = month_checks(session, [b], "2026-10")
@@ -89,12 +93,15 @@ def test_correction_needs_a_reason_and_is_recorded(session, world):
     b = world["b"]
     confirm_month(session, world["manager"], b, "2026-10", TODAY)
     session.commit()
-    f.lease(session, f.company(session), b, [world["units"][2]], date(2026, 10, 25))
+    f.legacy_lease(session, f.company(session), b, [world["units"][2]], date(2026, 10, 25))
     with pytest.raises(DomainError, match="请填写更正原因"):
         correct_month(session, b, "2026-10", " ")
     corrected = correct_month(session, b, "2026-10", "10 月 25 日入驻漏登记")
     session.commit()
-    assert corrected.occupied_area == 800 and corrected.correction_reason == "10 月 25 日入驻漏登记"
+    snapshot = session.get(OccupancySnapshot, corrected.snapshot_id)
+    assert snapshot.occupied_area == 800 and snapshot.correction_reason == "10 月 25 日入驻漏登记"
+    assert (corrected.operation, corrected.version_before, corrected.version_after) == ("recompute", 1, 2)
+    assert corrected.figures["occupied_area"] == ["500", "800"] and corrected.items == []
     entry = session.scalar(select(ChangeLog).where(ChangeLog.action == "correct"))
     assert entry.reason == "10 月 25 日入驻漏登记" and entry.changes["occupied_area"] == ["500", "800"]
     assert correct_month(session, b, "2026-10", "再算一次") is None  # nothing changed: nothing recorded

@@ -23,6 +23,7 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import update
 
 from crm.models import Company, Lease, OccupancySnapshot, Setting
 from crm.services.figures import building_figures, building_history, district_summary, tier_year
@@ -363,7 +364,9 @@ def test_a_company_in_two_buildings_is_one_tenant_of_the_district(session, distr
         confirm_month(session, manager, building, M, date(2026, 11, 15))
     snapshot_ids = session.query(OccupancySnapshot).filter_by(building_id=district["x2"].id, period=M).one().tenant_ids
     assert snapshot_ids == sorted([a.id, session.query(Company).filter_by(name="丁公司").one().id])
-    second.moved_out_on = date(2026, 10, 15)
+    # Written behind the app's back, as an older release let such edits in without a correction.
+    session.execute(update(Lease.__table__).where(Lease.__table__.c.id == second.id).values(moved_out_on=date(2026, 10, 15)))
+    session.expire(second)
     session.query(Company).filter_by(name="丁公司").one().registered_in_district = False
     session.flush()
     s = district_summary(session, M)

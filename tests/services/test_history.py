@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from crm.models import ChangeLog, Company, Unit
+from crm.models import ChangeLog, Company, Unit, UnitSelfUse
 from crm.services.timeline import building_timeline, company_timeline, field_changes, object_timeline
 from tests import factories as f
 
@@ -89,3 +89,24 @@ def test_bulk_writes_are_covered_too(session):
     count = session.scalar(select(ChangeLog.id).where(ChangeLog.object_type == "unit").order_by(ChangeLog.id.desc()).limit(1))
     assert len(building_timeline(session, b.id, "unit")) == 30 and count is not None
     assert session.scalar(select(Company.id)) is None
+
+
+def test_a_lease_s_units_and_a_unit_s_self_use_are_logged_where_a_reader_looks(session):
+    b = f.building(session, "H01")
+    u1, u2 = f.unit(session, b, 3, "01", 120), f.unit(session, b, 3, "02", 80)
+    lease = f.lease(session, f.company(session), b, [u1], date(2026, 1, 1))
+    session.commit()
+    lease.units = [u1, u2]
+    session.commit()
+    assert log_of(session, "lease", lease.id)[-1].changes == {"units": ["3F-01", "3F-01、3F-02"]}
+    period = UnitSelfUse(unit=u2, start_date=date(2027, 1, 1))
+    session.add(period)
+    session.commit()
+    period.end_date = date(2027, 6, 30)
+    session.commit()
+    assert [(e.action, e.changes) for e in log_of(session, "unit", u2.id)[1:]] == [
+        ("update", {"self_use": [False, True], "self_use_start": [None, "2027-01-01"]}),
+        ("update", {"self_use_end": [None, "2027-06-30"]}),
+    ]
+    labels = [c.label for c in field_changes(log_of(session, "unit", u2.id)[1])]
+    assert labels == ["自用", "自用起始日期"]

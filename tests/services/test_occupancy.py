@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from crm.models import Lease
+from crm.models import Lease, UnitSelfUse
 from crm.services.occupancy import Occupancy, occupancy_on, occupancy_on_days, registered_rate
 
 try:
@@ -152,10 +152,11 @@ def test_self_use_units_are_excluded_from_leasable_and_from_occupied(session, b)
     before = occ(session, date(2026, 2, 28), b)
     assert before.leasable_area == D("300")
     assert before.occupied_area == D("300")
-    # The owner then takes 1F-02 for its own use while the lease still lists it:
-    # leasable = 100, occupied = 100 (not 300), occupancy 100 %.
-    u2.self_use = True
+    # The owner then takes 1F-02 for its own use from March while the lease still lists it:
+    # leasable = 100, occupied = 100 (not 300), occupancy 100 % — and February stays as it was.
+    session.add(UnitSelfUse(unit=u2, start_date=date(2026, 3, 1)))
     session.flush()
+    assert occ(session, date(2026, 2, 28), b).leasable_area == D("300")
     after = occ(session, date(2026, 3, 31), b)
     assert after.leasable_area == D("100")
     assert after.occupied_area == D("100")

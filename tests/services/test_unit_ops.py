@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from crm.models import Unit
 from crm.services import unit_ops as ops
 from crm.services.errors import DomainError
+from crm.models.version import tokens
 from crm.services.occupancy import occupancy_on
 from tests import factories as f
 
@@ -113,30 +114,64 @@ def test_retire_takes_the_unit_out_from_that_day(session, b):
     assert occupancy_on(session, date(2026, 11, 20), [b.id])[b.id].leasable_area == 300
 
 
-def test_resize_self_use_and_reserve(session, b):
+def test_resize_and_reserve(session, b):
     u = unit(session, b, 3, "01")
-    ops.update_unit(session, u, u.version, "150", False, date(2026, 12, 31), TODAY)
+    ops.update_unit(session, u, u.version, "150", date(2026, 12, 31), TODAY)
     assert (u.area, u.reserved_until) == (150, date(2026, 12, 31))
-    ops.update_unit(session, u, u.version, "150", True, None, TODAY)
-    assert occupancy_on(session, TODAY, [b.id])[b.id].leasable_area == 500
+    assert occupancy_on(session, TODAY, [b.id])[b.id].leasable_area == 650
 
 
 def test_resize_refuses_below_one_square_metre_and_past_the_declared_area(session, b):
     u = unit(session, b, 3, "01")
     with pytest.raises(DomainError, match="小于 1 m²"):
-        ops.update_unit(session, u, u.version, "0.9", False, None, TODAY)
+        ops.update_unit(session, u, u.version, "0.9", None, TODAY)
     with pytest.raises(DomainError, match="将超过登记办公面积"):
-        ops.update_unit(session, u, u.version, "501", False, None, TODAY)
+        ops.update_unit(session, u, u.version, "501", None, TODAY)
     assert u.area == 100
 
 
 def test_a_let_unit_cannot_become_self_use_or_reserved(session, b):
     u = unit(session, b, 3, "01")
-    f.lease(session, f.company(session, "租户有限公司"), b, [u], date(2026, 1, 1))
+    f.lease(session, f.company(session, "租户有限公司"), b, [u], date(2026, 1, 1), date(2026, 12, 31))
     with pytest.raises(DomainError, match="不能设为自用"):
-        ops.update_unit(session, u, u.version, "100", True, None, TODAY)
+        ops.start_self_use(session, u, TODAY)
     with pytest.raises(DomainError, match="目前已出租，不能预留"):
-        ops.update_unit(session, u, u.version, "100", False, date(2026, 12, 1), TODAY)
+        ops.update_unit(session, u, u.version, "100", date(2026, 12, 1), TODAY)
+    # Self-use may begin once the lease has ended.
+    ops.start_self_use(session, u, date(2027, 1, 1))
+    with pytest.raises(DomainError, match="为自用（2027-01-01起），不能出租"):
+        f.lease(session, f.company(session), b, [u], date(2027, 3, 1))
+
+
+def test_self_use_is_dated_and_leaves_earlier_months_as_they_were(session, b):
+    u = unit(session, b, 3, "01")
+    ops.start_self_use(session, u, date(2026, 10, 16))
+    assert occupancy_on(session, date(2026, 10, 15), [b.id])[b.id].leasable_area == 600
+    assert occupancy_on(session, date(2026, 10, 16), [b.id])[b.id].leasable_area == 500
+    with pytest.raises(DomainError, match="已有自用期（2026-10-16起），与所填日期重叠"):
+        ops.start_self_use(session, u, date(2026, 12, 1))
+    ops.end_self_use(session, u, date(2026, 11, 30))
+    assert occupancy_on(session, date(2026, 11, 30), [b.id])[b.id].leasable_area == 500
+    assert occupancy_on(session, date(2026, 12, 1), [b.id])[b.id].leasable_area == 600
+    with pytest.raises(DomainError, match="不是自用，无需结束"):
+        ops.end_self_use(session, u, date(2026, 12, 5))
+
+
+def test_ending_self_use_may_not_pass_the_declared_area(session, b):
+    u = f.unit(session, b, 4, "01", 450, self_use=date(2026, 1, 1))
+    with pytest.raises(DomainError, match="将超过登记办公面积"):
+        ops.end_self_use(session, u, date(2026, 10, 31))
+
+
+def test_split_and_merge_keep_self_use(session, b):
+    own = f.unit(session, b, 5, "01", 100, self_use=date(2026, 1, 1))
+    a, c = ops.split_unit(session, own, date(2026, 11, 1), [ops.Part("01A", Decimal(60)), ops.Part("01B", Decimal(40))])
+    assert occupancy_on(session, date(2026, 11, 1), [b.id])[b.id].leasable_area == 600
+    merged = ops.merge_units(session, b, [a, c], date(2026, 11, 10), "01C")
+    assert occupancy_on(session, date(2026, 11, 10), [b.id])[b.id].leasable_area == 600
+    let = f.unit(session, b, 5, "02", 50)
+    with pytest.raises(DomainError, match="自用单元与出租单元不能合并"):
+        ops.merge_units(session, b, [merged, let], TODAY, "X")
 
 
 def test_a_stale_form_is_refused_with_what_changed(session, b):
@@ -144,11 +179,21 @@ def test_a_stale_form_is_refused_with_what_changed(session, b):
     session.info["actor_id"] = actor.id
     u = unit(session, b, 3, "01")
     loaded = u.version
-    ops.update_unit(session, u, loaded, "110", False, None, TODAY)
+    ops.update_unit(session, u, loaded, "110", None, TODAY)
     session.commit()
     with pytest.raises(DomainError) as error:
-        ops.update_unit(session, u, loaded, "120", False, None, TODAY)
+        ops.update_unit(session, u, loaded, "120", None, TODAY)
     assert error.value.field == "version"
     assert "ly 于" in error.value.message and "面积（m²）：100 → 110" in error.value.message
     assert u.area == 110
     session.info.pop("actor_id")
+
+
+def test_a_self_use_period_gives_occupancy_figures_a_new_data_version(session, b):
+    before = tokens(session)["occupancy"]
+    period = ops.start_self_use(session, unit(session, b, 3, "01"), date(2026, 12, 1))
+    assert tokens(session)["occupancy"] != before
+    middle = tokens(session)["occupancy"]
+    period.end_date = date(2027, 1, 31)
+    session.flush()
+    assert tokens(session)["occupancy"] != middle

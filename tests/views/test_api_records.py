@@ -11,7 +11,7 @@ def test_units_of_a_building_with_status_and_ids(caller, world):
     by_label = {u["label"]: u for u in body["items"]}
     assert by_label["3F-01"] == {
         "id": world["vacant"].id, "floor": 3, "number": "01", "label": "3F-01", "area": 100.0, "status": "vacant",
-        "self_use": False, "reserved_until": None, "lease": None,
+        "self_use": False, "self_use_period": None, "reserved_until": None, "lease": None,
     }
     let = by_label["3F-02"]
     assert let["status"] == "occupied" and let["area"] == 200.0

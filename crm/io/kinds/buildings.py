@@ -11,7 +11,7 @@ from crm.models import Building, Unit
 from crm.models.choices import STREETS, TIERS, ZONES
 from crm.services import periods as P
 from crm.services.figures import building_figures
-from crm.services.occupancy import unit_exists_on
+from crm.services.occupancy import self_use_on, unit_exists_on
 
 FIELDS = {
     "name": "名称", "street": "街道", "zone": "片区", "address": "地址", "gross_floor_area": "建筑面积",
@@ -68,7 +68,7 @@ class BuildingsKind(ImportKind):
         existing = {b.code: b for b in session.scalars(select(Building).where(Building.code.in_(codes)))}
         unit_area = dict(session.execute(
             select(Unit.building_id, func.sum(Unit.area))
-            .where(Unit.building_id.in_([b.id for b in existing.values()]), Unit.self_use.is_(False),
+            .where(Unit.building_id.in_([b.id for b in existing.values()]), ~self_use_on(ctx.today),
                    unit_exists_on(ctx.today))
             .group_by(Unit.building_id)
         ).all())

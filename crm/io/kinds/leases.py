@@ -1,7 +1,7 @@
 """Leases (入驻/租约), keyed by (company USCC, building code, start date).
 
 The same rules as ``crm.services.leases.create_lease``: units of the named building, none of them
-self-use, and no unit under two active leases on any day — checked against the database and
+self-use on a day of the lease, and no unit under two active leases on any day — checked against the database and
 between the rows of the file, each clash reported on the row that causes it. New leases are
 created through ``create_lease`` itself.
 """
@@ -21,9 +21,11 @@ from crm.io.kinds.companies import CHUNK, check_uscc, companies_by_uscc, uscc_ce
 from crm.io.kinds.units import building_lookup
 from crm.io.parsers import CellError, choice, day, narrow, text
 from crm.io.report import RowPlan
-from crm.models import Building, Lease, Unit, lease_units
+from crm.models import Building, Lease, Unit, UnitSelfUse, lease_units
 from crm.models.choices import MOVE_OUT_REASONS
 from crm.services.leases import create_lease, last_active_day
+from crm.services.reach import LeaseState, lease_span
+from crm.services.self_use import meets, note
 
 UNIT_SPLIT = re.compile(r"[、,;\s]+")
 UNIT_LABEL = re.compile(r"^(-?\d+)\s*[Ff层楼]\s*-?\s*(.+)$")
@@ -88,6 +90,7 @@ class LeasesKind(ImportKind):
         rows[:] = kept
         buildings = building_lookup(ctx, self, plan, rows)
         units = self._units_of(session, {b.id for b in buildings.values()})
+        own = self._self_use_of(session, {b.id for b in buildings.values()})
         existing = self._existing(session, {known[r.values["uscc"]].id for r in rows})
         planned = []
         seen: dict[tuple, int] = {}
@@ -95,7 +98,7 @@ class LeasesKind(ImportKind):
             v = r.values
             company, building = known[v["uscc"]], buildings[v["building_code"]]
             chosen = self._resolve_units(ctx, plan, r, building, units)
-            if chosen is None or not self._dates_ok(ctx, plan, r):
+            if chosen is None or not self._dates_ok(ctx, plan, r) or not self._not_self_use(ctx, plan, r, chosen, own):
                 continue
             key = (company.id, building.id, v["start_date"])
             if key in seen:
@@ -108,7 +111,10 @@ class LeasesKind(ImportKind):
         bad = {i.row for i in plan.errors}
         for r, lease in planned:
             if r.row not in bad:
-                plan.rows.append(self._row_plan(r, lease))
+                row = self._row_plan(r, lease)
+                plan.rows.append(row)
+                if row.action != "unchanged":
+                    plan.reach(r.row, r.values["_building"].id, self._span(r.values, lease), self._reach_column(row))
 
     @staticmethod
     def _units_of(session, building_ids) -> dict[int, list[Unit]]:
@@ -116,6 +122,25 @@ class LeasesKind(ImportKind):
         for unit in session.scalars(select(Unit).where(Unit.building_id.in_(building_ids))):
             found[unit.building_id].append(unit)
         return found
+
+    @staticmethod
+    def _self_use_of(session, building_ids) -> dict[int, list[UnitSelfUse]]:
+        found = defaultdict(list)
+        stmt = select(UnitSelfUse).join(Unit, Unit.id == UnitSelfUse.unit_id).where(Unit.building_id.in_(building_ids))
+        for period in session.scalars(stmt):
+            found[period.unit_id].append(period)
+        return found
+
+    def _not_self_use(self, ctx, plan, r, chosen, own) -> bool:
+        """No unit of the lease is self-use on a day the lease is active."""
+        v = r.values
+        first, last = v["start_date"], last_day(v["start_date"], v.get("end_date"), v.get("moved_out_on"))
+        for unit in chosen:
+            for period in own.get(unit.id, []):
+                if meets(period, first, None if last == FOREVER else last):
+                    self.error(ctx, plan, r.row, "units", f"单元 {unit.label} 为自用{note(period)}，不能出租")
+                    return False
+        return True
 
     @staticmethod
     def _existing(session, company_ids) -> dict[tuple, Lease]:
@@ -141,9 +166,6 @@ class LeasesKind(ImportKind):
                 return None
             if len(found) > 1:
                 self.error(ctx, plan, r.row, "units", f"单元号 {ref} 在多个楼层都有，请写成“楼层F-单元号”，例如 {found[0].label}")
-                return None
-            if found[0].self_use:
-                self.error(ctx, plan, r.row, "units", f"单元 {found[0].label} 为自用，不能出租")
                 return None
             if found[0] not in chosen:
                 chosen.append(found[0])
@@ -200,6 +222,27 @@ class LeasesKind(ImportKind):
                                f"单元 {unit.label} 与第 {a_row} 行的租约时间重叠（{a_first} 起），同一单元同一天只能有一份有效租约")
 
     @staticmethod
+    def _span(v, lease):
+        """The days the row's lease (new or changed) alters."""
+        new = LeaseState(v["start_date"], v.get("end_date"), v.get("moved_out_on"),
+                         frozenset(u.id for u in v["_units"]), v["_company"].id)
+        if lease is None:
+            return lease_span(None, new)
+        old = LeaseState(lease.start_date, lease.end_date, lease.moved_out_on,
+                         frozenset(u.id for u in lease.units), lease.company_id)
+        return lease_span(old, LeaseState(new.start, v.get("end_date", lease.end_date),
+                                          v.get("moved_out_on", lease.moved_out_on), new.units, new.company_id))
+
+    @staticmethod
+    def _reach_column(row: RowPlan) -> str:
+        if row.action == "create":
+            return "start_date"
+        for label, column in (("单元", "units"), ("退租日期", "moved_out_on"), ("结束日期", "end_date")):
+            if label in (row.changes or {}):
+                return column
+        return "start_date"
+
+    @staticmethod
     def _row_plan(r, lease) -> RowPlan:
         v = r.values
         key = f"{v['uscc']} {v['building_code']} {v['start_date']}"
@@ -227,9 +270,9 @@ class LeasesKind(ImportKind):
                 ctx.session.flush()
                 changes.append(Change(rp.row, "update", "leases", lease.id, rp.key, rp.changes))
             elif rp.action == "create":
-                lease = create_lease(ctx.session, v["_company"], v["_building"], v["_units"], v["start_date"], v.get("end_date"))
-                if v.get("moved_out_on") or v.get("move_out_reason"):
-                    lease.moved_out_on, lease.move_out_reason = v.get("moved_out_on"), v.get("move_out_reason")
+                lease = create_lease(ctx.session, v["_company"], v["_building"], v["_units"], v["start_date"],
+                                     v.get("end_date"), v.get("moved_out_on"), v.get("move_out_reason"),
+                                     self_use_checked=True)
                 changes.append(Change(rp.row, "create", "leases", lease.id, rp.key))
         ctx.session.flush()
         return fill_ids(sorted(changes, key=lambda c: c.row))
