@@ -297,6 +297,7 @@ def report_briefing(month, out):
 def import_command(kind, file, dry_run, create_unmatched, username):
     from pathlib import Path
 
+    from crm.io.extent import ReadLimits
     from crm.io.imports import import_now
     from crm.models import User
     from crm.services.errors import DomainError
@@ -311,7 +312,8 @@ def import_command(kind, file, dry_run, create_unmatched, username):
     path = Path(file)
     try:
         plan, batch = import_now(db.session, user, kind, path.name, path.read_bytes(),
-                                 business_today(current_app.config["TODAY"]), dry_run, create_unmatched)
+                                 business_today(current_app.config["TODAY"]), dry_run, create_unmatched,
+                                 limits=ReadLimits.from_config(current_app.config))
     except DomainError as error:
         db.session.rollback()
         raise click.ClickException(error.message)

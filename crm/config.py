@@ -100,6 +100,11 @@ class Config:
         self.REMEMBER_COOKIE_SAMESITE = "Lax"
         self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
         self.MAX_CONTENT_LENGTH = int(os.environ.get("CRM_MAX_UPLOAD_BYTES", 10 * 1024 * 1024))
+        # How large a sheet (or CSV file) an import reads: its last row, its last column and the
+        # grid between them, which a reader allocates whole (crm/io/extent.py).
+        self.IMPORT_MAX_ROWS = int(os.environ.get("CRM_IMPORT_MAX_ROWS") or 200_000)
+        self.IMPORT_MAX_COLUMNS = int(os.environ.get("CRM_IMPORT_MAX_COLUMNS") or 100)
+        self.IMPORT_MAX_CELLS = int(os.environ.get("CRM_IMPORT_MAX_CELLS") or 5_000_000)
         self.WTF_CSRF_TIME_LIMIT = None
         self.IDLE_TIMEOUT_SECONDS = int(os.environ.get("CRM_IDLE_MINUTES", 30)) * 60
         self.ABSOLUTE_TIMEOUT_SECONDS = int(os.environ.get("CRM_SESSION_HOURS", 12)) * 3600

@@ -15,6 +15,7 @@ from datetime import date, datetime, timezone
 
 from sqlalchemy import insert
 
+from crm.io.extent import ReadLimits
 from crm.io.kind import Change, Context
 from crm.io.kinds import all_kinds, get_kind
 from crm.io.readers import read_table
@@ -57,15 +58,17 @@ def scope_of(user) -> set[int] | None:
     return None
 
 
-def build_plan(session, user, kind, filename: str, data: bytes, today: date) -> tuple[Plan, Context]:
+def build_plan(session, user, kind, filename: str, data: bytes, today: date,
+               limits: ReadLimits | None = None) -> tuple[Plan, Context]:
+    """The plan of a file; a file that cannot be read (or is too large) is a plan of one error."""
     ctx = Context(session, user, today, scope_of(user))
     try:
-        table = read_table(filename, data)
-    except DomainError as error:
+        table = read_table(filename, data, limits)
+        return kind.plan(ctx, table), ctx
+    except DomainError as error:  # also raised while rows are read: a CSV past the limits
         plan = Plan(kind.name)
         plan.error(None, None, None, error.message)
         return plan, ctx
-    return kind.plan(ctx, table), ctx
 
 
 def _fill(batch: ImportBatch, plan: Plan) -> None:
@@ -90,29 +93,31 @@ def _new_batch(session, user, kind, filename: str, data: bytes, plan: Plan, stat
     return batch
 
 
-def preview(session, user, kind_name: str, filename: str, data: bytes, today: date) -> ImportBatch:
+def preview(session, user, kind_name: str, filename: str, data: bytes, today: date,
+            limits: ReadLimits | None = None) -> ImportBatch:
     """Plan the file and record it as a batch awaiting confirmation (or as invalid)."""
     kind = allowed_kind(user, kind_name)
-    plan, _ = build_plan(session, user, kind, filename, data, today)
+    plan, _ = build_plan(session, user, kind, filename, data, today, limits)
     return _new_batch(session, user, kind, filename, data, plan, "previewed" if plan.ok else "invalid")
 
 
-def refresh(session, user, batch: ImportBatch, today: date) -> ImportBatch:
+def refresh(session, user, batch: ImportBatch, today: date, limits: ReadLimits | None = None) -> ImportBatch:
     """Re-plan a waiting batch against the data as it is now."""
     kind = allowed_kind(user, batch.kind)
-    plan, _ = build_plan(session, user, kind, batch.filename, batch.content, today)
+    plan, _ = build_plan(session, user, kind, batch.filename, batch.content, today, limits)
     _fill(batch, plan)
     batch.status = "previewed" if plan.ok else "invalid"
     session.flush()
     return batch
 
 
-def confirm(session, user, batch: ImportBatch, today: date, create_unmatched: bool = False) -> list[Change]:
+def confirm(session, user, batch: ImportBatch, today: date, create_unmatched: bool = False,
+            limits: ReadLimits | None = None) -> list[Change]:
     """Apply the batch exactly as previewed, or refuse and write nothing."""
     if batch.status != "previewed":
         raise DomainError(f"这次导入的状态是“{batch.status_label}”，不能确认")
     kind = allowed_kind(user, batch.kind)
-    plan, ctx = build_plan(session, user, kind, batch.filename, batch.content, today)
+    plan, ctx = build_plan(session, user, kind, batch.filename, batch.content, today, limits)
     if plan.digest() != batch.plan_digest:
         raise StalePreview("预览之后数据已有变化（可能有人修改了相关记录），本次没有写入任何数据。已按最新数据重新生成预览，请核对后再确认。")
     changes = apply_plan(session, kind, plan, ctx, create_unmatched)
@@ -161,14 +166,15 @@ def _change_row(batch: ImportBatch, c: Change) -> dict:
 
 
 def import_now(session, user, kind_name: str, filename: str, data: bytes, today: date,
-               dry_run: bool = False, create_unmatched: bool = False) -> tuple[Plan, ImportBatch | None]:
+               dry_run: bool = False, create_unmatched: bool = False,
+               limits: ReadLimits | None = None) -> tuple[Plan, ImportBatch | None]:
     """Plan and, unless it is a dry run or refused, apply in one go (the command line).
 
     Returns the plan and the applied batch; a refused plan raises nothing and writes nothing —
     the caller reports ``plan.errors`` (or the unmatched rows) and exits non-zero.
     """
     kind = allowed_kind(user, kind_name)
-    plan, ctx = build_plan(session, user, kind, filename, data, today)
+    plan, ctx = build_plan(session, user, kind, filename, data, today, limits)
     if dry_run or not plan.ok or (plan.unmatched and not create_unmatched):
         return plan, None
     changes = apply_plan(session, kind, plan, ctx, create_unmatched)

@@ -6,7 +6,7 @@ import io
 import os
 from datetime import timezone
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -18,6 +18,7 @@ from wtforms import BooleanField, SelectField
 
 from crm.extensions import db
 from crm.io import imports as workflow
+from crm.io.extent import ReadLimits
 from crm.io.kinds import all_kinds, get_kind
 from crm.io.templates import template
 from crm.models import ImportBatch, ImportChange
@@ -80,6 +81,10 @@ def render_index(form: UploadForm, status: int = 200):
     ), status
 
 
+def read_limits() -> ReadLimits:
+    return ReadLimits.from_config(current_app.config)
+
+
 def upload_form() -> UploadForm:
     form = UploadForm()
     form.kind.choices = [(k.name, k.label) for k in workflow.kinds_for(current_user)]
@@ -103,7 +108,8 @@ def upload():
     upload = form.file.data
     try:
         batch = workflow.preview(
-            db.session, current_user, form.kind.data, os.path.basename(upload.filename or ""), upload.read(), today()
+            db.session, current_user, form.kind.data, os.path.basename(upload.filename or ""), upload.read(), today(),
+            limits=read_limits(),
         )
     except DomainError as error:
         db.session.rollback()
@@ -149,10 +155,11 @@ def confirm(batch_id):
     if not form.validate_on_submit():
         abort(400)
     try:
-        changes = workflow.confirm(db.session, current_user, batch, today(), create_unmatched=form.create_unmatched.data)
+        changes = workflow.confirm(db.session, current_user, batch, today(), create_unmatched=form.create_unmatched.data,
+                                   limits=read_limits())
     except workflow.StalePreview as error:
         db.session.rollback()
-        workflow.refresh(db.session, current_user, get_batch(batch_id), today())
+        workflow.refresh(db.session, current_user, get_batch(batch_id), today(), limits=read_limits())
         db.session.commit()
         flash(error.message, "warning")
     except (StaleDataError, IntegrityError):
