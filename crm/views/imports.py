@@ -8,7 +8,6 @@ from datetime import timezone
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -17,6 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from wtforms import BooleanField, SelectField
 
 from crm.extensions import db
+from crm.forms import AppForm
 from crm.io import imports as workflow
 from crm.io.extent import ReadLimits
 from crm.io.kinds import all_kinds, get_kind
@@ -48,17 +48,17 @@ def local_time(moment) -> str:
     return moment.astimezone(BUSINESS_TZ).strftime("%Y-%m-%d %H:%M")
 
 
-class UploadForm(FlaskForm):
+class UploadForm(AppForm):
     # Checked by the import workflow, whose refusal names the kind in Chinese.
     kind = SelectField("数据类型", choices=[], validate_choice=False)
     file = FileField("文件", validators=[FileRequired("请选择要上传的 .xlsx 或 .csv 文件")])
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(AppForm):
     create_unmatched = BooleanField("新建未匹配的企业")
 
 
-class RejectForm(FlaskForm):
+class RejectForm(AppForm):
     pass
 
 
