@@ -21,6 +21,7 @@ from crm.io.kinds import all_kinds, get_kind
 from crm.io.readers import read_table
 from crm.io.report import Plan, show_value
 from crm.models import ImportBatch, ImportChange
+from crm.services.bounds import clean_text
 from crm.services.errors import DomainError
 
 CHANGE_CHUNK = 10_000
@@ -85,7 +86,7 @@ def _fill(batch: ImportBatch, plan: Plan) -> None:
 def _new_batch(session, user, kind, filename: str, data: bytes, plan: Plan, status: str) -> ImportBatch:
     batch = ImportBatch(
         kind=kind.name, status=status, user_id=user.id if user is not None else None,
-        filename=(filename or "未命名")[-255:], sha256=hashlib.sha256(data).hexdigest(), size=len(data), content=data,
+        filename=clean_text(filename or "未命名")[-255:], sha256=hashlib.sha256(data).hexdigest(), size=len(data), content=data,
     )
     _fill(batch, plan)
     session.add(batch)
