@@ -17,14 +17,14 @@ What is checked, against ``ReadLimits`` (settings, see ``crm/config.py``):
   lie, so a tag beyond the limits makes the count exact but never refuses a file by itself;
 - the ``uniqueCount`` of every shared-strings part.
 
-A sheet is read twice as fast as calamine reads it: an ordinary sheet (every cell written
-``<c r="B7" …>``, as Excel, WPS, LibreOffice and openpyxl write them) is bounded with a few
-C-speed scans per megabyte — the largest ``<row r>`` and the columns of the first rows give an
-estimate, and one regular-expression pass proves that no cell lies beyond it, that no cell
-lacks its reference or has two. Anything else (cells without references, namespace prefixes,
-an estimate beyond the limits) is counted exactly, tag by tag, the way calamine places cells:
-a cell without ``r`` goes right of the previous one, a ``</row>`` moves to the next row, empty
-cells (``<c r="…"/>``) take no room.
+An ordinary sheet (every cell written ``<c r="B7" …>``, attributes written plainly, as Excel,
+WPS, LibreOffice and openpyxl write them) is bounded by a few scans at C speed, about a third of
+what reading it costs: the last ``<row r>`` and the widest column of the first rows give an
+estimate, and a pass over every ``r="…"`` proves that no reference lies beyond it, wherever
+calamine would take a cell's reference from (a repeated ``r`` too). Anything else (cells without
+a reference, namespace prefixes, quoting or spacing the scans do not cover, an estimate beyond
+the limits) is counted exactly, tag by tag, the way calamine places cells: a cell without ``r``
+goes right of the previous one, a ``</row>`` moves to the next row, an empty cell takes no room.
 """
 from __future__ import annotations
 
@@ -229,8 +229,8 @@ def beyond_estimate(chunk: bytes, rows: int, columns: int) -> bool:
     """Whether any ``r="…"`` in the chunk names a cell past (``rows``, ``columns``).
 
     A cheap test first finds the references that might (more letters than the estimate's
-    column, a later letter of the same length, as many digits as its row); the exact test runs
-    from the first of them on — in an ordinary file, over the last rows only."""
+    column, a later name of the same length, as many digits as its row or more); the exact test
+    runs from the first of them on — in an ordinary file, over the last rows only."""
     coarse, exact = estimate_patterns(rows, columns)
     first = coarse.search(chunk)
     return first is not None and exact.search(chunk, first.start()) is not None
@@ -238,12 +238,13 @@ def beyond_estimate(chunk: bytes, rows: int, columns: int) -> bool:
 
 @functools.lru_cache(maxsize=64)
 def estimate_patterns(rows: int, columns: int) -> tuple[re.Pattern, re.Pattern]:
-    name = column_name(columns) if columns else ""
-    later_letters = greater_letters(name, same_length=True) if name else b"[A-Za-z]"
-    coarse = (rb'r="(?:[A-Za-z]{%d}(?:[A-Za-z]|[0-9]{%d})|(?:' % (len(name), len(str(rows))) + later_letters + rb')[0-9])'
-              if name and rows else rb'r="[A-Za-z]')
-    exact = rb'r="(?:(?:' + (greater_letters(name) if name else b"[A-Za-z]") + rb')[0-9]|[A-Za-z]+(?:' + (
-        greater_digits(rows) if rows else b"[0-9]") + rb')")'
+    """(coarse, exact): every reference the exact pattern finds, the coarse one finds too."""
+    if not rows or not columns:  # no estimate: every reference is beyond it
+        return re.compile(rb'r="[A-Za-z]'), re.compile(rb'r="[A-Za-z]')
+    name = column_name(columns)
+    coarse = rb'r="(?:[A-Za-z]{%d}|(?:%s)[0-9]|[A-Za-z]+[0-9]{%d})' % (
+        len(name) + 1, greater_letters(name, same_length=True) or b"(?!)", len(str(rows)))
+    exact = rb'r="(?:(?:%s)[0-9]|[A-Za-z]+(?:%s)")' % (greater_letters(name), greater_digits(rows))
     return re.compile(coarse), re.compile(exact)
 
 

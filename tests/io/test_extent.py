@@ -92,6 +92,10 @@ TOO_LARGE = {
     "a dimension tag that claims one cell": sheet(HEADER + f'<row r="900000"><c r="B900000">{FAR}</row>',
                                                   head='<dimension ref="A1"/>'),
     "a grid larger than the cell limit": sheet(HEADER + f'<row r="150000"><c r="AH150000">{FAR}</row>'),
+    "a far row in a narrower column than the header's":
+        sheet('<row r="1"><c r="AB1"><v>1</v></c></row><row r="2"><c r="A999999"><v>1</v></c></row>'),
+    "a row far past the last <row> tag": sheet(HEADER + f'<row r="2"><c r="A300000">{FAR}</row>'),
+
 }
 # Sheets that look large but hold little: calamine reads them as small grids.
 SMALL = {
@@ -99,6 +103,8 @@ SMALL = {
     "an empty cell written with its end tag": sheet(HEADER + '<row r="1048576"><c r="XFD1048576"></c></row>'),
     "a dimension tag that claims the whole sheet": sheet(HEADER, head='<dimension ref="A1:XFD1048576"/>'),
     "an empty row far away": sheet(HEADER + '<row r="1048576"/>'),
+    "a column past the header's": sheet(f'<row r="1"><c r="B1"><v>1</v></c></row><row r="2"><c r="Z2">{FAR}</row>'),
+    "a row past its <row> tag": sheet(HEADER + f'<row r="2"><c r="B150000">{FAR}</row>'),
     "a repeated reference after r, s and t is not read": sheet(HEADER + f'<row r="2"><c s="0" r="A2" t="n" r="XFD2">{FAR}</row>'),
     "merged cells over the whole sheet": sheet(HEADER) + b'<mergeCells count="1"><mergeCell ref="A1:XFD1048576"/>'
                                                          b'</mergeCells>',
