@@ -4,8 +4,8 @@ The routes and their paths come from the authorization matrix (``tests/authz_tab
 a test already holds complete against ``app.url_map``; every export kind is added in both
 formats. Each route is first asked plainly while the parameters it reads are recorded; then
 each of those parameters (and ``page``/``per_page``) gets, one at a time, a number too large for
-any column, 1e400, a negative number and control characters — one at a time, because a route
-that refuses one bad parameter would otherwise hide what another does. Names that ``url_for``
+any column, 1e400 and control characters — one at a time, because a route that refuses one bad
+parameter would otherwise hide what another does — and the paging a negative page and size. Names that ``url_for``
 takes for itself (``endpoint``, ``kind_name``, ``_external`` …) are sent to every route.
 """
 from __future__ import annotations
@@ -82,7 +82,8 @@ def test_no_get_route_answers_a_hostile_query_with_a_server_error(app, session, 
     failures = []
     for path in get_paths(world["values"]):
         read_parameters.clear()
-        cases = {"plain": [], "colliding names": [(name, "x") for name in COLLIDING]}
+        cases = {"plain": [], "colliding names": [(name, "x") for name in COLLIDING],
+                 "negative paging": [("page", "-3"), ("per_page", "-1")]}
         first = status_of(client, path, [])
         for name in sorted((read_parameters - {"format"}) | {"page", "per_page"}):
             for value in HOSTILE_VALUES:
