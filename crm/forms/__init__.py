@@ -2,16 +2,17 @@
 
 Every form of the app derives from ``AppForm`` (or ``AppSubForm`` inside a FieldList), whose
 Meta gives each field the app's input bounds (``crm.services.bounds``) in one place: dates lie
-between 1990 and 2100, integers fit the database's, decimals are finite numbers. Text arrives
-already cleaned of control characters (``crm/web_input.py``).
+between 1990 and 2100, integers fit the database's, decimals are finite numbers, and text holds
+no control characters (the request has removed them already, ``crm/web_input.py``; a form filled
+from anything else is cleaned the same).
 """
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, DecimalField, Form, IntegerField
+from wtforms import DateField, DecimalField, Form, IntegerField, PasswordField, StringField
 from wtforms.fields.choices import SelectChoice
 
-from crm.services.bounds import MAX_MONEY, check_day
+from crm.services.bounds import MAX_MONEY, check_day, clean_text
 from crm.services.errors import DomainError
 
 MAX_INTEGER = 2**31 - 1
@@ -47,16 +48,22 @@ def finite_decimal(label: str):
     return check
 
 
-BOUNDS = ((DateField, day_within_years), (IntegerField, integer_within_range), (DecimalField, finite_decimal))
+def cleaned(label: str):
+    return clean_text
+
+
+BOUNDS = ((DateField, day_within_years), (IntegerField, integer_within_range), (DecimalField, finite_decimal),
+          (StringField, cleaned))
 
 
 class BoundsMeta:
     """Adds the bound of its type to every date, integer and decimal field as a filter, whose
-    ValueError WTForms shows beside the field like any other error."""
+    ValueError WTForms shows beside the field like any other error; text fields (but passwords,
+    which are never shown or stored as typed) drop control characters, whatever fills the form."""
 
     def bind_field(self, form, unbound_field, options):
         for field_type, bound in BOUNDS:
-            if issubclass(unbound_field.field_class, field_type):
+            if issubclass(unbound_field.field_class, field_type) and not issubclass(unbound_field.field_class, PasswordField):
                 label = unbound_field.kwargs.get("label") or (unbound_field.args[0] if unbound_field.args else "")
                 filters = [*unbound_field.kwargs.get("filters", ()), bound(str(label or "数值"))]
                 return unbound_field.bind(form=form, **{**options, "filters": filters})

@@ -18,6 +18,7 @@ import python_calamine
 
 from crm.io.extent import Extent, ReadLimits, check_table_size, check_workbook_extent
 from crm.io.sniff import file_format
+from crm.services.bounds import clean_text
 from crm.services.errors import DomainError
 
 # What a Rust panic inside python-calamine becomes: a BaseException, which ``except Exception``
@@ -51,7 +52,8 @@ def read_table(filename: str, data: bytes, limits: ReadLimits | None = None) -> 
     first_column = next(rows) if fmt == "xlsx" else 0
     for number, cells in rows:
         if not is_blank(cells):
-            return Table(number, list(cells), rows, first_column, fmt)
+            # The header's text reaches messages and the stored preview: cleaned like every cell.
+            return Table(number, [clean_text(c) for c in cells], rows, first_column, fmt)
     raise DomainError("文件中没有内容：第一行应为表头（可下载模板查看格式）", field="file")
 
 

@@ -65,13 +65,14 @@ def test_the_api_stores_text_without_control_characters(caller, world, session):
 
 def test_an_import_stores_text_without_control_characters_even_after_the_first_4_kb(app, world, session):
     admin = signed_in(app, "admin")
-    filler = "".join(f"{f.make_uscc(500 + i)},填充企业{i}有限公司\r\n" for i in range(120))
+    filler = "".join(f"{f.make_uscc(500 + i)},填充企业{i}有限公司,\r\n" for i in range(120))
     assert len(filler.encode()) > 4096
-    data = ("统一社会信用代码,企业名称\r\n" + filler + f"{f.make_uscc(999)},大连\x00空字符\x1b有限公司\r\n").encode()
+    data = ("统一社会信用代码,企业名称,备\x1b注\r\n" + filler + f"{f.make_uscc(999)},大连\x00空字符\x1b有限公司,\r\n").encode()
     response = admin.post("/imports", data={"kind": "companies", "file": (io.BytesIO(data), "企业.csv")},
                           content_type="multipart/form-data")
     batch = session.get(ImportBatch, int(response.headers["Location"].rsplit("/", 1)[1]))
     assert batch.status == "previewed", batch.report
+    assert batch.report["warnings"][0][1] == "备注"  # the unknown column, named as cleaned
     admin.post(f"/imports/{batch.id}/confirm")
     assert session.scalar(select(Company.name).where(Company.uscc == f.make_uscc(999))) == "大连空字符有限公司"
 
