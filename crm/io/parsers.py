@@ -92,21 +92,21 @@ def decimal_number(value, what: str) -> Decimal:
 
 def _cents(number: Decimal, what: str, maximum: Decimal) -> Decimal:
     if number > maximum:
-        raise CellError(f"{what}过大：{number.normalize():,f}，最大为 {maximum.normalize():,f}")
+        raise CellError(f"{what}过大：{bounds.shown(number)}，最大为 {bounds.shown(maximum)}")
     return number.quantize(CENT, ROUND_HALF_UP)
 
 
 def positive_amount(value, what: str = "金额", scale: Decimal = Decimal(1), maximum: Decimal = MAX_TAX) -> Decimal:
     number = decimal_number(value, what) * scale
     if number <= 0:
-        raise CellError(f"{what}必须大于 0，当前为 {number.normalize():f}")
+        raise CellError(f"{what}必须大于 0，当前为 {bounds.shown(number, grouping=False)}")
     return _cents(number, what, maximum)
 
 
 def nonnegative_amount(value, what: str = "金额", scale: Decimal = Decimal(1), maximum: Decimal = MAX_TAX) -> Decimal:
     number = decimal_number(value, what) * scale
     if number < 0:
-        raise CellError(f"{what}不能为负数，当前为 {number.normalize():f}")
+        raise CellError(f"{what}不能为负数，当前为 {bounds.shown(number, grouping=False)}")
     return _cents(number, what, maximum)
 
 

@@ -76,6 +76,13 @@ def decimal_of(raw, label: str, field: str) -> Decimal:
     return number
 
 
+def shown(number: Decimal, grouping: bool = True) -> str:
+    """A number as a message quotes it: 1,234.5 (1234.5) — or 1.00E+400 when typing went wrong."""
+    if abs(number) < Decimal("1e15"):
+        return f"{number.normalize():,f}" if grouping else f"{number.normalize():f}"
+    return f"{number:.2E}"
+
+
 def check_amount(number: Decimal, label: str, field: str, maximum: Decimal = MAX_TAX, unit: str = "元",
                  minimum: Decimal = Decimal(0), scale: Decimal = Decimal(1)) -> Decimal:
     """``number`` (in ``unit``, ``scale`` yuan each) within [minimum, maximum] yuan, to the cent."""
@@ -95,7 +102,7 @@ def check_area(number: Decimal, label: str, field: str, maximum: Decimal = MAX_A
     if number < minimum:
         raise DomainError(f"{label}不能小于 {minimum:,f} m²" if minimum else f"{label}不能为负数", field=field)
     if number > maximum:
-        raise DomainError(f"{label} {number:,.2f} m² 超过{within or '上限'} {maximum:,.2f} m²", field=field)
+        raise DomainError(f"{label} {shown(number)} m² 超过{within or '上限'} {maximum:,.2f} m²", field=field)
     return number.quantize(CENT, ROUND_HALF_UP)
 
 

@@ -170,7 +170,7 @@ def test_the_largest_expected_tax_is_stored_exactly(app, world, session):
 
 
 @pytest.mark.parametrize("field, value, message", [
-    ("intended_area", "1e400", "意向面积 "),
+    ("intended_area", "1e400", "意向面积 1.00E+400 m² 超过上限 3,000,000.00 m²"),
     ("next_followup_on", "9999-12-31", "不在 1990 年到 2100 年之间"),
     ("contact_name", "王" * 51, "字段长度不能超过 50 个字符"),
 ])
