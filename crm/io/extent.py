@@ -38,6 +38,7 @@ from xml.etree.ElementTree import ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring as defused_fromstring
 
+from crm.services.bounds import clean_text
 from crm.services.errors import DomainError
 
 CHUNK = 4 * 1024 * 1024
@@ -319,7 +320,8 @@ def counted_extent(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Read
             self_closing = attributes.endswith(b"/")
             if name != b"c":
                 if name == b"sheetData":
-                    inside = found = not self_closing
+                    inside = not self_closing
+                    found = found or inside
                 elif inside:
                     given = raw_attribute(attributes.rstrip(b"/"), b"r")
                     row = reference(given)[0] if given is not None else row
@@ -399,9 +401,12 @@ def cell_reference(raw: bytes) -> bytes | None:
     return found
 
 
+ATTRIBUTES_RE = re.compile(rb"((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>")
+
+
 def tag_attributes(chunk: bytes, start: int) -> bytes:
     """The attributes of the tag whose name ends just before ``start``."""
-    match = re.compile(rb"((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>").match(chunk, start)
+    match = ATTRIBUTES_RE.match(chunk, start)
     return match.group(1) if match else b""
 
 
@@ -409,30 +414,36 @@ def tag_attributes(chunk: bytes, start: int) -> bytes:
 # reading parts
 
 def chunks(archive: zipfile.ZipFile, info: zipfile.ZipInfo):
-    """The part's bytes in pieces of about ``CHUNK``, each cut before its last ``<`` so that no
-    tag is split between two pieces."""
-    carry = b""
+    """The part's bytes in pieces of about ``CHUNK``, each cut before its last start tag so that
+    no tag is split between two pieces, nor a cell from an end tag right after it (an empty
+    cell); a tag longer than a piece is read on until it ends."""
+    pending = bytearray()
     with archive.open(info) as stream:
-        while True:
-            block = stream.read(CHUNK)
-            if not block:
-                break
-            data = carry + block
-            cut = data.rfind(b"<")
-            if cut <= 0:
-                carry = data
-                continue
-            carry = data[cut:]
-            yield data[:cut]
-    if carry:
-        yield carry
+        while block := stream.read(CHUNK):
+            pending += block
+            cut = pending.rfind(b"<")
+            while cut > 0 and pending[cut + 1:cut + 2] == b"/":
+                cut = pending.rfind(b"<", 0, cut)
+            if cut < 0:  # no start tag in it: nothing to split
+                yield bytes(pending)
+                pending.clear()
+            elif cut > 0:
+                yield bytes(pending[:cut])
+                del pending[:cut]
+    if pending:
+        yield bytes(pending)
+
+
+NAMES_PART_LIMIT = 1024 * 1024  # a workbook part larger than this names its sheets in no message
 
 
 def sheet_names(archive: zipfile.ZipFile) -> dict[str, str]:
     """Part name → sheet name as the workbook lists them, for messages (best effort: {})."""
     try:
-        workbook = defused_fromstring(archive.read("xl/workbook.xml"), forbid_dtd=True)
-        rels = defused_fromstring(archive.read("xl/_rels/workbook.xml.rels"), forbid_dtd=True)
+        parts = [archive.getinfo(name) for name in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")]
+        if any(info.file_size > NAMES_PART_LIMIT for info in parts):
+            return {}
+        workbook, rels = (defused_fromstring(archive.read(info), forbid_dtd=True) for info in parts)
     except (KeyError, ParseError, DefusedXmlException, ValueError):
         return {}
     targets = {rel.get("Id"): rel.get("Target") or "" for rel in rels if rel.tag.endswith("Relationship")}
@@ -443,5 +454,5 @@ def sheet_names(archive: zipfile.ZipFile) -> dict[str, str]:
         rel_id = next((value for key, value in sheet.attrib.items() if key.endswith("}id")), None)
         target = targets.get(rel_id, "")
         path = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-        names[path] = sheet.get("name") or path
+        names[path] = clean_text(sheet.get("name") or "")[:100] or path
     return names

@@ -209,3 +209,17 @@ def test_the_imports_page_refuses_it_for_every_kind_and_the_settings_apply(app, 
         app.config["IMPORT_MAX_ROWS"] = ReadLimits.rows
     batch = session.get(ImportBatch, int(response.headers["Location"].rsplit("/", 1)[1]))
     assert "超过每个工作表最多 2 行的上限" in batch.report["errors"][0][3]
+
+
+@pytest.mark.parametrize("size", [7, 64, 1000])
+def test_the_scan_reads_a_part_in_pieces_without_splitting_a_tag(monkeypatch, size):
+    """Pieces far smaller than any tag (a long attribute value, a long text) give the same answers."""
+    from crm.io import extent
+
+    long_text = f'<row r="2"><c r="B2" t="inlineStr"><is><t>{"长" * 3000}</t></is></c></row>'
+    long_value = f'<row r="3"><c r="C3" t="n" x="{"v" * 3000}"><v>1</v></c></row>'
+    cases = {**TOO_LARGE, **SMALL, "long": sheet(HEADER + long_text + long_value)}
+    expected = {name: our_extent(raw_xlsx([xml])) for name, xml in cases.items()}
+    monkeypatch.setattr(extent, "CHUNK", size)
+    assert {name: our_extent(raw_xlsx([xml])) for name, xml in cases.items()} == expected
+    assert expected["long"].rows == 3 and expected["long"].columns == 3
