@@ -21,6 +21,9 @@ def create_app(config: Config | None = None) -> Flask:
     )
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_object(config or Config(app.instance_path))
+    from crm.web_input import CleanRequest
+
+    app.request_class = CleanRequest  # query strings and forms arrive without control characters
     register_extensions(app)
     register_request_hooks(app)
     register_blueprints(app)

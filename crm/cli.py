@@ -13,6 +13,7 @@ from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import select
 
 from crm.extensions import db
+from crm.services.bounds import FIRST_DAY, LAST_DAY, check_day, clean_text
 
 
 def register(app) -> None:
@@ -81,12 +82,24 @@ def users_group():
     pass
 
 
+class CleanText(click.ParamType):
+    """A text argument that is stored: control characters are dropped, as on every input path."""
+
+    name = "text"
+
+    def convert(self, value, param, ctx):
+        return clean_text(value)
+
+
+TEXT = CleanText()
+
+
 @users_group.command("create", help="创建用户")
-@click.argument("username")
+@click.argument("username", type=TEXT)
 @click.option("--role", required=True, type=click.Choice(["admin", "leader", "promoter", "manager"]))
 @click.option("--building", "buildings", multiple=True, help="楼宇编码（楼宇管理员负责的楼宇，可多次给出）")
-@click.option("--name", "display_name", default=None, help="显示姓名")
-@click.option("--email", default=None)
+@click.option("--name", "display_name", default=None, type=TEXT, help="显示姓名")
+@click.option("--email", default=None, type=TEXT)
 @click.password_option("--password", prompt="密码", confirmation_prompt="再次输入密码")
 @with_appcontext
 def users_create(username, role, buildings, display_name, email, password):
@@ -190,10 +203,14 @@ def scheduler_tick(day):
     from crm.jobs import JOBS_BY_NAME, tick
     from crm.services.periods import business_today
 
+    from crm.services.errors import DomainError
+
     try:
-        on = date_type.fromisoformat(day) if day else business_today(current_app.config["TODAY"])
+        on = check_day(date_type.fromisoformat(day), "日期", "date") if day else business_today(current_app.config["TODAY"])
     except ValueError:
         raise click.BadParameter(f"日期格式不正确：{day!r}，应为 YYYY-MM-DD", param_hint="--date")
+    except DomainError as error:
+        raise click.BadParameter(error.message, param_hint="--date")
     db.session.info["actor_id"] = None
     outcomes = {"ok": "完成", "failed": "失败", "done-before": "已运行过，跳过", "not-due": "今天无需运行"}
     failed = False
@@ -212,7 +229,7 @@ def report_group():
 
 
 @report_group.command("candidates", help="亿元楼候选名单：--out 以 .pdf 或 .json 结尾")
-@click.option("--year", required=True, type=int, help="年度 YYYY")
+@click.option("--year", required=True, type=click.IntRange(FIRST_DAY.year, LAST_DAY.year), help="年度 YYYY")
 @click.option("--as-of", "as_of", default=None, help="截至月份 YYYY-MM，默认该年度最新有税收数据的月份")
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True), help="输出文件 .pdf 或 .json")
 @with_appcontext
@@ -299,6 +316,7 @@ def report_briefing(month, out):
 def import_command(kind, file, dry_run, create_unmatched, username, correction):
     from pathlib import Path
 
+    from crm.io.extent import ReadLimits
     from crm.io.imports import import_now
     from crm.io.retention import Retention, prune_originals
     from crm.models import User
@@ -312,11 +330,10 @@ def import_command(kind, file, dry_run, create_unmatched, username, correction):
             raise click.ClickException(f"用户 {username} 不存在")
     db.session.info["actor_id"] = user.id if user else None
     path = Path(file)
-    if not dry_run:  # an applied import keeps its file: make room first, as an upload does
-        prune_originals(db.session, Retention.from_config(current_app.config), incoming=path.stat().st_size)
     try:
         plan, batch = import_now(db.session, user, kind, path.name, path.read_bytes(),
-                                 business_today(current_app.config["TODAY"]), dry_run, create_unmatched, correction)
+                                 business_today(current_app.config["TODAY"]), dry_run, create_unmatched, correction,
+                                 limits=ReadLimits.from_config(current_app.config))
     except DomainError as error:
         db.session.rollback()
         raise click.ClickException(error.message)
@@ -341,6 +358,8 @@ def import_command(kind, file, dry_run, create_unmatched, username, correction):
             sys.exit(1)
         click.echo("试运行：没有写入任何数据。")
         return
+    # An applied import keeps its file: the originals stay within their bounds, as after an upload.
+    prune_originals(db.session, Retention.from_config(current_app.config))
     db.session.commit()
     corrected = f"，其中 {len(plan.corrections):,} 行作为更正（{correction.strip()}）" if plan.corrections else ""
     click.echo(f"已导入，导入记录 #{batch.id}{corrected}。")

@@ -105,6 +105,11 @@ class Config:
         self.IMPORT_ORIGINALS_DAYS = int(os.environ.get("CRM_IMPORT_ORIGINALS_DAYS") or 30)
         self.IMPORT_ORIGINALS_MB = float(os.environ.get("CRM_IMPORT_ORIGINALS_MB") or 500)
         self.IMPORT_PREVIEW_HOURS = int(os.environ.get("CRM_IMPORT_PREVIEW_HOURS") or 24)
+        # How large a sheet (or CSV file) an import reads: its last row, its last column and the
+        # grid between them, which a reader allocates whole (crm/io/extent.py).
+        self.IMPORT_MAX_ROWS = int(os.environ.get("CRM_IMPORT_MAX_ROWS") or 200_000)
+        self.IMPORT_MAX_COLUMNS = int(os.environ.get("CRM_IMPORT_MAX_COLUMNS") or 100)
+        self.IMPORT_MAX_CELLS = int(os.environ.get("CRM_IMPORT_MAX_CELLS") or 5_000_000)
         self.WTF_CSRF_TIME_LIMIT = None
         self.IDLE_TIMEOUT_SECONDS = int(os.environ.get("CRM_IDLE_MINUTES", 30)) * 60
         self.ABSOLUTE_TIMEOUT_SECONDS = int(os.environ.get("CRM_SESSION_HOURS", 12)) * 3600

@@ -4,9 +4,8 @@ reassign and merge, and the manager's decision on a move-in request.
 Fields only parse what was typed; the rules (dates not in the past, a reason for 退出, vacant
 units…) live in the services so that imports and the API follow the same ones.
 """
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
-from crm.forms import select_choices
+from crm.forms import AppForm, select_choices
 from wtforms.validators import DataRequired, Length, Optional
 
 from crm.models.choices import HQ_TYPES, INDUSTRY_GROUPS
@@ -19,7 +18,7 @@ def coerce_int_or_none(value):
     return int(value)
 
 
-class LeadForm(FlaskForm):
+class LeadForm(AppForm):
     company_name = StringField("企业名称", validators=[DataRequired("请填写企业名称"), Length(max=200)])
     uscc = StringField("统一社会信用代码", validators=[Optional(), Length(max=30)])
     source = SelectField("项目来源", choices=select_choices((s, s) for s in SOURCES))
@@ -38,26 +37,26 @@ class LeadForm(FlaskForm):
     version = HiddenField()
 
 
-class FollowUpForm(FlaskForm):
+class FollowUpForm(AppForm):
     method = SelectField("跟进方式", choices=select_choices((m, m) for m in FOLLOWUP_METHODS))
     on = DateField("跟进日期", validators=[Optional()])
     notes = TextAreaField("跟进内容", validators=[DataRequired("请填写跟进内容"), Length(max=4000)])
     next_on = DateField("下次跟进日期", validators=[Optional()])
 
 
-class StageForm(FlaskForm):
+class StageForm(AppForm):
     stage = StringField("阶段", validators=[DataRequired("请选择阶段")])
     version = HiddenField()
     reason = StringField("原因", validators=[Optional(), Length(max=500)])
     resume_on = DateField("恢复跟进日期", validators=[Optional()])
 
 
-class ReserveForm(FlaskForm):
+class ReserveForm(AppForm):
     unit_ids = StringField("单元", validators=[DataRequired("请选择要预留的单元")])
     until = DateField("预留至", validators=[DataRequired("请填写预留截止日期")])
 
 
-class LandingForm(FlaskForm):
+class LandingForm(AppForm):
     building_id = SelectField("落地楼宇", coerce=coerce_int_or_none, validate_choice=False)
     unit_ids = SelectMultipleField("入驻单元", coerce=int, validate_choice=False)
     start_date = DateField("入驻日期", validators=[DataRequired("请填写入驻日期")])
@@ -68,15 +67,15 @@ class LandingForm(FlaskForm):
     uscc_override = BooleanField("确认代码无误（登记机关确已核发，仅管理员）")
 
 
-class ReassignForm(FlaskForm):
+class ReassignForm(AppForm):
     owner_id = SelectField("新负责人", coerce=coerce_int_or_none, validate_choice=False)
 
 
-class MergeForm(FlaskForm):
+class MergeForm(AppForm):
     other_id = IntegerField("并入本项目的项目编号", validators=[DataRequired("请填写要并入的项目编号")])
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(AppForm):
     note = StringField("说明", validators=[Optional(), Length(max=500)])
     # Needed only when the move-in date falls in a month the building's manager has confirmed.
     correction_reason = StringField("更正原因", validators=[Optional(), Length(max=500)])

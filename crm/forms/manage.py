@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, FieldList, FormField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.form import Form
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from crm.forms import AppForm, AppSubForm
 from crm.models.choices import INDUSTRY_GROUPS, MOVE_OUT_REASONS
 
 REASON_HELP = "仅当日期落在已确认的月份时需要填写，例如：9 月 20 日迁出漏登记"
@@ -46,7 +45,7 @@ def correction_field():
                          description=REASON_HELP)
 
 
-class AddUnitForm(FlaskForm):
+class AddUnitForm(AppForm):
     floor = FloorField("楼层", validators=[InputRequired("请填写楼层（整数，地下层为负数）")])
     number = StringField("单元号", validators=[DataRequired("请填写单元号"), Length(max=16)])
     area = StringField("面积（m²）", validators=[DataRequired("请填写面积")])
@@ -55,7 +54,7 @@ class AddUnitForm(FlaskForm):
     correction_reason = correction_field()
 
 
-class EditUnitForm(FlaskForm):
+class EditUnitForm(AppForm):
     version = HiddenField()
     area = StringField("面积（m²）", validators=[DataRequired("请填写面积")],
                        description="面积按单元存在的每一天计；改动已确认月份的面积须填写更正原因")
@@ -63,7 +62,7 @@ class EditUnitForm(FlaskForm):
     correction_reason = correction_field()
 
 
-class SelfUseForm(FlaskForm):
+class SelfUseForm(AppForm):
     """Start a self-use period (from a day, optionally to its last day) or end the current one."""
 
     action = HiddenField(default="start")
@@ -73,30 +72,30 @@ class SelfUseForm(FlaskForm):
     correction_reason = correction_field()
 
 
-class PartForm(Form):
+class PartForm(AppSubForm):
     number = StringField("单元号")
     area = StringField("面积（m²）")
 
 
-class SplitForm(FlaskForm):
+class SplitForm(AppForm):
     on = DayField("拆分生效日期", validators=[DataRequired("请填写拆分生效日期")])
     parts = FieldList(FormField(PartForm), min_entries=4, max_entries=8)
     correction_reason = correction_field()
 
 
-class MergeForm(FlaskForm):
+class MergeForm(AppForm):
     units_error = None
     on = DayField("合并生效日期", validators=[DataRequired("请填写合并生效日期")])
     number = StringField("合并后的单元号", validators=[DataRequired("请填写合并后的单元号"), Length(max=16)])
     correction_reason = correction_field()
 
 
-class RetireForm(FlaskForm):
+class RetireForm(AppForm):
     on = DayField("停用日期", validators=[DataRequired("请填写停用日期")])
     correction_reason = correction_field()
 
 
-class MoveInForm(FlaskForm):
+class MoveInForm(AppForm):
     units_error = None
     company = StringField("企业名称或统一社会信用代码", validators=[DataRequired("请填写企业名称或统一社会信用代码"), Length(max=200)],
                           description="已在系统中的企业填名称或信用代码即可；新企业填完整名称，并在下方填写信用代码")
@@ -109,7 +108,7 @@ class MoveInForm(FlaskForm):
     correction_reason = correction_field()
 
 
-class MoveOutForm(FlaskForm):
+class MoveOutForm(AppForm):
     version = HiddenField()
     moved_out_on = DayField("迁出日期", validators=[DataRequired("请填写迁出日期")],
                             description="企业离开的日子：自这一天起不再计入入驻。租约到期后才离开的，"
@@ -119,22 +118,22 @@ class MoveOutForm(FlaskForm):
     correction_reason = correction_field()
 
 
-class RenewForm(FlaskForm):
+class RenewForm(AppForm):
     version = HiddenField()
     end_date = DayField("新的到期日", validators=[Optional()], description="留空表示不定期")
     correction_reason = correction_field()
 
 
-class OpenEndedForm(FlaskForm):
+class OpenEndedForm(AppForm):
     """转不定期: the lease runs on with no end date; only the version and, if due, a reason."""
 
     version = HiddenField()
     correction_reason = correction_field()
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(AppForm):
     """Only the CSRF token: the figures confirmed are those derived on the server."""
 
 
-class CorrectForm(FlaskForm):
+class CorrectForm(AppForm):
     reason = TextAreaField("更正原因", validators=[DataRequired("请填写更正原因"), Length(max=500)])

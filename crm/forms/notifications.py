@@ -1,16 +1,16 @@
 """Forms for reminder channels: a user's own choices and the admin's group-robot URLs."""
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
+from crm.forms import AppForm
 from crm.models.choices import ROLES
 
 
-class ChannelsForm(FlaskForm):
+class ChannelsForm(AppForm):
     email_enabled = BooleanField("同时通过邮件接收提醒")
 
 
-class WebhooksForm(FlaskForm):
+class WebhooksForm(AppForm):
     """The allowlist of robot hosts, and one URL field per role, named ``webhook_<role>``."""
 
     webhook_hosts = TextAreaField(

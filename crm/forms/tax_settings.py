@@ -1,9 +1,8 @@
 """The admin's form for tier thresholds, the candidate threshold and the basis (amounts in 万元)."""
-from flask_wtf import FlaskForm
 from wtforms import DecimalField, SelectField
 from wtforms.validators import InputRequired
 
-from crm.forms import select_choices
+from crm.forms import AppForm, select_choices
 from crm.services.tax_settings import BASES
 
 
@@ -12,7 +11,7 @@ def amount_field(label: str) -> DecimalField:
                         render_kw={"inputmode": "decimal", "step": "0.01"})
 
 
-class TaxSettingsForm(FlaskForm):
+class TaxSettingsForm(AppForm):
     basis = SelectField("税收口径", choices=select_choices(BASES.items()))
     yi = amount_field("亿元楼门槛（万元）")
     wuqianwan = amount_field("五千万楼门槛（万元）")

@@ -3,7 +3,9 @@ here imports back as "unchanged".
 
 Money is exact yuan, areas m², dates ISO. A text cell starting with = + - @ tab or CR is
 prefixed with an apostrophe, so no spreadsheet runs it as a formula (the importer strips that
-apostrophe again). CSV is UTF-8 with a BOM, which Excel needs to show Chinese correctly.
+apostrophe again). Control characters are dropped from text, as every input path drops them:
+whatever was stored before, no value can make a file fail to write (XML, so .xlsx, cannot hold
+them at all). CSV is UTF-8 with a BOM, which Excel needs to show Chinese correctly.
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from crm.io.parsers import FORMULA_START
+from crm.services.bounds import clean_text
 from crm.services.errors import DomainError
 
 FORMATS = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "csv": "text/csv; charset=utf-8"}
@@ -28,14 +31,14 @@ def escape_formula(value: str) -> str:
 
 
 def cell_value(value):
-    """A value as a cell holds it: numbers and dates stay typed, text is formula-escaped."""
+    """A value as a cell holds it: numbers and dates stay typed, text is cleaned and formula-escaped."""
     if value is None:
         return None
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, (int, float, Decimal, date, datetime)):
         return value
-    return escape_formula(str(value))
+    return escape_formula(clean_text(str(value)))
 
 
 def csv_text(value) -> str:

@@ -17,6 +17,7 @@ from datetime import date, datetime, timezone
 
 from sqlalchemy import insert
 
+from crm.io.extent import ReadLimits
 from crm.io.kind import Change, Context
 from crm.io.kinds import all_kinds, get_kind
 from crm.io.readers import read_table
@@ -24,6 +25,7 @@ from crm.io.report import Plan, show_value
 from crm.models import ImportBatch, ImportChange
 from crm.permissions import ACTIONS, may, scope_of
 from crm.services.corrections import MIN_REASON, clean_reason, finish, open_window
+from crm.services.bounds import clean_text
 from crm.services.errors import DomainError
 
 CHANGE_CHUNK = 10_000
@@ -55,15 +57,17 @@ def allowed_kind(user, name: str):
 
 
 def build_plan(session, user, kind, filename: str, data: bytes, today: date,
-               correction: str | None = None) -> tuple[Plan, Context]:
+               correction: str | None = None, limits: ReadLimits | None = None) -> tuple[Plan, Context]:
+    """The plan of a file; a file that cannot be read (or is too large) is a plan of one error.
+    ``correction`` is the reason for rows that reach a confirmed month ("" refuses them)."""
     ctx = Context(session, user, today, scope_of(user), correction=clean_reason(correction))
     try:
-        table = read_table(filename, data)
-    except DomainError as error:
+        table = read_table(filename, data, limits)
+        return kind.plan(ctx, table), ctx
+    except DomainError as error:  # also raised while rows are read: a CSV past the limits
         plan = Plan(kind.name)
         plan.error(None, None, None, error.message)
         return plan, ctx
-    return kind.plan(ctx, table), ctx
 
 
 def _fill(batch: ImportBatch, plan: Plan) -> None:
@@ -81,7 +85,7 @@ def _new_batch(session, user, kind, filename: str, data: bytes, plan: Plan, stat
                correction: str | None = None) -> ImportBatch:
     batch = ImportBatch(
         kind=kind.name, status=status, user_id=user.id if user is not None else None,
-        filename=(filename or "未命名")[-255:], sha256=hashlib.sha256(data).hexdigest(), size=len(data), content=data,
+        filename=clean_text(filename or "未命名")[-255:], sha256=hashlib.sha256(data).hexdigest(), size=len(data), content=data,
         correction_reason=clean_reason(correction) or None,
     )
     _fill(batch, plan)
@@ -96,32 +100,33 @@ def check_correction(correction: str | None) -> None:
 
 
 def preview(session, user, kind_name: str, filename: str, data: bytes, today: date,
-            correction: str | None = None) -> ImportBatch:
+            correction: str | None = None, limits: ReadLimits | None = None) -> ImportBatch:
     """Plan the file and record it as a batch awaiting confirmation (or as invalid).
 
     ``correction`` is the reason for rows that reach a confirmed month; without it they are errors."""
     kind = allowed_kind(user, kind_name)
     check_correction(correction)
-    plan, _ = build_plan(session, user, kind, filename, data, today, correction)
+    plan, _ = build_plan(session, user, kind, filename, data, today, correction, limits)
     return _new_batch(session, user, kind, filename, data, plan, "previewed" if plan.ok else "invalid", correction)
 
 
-def refresh(session, user, batch: ImportBatch, today: date) -> ImportBatch:
+def refresh(session, user, batch: ImportBatch, today: date, limits: ReadLimits | None = None) -> ImportBatch:
     """Re-plan a waiting batch against the data as it is now."""
     kind = allowed_kind(user, batch.kind)
-    plan, _ = build_plan(session, user, kind, batch.filename, batch.content, today, batch.correction_reason)
+    plan, _ = build_plan(session, user, kind, batch.filename, batch.content, today, batch.correction_reason, limits)
     _fill(batch, plan)
     batch.status = "previewed" if plan.ok else "invalid"
     session.flush()
     return batch
 
 
-def confirm(session, user, batch: ImportBatch, today: date, create_unmatched: bool = False) -> list[Change]:
+def confirm(session, user, batch: ImportBatch, today: date, create_unmatched: bool = False,
+            limits: ReadLimits | None = None) -> list[Change]:
     """Apply the batch exactly as previewed, or refuse and write nothing."""
     if batch.status != "previewed":
         raise DomainError(f"这次导入的状态是“{batch.status_label}”，不能确认")
     kind = allowed_kind(user, batch.kind)
-    plan, ctx = build_plan(session, user, kind, batch.filename, batch.content, today, batch.correction_reason)
+    plan, ctx = build_plan(session, user, kind, batch.filename, batch.content, today, batch.correction_reason, limits)
     if plan.digest() != batch.plan_digest:
         raise StalePreview("预览之后数据已有变化（可能有人修改了相关记录），本次没有写入任何数据。已按最新数据重新生成预览，请核对后再确认。")
     changes = apply_as_correction(session, kind, plan, ctx, create_unmatched, batch)
@@ -185,7 +190,7 @@ def _change_row(batch: ImportBatch, c: Change) -> dict:
 
 def import_now(session, user, kind_name: str, filename: str, data: bytes, today: date,
                dry_run: bool = False, create_unmatched: bool = False,
-               correction: str | None = None) -> tuple[Plan, ImportBatch | None]:
+               correction: str | None = None, limits: ReadLimits | None = None) -> tuple[Plan, ImportBatch | None]:
     """Plan and, unless it is a dry run or refused, apply in one go (the command line).
 
     Returns the plan and the applied batch; a refused plan raises nothing and writes nothing —
@@ -194,7 +199,7 @@ def import_now(session, user, kind_name: str, filename: str, data: bytes, today:
     """
     kind = allowed_kind(user, kind_name)
     check_correction(correction)
-    plan, ctx = build_plan(session, user, kind, filename, data, today, correction)
+    plan, ctx = build_plan(session, user, kind, filename, data, today, correction, limits)
     if dry_run or not plan.ok or (plan.unmatched and not create_unmatched):
         return plan, None
     batch = _new_batch(session, user, kind, filename, data, plan, "applied", correction)

@@ -11,13 +11,17 @@ import unicodedata
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from crm.services import bounds
 from crm.services import periods as P
+from crm.services.errors import DomainError
 
 CENT = Decimal("0.01")
-# The largest values the database columns hold: money Numeric(16, 2), areas Numeric(12, 2),
-# integers 32-bit. A larger cell is an error with a message, never a database failure.
-MAX_AMOUNT = Decimal("99999999999999.99")
-MAX_AREA = Decimal("9999999999.99")
+# The bounds every input path shares (crm/services/bounds.py): tax-like amounts up to ¥100
+# billion, other money up to what Numeric(16, 2) holds, areas, integers 32-bit, dates 1990–2100.
+# A larger cell is an error with a message, never a database failure.
+MAX_TAX = bounds.MAX_TAX
+MAX_AMOUNT = bounds.MAX_MONEY
+MAX_AREA = bounds.MAX_AREA
 MAX_INTEGER = 2**31 - 1
 EXCEL_EPOCH = date(1899, 12, 30)
 # Characters that make a spreadsheet treat a cell as a formula; exports prefix them with ' .
@@ -49,7 +53,7 @@ def text(value, max_length: int | None = None) -> str:
         value = int(value)  # a code typed as a number arrives as 101.0
     if isinstance(value, bool):
         value = "是" if value else "否"
-    result = str(value)
+    result = bounds.clean_text(str(value))
     # ASCII needs no normalising; skipping it matters at 100,000 rows.
     result = (result if result.isascii() else unicodedata.normalize("NFC", result)).strip()
     if len(result) > 1 and result[0] == "'" and result[1] in FORMULA_START:
@@ -88,21 +92,21 @@ def decimal_number(value, what: str) -> Decimal:
 
 def _cents(number: Decimal, what: str, maximum: Decimal) -> Decimal:
     if number > maximum:
-        raise CellError(f"{what}过大：{number.normalize():,f}，最大为 {maximum:,}")
+        raise CellError(f"{what}过大：{bounds.shown(number)}，最大为 {bounds.shown(maximum)}")
     return number.quantize(CENT, ROUND_HALF_UP)
 
 
-def positive_amount(value, what: str = "金额", scale: Decimal = Decimal(1), maximum: Decimal = MAX_AMOUNT) -> Decimal:
+def positive_amount(value, what: str = "金额", scale: Decimal = Decimal(1), maximum: Decimal = MAX_TAX) -> Decimal:
     number = decimal_number(value, what) * scale
     if number <= 0:
-        raise CellError(f"{what}必须大于 0，当前为 {number.normalize():f}")
+        raise CellError(f"{what}必须大于 0，当前为 {bounds.shown(number, grouping=False)}")
     return _cents(number, what, maximum)
 
 
-def nonnegative_amount(value, what: str = "金额", scale: Decimal = Decimal(1), maximum: Decimal = MAX_AMOUNT) -> Decimal:
+def nonnegative_amount(value, what: str = "金额", scale: Decimal = Decimal(1), maximum: Decimal = MAX_TAX) -> Decimal:
     number = decimal_number(value, what) * scale
     if number < 0:
-        raise CellError(f"{what}不能为负数，当前为 {number.normalize():f}")
+        raise CellError(f"{what}不能为负数，当前为 {bounds.shown(number, grouping=False)}")
     return _cents(number, what, maximum)
 
 
@@ -129,6 +133,17 @@ def integer(value, what: str, minimum: int | None = None, suffixes: str = "") ->
 
 def day(value) -> date:
     """Excel date, 2026-10-31, 2026/10/31, 2026.10.31, 2026年10月31日 or 20261031."""
+    return within_years(_day(value))
+
+
+def within_years(result: date) -> date:
+    try:
+        return bounds.check_day(result, "日期", "date")
+    except DomainError as error:
+        raise CellError(error.message) from None
+
+
+def _day(value) -> date:
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
@@ -157,7 +172,7 @@ def period(value, today: date) -> str:
         if not match:
             raise CellError(f"所属期格式不正确：“{raw}”，应为 YYYY-MM，例如 2026-10")
         year, month = int(match.group(1)), int(match.group(2))
-    if not 1 <= month <= 12 or year < 1990:
+    if not 1 <= month <= 12 or not bounds.FIRST_DAY.year <= year <= bounds.LAST_DAY.year:
         raise CellError(f"所属期不存在：{year}-{month:02d}")
     result = f"{year:04d}-{month:02d}"
     if result > P.period_of(today):

@@ -3,7 +3,7 @@
 The extension must agree with the content: a .csv or .pdf renamed .xlsx is refused, as are the
 old binary .xls and macro-enabled .xlsm workbooks. Before any XML inside an .xlsx is parsed, the
 zip directory is checked for a zip bomb (declared uncompressed size, compression ratio, number of
-parts) and each XML part's prolog is run through defusedxml, so a DOCTYPE or entity declaration
+parts) and for two parts of one name, and each XML part's prolog is run through defusedxml, so a DOCTYPE or entity declaration
 (billion laughs, external entities) is refused before a reader could expand it.
 """
 from __future__ import annotations
@@ -76,6 +76,10 @@ def check_workbook_zip(data: bytes) -> None:
     with archive:
         parts = archive.infolist()
         names = {info.filename for info in parts}
+        if len({name.replace("\\", "/").lower() for name in names}) < len(parts):
+            # Readers look parts up by name, some ignoring case: two parts of one name could let a
+            # check read one and the reader the other.
+            raise DomainError("工作簿中有重名的内部文件，文件可能已损坏或被篡改：请在 Excel 中另存为新的 .xlsx 后再上传", field="file")
         if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
             raise DomainError("文件扩展名是 .xlsx，但压缩包里没有 Excel 工作簿（可能是其他压缩文件改了扩展名）", field="file")
         check_sizes(parts)

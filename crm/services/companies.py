@@ -9,7 +9,9 @@ from datetime import date
 from sqlalchemy import exists, func, or_, select
 
 from crm.models import Building, Company, Lease
+from crm.models.choices import HQ_TYPES, INDUSTRY_GROUPS
 from crm.models.version import OCCUPANCY
+from crm.services.bounds import QueryReader
 from crm.services.figure_cache import derived
 from crm.services.occupancy import lease_active_on
 from crm.services.text_match import contains_text
@@ -32,6 +34,20 @@ class CompanyFilters:
     hq_type: str = ""
     registered: str = ""  # "", "yes", "no"
     building_ids: set[int] | None = None  # a manager's scope
+
+
+def read_company_filters(args, building_ids: set[int] | None) -> tuple[CompanyFilters, QueryReader]:
+    """The list's filters from a query string; the reader keeps what it dropped and the query
+    the list's links carry."""
+    query = QueryReader(args)
+    filters = CompanyFilters(
+        q=query.text("q", "搜索"),
+        industry_group=query.choice("industry_group", "产业类别", INDUSTRY_GROUPS),
+        hq_type=query.choice("hq_type", "总部类型", ["any", *HQ_TYPES]),
+        registered=query.choice("registered", "属地注册", ("yes", "no")),
+        building_ids=building_ids,
+    )
+    return filters, query
 
 
 @dataclass

@@ -12,7 +12,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -21,6 +21,7 @@ from crm.models import Building, Lead, LeadStageChange, User, lead_target_buildi
 from crm.models.choices import HQ_TYPES, INDUSTRY_GROUPS
 from crm.models.lead import ACTIVE_STAGES, OFF_LINE_STAGES, PRIORITIES, SOURCES, STAGES
 from crm.models.setting import all_settings
+from crm.services import bounds
 from crm.services.errors import DomainError
 from crm.services.text_match import contains_text
 from crm.services.uscc import normalise_uscc, uscc_problem
@@ -117,16 +118,10 @@ def clean_text(text) -> str:
     return unicodedata.normalize("NFKC", text or "").strip()
 
 
-def _decimal(value, field_name: str, label: str, places: str) -> Decimal | None:
+def _number(value, field_name: str, label: str) -> Decimal | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    try:
-        number = Decimal(clean_text(str(value)).replace(",", ""))
-    except InvalidOperation:
-        raise DomainError(f"{label}应为数字", field=field_name) from None
-    if not number.is_finite() or number < 0:
-        raise DomainError(f"{label}不能为负数", field=field_name)
-    return number.quantize(Decimal(places))
+    return bounds.decimal_of(value, label, field_name)
 
 
 @dataclass
@@ -141,8 +136,7 @@ def validate_lead(session, data: LeadInput, today: date, known_buildings: dict[i
     name = clean_text(data.company_name)
     if not name:
         raise DomainError("请填写企业名称", field="company_name")
-    if len(name) > 200:
-        raise DomainError("企业名称不能超过 200 个字", field="company_name")
+    bounds.check_length(name, bounds.column_length(Lead.company_name), "企业名称", "company_name")
     uscc = normalise_uscc(clean_text(data.uscc)) or None
     if uscc is not None:
         problem = uscc_problem(uscc)
@@ -156,8 +150,11 @@ def validate_lead(session, data: LeadInput, today: date, known_buildings: dict[i
         raise DomainError("总部类型无效", field="hq_type")
     if data.priority not in PRIORITIES:
         raise DomainError("优先级无效", field="priority")
-    area = _decimal(data.intended_area, "intended_area", "意向面积", "0.01")
-    tax = _decimal(data.expected_annual_tax, "expected_annual_tax", "预计年税收", "0.01")
+    area = _number(data.intended_area, "intended_area", "意向面积")
+    area = None if area is None else bounds.check_area(area, "意向面积", "intended_area")
+    tax = _number(data.expected_annual_tax, "expected_annual_tax", "预计年税收")
+    tax = None if tax is None else bounds.check_amount(tax, "预计年税收", "expected_annual_tax", bounds.MAX_TAX)
+    bounds.check_day(data.next_followup_on, "下次跟进日期", "next_followup_on")
     if data.next_followup_on is not None and data.next_followup_on < today:
         raise DomainError(f"下次跟进日期 {data.next_followup_on} 早于今天（{today}），请选今天或以后的日期",
                           field="next_followup_on")
@@ -174,6 +171,10 @@ def validate_lead(session, data: LeadInput, today: date, known_buildings: dict[i
         contact_name=clean_text(data.contact_name) or None, contact_phone=clean_text(data.contact_phone) or None,
         notes=(data.notes or "").strip() or None,
     )
+    for key, label, maximum in (("contact_name", "联系人", bounds.column_length(Lead.contact_name)),
+                                ("contact_phone", "联系电话", bounds.column_length(Lead.contact_phone)),
+                                ("notes", "备注", bounds.MAX_NOTES)):
+        bounds.check_length(values[key], maximum, label, key)
     return CleanLead(values, buildings)
 
 
@@ -343,6 +344,31 @@ class LeadFilters:
     building_id: int | None = None
     overdue: str = ""  # "" | "followup" (next date passed) | "deadline" (any deadline flag) | "never" (no follow-up yet)
     q: str = ""
+
+
+OVERDUE_FILTERS = ("followup", "deadline", "never")
+
+
+def read_lead_filters(args, me: int | None = None) -> tuple[LeadFilters, bounds.QueryReader]:
+    """The list's filters from a query string (``owner=me`` is ``me``); the reader keeps what
+    it dropped and the query the list's links carry."""
+    query = bounds.QueryReader(args)
+    if (args.get("owner") or "").strip() == "me" and me is not None:
+        owner_id = me
+        query.keep("owner", "me")
+    else:
+        owner_id = query.id("owner", "负责人")
+    filters = LeadFilters(
+        stage=query.choice("stage", "阶段", ["active", *STAGES, *OFF_LINE_STAGES]),
+        owner_id=owner_id,
+        source=query.choice("source", "项目来源", SOURCES),
+        industry_group=query.choice("industry_group", "产业类别", INDUSTRY_GROUPS),
+        hq_type=query.choice("hq_type", "总部类型", ["any", *HQ_TYPES]),
+        building_id=query.id("building", "目标楼宇"),
+        overdue=query.choice("overdue", "预警", OVERDUE_FILTERS),
+        q=query.text("q", "搜索"),
+    )
+    return filters, query
 
 
 @dataclass

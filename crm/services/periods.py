@@ -11,6 +11,7 @@ import unicodedata
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from crm.services.bounds import FIRST_DAY, LAST_DAY
 from crm.services.errors import DomainError
 
 BUSINESS_TZ = ZoneInfo("Asia/Shanghai")
@@ -27,7 +28,7 @@ def business_today(fixed: str | None = None) -> date:
 def parse_period(text: str, field: str = "month") -> str:
     # NFKC turns the full-width digits a Chinese input method types into ASCII ones.
     match = PERIOD_RE.match(unicodedata.normalize("NFKC", text or "").strip())
-    if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 1900:
+    if not match or not 1 <= int(match.group(2)) <= 12 or not FIRST_DAY.year <= int(match.group(1)) <= LAST_DAY.year:
         raise DomainError(f"月份格式不正确：{text!r}，应为 YYYY-MM，例如 2026-10", field=field)
     return match.group(0)
 

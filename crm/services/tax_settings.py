@@ -11,11 +11,11 @@ from decimal import Decimal
 
 from crm.models import Setting
 from crm.models.setting import all_settings
+from crm.services.bounds import MAX_TAX, check_amount
 from crm.services.errors import DomainError
 
 BASES = {"total": "全口径", "district": "区级"}
 KEYS = {"yi": "tier_yi", "wuqianwan": "tier_wuqianwan", "qianwan": "tier_qianwan", "candidate": "candidate_threshold"}
-LIMIT = Decimal("1e13")  # fits Numeric(16, 2)
 
 
 @dataclass(frozen=True)
@@ -40,8 +40,7 @@ def validate(new: TaxSettings) -> None:
         value = getattr(new, name)
         if value is None or not value.is_finite() or value <= 0:
             raise DomainError(f"{label}必须大于 0", field=name)
-        if value >= LIMIT:
-            raise DomainError(f"{label}过大", field=name)
+        check_amount(value, label, name, MAX_TAX)
     if new.wuqianwan >= new.yi:
         raise DomainError("五千万楼门槛必须低于亿元楼门槛", field="wuqianwan")
     if new.qianwan >= new.wuqianwan:

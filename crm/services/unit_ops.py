@@ -16,11 +16,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from sqlalchemy import func, select
 
 from crm.models import Building, Unit, UnitSelfUse
+from crm.services import bounds
 from crm.services.corrections import correcting
 from crm.services.errors import DomainError
 from crm.services.leases import clashes
@@ -40,13 +41,8 @@ class Part:
 
 
 def as_area(value, field: str = "area") -> Decimal:
-    try:
-        area = Decimal(str(value).strip()).quantize(Decimal("0.01"))
-    except (InvalidOperation, ValueError):
-        raise DomainError(f"面积应为数字（m²），当前为 {value!r}", field=field) from None
-    if not area.is_finite():
-        raise DomainError("面积应为数字（m²）", field=field)
-    return area
+    """An area typed in m²; the building bounds it (``check_area``), the app's bound before that."""
+    return bounds.check_area(bounds.decimal_of(value, "面积", field), "面积", field)
 
 
 def building_size(building: Building) -> Decimal:

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from crm.models import Building, User
 from crm.models.choices import ROLES
+from crm.services.bounds import check_length, column_length
 from crm.services.errors import DomainError
 from crm.services.passwords import check_password_policy
 
@@ -36,6 +37,8 @@ def create_user(session, username, role, password, building_codes=(), display_na
     username = (username or "").strip()
     if not username:
         raise DomainError("用户名不能为空", field="username")
+    check_length(username, column_length(User.username), "用户名", "username")
+    check_length(display_name, column_length(User.display_name), "显示姓名", "display_name")
     if role not in ROLES:
         raise DomainError(f"角色 {role!r} 不存在，可选：{', '.join(ROLES)}", field="role")
     if session.scalar(select(User.id).where(User.username == username)) is not None:

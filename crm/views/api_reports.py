@@ -6,8 +6,8 @@ from flask import Blueprint, request
 from crm.extensions import db
 from crm.permissions import allow
 from crm.services import periods as P
+from crm.services.bounds import year_of
 from crm.services.candidates import as_json, candidate_report
-from crm.services.errors import DomainError
 from crm.views.api_support import json_api
 from crm.views.params import today
 
@@ -75,11 +75,8 @@ def candidates():
         403: {description: 无权查看, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
         404: {description: 没有税收数据, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
     """
-    raw_year = request.args.get("year", "").strip()
-    if raw_year and not (raw_year.isdigit() and len(raw_year) == 4):
-        raise DomainError(f"年份格式不正确：{raw_year}，应为四位数字，例如 2026", field="year")
     report = candidate_report(
-        db.session, int(raw_year) if raw_year else None, request.args.get("as_of", "").strip() or None,
+        db.session, year_of(request.args.get("year")), request.args.get("as_of", "").strip() or None,
         latest_allowed=P.period_of(today()), today=today(),
     )
     return as_json(report)

@@ -23,12 +23,12 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from crm.extensions import csrf, db
 from crm.services import periods as P
+from crm.services.bounds import MAX_NOTES, MAX_PAGE, MAX_PER_PAGE, bounded_int, check_day, check_length
 from crm.services.errors import DomainError, NotFound
+from crm.web_input import clean_json
 
 MAX_ID = 2**31 - 1  # larger ids exist nowhere, and PostgreSQL's integer refuses them
 DEFAULT_PER_PAGE = 50
-MAX_PER_PAGE = 200
-MAX_TEXT = 5000
 STALE_MESSAGE = "该记录刚被其他人修改过，您的修改没有保存。请重新读取最新内容后再操作。"
 CSRF_MESSAGE = ("通过浏览器登录会话调用写接口须附带 CSRF 令牌（X-CSRFToken 请求头）；"
                 "脚本请使用个人 API 令牌：Authorization: Bearer <令牌>")
@@ -103,9 +103,8 @@ def iso(day) -> str | None:
 # the query string
 
 def _clean(raw: str, name: str, label: str) -> str:
+    # The request has removed control characters already (crm/web_input.py).
     text = unicodedata.normalize("NFKC", raw).strip()
-    if any(unicodedata.category(ch) == "Cc" for ch in text):
-        raise DomainError(f"{label}（{name}）含有控制字符", field=name)
     if len(text) > 200:
         raise DomainError(f"{label}（{name}）不能超过 200 个字", field=name)
     return text
@@ -123,30 +122,19 @@ def query_choice(name: str, label: str, choices) -> str:
     return value
 
 
-def _integer(raw, name: str, label: str, minimum: int, maximum: int) -> int:
-    if isinstance(raw, bool) or not isinstance(raw, (int, str)):
-        raise DomainError(f"{label}（{name}）应为整数", field=name)
-    try:
-        value = int(raw) if isinstance(raw, int) else int(unicodedata.normalize("NFKC", raw).strip())
-    except ValueError:
-        raise DomainError(f"{label}（{name}）应为整数", field=name) from None
-    if not minimum <= value <= maximum:
-        raise DomainError(f"{label}（{name}）应为 {minimum} 到 {maximum} 之间的整数", field=name)
-    return value
-
-
 def query_int(name: str, label: str, minimum: int = 1, maximum: int = MAX_ID) -> int | None:
     raw = request.args.get(name, "").strip()
-    return _integer(raw, name, label, minimum, maximum) if raw else None
+    return bounded_int(raw, label, name, minimum, maximum) if raw else None
 
 
 def _day(raw, name: str, label: str) -> date:
     try:
         if not isinstance(raw, str):
             raise ValueError
-        return date.fromisoformat(unicodedata.normalize("NFKC", raw).strip())
+        day = date.fromisoformat(unicodedata.normalize("NFKC", raw).strip())
     except ValueError:
         raise DomainError(f"{label}（{name}）应为 YYYY-MM-DD 格式的日期，例如 2026-11-20", field=name) from None
+    return check_day(day, f"{label}（{name}）", name)
 
 
 def query_date(name: str, label: str) -> date | None:
@@ -170,7 +158,7 @@ def query_sort(sorts, default: str) -> tuple[str, bool]:
 
 
 def paging() -> tuple[int, int]:
-    page = query_int("page", "页码", 1, 100_000) or 1
+    page = query_int("page", "页码", 1, MAX_PAGE) or 1
     per_page = query_int("per_page", "每页条数", 1, MAX_PER_PAGE) or DEFAULT_PER_PAGE
     return page, per_page
 
@@ -186,26 +174,24 @@ def page_json(items: list, total: int, page: int, per_page: int) -> dict:
 # the JSON body
 
 def json_body(optional: bool = False) -> dict:
-    """The request's JSON object; ``optional``: an empty body reads as ``{}``."""
+    """The request's JSON object, its strings cleaned of control characters like every form's;
+    ``optional``: an empty body reads as ``{}``."""
     if optional and not request.get_data(cache=True):
         return {}
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise DomainError("请求体应为 JSON 对象（Content-Type: application/json）", field="body")
-    return body
+    return clean_json(body)
 
 
-def body_text(body: dict, name: str, label: str, max_length: int = MAX_TEXT) -> str:
+def body_text(body: dict, name: str, label: str, max_length: int = MAX_NOTES) -> str:
     """A string field ("" when absent or null); the service decides whether it may be empty."""
     value = body.get(name)
     if value is None:
         return ""
     if not isinstance(value, str):
         raise DomainError(f"{label}（{name}）应为文本", field=name)
-    if "\x00" in value:
-        raise DomainError(f"{label}（{name}）含有无效字符", field=name)
-    if len(value) > max_length:
-        raise DomainError(f"{label}（{name}）不能超过 {max_length} 个字", field=name)
+    check_length(value, max_length, f"{label}（{name}）", name)
     return value
 
 
@@ -215,7 +201,7 @@ def body_int(body: dict, name: str, label: str, required: bool = False) -> int |
         if required:
             raise DomainError(f"请填写{label}（{name}）", field=name)
         return None
-    return _integer(value, name, label, 0, MAX_ID)
+    return bounded_int(value, label, name, 0, MAX_ID)
 
 
 def body_date(body: dict, name: str, label: str) -> date | None:
@@ -229,7 +215,7 @@ def body_ints(body: dict, name: str, label: str) -> list[int]:
         return []
     if not isinstance(value, list) or len(value) > 200:
         raise DomainError(f"{label}（{name}）应为整数列表（最多 200 个）", field=name)
-    return [_integer(item, name, label, 1, MAX_ID) for item in value]
+    return [bounded_int(item, label, name, 1, MAX_ID) for item in value]
 
 
 def body_flag(body: dict, name: str, label: str, default: bool) -> bool:

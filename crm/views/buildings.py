@@ -1,7 +1,7 @@
 """Buildings: the filterable list and a building's page with its stacking plan."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, flash, render_template, request
 from flask_login import current_user
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup
@@ -10,11 +10,13 @@ from sqlalchemy import select
 from crm.extensions import db
 from crm.formats import chart_amounts, chart_percent
 from crm.models import Building
+from crm.models.choices import STREETS, TIERS, ZONES
 from crm.models.version import OCCUPANCY, TAX
 from crm.permissions import allow, ensure, visible_building_ids
 from crm.services import expiries as E
 from crm.services import periods as P
 from crm.services.bridge import building_bridges
+from crm.services.bounds import QueryReader
 from crm.services.figures import building_figures, building_history
 from crm.services.tax import company_tax_totals, tier_rules
 from crm.services.units import floors, unit_states
@@ -24,6 +26,16 @@ from crm.views.manage import manageable
 from crm.views.params import page_month, today
 
 bp = Blueprint("buildings", __name__)
+
+
+def read_building_filters(args) -> QueryReader:
+    """The list's filters (street, zone, tier, search); ``kept`` holds the valid ones."""
+    query = QueryReader(args)
+    query.choice("street", "街道", STREETS)
+    query.choice("zone", "片区", [*ZONES, "none"])
+    query.choice("tier", "税收层级", [*TIERS, "none"])
+    query.text("q", "搜索")
+    return query
 
 
 def matches_filters(row, args) -> bool:
@@ -45,13 +57,18 @@ def matches_filters(row, args) -> bool:
 def index():
     month = page_month()
     ids = visible_building_ids(current_user)
+    query = read_building_filters(request.args)
+    for problem in query.problems:
+        flash(problem, "warning")
+    filters = dict(query.kept)
+    query.keep("month", month if request.args.get("month") else None)
 
     def render() -> dict[str, str]:
         rows = building_figures(db.session, month, ids)
-        shown = [row for row in rows if matches_filters(row, request.args)]
-        return {"content": render_part("buildings/_index.html", rows=shown, total=len(rows), month=month, args=request.args)}
+        shown = [row for row in rows if matches_filters(row, filters)]
+        return {"content": render_part("buildings/_index.html", rows=shown, total=len(rows), month=month, args=query.kept)}
 
-    if set(request.args) - {"month"}:  # a filtered view is rendered afresh: too many to keep
+    if filters:  # a filtered view is rendered afresh: too many to keep
         content = Markup(render()["content"])
     else:
         scope = None if ids is None else tuple(sorted(ids))

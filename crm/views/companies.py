@@ -1,14 +1,14 @@
 """Companies: search and filters, and a company's page with its leases and monthly tax."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, flash, render_template, request
 from flask_login import current_user
 
 from crm.extensions import db
 from crm.models import Company
 from crm.models.version import OCCUPANCY
-from crm.permissions import allow, ensure, scope_of, visible_building_ids
-from crm.services.companies import SORTS, CompanyFilters, current_buildings, search_companies
+from crm.permissions import allow, ensure, scope_of
+from crm.services.companies import SORTS, current_buildings, read_company_filters, search_companies
 from crm.services.leases import last_active_day
 from crm.services.tax import company_monthly_tax
 from crm.views.fragments import cached_fragments, render_part
@@ -17,38 +17,32 @@ from crm.views.params import page_number, sort_args, today
 bp = Blueprint("companies", __name__)
 
 
-def filters_from_request() -> CompanyFilters:
-    args = request.args
-    return CompanyFilters(
-        q=args.get("q", ""),
-        industry_group=args.get("industry_group", ""),
-        hq_type=args.get("hq_type", ""),
-        registered=args.get("registered", ""),
-        building_ids=visible_building_ids(current_user),
-    )
-
-
 @bp.route("/companies")
 @allow("companies.view")
 def index():
     sort, descending = sort_args(set(SORTS), "name")
     scope = scope_of(current_user)
     day, page = today(), page_number()
+    filters, query = read_company_filters(request.args, scope.building_ids)
+    for problem in query.problems:
+        flash(problem, "warning")
+    query.keep("sort", sort if sort != "name" else None)
+    query.keep("dir", "desc" if descending else None)
 
     def render() -> dict[str, str]:
-        result = search_companies(db.session, filters_from_request(), sort, descending, page, per_page=50)
+        result = search_companies(db.session, filters, sort, descending, page, per_page=50)
         where = {
             company_id: scope.only_visible(found)  # a manager sees only their buildings
             for company_id, found in current_buildings(db.session, [c.id for c in result.companies], day).items()
         }
         return {"count": f"{result.total:,}", "results": render_part(
-            "companies/_results.html", result=result, where=where, args=request.args, sort=sort, descending=descending)}
+            "companies/_results.html", result=result, where=where, args=query.kept, sort=sort, descending=descending)}
 
     # The results follow the companies and leases (the occupancy token), the filters, the reader's
     # buildings and the day (which leases are current).
-    key = (tuple(sorted(request.args.items(multi=True))), scope.building_ids, day)
+    key = (tuple(sorted(query.kept.items())), page, scope.building_ids, day)
     parts = cached_fragments("company-search", (OCCUPANCY,), key, render)
-    return render_template("companies/index.html", parts=parts, args=request.args, sort=sort, descending=descending)
+    return render_template("companies/index.html", parts=parts, args=query.kept, sort=sort, descending=descending)
 
 
 @bp.route("/companies/<int:company_id>")

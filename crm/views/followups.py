@@ -2,11 +2,12 @@
 the ones never followed up, and the coming week. A promoter starts the day here."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, flash, render_template, request, url_for
 from flask_login import current_user
 
 from crm.extensions import db
 from crm.permissions import allow
+from crm.services.bounds import QueryReader
 from crm.services.followups import UPCOMING_DAYS, my_work
 from crm.services.leads import FLAG_LABELS, lead_flags, pipeline_rules, promoters
 from crm.views.params import today
@@ -22,7 +23,10 @@ def index():
     if current_user.role == "promoter":
         owner_id = current_user.id
     else:
-        owner_id = request.args.get("owner", type=int)
+        query = QueryReader(request.args)
+        owner_id = query.id("owner", "负责人")
+        for problem in query.problems:
+            flash(problem, "warning")
     work = my_work(db.session, today(), owner_id, limit=SHOWN)
     return render_template(
         "followups/index.html", work=work, today=today(), owner_id=owner_id, owners=promoters(db.session),

@@ -8,7 +8,6 @@ from datetime import timezone
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -18,8 +17,10 @@ from wtforms import BooleanField, SelectField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from crm.extensions import db
+from crm.forms import AppForm
 from crm.io import imports as workflow
 from crm.io import retention
+from crm.io.extent import ReadLimits
 from crm.io.kinds import all_kinds, get_kind
 from crm.io.templates import template
 from crm.models import Correction, ImportBatch, ImportChange
@@ -49,7 +50,7 @@ def local_time(moment) -> str:
     return moment.astimezone(BUSINESS_TZ).strftime("%Y-%m-%d %H:%M")
 
 
-class UploadForm(FlaskForm):
+class UploadForm(AppForm):
     # Checked by the import workflow, whose refusal names the kind in Chinese.
     kind = SelectField("数据类型", choices=[], validate_choice=False)
     file = FileField("文件", validators=[FileRequired("请选择要上传的 .xlsx 或 .csv 文件")])
@@ -59,11 +60,11 @@ class UploadForm(FlaskForm):
     )
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(AppForm):
     create_unmatched = BooleanField("新建未匹配的企业")
 
 
-class RejectForm(FlaskForm):
+class RejectForm(AppForm):
     pass
 
 
@@ -84,6 +85,10 @@ def render_index(form: UploadForm, status: int = 200):
     return render_template(
         "imports/index.html", form=form, kinds=kinds, batches=batches, page=page, pages=pages, total=total,
     ), status
+
+
+def read_limits() -> ReadLimits:
+    return ReadLimits.from_config(current_app.config)
 
 
 def upload_form() -> UploadForm:
@@ -112,7 +117,7 @@ def upload():
     try:
         batch = workflow.preview(
             db.session, current_user, form.kind.data, os.path.basename(upload.filename or ""), data, today(),
-            form.correction_reason.data,
+            form.correction_reason.data, limits=read_limits(),
         )
     except DomainError as error:
         db.session.rollback()
@@ -173,10 +178,11 @@ def confirm(batch_id):
     if not form.validate_on_submit():
         abort(400)
     try:
-        changes = workflow.confirm(db.session, current_user, batch, today(), create_unmatched=form.create_unmatched.data)
+        changes = workflow.confirm(db.session, current_user, batch, today(), create_unmatched=form.create_unmatched.data,
+                                   limits=read_limits())
     except workflow.StalePreview as error:
         db.session.rollback()
-        workflow.refresh(db.session, current_user, get_batch(batch_id), today())
+        workflow.refresh(db.session, current_user, get_batch(batch_id), today(), limits=read_limits())
         db.session.commit()
         flash(error.message, "warning")
     except (StaleDataError, IntegrityError):

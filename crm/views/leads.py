@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 from datetime import timedelta, timezone
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -27,6 +27,7 @@ from crm.models.version import OCCUPANCY
 from crm.models.lead import ACTIVE_STAGES, FOLLOWUP_METHODS, OFF_LINE_STAGES, PRIORITIES, SOURCES, STAGES
 from crm.permissions import allow, ensure, may
 from crm.services import leads as L
+from crm.services.bounds import QueryReader, decimal_of
 from crm.services.periods import BUSINESS_TZ
 from crm.services.duplicates import DuplicatesFound, merge_leads
 from crm.services.figure_cache import cached, frozen
@@ -85,30 +86,26 @@ def owner_choices() -> list[tuple[int, str]]:
     return [(u.id, u.display_name) for u in L.promoters(db.session)]
 
 
-def export_url() -> str | None:
-    """The leads export of the exports blueprint with the list's filters, when it is installed."""
+def export_url(kept: dict) -> str | None:
+    """The leads export with the list's validated filters, when the user may download."""
     from crm.permissions import may_open
 
     if not may_open("exports.download"):
         return None
-    args = request.args.to_dict()
+    args = dict(kept)
     if args.get("owner") == "me":
         args["owner"] = current_user.id  # the export runs without "me"
-    args.pop("page", None)
     try:
         return url_for("exports.download", kind_name="leads", **args)
     except BuildError:
         return None
 
 
-def yuan_from_wan(text) -> str | None:
+def yuan_from_wan(text) -> Decimal | None:
     """The form takes 万元 (how people speak of tax); the services store yuan."""
     if text is None or not str(text).strip():
         return None
-    try:
-        return str(Decimal(str(text).strip().replace(",", "")) * WAN)
-    except InvalidOperation:
-        raise DomainError("预计年税收应为数字（单位：万元）", field="expected_annual_tax") from None
+    return decimal_of(text, "预计年税收（万元）", "expected_annual_tax") * WAN
 
 
 def lead_input(form: LeadForm) -> L.LeadInput:
@@ -135,26 +132,12 @@ def lead_form(lead: Lead | None = None) -> LeadForm:
     return form
 
 
-def filters_from_request() -> L.LeadFilters:
-    args = request.args
-
-    def as_int(name):
-        try:
-            return int(args.get(name) or 0) or None
-        except ValueError:
-            return None
-
-    owner = args.get("owner", "")
-    return L.LeadFilters(
-        stage=args.get("stage", ""),
-        owner_id=current_user.id if owner == "me" else as_int("owner"),
-        source=args.get("source", ""),
-        industry_group=args.get("industry_group", ""),
-        hq_type=args.get("hq_type", ""),
-        building_id=as_int("building"),
-        overdue=args.get("overdue", ""),
-        q=args.get("q", ""),
-    )
+def filters_from_request():
+    """The list's filters; a value it had to drop is explained above the list."""
+    filters, query = L.read_lead_filters(request.args, current_user.id)
+    for problem in query.problems:
+        flash(problem, "warning")
+    return filters, query
 
 
 def local_time(moment) -> str:
@@ -182,23 +165,16 @@ def common_context() -> dict:
 def index():
     sort, descending = sort_args(set(L.SORTS), "next")
     context = common_context()
-    result = L.search_leads(db.session, filters_from_request(), context["today"], context["rules"], sort, descending,
+    filters, query = filters_from_request()
+    result = L.search_leads(db.session, filters, context["today"], context["rules"], sort, descending,
                             page_number(), per_page=50)
+    query.keep("sort", sort if sort != "next" else None)
+    query.keep("dir", "desc" if descending else None)
     return render_template(
-        "leads/index.html", result=result, args=request.args, sort=sort, descending=descending,
-        owners=owner_choices(), building_options=building_filter_options(request.args.get("building", "")),
-        export_url=export_url(), **context,
+        "leads/index.html", result=result, args=query.kept, sort=sort, descending=descending,
+        owners=owner_choices(), building_options=building_filter_options(query.kept.get("building", "")),
+        export_url=export_url(query.kept), **context,
     )
-
-
-def board_owner_id():
-    owner = request.values.get("owner", "")
-    if owner == "me":
-        return current_user.id
-    try:
-        return int(owner) if owner else None
-    except ValueError:
-        return None
 
 
 def card_renderer(context: dict):
@@ -221,11 +197,11 @@ def card_renderer(context: dict):
 
 
 def render_board(partial: bool, message: str | None = None, category: str = "success", status: int = 200):
-    owner_id = board_owner_id()
+    filters, query = L.read_lead_filters(request.values, current_user.id)  # only the owner applies
     template = "leads/_board.html" if partial else "leads/board.html"
     context = common_context()
     return render_template(
-        template, columns=board_columns(db.session, owner_id), owner=request.values.get("owner", ""),
+        template, columns=board_columns(db.session, filters.owner_id), owner=query.kept.get("owner", ""),
         owners=owner_choices(), message=message, category=category, board_card=card_renderer(context), **context,
     ), status
 
@@ -460,7 +436,8 @@ def land(lead_id):
     form.building_id.choices = select_choices([("", "请选择楼宇")] + choices)
     if request.method == "GET":
         reserved = reservations_of(db.session, lead, today())
-        chosen = request.args.get("building_id", type=int) or (reserved[0].unit.building_id if reserved else None)
+        chosen = QueryReader(request.args).id("building_id", "落地楼宇") or (
+            reserved[0].unit.building_id if reserved else None)
         form.building_id.data = chosen
         form.unit_ids.data = [r.unit_id for r in reserved if r.unit.building_id == chosen]
         form.start_date.data = today()

@@ -26,6 +26,7 @@ from crm.permissions import allow, ensure, may, visible_building_ids
 from crm.security import safe_redirect_target
 from crm.services import expiries as E
 from crm.services import moves, unit_ops
+from crm.services.bounds import MAX_ID, QueryReader
 from crm.services.confirmation import due_period
 from crm.services.errors import DomainError
 from crm.services.occupancy import Occupancy, occupancy_on
@@ -62,11 +63,9 @@ def units_named_in_form(building: Building) -> list[Unit]:
     """The units ticked in the form (``units`` ids), each checked like ``owned``."""
     units = []
     for raw in request.form.getlist("units"):
-        try:
-            unit_id = int(raw)
-        except ValueError:
+        if not raw.isdecimal() or not 1 <= int(raw) <= MAX_ID:
             abort(400)
-        units.append(owned(db.session.get(Unit, unit_id), building))
+        units.append(owned(db.session.get(Unit, int(raw)), building))
     return units
 
 
@@ -243,7 +242,7 @@ def merge_units(code):
     chosen_ids = set()
     if request.method == "GET":
         form.on.data = today()
-        chosen_ids = set(request.args.getlist("units", type=int))
+        chosen_ids = set(QueryReader(request.args).ids("units"))
     else:
         chosen = units_named_in_form(building)
         chosen_ids = {u.id for u in chosen}
@@ -295,7 +294,7 @@ def move_in(code):
     chosen_ids = set()
     if request.method == "GET":
         form.start_date.data = today()
-        chosen_ids = set(request.args.getlist("unit", type=int))
+        chosen_ids = set(QueryReader(request.args).ids("unit"))
     else:
         chosen = units_named_in_form(building)
         chosen_ids = {u.id for u in chosen}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import current_app, request
 
+from crm.services import bounds
 from crm.services import periods as P
 from crm.services.errors import DomainError
 
@@ -49,7 +50,11 @@ def sort_args(allowed: set[str], default: str) -> tuple[str, bool]:
 
 
 def page_number() -> int:
+    """The list page asked for; a page that cannot exist is explained and the first one shown."""
+    from flask import flash
+
     try:
-        return max(int(request.args.get("page", 1)), 1)
-    except ValueError:
+        return bounds.page_number(request.args.get("page"))
+    except DomainError as error:
+        flash(error.message + "，已显示第 1 页", "warning")
         return 1

@@ -18,6 +18,7 @@ from crm.permissions import allow
 from crm.reports.fonts import FontNotFound
 from crm.services import periods as P
 from crm.services.candidates import as_json, candidate_report, holds_demo_data, report_years
+from crm.services.bounds import year_of
 from crm.services.errors import DomainError
 from crm.services.fragment_store import cached_on_host
 from crm.views.params import today
@@ -25,26 +26,17 @@ from crm.views.params import today
 bp = Blueprint("reports", __name__)
 
 
-def requested_year() -> int | None:
-    raw = request.args.get("year", "").strip()
-    if not raw:
-        return None
-    if not (raw.isdigit() and len(raw) == 4):
-        raise DomainError(f"年份格式不正确：{raw}，应为四位数字，例如 2026", field="year")
-    return int(raw)
-
-
 def requested_report():
     """The candidate report for the ``year`` / ``as_of`` parameters (defaults: latest data)."""
     as_of = request.args.get("as_of", "").strip() or None
     day = today()
-    return candidate_report(db.session, requested_year(), as_of, latest_allowed=P.period_of(day), today=day)
+    return candidate_report(db.session, year_of(request.args.get("year")), as_of, latest_allowed=P.period_of(day), today=day)
 
 
 def report_args() -> dict[str, str]:
     """The report's own parameters and nothing else: a redirect back to the page must not hand
     url_for its options (``_external``, ``_scheme``) or anything else the query string carries."""
-    return {name: request.args[name] for name in ("year", "as_of") if request.args.get(name)}
+    return {name: request.args[name].strip() for name in ("year", "as_of") if (request.args.get(name) or "").strip()}
 
 
 def generated_at() -> datetime:
@@ -72,7 +64,7 @@ def index():
         }
     return render_template(
         "reports/index.html", report=report, error=error, chart=chart, years=report_years(db.session),
-        args=request.args,
+        args=report_args(),
     )
 
 

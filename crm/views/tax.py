@@ -12,6 +12,7 @@ from crm.models import Building
 from crm.models.version import OCCUPANCY, TAX
 from crm.permissions import allow, ensure
 from crm.services import periods as P
+from crm.services.bounds import year_of
 from crm.services.errors import DomainError
 from crm.services.tax import tier_rules
 from crm.services.tax_analysis import building_tax, district_tax
@@ -55,13 +56,11 @@ def slices_chart(slices) -> dict:
 
 
 def requested_year() -> int | None:
-    raw = request.args.get("year", "").strip()
-    if not raw:
+    try:
+        return year_of(request.args.get("year"))
+    except DomainError as error:
+        flash(error.message, "warning")
         return None
-    if not raw.isdigit() or len(raw) != 4:
-        flash(f"年份格式不正确：{raw}，应为四位数字，例如 2025", "warning")
-        return None
-    return int(raw)
 
 
 @bp.route("/tax")

@@ -2,7 +2,7 @@
 the filtered list and the deadline flags."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 import pytest

@@ -80,6 +80,12 @@ class BuildingsKind(ImportKind):
                 continue
             seen[code] = r.row
             building = existing.get(code)
+            declared = v.get("declared_office_area", building.declared_office_area if building else None)
+            gross = v.get("gross_floor_area", building.gross_floor_area if building else None)
+            if declared is not None and gross is not None and declared > gross:
+                self.error(ctx, plan, r.row, "declared_office_area",
+                           f"登记办公面积 {declared:,.2f} m² 大于建筑面积 {gross:,.2f} m²")
+                continue
             if building is not None and "declared_office_area" in v:
                 used = unit_area.get(building.id) or 0
                 if v["declared_office_area"] < used:

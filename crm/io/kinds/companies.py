@@ -27,10 +27,10 @@ from sqlalchemy import select
 from crm.io.columns import Column
 from crm.io.kind import Change, Context, ImportKind, diff, fill_ids, row_plan, set_fields
 from crm.io.kinds import register
-from crm.io.parsers import CellError, boolean, choice, integer, positive_amount, text
+from crm.io.parsers import MAX_AMOUNT, CellError, boolean, choice, integer, positive_amount, text
 from crm.models import Building, Company
 from crm.models.choices import HQ_TYPES, INDUSTRY_GROUPS, INDUSTRY_SECTIONS
-from crm.services.companies import CompanyFilters, company_ties, current_buildings, search_companies
+from crm.services.companies import company_ties, current_buildings, read_company_filters, search_companies
 from crm.services.uscc import normalise_uscc, uscc_problem
 
 FIELDS = {
@@ -101,7 +101,7 @@ class CompaniesKind(ImportKind):
                example="区域型总部", note="可选：" + "、".join(HQ_TYPES.values()) + "；留空为非总部"),
         Column("employees", "从业人数", "employees", lambda v, env: integer(v, "从业人数", 0), example=120),
         Column("registered_capital", "注册资本", "registered_capital",
-               lambda v, env: positive_amount(v, "注册资本", env.scale), unit="元", money=True, example=5000000,
+               lambda v, env: positive_amount(v, "注册资本", env.scale, MAX_AMOUNT), unit="元", money=True, example=5000000,
                note="单位元；表头写“注册资本（万元）”时按万元换算"),
         Column("registered_building", "注册楼宇编码", "registered_building", lambda v, env: text(v, 16),
                example="XG01", note="注册地址所在楼宇的编码；税收优先归属该楼宇。不在本区楼宇留空"),
@@ -160,10 +160,7 @@ class CompaniesKind(ImportKind):
 
     def export_items(self, session, scope, args, today, keep=None):
         """Every company the list shows for these filters, in its order (not just one page)."""
-        filters = CompanyFilters(
-            q=args.get("q", ""), industry_group=args.get("industry_group", ""), hq_type=args.get("hq_type", ""),
-            registered=args.get("registered", ""), building_ids=scope.building_ids,
-        )
+        filters, _ = read_company_filters(args, scope.building_ids)
         everything = search_companies(
             session, filters, args.get("sort", "name"), args.get("dir") == "desc", page=1, per_page=10**9
         )

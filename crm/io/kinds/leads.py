@@ -33,7 +33,7 @@ from crm.models.choices import HQ_TYPES, INDUSTRY_GROUPS
 from crm.models.lead import ACTIVE_STAGES, OFF_LINE_STAGES, PRIORITIES, SOURCES, STAGES, stage_label
 from crm.services.duplicates import DuplicateIndex, normalise_code, normalise_name
 from crm.services.errors import DomainError
-from crm.services.leads import LeadFilters, LeadInput, pipeline_rules, search_leads, validate_lead
+from crm.services.leads import LeadInput, pipeline_rules, read_lead_filters, search_leads, validate_lead
 from crm.services.periods import BUSINESS_TZ
 
 FIELDS = {
@@ -311,17 +311,7 @@ class LeadsKind(ImportKind):
 
     def export_items(self, session, scope, args, today, keep=None):
         """Every lead the list shows for these filters, in its order (not just one page)."""
-        def number(name):
-            try:
-                return int(args.get(name) or 0) or None
-            except ValueError:
-                return None
-
-        filters = LeadFilters(
-            stage=args.get("stage", ""), owner_id=number("owner"), source=args.get("source", ""),
-            industry_group=args.get("industry_group", ""), hq_type=args.get("hq_type", ""),
-            building_id=number("building"), overdue=args.get("overdue", ""), q=args.get("q", ""),
-        )
+        filters, _ = read_lead_filters(args)
         result = search_leads(session, filters, today, pipeline_rules(session), args.get("sort", "next"),
                                args.get("dir") == "desc", page=1, per_page=10**9)
         return result.leads

@@ -26,10 +26,12 @@ from crm.io.parsers import MAX_AREA, boolean, day, integer, positive_amount, tex
 from crm.models import Building, Company, Lease, Unit, UnitSelfUse, lease_units
 from crm.models.choices import UNIT_STATUSES
 from crm.services import periods as P
+from crm.services.errors import DomainError
 from crm.services.leases import last_active_day
 from crm.services.occupancy import lease_active_on
 from crm.services.reach import SelfUseState, UnitState, self_use_span, unit_span
 from crm.services.self_use import describe, meets, note, period_on, periods_of
+from crm.services.unit_ops import check_area
 from crm.services.units import status_of
 
 FIELDS = {"area": "面积", "active_from": "启用日期", "retired_on": "停用日期"}
@@ -134,6 +136,11 @@ class UnitsKind(ImportKind):
             seen[key] = r.row
             in_file.add(key)
             unit = existing.get(key)
+            try:
+                check_area(building, v["area"])
+            except DomainError as error:
+                self.error(ctx, plan, r.row, "area", error.message)
+                continue
             start = v.get("active_from", unit.active_from if unit else None)
             end = v.get("retired_on", unit.retired_on if unit else None)
             if start and end and end <= start:
