@@ -35,7 +35,7 @@ bench: $(STAMP)
 clean-db:
 	rm -f instance/crm.db instance/crm.db-wal instance/crm.db-shm
 
-# Load test (issue 9): gunicorn + scheduler under locust, once on PostgreSQL (127.0.0.1:5432) and
+# Load test: gunicorn + scheduler under locust, once on PostgreSQL (127.0.0.1:5432) and
 # once on SQLite; 3 minutes each. LOADTEST_ARGS passes options, e.g. LOADTEST_ARGS="--duration 60".
 LOADTEST_DATABASES ?= postgresql sqlite
 LOADTEST_ARGS ?=

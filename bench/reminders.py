@@ -80,7 +80,7 @@ def time_tick(app) -> dict:
     from flask_migrate import upgrade
 
     from crm.extensions import db
-    from crm.jobs import JOBS_BY_NAME, run_job
+    from crm.reminders.jobs import JOBS_BY_NAME, run_job
     from crm.models import Delivery, Lead, Lease, Notification, Reminder
 
     with app.app_context():

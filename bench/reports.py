@@ -5,7 +5,7 @@ tax page and a building's tax tab.
     python -m bench.reports --scale 10 --reuse    # reuses bench-results/demo-scale10.db
 
 Uses ``bench.pages.build_app`` (migrations + ``crm.demo.load_demo`` as of 2026-11). Targets
-(issue 6): candidate computation ≤ 1 s, PDF ≤ 3 s, district tax page p95 ≤ 300 ms. Each is timed
+candidate computation ≤ 1 s, PDF ≤ 3 s, district tax page p95 ≤ 300 ms. Each is timed
 after one warm-up; pages over ``--requests`` requests with the SQL statement count of the last
 one. Prints a table and writes bench-results/reports-scale{N}.json; exit 0 even when slower than
 a target (a benchmark reports, it does not fail), 1 when something does not answer.

@@ -21,7 +21,7 @@ def create_app(config: Config | None = None) -> Flask:
     )
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_object(config or Config(app.instance_path))
-    from crm.web_input import CleanRequest
+    from crm.web.clean_input import CleanRequest
 
     app.request_class = CleanRequest  # query strings and forms arrive without control characters
     register_extensions(app)
@@ -103,7 +103,7 @@ def register_extensions(app: Flask) -> None:
             return None
         from flask import g
 
-        from crm.services.api_tokens import user_for_token
+        from crm.accounts.tokens import user_for_token
 
         user = user_for_token(db.session, header[len("Bearer "):].strip())
         g.api_token_auth = user is not None
@@ -113,9 +113,11 @@ def register_extensions(app: Flask) -> None:
 def register_request_hooks(app: Flask) -> None:
     from flask_login import current_user
 
-    from crm import security
+    from crm.accounts import sessions
+    from crm.web import security
 
     security.init_app(app)
+    sessions.init_app(app)
 
     @app.before_request
     def remember_actor():
@@ -124,44 +126,26 @@ def register_request_hooks(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from crm.views import account, admin, api, auth, buildings, companies, dashboard
+    """Every blueprint of the app, pages first, then the JSON API. The API blueprints check CSRF
+    for cookie sessions themselves and let personal-token requests through (crm/api/support.py)."""
+    from crm.api import figures, leads as api_leads, movein, records, reports as api_reports
+    from crm.views import (
+        account, admin, auth, briefings, buildings, companies, confirmations, dashboard, exports, followups, history,
+        imports, jobs_admin, leads, manage, movein_requests, notifications, reports, settings, tax, user_settings,
+    )
 
-    for module in (auth, account, admin, dashboard, buildings, companies, api):
-        app.register_blueprint(module.bp)
-    from crm.views import confirmations, history, manage  # building managers' work (issue 4)
-
-    for module in (manage, confirmations, history):
-        app.register_blueprint(module.bp)
-    from crm.views import followups, leads, movein_requests  # the pipeline (issue 5)
-
-    for module in (leads, followups, movein_requests):
-        app.register_blueprint(module.bp)
-    from crm.views import jobs_admin, notifications, user_settings  # reminders (issue 8)
-
-    for module in (notifications, user_settings, jobs_admin):
+    pages = (
+        auth, account, admin, dashboard, buildings, companies, manage, confirmations, history, leads, followups,
+        movein_requests, notifications, user_settings, jobs_admin, tax, reports, settings, briefings, imports, exports,
+    )
+    api = (figures, records, api_leads, movein, api_reports)
+    for module in (*pages, *api):
         app.register_blueprint(module.bp)
     notifications.init_app(app)  # the bell's unread count on every page
-    from crm.views import api_reports, reports, settings, tax  # tax and the 亿元楼 candidates (issue 6)
-
-    for module in (tax, reports, settings, api_reports):
-        app.register_blueprint(module.bp)
-    from crm.views import briefings  # the monthly briefing to leadership (issue 7)
-
-    app.register_blueprint(briefings.bp)
-    from crm.views import exports, imports  # Excel and CSV in and out (issue 3)
-
-    for module in (imports, exports):
-        app.register_blueprint(module.bp)
-    # The integration API (issue 10): records, the pipeline and landing; each blueprint checks CSRF
-    # for cookie sessions itself and lets personal-token requests through (crm/views/api_support.py).
-    from crm.views import api_leads, api_movein, api_records
-
-    for module in (api_records, api_leads, api_movein):
-        app.register_blueprint(module.bp)
 
 
 def register_template_helpers(app: Flask) -> None:
-    from crm.views import formatting
+    from crm.web import formatting
 
     formatting.init_app(app)
 

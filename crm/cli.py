@@ -104,7 +104,7 @@ TEXT = CleanText()
 @with_appcontext
 def users_create(username, role, buildings, display_name, email, password):
     from crm.services.errors import DomainError
-    from crm.services.users import create_user
+    from crm.accounts.users import create_user
 
     try:
         user = create_user(db.session, username, role, password, list(buildings), display_name, email)
@@ -179,8 +179,8 @@ def scheduler_group():
 def scheduler_run():
     import logging
 
-    from crm import scheduler
-    from crm.jobs import JOBS
+    from crm.reminders import scheduler
+    from crm.reminders.jobs import JOBS
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for job in JOBS:
@@ -200,7 +200,7 @@ def scheduler_run():
 def scheduler_tick(day):
     from datetime import date as date_type
 
-    from crm.jobs import JOBS_BY_NAME, tick
+    from crm.reminders.jobs import JOBS_BY_NAME, tick
     from crm.services.periods import business_today
 
     from crm.services.errors import DomainError

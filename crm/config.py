@@ -120,7 +120,7 @@ class Config:
         self.PAGE_SIZE = int(os.environ.get("CRM_PAGE_SIZE", 50))
         # A fixed "today" lets operators replay a day and tests freeze the business clock.
         self.TODAY = os.environ.get("CRM_TODAY")
-        # Reminders and the scheduler (crm/jobs.py, its own process: ``crm scheduler run``).
+        # Reminders and the scheduler (crm/reminders/jobs.py, its own process: ``crm scheduler run``).
         self.SMTP_HOST = os.environ.get("CRM_SMTP_HOST") or None  # unset: no e-mail is sent
         self.SMTP_PORT = int(os.environ.get("CRM_SMTP_PORT") or 25)
         self.SMTP_USER = os.environ.get("CRM_SMTP_USER") or None

@@ -51,7 +51,7 @@ ACTIONS: dict[str, set[str]] = {
     "buildings.view": READ_ROLES,
     "companies.view": READ_ROLES,
     "admin.users": {"admin"},
-    # The investment-attraction pipeline (issue 5): promoters work their own leads (LEAD_OWNER_ACTIONS),
+    # The investment-attraction pipeline: promoters work their own leads (LEAD_OWNER_ACTIONS),
     # read everyone's; an admin reassigns and merges; managers see move-in requests of their buildings.
     "leads.view": {"admin", "leader", "promoter"},
     "leads.create": {"admin", "promoter"},
@@ -61,28 +61,28 @@ ACTIONS: dict[str, set[str]] = {
     "movein.view": {"admin", "leader", "manager"},
     "movein.decide": {"admin", "manager"},
     "account.self": READ_ROLES,
-    # Building managers' work (issue 4): the object rule narrows managers to their buildings.
+    # Building managers' work: the object rule narrows managers to their buildings.
     "buildings.manage": {"admin", "manager"},
     "confirmations.confirm": {"admin", "manager"},
     "confirmations.admin": {"admin"},
     "history.view": READ_ROLES,
     "expiries.view": READ_ROLES,
-    # Tax and the 亿元楼 candidates (issue 6). A building's tax tab is open to everyone who sees the
+    # Tax and the 亿元楼 candidates. A building's tax tab is open to everyone who sees the
     # building (managers only theirs, by the object rule), as its tenants' tax already shows on the
     # building page; the district tax page spans every building, so not managers; the candidate
     # list and the reports page are leadership material; thresholds and basis are the admin's.
     "tax.building": READ_ROLES,
     "tax.district": {"admin", "leader", "promoter"},
     "reports.view": {"admin", "leader"},
-    # The monthly briefing (issue 7): leadership reads the archive; only an admin generates one.
+    # The monthly briefing: leadership reads the archive; only an admin generates one.
     "briefings.view": {"admin", "leader"},
     "briefings.generate": {"admin"},
     "settings.admin": {"admin"},
-    # Reminders (issue 8): everyone reads their own notifications and sets their channels; the
+    # Reminders: everyone reads their own notifications and sets their channels; the
     # jobs page (runs, failed deliveries, group-robot URLs) is the admin's.
     "notifications.view": READ_ROLES,
     "jobs.admin": {"admin"},
-    # Imports and exports (issue 3): the imports page is open to whoever may import some kind; each
+    # Imports and exports: the imports page is open to whoever may import some kind; each
     # kind is its own action ``imports.<kind>`` (crm/io/kinds). Managers import rows of their own
     # buildings only — the importer makes a row for another building an error — and companies
     # wholly theirs (``Scope.may_change_company``). An import batch is seen by the one who uploaded

@@ -16,7 +16,7 @@ from decimal import Decimal
 
 import pytest
 
-from crm.services.api_tokens import create_token
+from crm.accounts.tokens import create_token
 from tests import factories as f
 
 VALID_USCC = "91210200241281392F"

@@ -3,7 +3,7 @@ deactivate) without touching the actors' own accounts, and one API token of the 
 from __future__ import annotations
 
 from crm.models import User
-from crm.services.api_tokens import create_token
+from crm.accounts.tokens import create_token
 
 
 def authz_accounts_world(session, world) -> dict:

@@ -1,4 +1,4 @@
-"""Builder for the authorization matrix: one archived briefing to download (issue 7)."""
+"""Builder for the authorization matrix: one archived briefing to download."""
 from __future__ import annotations
 
 from crm.models import Briefing

@@ -1,4 +1,4 @@
-"""Builder for the authorization matrix (issue 5): the promoter's registered lead and a pending
+"""Builder for the authorization matrix: the promoter's registered lead and a pending
 move-in request of it into building A's vacant unit."""
 from __future__ import annotations
 

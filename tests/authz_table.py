@@ -39,7 +39,7 @@ ROUTES = [
     ("GET", "/api/v1/summary", "/api/v1/summary", (401, 200, 200, 200, 200, 200)),
     ("GET", "/api/v1/buildings", "/api/v1/buildings", (401, 200, 200, 200, 200, 200)),
     ("GET", "/api/v1/buildings/<code>", "/api/v1/buildings/{code}", (401, 200, 200, 200, 200, 403)),
-    # building managers (issue 4): units, move-ins, move-outs, renewals
+    # building managers: units, move-ins, move-outs, renewals
     ("GET", "/buildings/<code>/units", "/buildings/{code}/units", (302, 200, 403, 403, 200, 403)),
     ("GET", "/buildings/<code>/units/new", "/buildings/{code}/units/new", (302, 200, 403, 403, 200, 403)),
     ("POST", "/buildings/<code>/units/new", "/buildings/{code}/units/new", (302, 200, 403, 403, 200, 403)),
@@ -73,7 +73,7 @@ ROUTES = [
     ("GET", "/units/<int:unit_id>/history", "/units/{unit}/history", (302, 200, 200, 200, 200, 403)),
     ("GET", "/companies/<int:company_id>/history", "/companies/{company}/history", (302, 200, 200, 200, 200, 403)),
     ("GET", "/leases/<int:lease_id>/history", "/leases/{lease}/history", (302, 200, 200, 200, 200, 403)),
-    # tax pages, reports and settings (issue 6): the candidate list is leadership material
+    # tax pages, reports and settings: the candidate list is leadership material
     ("GET", "/buildings/<code>/tax", "/buildings/{code}/tax", (302, 200, 200, 200, 200, 403)),
     ("GET", "/tax", "/tax", (302, 200, 200, 200, 403, 403)),
     ("GET", "/reports", "/reports", (302, 200, 200, 403, 403, 403)),
@@ -81,7 +81,7 @@ ROUTES = [
     ("GET", "/api/v1/reports/candidates", "/api/v1/reports/candidates?year=2026", (401, 200, 200, 403, 403, 403)),
     ("GET", "/admin/settings", "/admin/settings", (302, 200, 403, 403, 403, 403)),
     ("POST", "/admin/settings", "/admin/settings", (302, 200, 403, 403, 403, 403)),
-    # reminders (issue 8): one's own notifications (someone else's is not found) and channels;
+    # reminders: one's own notifications (someone else's is not found) and channels;
     # the jobs page, failed deliveries and group robots are the admin's
     ("GET", "/notifications", "/notifications", (302, 200, 200, 200, 200, 200)),
     ("POST", "/notifications/<int:notification_id>/read", "/notifications/{notification}/read", (302, 302, 404, 404, 404, 404)),
@@ -91,7 +91,7 @@ ROUTES = [
     ("GET", "/admin/jobs", "/admin/jobs", (302, 200, 403, 403, 403, 403)),
     ("POST", "/admin/jobs/webhooks", "/admin/jobs/webhooks", (302, 302, 403, 403, 403, 403)),
     ("POST", "/admin/jobs/deliveries/<int:delivery_id>/retry", "/admin/jobs/deliveries/{delivery}/retry", (302, 302, 403, 403, 403, 403)),
-    # one's own account, API tokens, the admin's user management, the OpenAPI document (issue 9)
+    # one's own account, API tokens, the admin's user management, the OpenAPI document
     ("GET", "/account/password", "/account/password", (302, 200, 200, 200, 200, 200)),
     ("POST", "/account/password", "/account/password", (302, 200, 200, 200, 200, 200)),
     ("GET", "/account/tokens", "/account/tokens", (302, 200, 200, 200, 200, 200)),
@@ -106,7 +106,7 @@ ROUTES = [
     ("POST", "/admin/users/<int:user_id>/reset", "/admin/users/{staff}/reset", (302, 302, 403, 403, 403, 403)),
     ("POST", "/admin/users/<int:user_id>/active", "/admin/users/{staff}/active", (302, 302, 403, 403, 403, 403)),
     ("GET", "/api/v1/openapi.json", "/api/v1/openapi.json", (200, 200, 200, 200, 200, 200)),
-    # the investment-attraction pipeline (issue 5): promoters work their own leads ({lead} is the
+    # the investment-attraction pipeline: promoters work their own leads ({lead} is the
     # promoter's), everyone but managers reads them; managers see move-in requests of their buildings
     ("GET", "/leads", "/leads", (302, 200, 200, 200, 403, 403)),
     ("GET", "/leads/board", "/leads/board", (302, 200, 200, 200, 403, 403)),
@@ -128,12 +128,12 @@ ROUTES = [
     # the building's manager confirms (302); the admin, asked next, finds it decided (302, a message)
     ("POST", "/movein-requests/<int:request_id>/confirm", "/movein-requests/{movein}/confirm", (302, 302, 403, 403, 302, 403)),
     ("POST", "/movein-requests/<int:request_id>/reject", "/movein-requests/{movein}/reject", (302, 302, 403, 403, 302, 403)),
-    # the monthly briefing (issue 7): leadership reads and downloads the archive; an admin generates
+    # the monthly briefing: leadership reads and downloads the archive; an admin generates
     # (an empty month answers the form again with its message)
     ("GET", "/reports/briefings", "/reports/briefings", (302, 200, 200, 403, 403, 403)),
     ("POST", "/reports/briefings", "/reports/briefings", (302, 200, 403, 403, 403, 403), {"month": ""}),
     ("GET", "/reports/briefings/<int:briefing_id>/download", "/reports/briefings/{briefing}/download", (302, 200, 200, 403, 403, 403)),
-    # imports and exports (issue 3): the page is for whoever may import some kind (not leaders);
+    # imports and exports: the page is for whoever may import some kind (not leaders);
     # a batch is its uploader's and the admins'; an empty upload is the form again with its message
     ("GET", "/imports", "/imports", (302, 200, 403, 200, 200, 200)),
     ("POST", "/imports", "/imports", (302, 400, 403, 400, 400, 400)),
@@ -143,7 +143,7 @@ ROUTES = [
     ("POST", "/imports/<int:batch_id>/reject", "/imports/{batch}/reject", (302, 302, 403, 403, 403, 403)),
     ("GET", "/imports/templates/<kind_name>.xlsx", "/imports/templates/units.xlsx", (302, 200, 403, 404, 200, 200)),
     ("GET", "/exports/<kind_name>", "/exports/companies", (302, 200, 200, 200, 200, 200)),
-    # the integration API (issue 10): the pages' rules in JSON — 401 for anonymous; a POST as form
+    # the integration API: the pages' rules in JSON — 401 for anonymous; a POST as form
     # data is no JSON body (400); the building's manager confirms (200), the admin then finds it
     # decided (409); a reject needs its reason (400)
     ("GET", "/api/v1/buildings/<code>/units", "/api/v1/buildings/{code}/units", (401, 200, 200, 200, 200, 403)),
@@ -168,19 +168,19 @@ ROUTES = [
 
 # Builders of extra placeholders: functions (session, world) -> {name: value}, world being the
 # dict of the objects above (buildings "a" and "b", users by actor name, "unit", "lease", ...).
-from tests import candidate_district  # noqa: E402  (issue 6's builder below)
-from tests.jobs.authz_world import authz_reminders_world  # noqa: E402  (issue 8)
-from tests.authz_accounts import authz_accounts_world  # noqa: E402  (issue 9)
-from tests.authz_imports import authz_imports_world  # noqa: E402  (issue 3)
-from tests.authz_pipeline import authz_pipeline_world  # noqa: E402  (issue 5)
-from tests.authz_briefings import authz_briefings_world  # noqa: E402  (issue 7)
+from tests import candidate_district  # noqa: E402
+from tests.jobs.authz_world import authz_reminders_world  # noqa: E402 
+from tests.authz_accounts import authz_accounts_world  # noqa: E402 
+from tests.authz_imports import authz_imports_world  # noqa: E402 
+from tests.authz_pipeline import authz_pipeline_world  # noqa: E402 
+from tests.authz_briefings import authz_briefings_world  # noqa: E402 
 
 WORLD_BUILDERS = [
-    candidate_district.authz_tax_world,  # issue 6: tax for building A
-    authz_reminders_world,  # issue 8: an admin's notification and a failed delivery
-    authz_accounts_world,  # issue 9: a staff account and a token
-    authz_pipeline_world,  # issue 5: the promoter's lead and a pending move-in request
-    authz_briefings_world,  # issue 7: an archived briefing
-    authz_imports_world,  # issue 3: the admin's import batch
+    candidate_district.authz_tax_world,  # tax for building A
+    authz_reminders_world,  # an admin's notification and a failed delivery
+    authz_accounts_world,  # a staff account and a token
+    authz_pipeline_world,  # the promoter's lead and a pending move-in request
+    authz_briefings_world,  # an archived briefing
+    authz_imports_world,  # the admin's import batch
     # append new builders above this line
 ]

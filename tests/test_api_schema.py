@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from sqlalchemy import func, select
 
 from crm.models import Building, Company, FollowUp, MoveInRequest
-from crm.services.api_tokens import create_token
+from crm.accounts.tokens import create_token
 from tests import factories as f
 
 

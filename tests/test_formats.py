@@ -8,7 +8,7 @@ import pytest
 from markupsafe import Markup
 
 from crm import formats as F
-from crm.views.formatting import change
+from crm.web.formatting import change
 
 
 @pytest.mark.parametrize("value, expected", [

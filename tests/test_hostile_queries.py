@@ -13,7 +13,7 @@ from __future__ import annotations
 import pytest
 
 from crm.io.kinds import all_kinds
-from crm.web_input import CleanParameters
+from crm.web.clean_input import CleanParameters
 from tests.authz_table import ROUTES
 from tests.test_authz_matrix import build_world, sign_in_as
 

@@ -3,7 +3,7 @@
 Every form of the app derives from ``AppForm`` (or ``AppSubForm`` inside a FieldList), whose
 Meta gives each field the app's input bounds (``crm.services.bounds``) in one place: dates lie
 between 1990 and 2100, integers fit the database's, decimals are finite numbers, and text holds
-no control characters (the request has removed them already, ``crm/web_input.py``; a form filled
+no control characters (the request has removed them already, ``crm/web/clean_input.py``; a form filled
 from anything else is cleaned the same).
 """
 from __future__ import annotations

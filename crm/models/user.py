@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.extensions import db
 from crm.models.choices import ROLES
-from crm.password_hashing import hash_password, needs_rehash, verify_password
+from crm.accounts.hashing import hash_password, needs_rehash, verify_password
 
 user_buildings = Table(
     "user_buildings",

@@ -7,10 +7,10 @@ from flask_login import current_user, login_user
 from crm.extensions import db
 from crm.forms.account import PasswordChangeForm, TokenForm
 from crm.permissions import allow
-from crm.security import start_session
+from crm.accounts.sessions import start_session
 from crm.services.errors import DomainError
-from crm.services.api_tokens import create_token, revoke_token, user_tokens
-from crm.services.passwords import change_own_password
+from crm.accounts.tokens import create_token, revoke_token, user_tokens
+from crm.accounts.passwords import change_own_password
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 

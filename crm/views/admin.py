@@ -11,8 +11,8 @@ from crm.forms.account import ActiveForm, EmailForm, ResetPasswordForm, UserForm
 from crm.models import Building, User
 from crm.permissions import allow
 from crm.services.errors import DomainError
-from crm.services.passwords import reset_password, set_active
-from crm.services.user_admin import assign_buildings, create_staff, list_users, set_email
+from crm.accounts.passwords import reset_password, set_active
+from crm.accounts.users import assign_buildings, create_staff, list_users, set_email
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

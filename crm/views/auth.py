@@ -9,8 +9,9 @@ from flask_login import current_user, login_user, logout_user
 from crm.extensions import db
 from crm.forms.auth import LoginForm
 from crm.permissions import PUBLIC, allow
-from crm.security import safe_redirect_target, start_session
-from crm.services.auth import sign_in
+from crm.accounts.sessions import start_session
+from crm.web.security import safe_redirect_target
+from crm.accounts.signin import sign_in
 
 bp = Blueprint("auth", __name__)
 log = logging.getLogger("crm.auth")

@@ -1,7 +1,7 @@
 """The monthly briefing on the reports page: the archive (leaders and admins), an admin's
 "generate" button, and the download of any archived version.
 
-The ``/reports`` page (issue 6's view) includes ``templates/reports/_briefings.html``; its data
+The ``/reports`` page includes ``templates/reports/_briefings.html``; its data
 comes from this blueprint's context processor, which runs for that page only. Generating is a
 POST to ``/reports/briefings``: success goes back to ``/reports``; a refused month re-renders the
 archive page with the message beside the field and the month as typed.
@@ -22,7 +22,7 @@ from crm.services.briefing import (
     archived_briefings, archived_count, generate_briefing, generated_by_label, get_briefing, latest_versions,
 )
 from crm.services.errors import DomainError
-from crm.views.params import today
+from crm.web.params import today
 
 bp = Blueprint("briefings", __name__)
 SECTION_ROWS = 6

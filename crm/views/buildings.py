@@ -23,7 +23,7 @@ from crm.services.units import floors, unit_states
 from crm.services.vacancy import band, vacant_since
 from crm.views.fragments import cached_fragments, render_part
 from crm.views.manage import manageable
-from crm.views.params import page_month, today
+from crm.web.params import page_month, today
 
 bp = Blueprint("buildings", __name__)
 

@@ -12,7 +12,7 @@ from crm.services.companies import SORTS, current_buildings, read_company_filter
 from crm.services.leases import last_active_day
 from crm.services.tax import company_monthly_tax
 from crm.views.fragments import cached_fragments, render_part
-from crm.views.params import page_number, sort_args, today
+from crm.web.params import page_number, sort_args, today
 
 bp = Blueprint("companies", __name__)
 

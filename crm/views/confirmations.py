@@ -18,7 +18,7 @@ from crm.services.confirmation import (
 )
 from crm.services.errors import DomainError
 from crm.services.figures import visible_buildings
-from crm.views.params import today
+from crm.web.params import today
 
 bp = Blueprint("confirmations", __name__)
 

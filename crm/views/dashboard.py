@@ -17,7 +17,7 @@ from crm.services.landing import pending_request_count
 from crm.services.leads import pipeline_rules
 from crm.services.pipeline import deadline_counts, flag_items, pipeline_month
 from crm.services.tax import tier_rules
-from crm.views.params import page_month, today
+from crm.web.params import page_month, today
 
 bp = Blueprint("dashboard", __name__)
 

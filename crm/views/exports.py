@@ -16,7 +16,7 @@ from crm.models import Building
 from crm.permissions import ACTIONS, allow, ensure, scope_of
 from crm.services.errors import DomainError
 from crm.views.buildings import matches_filters
-from crm.views.params import today
+from crm.web.params import today
 
 bp = Blueprint("exports", __name__)
 

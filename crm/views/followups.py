@@ -10,7 +10,7 @@ from crm.permissions import allow
 from crm.services.bounds import QueryReader
 from crm.services.followups import UPCOMING_DAYS, my_work
 from crm.services.leads import FLAG_LABELS, lead_flags, pipeline_rules, promoters
-from crm.views.params import today
+from crm.web.params import today
 
 bp = Blueprint("followups", __name__)
 SHOWN = 50  # per list: the most urgent first; the whole list is one click away in /leads

@@ -27,7 +27,7 @@ from crm.models import Correction, ImportBatch, ImportChange
 from crm.permissions import allow, ensure
 from crm.services.errors import DomainError
 from crm.services.periods import BUSINESS_TZ
-from crm.views.params import page_number, today
+from crm.web.params import page_number, today
 
 bp = Blueprint("imports", __name__)
 

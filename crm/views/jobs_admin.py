@@ -8,11 +8,11 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 
 from crm.extensions import db
 from crm.forms.notifications import WebhooksForm
-from crm.jobs import JOBS, last_runs, recent_runs
+from crm.reminders.jobs import JOBS, last_runs, recent_runs
 from crm.models.choices import ROLES
 from crm.models.notification import CHANNELS, DELIVERY_STATUSES, JOB_OUTCOMES
 from crm.permissions import allow
-from crm.services import notify, robot_urls
+from crm.reminders import notify, robot_urls
 from crm.services.errors import DomainError, NotFound
 
 bp = Blueprint("jobs_admin", __name__)

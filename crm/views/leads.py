@@ -38,7 +38,7 @@ from crm.services.matching import MAX_RESERVE_DAYS, match_units, reservations_of
 from crm.services.pipeline import board as board_columns
 from crm.services.units import unit_states
 from crm.views.fragments import cached_fragments
-from crm.views.params import page_number, sort_args, today
+from crm.web.params import page_number, sort_args, today
 
 bp = Blueprint("leads", __name__)
 

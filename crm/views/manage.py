@@ -23,7 +23,7 @@ from crm.forms.manage import (
 )
 from crm.models import Building, Lease, Unit
 from crm.permissions import allow, ensure, may, visible_building_ids
-from crm.security import safe_redirect_target
+from crm.web.security import safe_redirect_target
 from crm.services import expiries as E
 from crm.services import moves, unit_ops
 from crm.services.bounds import MAX_ID, QueryReader
@@ -34,7 +34,7 @@ from crm.services.self_use import describe, period_on, periods_of
 from crm.services.snapshots import confirmed_snapshots
 from crm.services.timeline import object_timeline
 from crm.services.units import floors, unit_states
-from crm.views.params import today
+from crm.web.params import today
 
 bp = Blueprint("manage", __name__)
 

@@ -14,7 +14,7 @@ from crm.services.errors import DomainError
 from crm.services.landing import (
     confirm_move_in, confirmed_months_reached, move_in_requests, reject_move_in, units_by_request,
 )
-from crm.views.params import today
+from crm.web.params import today
 
 bp = Blueprint("movein_requests", __name__)
 

@@ -8,11 +8,11 @@ from flask_login import current_user
 
 from crm.extensions import db
 from crm.permissions import allow
-from crm.security import safe_redirect_target
-from crm.services import notify
+from crm.web.security import safe_redirect_target
+from crm.reminders import notify
 from crm.services.periods import BUSINESS_TZ
 from crm.services.errors import NotFound
-from crm.views.params import page_number
+from crm.web.params import page_number
 
 bp = Blueprint("notifications", __name__)
 

@@ -21,7 +21,7 @@ from crm.services.candidates import as_json, candidate_report, holds_demo_data, 
 from crm.services.bounds import year_of
 from crm.services.errors import DomainError
 from crm.services.fragment_store import cached_on_host
-from crm.views.params import today
+from crm.web.params import today
 
 bp = Blueprint("reports", __name__)
 

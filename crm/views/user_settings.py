@@ -7,7 +7,7 @@ from flask_login import current_user
 from crm.extensions import db
 from crm.forms.notifications import ChannelsForm
 from crm.permissions import allow
-from crm.services import notify
+from crm.reminders import notify
 
 bp = Blueprint("user_settings", __name__)
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from crm.io import imports as workflow
 from crm.io.retention import MB, Retention, prune_originals
-from crm.jobs import JOBS_BY_NAME, run_job
+from crm.reminders.jobs import JOBS_BY_NAME, run_job
 from crm.models import Company, ImportBatch, ImportChange
 from crm.services.errors import DomainError
 from tests import factories as f

@@ -11,10 +11,10 @@ import pytest
 import time_machine
 from sqlalchemy import func, select
 
-from crm.delivery.outbox import MAX_ATTEMPTS, deliver_due
-from crm.jobs import JOBS_BY_NAME, run_job, tick
+from crm.reminders.outbox import MAX_ATTEMPTS, deliver_due
+from crm.reminders.jobs import JOBS_BY_NAME, run_job, tick
 from crm.models import Delivery, JobRun, Notification, Reminder, RoleWebhook
-from crm.services import notify
+from crm.reminders import notify
 from tests.jobs.conftest import free_port, make_lead, make_user
 
 DAY = date(2026, 12, 2)  # before the briefing day: only the daily jobs are due

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select, update
 
-from crm.jobs import JOBS_BY_NAME, run_job
+from crm.reminders.jobs import JOBS_BY_NAME, run_job
 from crm.models import JobRun, Reminder
 from crm.services import moves
 from tests import factories as f

@@ -1,5 +1,5 @@
-"""What is due on a date, computed over hand-made data (crm.services.reminders), and recorded
-exactly once (crm.services.notify) — the unique key decides, not the caller's care."""
+"""What is due on a date, computed over hand-made data (crm.reminders.agenda), and recorded
+exactly once (crm.reminders.notify) — the unique key decides, not the caller's care."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta, timezone
 from sqlalchemy import func, select
 
 from crm.models import Notification, OccupancySnapshot, Reminder
-from crm.services import notify, reminders
+from crm.reminders import agenda, notify
 from tests import factories as f
 from tests.jobs.conftest import make_lead, make_user
 
@@ -28,7 +28,7 @@ def test_a_promoters_digest_holds_due_overdue_unfollowed_and_stale_leads(session
     make_lead(session, zs, "停滞", DAY - timedelta(days=60), next_on=DAY + timedelta(days=5), last_on=DAY - timedelta(days=15))
     make_lead(session, zs, "已入驻", DAY - timedelta(days=60), next_on=DAY, stage="settled")
     make_lead(session, other, "别人的", DAY - timedelta(days=30), next_on=DAY + timedelta(days=1), last_on=DAY)
-    [digest] = reminders.followup_digests(session, DAY)
+    [digest] = agenda.followup_digests(session, DAY)
     assert (digest.kind, digest.recipient_id, digest.due_key) == ("followup_digest", zs.id, "2026-12-02")
     assert digest.title == "2026-12-02 跟进提醒：今日到期 1，逾期 1，待首次跟进 1，久未跟进 1"
     by_heading = {s.heading: [line.text for line in s.lines] for s in digest.sections}
@@ -43,13 +43,13 @@ def test_a_promoters_digest_holds_due_overdue_unfollowed_and_stale_leads(session
 def test_recording_twice_records_once(session):
     zs = make_user(session, "zs", "promoter")
     make_lead(session, zs, "今日", DAY - timedelta(days=30), next_on=DAY, last_on=DAY - timedelta(days=5))
-    dues = reminders.followup_digests(session, DAY)
+    dues = agenda.followup_digests(session, DAY)
     assert len(record(session, dues)) == 1
-    assert record(session, reminders.followup_digests(session, DAY)) == []
+    assert record(session, agenda.followup_digests(session, DAY)) == []
     assert session.scalar(select(func.count(Reminder.id))) == 1
     assert session.scalar(select(func.count(Notification.id))) == 1
     # The next day is another reminder.
-    assert len(record(session, reminders.followup_digests(session, DAY + timedelta(days=1)))) == 1
+    assert len(record(session, agenda.followup_digests(session, DAY + timedelta(days=1)))) == 1
 
 
 def test_escalation_lists_week_old_overdue_and_leases_past_their_end(session):
@@ -61,7 +61,7 @@ def test_escalation_lists_week_old_overdue_and_leases_past_their_end(session):
     u1, u2 = f.unit(session, b, 3, "01"), f.unit(session, b, 3, "02")
     f.lease(session, f.company(session, "过期很久公司"), b, [u1], date(2025, 1, 1), DAY - timedelta(days=8))
     f.lease(session, f.company(session, "刚过期公司"), b, [u2], date(2025, 1, 1), DAY - timedelta(days=7))
-    [due] = reminders.escalations(session, DAY)
+    [due] = agenda.escalations(session, DAY)
     assert due.recipient_id == admin.id
     assert due.title == "2026-12-02 逾期事项汇总：跟进逾期超 7 天 1 项，租约到期未处置 1 项"
     lines = {s.heading: [l.text for l in s.lines] for s in due.sections}
@@ -82,10 +82,10 @@ def test_leases_are_told_once_per_threshold_to_the_buildings_managers(session):
     f.lease(session, f.company(session, "二十天公司"), b, [units[2]], date(2025, 1, 1), DAY + timedelta(days=20))
     f.lease(session, f.company(session, "无人管公司"), orphan_building, [f.unit(session, orphan_building, 1, "01")],
             date(2025, 1, 1), DAY + timedelta(days=30))
-    everyone = reminders.people(session)
+    everyone = agenda.people(session)
 
     def run(day):
-        items = reminders.lease_expiry_items(session, day, everyone)
+        items = agenda.lease_expiry_items(session, day, everyone)
         return notify.record_items_in_digests(session, items, day, everyone, email_configured=False)
 
     assert len(run(DAY)) == 2  # the manager's digest and the admins' (the building without a manager)
@@ -121,7 +121,7 @@ def test_monthly_confirmation_reminds_on_days_1_3_5_then_tells_admins(session):
     session.flush()
     told = []
     for day in range(1, 9):
-        new = record(session, reminders.confirmation_reminders(session, date(2026, 12, day)))
+        new = record(session, agenda.confirmation_reminders(session, date(2026, 12, day)))
         told += [(day, r.kind, r.recipient_id, r.due_key) for r in session.scalars(select(Reminder).where(Reminder.id.in_(new)))]
     assert told == [
         (1, "confirm_month", manager.id, "2026-11#1"),
@@ -141,15 +141,15 @@ def test_nothing_to_confirm_means_no_reminder(session):
     session.add(OccupancySnapshot(building_id=b.id, period="2026-11", leasable_area=0, occupied_area=0, vacant_area=0,
                                   tenants=0, registered_tenants=0, confirmed_at=datetime.now(timezone.utc)))
     session.flush()
-    assert reminders.confirmation_reminders(session, date(2026, 12, 1)) == []
-    assert reminders.confirmation_reminders(session, date(2026, 12, 6)) == []
+    assert agenda.confirmation_reminders(session, date(2026, 12, 1)) == []
+    assert agenda.confirmation_reminders(session, date(2026, 12, 6)) == []
 
 
 def test_long_digest_sections_are_capped_with_a_count(session):
     zs = make_user(session, "zs", "promoter")
     for i in range(35):
         make_lead(session, zs, f"企业{i:02d}", DAY - timedelta(days=30), next_on=DAY, last_on=DAY - timedelta(days=1))
-    [digest] = reminders.followup_digests(session, DAY)
+    [digest] = agenda.followup_digests(session, DAY)
     text = notify.render_text(digest)
     assert "【今日到期】（35）" in text and text.count("· 企业") == 30
     assert "……另有 5 项，请登录系统查看。" in text

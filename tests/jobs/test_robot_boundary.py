@@ -11,9 +11,9 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from crm.delivery.outbox import deliver_due
+from crm.reminders.outbox import deliver_due
 from crm.models import Delivery, RoleWebhook
-from crm.services import notify
+from crm.reminders import notify
 from tests.jobs.conftest import make_lead, make_user, serve
 
 DAY = date(2026, 12, 2)
@@ -32,7 +32,7 @@ def robot_delivery(app, session, url: str) -> Delivery:
     make_lead(session, user, "今日企业", DAY - timedelta(days=10), next_on=DAY, last_on=DAY - timedelta(days=3))
     session.add(RoleWebhook(role="promoter", url=url))
     session.commit()
-    from crm.jobs import JOBS_BY_NAME, run_job
+    from crm.reminders.jobs import JOBS_BY_NAME, run_job
 
     run_job(session, JOBS_BY_NAME["followup_digest"], DAY, app.config)
     return session.scalar(select(Delivery).where(Delivery.channel == "webhook"))

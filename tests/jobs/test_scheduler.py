@@ -1,4 +1,4 @@
-"""The scheduler process and job runs: APScheduler built from crm.jobs with coalesce, one
+"""The scheduler process and job runs: APScheduler built from crm.reminders.jobs with coalesce, one
 instance and a misfire grace; never imported by the web app; a job run unique per job and date,
 taken over when its process died; the ``crm scheduler tick`` command."""
 from __future__ import annotations
@@ -13,7 +13,7 @@ from types import SimpleNamespace
 import time_machine
 from sqlalchemy import select
 
-from crm.jobs import JOBS, JOBS_BY_NAME, Schedule, claim_run, run_job, run_scheduled
+from crm.reminders.jobs import JOBS, JOBS_BY_NAME, Schedule, claim_run, run_job, run_scheduled
 from crm.models import JobRun
 from tests.jobs.conftest import make_lead, make_user
 
@@ -21,7 +21,7 @@ SHANGHAI_0830 = datetime(2026, 12, 2, 0, 30, tzinfo=timezone.utc)
 
 
 def test_the_scheduler_runs_the_job_list_on_its_schedules(app):
-    from crm.scheduler import build_scheduler
+    from crm.reminders.scheduler import build_scheduler
 
     scheduler = build_scheduler(app)
     jobs = {job.id: job for job in scheduler.get_jobs()}
@@ -56,12 +56,12 @@ def test_schedules_follow_the_configuration(app, monkeypatch):
 def test_the_web_app_never_imports_a_scheduler(database_url, app, tmp_path):
     code = ("import sys; from crm import create_app; app = create_app(); "
             "client = app.test_client(); client.get('/login'); "
-            "print(sorted(m for m in sys.modules if m.startswith(('apscheduler', 'crm.scheduler'))))")
+            "print(sorted(m for m in sys.modules if m.startswith(('apscheduler', 'crm.reminders.scheduler'))))")
     env = {k: v for k, v in os.environ.items() if not k.startswith("CRM_")}
     env.update(CRM_DATABASE_URL=database_url, CRM_SECRET_KEY="x", CRM_INSTANCE_PATH=str(tmp_path))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "[]"  # the job list (crm.jobs) is read by the admin page; APScheduler is not
+    assert out.stdout.strip() == "[]"  # the job list (crm.reminders.jobs) is read by the admin page; APScheduler is not
 
 
 def test_a_job_run_is_unique_per_job_and_date(app, session):

@@ -237,7 +237,7 @@ def _testid(page: str, testid: str) -> str:
 
 def assert_dashboard_pipeline_is_the_briefings(page: str, pipe: dict) -> None:
     """The dashboard's pipeline card, read off the page, against the briefing's JSON."""
-    from crm.views.formatting import money, wan
+    from crm.web.formatting import money, wan
 
     card = page[page.index('data-testid="pipeline"'):page.index('data-testid="deadline-block"')]
     assert _testid(card, "pipeline-as-of") == "2026年10月末" and pipe["state_as_of"] == "2026-10-31"
@@ -257,7 +257,7 @@ def assert_dashboard_pipeline_is_the_briefings(page: str, pipe: dict) -> None:
 
 def test_demo_month_figures_equal_the_dashboards(app, session, client):
     from crm.demo import load_demo
-    from crm.views.formatting import area, money, pct
+    from crm.web.formatting import area, money, pct
 
     load_demo(session, scale=1, as_of="2026-11", password="pw-for-tests-123")
     session.commit()

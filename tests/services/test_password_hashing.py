@@ -5,7 +5,7 @@ from __future__ import annotations
 from werkzeug.security import generate_password_hash
 
 from crm.models import User
-from crm.services.auth import authenticate
+from crm.accounts.signin import authenticate
 from tests import factories as f
 
 PASSWORD = "a-good-password-1"

@@ -6,7 +6,7 @@ import socket
 
 import pytest
 
-from crm.services.robot_urls import (
+from crm.reminders.robot_urls import (
     DEFAULT_HOSTS, RobotTarget, RobotUrlRefused, address_problem, check_url, parse_hosts, resolve,
 )
 

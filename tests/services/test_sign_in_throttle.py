@@ -1,4 +1,4 @@
-"""Sign-in throttling (crm.services.auth): guessing gets nowhere, and nobody can lock the owner out."""
+"""Sign-in throttling (crm.accounts.signin): guessing gets nowhere, and nobody can lock the owner out."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from crm.models import LoginAttempt
-from crm.services.auth import MAX_FAILURES_PER_ADDRESS, MAX_FAILURES_PER_USERNAME, pair_delay, sign_in
+from crm.accounts.signin import MAX_FAILURES_PER_ADDRESS, MAX_FAILURES_PER_USERNAME, pair_delay, sign_in
 from tests import factories as f
 
 START = datetime(2026, 11, 15, 0, 0, tzinfo=timezone.utc)

@@ -1,14 +1,14 @@
-"""Creating staff accounts (crm.services.users) and checking passwords (crm.services.auth)."""
+"""Creating staff accounts (crm.accounts.users) and checking passwords (crm.accounts.signin)."""
 from __future__ import annotations
 
 import pytest
 from sqlalchemy import func, select
 
 from crm.models import User
-from crm.services.auth import authenticate
+from crm.accounts.signin import authenticate
 from crm.services.errors import DomainError
-from crm.services.passwords import MIN_LENGTH as MIN_PASSWORD_LENGTH
-from crm.services.users import create_user
+from crm.accounts.passwords import MIN_LENGTH as MIN_PASSWORD_LENGTH
+from crm.accounts.users import create_user
 
 try:
     from tests import factories as f
@@ -116,7 +116,7 @@ def test_ordinary_passwords_are_accepted(session, password):
 
 def test_the_demo_password_passes_the_policy_for_every_demo_user():
     from crm.demo import DEMO_USERS
-    from crm.services.passwords import password_problem
+    from crm.accounts.passwords import password_problem
 
     assert all(password_problem("xigang-demo-2026", username) is None for username, _, _ in DEMO_USERS)
 

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from crm.models import ApiToken, FollowUp
-from crm.services.api_tokens import revoke_token
+from crm.accounts.tokens import revoke_token
 from tests.api_world import caller, world  # noqa: F401  (fixtures)
 from tests.test_authz_matrix import sign_in_as
 

@@ -10,7 +10,7 @@ from sqlalchemy import event, select
 
 from crm.extensions import db
 from crm.models import Delivery, JobRun, Notification, Reminder, RoleWebhook
-from crm.services import notify
+from crm.reminders import notify
 from tests import factories as f
 
 

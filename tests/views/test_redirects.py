@@ -2,7 +2,7 @@
 
 Every place that redirects to a target a request names — ``next`` after sign-in, ``next`` after
 marking notifications read, a notification's stored link, the report page's parameters — goes
-through ``crm.security.safe_redirect_target``; these tests throw the usual tricks at each.
+through ``crm.web.security.safe_redirect_target``; these tests throw the usual tricks at each.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from crm.models import Notification
-from crm.security import safe_redirect_target
+from crm.web.security import safe_redirect_target
 from tests import factories as f
 
 # Each of these would take a browser to another host (or run script) if used as a Location.

@@ -124,11 +124,11 @@ def test_expiring_leases_show_a_manager_a_tenants_tax_of_their_buildings_only(as
 def test_a_managers_lease_reminder_tells_a_tenants_tax_of_their_buildings_only(session, world):
     from datetime import date
 
-    from crm.services import reminders
+    from crm.reminders import agenda
 
     day = date(2026, 12, 1)  # 共享's two leases end 2027-02-28: within 90 days
-    everyone = reminders.people(session)
-    lines = {(everyone[i.recipient_id].name, i.line.text) for i in reminders.lease_expiry_items(session, day, everyone)
+    everyone = agenda.people(session)
+    lines = {(everyone[i.recipient_id].name, i.line.text) for i in agenda.lease_expiry_items(session, day, everyone)
              if "共享" in i.line.text}
     assert lines == {
         ("manager", "共享科技有限公司（甲二大厦）— 2027-02-28 到期，还有 89 天，近 12 个月纳税 300.0 万元"),

@@ -6,7 +6,7 @@ import time_machine
 from sqlalchemy import func, select
 
 from crm.models import ApiToken, LoginAttempt, User
-from crm.services.api_tokens import create_token
+from crm.accounts.tokens import create_token
 from tests import factories as f
 
 

@@ -2,7 +2,7 @@
 
 Each read calls the service its page calls, scoped the same way: a manager sees only the
 buildings assigned to them (``visible_building_ids``), and the companies and leases there.
-Areas in m², money in yuan, dates ISO (see ``crm/views/api_json.py``).
+Areas in m², money in yuan, dates ISO (see ``crm/api/serialize.py``).
 """
 from __future__ import annotations
 
@@ -21,13 +21,13 @@ from crm.services.leases import LeaseFilters, search_leases
 from crm.services.tax import company_monthly_tax, monthly_totals, tax_by_building_and_period
 from crm.services.tax_analysis import building_tax
 from crm.services.units import unit_states
-from crm.views.api import number
-from crm.views.api_json import building_ref, company_json, lease_json, ref, unit_json
-from crm.views.api_support import (
+from crm.api.figures import number
+from crm.api.serialize import building_ref, company_json, lease_json, ref, unit_json
+from crm.api.support import (
     building_or_404, get_or_404, json_api, page_json, paging, query_choice, query_date, query_int, query_month,
     query_sort, query_text,
 )
-from crm.views.params import as_of_month, default_month, today
+from crm.web.params import as_of_month, default_month, today
 
 bp = json_api(Blueprint("api_records", __name__, url_prefix="/api/v1"))
 

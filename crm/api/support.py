@@ -25,7 +25,7 @@ from crm.extensions import csrf, db
 from crm.services import periods as P
 from crm.services.bounds import MAX_NOTES, MAX_PAGE, MAX_PER_PAGE, bounded_int, check_day, check_length
 from crm.services.errors import DomainError, NotFound
-from crm.web_input import clean_json
+from crm.web.clean_input import clean_json
 
 MAX_ID = 2**31 - 1  # larger ids exist nowhere, and PostgreSQL's integer refuses them
 DEFAULT_PER_PAGE = 50
@@ -103,7 +103,7 @@ def iso(day) -> str | None:
 # the query string
 
 def _clean(raw: str, name: str, label: str) -> str:
-    # The request has removed control characters already (crm/web_input.py).
+    # The request has removed control characters already (crm/web/clean_input.py).
     text = unicodedata.normalize("NFKC", raw).strip()
     if len(text) > 200:
         raise DomainError(f"{label}（{name}）不能超过 200 个字", field=name)

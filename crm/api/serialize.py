@@ -1,7 +1,7 @@
 """How the integration API writes its objects as JSON: exact numbers (``number``), ISO dates,
 UTC timestamps, and small references ({id, name} / {code, name}) instead of nested objects.
 
-The shapes are those of the component schemas in ``crm/openapi.py``.
+The shapes are those of the component schemas in ``crm/api/openapi.py``.
 """
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from datetime import date, datetime, timezone
 from crm.models import Building, Company, FollowUp, Lead, Lease, LeadStageChange, MoveInRequest, Unit, User
 from crm.services.leads import PipelineRules, lead_flags
 from crm.services.units import UnitState
-from crm.views.api import number
-from crm.views.api_support import iso
+from crm.api.figures import number
+from crm.api.support import iso
 
 
 def moment(value: datetime | None) -> str | None:

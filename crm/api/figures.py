@@ -18,8 +18,8 @@ from crm.services.bridge import month_bridge
 from crm.services.figures import BuildingFigures, building_figures, building_history, district_summary
 from crm.services.pipeline import pipeline_month, summary_json
 from crm.services.units import unit_states
-from crm.views.api_support import json_api
-from crm.views.params import as_of_month, today
+from crm.api.support import json_api
+from crm.web.params import as_of_month, today
 
 bp = json_api(Blueprint("api", __name__, url_prefix="/api/v1"))
 
@@ -54,7 +54,7 @@ def building_json(row: BuildingFigures) -> dict:
 @bp.route("/openapi.json")
 @allow(PUBLIC)
 def openapi():
-    from crm.openapi import build_spec
+    from crm.api.openapi import build_spec
 
     return build_spec(current_app)
 

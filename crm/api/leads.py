@@ -22,12 +22,12 @@ from crm.services import leads as L
 from crm.services.errors import DomainError
 from crm.services.followups import add_followup, followups_of, my_work
 from crm.services.landing import units_by_request
-from crm.views.api_json import followup_json, lead_json, movein_json, stage_change_json
-from crm.views.api_support import (
+from crm.api.serialize import followup_json, lead_json, movein_json, stage_change_json
+from crm.api.support import (
     body_date, body_int, body_text, get_or_404, json_api, json_body, page_json, paging, query_choice, query_int,
     query_sort, query_text, service_errors,
 )
-from crm.views.params import today
+from crm.web.params import today
 
 bp = json_api(Blueprint("api_leads", __name__, url_prefix="/api/v1"))
 

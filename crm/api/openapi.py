@@ -39,7 +39,7 @@ COMPONENTS = {
             "tier": {"type": "string", "enum": ["yi", "wuqianwan", "qianwan"], "nullable": True},
         },
     },
-    # The integration API (issue 10): lists come a page at a time (Page), objects as below.
+    # The integration API: lists come a page at a time (Page), objects as below.
     "Page": {
         "type": "object", "required": ["items", "total", "page", "per_page", "pages"],
         "properties": {"items": {"type": "array", "items": {}}, "total": {"type": "integer"},

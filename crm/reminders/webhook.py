@@ -4,7 +4,7 @@
 timeout, or a robot answering ``errcode`` ≠ 0 is a failed delivery (retried with backoff).
 
 The URL is checked against the robot allowlist and its host resolved and checked by
-``crm.services.robot_urls`` right before sending; the connection goes to the very address that
+``crm.reminders.robot_urls`` right before sending; the connection goes to the very address that
 was checked (the TLS certificate is still verified for the host name), redirects are not
 followed, and what the admin sees of a failure is a status and a short reason — never the
 robot's answer itself, which is how a misused URL would read out another server.
@@ -16,9 +16,9 @@ import json
 import socket
 import ssl
 
-from crm.delivery.email import SUBJECT_PREFIX, DeliveryError
-from crm.services import robot_urls
-from crm.services.robot_urls import RobotTarget, RobotUrlRefused
+from crm.reminders.email import SUBJECT_PREFIX, DeliveryError
+from crm.reminders import robot_urls
+from crm.reminders.robot_urls import RobotTarget, RobotUrlRefused
 
 MAX_CONTENT_BYTES = 2000  # 企业微信 caps a text message at 2,048 bytes
 MAX_ANSWER_BYTES = 4096

@@ -22,13 +22,13 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select, update
 
-from crm.delivery import webhook
-from crm.delivery.email import DeliveryError, SmtpSender, build_message
+from crm.reminders import webhook
+from crm.reminders.email import DeliveryError, SmtpSender, build_message
 from crm.models import Delivery, Reminder
 from crm.models.notification import DEAD, FAILED, PENDING, SENDING, SENT
-from crm.services import notify
+from crm.reminders import notify
 
-log = logging.getLogger("crm.delivery")
+log = logging.getLogger("crm.reminders")
 
 BACKOFF_MINUTES = (1, 5, 15, 60, 240)
 MAX_ATTEMPTS = len(BACKOFF_MINUTES) + 1

@@ -4,7 +4,7 @@ At least 10 characters, any characters up to 128, and none of what a guesser tri
 the common passwords shipped in crm/data/common-passwords.txt, a password containing the username,
 one character repeated (``aaaaaaaaaa``), a few characters repeated (``abababab``, ``abcdabcd``), or
 nothing but runs of the alphabet, the digits or neighbouring keys (``1234567890``, ``abcdefghij``,
-``qwertyuiop``, ``qwerty123456``), either way round. Hashes: crm/password_hashing.py (Argon2id).
+``qwertyuiop``, ``qwerty123456``), either way round. Hashes: crm/accounts/hashing.py (Argon2id).
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from crm.models import User
-from crm.services.api_tokens import revoke_all_tokens
+from crm.accounts.tokens import revoke_all_tokens
 from crm.services.errors import DomainError
 
 MIN_LENGTH = 10

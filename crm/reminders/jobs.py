@@ -1,8 +1,8 @@
 """The scheduled jobs, as a list, and how one of them runs exactly once for a date or period.
 
-Each job has a schedule (read by ``crm.scheduler`` for ``crm scheduler run``), a run key for a
+Each job has a schedule (read by ``crm.reminders.scheduler`` for ``crm scheduler run``), a run key for a
 day (its date, or for the monthly briefing the month it reports; None when not due that day) and
-its work: record what is due through ``crm.services.notify``. A job run is a row unique on
+its work: record what is due through ``crm.reminders.notify``. A job run is a row unique on
 (job, run key): inserted before the work, marked ``ok`` in the same transaction as the work's
 rows, so a second process or a second tick finds it done and does nothing. A run left
 ``running`` by a dead process, or that failed, is taken over by the next tick.
@@ -27,10 +27,10 @@ from sqlalchemy import select, update
 
 from crm.models import JobRun
 from crm.models.notification import JOB_FAILED, OK, RUNNING
-from crm.services import notify, reminders
+from crm.reminders import agenda, notify
 from crm.services import periods as P
 
-log = logging.getLogger("crm.jobs")
+log = logging.getLogger("crm.reminders.jobs")
 
 BUSINESS_TZ = ZoneInfo("Asia/Shanghai")
 
@@ -95,14 +95,14 @@ def _record(session, dues, config) -> list[int]:
 
 
 def followup_digest_work(session, day: date, key: str, config) -> str:
-    dues = reminders.followup_digests(session, day)
+    dues = agenda.followup_digests(session, day)
     return f"跟进提醒 {len(_record(session, dues, config))} 份（应发 {len(dues)} 份）"
 
 
 def lease_expiry_work(session, day: date, key: str, config) -> str:
-    everyone = reminders.people(session)
-    expiring = reminders.lease_expiry_items(session, day, everyone)
-    lapsed = reminders.lease_lapsed_items(session, day, everyone)
+    everyone = agenda.people(session)
+    expiring = agenda.lease_expiry_items(session, day, everyone)
+    lapsed = agenda.lease_lapsed_items(session, day, everyone)
     digests = notify.record_items_in_digests(
         session, expiring + lapsed, day, everyone, email_configured=bool(config.get("SMTP_HOST")),
         base_url=config.get("BASE_URL") or "",
@@ -111,12 +111,12 @@ def lease_expiry_work(session, day: date, key: str, config) -> str:
 
 
 def escalation_work(session, day: date, key: str, config) -> str:
-    dues = reminders.escalations(session, day)
+    dues = agenda.escalations(session, day)
     return f"督办汇总 {len(_record(session, dues, config))} 份"
 
 
 def confirmation_work(session, day: date, key: str, config) -> str:
-    dues = reminders.confirmation_reminders(session, day)
+    dues = agenda.confirmation_reminders(session, day)
     kinds = {d.kind for d in dues}
     who = "管理员（逾期通报）" if "confirm_late" in kinds else "楼宇管理员"
     return f"月度填报提醒 {len(_record(session, dues, config))} 份" + (f"，发给{who}" if dues else "，无需提醒")
@@ -133,7 +133,7 @@ def briefing_work(session, day: date, period: str, config) -> str:
     pdf = briefing.pdf
     if not pdf:
         raise JobError(f"{P.label(period)}简报生成后没有 PDF 内容")
-    dues = reminders.briefing_reminders(period, bytes(pdf), reminders.people(session))
+    dues = agenda.briefing_reminders(period, bytes(pdf), agenda.people(session))
     sent = _record(session, dues, config)
     return f"{P.label(period)}简报已生成归档（{len(pdf) / 1024:.0f} KB），发送给 {len(sent)} 位领导和管理员"
 
@@ -145,7 +145,7 @@ def import_originals_work(session, day: date, key: str, config) -> str:
 
 
 def deliver_work(session, day: date, key: str, config) -> str:
-    from crm.delivery.outbox import deliver_due
+    from crm.reminders.outbox import deliver_due
 
     return deliver_due(session, config).summary()
 
@@ -215,7 +215,7 @@ def _insert_run(session, job: str, key: str) -> int | None:
 
 
 def _run_abandoned(run: JobRun) -> bool:
-    from crm.delivery.outbox import claim_abandoned
+    from crm.reminders.outbox import claim_abandoned
 
     if run.outcome == JOB_FAILED:
         return True

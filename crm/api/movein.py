@@ -20,12 +20,12 @@ from crm.services.errors import DomainError
 from crm.services.landing import (
     LandingInput, confirm_move_in, move_in_requests, record_landing, reject_move_in, request_units, units_by_request,
 )
-from crm.views.api_json import movein_json
-from crm.views.api_leads import editable_lead_or_404
-from crm.views.api_support import (
+from crm.api.serialize import movein_json
+from crm.api.leads import editable_lead_or_404
+from crm.api.support import (
     body_date, body_flag, body_ints, body_text, get_or_404, json_api, json_body, query_choice, service_errors,
 )
-from crm.views.params import today
+from crm.web.params import today
 
 bp = json_api(Blueprint("api_movein", __name__, url_prefix="/api/v1"))
 

@@ -35,7 +35,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import func, select
 
 from crm.models import LoginAttempt, User
-from crm.password_hashing import DUMMY_HASH, verify_password
+from crm.accounts.hashing import DUMMY_HASH, verify_password
 
 FREE_FAILURES = 5  # failures in a row a pair may make before it has to wait
 FIRST_DELAY = timedelta(minutes=1)

@@ -4,7 +4,7 @@
 (kind, object, recipient, due date/period), and — only for the rows it really inserted — the
 in-app notification and one pending delivery per outside channel, all in the caller's
 transaction. A second process, a second tick or a restarted job therefore records nothing twice,
-and nothing is sent that was not recorded first (``crm.delivery`` sends from these rows).
+and nothing is sent that was not recorded first (``crm.reminders`` sends from these rows).
 
 Also here: reading and marking notifications, a user's channel settings, role webhooks, and the
 deliveries an admin should look at.
@@ -21,9 +21,9 @@ from crm.models import ChannelSetting, Delivery, Notification, Reminder, RoleWeb
 from crm.models.choices import ROLES
 from crm.models.notification import DEAD, FAILED, PENDING, SKIPPED
 from crm.models.setting import all_settings
-from crm.services import robot_urls
+from crm.reminders import robot_urls
 from crm.services.errors import DomainError, NotFound
-from crm.services.reminders import Due, Item, Person, lease_digest
+from crm.reminders.agenda import Due, Item, Person, lease_digest
 
 CHUNK = 500
 SIGNATURE = "楼宇招商通 · 西岗区商务局（本邮件由系统自动发送，请勿直接回复）"
@@ -307,7 +307,7 @@ def set_robot_hosts(session, text: str | None) -> tuple[str, ...]:
 
 def set_role_webhook(session, role: str, url: str, test_hosts=()) -> None:
     """Set (or with an empty URL remove) the group robot of a role; the URL must pass the robot
-    rules of ``crm.services.robot_urls`` against the stored allowlist."""
+    rules of ``crm.reminders.robot_urls`` against the stored allowlist."""
     if role not in ROLES:
         raise DomainError(f"角色 {role!r} 不存在", field=f"webhook_{role}")
     url = (url or "").strip()

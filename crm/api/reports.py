@@ -8,8 +8,8 @@ from crm.permissions import allow
 from crm.services import periods as P
 from crm.services.bounds import year_of
 from crm.services.candidates import as_json, candidate_report
-from crm.views.api_support import json_api
-from crm.views.params import today
+from crm.api.support import json_api
+from crm.web.params import today
 
 bp = json_api(Blueprint("api_reports", __name__, url_prefix="/api/v1/reports"))
 

@@ -1,4 +1,4 @@
-"""``crm scheduler run``: the one process that runs the jobs of ``crm.jobs`` on their schedules.
+"""``crm scheduler run``: the one process that runs the jobs of ``crm.reminders.jobs`` on their schedules.
 
 APScheduler 3 ``BlockingScheduler`` in Asia/Shanghai. coalesce (a backlog of missed fires runs
 once), max one instance of each job, a misfire grace time, and a single worker thread so jobs
@@ -15,9 +15,9 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from crm.jobs import BUSINESS_TZ, JOBS, Schedule, run_scheduled
+from crm.reminders.jobs import BUSINESS_TZ, JOBS, Schedule, run_scheduled
 
-log = logging.getLogger("crm.scheduler")
+log = logging.getLogger("crm.reminders.scheduler")
 
 MISFIRE_GRACE_SECONDS = 3600  # a fire missed by less than an hour (restart, sleep) still runs
 

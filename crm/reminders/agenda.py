@@ -1,7 +1,7 @@
 """What is due on a date: the reminders each person should get, computed over the session.
 
-Pure functions of (session, day): they read, they never write or send. ``crm.services.notify``
-records what they return (exactly once, by unique key) and ``crm.delivery`` sends it.
+Pure functions of (session, day): they read, they never write or send. ``crm.reminders.notify``
+records what they return (exactly once, by unique key) and ``crm.reminders`` sends it.
 
 - A promoter's daily digest: follow-ups due today, overdue, new leads without a first follow-up
   past the deadline, stale leads — the pipeline's own definitions (``services.followups.my_work``,

@@ -4,7 +4,7 @@ The request class stores its parameters in ``CleanParameters``, which passes eac
 through ``crm.services.bounds.clean_text``: control characters (but tab and line break) are
 removed before any form, page filter, export link or hand-read ``request.form`` sees them, so no
 route needs to remember it. JSON bodies are cleaned the same way by the API
-(``crm/views/api_support.py``), uploaded files by the import readers.
+(``crm/api/support.py``), uploaded files by the import readers.
 """
 from __future__ import annotations
 

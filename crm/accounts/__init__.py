@@ -1,0 +1,1 @@
+"""Accounts: signing in, passwords and their hashes, personal API tokens, user administration."""
