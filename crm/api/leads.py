@@ -25,7 +25,7 @@ from crm.services.landing import units_by_request
 from crm.api.serialize import followup_json, lead_json, movein_json, stage_change_json
 from crm.api.support import (
     body_date, body_int, body_text, get_or_404, json_api, json_body, page_json, paging, query_choice, query_int,
-    query_sort, query_text, service_errors,
+    query_sort, query_text, service_errors, write,
 )
 from crm.web.params import today
 
@@ -286,8 +286,8 @@ def create_followup(lead_id):
     """
     target = editable_lead_or_404(lead_id)
     body = json_body_of_followup()
-    followup = add_followup(db.session, target, current_user, today(), **body)
-    db.session.commit()
+    with write():
+        followup = add_followup(db.session, target, current_user, today(), **body)
     return {"followup": followup_json(followup), "lead": as_json(target)}, 201
 
 
@@ -343,8 +343,7 @@ def move_stage(lead_id):
     version = body_int(body, "version", "版本号", required=True)
     reason = body_text(body, "reason", "原因")
     resume_on = body_date(body, "resume_on", "恢复跟进日期")
-    with service_errors(conflicts=("version",), stage="to_stage"):
+    with write(), service_errors(conflicts=("version",), stage="to_stage"):
         L.move_stage(db.session, target, to_stage, current_user, today(), version=version, reason=reason,
                      resume_on=resume_on)
-    db.session.commit()
     return as_json(target)

@@ -26,10 +26,10 @@ from crm.services import periods as P
 from crm.services.bounds import MAX_NOTES, MAX_PAGE, MAX_PER_PAGE, bounded_int, check_day, check_length
 from crm.services.errors import DomainError, NotFound
 from crm.web.clean_input import clean_json
+from crm.web.transaction import Stale, transaction
 
 MAX_ID = 2**31 - 1  # larger ids exist nowhere, and PostgreSQL's integer refuses them
 DEFAULT_PER_PAGE = 50
-STALE_MESSAGE = "该记录刚被其他人修改过，您的修改没有保存。请重新读取最新内容后再操作。"
 CSRF_MESSAGE = ("通过浏览器登录会话调用写接口须附带 CSRF 令牌（X-CSRFToken 请求头）；"
                 "脚本请使用个人 API 令牌：Authorization: Bearer <令牌>")
 
@@ -60,14 +60,21 @@ class Conflict(DomainError):
 
 
 def _domain_error(error: DomainError):
+    # Writes run in ``write()``, which has rolled back already; this one covers a refusal met by
+    # a read, so that nothing a service may have flushed on the way is left in the session.
     db.session.rollback()
-    status = 404 if isinstance(error, NotFound) else 409 if isinstance(error, Conflict) else 400
+    status = 404 if isinstance(error, NotFound) else 409 if isinstance(error, (Conflict, Stale)) else 400
     return {"error": error.message, "field": error.field, "status": status}, status
 
 
 def _stale(error):
-    db.session.rollback()
-    return {"error": STALE_MESSAGE, "field": "version", "status": 409}, 409
+    return _domain_error(Stale())
+
+
+def write():
+    """``with write():`` around an API call's service calls: committed at the end of the block,
+    or rolled back with the refusal answered as JSON by ``_domain_error``."""
+    return transaction(reraise=True)
 
 
 def _csrf_error(error):

@@ -23,6 +23,7 @@ from crm.services.briefing import (
 )
 from crm.services.errors import DomainError
 from crm.web.params import today
+from crm.web.transaction import transaction
 
 bp = Blueprint("briefings", __name__)
 SECTION_ROWS = 6
@@ -70,16 +71,12 @@ def index():
 def generate():
     form = new_form()
     if form.validate_on_submit():
-        try:
-            briefing = generate_briefing(db.session, form.month.data, generated_by=current_user, today=today())
-        except DomainError as error:
-            db.session.rollback()
-            form.month.errors.append(error.message)
-        except FontNotFound as error:
-            db.session.rollback()
-            form.month.errors.append(str(error))
-        else:
-            db.session.commit()
+        with transaction(form, default_field="month") as saved:
+            try:
+                briefing = generate_briefing(db.session, form.month.data, generated_by=current_user, today=today())
+            except FontNotFound as error:  # the server lacks the CJK font: said beside the month
+                raise DomainError(str(error), field="month") from error
+        if saved:
             version = f"（第 {briefing.version} 版）" if briefing.version > 1 else ""
             flash(f"{P.label(briefing.period)}月度简报已生成并归档{version}，共 {briefing.pages} 页", "success")
             return redirect(url_for("reports.index", _anchor="briefings"))

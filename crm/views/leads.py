@@ -14,7 +14,6 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
-from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.routing import BuildError
 
 from crm.extensions import db
@@ -39,11 +38,11 @@ from crm.services.pipeline import board as board_columns
 from crm.services.units import unit_states
 from crm.views.fragments import cached_fragments
 from crm.web.params import page_number, sort_args, today
+from crm.web.transaction import show_error, transaction
 
 bp = Blueprint("leads", __name__)
 
 WAN = Decimal("10000")
-STALE_MESSAGE = "该项目刚被其他人修改过，您的修改没有保存。请刷新页面查看最新内容后再操作。"
 
 
 # ------------------------------------------------------------------------------------------
@@ -54,15 +53,6 @@ def get_lead_or_404(lead_id: int) -> Lead:
     if lead is None:
         abort(404)
     return lead
-
-
-def show_error(form, error: DomainError) -> None:
-    """Put the message beside its field when the form has one, else at the top of the page."""
-    field = getattr(form, error.field, None) if form is not None and error.field else None
-    if field is not None and hasattr(field, "errors"):
-        field.errors = list(field.errors or []) + [error.message]
-    else:
-        flash(error.message, "danger")
 
 
 def building_choices() -> list[tuple[int, str]]:
@@ -223,18 +213,15 @@ def move(lead_id):
     if not form.validate():
         message, status, category = "请选择要移到的阶段", 400, "danger"
     else:
-        try:
+        with transaction(show=False) as saved:  # the board shows the message in its own place
             L.move_stage(db.session, lead, form.stage.data, current_user, today(), version=form.version.data or None,
                          reason=form.reason.data, resume_on=form.resume_on.data)
-            db.session.commit()
+        if saved:
             message = f"「{lead.company_name}」已移至「{lead.stage_label}」"
-        except DomainError as error:
-            db.session.rollback()
-            conflict = error.field == "version"
-            message, status, category = error.message, (409 if conflict else 400), ("warning" if conflict else "danger")
-        except StaleDataError:
-            db.session.rollback()
-            message, status, category = STALE_MESSAGE, 409, "warning"
+        else:
+            conflict = saved.error.field == "version"
+            message, status = saved.error.message, (409 if conflict else 400)
+            category = "warning" if conflict else "danger"
     if from_board:
         return render_board(partial=True, message=message, category=category, status=status)
     flash(message, category)
@@ -246,24 +233,18 @@ def move(lead_id):
 
 def save_lead_form(form: LeadForm, lead: Lead | None):
     """Create or update from ``form``; returns the lead, or None with the errors on the form."""
-    try:
+    with transaction(form, show=False) as saved:  # duplicates are listed, not shown as an error
         data = lead_input(form)
         if lead is None:
             lead = L.create_lead(db.session, data, current_user, today(), confirm_duplicate=form.confirm_duplicate.data)
         else:
             L.update_lead(db.session, lead, data, current_user, today(), version=form.version.data or None,
                           confirm_duplicate=form.confirm_duplicate.data)
-        db.session.commit()
+    if saved:
         return lead, None
-    except DuplicatesFound as found:
-        db.session.rollback()
-        return None, found.matches
-    except DomainError as error:
-        db.session.rollback()
-        show_error(form, error)
-    except StaleDataError:
-        db.session.rollback()
-        flash(STALE_MESSAGE, "warning")
+    if isinstance(saved.error, DuplicatesFound):
+        return None, saved.error.matches
+    show_error(form, saved.error)
     return None, None
 
 
@@ -357,18 +338,12 @@ def add_followup_view(lead_id):
     ensure("leads.edit", lead)
     form = FollowUpForm()
     if form.validate_on_submit():
-        try:
+        with transaction(form) as saved:
             add_followup(db.session, lead, current_user, today(), form.method.data, form.notes.data,
                          on=form.on.data, next_on=form.next_on.data)
-            db.session.commit()
+        if saved:
             flash(f"已记录跟进，下次跟进日期 {lead.next_followup_on}", "success")
             return redirect(url_for("leads.show", lead_id=lead.id))
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        except StaleDataError:
-            db.session.rollback()
-            flash(STALE_MESSAGE, "warning")
         lead = get_lead_or_404(lead_id)
     return render_show(lead, followup=form)
 
@@ -400,19 +375,14 @@ def reserve(lead_id):
         return redirect(url_for("leads.matches", lead_id=lead.id))
     try:
         ids = [int(part) for part in form.unit_ids.data.split(",") if part.strip()]
+    except ValueError:
+        flash("单元编号无效", "danger")
+        return redirect(url_for("leads.matches", lead_id=lead.id))
+    with transaction() as saved:
         units = reserve_units(db.session, lead, ids, form.until.data, current_user, today())
-        db.session.commit()
+    if saved:
         flash(f"已为「{lead.company_name}」预留 {units[0].building.name} {'、'.join(u.label for u in units)}，至 {form.until.data}", "success")
         return redirect(url_for("leads.show", lead_id=lead.id))
-    except ValueError:
-        db.session.rollback()
-        flash("单元编号无效", "danger")
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-    except StaleDataError:
-        db.session.rollback()
-        flash("所选单元刚被其他人修改过，请刷新后重试", "warning")
     return redirect(url_for("leads.matches", lead_id=lead.id))
 
 
@@ -444,7 +414,7 @@ def land(lead_id):
         form.uscc.data = lead.uscc or ""
         form.company_name.data = lead.company_name
     elif request.form.get("action") != "refresh" and form.validate_on_submit():
-        try:
+        with transaction(form) as saved:
             data = LandingInput(
                 building_id=form.building_id.data, unit_ids=list(form.unit_ids.data or []),
                 start_date=form.start_date.data, end_date=form.end_date.data, uscc=form.uscc.data,
@@ -452,12 +422,9 @@ def land(lead_id):
                 uscc_override=form.uscc_override.data,
             )
             move_in = record_landing(db.session, lead, data, current_user, today())
-            db.session.commit()
+        if saved:
             flash(f"已提交入驻申请：{move_in.building.name}，{move_in.start_date} 起，待楼宇管理员确认", "success")
             return redirect(url_for("leads.show", lead_id=lead.id))
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
         lead = get_lead_or_404(lead_id)
     # Only a building of the list: a typed id may be anything, even past the database's integers.
     known = {building_id for building_id, _ in choices}
@@ -478,15 +445,12 @@ def reassign(lead_id):
     lead = get_lead_or_404(lead_id)
     form = ReassignForm()
     form.owner_id.choices = select_choices(owner_choices())
-    try:
+    with transaction() as saved:
         if not form.validate_on_submit():
             raise DomainError("请选择新负责人", field="owner_id")
         L.reassign_owner(db.session, lead, form.owner_id.data, current_user)
-        db.session.commit()
+    if saved:
         flash(f"负责人已改为 {lead.owner.display_name}", "success")
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
     return redirect(url_for("leads.show", lead_id=lead_id))
 
 
@@ -495,17 +459,14 @@ def reassign(lead_id):
 def merge(lead_id):
     keep = get_lead_or_404(lead_id)
     form = MergeForm()
-    try:
+    with transaction() as saved:
         if not form.validate_on_submit():
             raise DomainError("请填写要并入的项目编号", field="other_id")
         drop = db.session.get(Lead, form.other_id.data)
         if drop is None:
             raise DomainError(f"项目 #{form.other_id.data} 不存在", field="other_id")
         merge_leads(db.session, keep, drop, current_user, today())
-        db.session.commit()
+    if saved:
         flash(f"已将项目 #{drop.id}「{drop.company_name}」并入本项目", "success")
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
     return redirect(url_for("leads.show", lead_id=lead_id))
 

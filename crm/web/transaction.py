@@ -24,9 +24,11 @@ from crm.services.errors import DomainError
 STALE_MESSAGE = "您的修改没有保存：其他人刚刚修改了同一条记录。请查看最新内容后再操作。"
 
 
-def stale_error() -> DomainError:
-    """A lost race as the domain's refusal on the record's version."""
-    return DomainError(STALE_MESSAGE, field="version")
+class Stale(DomainError):
+    """Another person saved the same record first (the version column moved on)."""
+
+    def __init__(self):
+        super().__init__(STALE_MESSAGE, field="version")
 
 
 def show_error(form, error: DomainError, *, top: str = "flash", default_field: str | None = None) -> None:
@@ -52,10 +54,13 @@ class transaction:
     why. ``saved`` is true after a commit; ``saved.error`` holds the refusal otherwise.
 
     ``show=False`` leaves showing the message to the caller (a board answering htmx, a page that
-    words it differently); ``top`` and ``default_field`` are passed to ``show_error``."""
+    words it differently); ``reraise=True`` rolls back and lets the refusal (a lost race as
+    ``Stale``) go on to an error handler, as the JSON API does; ``top`` and ``default_field`` are
+    passed to ``show_error``."""
 
-    def __init__(self, form=None, *, show: bool = True, top: str = "flash", default_field: str | None = None):
-        self.form, self.show, self.top, self.default_field = form, show, top, default_field
+    def __init__(self, form=None, *, show: bool = True, reraise: bool = False, top: str = "flash",
+                 default_field: str | None = None):
+        self.form, self.show, self.reraise, self.top, self.default_field = form, show, reraise, top, default_field
         self.ok = False
         self.error: DomainError | None = None
 
@@ -65,26 +70,31 @@ class transaction:
     def __enter__(self) -> transaction:
         return self
 
+    @property
+    def stale(self) -> bool:
+        return isinstance(self.error, Stale)
+
     def __exit__(self, kind, error, traceback) -> bool:
         if kind is None:
             try:
                 db.session.commit()
-            except StaleDataError:
-                self._refused(stale_error())
-                return False
+            except StaleDataError as lost:
+                return self._refused(Stale(), lost)
             self.ok = True
             return False
         if issubclass(kind, StaleDataError):  # a flush inside the block lost the race
-            self._refused(stale_error())
-            return True
+            return self._refused(Stale(), error)
         if issubclass(kind, DomainError):
-            self._refused(error)
-            return True
+            return self._refused(error, error)
         db.session.rollback()  # anything else propagates, with nothing of it written
         return False
 
-    def _refused(self, error: DomainError) -> None:
+    def _refused(self, error: DomainError, cause: BaseException) -> bool:
+        """Roll back; show the message or raise it on. True: the block's exception is handled."""
         db.session.rollback()
         self.error = error
+        if self.reraise:
+            raise error from (cause if cause is not error else None)
         if self.show:
             show_error(self.form, error, top=self.top, default_field=self.default_field)
+        return True
