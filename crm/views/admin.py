@@ -10,7 +10,6 @@ from crm.forms import select_choices
 from crm.forms.account import ActiveForm, EmailForm, ResetPasswordForm, UserForm
 from crm.models import Building, User
 from crm.permissions import allow
-from crm.services.errors import DomainError
 from crm.accounts.passwords import reset_password, set_active
 from crm.accounts.users import assign_buildings, create_staff, list_users, set_email
 from crm.web.transaction import transaction
