@@ -273,7 +273,8 @@ def report_briefing(month, out):
 
     from crm.formats import percent
     from crm.reports.fonts import FontNotFound
-    from crm.services.briefing import briefing_data, generate_briefing
+    from crm.monthly_briefing import generate_briefing
+    from crm.services.briefing import briefing_data
     from crm.services.errors import DomainError
     from crm.services.periods import business_today
 
@@ -378,7 +379,7 @@ def export_command(kind, out, building, month, first, last):
 
     from crm.io.exports import export
     from crm.io.kinds import get_kind
-    from crm.permissions import EVERYWHERE
+    from crm.access import EVERYWHERE
     from crm.services.errors import DomainError
     from crm.services.periods import business_today
 

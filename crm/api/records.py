@@ -24,10 +24,11 @@ from crm.services.units import unit_states
 from crm.api.figures import number
 from crm.api.serialize import building_ref, company_json, lease_json, ref, unit_json
 from crm.api.support import (
-    building_or_404, get_or_404, json_api, page_json, paging, query_choice, query_date, query_int, query_month,
+    get_or_404, json_api, page_json, paging, query_choice, query_date, query_int, query_month,
     query_sort, query_text,
 )
 from crm.web.params import as_of_month, default_month, today
+from crm.web.lookup import building_or_404
 
 bp = json_api(Blueprint("api_records", __name__, url_prefix="/api/v1"))
 

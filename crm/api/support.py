@@ -232,19 +232,3 @@ def body_flag(body: dict, name: str, label: str, default: bool) -> bool:
     if not isinstance(value, bool):
         raise DomainError(f"{label}（{name}）应为 true 或 false", field=name)
     return value
-
-
-def building_or_404(code: str):
-    """The building of a path's code, refused (403) when the caller may not see it."""
-    from sqlalchemy import select
-
-    from crm.models import Building
-    from crm.permissions import ensure
-
-    found = None
-    if len(code) <= 16 and code.isprintable():
-        found = db.session.scalar(select(Building).where(Building.code == code))
-    if found is None:
-        abort(404)
-    ensure("buildings.view", found)
-    return found

@@ -18,8 +18,9 @@ from crm.forms.briefings import GenerateBriefingForm
 from crm.permissions import allow, may
 from crm.reports.fonts import FontNotFound
 from crm.services import periods as P
+from crm.monthly_briefing import generate_briefing
 from crm.services.briefing import (
-    archived_briefings, archived_count, generate_briefing, generated_by_label, get_briefing, latest_versions,
+    archived_briefings, archived_count, generated_by_label, get_briefing, latest_versions,
 )
 from crm.services.errors import DomainError
 from crm.web.params import today

@@ -1,18 +1,17 @@
 """Buildings: the filterable list and a building's page with its stacking plan."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, render_template, request
+from flask import Blueprint, flash, render_template, request
 from flask_login import current_user
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup
-from sqlalchemy import select
 
 from crm.extensions import db
 from crm.formats import chart_amounts, chart_percent
 from crm.models import Building
 from crm.models.choices import STREETS, TIERS, ZONES
 from crm.models.version import OCCUPANCY, TAX
-from crm.permissions import allow, ensure, visible_building_ids
+from crm.permissions import allow, visible_building_ids
 from crm.services import expiries as E
 from crm.services import periods as P
 from crm.services.bridge import building_bridges
@@ -24,6 +23,7 @@ from crm.services.vacancy import band, vacant_since
 from crm.views.fragments import cached_fragments, render_part
 from crm.views.manage import manageable
 from crm.web.params import page_month, today
+from crm.web.lookup import building_or_404
 
 bp = Blueprint("buildings", __name__)
 
@@ -77,18 +77,10 @@ def index():
     return render_template("buildings/index.html", content=content)
 
 
-def get_building_or_404(code: str) -> Building:
-    building = db.session.scalar(select(Building).where(Building.code == code))
-    if building is None:
-        abort(404)
-    ensure("buildings.view", building)
-    return building
-
-
 @bp.route("/buildings/<code>")
 @allow("buildings.view")
 def show(code):
-    building = get_building_or_404(code)
+    building = building_or_404(code)
     month = page_month()
     figures = building_figures(db.session, month, buildings=[building])[0]
     day = today()

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
-from sqlalchemy import select
 
 from crm.extensions import db
-from crm.models import Building, Company, Lease, Unit
+from crm.models import Company, Lease, Unit
 from crm.models.history import OBJECT_TYPES
 from crm.permissions import allow, ensure, visible_building_ids
 from crm.services import periods as P
 from crm.services import timeline as T
 from crm.services.corrections import corrections_of
+from crm.web.lookup import building_or_404
 
 bp = Blueprint("history", __name__)
 
@@ -39,7 +39,7 @@ BUILDING_KINDS = {**OBJECT_TYPES, "correction": "更正"}
 @bp.route("/buildings/<code>/history")
 @allow("history.view")
 def building(code):
-    b = found(db.session.scalar(select(Building).where(Building.code == code)))
+    b = building_or_404(code, "history.view")
     kind = request.args.get("type", "")
     kind = kind if kind in BUILDING_KINDS else ""
     period = request.args.get("month", "")
