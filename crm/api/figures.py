@@ -4,7 +4,6 @@ Areas in m², money in yuan, occupancy and rates as fractions 0–1, all as JSON
 """
 from __future__ import annotations
 
-from decimal import Decimal
 
 from flask import Blueprint, current_app
 from flask_login import current_user
@@ -17,18 +16,11 @@ from crm.services.figures import BuildingFigures, building_figures, building_his
 from crm.services.pipeline import pipeline_month, summary_json
 from crm.services.units import unit_states
 from crm.api.support import json_api
+from crm.api.serialize import number
 from crm.web.params import as_of_month, today
 from crm.web.lookup import building_or_404
 
 bp = json_api(Blueprint("api", __name__, url_prefix="/api/v1"))
-
-
-def number(value):
-    if value is None:
-        return None
-    if isinstance(value, Decimal):
-        return float(value)
-    return value
 
 
 def building_json(row: BuildingFigures) -> dict:

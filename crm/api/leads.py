@@ -24,7 +24,7 @@ from crm.services.followups import add_followup, followups_of, my_work
 from crm.services.landing import units_by_request
 from crm.api.serialize import followup_json, lead_json, movein_json, stage_change_json
 from crm.api.support import (
-    body_date, body_int, body_text, get_or_404, json_api, json_body, page_json, paging, query_choice, query_int,
+    body_date, body_int, body_text, editable_lead_or_404, get_or_404, json_api, json_body, page_json, paging, query_choice, query_int,
     query_sort, query_text, service_errors, write,
 )
 from crm.web.params import today
@@ -35,12 +35,6 @@ bp = json_api(Blueprint("api_leads", __name__, url_prefix="/api/v1"))
 def lead_or_404(lead_id: int) -> Lead:
     lead = get_or_404(Lead, lead_id)
     ensure("leads.view", lead)
-    return lead
-
-
-def editable_lead_or_404(lead_id: int) -> Lead:
-    lead = get_or_404(Lead, lead_id)
-    ensure("leads.edit", lead)  # a promoter: only their own
     return lead
 
 

@@ -21,9 +21,8 @@ from crm.services.landing import (
     LandingInput, confirm_move_in, move_in_requests, record_landing, reject_move_in, request_units, units_by_request,
 )
 from crm.api.serialize import movein_json
-from crm.api.leads import editable_lead_or_404
 from crm.api.support import (
-    body_date, body_flag, body_ints, body_text, get_or_404, json_api, json_body, query_choice, service_errors, write,
+    body_date, body_flag, body_ints, body_text, editable_lead_or_404, get_or_404, json_api, json_body, query_choice, service_errors, write,
 )
 from crm.web.params import today
 

@@ -22,6 +22,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
 
 from crm.extensions import csrf, db
+from crm.permissions import ensure
 from crm.services import periods as P
 from crm.services.bounds import MAX_NOTES, MAX_PAGE, MAX_PER_PAGE, bounded_int, check_day, check_length
 from crm.services.errors import DomainError, NotFound
@@ -232,3 +233,12 @@ def body_flag(body: dict, name: str, label: str, default: bool) -> bool:
     if not isinstance(value, bool):
         raise DomainError(f"{label}（{name}）应为 true 或 false", field=name)
     return value
+
+
+def editable_lead_or_404(lead_id: int):
+    """The lead of a path's id, refused (403) unless the caller may edit it (a promoter: their own)."""
+    from crm.models import Lead
+
+    lead = get_or_404(Lead, lead_id)
+    ensure("leads.edit", lead)
+    return lead

@@ -13,7 +13,7 @@ from crm.io import exports
 from crm.io.kinds import get_kind
 from crm.permissions import ACTIONS, allow, ensure, scope_of
 from crm.services.errors import DomainError
-from crm.views.buildings import matches_filters
+from crm.views.building_filters import matches_filters
 from crm.web.params import today
 from crm.web.lookup import building_or_404
 

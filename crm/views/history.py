@@ -68,5 +68,5 @@ def company(company_id):
 @bp.route("/leases/<int:lease_id>/history")
 @allow("history.view")
 def lease(lease_id):
-    l = found(db.session.get(Lease, lease_id))
-    return render(T.object_timeline(db.session, "lease", l.id), f"{l.company.name} 租约变更记录", building=l.building, subject=l)
+    found_lease = found(db.session.get(Lease, lease_id))
+    return render(T.object_timeline(db.session, "lease", found_lease.id), f"{found_lease.company.name} 租约变更记录", building=found_lease.building, subject=found_lease)

@@ -8,7 +8,6 @@ a save on an out-of-date form (a version column) is refused with what the other 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -20,17 +19,15 @@ from crm.forms.manage import (
     SplitForm,
 )
 from crm.models import Building, Lease, Unit
-from crm.permissions import allow, ensure, may, visible_building_ids
+from crm.permissions import allow, ensure, visible_building_ids
 from crm.web.security import safe_redirect_target
 from crm.services import expiries as E
 from crm.services import moves, unit_ops
 from crm.services.bounds import MAX_ID, QueryReader
-from crm.services.confirmation import due_period
-from crm.services.occupancy import Occupancy, occupancy_on
 from crm.services.self_use import describe, period_on, periods_of
-from crm.services.snapshots import confirmed_snapshots
 from crm.services.timeline import object_timeline
 from crm.services.units import floors, unit_states
+from crm.views.manage_panel import manageable
 from crm.web.lookup import building_or_404
 from crm.web.params import today
 from crm.web.transaction import transaction
@@ -346,10 +343,6 @@ def district_expiries():
     return render_expiries(building=None, building_ids=visible_building_ids(current_user))
 
 
-def manageable(building: Building) -> bool:
-    return may(current_user, "buildings.manage", building)
-
-
 def render_expiries(building, building_ids):
     day = today()
     days = E.window_days(request.args.get("within"))
@@ -366,35 +359,3 @@ def this_page() -> str:
     """The current page's path and query, for a form to come back to."""
     query = request.query_string.decode()
     return request.path + (f"?{query}" if query else "")
-
-
-@dataclass
-class ManagePanel:
-    """What the building page adds for the people who keep the building."""
-
-    can_manage: bool
-    today: date
-    now: Occupancy | None = None  # today's figures, for managers
-    due: str | None = None  # last month, when this building has not confirmed it yet
-
-
-def manage_panel(building: Building) -> ManagePanel:
-    """For managers: today's figures and a month that awaits their confirmation."""
-    day = today()
-    panel = ManagePanel(manageable(building), day)
-    if panel.can_manage:
-        panel.now = occupancy_on(db.session, day, [building.id]).get(building.id, Occupancy())
-        due = due_period(day)
-        if not confirmed_snapshots(db.session, [due], [building.id]) and may(current_user, "confirmations.confirm", building):
-            panel.due = due
-    return panel
-
-
-@bp.app_template_filter("day_after")
-def day_after(day: date) -> date:
-    return day + timedelta(days=1)
-
-
-@bp.app_context_processor
-def management_helpers():
-    return {"manage_panel": manage_panel}

@@ -87,7 +87,7 @@ TOO_LARGE = {
     "spaces around the equals sign": sheet(HEADER + f'<row r="2"><c r = "XFD1048576">{FAR}</row>'),
     "a reference in lower case": sheet(HEADER + f'<row r="2"><c r="xfd1048576">{FAR}</row>'),
     "a namespace prefix on the cell":
-        sheet(HEADER + f'<row r="2"><x:c xmlns:x="urn:x" r="XFD1048576"><x:v>1</x:v></x:c></row>'),
+        sheet(HEADER + '<row r="2"><x:c xmlns:x="urn:x" r="XFD1048576"><x:v>1</x:v></x:c></row>'),
     "a > inside a quoted value before the reference": sheet(HEADER + f'<row r="2"><c t="n>" r="XFD9">{FAR}</row>'),
     "a dimension tag that claims one cell": sheet(HEADER + f'<row r="900000"><c r="B900000">{FAR}</row>',
                                                   head='<dimension ref="A1"/>'),

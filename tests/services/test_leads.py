@@ -145,7 +145,7 @@ def test_flags_follow_the_configurable_deadlines(session, people):
     signed = f.lead(session, zs, "签约久", stage="signed", created_on=date(2026, 5, 1), last_followup_on=TODAY,
                     signed_on=date(2026, 8, 16), next_followup_on=date(2026, 11, 14))
     lost = f.lead(session, zs, "退出", stage="lost", created_on=date(2026, 1, 1))
-    flags = {l.company_name: L.lead_flags(l, TODAY, rules) for l in (new, late, stale, fresh, signed, lost)}
+    flags = {lead.company_name: L.lead_flags(lead, TODAY, rules) for lead in (new, late, stale, fresh, signed, lost)}
     assert flags == {"新线索": [], "晚了": ["first_followup_late"], "久未跟进": ["stale"], "刚跟进": [],
                      "签约久": ["signed_not_registered", "followup_overdue"], "退出": []}
 
@@ -165,7 +165,7 @@ def test_list_filters_sorts_and_pages(session, people):
     rules = L.pipeline_rules(session)
 
     def names(sort="company", descending=False, **kw):
-        return [l.company_name for l in L.search_leads(session, L.LeadFilters(**kw), TODAY, rules, sort, descending).leads]
+        return [lead.company_name for lead in L.search_leads(session, L.LeadFilters(**kw), TODAY, rules, sort, descending).leads]
 
     assert sorted(names()) == sorted(["甲公司", "乙公司", "丙公司"])  # merged leads only are hidden
     assert names("tax", True) == ["乙公司", "甲公司", "丙公司"]
