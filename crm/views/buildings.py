@@ -11,7 +11,7 @@ from crm.formats import chart_amounts, chart_percent
 from crm.models import Building
 from crm.models.version import OCCUPANCY, TAX
 from crm.permissions import allow, visible_building_ids
-from crm.services import expiries as E
+from crm.services import expiries
 from crm.services import periods as P
 from crm.services.bridge import building_bridges
 from crm.services.figures import building_figures, building_history
@@ -63,7 +63,7 @@ def show(code):
     return render_template(
         "buildings/show.html", building=building, figures=figures, month=month, as_of=P.month_end(month),
         panels=building_panels(building, month, panel.can_manage, visible_building_ids(current_user)), panel=panel,
-        today=day, lapsed=E.overdue(db.session, day, [building.id], visible_building_ids(current_user)),
+        today=day, lapsed=expiries.overdue(db.session, day, [building.id], visible_building_ids(current_user)),
         back=request.full_path.rstrip("?"),
     )
 

@@ -25,7 +25,7 @@ from crm.models import Building, Lead, MoveInRequest
 from crm.models.version import OCCUPANCY
 from crm.models.lead import ACTIVE_STAGES, FOLLOWUP_METHODS, OFF_LINE_STAGES, PRIORITIES, SOURCES, STAGES
 from crm.permissions import allow, ensure, may
-from crm.services import leads as L
+from crm.services import leads
 from crm.services.bounds import QueryReader, decimal_of
 from crm.services.periods import BUSINESS_TZ
 from crm.services.duplicates import DuplicatesFound, merge_leads
@@ -73,7 +73,7 @@ def building_filter_options(selected: str) -> Markup:
 
 
 def owner_choices() -> list[tuple[int, str]]:
-    return [(u.id, u.display_name) for u in L.promoters(db.session)]
+    return [(u.id, u.display_name) for u in leads.promoters(db.session)]
 
 
 def export_url(kept: dict) -> str | None:
@@ -98,8 +98,8 @@ def yuan_from_wan(text) -> Decimal | None:
     return decimal_of(text, "预计年税收（万元）", "expected_annual_tax") * WAN
 
 
-def lead_input(form: LeadForm) -> L.LeadInput:
-    return L.LeadInput(
+def lead_input(form: LeadForm) -> leads.LeadInput:
+    return leads.LeadInput(
         company_name=form.company_name.data, uscc=form.uscc.data or "", source=form.source.data,
         industry_group=form.industry_group.data or "", hq_type=form.hq_type.data,
         intended_area=form.intended_area.data, expected_annual_tax=yuan_from_wan(form.expected_annual_tax.data),
@@ -124,7 +124,7 @@ def lead_form(lead: Lead | None = None) -> LeadForm:
 
 def filters_from_request():
     """The list's filters; a value it had to drop is explained above the list."""
-    filters, query = L.read_lead_filters(request.args, current_user.id)
+    filters, query = leads.read_lead_filters(request.args, current_user.id)
     for problem in query.problems:
         flash(problem, "warning")
     return filters, query
@@ -142,7 +142,7 @@ def local_time(moment) -> str:
 def common_context() -> dict:
     return dict(
         STAGES=STAGES, OFF_LINE_STAGES=OFF_LINE_STAGES, SOURCES=SOURCES, PRIORITIES=PRIORITIES,
-        FLAG_LABELS=L.FLAG_LABELS, lead_flags=L.lead_flags, rules=L.pipeline_rules(db.session), today=today(),
+        FLAG_LABELS=leads.FLAG_LABELS, lead_flags=leads.lead_flags, rules=leads.pipeline_rules(db.session), today=today(),
         may_edit=functools.partial(may, current_user._get_current_object(), "leads.edit"), local_time=local_time,
     )
 
@@ -153,10 +153,10 @@ def common_context() -> dict:
 @bp.route("/leads")
 @allow("leads.view")
 def index():
-    sort, descending = sort_args(set(L.SORTS), "next")
+    sort, descending = sort_args(set(leads.SORTS), "next")
     context = common_context()
     filters, query = filters_from_request()
-    result = L.search_leads(db.session, filters, context["today"], context["rules"], sort, descending,
+    result = leads.search_leads(db.session, filters, context["today"], context["rules"], sort, descending,
                             page_number(), per_page=50)
     query.keep("sort", sort if sort != "next" else None)
     query.keep("dir", "desc" if descending else None)
@@ -178,16 +178,16 @@ def card_renderer(context: dict):
     same_for_the_page = repr(frozen((day, lead_root)))  # once, not per card
 
     def board_card(lead: Lead) -> Markup:
-        editable, flags = may_edit(lead), tuple(L.lead_flags(lead, day, rules))
+        editable, flags = may_edit(lead), tuple(leads.lead_flags(lead, day, rules))
         key = ("board-card", lead.id, lead.version, lead.stage, lead.priority, lead.company_name, lead.owner.display_name,
                lead.industry_group, lead.expected_annual_tax, lead.next_followup_on, editable, flags, same_for_the_page)
-        return Markup(cached(db.session, (), key, lambda: str(card(lead, editable, flags, day, L.FLAG_LABELS, lead_root))))
+        return Markup(cached(db.session, (), key, lambda: str(card(lead, editable, flags, day, leads.FLAG_LABELS, lead_root))))
 
     return board_card
 
 
 def render_board(partial: bool, message: str | None = None, category: str = "success", status: int = 200):
-    filters, query = L.read_lead_filters(request.values, current_user.id)  # only the owner applies
+    filters, query = leads.read_lead_filters(request.values, current_user.id)  # only the owner applies
     template = "leads/_board.html" if partial else "leads/board.html"
     context = common_context()
     return render_template(
@@ -214,7 +214,7 @@ def move(lead_id):
         message, status, category = "请选择要移到的阶段", 400, "danger"
     else:
         with transaction(show=False) as saved:  # the board shows the message in its own place
-            L.move_stage(db.session, lead, form.stage.data, current_user, today(), version=form.version.data or None,
+            leads.move_stage(db.session, lead, form.stage.data, current_user, today(), version=form.version.data or None,
                          reason=form.reason.data, resume_on=form.resume_on.data)
         if saved:
             message = f"「{lead.company_name}」已移至「{lead.stage_label}」"
@@ -236,9 +236,9 @@ def save_lead_form(form: LeadForm, lead: Lead | None):
     with transaction(form, show=False) as saved:  # duplicates are listed, not shown as an error
         data = lead_input(form)
         if lead is None:
-            lead = L.create_lead(db.session, data, current_user, today(), confirm_duplicate=form.confirm_duplicate.data)
+            lead = leads.create_lead(db.session, data, current_user, today(), confirm_duplicate=form.confirm_duplicate.data)
         else:
-            L.update_lead(db.session, lead, data, current_user, today(), version=form.version.data or None,
+            leads.update_lead(db.session, lead, data, current_user, today(), version=form.version.data or None,
                           confirm_duplicate=form.confirm_duplicate.data)
     if saved:
         return lead, None
@@ -254,7 +254,7 @@ def new():
     form = lead_form()
     duplicates = None
     if request.method == "GET":
-        form.next_followup_on.data = today() + timedelta(days=L.pipeline_rules(db.session).first_followup_days)
+        form.next_followup_on.data = today() + timedelta(days=leads.pipeline_rules(db.session).first_followup_days)
         if current_user.role == "promoter":
             form.owner_id.data = current_user.id
     if form.validate_on_submit():
@@ -288,7 +288,7 @@ def timeline(lead: Lead) -> list[dict]:
         for f in followups_of(db.session, lead)
     ] + [
         dict(kind="stage", when=c.changed_at, day=c.changed_at, who=c.user.display_name if c.user else "系统", item=c)
-        for c in L.lead_history(db.session, lead)
+        for c in leads.lead_history(db.session, lead)
     ]
 
     def key(entry):
@@ -448,7 +448,7 @@ def reassign(lead_id):
     with transaction() as saved:
         if not form.validate_on_submit():
             raise DomainError("请选择新负责人", field="owner_id")
-        L.reassign_owner(db.session, lead, form.owner_id.data, current_user)
+        leads.reassign_owner(db.session, lead, form.owner_id.data, current_user)
     if saved:
         flash(f"负责人已改为 {lead.owner.display_name}", "success")
     return redirect(url_for("leads.show", lead_id=lead_id))

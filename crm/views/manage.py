@@ -21,7 +21,7 @@ from crm.forms.manage import (
 from crm.models import Building, Lease, Unit
 from crm.permissions import allow, ensure, visible_building_ids
 from crm.web.security import safe_redirect_target
-from crm.services import expiries as E
+from crm.services.expiries import LARGE_TAXPAYER, WINDOWS, expiring, overdue, tax_months, window_days
 from crm.services import moves, unit_ops
 from crm.services.bounds import MAX_ID, QueryReader
 from crm.services.self_use import describe, period_on, periods_of
@@ -345,13 +345,13 @@ def district_expiries():
 
 def render_expiries(building, building_ids):
     day = today()
-    days = E.window_days(request.args.get("within"))
+    days = window_days(request.args.get("within"))
     ids = None if building_ids is None else list(building_ids)
     tax_of = visible_building_ids(current_user)  # a manager sees a tenant's tax of their buildings only
     return render_template(
-        "manage/expiries.html", building=building, days=days, windows=E.WINDOWS, today=day,
-        rows=E.expiring(db.session, day, days, ids, tax_of), overdue=E.overdue(db.session, day, ids, tax_of),
-        tax_months=E.tax_months(day), large=E.LARGE_TAXPAYER, manageable=manageable, back=this_page(),
+        "manage/expiries.html", building=building, days=days, windows=WINDOWS, today=day,
+        rows=expiring(db.session, day, days, ids, tax_of), overdue=overdue(db.session, day, ids, tax_of),
+        tax_months=tax_months(day), large=LARGE_TAXPAYER, manageable=manageable, back=this_page(),
     )
 
 
