@@ -90,7 +90,8 @@ def worker(path: Path, runs: int) -> dict:
     app = make_app(path, path.parent / "instance-worker")
     from crm.extensions import db
     from crm.models import Building, Lead, Lease
-    from crm.services.briefing import briefing_data, generate_briefing
+    from crm.monthly_briefing import generate_briefing
+    from crm.services.briefing import briefing_data
 
     with app.app_context():
         upgrade()

@@ -9,7 +9,7 @@ import sys
 
 import click
 from flask import current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from crm.extensions import db
@@ -273,7 +273,8 @@ def report_briefing(month, out):
 
     from crm.formats import percent
     from crm.reports.fonts import FontNotFound
-    from crm.services.briefing import briefing_data, generate_briefing
+    from crm.monthly_briefing import generate_briefing
+    from crm.services.briefing import briefing_data
     from crm.services.errors import DomainError
     from crm.services.periods import business_today
 
@@ -378,7 +379,7 @@ def export_command(kind, out, building, month, first, last):
 
     from crm.io.exports import export
     from crm.io.kinds import get_kind
-    from crm.permissions import EVERYWHERE
+    from crm.access import EVERYWHERE
     from crm.services.errors import DomainError
     from crm.services.periods import business_today
 
@@ -392,16 +393,3 @@ def export_command(kind, out, building, month, first, last):
         raise click.ClickException(error.message)
     Path(out).write_bytes(data)
     click.echo(f"已导出到 {out}（{len(data):,} 字节）")
-
-
-def main() -> None:
-    """Console entry point: a config error is one line naming the variable, not a traceback."""
-    from crm import create_app
-    from crm.config import ConfigError
-
-    try:
-        app = create_app()
-    except ConfigError as error:
-        click.echo(f"配置错误：{error}", err=True)
-        sys.exit(2)
-    FlaskGroup(create_app=lambda: app, add_default_commands=True, help="楼宇招商通命令行")()

@@ -52,11 +52,11 @@ def company(session, name=None, registered=True, uscc=None, **kw):
 
 
 def lease(session, c, b, units, start, end=None, moved_out_on=None):
-    l = create_lease(session, c, b, list(units), start, end)
+    made = create_lease(session, c, b, list(units), start, end)
     if moved_out_on is not None:
-        l.moved_out_on = moved_out_on
+        made.moved_out_on = moved_out_on
         session.flush()
-    return l
+    return made
 
 
 def legacy_lease(session, c, b, units, start, end=None):
@@ -91,7 +91,7 @@ def lead(session, owner, name=None, stage="lead", created_on=date(2026, 11, 1), 
     from crm.models import Lead
 
     kw.setdefault("source", "以商招商")
-    l = Lead(company_name=name or f"测试项目{next(_seq)}有限公司", owner=owner, stage=stage, created_on=created_on, **kw)
-    session.add(l)
+    made = Lead(company_name=name or f"测试项目{next(_seq)}有限公司", owner=owner, stage=stage, created_on=created_on, **kw)
+    session.add(made)
     session.flush()
-    return l
+    return made

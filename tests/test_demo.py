@@ -6,12 +6,14 @@ module's teardown empties the tables as the ``session`` fixture would.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import subprocess
 import sys
 import time
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
@@ -348,3 +350,67 @@ def test_bridge_of_every_district_month_adds_up_to_the_dashboard_figures(s, demo
         json = bridge.area.as_json()
         assert round(float(before.occupied_area) + json["moved_in"] - json["moved_out"] - json["lapsed"]
                      + json["other"], 2) == float(shown.occupied_area)
+
+
+# --------------------------------------------------------------------------------------------
+# The fingerprint of what the scale-1 demo writes: per table, the number of rows and a digest of
+# its sorted rows. Moving or splitting the generator must leave every figure here unchanged; a
+# deliberate change to the demo data updates DEMO_FINGERPRINT (print ``fingerprint(s)``).
+
+# What differs between two loads by design: random salts and tokens, and the wall clock. The
+# data-version tokens belong to the caches, not to the demo.
+SKIPPED_TABLES = {"data_versions"}
+VOLATILE_COLUMNS = {
+    "users": {"password_hash", "session_token", "created_at", "password_changed_at"},
+    "change_log": {"occurred_at"},
+    "occupancy_snapshots": {"confirmed_at"},
+}
+
+DEMO_FINGERPRINT = {
+    "buildings": (35, "36c30fb962207d14"),
+    "users": (10, "a5c8d3bc43315b8a"),
+    "building_tax_months": (1260, "8102cbfaf0747e89"),
+    "change_log": (1225, "7e1dca4384afad86"),
+    "companies": (2339, "85f0e57682503c49"),
+    "occupancy_snapshots": (1225, "2831cc606704c8ca"),
+    "units": (6516, "30911e469b0344b6"),
+    "user_buildings": (35, "bd19088137089561"),
+    "leads": (200, "b8289865bb331345"),
+    "leases": (2484, "48387c354a1082fe"),
+    "tax_records": (59541, "85ee1f1b01cd6531"),
+    "unit_self_use": (13, "68131c006172670a"),
+    "followups": (1995, "bbb9c06be74ad503"),
+    "lead_stage_changes": (683, "2920a3bebf0ca888"),
+    "lead_target_buildings": (217, "66286515f3a655f2"),
+    "lease_units": (6136, "7ec4c7f8edd90420"),
+}
+
+
+def _canonical(value) -> str:
+    """One spelling per value whatever the database returned (SQLite or PostgreSQL)."""
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f") if value else "0"
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        value = value.astimezone(timezone.utc).replace(tzinfo=None)
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, sort_keys=True, ensure_ascii=False)
+    return repr(value)
+
+
+def fingerprint(session) -> dict[str, tuple[int, str]]:
+    tables = {}
+    for table in db.metadata.sorted_tables:
+        if table.name in SKIPPED_TABLES:
+            continue
+        skipped = VOLATILE_COLUMNS.get(table.name, set())
+        columns = [column for column in table.columns if column.name not in skipped]
+        rows = sorted(
+            "|".join(_canonical(value) for value in row) for row in session.execute(select(*columns)).all()
+        )
+        if rows:
+            tables[table.name] = (len(rows), hashlib.sha256("\n".join(rows).encode()).hexdigest()[:16])
+    return tables
+
+
+def test_the_loaded_demo_matches_its_fingerprint(s, demo):
+    assert fingerprint(s) == DEMO_FINGERPRINT

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from markupsafe import Markup
 
-from crm import formats as F
+from crm import formats
 from crm.web.formatting import change
 
 
@@ -26,7 +26,7 @@ from crm.web.formatting import change
     (None, "—"),
 ])
 def test_wan_is_half_up_and_switches_to_yi(value, expected):
-    assert F.wan(value) == expected
+    assert formats.wan(value) == expected
 
 
 @pytest.mark.parametrize("value, expected", [
@@ -34,27 +34,27 @@ def test_wan_is_half_up_and_switches_to_yi(value, expected):
     (-250_000_000, "-2.50 亿元"),
 ])
 def test_money_in_prose(value, expected):
-    assert F.money(value) == expected
+    assert formats.money(value) == expected
 
 
 def test_areas_percentages_and_points_are_half_up():
-    assert (F.area(Decimal("2.5")), F.area(Decimal("1234.5")), F.area_exact(Decimal("0.125"))) == ("3", "1,235", "0.13")
-    assert (F.yuan(Decimal("38333.5")), F.count(12345)) == ("38,334", "12,345")
-    assert (F.percent(0.7235), F.percent(0.00125), F.percent(0.0), F.percent(None)) == ("72.4%", "0.1%", "0.0%", "—")
-    assert (F.signed_percent(0.1235), F.signed_percent(-0.4), F.points(-0.05), F.points(0.04)) == ("+12.4%", "-40.0%", "-0.1", "0.0")
+    assert (formats.area(Decimal("2.5")), formats.area(Decimal("1234.5")), formats.area_exact(Decimal("0.125"))) == ("3", "1,235", "0.13")
+    assert (formats.yuan(Decimal("38333.5")), formats.count(12345)) == ("38,334", "12,345")
+    assert (formats.percent(0.7235), formats.percent(0.00125), formats.percent(0.0), formats.percent(None)) == ("72.4%", "0.1%", "0.0%", "—")
+    assert (formats.signed_percent(0.1235), formats.signed_percent(-0.4), formats.points(-0.05), formats.points(0.04)) == ("+12.4%", "-40.0%", "-0.1", "0.0")
     assert change(0.1235, "同比") == Markup('<span class="rise">同比 ↑12.4%</span>')
     assert change(-0.0004, "较上月") == Markup('<span class="text-muted">较上月 持平</span>')  # rounds to 0.0
     assert change(-2.25, "较上月", points=True) == Markup('<span class="fall">较上月 ↓2.3 个百分点</span>')
 
 
 def test_chart_amounts_read_in_yi_when_any_reaches_it():
-    assert F.chart_amounts([5_000_000, 12_340_000]) == ([500.0, 1234.0], "万元")
-    assert F.chart_amounts([5_000_000, 312_345_678]) == ([0.05, 3.12], "亿元")
-    assert F.chart_percent(0.72345) == 72.3 and F.chart_percent(None) == 0.0
+    assert formats.chart_amounts([5_000_000, 12_340_000]) == ([500.0, 1234.0], "万元")
+    assert formats.chart_amounts([5_000_000, 312_345_678]) == ([0.05, 3.12], "亿元")
+    assert formats.chart_percent(0.72345) == 72.3 and formats.chart_percent(None) == 0.0
 
 
 @pytest.mark.parametrize("months, expected", [
     ((1, 12), "2025年"), ((12, 12), "2025年（12月）"), ((1, 10), "2025年（1–10月）"), ((11, 12), "2025年（11–12月）"),
 ])
 def test_year_labels_name_the_months_of_a_partial_year(months, expected):
-    assert F.year_label(2025, *months) == expected
+    assert formats.year_label(2025, *months) == expected

@@ -129,8 +129,8 @@ class Sweep:
         self.building_codes = {b.name: code for code, b in world["buildings"].items()}
         self.companies = {c.id: key for key, c in world["companies"].items()}
         self.company_by_uscc = {c.uscc: key for key, c in world["companies"].items()}
-        self.leases = {l.id: key for key, l in world["leases"].items()}
-        self.leads = {l.id: key for key, l in world["leads"].items()}
+        self.leases = {lease.id: key for key, lease in world["leases"].items()}
+        self.leads = {lead.id: key for key, lead in world["leads"].items()}
         self.requests = {r.id: key for key, r in world["requests"].items()}
 
     def client(self, actor):
@@ -363,7 +363,7 @@ def api_companies(sweep, actor):
 
 def api_company(sweep, body) -> dict:
     key = sweep.companies[body["id"]]
-    return {"leases": {f"{key}@{l['building']['code']}" for l in body["leases"]},
+    return {"leases": {f"{key}@{lease['building']['code']}" for lease in body["leases"]},
             "tax": {(key, t["month"]) for t in body["tax"]},
             "company_buildings": {(key, tuple(b["code"] for b in body["buildings"]))}}
 
@@ -409,12 +409,12 @@ API_READS = {
     "/api/v1/companies": (("companies", "company_buildings"), api_companies),
     "/api/v1/companies/<int:company_id>": (("companies", "leases", "tax", "company_buildings"), api_each(
         lambda s: [(key, f"/api/v1/companies/{i}") for i, key in s.companies.items()], api_company)),
-    "/api/v1/leases": (("leases",), api_list("/api/v1/leases?per_page=200", "leases", lambda s, l: s.leases[l["id"]])),
+    "/api/v1/leases": (("leases",), api_list("/api/v1/leases?per_page=200", "leases", lambda s, lease: s.leases[lease["id"]])),
     "/api/v1/tax/buildings": (("buildings", "building_tax"), api_tax_buildings),
     "/api/v1/tax/district": (("district_tax",), api_opens("/api/v1/tax/district", "district_tax")),
     "/api/v1/reports/candidates": (("candidates",), api_opens("/api/v1/reports/candidates?year=2026", "candidates")),
     "/api/v1/summary": (("summary",), api_summary),
-    "/api/v1/leads": (("leads",), api_list("/api/v1/leads?per_page=200", "leads", lambda s, l: s.leads[l["id"]])),
+    "/api/v1/leads": (("leads",), api_list("/api/v1/leads?per_page=200", "leads", lambda s, lead: s.leads[lead["id"]])),
     "/api/v1/leads/<int:lead_id>": (("leads",), api_each(
         lambda s: [(key, f"/api/v1/leads/{i}") for i, key in s.leads.items()], lambda s, body: {})),
     "/api/v1/leads/<int:lead_id>/followups": (("leads", "followups"), api_each(
@@ -543,10 +543,10 @@ def allowed_by_pages(paths_of):
 PAGE_CHANGES = {
     "units": allowed_by_pages(lambda s: [(key, f"/buildings/{u.building.code}/units/{u.id}") for key, u in s.world["units"].items()]
                               + [("A1 6F-01", "/buildings/A1/units/new"), ("B1 3F-01", "/buildings/B1/units/new")]),
-    "leases": allowed_by_pages(lambda s: [(key, f"/buildings/{l.building.code}/leases/{l.id}/renew")
-                                          for key, l in s.world["leases"].items()]
+    "leases": allowed_by_pages(lambda s: [(key, f"/buildings/{lease.building.code}/leases/{lease.id}/renew")
+                                          for key, lease in s.world["leases"].items()]
                                + [("区外@A1", "/buildings/A1/move-in"), ("区外@B1", "/buildings/B1/move-in")]),
-    "leads": allowed_by_pages(lambda s: [(key, f"/leads/{l.id}/edit") for key, l in s.world["leads"].items()]
+    "leads": allowed_by_pages(lambda s: [(key, f"/leads/{lead.id}/edit") for key, lead in s.world["leads"].items()]
                               + [("新项目", "/leads/new")]),
 }
 

@@ -4,32 +4,23 @@ Areas in m², money in yuan, occupancy and rates as fractions 0–1, all as JSON
 """
 from __future__ import annotations
 
-from decimal import Decimal
 
-from flask import Blueprint, abort, current_app
+from flask import Blueprint, current_app
 from flask_login import current_user
-from sqlalchemy import select
 
 from crm.extensions import db
-from crm.models import Building
-from crm.permissions import PUBLIC, allow, ensure, may, visible_building_ids
+from crm.permissions import PUBLIC, allow, may, visible_building_ids
 from crm.services import periods as P
 from crm.services.bridge import month_bridge
 from crm.services.figures import BuildingFigures, building_figures, building_history, district_summary
 from crm.services.pipeline import pipeline_month, summary_json
 from crm.services.units import unit_states
 from crm.api.support import json_api
+from crm.api.serialize import number
 from crm.web.params import as_of_month, today
+from crm.web.lookup import building_or_404
 
 bp = json_api(Blueprint("api", __name__, url_prefix="/api/v1"))
-
-
-def number(value):
-    if value is None:
-        return None
-    if isinstance(value, Decimal):
-        return float(value)
-    return value
 
 
 def building_json(row: BuildingFigures) -> dict:
@@ -254,10 +245,7 @@ def building(code):
         403: {description: 无权查看, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
         404: {description: 楼宇不存在, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
     """
-    b = db.session.scalar(select(Building).where(Building.code == code))
-    if b is None:
-        abort(404)
-    ensure("buildings.view", b)
+    b = building_or_404(code)
     month = as_of_month()
     data = building_json(building_figures(db.session, month, buildings=[b])[0])
     data["month"] = month

@@ -18,14 +18,15 @@ from crm.models import Building, Lead, MoveInRequest
 from crm.models.choices import HQ_TYPES, INDUSTRY_GROUPS
 from crm.models.lead import FOLLOWUP_METHODS, SOURCES
 from crm.permissions import allow, ensure
-from crm.services import leads as L
+from crm.services.leads import ALL_STAGES, SORTS, LeadFilters, lead_history, pipeline_rules, search_leads
+from crm.services.leads import move_stage as move_lead_stage
 from crm.services.errors import DomainError
 from crm.services.followups import add_followup, followups_of, my_work
 from crm.services.landing import units_by_request
 from crm.api.serialize import followup_json, lead_json, movein_json, stage_change_json
 from crm.api.support import (
-    body_date, body_int, body_text, get_or_404, json_api, json_body, page_json, paging, query_choice, query_int,
-    query_sort, query_text, service_errors,
+    body_date, body_int, body_text, editable_lead_or_404, get_or_404, json_api, json_body, page_json, paging, query_choice, query_int,
+    query_sort, query_text, service_errors, write,
 )
 from crm.web.params import today
 
@@ -38,14 +39,8 @@ def lead_or_404(lead_id: int) -> Lead:
     return lead
 
 
-def editable_lead_or_404(lead_id: int) -> Lead:
-    lead = get_or_404(Lead, lead_id)
-    ensure("leads.edit", lead)  # a promoter: only their own
-    return lead
-
-
 def as_json(lead: Lead) -> dict:
-    return lead_json(lead, today(), L.pipeline_rules(db.session))
+    return lead_json(lead, today(), pipeline_rules(db.session))
 
 
 # ------------------------------------------------------------------------------------------
@@ -67,9 +62,9 @@ def building_filter() -> int | None:
     return building_id
 
 
-def lead_filters() -> L.LeadFilters:
-    return L.LeadFilters(
-        stage=query_choice("stage", "阶段", [*L.ALL_STAGES, "active"]),
+def lead_filters() -> LeadFilters:
+    return LeadFilters(
+        stage=query_choice("stage", "阶段", [*ALL_STAGES, "active"]),
         owner_id=owner_filter(),
         source=query_choice("source", "来源", SOURCES),
         industry_group=query_choice("industry_group", "产业类别", INDUSTRY_GROUPS),
@@ -125,10 +120,10 @@ def leads():
         403: {$ref: "#/components/responses/Forbidden"}
     """
     filters = lead_filters()
-    sort, descending = query_sort(L.SORTS, "next")
+    sort, descending = query_sort(SORTS, "next")
     page, per_page = paging()
-    day, rules = today(), L.pipeline_rules(db.session)
-    result = L.search_leads(db.session, filters, day, rules, sort, descending, page, per_page)
+    day, rules = today(), pipeline_rules(db.session)
+    result = search_leads(db.session, filters, day, rules, sort, descending, page, per_page)
     return page_json([lead_json(lead, day, rules) for lead in result.leads], result.total, page, per_page)
 
 
@@ -173,7 +168,7 @@ def lead(lead_id):
         "notes": found.notes,
         "merged_into_id": found.merged_into_id,
         "followups": [followup_json(f) for f in followups_of(db.session, found)],
-        "stage_history": [stage_change_json(c) for c in L.lead_history(db.session, found)],
+        "stage_history": [stage_change_json(c) for c in lead_history(db.session, found)],
         "movein_requests": [movein_json(r, units[r.id]) for r in requests],
     }
 
@@ -232,7 +227,7 @@ def my_followups():
         403: {$ref: "#/components/responses/Forbidden"}
     """
     owner_id = current_user.id if current_user.role == "promoter" else query_int("owner", "负责人 id")
-    day, rules = today(), L.pipeline_rules(db.session)
+    day, rules = today(), pipeline_rules(db.session)
     work = my_work(db.session, day, owner_id)
 
     def items(group):
@@ -286,8 +281,8 @@ def create_followup(lead_id):
     """
     target = editable_lead_or_404(lead_id)
     body = json_body_of_followup()
-    followup = add_followup(db.session, target, current_user, today(), **body)
-    db.session.commit()
+    with write():
+        followup = add_followup(db.session, target, current_user, today(), **body)
     return {"followup": followup_json(followup), "lead": as_json(target)}, 201
 
 
@@ -343,8 +338,7 @@ def move_stage(lead_id):
     version = body_int(body, "version", "版本号", required=True)
     reason = body_text(body, "reason", "原因")
     resume_on = body_date(body, "resume_on", "恢复跟进日期")
-    with service_errors(conflicts=("version",), stage="to_stage"):
-        L.move_stage(db.session, target, to_stage, current_user, today(), version=version, reason=reason,
+    with write(), service_errors(conflicts=("version",), stage="to_stage"):
+        move_lead_stage(db.session, target, to_stage, current_user, today(), version=version, reason=reason,
                      resume_on=resume_on)
-    db.session.commit()
     return as_json(target)

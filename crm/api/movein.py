@@ -21,9 +21,8 @@ from crm.services.landing import (
     LandingInput, confirm_move_in, move_in_requests, record_landing, reject_move_in, request_units, units_by_request,
 )
 from crm.api.serialize import movein_json
-from crm.api.leads import editable_lead_or_404
 from crm.api.support import (
-    body_date, body_flag, body_ints, body_text, get_or_404, json_api, json_body, query_choice, service_errors,
+    body_date, body_flag, body_ints, body_text, editable_lead_or_404, get_or_404, json_api, json_body, query_choice, service_errors, write,
 )
 from crm.web.params import today
 
@@ -125,9 +124,8 @@ def create(lead_id):
     """
     lead = editable_lead_or_404(lead_id)
     data = landing_input(json_body())
-    with service_errors(building_id="building"):
+    with write(), service_errors(building_id="building"):
         move_in = record_landing(db.session, lead, data, current_user, today())
-    db.session.commit()
     return as_json(move_in), 201
 
 
@@ -169,9 +167,8 @@ def confirm(request_id):
     """
     move_in = decidable_or_404(request_id)
     reason = body_text(json_body(optional=True), "correction_reason", "更正原因", max_length=500)
-    with service_errors(conflicts=("status",)):
+    with write(), service_errors(conflicts=("status",)):
         confirm_move_in(db.session, move_in, current_user, today(), reason)
-    db.session.commit()
     return as_json(move_in)
 
 
@@ -206,7 +203,6 @@ def reject(request_id):
     """
     move_in = decidable_or_404(request_id)
     note = body_text(json_body(), "note", "退回原因")
-    with service_errors(conflicts=("status",)):
+    with write(), service_errors(conflicts=("status",)):
         reject_move_in(db.session, move_in, current_user, note)
-    db.session.commit()
     return as_json(move_in)

@@ -21,13 +21,13 @@ from crm.services.leases import LeaseFilters, search_leases
 from crm.services.tax import company_monthly_tax, monthly_totals, tax_by_building_and_period
 from crm.services.tax_analysis import building_tax
 from crm.services.units import unit_states
-from crm.api.figures import number
-from crm.api.serialize import building_ref, company_json, lease_json, ref, unit_json
+from crm.api.serialize import building_ref, number, company_json, lease_json, ref, unit_json
 from crm.api.support import (
-    building_or_404, get_or_404, json_api, page_json, paging, query_choice, query_date, query_int, query_month,
+    get_or_404, json_api, page_json, paging, query_choice, query_date, query_int, query_month,
     query_sort, query_text,
 )
 from crm.web.params import as_of_month, default_month, today
+from crm.web.lookup import building_or_404
 
 bp = json_api(Blueprint("api_records", __name__, url_prefix="/api/v1"))
 
@@ -164,7 +164,7 @@ def company(company_id):
     day = today()
     data = company_json(found, scope.only_visible(current_buildings(db.session, [found.id], day).get(found.id, [])))
     data["contact_name"], data["contact_phone"] = found.contact_name, found.contact_phone
-    data["leases"] = [lease_json(l, day) for l in found.leases if scope.has_building(l.building_id)]
+    data["leases"] = [lease_json(lease, day) for lease in found.leases if scope.has_building(lease.building_id)]
     data["tax"] = [
         {"month": t.period, "total_tax": number(t.total_tax), "district_tax": number(t.district_tax),
          "building": building_ref(t.building)}
@@ -215,7 +215,7 @@ def leases():
                            building_ids=visible_building_ids(current_user))
     rows, total = search_leases(db.session, filters, page, per_page)
     day = active_on or today()
-    return page_json([lease_json(l, day) for l in rows], total, page, per_page)
+    return page_json([lease_json(lease, day) for lease in rows], total, page, per_page)
 
 
 # ------------------------------------------------------------------------------------------

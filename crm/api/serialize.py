@@ -6,12 +6,20 @@ The shapes are those of the component schemas in ``crm/api/openapi.py``.
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
+from decimal import Decimal
 
 from crm.models import Building, Company, FollowUp, Lead, Lease, LeadStageChange, MoveInRequest, Unit, User
 from crm.services.leads import PipelineRules, lead_flags
 from crm.services.units import UnitState
-from crm.api.figures import number
 from crm.api.support import iso
+
+
+def number(value):
+    if value is None:
+        return None
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
 
 
 def moment(value: datetime | None) -> str | None:

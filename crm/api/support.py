@@ -22,14 +22,15 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
 
 from crm.extensions import csrf, db
+from crm.permissions import ensure
 from crm.services import periods as P
 from crm.services.bounds import MAX_NOTES, MAX_PAGE, MAX_PER_PAGE, bounded_int, check_day, check_length
 from crm.services.errors import DomainError, NotFound
 from crm.web.clean_input import clean_json
+from crm.web.transaction import Stale, transaction
 
 MAX_ID = 2**31 - 1  # larger ids exist nowhere, and PostgreSQL's integer refuses them
 DEFAULT_PER_PAGE = 50
-STALE_MESSAGE = "该记录刚被其他人修改过，您的修改没有保存。请重新读取最新内容后再操作。"
 CSRF_MESSAGE = ("通过浏览器登录会话调用写接口须附带 CSRF 令牌（X-CSRFToken 请求头）；"
                 "脚本请使用个人 API 令牌：Authorization: Bearer <令牌>")
 
@@ -60,14 +61,21 @@ class Conflict(DomainError):
 
 
 def _domain_error(error: DomainError):
+    # Writes run in ``write()``, which has rolled back already; this one covers a refusal met by
+    # a read, so that nothing a service may have flushed on the way is left in the session.
     db.session.rollback()
-    status = 404 if isinstance(error, NotFound) else 409 if isinstance(error, Conflict) else 400
+    status = 404 if isinstance(error, NotFound) else 409 if isinstance(error, (Conflict, Stale)) else 400
     return {"error": error.message, "field": error.field, "status": status}, status
 
 
 def _stale(error):
-    db.session.rollback()
-    return {"error": STALE_MESSAGE, "field": "version", "status": 409}, 409
+    return _domain_error(Stale())
+
+
+def write():
+    """``with write():`` around an API call's service calls: committed at the end of the block,
+    or rolled back with the refusal answered as JSON by ``_domain_error``."""
+    return transaction(reraise=True)
 
 
 def _csrf_error(error):
@@ -227,17 +235,10 @@ def body_flag(body: dict, name: str, label: str, default: bool) -> bool:
     return value
 
 
-def building_or_404(code: str):
-    """The building of a path's code, refused (403) when the caller may not see it."""
-    from sqlalchemy import select
+def editable_lead_or_404(lead_id: int):
+    """The lead of a path's id, refused (403) unless the caller may edit it (a promoter: their own)."""
+    from crm.models import Lead
 
-    from crm.models import Building
-    from crm.permissions import ensure
-
-    found = None
-    if len(code) <= 16 and code.isprintable():
-        found = db.session.scalar(select(Building).where(Building.code == code))
-    if found is None:
-        abort(404)
-    ensure("buildings.view", found)
-    return found
+    lead = get_or_404(Lead, lead_id)
+    ensure("leads.edit", lead)
+    return lead

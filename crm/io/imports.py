@@ -23,7 +23,7 @@ from crm.io.kinds import all_kinds, get_kind
 from crm.io.readers import read_table
 from crm.io.report import Plan, show_value
 from crm.models import ImportBatch, ImportChange
-from crm.permissions import ACTIONS, may, scope_of
+from crm.access import ACTIONS, may, scope_of
 from crm.services.corrections import MIN_REASON, clean_reason, finish, open_window
 from crm.services.bounds import clean_text
 from crm.services.errors import DomainError

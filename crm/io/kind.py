@@ -20,7 +20,7 @@ from sqlalchemy import select
 from crm.io.columns import Column, Located, ParsedRow, match_header, parse_rows
 from crm.io.readers import Table
 from crm.io.report import Plan, RowPlan
-from crm.permissions import EVERYWHERE, Scope
+from crm.access import EVERYWHERE, Scope
 from crm.models import Building
 from crm.services.corrections import confirmed_periods, months_label
 

@@ -190,18 +190,18 @@ def _overdue_days(lead: LeadState, day: date) -> int:
 def followup_sections(work: FollowupWork, day: date, owner_name: str | None = None) -> list[Section]:
     prefix = f"{owner_name}：" if owner_name else ""
     sections = [
-        section("今日到期", [_lead_line(l, prefix + "今天跟进") for l in work.due_today]),
+        section("今日到期", [_lead_line(lead, prefix + "今天跟进") for lead in work.due_today]),
         section("已逾期", [
-            _lead_line(l, f"{prefix}逾期 {_overdue_days(l, day)} 天（应于 {l.next_followup_on.isoformat()} 跟进）")
-            for l in work.overdue
+            _lead_line(lead, f"{prefix}逾期 {_overdue_days(lead, day)} 天（应于 {lead.next_followup_on.isoformat()} 跟进）")
+            for lead in work.overdue
         ]),
         section("新项目尚未首次跟进", [
-            _lead_line(l, f"{prefix}{l.created_on.isoformat()} 登记，已 {(day - l.created_on).days} 天")
-            for l in work.never_followed
+            _lead_line(lead, f"{prefix}{lead.created_on.isoformat()} 登记，已 {(day - lead.created_on).days} 天")
+            for lead in work.never_followed
         ]),
         section("久未跟进", [
-            _lead_line(l, f"{prefix}上次跟进 {l.last_followup_on.isoformat()}，已 {(day - l.last_followup_on).days} 天")
-            for l in work.stale
+            _lead_line(lead, f"{prefix}上次跟进 {lead.last_followup_on.isoformat()}，已 {(day - lead.last_followup_on).days} 天")
+            for lead in work.stale
         ]),
     ]
     return [s for s in sections if s.total]
@@ -243,8 +243,8 @@ def escalations(session, day: date, everyone: dict[int, Person] | None = None,
     work = work if work is not None else followup_work(session, day)
     nobody = Person(0, "", "已删除的用户", False)
     cutoff = day - timedelta(days=ESCALATION_DAYS)
-    long_overdue = [l for owner, w in work.items() if everyone.get(owner, nobody).active
-                    for l in w.overdue if l.next_followup_on < cutoff]
+    long_overdue = [lead for owner, w in work.items() if everyone.get(owner, nobody).active
+                    for lead in w.overdue if lead.next_followup_on < cutoff]
     orphaned = {owner: w for owner, w in work.items() if not everyone.get(owner, nobody).active}
     stuck = [e for e in expiries.overdue(session, day) if e.lease.end_date < cutoff]
     sections = []
@@ -257,8 +257,8 @@ def escalations(session, day: date, everyone: dict[int, Person] | None = None,
         sections.append(section("负责人已停用的项目（请重新分配）", lines, "负责人已停用"))
     if long_overdue:
         sections.append(section(f"跟进逾期超过 {ESCALATION_DAYS} 天", [
-            _lead_line(l, f"{everyone[l.owner_id].name}，逾期 {_overdue_days(l, day)} 天")
-            for l in sorted(long_overdue, key=lambda l: (l.next_followup_on, l.id))
+            _lead_line(lead, f"{everyone[lead.owner_id].name}，逾期 {_overdue_days(lead, day)} 天")
+            for lead in sorted(long_overdue, key=lambda lead: (lead.next_followup_on, lead.id))
         ], f"跟进逾期超 {ESCALATION_DAYS} 天"))
     if stuck:
         sections.append(section(f"租约到期未处置超过 {ESCALATION_DAYS} 天（未续租、未登记迁出）", [

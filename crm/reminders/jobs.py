@@ -124,11 +124,11 @@ def confirmation_work(session, day: date, key: str, config) -> str:
 
 def briefing_work(session, day: date, period: str, config) -> str:
     try:
-        from crm.services.briefing import generate_briefing
+        from crm.monthly_briefing import generate_briefing  # the PDF builders load only when due
     except ModuleNotFoundError as error:
-        if error.name not in ("crm.services.briefing",):
+        if error.name not in ("crm.monthly_briefing",):
             raise
-        raise JobError("月度简报功能尚未安装（缺少 crm.services.briefing），未生成简报") from error
+        raise JobError("月度简报功能尚未安装（缺少 crm.monthly_briefing），未生成简报") from error
     briefing = generate_briefing(session, period, generated_by=None)
     pdf = briefing.pdf
     if not pdf:

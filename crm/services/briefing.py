@@ -19,7 +19,7 @@ What no service had yet is computed here, in SQL: move-ins and move-outs of a mo
 area, the district's top taxpayers, tenants that left the district, tier movements.
 
 Money is in yuan and areas in m² (floats of the exact Decimals), rates are fractions, changes of
-rates are percentage points. ``generate_briefing`` renders the PDF and archives it as a new
+rates are percentage points. ``crm.monthly_briefing.generate_briefing`` renders the PDF and archives it as a new
 version in the database (several app hosts share it; no host disk is involved).
 """
 from __future__ import annotations
@@ -654,25 +654,6 @@ def archive(session, month: str, pdf: bytes, pages: int, data: dict, generated_b
     raise AssertionError("unreachable")
 
 
-def generate_briefing(session, month: str, generated_by: User | None = None, today: date | None = None,
-                      now: datetime | None = None, source: str | None = None) -> Briefing:
-    """Build the briefing of ``month`` as a PDF, archive it as a new version and return the
-    archived record (its ``pdf`` holds the bytes). Without ``generated_by`` it is the monthly
-    schedule's (``source`` "schedule"), with one a person's on the web ("web"); "cli" for the
-    command line.
-
-    Raises DomainError for a month not yet ended or before any data, and
-    ``crm.reports.fonts.FontNotFound`` when no CJK font can be embedded.
-    """
-    from crm.reports.briefing import build_briefing_pdf
-
-    source = source or ("web" if generated_by is not None else "schedule")
-    now = now or datetime.now(P.BUSINESS_TZ)
-    data = briefing_data(session, month, today=today, now=now, generated_by=generated_by, source=source)
-    pdf, pages = build_briefing_pdf(data)
-    return archive(session, data["month"], pdf, pages, data, generated_by, now, source)
-
-
 # --------------------------------------------------------------------------------------------
 # Reading the archive
 
@@ -711,13 +692,3 @@ def generated_by_label(briefing: Briefing) -> str:
     if briefing.generated_by is not None:
         return briefing.generated_by.display_name
     return SOURCES.get(briefing.source, briefing.source)
-
-
-def months_to_offer(session, today: date, count: int = 24) -> list[str]:
-    """Months an admin may generate, newest first: ended months back to the first data."""
-    earliest = first_data_month(session)
-    if earliest is None:
-        return []
-    last = P.last_complete_month(today)
-    return [m for m in reversed(P.months_ending(last, count)) if m >= earliest]
-

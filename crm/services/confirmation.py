@@ -124,14 +124,14 @@ def reaching_confirmed(session, leases: list[Lease]) -> set[int]:
         return set()
     confirmed = session.execute(
         select(OccupancySnapshot.building_id, func.max(OccupancySnapshot.period))
-        .where(OccupancySnapshot.building_id.in_({l.building_id for l in leases}),
+        .where(OccupancySnapshot.building_id.in_({lease.building_id for lease in leases}),
                OccupancySnapshot.confirmed_at.is_not(None))
         .group_by(OccupancySnapshot.building_id)
     )
     latest = dict(confirmed.all())
     return {
-        l.id for l in leases
-        if l.building_id in latest and latest[l.building_id] >= P.period_of(l.end_date + timedelta(days=1))
+        lease.id for lease in leases
+        if lease.building_id in latest and latest[lease.building_id] >= P.period_of(lease.end_date + timedelta(days=1))
     }
 
 
@@ -210,7 +210,7 @@ def confirm_month(session, user, building: Building, period: str, today: date) -
 def refuse_lapsed(session, building: Building, period: str) -> None:
     lapsed = lapsed_leases(session, [building.id], period).get(building.id, [])
     if lapsed:
-        names = "、".join(f"{l.company.name}（{l.end_date} 到期）" for l in lapsed[:3]) + ("等" if len(lapsed) > 3 else "")
+        names = "、".join(f"{lease.company.name}（{lease.end_date} 到期）" for lease in lapsed[:3]) + ("等" if len(lapsed) > 3 else "")
         raise DomainError(
             f"{building.name} 有 {len(lapsed)} 份租约到期未处置：{names}。请先续租、登记迁出或转为不定期，"
             f"再确认{P.label(period)}的数据",

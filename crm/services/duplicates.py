@@ -20,6 +20,7 @@ from crm.models import Building, Company, FollowUp, Lead, Lease, MoveInRequest, 
 from crm.models.lead import ACTIVE_STAGES, stage_label
 from crm.models.names import name_key
 from crm.services.errors import DomainError
+from crm.services.lead_changes import record_change
 from crm.services.occupancy import lease_active_on
 
 LOOKUP_CHUNK = 2000  # values per IN list, well under every database's bound-parameter limit
@@ -167,8 +168,6 @@ def merge_leads(session, keep: Lead, drop: Lead, actor: User, today: date) -> Le
     """Merge ``drop`` into ``keep``: its follow-ups move over, blanks of ``keep`` are filled from
     it, target buildings are united, and both histories record the merge. ``drop`` ends as 退出
     with ``merged_into`` set, so it leaves every list and figure."""
-    from crm.services.leads import record_change
-
     if keep.id == drop.id:
         raise DomainError("不能把项目与自己合并", field="other_id")
     for lead in (keep, drop):

@@ -62,12 +62,12 @@ def tenant_tax(session, leases: list[Lease], today: date, tax_of=None) -> dict[i
     """Each tenant's tax of the 12 months before today, by company; with ``tax_of``, only the tax
     attributed to those buildings (what a building manager may see of it)."""
     first, last = tax_months(today)
-    return company_tax_totals(session, list({l.company_id for l in leases}), first, last, tax_of)
+    return company_tax_totals(session, list({lease.company_id for lease in leases}), first, last, tax_of)
 
 
 def _with_tax(session, leases: list[Lease], today: date, tax_of) -> list[Expiry]:
     taxes = tenant_tax(session, leases, today, tax_of)
-    return [Expiry(l, (l.end_date - today).days, taxes.get(l.company_id, Decimal(0))) for l in leases]
+    return [Expiry(lease, (lease.end_date - today).days, taxes.get(lease.company_id, Decimal(0))) for lease in leases]
 
 
 def _loaded(stmt):

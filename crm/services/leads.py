@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import and_, func, or_, select
@@ -22,7 +22,9 @@ from crm.models.choices import HQ_TYPES, INDUSTRY_GROUPS
 from crm.models.lead import ACTIVE_STAGES, OFF_LINE_STAGES, PRIORITIES, SOURCES, STAGES
 from crm.models.setting import all_settings
 from crm.services import bounds
+from crm.services.duplicates import DuplicatesFound, find_duplicates
 from crm.services.errors import DomainError
+from crm.services.lead_changes import record_change
 from crm.services.text_match import contains_text
 from crm.services.uscc import normalise_uscc, uscc_problem
 
@@ -185,18 +187,7 @@ def promoter(session, user_id) -> User:
     return user
 
 
-def record_change(session, lead: Lead, actor: User | None, from_stage, to_stage, note=None) -> LeadStageChange:
-    change = LeadStageChange(
-        lead=lead, user_id=actor.id if actor else None, from_stage=from_stage, to_stage=to_stage, note=note,
-        changed_at=datetime.now(timezone.utc),
-    )
-    session.add(change)
-    return change
-
-
 def check_duplicates(session, name, uscc, exclude_lead_id, today, confirmed: bool) -> None:
-    from crm.services.duplicates import DuplicatesFound, find_duplicates
-
     if confirmed:
         return
     matches = find_duplicates(session, name, uscc, today, exclude_lead_id=exclude_lead_id)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -100,6 +101,30 @@ class MatchResult:
     problem: str | None = None
 
 
+class Window(NamedTuple):
+    """A run of adjacent free units on one floor: ``count`` units from the ``first``-th position."""
+
+    building_id: int
+    floor: int
+    first: int
+    count: int
+    area: float | Decimal
+
+
+class ScoredWindow(NamedTuple):
+    """A window with its building, its scores by criterion, the building's tax per m² and the
+    share of its tenants in the lead's industry group."""
+
+    building: Building
+    floor: int
+    first: int
+    count: int
+    area: Decimal
+    scores: dict[str, float]
+    tax: Decimal | None
+    share: float
+
+
 def area_bounds(intended: Decimal, tolerance: Decimal) -> tuple[Decimal, Decimal]:
     return (intended * (1 - tolerance)).quantize(Decimal("0.01")), (intended * (1 + tolerance)).quantize(Decimal("0.01"))
 
@@ -130,14 +155,14 @@ def _free_positions(session, day: date, high: Decimal, lead_id):
 
 
 def _best_window_per_floor(free_units, low: float, high: float, target: float):
-    """{(building_id, floor): (building_id, floor, first position, number of units, area)}.
+    """{(building_id, floor): the floor's best ``Window``}.
 
     For each floor the window of 1…MAX_UNITS adjacent free units whose area lies in [low, high]
     and is closest to ``target`` (then fewer units, then the lower position). Windows grow from
     each unit until they pass ``high``, so the work is the number of free units times the few
     units a window of the intended area needs.
     """
-    best: dict[tuple[int, int], tuple] = {}
+    best: dict[tuple[int, int], Window] = {}
     count = len(free_units)
     for i, (building_id, floor, first, area) in enumerate(free_units):
         total, k, j = area, 1, i
@@ -147,15 +172,15 @@ def _best_window_per_floor(free_units, low: float, high: float, target: float):
             if total >= low:
                 key = (building_id, floor)
                 held = best.get(key)
-                if held is None or (abs(total - target), k, first) < (abs(held[4] - target), held[3], held[2]):
-                    best[key] = (building_id, floor, first, k, total)
+                if held is None or (abs(total - target), k, first) < (abs(held.area - target), held.count, held.first):
+                    best[key] = Window(building_id, floor, first, k, total)
             j += 1
             if k == MAX_UNITS or j == count:
                 break
-            nxt = free_units[j]
-            if nxt[0] != building_id or nxt[1] != floor or nxt[2] != first + k:
+            next_building, next_floor, next_position, next_area = free_units[j]
+            if next_building != building_id or next_floor != floor or next_position != first + k:
                 break
-            total += nxt[3]
+            total += next_area
             k += 1
     return best
 
@@ -207,14 +232,14 @@ def match_units(session, lead: Lead, today: date, limit: int = RESULTS) -> Match
     low, high = area_bounds(intended, tolerance)
     free_units = _free_positions(session, today, high, lead.id)
     best = _best_window_per_floor(free_units, float(low), float(high), float(intended))
-    best = {key: (*w[:4], Decimal(str(w[4])).quantize(Decimal("0.01"))) for key, w in best.items()}
+    best = {key: w._replace(area=Decimal(str(w.area)).quantize(Decimal("0.01"))) for key, w in best.items()}
 
     building_ids = sorted({key[0] for key in best})
     buildings = {b.id: b for b in session.scalars(select(Building).where(Building.id.in_(building_ids)))} if building_ids else {}
     targets = {b.id for b in lead.target_buildings}
 
-    def fit_and_positioning(window) -> dict[str, float]:
-        building, area = buildings[window[0]], window[4]
+    def fit_and_positioning(window: Window) -> dict[str, float]:
+        building, area = buildings[window.building_id], window.area
         positioning = set((building.positioning or "").split("、"))
         return {
             "area": WEIGHTS["area"] * max(0.0, 1 - float(abs(area - intended) / (tolerance * intended))) if tolerance else WEIGHTS["area"],
@@ -227,7 +252,7 @@ def match_units(session, lead: Lead, today: date, limit: int = RESULTS) -> Match
     ranked = sorted((sum(p.values()) for _, p in partial), reverse=True)
     cutoff = ranked[limit - 1] - WEIGHTS["cluster"] - WEIGHTS["tax"] if len(ranked) >= limit else float("-inf")
     shortlist = [(w, p) for w, p in partial if sum(p.values()) >= cutoff]
-    shares, per_m2 = _building_context(session, sorted({w[0] for w, _ in shortlist}), today, lead.industry_group)
+    shares, per_m2 = _building_context(session, sorted({w.building_id for w, _ in shortlist}), today, lead.industry_group)
     top_tax = max(per_m2.values(), default=Decimal(0))
 
     scored = []
@@ -238,11 +263,11 @@ def match_units(session, lead: Lead, today: date, limit: int = RESULTS) -> Match
             "cluster": WEIGHTS["cluster"] * min(share / 0.5, 1.0),
             "tax": WEIGHTS["tax"] * float(tax / top_tax) if tax and top_tax > 0 else 0.0,
         }
-        scored.append((buildings[building_id], floor, first, k, area, scores, tax, share))
-    scored.sort(key=lambda c: (-sum(c[5].values()), c[0].code, -c[1]))
+        scored.append(ScoredWindow(buildings[building_id], floor, first, k, area, scores, tax, share))
+    scored.sort(key=lambda c: (-sum(c.scores.values()), c.building.code, -c.floor))
     scored = scored[:limit]
 
-    floors = _units_of_floors(session, {(c[0].id, c[1]) for c in scored}, today) if scored else {}
+    floors = _units_of_floors(session, {(c.building.id, c.floor) for c in scored}, today) if scored else {}
     candidates = [
         Candidate(
             building=building, floor=floor, units=floors[(building.id, floor)][first - 1:first - 1 + k], area=area,

@@ -287,12 +287,6 @@ class DistrictTaxPage:
         return [m for m in self.movements if not m.up]
 
 
-def default_year(latest_month: str) -> int:
-    """The last complete calendar year of the data (the tier year)."""
-    year, month = P.split(latest_month)
-    return year if month == 12 else year - 1
-
-
 @derived(TAX)
 def _year_sums(session, first_year: int, last_period: str, basis: str) -> dict[int, dict[int, Decimal]]:
     """{building_id: {year: Σ tax}} from January of ``first_year`` to ``last_period``, in SQL."""

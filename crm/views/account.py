@@ -8,9 +8,9 @@ from crm.extensions import db
 from crm.forms.account import PasswordChangeForm, TokenForm
 from crm.permissions import allow
 from crm.accounts.sessions import start_session
-from crm.services.errors import DomainError
 from crm.accounts.tokens import create_token, revoke_token, user_tokens
 from crm.accounts.passwords import change_own_password
+from crm.web.transaction import transaction
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -20,13 +20,9 @@ bp = Blueprint("account", __name__, url_prefix="/account")
 def password():
     form = PasswordChangeForm()
     if form.validate_on_submit():
-        try:
+        with transaction(form, default_field="new_password") as saved:
             change_own_password(db.session, current_user, form.current_password.data, form.new_password.data)
-        except DomainError as error:
-            db.session.rollback()
-            getattr(form, error.field or "new_password").errors.append(error.message)
-        else:
-            db.session.commit()
+        if saved:
             # Every other copy of the old session is now void; this browser gets a new one.
             session.clear()
             login_user(current_user._get_current_object())
@@ -42,13 +38,9 @@ def tokens():
     form = TokenForm()
     secret = None
     if form.validate_on_submit():
-        try:
+        with transaction(form, default_field="name") as saved:
             token, secret = create_token(db.session, current_user, form.name.data, form.days.data or 0)
-        except DomainError as error:
-            db.session.rollback()
-            getattr(form, error.field or "name").errors.append(error.message)
-        else:
-            db.session.commit()
+        if saved:
             flash(f"已创建令牌“{token.name}”。请立即复制保存：离开本页后将无法再次查看。", "warning")
     return render_template("account/tokens.html", form=form, secret=secret, tokens=user_tokens(db.session, current_user))
 
@@ -56,12 +48,8 @@ def tokens():
 @bp.route("/tokens/<int:token_id>/revoke", methods=["POST"])
 @allow("account.self")
 def revoke(token_id):
-    try:
+    with transaction() as saved:
         revoke_token(db.session, current_user, token_id)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-    else:
-        db.session.commit()
+    if saved:
         flash("令牌已吊销", "success")
     return redirect(url_for("account.tokens"))

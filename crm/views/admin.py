@@ -10,9 +10,9 @@ from crm.forms import select_choices
 from crm.forms.account import ActiveForm, EmailForm, ResetPasswordForm, UserForm
 from crm.models import Building, User
 from crm.permissions import allow
-from crm.services.errors import DomainError
 from crm.accounts.passwords import reset_password, set_active
 from crm.accounts.users import assign_buildings, create_staff, list_users, set_email
+from crm.web.transaction import transaction
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -21,25 +21,16 @@ def building_choices():
     return select_choices((b.code, f"{b.code} {b.name}") for b in db.session.scalars(select(Building).order_by(Building.code)))
 
 
-def field_error(form, error: DomainError, default: str):
-    field = getattr(form, error.field, None) if error.field else None
-    (field if field is not None else getattr(form, default)).errors.append(error.message)
-
-
 @bp.route("/users", methods=["GET", "POST"])
 @allow("admin.users")
 def users():
     form = UserForm()
     form.buildings.choices = building_choices()
     if form.validate_on_submit():
-        try:
+        with transaction(form, default_field="username") as saved:
             user = create_staff(db.session, form.username.data, form.display_name.data, form.role.data,
                                 form.email.data, form.buildings.data, form.password.data)
-        except DomainError as error:
-            db.session.rollback()
-            field_error(form, error, "username")
-        else:
-            db.session.commit()
+        if saved:
             flash(f"已创建用户 {user.username}（{user.role_label}），首次登录须修改密码", "success")
             return redirect(url_for("admin.users"))
     return render_template("admin/users.html", users=list_users(db.session), form=form)
@@ -70,13 +61,9 @@ def user_email(user_id):
     user = get_user_or_404(user_id)
     form = EmailForm()
     if form.validate_on_submit():
-        try:
+        with transaction(form, default_field="email") as saved:
             set_email(user, form.email.data)
-        except DomainError as error:
-            db.session.rollback()
-            form.email.errors.append(error.message)
-        else:
-            db.session.commit()
+        if saved:
             flash(f"已将 {user.username} 的电子邮箱改为 {user.email}" if user.email
                   else f"已清除 {user.username} 的电子邮箱", "success")
             return redirect(url_for("admin.user", user_id=user.id))
@@ -89,13 +76,9 @@ def user_buildings(user_id):
     from flask import request
 
     user = get_user_or_404(user_id)
-    try:
+    with transaction() as saved:
         assign_buildings(db.session, user, request.form.getlist("buildings"))
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-    else:
-        db.session.commit()
+    if saved:
         flash("已更新负责楼宇", "success")
     return redirect(url_for("admin.user", user_id=user.id))
 
@@ -106,13 +89,9 @@ def user_reset(user_id):
     user = get_user_or_404(user_id)
     form = ResetPasswordForm()
     if form.validate_on_submit():
-        try:
+        with transaction() as saved:
             reset_password(db.session, user, form.password.data)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
-        else:
-            db.session.commit()
+        if saved:
             flash(f"已重置 {user.username} 的密码，其登录和 API 令牌已失效；对方下次登录时须修改密码", "success")
     return redirect(url_for("admin.user", user_id=user.id))
 
@@ -123,12 +102,8 @@ def user_active(user_id):
     user = get_user_or_404(user_id)
     form = ActiveForm()
     if form.validate_on_submit():
-        try:
+        with transaction() as saved:
             set_active(db.session, user, form.active.data, current_user)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
-        else:
-            db.session.commit()
+        if saved:
             flash(f"已{'启用' if user.active else '停用'}用户 {user.username}", "success")
     return redirect(url_for("admin.user", user_id=user.id))

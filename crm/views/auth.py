@@ -53,7 +53,7 @@ def logout():
     if current_user.is_authenticated:
         # Sign-out ends every copy of this user's session cookie and remember-me cookie.
         current_user.end_all_sessions()
-        db.session.commit()
+        db.session.commit()  # nothing can refuse this; saved before the cookie is forgotten
     logout_user()
     session.clear()
     flash("您已退出登录", "info")

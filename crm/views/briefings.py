@@ -10,53 +10,23 @@ from __future__ import annotations
 
 import io
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
 from flask_login import current_user
 
 from crm.extensions import db
-from crm.forms.briefings import GenerateBriefingForm
-from crm.permissions import allow, may
+from crm.permissions import allow
 from crm.reports.fonts import FontNotFound
 from crm.services import periods as P
+from crm.monthly_briefing import generate_briefing
 from crm.services.briefing import (
-    archived_briefings, archived_count, generate_briefing, generated_by_label, get_briefing, latest_versions,
+    get_briefing,
 )
 from crm.services.errors import DomainError
+from crm.views.briefing_panel import new_form, panel
 from crm.web.params import today
+from crm.web.transaction import transaction
 
 bp = Blueprint("briefings", __name__)
-SECTION_ROWS = 6
-
-
-def new_form() -> GenerateBriefingForm:
-    form = GenerateBriefingForm()
-    if not form.is_submitted():
-        form.month.data = P.last_complete_month(today())
-    return form
-
-
-def local_time(moment) -> str:
-    return moment.astimezone(P.BUSINESS_TZ).strftime("%Y-%m-%d %H:%M")
-
-
-def panel(limit: int | None) -> dict:
-    briefings = archived_briefings(db.session, limit)
-    return {
-        "briefings": briefings,
-        "local_time": local_time,
-        "by_whom": generated_by_label,
-        "latest_ids": latest_versions(briefings),
-        "total": archived_count(db.session) if limit is not None else len(briefings),
-        "form": new_form() if may(current_user, "briefings.generate") else None,
-    }
-
-
-@bp.app_context_processor
-def briefing_section():
-    # Only the reports page shows the section; every other page pays nothing.
-    if request.endpoint != "reports.index" or not may(current_user, "briefings.view"):
-        return {}
-    return {"briefing_panel": panel(SECTION_ROWS)}
 
 
 @bp.route("/reports/briefings")
@@ -70,16 +40,12 @@ def index():
 def generate():
     form = new_form()
     if form.validate_on_submit():
-        try:
-            briefing = generate_briefing(db.session, form.month.data, generated_by=current_user, today=today())
-        except DomainError as error:
-            db.session.rollback()
-            form.month.errors.append(error.message)
-        except FontNotFound as error:
-            db.session.rollback()
-            form.month.errors.append(str(error))
-        else:
-            db.session.commit()
+        with transaction(form, default_field="month") as saved:
+            try:
+                briefing = generate_briefing(db.session, form.month.data, generated_by=current_user, today=today())
+            except FontNotFound as error:  # the server lacks the CJK font: said beside the month
+                raise DomainError(str(error), field="month") from error
+        if saved:
             version = f"（第 {briefing.version} 版）" if briefing.version > 1 else ""
             flash(f"{P.label(briefing.period)}月度简报已生成并归档{version}，共 {briefing.pages} 页", "success")
             return redirect(url_for("reports.index", _anchor="briefings"))

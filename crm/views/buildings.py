@@ -1,55 +1,30 @@
 """Buildings: the filterable list and a building's page with its stacking plan."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, render_template, request
+from flask import Blueprint, flash, render_template, request
 from flask_login import current_user
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup
-from sqlalchemy import select
 
 from crm.extensions import db
 from crm.formats import chart_amounts, chart_percent
 from crm.models import Building
-from crm.models.choices import STREETS, TIERS, ZONES
 from crm.models.version import OCCUPANCY, TAX
-from crm.permissions import allow, ensure, visible_building_ids
-from crm.services import expiries as E
+from crm.permissions import allow, visible_building_ids
+from crm.services import expiries
 from crm.services import periods as P
 from crm.services.bridge import building_bridges
-from crm.services.bounds import QueryReader
 from crm.services.figures import building_figures, building_history
 from crm.services.tax import company_tax_totals, tier_rules
 from crm.services.units import floors, unit_states
 from crm.services.vacancy import band, vacant_since
 from crm.views.fragments import cached_fragments, render_part
-from crm.views.manage import manageable
+from crm.views.building_filters import matches_filters, read_building_filters
+from crm.views.manage_panel import manage_panel
 from crm.web.params import page_month, today
+from crm.web.lookup import building_or_404
 
 bp = Blueprint("buildings", __name__)
-
-
-def read_building_filters(args) -> QueryReader:
-    """The list's filters (street, zone, tier, search); ``kept`` holds the valid ones."""
-    query = QueryReader(args)
-    query.choice("street", "街道", STREETS)
-    query.choice("zone", "片区", [*ZONES, "none"])
-    query.choice("tier", "税收层级", [*TIERS, "none"])
-    query.text("q", "搜索")
-    return query
-
-
-def matches_filters(row, args) -> bool:
-    b = row.building
-    text = args.get("q", "").strip().lower()
-    if args.get("street") and b.street != args["street"]:
-        return False
-    if args.get("zone") and (b.zone or "none") != args["zone"]:
-        return False
-    if args.get("tier") and (row.tier or "none") != args["tier"]:
-        return False
-    if text and text not in f"{b.code} {b.name} {b.address or ''} {b.positioning or ''}".lower():
-        return False
-    return True
 
 
 @bp.route("/buildings")
@@ -77,25 +52,18 @@ def index():
     return render_template("buildings/index.html", content=content)
 
 
-def get_building_or_404(code: str) -> Building:
-    building = db.session.scalar(select(Building).where(Building.code == code))
-    if building is None:
-        abort(404)
-    ensure("buildings.view", building)
-    return building
-
-
 @bp.route("/buildings/<code>")
 @allow("buildings.view")
 def show(code):
-    building = get_building_or_404(code)
+    building = building_or_404(code)
+    panel = manage_panel(building)
     month = page_month()
     figures = building_figures(db.session, month, buildings=[building])[0]
     day = today()
     return render_template(
         "buildings/show.html", building=building, figures=figures, month=month, as_of=P.month_end(month),
-        panels=building_panels(building, month, manageable(building), visible_building_ids(current_user)),
-        today=day, lapsed=E.overdue(db.session, day, [building.id], visible_building_ids(current_user)),
+        panels=building_panels(building, month, panel.can_manage, visible_building_ids(current_user)), panel=panel,
+        today=day, lapsed=expiries.overdue(db.session, day, [building.id], visible_building_ids(current_user)),
         back=request.full_path.rstrip("?"),
     )
 
@@ -130,8 +98,8 @@ def building_panels(building: Building, month: str, can_manage: bool, scope_ids)
     def render() -> dict[str, str]:
         as_of = P.month_end(month)
         states = unit_states(db.session, building, as_of)
-        tenants = sorted({s.lease.id: s.lease for s in states if s.lease}.values(), key=lambda l: l.company.name)
-        tax_12m = company_tax_totals(db.session, [l.company_id for l in tenants], P.shift(month, -11), month, scope_ids)
+        tenants = sorted({s.lease.id: s.lease for s in states if s.lease}.values(), key=lambda lease: lease.company.name)
+        tax_12m = company_tax_totals(db.session, [lease.company_id for lease in tenants], P.shift(month, -11), month, scope_ids)
         bands = {uid: band(first, as_of) for uid, first in vacant_since(db.session, building.id, states, as_of).items()}
         shared = dict(building=building, month=month, as_of=as_of, can_manage=can_manage)
         chart = history_chart(building, month)

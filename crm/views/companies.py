@@ -54,7 +54,7 @@ def show(company_id):
     ensure("companies.view", company)
     scope = scope_of(current_user)
     taxes = company_monthly_tax(db.session, company.id, scope.building_ids)
-    leases = [l for l in company.leases if scope.has_building(l.building_id)]
+    leases = [lease for lease in company.leases if scope.has_building(lease.building_id)]
     return render_template(
         "companies/show.html", company=company, leases=leases, taxes=taxes, today=today(), scope=scope.building_ids,
         last_active_day=last_active_day,

@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 from crm.extensions import db
 from crm.forms.manage import ConfirmForm, CorrectForm
 from crm.models import Building
-from crm.permissions import allow, ensure, visible_building_ids
+from crm.permissions import allow, visible_building_ids
 from crm.services import periods as P
 from crm.models.choices import MOVE_OUT_REASONS
 from crm.services.confirmation import (
@@ -19,6 +19,8 @@ from crm.services.confirmation import (
 from crm.services.errors import DomainError
 from crm.services.figures import visible_buildings
 from crm.web.params import today
+from crm.web.lookup import building_or_404
+from crm.web.transaction import transaction
 
 bp = Blueprint("confirmations", __name__)
 
@@ -49,14 +51,6 @@ def index():
     )
 
 
-def building_for(code: str) -> Building:
-    building = db.session.scalar(select(Building).where(Building.code == code))
-    if building is None:
-        abort(404)
-    ensure("confirmations.confirm", building)
-    return building
-
-
 def back(period: str):
     return redirect(url_for("confirmations.index", month=period))
 
@@ -64,16 +58,13 @@ def back(period: str):
 @bp.route("/confirmations/<code>/<period>", methods=["POST"])
 @allow("confirmations.confirm")
 def confirm(code, period):
-    building = building_for(code)
+    building = building_or_404(code, "confirmations.confirm")
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
+    with transaction() as saved:
         confirm_month(db.session, current_user, building, period, today())
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
+    if not saved:
         return back(period if P.PERIOD_RE.match(period) else due_period(today()))
-    db.session.commit()
     flash(f"已确认 {building.name} {P.label(period)}的入驻数据", "success")
     return back(period)
 
@@ -81,18 +72,15 @@ def confirm(code, period):
 @bp.route("/confirmations/<code>/<period>/correct", methods=["POST"])
 @allow("confirmations.confirm")
 def correct(code, period):
-    building = building_for(code)
+    building = building_or_404(code, "confirmations.confirm")
     form = CorrectForm()
     if not form.validate_on_submit():
         flash("请填写更正原因", "danger")
         return back(period if P.PERIOD_RE.match(period) else due_period(today()))
-    try:
+    with transaction() as saved:
         changed = correct_month(db.session, building, period, form.reason.data)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
+    if not saved:
         return back(period if P.PERIOD_RE.match(period) else due_period(today()))
-    db.session.commit()
     if changed is None:
         flash(f"{building.name} {P.label(period)}按现有租约推算的数字与已确认的一致，无需更正", "info")
     else:

@@ -8,7 +8,7 @@ from crm.extensions import db
 from crm.formats import chart_amounts, chart_percent
 from crm.models.version import OCCUPANCY, TAX
 from crm.permissions import allow, may, visible_building_ids
-from crm.services import expiries as E
+from crm.services import expiries
 from crm.services import periods as P
 from crm.services.bridge import month_bridge
 from crm.services.figure_cache import cached
@@ -58,7 +58,7 @@ def index():
         if may(current_user, "movein.decide") else None
     )
     # The people who resolve lapsed leases see theirs, as of today.
-    lapsed = E.overdue(db.session, today(), ids) if may(current_user, "confirmations.confirm") else None
+    lapsed = expiries.overdue(db.session, today(), ids) if may(current_user, "confirmations.confirm") else None
     return render_template(
         "dashboard/index.html", summary=summary, chart=chart, month=month, pipeline=pipeline, flags=flags,
         rules=rules, pending_moveins=pending_moveins, today=day, bridge=month_bridge(db.session, month, ids),

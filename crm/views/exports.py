@@ -7,16 +7,15 @@ import io
 
 from flask import Blueprint, abort, request, send_file
 from flask_login import current_user
-from sqlalchemy import select
 
 from crm.extensions import db
 from crm.io import exports
 from crm.io.kinds import get_kind
-from crm.models import Building
 from crm.permissions import ACTIONS, allow, ensure, scope_of
 from crm.services.errors import DomainError
-from crm.views.buildings import matches_filters
+from crm.views.building_filters import matches_filters
 from crm.web.params import today
+from crm.web.lookup import building_or_404
 
 bp = Blueprint("exports", __name__)
 
@@ -41,10 +40,7 @@ def download(kind_name):
     args = request.args.to_dict()
     suffix = ""
     if args.get("building"):
-        building = db.session.scalar(select(Building).where(Building.code == args["building"]))
-        if building is None:
-            abort(404)
-        ensure("buildings.view", building)
+        building = building_or_404(args["building"])
         suffix = f"-{building.code}"
     try:
         items = kind.export_items(db.session, scope_of(current_user), args, today(), KEEP.get(kind.name))

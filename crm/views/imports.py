@@ -12,7 +12,6 @@ from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload, undefer
-from sqlalchemy.orm.exc import StaleDataError
 from wtforms import BooleanField, SelectField, TextAreaField
 from wtforms.validators import Length, Optional
 
@@ -28,6 +27,7 @@ from crm.permissions import allow, ensure
 from crm.services.errors import DomainError
 from crm.services.periods import BUSINESS_TZ
 from crm.web.params import page_number, today
+from crm.web.transaction import Stale, transaction
 
 bp = Blueprint("imports", __name__)
 
@@ -114,17 +114,13 @@ def upload():
     upload = form.file.data
     data = upload.read()
     retention.prune_originals(db.session, retention.Retention.from_config(current_app.config), incoming=len(data))
-    try:
+    with transaction(form, default_field="file") as saved:
         batch = workflow.preview(
             db.session, current_user, form.kind.data, os.path.basename(upload.filename or ""), data, today(),
             form.correction_reason.data, limits=read_limits(),
         )
-    except DomainError as error:
-        db.session.rollback()
-        field = {"kind": form.kind, "correction_reason": form.correction_reason}.get(error.field, form.file)
-        field.errors = [*field.errors, error.message]
+    if not saved:
         return render_index(form, 400)
-    db.session.commit()
     return redirect(url_for("imports.show", batch_id=batch.id))
 
 
@@ -178,21 +174,20 @@ def confirm(batch_id):
     if not form.validate_on_submit():
         abort(400)
     try:
-        changes = workflow.confirm(db.session, current_user, batch, today(), create_unmatched=form.create_unmatched.data,
-                                   limits=read_limits())
-    except workflow.StalePreview as error:
-        db.session.rollback()
-        workflow.refresh(db.session, current_user, get_batch(batch_id), today(), limits=read_limits())
-        db.session.commit()
-        flash(error.message, "warning")
-    except (StaleDataError, IntegrityError):
-        db.session.rollback()
+        with transaction(show=False) as saved:
+            changes = workflow.confirm(db.session, current_user, batch, today(),
+                                       create_unmatched=form.create_unmatched.data, limits=read_limits())
+    except IntegrityError:  # another import created the same key meanwhile; rolled back already
+        saved.error = Stale()
+    if isinstance(saved.error, workflow.StalePreview):
+        with transaction(reraise=True):  # the preview is worked out again from the data now saved
+            workflow.refresh(db.session, current_user, get_batch(batch_id), today(), limits=read_limits())
+        flash(saved.error.message, "warning")
+    elif saved.stale:
         flash("导入时有人同时修改了相关记录，本次没有写入任何数据，请重新确认。", "warning")
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
+    elif not saved:
+        flash(saved.error.message, "danger")
     else:
-        db.session.commit()
         created = sum(1 for c in changes if c.action == "create")
         updated = len(changes) - created
         flash(f"导入完成：新增 {created:,} 条，更新 {updated:,} 条记录。", "success")
@@ -205,13 +200,9 @@ def reject(batch_id):
     batch = get_batch(batch_id)
     if not RejectForm().validate_on_submit():
         abort(400)
-    try:
+    with transaction() as saved:
         workflow.reject(db.session, batch)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-    else:
-        db.session.commit()
+    if saved:
         flash("已拒绝此文件，没有写入任何数据。", "info")
     return redirect(url_for("imports.show", batch_id=batch_id))
 

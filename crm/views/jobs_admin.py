@@ -13,7 +13,8 @@ from crm.models.choices import ROLES
 from crm.models.notification import CHANNELS, DELIVERY_STATUSES, JOB_OUTCOMES
 from crm.permissions import allow
 from crm.reminders import notify, robot_urls
-from crm.services.errors import DomainError, NotFound
+from crm.services.errors import NotFound
+from crm.web.transaction import transaction
 
 bp = Blueprint("jobs_admin", __name__)
 
@@ -54,16 +55,12 @@ def index():
 def webhooks():
     form = WebhooksForm()
     if form.validate_on_submit():
-        try:
+        with transaction(form) as saved:
             notify.set_robot_hosts(db.session, form.webhook_hosts.data)
             for role in ROLES:
                 notify.set_role_webhook(db.session, role, getattr(form, f"webhook_{role}").data,
                                         current_app.config.get("WEBHOOK_TEST_HOSTS") or ())
-        except DomainError as error:
-            db.session.rollback()
-            getattr(form, error.field).errors.append(error.message)
-        else:
-            db.session.commit()
+        if saved:
             flash("群机器人设置已保存", "success")
             return redirect(url_for("jobs_admin.index"))
     return _render(form), 400
@@ -72,15 +69,12 @@ def webhooks():
 @bp.route("/admin/jobs/deliveries/<int:delivery_id>/retry", methods=["POST"])
 @allow("jobs.admin")
 def retry(delivery_id):
-    try:
+    with transaction(show=False) as saved:
         notify.retry_delivery(db.session, delivery_id)
-    except NotFound:
-        db.session.rollback()
+    if isinstance(saved.error, NotFound):
         abort(404)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "warning")
+    if not saved:
+        flash(saved.error.message, "warning")
         return redirect(url_for("jobs_admin.index"))
-    db.session.commit()
     flash("已重新排队，定时任务进程将在下一轮投递时发送", "success")
     return redirect(url_for("jobs_admin.index"))

@@ -14,7 +14,6 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
-from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.routing import BuildError
 
 from crm.extensions import db
@@ -26,7 +25,7 @@ from crm.models import Building, Lead, MoveInRequest
 from crm.models.version import OCCUPANCY
 from crm.models.lead import ACTIVE_STAGES, FOLLOWUP_METHODS, OFF_LINE_STAGES, PRIORITIES, SOURCES, STAGES
 from crm.permissions import allow, ensure, may
-from crm.services import leads as L
+from crm.services import leads
 from crm.services.bounds import QueryReader, decimal_of
 from crm.services.periods import BUSINESS_TZ
 from crm.services.duplicates import DuplicatesFound, merge_leads
@@ -39,11 +38,11 @@ from crm.services.pipeline import board as board_columns
 from crm.services.units import unit_states
 from crm.views.fragments import cached_fragments
 from crm.web.params import page_number, sort_args, today
+from crm.web.transaction import show_error, transaction
 
 bp = Blueprint("leads", __name__)
 
 WAN = Decimal("10000")
-STALE_MESSAGE = "该项目刚被其他人修改过，您的修改没有保存。请刷新页面查看最新内容后再操作。"
 
 
 # ------------------------------------------------------------------------------------------
@@ -54,15 +53,6 @@ def get_lead_or_404(lead_id: int) -> Lead:
     if lead is None:
         abort(404)
     return lead
-
-
-def show_error(form, error: DomainError) -> None:
-    """Put the message beside its field when the form has one, else at the top of the page."""
-    field = getattr(form, error.field, None) if form is not None and error.field else None
-    if field is not None and hasattr(field, "errors"):
-        field.errors = list(field.errors or []) + [error.message]
-    else:
-        flash(error.message, "danger")
 
 
 def building_choices() -> list[tuple[int, str]]:
@@ -83,7 +73,7 @@ def building_filter_options(selected: str) -> Markup:
 
 
 def owner_choices() -> list[tuple[int, str]]:
-    return [(u.id, u.display_name) for u in L.promoters(db.session)]
+    return [(u.id, u.display_name) for u in leads.promoters(db.session)]
 
 
 def export_url(kept: dict) -> str | None:
@@ -108,8 +98,8 @@ def yuan_from_wan(text) -> Decimal | None:
     return decimal_of(text, "预计年税收（万元）", "expected_annual_tax") * WAN
 
 
-def lead_input(form: LeadForm) -> L.LeadInput:
-    return L.LeadInput(
+def lead_input(form: LeadForm) -> leads.LeadInput:
+    return leads.LeadInput(
         company_name=form.company_name.data, uscc=form.uscc.data or "", source=form.source.data,
         industry_group=form.industry_group.data or "", hq_type=form.hq_type.data,
         intended_area=form.intended_area.data, expected_annual_tax=yuan_from_wan(form.expected_annual_tax.data),
@@ -134,7 +124,7 @@ def lead_form(lead: Lead | None = None) -> LeadForm:
 
 def filters_from_request():
     """The list's filters; a value it had to drop is explained above the list."""
-    filters, query = L.read_lead_filters(request.args, current_user.id)
+    filters, query = leads.read_lead_filters(request.args, current_user.id)
     for problem in query.problems:
         flash(problem, "warning")
     return filters, query
@@ -152,7 +142,7 @@ def local_time(moment) -> str:
 def common_context() -> dict:
     return dict(
         STAGES=STAGES, OFF_LINE_STAGES=OFF_LINE_STAGES, SOURCES=SOURCES, PRIORITIES=PRIORITIES,
-        FLAG_LABELS=L.FLAG_LABELS, lead_flags=L.lead_flags, rules=L.pipeline_rules(db.session), today=today(),
+        FLAG_LABELS=leads.FLAG_LABELS, lead_flags=leads.lead_flags, rules=leads.pipeline_rules(db.session), today=today(),
         may_edit=functools.partial(may, current_user._get_current_object(), "leads.edit"), local_time=local_time,
     )
 
@@ -163,10 +153,10 @@ def common_context() -> dict:
 @bp.route("/leads")
 @allow("leads.view")
 def index():
-    sort, descending = sort_args(set(L.SORTS), "next")
+    sort, descending = sort_args(set(leads.SORTS), "next")
     context = common_context()
     filters, query = filters_from_request()
-    result = L.search_leads(db.session, filters, context["today"], context["rules"], sort, descending,
+    result = leads.search_leads(db.session, filters, context["today"], context["rules"], sort, descending,
                             page_number(), per_page=50)
     query.keep("sort", sort if sort != "next" else None)
     query.keep("dir", "desc" if descending else None)
@@ -188,16 +178,16 @@ def card_renderer(context: dict):
     same_for_the_page = repr(frozen((day, lead_root)))  # once, not per card
 
     def board_card(lead: Lead) -> Markup:
-        editable, flags = may_edit(lead), tuple(L.lead_flags(lead, day, rules))
+        editable, flags = may_edit(lead), tuple(leads.lead_flags(lead, day, rules))
         key = ("board-card", lead.id, lead.version, lead.stage, lead.priority, lead.company_name, lead.owner.display_name,
                lead.industry_group, lead.expected_annual_tax, lead.next_followup_on, editable, flags, same_for_the_page)
-        return Markup(cached(db.session, (), key, lambda: str(card(lead, editable, flags, day, L.FLAG_LABELS, lead_root))))
+        return Markup(cached(db.session, (), key, lambda: str(card(lead, editable, flags, day, leads.FLAG_LABELS, lead_root))))
 
     return board_card
 
 
 def render_board(partial: bool, message: str | None = None, category: str = "success", status: int = 200):
-    filters, query = L.read_lead_filters(request.values, current_user.id)  # only the owner applies
+    filters, query = leads.read_lead_filters(request.values, current_user.id)  # only the owner applies
     template = "leads/_board.html" if partial else "leads/board.html"
     context = common_context()
     return render_template(
@@ -223,18 +213,15 @@ def move(lead_id):
     if not form.validate():
         message, status, category = "请选择要移到的阶段", 400, "danger"
     else:
-        try:
-            L.move_stage(db.session, lead, form.stage.data, current_user, today(), version=form.version.data or None,
+        with transaction(show=False) as saved:  # the board shows the message in its own place
+            leads.move_stage(db.session, lead, form.stage.data, current_user, today(), version=form.version.data or None,
                          reason=form.reason.data, resume_on=form.resume_on.data)
-            db.session.commit()
+        if saved:
             message = f"「{lead.company_name}」已移至「{lead.stage_label}」"
-        except DomainError as error:
-            db.session.rollback()
-            conflict = error.field == "version"
-            message, status, category = error.message, (409 if conflict else 400), ("warning" if conflict else "danger")
-        except StaleDataError:
-            db.session.rollback()
-            message, status, category = STALE_MESSAGE, 409, "warning"
+        else:
+            conflict = saved.error.field == "version"
+            message, status = saved.error.message, (409 if conflict else 400)
+            category = "warning" if conflict else "danger"
     if from_board:
         return render_board(partial=True, message=message, category=category, status=status)
     flash(message, category)
@@ -246,24 +233,18 @@ def move(lead_id):
 
 def save_lead_form(form: LeadForm, lead: Lead | None):
     """Create or update from ``form``; returns the lead, or None with the errors on the form."""
-    try:
+    with transaction(form, show=False) as saved:  # duplicates are listed, not shown as an error
         data = lead_input(form)
         if lead is None:
-            lead = L.create_lead(db.session, data, current_user, today(), confirm_duplicate=form.confirm_duplicate.data)
+            lead = leads.create_lead(db.session, data, current_user, today(), confirm_duplicate=form.confirm_duplicate.data)
         else:
-            L.update_lead(db.session, lead, data, current_user, today(), version=form.version.data or None,
+            leads.update_lead(db.session, lead, data, current_user, today(), version=form.version.data or None,
                           confirm_duplicate=form.confirm_duplicate.data)
-        db.session.commit()
+    if saved:
         return lead, None
-    except DuplicatesFound as found:
-        db.session.rollback()
-        return None, found.matches
-    except DomainError as error:
-        db.session.rollback()
-        show_error(form, error)
-    except StaleDataError:
-        db.session.rollback()
-        flash(STALE_MESSAGE, "warning")
+    if isinstance(saved.error, DuplicatesFound):
+        return None, saved.error.matches
+    show_error(form, saved.error)
     return None, None
 
 
@@ -273,7 +254,7 @@ def new():
     form = lead_form()
     duplicates = None
     if request.method == "GET":
-        form.next_followup_on.data = today() + timedelta(days=L.pipeline_rules(db.session).first_followup_days)
+        form.next_followup_on.data = today() + timedelta(days=leads.pipeline_rules(db.session).first_followup_days)
         if current_user.role == "promoter":
             form.owner_id.data = current_user.id
     if form.validate_on_submit():
@@ -307,7 +288,7 @@ def timeline(lead: Lead) -> list[dict]:
         for f in followups_of(db.session, lead)
     ] + [
         dict(kind="stage", when=c.changed_at, day=c.changed_at, who=c.user.display_name if c.user else "系统", item=c)
-        for c in L.lead_history(db.session, lead)
+        for c in leads.lead_history(db.session, lead)
     ]
 
     def key(entry):
@@ -357,18 +338,12 @@ def add_followup_view(lead_id):
     ensure("leads.edit", lead)
     form = FollowUpForm()
     if form.validate_on_submit():
-        try:
+        with transaction(form) as saved:
             add_followup(db.session, lead, current_user, today(), form.method.data, form.notes.data,
                          on=form.on.data, next_on=form.next_on.data)
-            db.session.commit()
+        if saved:
             flash(f"已记录跟进，下次跟进日期 {lead.next_followup_on}", "success")
             return redirect(url_for("leads.show", lead_id=lead.id))
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        except StaleDataError:
-            db.session.rollback()
-            flash(STALE_MESSAGE, "warning")
         lead = get_lead_or_404(lead_id)
     return render_show(lead, followup=form)
 
@@ -400,19 +375,14 @@ def reserve(lead_id):
         return redirect(url_for("leads.matches", lead_id=lead.id))
     try:
         ids = [int(part) for part in form.unit_ids.data.split(",") if part.strip()]
+    except ValueError:
+        flash("单元编号无效", "danger")
+        return redirect(url_for("leads.matches", lead_id=lead.id))
+    with transaction() as saved:
         units = reserve_units(db.session, lead, ids, form.until.data, current_user, today())
-        db.session.commit()
+    if saved:
         flash(f"已为「{lead.company_name}」预留 {units[0].building.name} {'、'.join(u.label for u in units)}，至 {form.until.data}", "success")
         return redirect(url_for("leads.show", lead_id=lead.id))
-    except ValueError:
-        db.session.rollback()
-        flash("单元编号无效", "danger")
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-    except StaleDataError:
-        db.session.rollback()
-        flash("所选单元刚被其他人修改过，请刷新后重试", "warning")
     return redirect(url_for("leads.matches", lead_id=lead.id))
 
 
@@ -444,7 +414,7 @@ def land(lead_id):
         form.uscc.data = lead.uscc or ""
         form.company_name.data = lead.company_name
     elif request.form.get("action") != "refresh" and form.validate_on_submit():
-        try:
+        with transaction(form) as saved:
             data = LandingInput(
                 building_id=form.building_id.data, unit_ids=list(form.unit_ids.data or []),
                 start_date=form.start_date.data, end_date=form.end_date.data, uscc=form.uscc.data,
@@ -452,12 +422,9 @@ def land(lead_id):
                 uscc_override=form.uscc_override.data,
             )
             move_in = record_landing(db.session, lead, data, current_user, today())
-            db.session.commit()
+        if saved:
             flash(f"已提交入驻申请：{move_in.building.name}，{move_in.start_date} 起，待楼宇管理员确认", "success")
             return redirect(url_for("leads.show", lead_id=lead.id))
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
         lead = get_lead_or_404(lead_id)
     # Only a building of the list: a typed id may be anything, even past the database's integers.
     known = {building_id for building_id, _ in choices}
@@ -478,15 +445,12 @@ def reassign(lead_id):
     lead = get_lead_or_404(lead_id)
     form = ReassignForm()
     form.owner_id.choices = select_choices(owner_choices())
-    try:
+    with transaction() as saved:
         if not form.validate_on_submit():
             raise DomainError("请选择新负责人", field="owner_id")
-        L.reassign_owner(db.session, lead, form.owner_id.data, current_user)
-        db.session.commit()
+        leads.reassign_owner(db.session, lead, form.owner_id.data, current_user)
+    if saved:
         flash(f"负责人已改为 {lead.owner.display_name}", "success")
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
     return redirect(url_for("leads.show", lead_id=lead_id))
 
 
@@ -495,17 +459,14 @@ def reassign(lead_id):
 def merge(lead_id):
     keep = get_lead_or_404(lead_id)
     form = MergeForm()
-    try:
+    with transaction() as saved:
         if not form.validate_on_submit():
             raise DomainError("请填写要并入的项目编号", field="other_id")
         drop = db.session.get(Lead, form.other_id.data)
         if drop is None:
             raise DomainError(f"项目 #{form.other_id.data} 不存在", field="other_id")
         merge_leads(db.session, keep, drop, current_user, today())
-        db.session.commit()
+    if saved:
         flash(f"已将项目 #{drop.id}「{drop.company_name}」并入本项目", "success")
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
     return redirect(url_for("leads.show", lead_id=lead_id))
 

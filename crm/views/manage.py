@@ -8,13 +8,10 @@ a save on an out-of-date form (a version column) is refused with what the other 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm.exc import StaleDataError
 
 from crm.extensions import db
 from crm.forms.manage import (
@@ -22,31 +19,23 @@ from crm.forms.manage import (
     SplitForm,
 )
 from crm.models import Building, Lease, Unit
-from crm.permissions import allow, ensure, may, visible_building_ids
+from crm.permissions import allow, ensure, visible_building_ids
 from crm.web.security import safe_redirect_target
-from crm.services import expiries as E
+from crm.services.expiries import LARGE_TAXPAYER, WINDOWS, expiring, overdue, tax_months, window_days
 from crm.services import moves, unit_ops
 from crm.services.bounds import MAX_ID, QueryReader
-from crm.services.confirmation import due_period
-from crm.services.errors import DomainError
-from crm.services.occupancy import Occupancy, occupancy_on
 from crm.services.self_use import describe, period_on, periods_of
-from crm.services.snapshots import confirmed_snapshots
 from crm.services.timeline import object_timeline
 from crm.services.units import floors, unit_states
+from crm.views.manage_panel import manageable
+from crm.web.lookup import building_or_404
 from crm.web.params import today
+from crm.web.transaction import transaction
 
 bp = Blueprint("manage", __name__)
 
-STALE_MESSAGE = "保存未成功：他人刚刚修改了同一条记录。表单已换成最新数据，请核对后重新提交。"
-
-
-def managed_building(code: str, action: str = "buildings.manage") -> Building:
-    building = db.session.scalar(select(Building).where(Building.code == code))
-    if building is None:
-        abort(404)
-    ensure(action, building)
-    return building
+def managed_building(code: str) -> Building:
+    return building_or_404(code, "buildings.manage")
 
 
 def owned(obj, building: Building):
@@ -67,29 +56,6 @@ def units_named_in_form(building: Building) -> list[Unit]:
             abort(400)
         units.append(owned(db.session.get(Unit, int(raw)), building))
     return units
-
-
-def show_error(form, error: DomainError) -> None:
-    """Roll back and put the message beside its field (or at the top when no field has it)."""
-    db.session.rollback()
-    field = form._fields.get(error.field) if error.field else None
-    if error.field == "units" and hasattr(form, "units_error"):
-        form.units_error = error.message  # shown above the unit checkboxes
-    elif field is not None and field.type != "HiddenField":
-        field.errors = list(field.errors) + [error.message]
-    else:
-        form.form_errors.append(error.message)
-
-
-def commit(form) -> bool:
-    """Commit; a concurrent save that got there first is refused, not overwritten."""
-    try:
-        db.session.commit()
-        return True
-    except StaleDataError:
-        db.session.rollback()
-        form.form_errors.append(STALE_MESSAGE)
-        return False
 
 
 def back_to(building: Building):
@@ -117,18 +83,15 @@ def add_unit(code):
         form.on.data = today()
         form.floor.data = request.args.get("floor", type=int)
     if form.validate_on_submit():
-        try:
+        with transaction(form, top="form") as saved:
             unit = unit_ops.add_unit(
                 db.session, building, form.floor.data, form.number.data, form.area.data, form.on.data,
                 form.self_use.data, form.correction_reason.data,
             )
-        except DomainError as error:
-            show_error(form, error)
-        else:
             label = unit.label
-            if commit(form):
-                flash(f"已添加单元 {label}", "success")
-                return redirect(url_for("manage.units", code=building.code))
+        if saved:
+            flash(f"已添加单元 {label}", "success")
+            return redirect(url_for("manage.units", code=building.code))
     return render_template("manage/add_unit.html", building=building, form=form)
 
 
@@ -141,20 +104,16 @@ def unit(code, unit_id):
     if request.method == "GET":
         form.version.data = unit.version
     if form.validate_on_submit():
-        try:
+        with transaction(form, top="form") as saved:
             unit_ops.update_unit(
                 db.session, unit, form.version.data, form.area.data, form.reserved_until.data, today(),
                 form.correction_reason.data,
             )
-        except DomainError as error:
-            show_error(form, error)
-            if error.field == "version":
-                reload_unit_form(form, db.session.get(Unit, unit_id))
-        else:
             label = unit.label
-            if commit(form):
-                flash(f"已保存单元 {label}", "success")
-                return redirect(url_for("manage.unit", code=building.code, unit_id=unit_id))
+        if saved:
+            flash(f"已保存单元 {label}", "success")
+            return redirect(url_for("manage.unit", code=building.code, unit_id=unit_id))
+        if saved.error.field == "version":
             reload_unit_form(form, db.session.get(Unit, unit_id))
     return render_unit(building, unit_id, form, SelfUseForm(formdata=None))
 
@@ -167,19 +126,16 @@ def self_use(code, unit_id):
     unit = owned(db.session.get(Unit, unit_id), building)
     form = SelfUseForm()
     if form.validate_on_submit():
-        try:
+        with transaction(form, top="form") as saved:
             if form.action.data == "end":
                 unit_ops.end_self_use(db.session, unit, form.self_use_until.data, form.correction_reason.data)
             else:
                 unit_ops.start_self_use(db.session, unit, form.self_use_from.data, form.self_use_until.data,
                                         form.correction_reason.data)
-        except DomainError as error:
-            show_error(form, error)
-        else:
             label = unit.label
-            if commit(form):
-                flash(f"已登记单元 {label} 的自用期", "success")
-                return redirect(url_for("manage.unit", code=building.code, unit_id=unit_id))
+        if saved:
+            flash(f"已登记单元 {label} 的自用期", "success")
+            return redirect(url_for("manage.unit", code=building.code, unit_id=unit_id))
     unit = db.session.get(Unit, unit_id)
     edit = EditUnitForm(obj=unit)
     edit.version.data = unit.version
@@ -220,16 +176,13 @@ def split_unit(code, unit_id):
         form.on.data = today()
         form.parts[0].number.data, form.parts[1].number.data = f"{unit.number}A", f"{unit.number}B"
     if form.validate_on_submit():
-        try:
+        with transaction(form, top="form") as saved:
             parts = unit_ops.parse_parts((p.number.data, p.area.data) for p in form.parts)
             made = unit_ops.split_unit(db.session, unit, form.on.data, parts, form.correction_reason.data)
-        except DomainError as error:
-            show_error(form, error)
-        else:
             labels = "、".join(u.label for u in made)
-            if commit(form):
-                flash(f"已拆分为 {labels}", "success")
-                return redirect(url_for("manage.units", code=building.code))
+        if saved:
+            flash(f"已拆分为 {labels}", "success")
+            return redirect(url_for("manage.units", code=building.code))
     unit = db.session.get(Unit, unit_id)
     return render_template("manage/split.html", building=building, unit=unit, form=form)
 
@@ -247,17 +200,14 @@ def merge_units(code):
         chosen = units_named_in_form(building)
         chosen_ids = {u.id for u in chosen}
         if form.validate_on_submit():
-            try:
+            with transaction(form, top="form") as saved:
                 merged = unit_ops.merge_units(
                     db.session, building, chosen, form.on.data, form.number.data, form.correction_reason.data
                 )
-            except DomainError as error:
-                show_error(form, error)
-            else:
                 label = merged.label
-                if commit(form):
-                    flash(f"已合并为单元 {label}", "success")
-                    return redirect(url_for("manage.units", code=building.code))
+            if saved:
+                flash(f"已合并为单元 {label}", "success")
+                return redirect(url_for("manage.units", code=building.code))
     states = unit_states(db.session, building, today())
     return render_template(
         "manage/merge.html", building=building, form=form, floors=floors(states), chosen_ids=chosen_ids,
@@ -273,15 +223,12 @@ def retire_unit(code, unit_id):
     if request.method == "GET":
         form.on.data = today()
     if form.validate_on_submit():
-        try:
+        with transaction(form, top="form") as saved:
             unit_ops.retire_unit(db.session, unit, form.on.data, form.correction_reason.data)
-        except DomainError as error:
-            show_error(form, error)
-        else:
             label = unit.label
-            if commit(form):
-                flash(f"单元 {label} 已停用", "success")
-                return redirect(url_for("manage.units", code=building.code))
+        if saved:
+            flash(f"单元 {label} 已停用", "success")
+            return redirect(url_for("manage.units", code=building.code))
     unit = db.session.get(Unit, unit_id)
     return render_template("manage/retire.html", building=building, unit=unit, form=form)
 
@@ -300,18 +247,15 @@ def move_in(code):
         chosen_ids = {u.id for u in chosen}
         if form.validate_on_submit():
             details = moves.NewCompany(form.uscc.data or "", form.registered_in_district.data, form.industry_group.data or "")
-            try:
+            with transaction(form, top="form") as saved:
                 lease = moves.move_in(
                     db.session, building, form.company.data, chosen, form.start_date.data, form.end_date.data,
                     details, form.correction_reason.data,
                 )
-            except DomainError as error:
-                show_error(form, error)
-            else:
                 name, labels = lease.company.name, "、".join(u.label for u in lease.units)
-                if commit(form):
-                    flash(f"已登记 {name} 入驻 {labels}", "success")
-                    return back_to(building)
+            if saved:
+                flash(f"已登记 {name} 入驻 {labels}", "success")
+                return back_to(building)
     states = unit_states(db.session, building, today())
     return render_template(
         "manage/move_in.html", building=building, form=form, floors=floors(states), chosen_ids=chosen_ids,
@@ -333,17 +277,13 @@ def lease_form_page(code, lease_id, form_class, template, action, success):
         elif isinstance(form, RenewForm):
             form.end_date.data = lease.end_date
     if form.validate_on_submit():
-        try:
+        with transaction(form, top="form") as saved:
             note = action(lease, form)
-        except DomainError as error:
-            show_error(form, error)
-            if error.field == "version":
-                form.version.data = db.session.get(Lease, lease_id).version
-        else:
             name = lease.company.name
-            if commit(form):
-                flash(success.format(name=name) + (note or ""), "success")
-                return redirect(safe_redirect_target(request.args.get("next"), url_for("buildings.show", code=building.code)))
+        if saved:
+            flash(success.format(name=name) + (note or ""), "success")
+            return redirect(safe_redirect_target(request.args.get("next"), url_for("buildings.show", code=building.code)))
+        if saved.error.field == "version":
             form.version.data = db.session.get(Lease, lease_id).version
     lease = db.session.get(Lease, lease_id)
     return render_template(template, building=building, lease=lease, form=form, today=day,
@@ -393,7 +333,7 @@ def open_ended(code, lease_id):
 @bp.route("/buildings/<code>/expiries")
 @allow("expiries.view")
 def expiries(code):
-    building = managed_building(code, "buildings.view")
+    building = building_or_404(code)
     return render_expiries(building=building, building_ids=[building.id])
 
 
@@ -403,19 +343,15 @@ def district_expiries():
     return render_expiries(building=None, building_ids=visible_building_ids(current_user))
 
 
-def manageable(building: Building) -> bool:
-    return may(current_user, "buildings.manage", building)
-
-
 def render_expiries(building, building_ids):
     day = today()
-    days = E.window_days(request.args.get("within"))
+    days = window_days(request.args.get("within"))
     ids = None if building_ids is None else list(building_ids)
     tax_of = visible_building_ids(current_user)  # a manager sees a tenant's tax of their buildings only
     return render_template(
-        "manage/expiries.html", building=building, days=days, windows=E.WINDOWS, today=day,
-        rows=E.expiring(db.session, day, days, ids, tax_of), overdue=E.overdue(db.session, day, ids, tax_of),
-        tax_months=E.tax_months(day), large=E.LARGE_TAXPAYER, manageable=manageable, back=this_page(),
+        "manage/expiries.html", building=building, days=days, windows=WINDOWS, today=day,
+        rows=expiring(db.session, day, days, ids, tax_of), overdue=overdue(db.session, day, ids, tax_of),
+        tax_months=tax_months(day), large=LARGE_TAXPAYER, manageable=manageable, back=this_page(),
     )
 
 
@@ -423,35 +359,3 @@ def this_page() -> str:
     """The current page's path and query, for a form to come back to."""
     query = request.query_string.decode()
     return request.path + (f"?{query}" if query else "")
-
-
-@dataclass
-class ManagePanel:
-    """What the building page adds for the people who keep the building."""
-
-    can_manage: bool
-    today: date
-    now: Occupancy | None = None  # today's figures, for managers
-    due: str | None = None  # last month, when this building has not confirmed it yet
-
-
-def manage_panel(building: Building) -> ManagePanel:
-    """For managers: today's figures and a month that awaits their confirmation."""
-    day = today()
-    panel = ManagePanel(manageable(building), day)
-    if panel.can_manage:
-        panel.now = occupancy_on(db.session, day, [building.id]).get(building.id, Occupancy())
-        due = due_period(day)
-        if not confirmed_snapshots(db.session, [due], [building.id]) and may(current_user, "confirmations.confirm", building):
-            panel.due = due
-    return panel
-
-
-@bp.app_template_filter("day_after")
-def day_after(day: date) -> date:
-    return day + timedelta(days=1)
-
-
-@bp.app_context_processor
-def management_helpers():
-    return {"manage_panel": manage_panel}

@@ -10,11 +10,11 @@ from crm.forms.leads import DecisionForm
 from crm.models import MoveInRequest
 from crm.permissions import allow, ensure, visible_building_ids
 from crm.services.corrections import months_label
-from crm.services.errors import DomainError
 from crm.services.landing import (
     confirm_move_in, confirmed_months_reached, move_in_requests, reject_move_in, units_by_request,
 )
 from crm.web.params import today
+from crm.web.transaction import transaction
 
 bp = Blueprint("movein_requests", __name__)
 
@@ -54,13 +54,10 @@ def confirm(request_id):
     move_in = get_request_or_404(request_id)
     form = DecisionForm()
     if form.validate_on_submit():
-        try:
+        with transaction() as saved:
             confirm_move_in(db.session, move_in, current_user, today(), form.correction_reason.data)
-            db.session.commit()
+        if saved:
             flash(f"已确认「{move_in.company.name}」入驻 {move_in.building.name}，租约已生成", "success")
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
     return redirect(url_for("movein_requests.index"))
 
 
@@ -70,11 +67,8 @@ def reject(request_id):
     move_in = get_request_or_404(request_id)
     form = DecisionForm()
     if form.validate_on_submit():
-        try:
+        with transaction() as saved:
             reject_move_in(db.session, move_in, current_user, form.note.data)
-            db.session.commit()
+        if saved:
             flash(f"已退回「{move_in.company.name}」的入驻申请", "info")
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
     return redirect(url_for("movein_requests.index"))

@@ -11,8 +11,8 @@ from crm.permissions import allow
 from crm.web.security import safe_redirect_target
 from crm.reminders import notify
 from crm.services.periods import BUSINESS_TZ
-from crm.services.errors import NotFound
 from crm.web.params import page_number
+from crm.web.transaction import transaction
 
 bp = Blueprint("notifications", __name__)
 
@@ -41,12 +41,10 @@ def index():
 @bp.route("/notifications/<int:notification_id>/read", methods=["POST"])
 @allow("notifications.view")
 def mark_read(notification_id):
-    try:
+    with transaction(show=False) as saved:
         notification = notify.mark_read(db.session, current_user.id, notification_id)
-    except NotFound:
-        db.session.rollback()
+    if not saved:  # the only refusal: not the user's notification, or none
         abort(404)
-    db.session.commit()
     if request.form.get("open") and notification.link:
         return redirect(safe_redirect_target(notification.link, _back()))
     return redirect(_back())
@@ -55,8 +53,8 @@ def mark_read(notification_id):
 @bp.route("/notifications/read-all", methods=["POST"])
 @allow("notifications.view")
 def mark_all_read():
-    count = notify.mark_all_read(db.session, current_user.id)
-    db.session.commit()
+    with transaction(reraise=True):
+        count = notify.mark_all_read(db.session, current_user.id)
     flash(f"已将 {count} 条通知标为已读" if count else "没有未读通知", "success")
     return redirect(_back())
 

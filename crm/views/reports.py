@@ -21,6 +21,7 @@ from crm.services.candidates import as_json, candidate_report, holds_demo_data, 
 from crm.services.bounds import year_of
 from crm.services.errors import DomainError
 from crm.services.fragment_store import cached_on_host
+from crm.views.briefing_panel import reports_section
 from crm.web.params import today
 
 bp = Blueprint("reports", __name__)
@@ -64,7 +65,7 @@ def index():
         }
     return render_template(
         "reports/index.html", report=report, error=error, chart=chart, years=report_years(db.session),
-        args=report_args(),
+        args=report_args(), briefing_panel=reports_section(),
     )
 
 

@@ -8,8 +8,8 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from crm.extensions import db
 from crm.forms.tax_settings import TaxSettingsForm
 from crm.permissions import allow
-from crm.services.errors import DomainError
 from crm.services.tax_settings import KEYS, TaxSettings, current_tax_settings, update_tax_settings
+from crm.web.transaction import transaction
 
 bp = Blueprint("settings", __name__)
 WAN = Decimal("10000")
@@ -31,13 +31,9 @@ def index():
     form = form_from(current)
     if form.validate_on_submit():
         new = TaxSettings(form.basis.data, *(getattr(form, name).data * WAN for name in KEYS))
-        try:
+        with transaction(form) as saved:
             changed = update_tax_settings(db.session, new)
-        except DomainError as error:
-            db.session.rollback()
-            getattr(form, error.field).errors.append(error.message)
-        else:
-            db.session.commit()
+        if saved:
             flash("设置已保存，各页面、报表即时按新设置计算" if changed else "设置没有变化", "success")
             return redirect(url_for("settings.index"))
     return render_template("settings/index.html", form=form, current=current)

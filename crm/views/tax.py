@@ -1,16 +1,14 @@
 """Tax pages: a building's tax tab and the district tax page."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, render_template, request
+from flask import Blueprint, flash, render_template, request
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import select
 
 from crm.extensions import db
 from crm.formats import chart_amounts, chart_unit, in_unit
-from crm.models import Building
 from crm.models.version import OCCUPANCY, TAX
-from crm.permissions import allow, ensure
+from crm.permissions import allow
 from crm.services import periods as P
 from crm.services.bounds import year_of
 from crm.services.errors import DomainError
@@ -18,6 +16,7 @@ from crm.services.tax import tier_rules
 from crm.services.tax_analysis import building_tax, district_tax
 from crm.views.fragments import cached_fragments, render_part
 from crm.web.params import page_month, today
+from crm.web.lookup import building_or_404
 
 bp = Blueprint("tax", __name__)
 
@@ -25,10 +24,7 @@ bp = Blueprint("tax", __name__)
 @bp.route("/buildings/<code>/tax")
 @allow("tax.building")
 def building(code):
-    b = db.session.scalar(select(Building).where(Building.code == code))
-    if b is None:
-        abort(404)
-    ensure("tax.building", b)
+    b = building_or_404(code, "tax.building")
     month = page_month()
     day = P.as_of_day(month, today())  # leases as at the month's end (today while it runs)
 

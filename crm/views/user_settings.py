@@ -8,6 +8,7 @@ from crm.extensions import db
 from crm.forms.notifications import ChannelsForm
 from crm.permissions import allow
 from crm.reminders import notify
+from crm.web.transaction import transaction
 
 bp = Blueprint("user_settings", __name__)
 
@@ -17,8 +18,8 @@ bp = Blueprint("user_settings", __name__)
 def channels():
     form = ChannelsForm()
     if form.validate_on_submit():
-        notify.set_email_enabled(db.session, current_user.id, form.email_enabled.data)
-        db.session.commit()
+        with transaction(reraise=True):
+            notify.set_email_enabled(db.session, current_user.id, form.email_enabled.data)
         flash("提醒设置已保存", "success")
         return redirect(url_for("user_settings.channels"))
     if not form.is_submitted():

@@ -2,6 +2,8 @@
 thousands separators, percentages with one decimal, rises red ↑ and falls green ↓."""
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from markupsafe import Markup, escape
 
 from crm.formats import area, area_exact, half_up, money, percent, signed_area, signed_count, wan, year_label, yuan
@@ -36,10 +38,14 @@ def unit_tip(state) -> str:
     return text
 
 
+def day_after(day: date) -> date:
+    return day + timedelta(days=1)
+
+
 def init_app(app) -> None:
     app.jinja_env.filters.update(
         unit_tip=unit_tip, money=money, wan=wan, area=area, area_exact=area_exact, pct=pct, yuan=yuan,
-        month_label=P.label, signed_area=signed_area, signed_count=signed_count,
+        month_label=P.label, signed_area=signed_area, signed_count=signed_count, day_after=day_after,
     )
     from crm.permissions import may_open
 

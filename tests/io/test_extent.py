@@ -55,7 +55,7 @@ def test_crm_import_refuses_it_with_exit_1_and_writes_nothing(tmp_path):
     path = tmp_path / "整张表.xlsx"
     path.write_bytes(whole_sheet_workbook())
     env = {"CRM_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}", "CRM_INSTANCE_PATH": str(tmp_path)}
-    result = run_python("from crm.cli import main; main()", "import", "leads", str(path), env=env)
+    result = run_python("from crm.console import main; main()", "import", "leads", str(path), env=env)
     assert result.returncode == 1, (result.returncode, result.stderr[-2000:])
     assert LIMIT_MESSAGE in result.stdout + result.stderr and "没有写入任何数据" in result.stderr
 
@@ -87,7 +87,7 @@ TOO_LARGE = {
     "spaces around the equals sign": sheet(HEADER + f'<row r="2"><c r = "XFD1048576">{FAR}</row>'),
     "a reference in lower case": sheet(HEADER + f'<row r="2"><c r="xfd1048576">{FAR}</row>'),
     "a namespace prefix on the cell":
-        sheet(HEADER + f'<row r="2"><x:c xmlns:x="urn:x" r="XFD1048576"><x:v>1</x:v></x:c></row>'),
+        sheet(HEADER + '<row r="2"><x:c xmlns:x="urn:x" r="XFD1048576"><x:v>1</x:v></x:c></row>'),
     "a > inside a quoted value before the reference": sheet(HEADER + f'<row r="2"><c t="n>" r="XFD9">{FAR}</row>'),
     "a dimension tag that claims one cell": sheet(HEADER + f'<row r="900000"><c r="B900000">{FAR}</row>',
                                                   head='<dimension ref="A1"/>'),

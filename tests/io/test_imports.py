@@ -99,7 +99,7 @@ def test_english_headers_and_dates_in_every_accepted_form(session, district):
     plan, batch = workflow.import_now(session, district["admin"], "leases", "l.xlsx", data, TODAY)
     assert plan.ok, [str(e) for e in plan.errors]
     leases = session.scalars(select(Lease).where(Lease.company_id == district["reg"].id).order_by(Lease.start_date)).all()
-    assert [(l.start_date, l.end_date, [u.label for u in l.units]) for l in leases] == [
+    assert [(lease.start_date, lease.end_date, [u.label for u in lease.units]) for lease in leases] == [
         (date(2026, 1, 5), date(2026, 1, 31), ["3F-01"]),
         (date(2026, 2, 1), date(2026, 2, 28), ["3F-02"]),
         (date(2026, 3, 1), date(2026, 3, 31), ["3F-01"]),

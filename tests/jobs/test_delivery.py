@@ -180,7 +180,7 @@ def test_briefing_is_generated_once_and_mailed_with_its_pdf(app, session, smtp, 
         calls.append((month, generated_by))
         return FakeBriefing(pdf=b"%PDF-1.4 briefing " + month.encode())
 
-    monkeypatch.setitem(sys.modules, "crm.services.briefing", SimpleNamespace(generate_briefing=generate_briefing))
+    monkeypatch.setitem(sys.modules, "crm.monthly_briefing", SimpleNamespace(generate_briefing=generate_briefing))
     make_user(session, "leader", "leader")
     make_user(session, "boss", "admin")
     make_user(session, "zs", "promoter")
@@ -203,12 +203,12 @@ def test_briefing_is_generated_once_and_mailed_with_its_pdf(app, session, smtp, 
 
 
 def test_missing_briefing_module_is_a_clear_failure_and_the_rest_still_runs(app, session, smtp, traveller, monkeypatch):
-    monkeypatch.setitem(sys.modules, "crm.services.briefing", None)  # import fails as if absent
+    monkeypatch.setitem(sys.modules, "crm.monthly_briefing", None)  # import fails as if absent
     promoter_with_work(session)
     session.commit()
     results = {r.job: r for r in tick(session, date(2026, 12, 6), app.config)}
     assert results["monthly_briefing"].outcome == "failed"
-    assert results["monthly_briefing"].detail == "月度简报功能尚未安装（缺少 crm.services.briefing），未生成简报"
+    assert results["monthly_briefing"].detail == "月度简报功能尚未安装（缺少 crm.monthly_briefing），未生成简报"
     assert results["followup_digest"].outcome == "ok"
     run = session.scalar(select(JobRun).where(JobRun.job == "monthly_briefing"))
     assert (run.outcome, run.run_key) == ("failed", "2026-11")

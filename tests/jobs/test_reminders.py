@@ -64,7 +64,7 @@ def test_escalation_lists_week_old_overdue_and_leases_past_their_end(session):
     [due] = agenda.escalations(session, DAY)
     assert due.recipient_id == admin.id
     assert due.title == "2026-12-02 逾期事项汇总：跟进逾期超 7 天 1 项，租约到期未处置 1 项"
-    lines = {s.heading: [l.text for l in s.lines] for s in due.sections}
+    lines = {s.heading: [line.text for line in s.lines] for s in due.sections}
     assert lines == {
         "跟进逾期超过 7 天": ["八天（接洽）— zs姓名，逾期 8 天"],
         "租约到期未处置超过 7 天（未续租、未登记迁出）": ["过期很久公司（甲大厦）— 2026-11-24 到期，已 8 天"],

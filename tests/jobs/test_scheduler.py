@@ -113,7 +113,7 @@ def test_a_failing_job_records_its_error_and_is_retried_by_the_next_tick(app, se
 
 def test_the_scheduled_morning_run_catches_up_a_missed_briefing(app, session, monkeypatch):
     made = []
-    monkeypatch.setitem(sys.modules, "crm.services.briefing", SimpleNamespace(
+    monkeypatch.setitem(sys.modules, "crm.monthly_briefing", SimpleNamespace(
         generate_briefing=lambda s, month, generated_by=None: made.append(month) or SimpleNamespace(pdf=b"%PDF")))
     monkeypatch.setitem(app.config, "TODAY", "2026-12-05")
     run_scheduled(app, ["followup_digest"], ("monthly_briefing",))

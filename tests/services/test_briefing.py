@@ -12,7 +12,8 @@ from sqlalchemy import select, update
 
 from crm.models import Briefing, Unit
 from crm.models.version import OCCUPANCY, bump
-from crm.services.briefing import briefing_data, generate_briefing
+from crm.monthly_briefing import generate_briefing
+from crm.services.briefing import briefing_data
 from crm.services.errors import DomainError
 from crm.services.periods import BUSINESS_TZ
 

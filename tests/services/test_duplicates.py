@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import event, func, insert, select
 
 from crm.models import FollowUp, Lead, LeadStageChange
-from crm.services import leads as L
+from crm.services import leads
 from crm.services.duplicates import DuplicateIndex, DuplicatesFound, find_duplicates, merge_leads, normalise_name
 from crm.services.errors import DomainError
 from tests import factories as f
@@ -56,13 +56,13 @@ def test_matches_active_leads_and_current_tenants_with_owner(session, scene):
 
 
 def test_create_shows_matches_before_saving_and_saves_when_confirmed(session, scene):
-    data = L.LeadInput(company_name="华信软件有限公司", source="网络")
+    data = leads.LeadInput(company_name="华信软件有限公司", source="网络")
     with pytest.raises(DuplicatesFound) as found:
-        L.create_lead(session, data, scene["zs1"], TODAY)
+        leads.create_lead(session, data, scene["zs1"], TODAY)
     assert found.value.matches[0].owner == "zs2" and "负责人 zs2" in found.value.message
     session.rollback()
     assert session.scalar(select(func.count()).select_from(Lead).where(Lead.owner_id == scene["zs1"].id)) == 0
-    lead = L.create_lead(session, data, scene["zs1"], TODAY, confirm_duplicate=True)
+    lead = leads.create_lead(session, data, scene["zs1"], TODAY, confirm_duplicate=True)
     assert lead.id is not None
 
 

@@ -96,8 +96,8 @@ def test_an_older_lapse_blocks_every_later_month(session, world):
     f.lease(session, f.company(session, "八月到期公司"), b, [f.unit(session, b, 4, "01", 50)],
             date(2025, 1, 1), date(2026, 8, 20))
     lapsed = lapsed_leases(session, [b.id], "2026-09")[b.id]
-    assert [l.company.name for l in lapsed] == ["八月到期公司"]
-    assert [l.company.name for l in lapsed_leases(session, [b.id], "2026-10")[b.id]] == ["八月到期公司", "到期未续有限公司"]
+    assert [lease.company.name for lease in lapsed] == ["八月到期公司"]
+    assert [lease.company.name for lease in lapsed_leases(session, [b.id], "2026-10")[b.id]] == ["八月到期公司", "到期未续有限公司"]
 
 
 def test_renewing_a_lapsed_lease_to_a_past_date_is_refused(session, world):

@@ -98,8 +98,8 @@ def test_back_to_back_leases_are_accepted(session, setup):
     second = create_lease(session, f.company(session), b, [u301], date(2026, 4, 1), date(2026, 12, 31))
     assert second.id is not None
     assert lease_count(session) == 2
-    assert [l.id for l in active_leases(session, b.id, date(2026, 3, 31))] == [first.id]
-    assert [l.id for l in active_leases(session, b.id, date(2026, 4, 1))] == [second.id]
+    assert [lease.id for lease in active_leases(session, b.id, date(2026, 3, 31))] == [first.id]
+    assert [lease.id for lease in active_leases(session, b.id, date(2026, 4, 1))] == [second.id]
 
 
 def test_lease_starting_on_the_previous_move_out_date_is_accepted(session, setup):
@@ -109,7 +109,7 @@ def test_lease_starting_on_the_previous_move_out_date_is_accepted(session, setup
     assert new.id is not None
     # last active day of the old lease = the day before its move-out
     assert last_active_day(old) == date(2026, 5, 9)
-    assert [l.id for l in active_leases(session, b.id, date(2026, 5, 10))] == [new.id]
+    assert [lease.id for lease in active_leases(session, b.id, date(2026, 5, 10))] == [new.id]
 
 
 def test_lease_after_an_expired_lease_without_move_out_is_accepted(session, setup):

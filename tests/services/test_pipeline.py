@@ -65,7 +65,7 @@ def test_promoter_figures_and_deadline_flags(session):
 def test_board_columns_carry_counts_and_the_most_urgent_cards(session):
     zs1, _ = scene(session)
     columns = {c.figures.stage: c for c in board(session, per_column=1)}
-    assert [l.company_name for l in columns["negotiation"].cards] == ["b"]  # next follow-up 11-01 before 11-20
+    assert [lead.company_name for lead in columns["negotiation"].cards] == ["b"]  # next follow-up 11-01 before 11-20
     assert columns["negotiation"].hidden == 1 and columns["settled"].figures.count == 3
     mine = {c.figures.stage: c for c in board(session, owner_id=zs1.id)}
-    assert [l.company_name for l in mine["negotiation"].cards] == ["b"] and mine["negotiation"].hidden == 0
+    assert [lead.company_name for lead in mine["negotiation"].cards] == ["b"] and mine["negotiation"].hidden == 0

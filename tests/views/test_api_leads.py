@@ -8,7 +8,6 @@ from datetime import date
 from sqlalchemy import func, select
 
 from crm.models import FollowUp, Lead, LeadStageChange
-from tests.api_world import caller, world  # noqa: F401  (fixtures)
 
 
 def count(session, model, **where) -> int:
@@ -27,7 +26,7 @@ def test_leads_list_with_the_pages_filters(caller, world):
     zs1 = caller("zs1")
     body = zs1.get("/api/v1/leads").get_json()
     assert body["total"] == 3
-    assert [l["company_name"] for l in body["items"]] == [  # by next follow-up date, as the page
+    assert [lead["company_name"] for lead in body["items"]] == [  # by next follow-up date, as the page
         "华信（大连）软件有限公司", "大连星海咨询有限公司", "大连蓝港数据科技有限公司"]
     followed = body["items"][2]
     assert followed["owner"] == {"id": world["users"]["zs1"].id, "name": "zs1"}
@@ -36,9 +35,9 @@ def test_leads_list_with_the_pages_filters(caller, world):
     assert followed["target_buildings"] == [{"code": "A01", "name": "甲大厦"}] and followed["version"] == 1
     assert body["items"][0]["flags"] == ["first_followup_late", "followup_overdue"]
     mine = zs1.get("/api/v1/leads?owner=me").get_json()["items"]
-    assert {l["company_name"] for l in mine} == {"大连蓝港数据科技有限公司", "大连星海咨询有限公司"}
+    assert {lead["company_name"] for lead in mine} == {"大连蓝港数据科技有限公司", "大连星海咨询有限公司"}
     overdue = zs1.get("/api/v1/leads?overdue=followup").get_json()["items"]
-    assert [l["company_name"] for l in overdue] == ["华信（大连）软件有限公司"]
+    assert [lead["company_name"] for lead in overdue] == ["华信（大连）软件有限公司"]
     assert zs1.get("/api/v1/leads?stage=registered").get_json()["total"] == 1
     assert zs1.get("/api/v1/leads?building=A01").get_json()["total"] == 1
     assert zs1.get("/api/v1/leads?q=蓝港&per_page=1").get_json()["total"] == 1
@@ -76,12 +75,12 @@ def test_one_lead_with_followups_and_stage_history(caller, world, session):
 def test_my_followups_due_overdue_never_upcoming(caller, world):
     mine = caller("zs1").get("/api/v1/followups").get_json()
     assert mine["today"] == "2026-11-15" and mine["overdue"] == [] and mine["due_today"] == []
-    assert [l["company_name"] for l in mine["upcoming"]] == ["大连星海咨询有限公司", "大连蓝港数据科技有限公司"]
+    assert [lead["company_name"] for lead in mine["upcoming"]] == ["大连星海咨询有限公司", "大连蓝港数据科技有限公司"]
     # a promoter always sees their own, whatever owner says
     assert caller("zs2").get(f"/api/v1/followups?owner={world['users']['zs1'].id}").get_json()["upcoming"] == []
     theirs = caller("zs2").get("/api/v1/followups").get_json()
-    assert [(l["company_name"], l["days"]) for l in theirs["overdue"]] == [("华信（大连）软件有限公司", 3)]
-    assert [(l["company_name"], l["days"]) for l in theirs["never"]] == [("华信（大连）软件有限公司", 14)]
+    assert [(lead["company_name"], lead["days"]) for lead in theirs["overdue"]] == [("华信（大连）软件有限公司", 3)]
+    assert [(lead["company_name"], lead["days"]) for lead in theirs["never"]] == [("华信（大连）软件有限公司", 14)]
     everyone = caller("admin").get("/api/v1/followups").get_json()
     assert len(everyone["overdue"]) == 1 and len(everyone["upcoming"]) == 2
     assert caller("ly").get("/api/v1/followups").status_code == 403

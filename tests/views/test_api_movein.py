@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from crm.models import Company, Lead, Lease, MoveInRequest
 from tests import factories as f
-from tests.api_world import VALID_USCC, caller, world  # noqa: F401  (fixtures)
+from tests.api_world import VALID_USCC
 
 
 def count(session, model) -> int:

@@ -2,7 +2,6 @@
 database, each caller scoped as on the pages, bad parameters named."""
 from __future__ import annotations
 
-from tests.api_world import caller, world  # noqa: F401  (fixtures)
 
 
 def test_units_of_a_building_with_status_and_ids(caller, world):
@@ -58,7 +57,7 @@ def test_companies_refuse_bad_parameters_by_name(caller, world):
 def test_one_company_with_leases_and_tax(caller, world):
     body = caller("zs1").get(f"/api/v1/companies/{world['tenant_a'].id}").get_json()
     assert body["name"] == "甲租户有限公司" and body["contact_name"] == "王经理"
-    assert [(l["id"], l["area"], l["active"]) for l in body["leases"]] == [(world["lease_a"].id, 200.0, True)]
+    assert [(lease["id"], lease["area"], lease["active"]) for lease in body["leases"]] == [(world["lease_a"].id, 200.0, True)]
     assert body["tax"] == [
         {"month": "2026-02", "total_tax": 2000000.0, "district_tax": 600000.0, "building": {"code": "A01", "name": "甲大厦"}},
         {"month": "2026-01", "total_tax": 1000000.0, "district_tax": 300000.0, "building": {"code": "A01", "name": "甲大厦"}},
@@ -83,7 +82,7 @@ def test_leases_of_a_building_or_company_active_on_a_day(caller, world):
 
 
 def test_leases_are_scoped_to_a_managers_buildings(caller, world):
-    assert [l["building"]["code"] for l in caller("ly").get("/api/v1/leases").get_json()["items"]] == ["A01"]
+    assert [lease["building"]["code"] for lease in caller("ly").get("/api/v1/leases").get_json()["items"]] == ["A01"]
     assert caller("ly").get("/api/v1/leases?building=B01").status_code == 403
     assert caller("ly").get(f"/api/v1/leases?company={world['tenant_b'].id}").status_code == 403
     response = caller("ly").get("/api/v1/leases?active_on=yesterday")

@@ -9,7 +9,6 @@ from sqlalchemy import func, select
 
 from crm.models import ApiToken, FollowUp
 from crm.accounts.tokens import revoke_token
-from tests.api_world import caller, world  # noqa: F401  (fixtures)
 from tests.test_authz_matrix import sign_in_as
 
 

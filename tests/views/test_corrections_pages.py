@@ -10,7 +10,7 @@ from crm.models import Correction, OccupancySnapshot, UnitSelfUse
 from crm.services import unit_ops
 from crm.services.confirmation import confirm_month
 from tests import factories as f
-from tests.api_world import VALID_USCC, caller, world  # noqa: F401  (fixtures)
+from tests.api_world import VALID_USCC
 
 TODAY = date(2026, 11, 15)
 

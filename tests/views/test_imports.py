@@ -12,7 +12,6 @@ from sqlalchemy import func, select
 from crm.io.kinds import all_kinds
 from crm.models import Company, ImportBatch
 from tests import factories as f
-from tests.io.conftest import district  # noqa: F401  (the hand-made district fixture)
 from tests.io.helpers import csv_bytes, db_state, xlsx
 
 NEW = f.make_uscc(103)

@@ -20,7 +20,6 @@ from crm.io.kinds import all_kinds
 from crm.models import Company, FollowUp, ImportBatch, Lead, User
 from crm.services.bounds import MAX_TAX
 from tests import factories as f
-from tests.api_world import caller, world  # noqa: F401  (fixtures)
 
 CONTROLS = "\x1b\x07\x0b\x7f\x85"
 

@@ -1,0 +1,25 @@
+"""The demo's calendar: the months of history up to the one before ``as_of``, and the days that
+stand for "now" — never the wall clock."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from crm.services import periods as P
+
+HISTORY_MONTHS = 36
+
+@dataclass
+class Window:
+    as_of: str
+    last: str  # M, the month before as_of
+    periods: list[str]
+    first_day: date  # first day of the history
+    last_day: date  # last day of M
+    today: date  # first day of as_of: "now" for end dates
+
+
+def history_window(as_of: str) -> Window:
+    last = P.shift(as_of, -1)
+    periods = P.months_ending(last, HISTORY_MONTHS)
+    return Window(as_of, last, periods, P.month_start(periods[0]), P.month_end(last), P.month_start(as_of))
