@@ -34,7 +34,7 @@ from werkzeug.local import LocalProxy
 
 from crm.extensions import db
 from crm.models import Building, Company, Lease, TaxRecord, user_buildings
-from crm.models.memo import remembered
+from crm.cache.memo import remembered
 from crm.models import OccupancySnapshot, Unit
 
 from crm.models import Lead, MoveInRequest

@@ -47,7 +47,7 @@ from sqlalchemy import Date, String, and_, case, func, literal, or_, select, uni
 from crm.models import Building, Company, Lease, OccupancySnapshot, Unit, lease_units
 from crm.models.version import OCCUPANCY
 from crm.services import periods as P
-from crm.services.figure_cache import cached
+from crm.cache import cached
 from crm.services.figures import district_summary
 from crm.services.occupancy import Occupancy, lease_active_on, occupancy_on_days, unit_counts_on
 from crm.services.snapshots import occupancy_for_months

@@ -33,7 +33,7 @@ from crm.models.setting import all_settings
 from crm.models.version import OCCUPANCY
 from crm.services import periods as P
 from crm.services.errors import DomainError, NotFound
-from crm.services.figure_cache import derived
+from crm.cache import derived
 from crm.services.figures import building_figures
 from crm.services.pipeline import as_of as pipeline_as_of
 from crm.services.pipeline import pipeline_potentials

@@ -12,7 +12,7 @@ from crm.models import Building, Company, Lease
 from crm.models.choices import HQ_TYPES, INDUSTRY_GROUPS
 from crm.models.version import OCCUPANCY
 from crm.services.bounds import QueryReader
-from crm.services.figure_cache import derived
+from crm.cache import derived
 from crm.services.occupancy import lease_active_on
 from crm.services.text_match import contains_text
 

@@ -26,7 +26,7 @@ from crm.models import FollowUp, Lead, LeadStageChange, User, lead_target_buildi
 from crm.models.lead import ACTIVE_STAGES, OFF_LINE_STAGES, STAGES
 from crm.models.version import PIPELINE
 from crm.services import periods as P
-from crm.services.figure_cache import derived
+from crm.cache import derived
 from crm.services.leads import FLAG_LABELS, PipelineRules, flag_conditions, pipeline_rules
 
 ZERO = Decimal("0")

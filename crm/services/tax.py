@@ -15,9 +15,9 @@ from sqlalchemy.orm import joinedload
 from crm.formats import month_span, year_label
 from crm.models import BuildingTaxMonth, TaxRecord
 from crm.models.setting import all_settings
-from crm.models.version import TAX, bump
+from crm.models.version import TAX
 from crm.services import periods as P
-from crm.services.figure_cache import derived
+from crm.cache import derived
 
 ZERO = Decimal("0")
 TIER_ORDER = ("yi", "wuqianwan", "qianwan")
@@ -69,7 +69,8 @@ def refresh_rollup(session, periods=None) -> None:
             ["building_id", "period", "total_tax", "district_tax", "records"], source
         )
     )
-    bump(session, TAX)  # every figure derived from the roll-up is stale from here on
+    # Both statements change the tax token (crm/cache/versions.py): every figure derived from
+    # the roll-up is stale from here on.
 
 
 def _amount(basis: str):

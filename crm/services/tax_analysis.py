@@ -21,7 +21,7 @@ from crm.models.choices import INDUSTRY_GROUPS, STREETS
 from crm.models.version import OCCUPANCY, TAX
 from crm.services import periods as P
 from crm.services.errors import NotFound
-from crm.services.figure_cache import derived
+from crm.cache import derived
 from crm.services.figures import BuildingFigures, building_figures
 from crm.services.leases import active_leases
 from crm.services.tax import TIER_ORDER, ZERO, TierRules, tax_year_label, tier_rules, year_months

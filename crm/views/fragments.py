@@ -14,8 +14,8 @@ from typing import Callable
 from flask import current_app
 from markupsafe import Markup
 
+from crm.cache import cached
 from crm.extensions import db
-from crm.services.fragment_store import cached_on_host
 
 
 def render_part(template: str, **context) -> str:
@@ -26,7 +26,6 @@ def render_part(template: str, **context) -> str:
 
 
 def cached_fragments(name: str, depends: tuple[str, ...], key, render: Callable[[], dict[str, str]]) -> dict[str, Markup]:
-    """{part: HTML} from ``render()``, through the figure cache under (``name``, ``key``) and,
-    behind it, the store on disk that the host's other worker processes fill too."""
-    parts = cached_on_host(db.session, depends, ("fragment", name, key), render)
+    """{part: HTML} from ``render()``, through the figure cache under (``name``, ``key``)."""
+    parts = cached(db.session, depends, ("fragment", name, key), render)
     return {part: Markup(html) for part, html in parts.items()}

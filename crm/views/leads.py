@@ -30,7 +30,7 @@ from crm.services import leads as L
 from crm.services.bounds import QueryReader, decimal_of
 from crm.services.periods import BUSINESS_TZ
 from crm.services.duplicates import DuplicatesFound, merge_leads
-from crm.services.figure_cache import cached, frozen
+from crm.cache import cached, frozen
 from crm.services.errors import DomainError
 from crm.services.followups import add_followup, default_next_date, followups_of
 from crm.services.landing import LandingInput, pending_request, record_landing, units_by_request
