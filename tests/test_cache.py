@@ -158,3 +158,40 @@ def test_a_figure_computed_from_an_unsaved_change_is_gone_after_the_rollback(ses
     assert occupied_in(session, scene["building"]) == Decimal("0")  # a miss: computed after the autoflush
     session.rollback()
     assert occupied_in(session, scene["building"]) == Decimal("100")  # the next request
+
+
+def test_a_tax_record_written_alone_renews_the_tax_token(session, scene):
+    from crm.models import TaxRecord
+
+    before = tokens(session)[TAX]
+    session.add(TaxRecord(company=scene["tenant"], period="2026-08", total_tax=Decimal("1")))
+    session.flush()  # no roll-up
+    assert tokens(session)[TAX] != before
+
+
+def test_a_self_use_period_renews_the_occupancy_token(session, scene):
+    from crm.models import UnitSelfUse
+
+    before = tokens(session)[OCCUPANCY]
+    session.add(UnitSelfUse(unit=scene["units"][1], start_date=date(2026, 2, 1)))
+    session.commit()
+    assert tokens(session)[OCCUPANCY] != before
+
+
+def test_a_bulk_statement_renews_its_kinds_token(session, scene):
+    from sqlalchemy import update
+
+    before = tokens(session)[OCCUPANCY]
+    session.execute(update(Lease.__table__).values(end_date=date(2026, 12, 31)))
+    assert tokens(session)[OCCUPANCY] != before
+
+
+def test_nothing_is_kept_while_a_kind_has_no_token(session):
+    from crm.models import DataVersion
+
+    session.query(DataVersion).delete()
+    session.commit()
+    computed = []
+    for _ in range(2):
+        figure_cache.cached(session, (OCCUPANCY,), ("tokenless",), lambda: computed.append(1))
+    assert len(computed) == 2
