@@ -19,9 +19,12 @@ what ``compute()`` returns now, from memory when the same key was computed under
   table) and after each write of its own, so a write committed by any process or host is seen
   at the next request.
 
-Only figures whose computing costs a page a third or more of its time at scale 10 go through
-here (README "Caches" lists them with their measured gain); ``memo.remembered`` keeps a value for
-one transaction only.
+Only what saves a page at least a third of its server time at scale 10 goes through here
+(``python -m bench.caches`` measures each layer; README "Caches" lists them with their gain): the
+month figures (``crm.services.snapshots``), the pipeline states (``crm.services.pipeline``), a
+month's bridge, the dashboard's figures and the rendered parts of ``crm/cache/fragments.py``
+(building list, building panels, tax pages, company search). ``crm/cache/memo.py`` keeps a value
+for one transaction only (the tokens, the settings, a manager's buildings).
 """
 from __future__ import annotations
 

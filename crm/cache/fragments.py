@@ -6,6 +6,8 @@ render, and changes only when units, leases, companies or tax do. Such a part is
 write changes a token. The key must name everything the part shows that is not in the tokens:
 month, building, and any permission that changes the markup (e.g. whether the reader manages
 the building). Parts hold no CSRF token and nothing else per user or per request.
+
+For views only (it renders templates): services import ``crm.cache``, never this module.
 """
 from __future__ import annotations
 
