@@ -58,8 +58,6 @@ def build_app(scale: int, reuse: bool, tmp: Path):
     path = cached if reuse and cached.exists() else tmp / f"demo-scale{scale}.db"
     os.environ.update(
         CRM_DATABASE_URL=f"sqlite:///{path}", CRM_INSTANCE_PATH=str(tmp / f"instance{scale}"), CRM_TODAY=TODAY,
-        # "Cold" is the first view after a write, when no worker has the parts on disk either.
-        CRM_FRAGMENT_CACHE_DIR="",
     )
     from flask_migrate import upgrade
 
@@ -122,7 +120,7 @@ def signed_in_client(app, username: str):
 def measure(app, counter: QueryCounter, username: str, requests: int) -> list[dict]:
     """Per page: the first view after the figure cache is emptied (ms and queries — the page
     after a write to leases or tax), then p50/p95 ms over ``requests`` requests after warm-ups."""
-    from crm.services import figure_cache
+    import crm.cache as figure_cache
 
     client = signed_in_client(app, username)
     rows = []

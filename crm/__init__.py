@@ -75,13 +75,13 @@ def register_extensions(app: Flask) -> None:
 
     from crm import models  # noqa: F401  (registers every table on the metadata)
     from crm.models.history import init_history
-    from crm.models.memo import init_transaction_memo
+    from crm.cache.memo import init_transaction_memo
+    from crm.cache.versions import init_versions
     from crm.models.setting import init_settings
-    from crm.models.version import init_pipeline_version
     from crm.services.corrections import init_corrections
 
     init_history()  # every write path records the change history
-    init_pipeline_version()  # every write to the pipeline renews its figures' token
+    init_versions()  # every write of a kind of data renews its figures' token
     init_corrections()  # and no write path changes a confirmed month except as a correction
     init_transaction_memo()  # tokens and settings are read once per transaction
     init_settings()

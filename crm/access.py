@@ -15,7 +15,7 @@ from crm.extensions import db
 from crm.models import (
     Building, Company, ImportBatch, Lead, Lease, MoveInRequest, OccupancySnapshot, TaxRecord, Unit, user_buildings,
 )
-from crm.models.memo import remembered
+from crm.cache.memo import remembered
 from crm.services.companies import CompanyTies, tied_to_buildings
 
 

@@ -115,8 +115,6 @@ class Config:
         self.ABSOLUTE_TIMEOUT_SECONDS = int(os.environ.get("CRM_SESSION_HOURS", 12)) * 3600
         self.REMEMBER_COOKIE_DURATION = self.ABSOLUTE_TIMEOUT_SECONDS
         self.PROXY_COUNT = int(os.environ.get("CRM_PROXY_COUNT", 0))
-        # Rendered parts shared by the worker processes of one host (crm/services/fragment_store.py).
-        self.FRAGMENT_CACHE_DIR = os.environ.get("CRM_FRAGMENT_CACHE_DIR", str(Path(instance_path) / "fragments"))
         self.PAGE_SIZE = int(os.environ.get("CRM_PAGE_SIZE", 50))
         # A fixed "today" lets operators replay a day and tests freeze the business clock.
         self.TODAY = os.environ.get("CRM_TODAY")
@@ -143,7 +141,6 @@ class TestingConfig(Config):
     def __init__(self, instance_path: str, database_url: str | None = None):
         super().__init__(instance_path)
         self.TESTING = True
-        self.FRAGMENT_CACHE_DIR = ""  # tests that want the shared store give it a directory
         if database_url:
             self.SQLALCHEMY_DATABASE_URI = database_url
             self.SQLALCHEMY_ENGINE_OPTIONS = engine_options(database_url)

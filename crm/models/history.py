@@ -27,7 +27,6 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from sqlalchemy.orm.attributes import NO_VALUE
 
 from crm.extensions import db
-from crm.models.version import OCCUPANCY, bump
 
 ACTIONS = {"create": "新建", "update": "修改", "delete": "删除", "confirm": "确认", "correct": "更正"}
 OBJECT_TYPES = {"building": "楼宇", "unit": "单元", "company": "企业", "lease": "租约", "snapshot": "月度数据"}
@@ -35,7 +34,6 @@ OBJECT_TYPES = {"building": "楼宇", "unit": "单元", "company": "企业", "le
 # snapshot's tenant ids: its tenant counts tell the change).
 IGNORED_FIELDS = {"version", "name_key", "tenant_ids", "registered_tenant_ids"}
 PENDING_KEY = "_history_pending"
-TOUCHED_KEY = "_history_touched"
 COLLECTOR_KEY = "_history_collector"
 SELF_USE_FIELDS = {"start_date": "self_use_start", "end_date": "self_use_end"}
 
@@ -178,17 +176,10 @@ def _before_flush(session: Session, _context, _instances) -> None:
         if isinstance(obj, classes):
             pending.append((obj, "delete", {}))
     session.info[PENDING_KEY] = pending
-    # A lease's units are a collection, not a column: changing them logs no field but changes
-    # the figures all the same.
-    session.info[TOUCHED_KEY] = bool(pending) or any(
-        isinstance(obj, classes) and session.is_modified(obj) for obj in session.dirty
-    )
 
 
 def _after_flush(session: Session, _context) -> None:
     pending = session.info.pop(PENDING_KEY, None)
-    if session.info.pop(TOUCHED_KEY, False):
-        bump(session, OCCUPANCY)  # derived occupancy figures are stale from here on
     if not pending:
         return
     from crm.models import UnitSelfUse

@@ -1,16 +1,14 @@
 """Settings an admin may change at run time (thresholds, basis), with defaults in code.
 
-Almost every page reads them (tier rules, pipeline deadlines), so they are kept per process under
-the ``settings`` data-version token, which every flush that writes a setting changes: a page that
-reads the tokens anyway (most do, for the figure cache) then needs no query for the settings."""
+Almost every page reads them several times (tier rules, pipeline deadlines): they are read once
+per transaction (one query of a small table) and again once the session itself writes one."""
 from __future__ import annotations
 
 from sqlalchemy import String, event, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from crm.extensions import db
-from crm.models.memo import forget, remembered
-from crm.models.version import SETTINGS, bump, tokens
+from crm.cache.memo import forget, remembered
 
 DEFAULTS = {
     "tier_basis": "total",  # total 全口径 | district 区级
@@ -39,15 +37,7 @@ def all_settings(session) -> dict[str, str]:
     itself changes a setting."""
     if _changes_settings(session):
         forget(session, "settings")
-    return dict(remembered(session, "settings", lambda: _settings_of_this_version(session)))
-
-
-def _settings_of_this_version(session) -> dict[str, str]:
-    from crm.services.figure_cache import cached  # the cache sits above the models
-
-    if tokens(session).get(SETTINGS) is None:  # never versioned (a new or wiped database)
-        return _read_settings(session)
-    return cached(session, (SETTINGS,), ("settings",), lambda: _read_settings(session))
+    return dict(remembered(session, "settings", lambda: _read_settings(session)))
 
 
 def _read_settings(session) -> dict[str, str]:
@@ -65,13 +55,7 @@ def _forget_on_flush(session, _context, _instances) -> None:
         forget(session, "settings")
 
 
-def _new_version_after_flush(session, _context) -> None:
-    if _changes_settings(session):  # still the flushed objects in after_flush
-        bump(session, SETTINGS)
-
-
 def init_settings(session_class=Session) -> None:
     """Forget the remembered settings when the session writes one; safe to call more than once."""
     if not event.contains(session_class, "before_flush", _forget_on_flush):
         event.listen(session_class, "before_flush", _forget_on_flush)
-        event.listen(session_class, "after_flush", _new_version_after_flush)

@@ -47,7 +47,7 @@ from sqlalchemy import Date, String, and_, case, func, literal, or_, select, uni
 from crm.models import Building, Company, Lease, OccupancySnapshot, Unit, lease_units
 from crm.models.version import OCCUPANCY
 from crm.services import periods as P
-from crm.services.figure_cache import cached
+from crm.cache import cached
 from crm.services.figures import district_summary
 from crm.services.occupancy import Occupancy, lease_active_on, occupancy_on_days, unit_counts_on
 from crm.services.snapshots import occupancy_for_months
@@ -514,13 +514,10 @@ def month_bridge(session, month: str, building_ids=None) -> MonthBridge:
 def building_bridges(session, building_id: int, periods: list[str]) -> dict[str, MonthBridge]:
     """The bridges of one building for each of ``periods`` (its page's history), from the month
     figures its page shows (``crm.services.snapshots.occupancy_for_months``)."""
-    def compute() -> dict[str, MonthBridge]:
-        wanted = sorted(set(periods) | {P.shift(p, -1) for p in periods})
-        figures = occupancy_for_months(session, wanted, [building_id])
-        seen = {}
-        for p in wanted:
-            occ = figures.get((building_id, p), Occupancy())
-            seen[p] = Seen(occ.occupied_area, occ.tenants, {building_id: occ})
-        return _bridges(session, list(periods), (building_id,), seen)
-
-    return cached(session, (OCCUPANCY,), ("building_bridges", building_id, tuple(periods)), compute)
+    wanted = sorted(set(periods) | {P.shift(p, -1) for p in periods})
+    figures = occupancy_for_months(session, wanted, [building_id])
+    seen = {}
+    for p in wanted:
+        occ = figures.get((building_id, p), Occupancy())
+        seen[p] = Seen(occ.occupied_area, occ.tenants, {building_id: occ})
+    return _bridges(session, list(periods), (building_id,), seen)

@@ -30,10 +30,8 @@ from sqlalchemy import case, func, select
 from crm.formats import money
 from crm.models import Building, BuildingTaxMonth
 from crm.models.setting import all_settings
-from crm.models.version import OCCUPANCY
 from crm.services import periods as P
 from crm.services.errors import DomainError, NotFound
-from crm.services.figure_cache import derived
 from crm.services.figures import building_figures
 from crm.services.pipeline import as_of as pipeline_as_of
 from crm.services.pipeline import pipeline_potentials
@@ -301,7 +299,6 @@ def as_json(report: CandidateReport) -> dict:
     }
 
 
-@derived(OCCUPANCY)  # asked on every page; buildings are part of the occupancy data
 def holds_demo_data(session) -> bool:
     """Whether the database holds invented demo buildings, so reports label themselves 演示数据."""
     return session.scalar(select(Building.id).where(Building.is_demo.is_(True)).limit(1)) is not None

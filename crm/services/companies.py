@@ -10,9 +10,7 @@ from sqlalchemy import exists, func, or_, select
 
 from crm.models import Building, Company, Lease
 from crm.models.choices import HQ_TYPES, INDUSTRY_GROUPS
-from crm.models.version import OCCUPANCY
 from crm.services.bounds import QueryReader
-from crm.services.figure_cache import derived
 from crm.services.occupancy import lease_active_on
 from crm.services.text_match import contains_text
 
@@ -124,7 +122,6 @@ def search_companies(session, filters: CompanyFilters, sort="name", descending=F
     return CompanyPage([found[i] for i in ids if i in found], total, page, per_page)
 
 
-@derived(OCCUPANCY)  # companies and leases are occupancy data: any change to them is a new token
 def _page_of_ids(session, filters: CompanyFilters, sort: str, descending: bool, page: int, per_page: int):
     """(ids of the page's companies in order, how many match) — the search the list repeats most."""
     stmt = _filtered(filters)

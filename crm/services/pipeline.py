@@ -19,14 +19,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, select, union_all
 from sqlalchemy.orm import joinedload
 
 from crm.models import FollowUp, Lead, LeadStageChange, User, lead_target_buildings
 from crm.models.lead import ACTIVE_STAGES, OFF_LINE_STAGES, STAGES
 from crm.models.version import PIPELINE
 from crm.services import periods as P
-from crm.services.figure_cache import derived
+from crm.cache import derived
 from crm.services.leads import FLAG_LABELS, PipelineRules, flag_conditions, pipeline_rules
 
 ZERO = Decimal("0")
@@ -52,6 +52,7 @@ def _labels():
     return {**{s: (label, p) for s, (label, p) in STAGES.items()}, **{s: (label, ZERO) for s, label in OFF_LINE_STAGES.items()}}
 
 
+@derived(PIPELINE)  # a scan of every lead: 20,000 of them would cost the board more than the rest
 def funnel(session, owner_id: int | None = None) -> list[StageFigures]:
     """Today's count and Σ expected tax per stage (every stage, in order, zeros included): the board."""
     stmt = (
@@ -74,7 +75,11 @@ def _stage_rows(found: dict[str, tuple[int, Decimal]]) -> list[StageFigures]:
 
 def deadline_counts(session, today: date, rules: PipelineRules | None = None, owner_id: int | None = None) -> dict[str, int]:
     """How many leads carry each deadline flag today (see ``services.leads.lead_flags``) — one query."""
-    rules = rules or pipeline_rules(session)
+    return dict(_deadline_counts(session, today, rules or pipeline_rules(session), owner_id))
+
+
+@derived(PIPELINE)  # a scan of every lead, asked by every dashboard: the cost grew with the leads
+def _deadline_counts(session, today: date, rules: PipelineRules, owner_id: int | None) -> dict[str, int]:
     conditions = flag_conditions(today, rules)
     stmt = select(*[func.coalesce(func.sum(case((cond, 1), else_=0)), 0).label(name) for name, cond in conditions.items()]).where(
         Lead.merged_into_id.is_(None)
@@ -388,21 +393,27 @@ class BoardColumn:
 
 def board(session, owner_id: int | None = None, per_column: int = CARDS_PER_COLUMN) -> list[BoardColumn]:
     """One column per stage with its count and Σ expected tax, and its most urgent cards (next
-    follow-up date first; the rest are one click away in the list) — two queries in all."""
+    follow-up date first; the rest are one click away in the list) — three queries at most.
+
+    The counts and the cards' ids are kept under the pipeline's data version: ranking every lead
+    (a window function, or a sort per stage) grows with the leads, reading 180 of them does not."""
     figures = funnel(session, owner_id)
-    urgency = func.row_number().over(
-        partition_by=Lead.stage,
-        order_by=(Lead.next_followup_on.is_(None), Lead.next_followup_on, Lead.id.desc()),
-    ).label("rank")
-    ranked = select(Lead.id.label("id"), urgency).where(Lead.merged_into_id.is_(None))
-    if owner_id is not None:
-        ranked = ranked.where(Lead.owner_id == owner_id)
-    ranked = ranked.subquery()
-    cards = session.scalars(
-        select(Lead).join(ranked, ranked.c.id == Lead.id).where(ranked.c.rank <= per_column)
-        .options(joinedload(Lead.owner)).order_by(ranked.c.rank)
-    )
+    shown = _board_ids(session, owner_id, per_column)
+    cards = session.scalars(select(Lead).where(Lead.id.in_(shown)).options(joinedload(Lead.owner))) if shown else []
     columns = {f.stage: BoardColumn(f) for f in figures}
-    for lead in cards:
+    for lead in sorted(cards, key=lambda l: (l.next_followup_on is None, l.next_followup_on or date.min, -l.id)):
         columns[lead.stage].cards.append(lead)
     return [columns[stage] for stage in BOARD_STAGES]
+
+
+@derived(PIPELINE)  # each column reads and sorts every lead of its stage
+def _board_ids(session, owner_id: int | None, per_column: int) -> tuple[int, ...]:
+    """The ids of each column's ``per_column`` most urgent leads, one ``LIMIT`` per stage."""
+    urgency = (Lead.next_followup_on.is_(None), Lead.next_followup_on, Lead.id.desc())
+    firsts = []
+    for stage in BOARD_STAGES:
+        first = select(Lead.id).where(Lead.stage == stage, Lead.merged_into_id.is_(None))
+        if owner_id is not None:
+            first = first.where(Lead.owner_id == owner_id)
+        firsts.append(first.order_by(*urgency).limit(per_column).subquery())
+    return tuple(session.scalars(union_all(*[select(first.c.id) for first in firsts])))

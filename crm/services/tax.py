@@ -15,9 +15,7 @@ from sqlalchemy.orm import joinedload
 from crm.formats import month_span, year_label
 from crm.models import BuildingTaxMonth, TaxRecord
 from crm.models.setting import all_settings
-from crm.models.version import TAX, bump
 from crm.services import periods as P
-from crm.services.figure_cache import derived
 
 ZERO = Decimal("0")
 TIER_ORDER = ("yi", "wuqianwan", "qianwan")
@@ -69,7 +67,8 @@ def refresh_rollup(session, periods=None) -> None:
             ["building_id", "period", "total_tax", "district_tax", "records"], source
         )
     )
-    bump(session, TAX)  # every figure derived from the roll-up is stale from here on
+    # Both statements change the tax token (crm/cache/versions.py): every figure derived from
+    # the roll-up is stale from here on.
 
 
 def _amount(basis: str):
@@ -80,7 +79,6 @@ def _scoped(stmt, building_ids):
     return stmt if building_ids is None else stmt.where(BuildingTaxMonth.building_id.in_(building_ids))
 
 
-@derived(TAX)
 def tax_by_building(session, first: str, last: str, building_ids=None, basis="total") -> dict[int, Decimal]:
     """Σ tax per building over the periods first..last inclusive."""
     stmt = _scoped(
@@ -92,7 +90,6 @@ def tax_by_building(session, first: str, last: str, building_ids=None, basis="to
     return {bid: Decimal(total) for bid, total in session.execute(stmt)}
 
 
-@derived(TAX)
 def tax_by_building_and_period(session, first: str, last: str, building_ids=None, basis="total"):
     """{building_id: {period: amount}} over first..last — one query for every window a page needs."""
     stmt = _scoped(
@@ -106,7 +103,6 @@ def tax_by_building_and_period(session, first: str, last: str, building_ids=None
     return table
 
 
-@derived(TAX)
 def tax_windows(session, windows: dict[str, tuple[str, str]], building_ids=None, basis="total"):
     """{building_id: {window name: Σ tax over its first..last periods}}, summed in SQL.
 
@@ -133,7 +129,6 @@ def window_sum(by_period: dict[str, Decimal], first: str, last: str) -> Decimal:
     return sum((amount for period, amount in by_period.items() if first <= period <= last), ZERO)
 
 
-@derived(TAX)
 def monthly_totals(session, periods: list[str], building_ids=None, basis="total") -> list[Decimal]:
     """District (or scoped) tax per period, in the order given; months without tax are 0."""
     stmt = _scoped(
@@ -150,7 +145,6 @@ def latest_tax_period(session) -> str | None:
     return session.scalar(select(func.max(BuildingTaxMonth.period)))
 
 
-@derived(TAX)
 def tax_data_span(session) -> tuple[str | None, str | None]:
     """The first and the latest month holding any building's tax."""
     first, last = session.execute(select(func.min(BuildingTaxMonth.period), func.max(BuildingTaxMonth.period))).one()

@@ -18,10 +18,8 @@ from sqlalchemy import func, literal, null, select, union_all
 from crm.formats import year_label
 from crm.models import Building, BuildingTaxMonth, Company, Lease, TaxRecord
 from crm.models.choices import INDUSTRY_GROUPS, STREETS
-from crm.models.version import OCCUPANCY, TAX
 from crm.services import periods as P
 from crm.services.errors import NotFound
-from crm.services.figure_cache import derived
 from crm.services.figures import BuildingFigures, building_figures
 from crm.services.leases import active_leases
 from crm.services.tax import TIER_ORDER, ZERO, TierRules, tax_year_label, tier_rules, year_months
@@ -287,7 +285,6 @@ class DistrictTaxPage:
         return [m for m in self.movements if not m.up]
 
 
-@derived(TAX)
 def _year_sums(session, first_year: int, last_period: str, basis: str) -> dict[int, dict[int, Decimal]]:
     """{building_id: {year: Σ tax}} from January of ``first_year`` to ``last_period``, in SQL."""
     amount = BuildingTaxMonth.district_tax if basis == "district" else BuildingTaxMonth.total_tax
@@ -303,10 +300,9 @@ def _year_sums(session, first_year: int, last_period: str, basis: str) -> dict[i
     return table
 
 
-@derived(TAX, OCCUPANCY)
 def _concentration_rows(session, year: int, basis: str) -> list[tuple]:
     """("top", company id, None, Σ) for the top companies and ("group", None, industry group, Σ)
-    of the year, in one statement; plain tuples, so the figure cache can keep them.
+    of the year, in one statement, as plain tuples.
 
     The per-company sums of the year (read from the covering index
     ``ix_tax_records_period_company``) are a CTE used twice — for the top companies and, joined

@@ -18,7 +18,7 @@ from crm.services.figures import building_figures, building_history
 from crm.services.tax import company_tax_totals, tier_rules
 from crm.services.units import floors, unit_states
 from crm.services.vacancy import band, vacant_since
-from crm.views.fragments import cached_fragments, render_part
+from crm.cache.fragments import cached_fragments, render_part
 from crm.views.building_filters import matches_filters, read_building_filters
 from crm.views.manage_panel import manage_panel
 from crm.web.params import page_month, today

@@ -11,7 +11,7 @@ from crm.permissions import allow, ensure, scope_of
 from crm.services.companies import SORTS, current_buildings, read_company_filters, search_companies
 from crm.services.leases import last_active_day
 from crm.services.tax import company_monthly_tax
-from crm.views.fragments import cached_fragments, render_part
+from crm.cache.fragments import cached_fragments, render_part
 from crm.web.params import page_number, sort_args, today
 
 bp = Blueprint("companies", __name__)

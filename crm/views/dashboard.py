@@ -11,7 +11,7 @@ from crm.permissions import allow, may, visible_building_ids
 from crm.services import expiries
 from crm.services import periods as P
 from crm.services.bridge import month_bridge
-from crm.services.figure_cache import cached
+from crm.cache import cached
 from crm.services.figures import building_figures, district_summary
 from crm.services.landing import pending_request_count
 from crm.services.leads import pipeline_rules

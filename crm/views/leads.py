@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlalchemy import select
 from werkzeug.routing import BuildError
 
@@ -22,21 +22,18 @@ from crm.forms.leads import (
     FollowUpForm, LandingForm, LeadForm, MergeForm, ReassignForm, ReserveForm, StageForm,
 )
 from crm.models import Building, Lead, MoveInRequest
-from crm.models.version import OCCUPANCY
 from crm.models.lead import ACTIVE_STAGES, FOLLOWUP_METHODS, OFF_LINE_STAGES, PRIORITIES, SOURCES, STAGES
 from crm.permissions import allow, ensure, may
 from crm.services import leads
 from crm.services.bounds import QueryReader, decimal_of
 from crm.services.periods import BUSINESS_TZ
 from crm.services.duplicates import DuplicatesFound, merge_leads
-from crm.services.figure_cache import cached, frozen
 from crm.services.errors import DomainError
 from crm.services.followups import add_followup, default_next_date, followups_of
 from crm.services.landing import LandingInput, pending_request, record_landing, units_by_request
 from crm.services.matching import MAX_RESERVE_DAYS, match_units, reservations_of, reserve_units
 from crm.services.pipeline import board as board_columns
 from crm.services.units import unit_states
-from crm.views.fragments import cached_fragments
 from crm.web.params import page_number, sort_args, today
 from crm.web.transaction import show_error, transaction
 
@@ -61,15 +58,11 @@ def building_choices() -> list[tuple[int, str]]:
 
 
 def building_filter_options(selected: str) -> Markup:
-    """The <option>s of the list's target-building filter: 350 of them cost a template more than
-    the 50 rows, so they are built once per set of buildings (the occupancy token) and choice."""
-    def render() -> dict[str, str]:
-        return {"options": "".join(
-            Markup('<option value="{}"{}>{}</option>').format(
-                building_id, Markup(" selected") if str(building_id) == selected else "", name)
-            for building_id, name in building_choices())}
-
-    return cached_fragments("building-filter", (OCCUPANCY,), selected, render)["options"]
+    """The <option>s of the list's target-building filter, joined here as plain text with each
+    name escaped: 350 of them looped in the template, or through ``Markup.format``, cost 30 ms."""
+    return Markup("".join(
+        f'<option value="{building_id}"{" selected" if str(building_id) == selected else ""}>{escape(name)}</option>'
+        for building_id, name in building_choices()))
 
 
 def owner_choices() -> list[tuple[int, str]]:
@@ -168,20 +161,13 @@ def index():
 
 
 def card_renderer(context: dict):
-    """``board_card(lead)``: a board card's HTML, kept in the figure cache under everything it
-    shows, so a kept card is always the card the lead would render now (ids and versions alone
-    could meet again after a restore). A board shows up to 180 cards and is rendered again after
-    every move; most cards are unchanged since the last view."""
+    """``board_card(lead)``: a board card's HTML (the macro of leads/_card.html, looked up once)."""
     card = current_app.jinja_env.get_template("leads/_card.html").module.card
     day, rules, may_edit = context["today"], context["rules"], context["may_edit"]
     lead_root = url_for("leads.show", lead_id=0)[:-1]  # "/leads/"
-    same_for_the_page = repr(frozen((day, lead_root)))  # once, not per card
 
     def board_card(lead: Lead) -> Markup:
-        editable, flags = may_edit(lead), tuple(leads.lead_flags(lead, day, rules))
-        key = ("board-card", lead.id, lead.version, lead.stage, lead.priority, lead.company_name, lead.owner.display_name,
-               lead.industry_group, lead.expected_annual_tax, lead.next_followup_on, editable, flags, same_for_the_page)
-        return Markup(cached(db.session, (), key, lambda: str(card(lead, editable, flags, day, leads.FLAG_LABELS, lead_root))))
+        return Markup(card(lead, may_edit(lead), tuple(leads.lead_flags(lead, day, rules)), day, leads.FLAG_LABELS, lead_root))
 
     return board_card
 

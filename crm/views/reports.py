@@ -5,9 +5,6 @@ section lives in ``templates/reports/_candidates.html``.
 """
 from __future__ import annotations
 
-import base64
-import hashlib
-import json
 from datetime import datetime
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
@@ -20,7 +17,6 @@ from crm.services import periods as P
 from crm.services.candidates import as_json, candidate_report, holds_demo_data, report_years
 from crm.services.bounds import year_of
 from crm.services.errors import DomainError
-from crm.services.fragment_store import cached_on_host
 from crm.views.briefing_panel import reports_section
 from crm.web.params import today
 
@@ -77,13 +73,7 @@ def candidates_pdf():
     try:
         report = requested_report()
         data, moment, demo = as_json(report), generated_at().replace(second=0, microsecond=0), holds_demo_data(db.session)
-        # The same figures in the same minute make the same bytes (the footer shows the minute):
-        # leadership downloading the list at once sets ReportLab to work once on the host (the
-        # store on disk hands the PDF, as base64 text, to the other worker processes).
-        digest = hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
-        parts = cached_on_host(db.session, (), ("candidates.pdf", digest, moment.isoformat(), demo), lambda: {
-            "pdf": base64.b64encode(build_candidates_pdf(data, moment, demo=demo)).decode("ascii")})
-        pdf = base64.b64decode(parts["pdf"])
+        pdf = build_candidates_pdf(data, moment, demo=demo)
     except DomainError as error:
         flash(error.message, "warning")
         return redirect(url_for("reports.index", **report_args()))

@@ -14,7 +14,7 @@ from crm.services.bounds import year_of
 from crm.services.errors import DomainError
 from crm.services.tax import tier_rules
 from crm.services.tax_analysis import building_tax, district_tax
-from crm.views.fragments import cached_fragments, render_part
+from crm.cache.fragments import cached_fragments, render_part
 from crm.web.params import page_month, today
 from crm.web.lookup import building_or_404
 

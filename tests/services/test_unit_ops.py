@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from crm.models import Unit
 from crm.services import unit_ops as ops
 from crm.services.errors import DomainError
-from crm.models.version import tokens
+from crm.cache.versions import tokens
 from crm.services.occupancy import occupancy_on
 from tests import factories as f
 

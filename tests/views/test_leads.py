@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import event, func, select
 
 from crm.extensions import db
-from crm.services.figure_cache import clear as clear_cache
+from crm.cache import clear as clear_cache
 from crm.models import FollowUp, Lead, Lease, MoveInRequest, Unit, User
 from tests import factories as f
 

@@ -1,6 +1,7 @@
-"""The figure cache answers from memory only while the data it derives from is unchanged:
-a write in another session (standing in for another process), a change of a lease's units
-alone, a tax roll-up and a rolled-back write are each seen at the next call."""
+"""The contract of ``crm.cache``: an answer from memory only while the data it derives from is
+unchanged. A write in another session (standing in for another process), a change of a lease's
+units alone, a tax record, a self-use period, an unsaved change and a rolled-back write are each
+seen at the next call; a database without tokens caches nothing."""
 from __future__ import annotations
 
 from datetime import date
@@ -11,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from crm.extensions import db
 from crm.models import Lease, Unit
-from crm.models.version import SETTINGS, tokens
+import crm.cache as figure_cache
+from crm.cache.versions import OCCUPANCY, TAX, tokens
 from crm.services.figures import building_figures
 from crm.services.tax import refresh_rollup
 from tests import factories as f
@@ -63,8 +65,6 @@ def test_a_rolled_back_write_leaves_no_trace(session, scene):
 
 
 def test_the_cache_keeps_to_its_budget_dropping_the_least_recently_used(session, monkeypatch):
-    from crm.services import figure_cache
-
     figure_cache.clear()
     monkeypatch.setattr(figure_cache, "BUDGET_BYTES", 3_600)  # three parts of about 1.2 KB
     computed = []
@@ -88,8 +88,7 @@ def test_a_setting_changed_by_another_session_is_seen_at_once(session):
     session.commit()
     assert all_settings(session)["candidate_threshold"] == "40000000"
     session.commit()
-    assert all_settings(session)["candidate_threshold"] == "40000000"  # from the process's cache now
-    assert tokens(session).get(SETTINGS)  # the write versioned the settings
+    assert all_settings(session)["candidate_threshold"] == "40000000"
     session.commit()
     with Session(db.engine) as other:  # another worker process saves the settings page
         other.get(Setting, "candidate_threshold").value = "30000000"
@@ -136,3 +135,63 @@ def test_pipeline_writes_by_another_session_are_seen_at_once(session):
         aimed.target_buildings.append(other.get(Building, ids["b"]))  # the targets alone
         other.commit()
     assert figures()[2] == {a.id: Decimal("175000.00"), b.id: Decimal("175000.00")}  # 1,000,000 × 35 % ÷ 2
+
+
+def occupied_in(session, unit_building, period=MONTH) -> Decimal:
+    from crm.services.snapshots import occupancy_for_months
+
+    return occupancy_for_months(session, [period])[(unit_building.id, period)].occupied_area
+
+
+def test_an_unsaved_change_asked_before_any_flush_is_seen(session, scene):
+    """The tokens were read earlier in the transaction; the change is still only in the session."""
+    assert occupied_in(session, scene["building"]) == Decimal("100")  # cached under today's tokens
+    scene["lease"].moved_out_on = date(2026, 3, 1)
+    assert occupied_in(session, scene["building"]) == Decimal("0")
+
+
+def test_a_figure_computed_from_an_unsaved_change_is_gone_after_the_rollback(session, scene):
+    figure_cache.clear()
+    session.commit()
+    tokens(session)  # remembered before the change, as a page does
+    scene["lease"].moved_out_on = date(2026, 3, 1)
+    assert occupied_in(session, scene["building"]) == Decimal("0")  # a miss: computed after the autoflush
+    session.rollback()
+    assert occupied_in(session, scene["building"]) == Decimal("100")  # the next request
+
+
+def test_a_tax_record_written_alone_renews_the_tax_token(session, scene):
+    from crm.models import TaxRecord
+
+    before = tokens(session)[TAX]
+    session.add(TaxRecord(company=scene["tenant"], period="2026-08", total_tax=Decimal("1")))
+    session.flush()  # no roll-up
+    assert tokens(session)[TAX] != before
+
+
+def test_a_self_use_period_renews_the_occupancy_token(session, scene):
+    from crm.models import UnitSelfUse
+
+    before = tokens(session)[OCCUPANCY]
+    session.add(UnitSelfUse(unit=scene["units"][1], start_date=date(2026, 2, 1)))
+    session.commit()
+    assert tokens(session)[OCCUPANCY] != before
+
+
+def test_a_bulk_statement_renews_its_kinds_token(session, scene):
+    from sqlalchemy import update
+
+    before = tokens(session)[OCCUPANCY]
+    session.execute(update(Lease.__table__).values(end_date=date(2026, 12, 31)))
+    assert tokens(session)[OCCUPANCY] != before
+
+
+def test_nothing_is_kept_while_a_kind_has_no_token(session):
+    from crm.models import DataVersion
+
+    session.query(DataVersion).delete()
+    session.commit()
+    computed = []
+    for _ in range(2):
+        figure_cache.cached(session, (OCCUPANCY,), ("tokenless",), lambda: computed.append(1))
+    assert len(computed) == 2

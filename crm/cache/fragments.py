@@ -6,6 +6,8 @@ render, and changes only when units, leases, companies or tax do. Such a part is
 write changes a token. The key must name everything the part shows that is not in the tokens:
 month, building, and any permission that changes the markup (e.g. whether the reader manages
 the building). Parts hold no CSRF token and nothing else per user or per request.
+
+For views only (it renders templates): services import ``crm.cache``, never this module.
 """
 from __future__ import annotations
 
@@ -14,8 +16,8 @@ from typing import Callable
 from flask import current_app
 from markupsafe import Markup
 
+from crm.cache import cached
 from crm.extensions import db
-from crm.services.fragment_store import cached_on_host
 
 
 def render_part(template: str, **context) -> str:
@@ -26,7 +28,6 @@ def render_part(template: str, **context) -> str:
 
 
 def cached_fragments(name: str, depends: tuple[str, ...], key, render: Callable[[], dict[str, str]]) -> dict[str, Markup]:
-    """{part: HTML} from ``render()``, through the figure cache under (``name``, ``key``) and,
-    behind it, the store on disk that the host's other worker processes fill too."""
-    parts = cached_on_host(db.session, depends, ("fragment", name, key), render)
+    """{part: HTML} from ``render()``, through the figure cache under (``name``, ``key``)."""
+    parts = cached(db.session, depends, ("fragment", name, key), render)
     return {part: Markup(html) for part, html in parts.items()}

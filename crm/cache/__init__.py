@@ -1,0 +1,136 @@
+"""The one cache of derived figures: its contract.
+
+``cached(session, kinds, key, compute)`` (or ``@derived(*kinds)`` on ``fn(session, …)``) returns
+what ``compute()`` returns now, from memory when the same key was computed under the same data:
+
+* **Keyed by data versions.** Each kind of data (``OCCUPANCY``: buildings, units, self-use
+  periods, companies, leases, snapshots; ``TAX``: tax records and their roll-up; ``SETTINGS``;
+  ``PIPELINE``: leads, targets, follow-ups, stage changes) has a token that every write of that
+  kind changes in the same transaction (ORM events, ``crm/cache/versions.py``). An entry is kept
+  under the database, the tokens of the kinds it derives from, and ``key`` — which must name
+  everything else the answer depends on (month, scope, rules, the day).
+* **Never from unsaved changes.** When the session holds changes not yet flushed, or a kind has no
+  token (a new or wiped database), the figure is computed and not kept. A figure computed while
+  the transaction wrote (its tokens changed meanwhile) is not kept either. What a transaction
+  keeps under its own new tokens can never be found after a rollback: tokens are random.
+* **Shared, read-only.** Entries live per process, least recently used dropped beyond
+  ``BUDGET_BYTES``; callers must not change what they get.
+* **Seen at once elsewhere.** The tokens are read once per transaction (one query of a four-row
+  table) and after each write of its own, so a write committed by any process or host is seen
+  at the next request.
+
+Only what saves a page at least a third of its server time at scale 10 goes through here
+(``python -m bench.caches`` measures each layer; README "Caches" lists them with their gain): the
+month figures (``crm.services.snapshots``), the pipeline states (``crm.services.pipeline``), a
+month's bridge, the dashboard's figures and the rendered parts of ``crm/cache/fragments.py``
+(building list, building panels, tax pages, company search). ``crm/cache/memo.py`` keeps a value
+for one transaction only (the tokens, the settings, a manager's buildings).
+"""
+from __future__ import annotations
+
+import dataclasses
+import functools
+import threading
+from collections import OrderedDict
+from datetime import date
+from decimal import Decimal
+from typing import Callable, TypeVar
+
+from crm.cache.memo import remembered
+from crm.cache.versions import OCCUPANCY, PIPELINE, SETTINGS, TAX, has_pending_changes, tokens
+
+__all__ = ["OCCUPANCY", "PIPELINE", "SETTINGS", "TAX", "cached", "derived", "clear"]
+
+T = TypeVar("T")
+BUDGET_BYTES = 48 * 2**20  # per process; the district tables of scale 10 are a few MB each
+_cache: OrderedDict = OrderedDict()  # key -> (value, weight)
+_weight_total = 0
+_lock = threading.Lock()
+
+
+def _weight(value) -> int:
+    """Roughly the bytes ``value`` holds (CPython keeps Chinese text at 2 bytes a character)."""
+    if isinstance(value, str):
+        return 50 + 2 * len(value)
+    if isinstance(value, (bytes, bytearray)):
+        return 40 + len(value)
+    if isinstance(value, dict):
+        return 64 + sum(_weight(k) + _weight(v) for k, v in value.items())
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return 64 + sum(_weight(v) for v in value)
+    if dataclasses.is_dataclass(value):
+        return 400
+    return 32
+
+
+_PLAIN = (str, int, float, bool, type(None), date, Decimal)  # hashable as they are (datetime is a date)
+
+
+def frozen(value):
+    """A hashable stand-in for a key part: lists as tuples, sets sorted, dicts and dataclasses as
+    item tuples."""
+    if isinstance(value, _PLAIN):
+        return value
+    if isinstance(value, tuple) and all(isinstance(v, _PLAIN) for v in value):
+        return value
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return (type(value).__name__, frozen(dataclasses.asdict(value)))
+    if isinstance(value, dict):
+        return tuple(sorted((k, frozen(v)) for k, v in value.items()))
+    if isinstance(value, (set, frozenset)):
+        return tuple(sorted(value))
+    if isinstance(value, (list, tuple)):
+        return tuple(frozen(v) for v in value)
+    return value
+
+
+def cached(session, kinds: tuple[str, ...], key, compute: Callable[[], T]) -> T:
+    """``compute()``, or what it returned before under the same data versions of ``kinds`` and
+    ``key`` (see the module's contract)."""
+    global _weight_total
+    if has_pending_changes(session):
+        return compute()  # its own autoflush makes the changes visible; the tokens would not be
+    versions = tokens(session)
+    depend = tuple(versions.get(kind) for kind in kinds)
+    if None in depend:
+        return compute()
+    database = remembered(session, "database_url", lambda: str(session.get_bind().url))
+    full_key = (database, depend, frozen(key))
+    with _lock:
+        found = _cache.get(full_key)
+        if found is not None:
+            _cache.move_to_end(full_key)
+            return found[0]
+    value = compute()
+    if tokens(session) is not versions:  # the transaction wrote meanwhile
+        return value
+    weight = _weight(value)
+    with _lock:
+        if full_key not in _cache:
+            _cache[full_key] = (value, weight)
+            _weight_total += weight
+        while _weight_total > BUDGET_BYTES and _cache:
+            _, (_, dropped) = _cache.popitem(last=False)
+            _weight_total -= dropped
+    return value
+
+
+def derived(*kinds: str):
+    """Decorator: cache ``fn(session, …)`` under the tokens of ``kinds`` and its other arguments."""
+    def wrap(fn):
+        @functools.wraps(fn)
+        def through_cache(session, *args, **kwargs):
+            key = (fn.__module__, fn.__qualname__, args, kwargs)
+            return cached(session, kinds, key, lambda: fn(session, *args, **kwargs))
+
+        through_cache.uncached = fn
+        return through_cache
+    return wrap
+
+
+def clear() -> None:
+    """Forget every cached answer (benchmarks measure the uncached path)."""
+    global _weight_total
+    with _lock:
+        _cache.clear()
+        _weight_total = 0
