@@ -57,12 +57,15 @@ def get_lead_or_404(lead_id: int) -> Lead:
 
 
 def show_error(form, error: DomainError) -> None:
-    """Put the message beside its field when the form has one, else at the top of the page."""
-    field = getattr(form, error.field, None) if form is not None and error.field else None
-    if field is not None and hasattr(field, "errors"):
-        field.errors = list(field.errors or []) + [error.message]
-    else:
-        flash(error.message, "danger")
+    """Put each message beside its field when the form has one, else at the top of the page; a
+    field the form already complained about keeps only the form's message (it says what was typed)."""
+    for one in getattr(error, "errors", [error]):
+        field = getattr(form, one.field, None) if form is not None and one.field else None
+        if field is not None and hasattr(field, "errors"):
+            if not field.errors:
+                field.errors = [one.message]
+        else:
+            flash(one.message, "danger")
 
 
 def building_choices() -> list[tuple[int, str]]:
@@ -267,6 +270,15 @@ def save_lead_form(form: LeadForm, lead: Lead | None):
     return None, None
 
 
+def check_rest(form: LeadForm) -> None:
+    """The form refused some fields: run the service's checks on the others too, so the user
+    sees every problem of this submit at once, not one per try."""
+    try:
+        L.validate_lead(db.session, lead_input(form), today())
+    except DomainError as error:
+        show_error(form, error)
+
+
 @bp.route("/leads/new", methods=["GET", "POST"])
 @allow("leads.create")
 def new():
@@ -276,7 +288,9 @@ def new():
         form.next_followup_on.data = today() + timedelta(days=L.pipeline_rules(db.session).first_followup_days)
         if current_user.role == "promoter":
             form.owner_id.data = current_user.id
-    if form.validate_on_submit():
+    if form.is_submitted() and not form.validate():
+        check_rest(form)
+    elif form.is_submitted():
         lead, duplicates = save_lead_form(form, None)
         if lead is not None:
             flash(f"已新建招商项目「{lead.company_name}」，请在 {lead.next_followup_on} 前完成首次跟进", "success")
@@ -291,7 +305,9 @@ def edit(lead_id):
     ensure("leads.edit", lead)
     form = lead_form(lead)
     duplicates = None
-    if form.validate_on_submit():
+    if form.is_submitted() and not form.validate():
+        check_rest(form)
+    elif form.is_submitted():
         saved, duplicates = save_lead_form(form, lead)
         if saved is not None:
             flash("项目信息已保存", "success")

@@ -72,13 +72,14 @@ def units_named_in_form(building: Building) -> list[Unit]:
 def show_error(form, error: DomainError) -> None:
     """Roll back and put the message beside its field (or at the top when no field has it)."""
     db.session.rollback()
-    field = form._fields.get(error.field) if error.field else None
-    if error.field == "units" and hasattr(form, "units_error"):
-        form.units_error = error.message  # shown above the unit checkboxes
-    elif field is not None and field.type != "HiddenField":
-        field.errors = list(field.errors) + [error.message]
-    else:
-        form.form_errors.append(error.message)
+    for one in getattr(error, "errors", [error]):
+        field = form._fields.get(one.field) if one.field else None
+        if one.field == "units" and hasattr(form, "units_error"):
+            form.units_error = one.message  # shown above the unit checkboxes
+        elif field is not None and field.type != "HiddenField":
+            field.errors = list(field.errors) + [one.message]
+        else:
+            form.form_errors.append(one.message)
 
 
 def commit(form) -> bool:
