@@ -78,7 +78,12 @@ class DayField(DateField):
 
 
 class NumberField(StringField):
-    """A decimal number typed with or without thousands separators; ``data`` is a Decimal."""
+    """A decimal number typed with or without thousands separators; ``data`` is a Decimal, shown
+    with ``places`` decimals when given (10000.00 万元)."""
+
+    def __init__(self, label=None, validators=None, places: int | None = None, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.places = places
 
     def process_formdata(self, valuelist):
         self.data = None
@@ -94,7 +99,9 @@ class NumberField(StringField):
             return self.raw_data[0]  # what was typed stays as typed
         if self.data is None:
             return ""
-        return f"{self.data:f}" if isinstance(self.data, Decimal) else str(self.data)
+        if not isinstance(self.data, Decimal):
+            return str(self.data)
+        return f"{self.data:.{self.places}f}" if self.places is not None else f"{self.data:f}"
 
 
 class WholeNumberField(IntegerField):

@@ -6,7 +6,7 @@ from crm.services.tax_settings import BASES
 
 
 def amount_field(label: str) -> NumberField:
-    return NumberField(label, validators=[Required(f"请输入{label}")], render_kw={"inputmode": "decimal"})
+    return NumberField(label, places=2, validators=[Required(f"请输入{label}")], render_kw={"inputmode": "decimal"})
 
 
 class TaxSettingsForm(AppForm):

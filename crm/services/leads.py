@@ -273,6 +273,21 @@ def update_lead(session, lead: Lead, data: LeadInput, actor: User, today: date, 
     return lead
 
 
+def is_backward(from_stage: str, to_stage: str) -> bool:
+    """A move down the line (接洽 → 线索): allowed, but it needs a reason, which the history keeps.
+    Moves to and from 搁置 and 退出 are off the line, never backward."""
+    return from_stage in STAGE_ORDER and to_stage in STAGE_ORDER and STAGE_ORDER[to_stage] < STAGE_ORDER[from_stage]
+
+
+def next_stage(stage: str) -> str | None:
+    """The stage a lead normally moves to next (what the stage form offers first); None at the end
+    of the line or off it. 入驻 is reached through landing, never offered."""
+    if stage not in STAGE_ORDER:
+        return None
+    following = [s for s in STAGES if STAGE_ORDER[s] == STAGE_ORDER[stage] + 1]
+    return following[0] if following and following[0] != "settled" else None
+
+
 def move_stage(session, lead: Lead, to_stage: str, actor: User, today: date, version=None,
                reason: str | None = None, resume_on: date | None = None, via_landing: bool = False) -> Lead:
     """Move a lead to another stage, following the rules in the module docstring."""
@@ -289,6 +304,10 @@ def move_stage(session, lead: Lead, to_stage: str, actor: User, today: date, ver
         raise DomainError("「入驻」需先登记落地楼宇和单元，由楼宇管理员确认入驻申请后自动完成", field="stage")
     note = None
     reason = (reason or "").strip()
+    backward = is_backward(lead.stage, to_stage)
+    if backward and not reason:
+        raise DomainError(f"从「{lead.stage_label}」退回「{stage_label(to_stage)}」须填写原因（reason），"
+                          "说明为什么退回", field="reason")
     if to_stage == "lost":
         if not reason:
             raise DomainError("项目退出须填写原因", field="reason")
@@ -305,7 +324,7 @@ def move_stage(session, lead: Lead, to_stage: str, actor: User, today: date, ver
     if to_stage in ACTIVE_STAGES or to_stage == "settled":
         lead.paused_until = None
         lead.lost_reason = None
-        note = reason or None
+        note = f"退回原因：{reason}" if backward else (reason or None)
     if to_stage in ("signed", "registered", "settled") and lead.signed_on is None:
         lead.signed_on = today
     from_stage = lead.stage

@@ -356,7 +356,8 @@ def render_show(lead: Lead, followup: FollowUpForm | None = None, stage: StageFo
         "leads/show.html", lead=lead, timeline=timeline(lead), followup=followup, stage_form=stage,
         pending=pending, requests=requests, request_units=units_by_request(db.session, requests),
         reservations=reservations_of(db.session, lead, today()), reassign=reassign, merge=merge,
-        FOLLOWUP_METHODS=FOLLOWUP_METHODS, ACTIVE_STAGES=ACTIVE_STAGES, admin=admin, **common_context(),
+        FOLLOWUP_METHODS=FOLLOWUP_METHODS, ACTIVE_STAGES=ACTIVE_STAGES, admin=admin, next_stage=L.next_stage(lead.stage),
+        backward_stages={s for s in L.STAGE_ORDER if L.is_backward(lead.stage, s)}, **common_context(),
     ), status
 
 
