@@ -345,7 +345,7 @@ def move_stage(lead_id):
     version = body_int(body, "version", "版本号", required=True)
     reason = body_text(body, "reason", "原因")
     resume_on = body_date(body, "resume_on", "恢复跟进日期")
-    with service_errors(conflicts=("version",), missing=("reason",), stage="to_stage"):
+    with service_errors(conflicts=("version",), missing=(L.BackwardWithoutReason,), stage="to_stage"):
         L.move_stage(db.session, target, to_stage, current_user, today(), version=version, reason=reason,
                      resume_on=resume_on)
     db.session.commit()

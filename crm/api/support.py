@@ -81,18 +81,18 @@ def _csrf_error(error):
 
 
 @contextmanager
-def service_errors(conflicts: tuple[str, ...] = (), missing: tuple[str, ...] = (), **names: str):
-    """Around a service call: its errors on the fields ``conflicts`` become ``Conflict`` (409), on
-    the fields ``missing`` ``Unprocessable`` (422), and a field is reported under the name the JSON
-    body uses (``stage="to_stage"``)."""
+def service_errors(conflicts: tuple[str, ...] = (), missing: tuple[type, ...] = (), **names: str):
+    """Around a service call: its errors on the fields ``conflicts`` become ``Conflict`` (409),
+    those of the classes ``missing`` ``Unprocessable`` (422), and a field is reported under the
+    name the JSON body uses (``stage="to_stage"``)."""
     try:
         yield
     except DomainError as error:
         field = names.get(error.field, error.field)
         if error.field in conflicts:
             raise Conflict(error.message, field=field) from error
-        if error.field in missing:
-            raise Unprocessable(error.message, field=field) from error
+        if isinstance(error, missing):  # the message names the JSON field the caller must add
+            raise Unprocessable(f"{error.message}（{field}）", field=field) from error
         error.field = field
         raise
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from crm.models import Building, Lead, LeadStageChange, User, lead_target_buildings
 from crm.models.choices import HQ_TYPES, INDUSTRY_GROUPS
-from crm.models.lead import ACTIVE_STAGES, OFF_LINE_STAGES, PRIORITIES, SOURCES, STAGES
+from crm.models.lead import ACTIVE_STAGES, OFF_LINE_STAGES, PRIORITIES, SOURCES, STAGES, stage_label
 from crm.models.setting import all_settings
 from crm.services import bounds
 from crm.services.errors import DomainError, Problems
@@ -273,6 +273,10 @@ def update_lead(session, lead: Lead, data: LeadInput, actor: User, today: date, 
     return lead
 
 
+class BackwardWithoutReason(DomainError):
+    """A move back down the line without its reason (the API answers it with 422)."""
+
+
 def is_backward(from_stage: str, to_stage: str) -> bool:
     """A move down the line (接洽 → 线索): allowed, but it needs a reason, which the history keeps.
     Moves to and from 搁置 and 退出 are off the line, never backward."""
@@ -306,8 +310,8 @@ def move_stage(session, lead: Lead, to_stage: str, actor: User, today: date, ver
     reason = (reason or "").strip()
     backward = is_backward(lead.stage, to_stage)
     if backward and not reason:
-        raise DomainError(f"从「{lead.stage_label}」退回「{stage_label(to_stage)}」须填写原因（reason），"
-                          "说明为什么退回", field="reason")
+        raise BackwardWithoutReason(f"从「{lead.stage_label}」退回「{stage_label(to_stage)}」须填写退回原因",
+                                    field="reason")
     if to_stage == "lost":
         if not reason:
             raise DomainError("项目退出须填写原因", field="reason")
