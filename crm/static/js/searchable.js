@@ -11,6 +11,7 @@
         plugins: multiple ? ["remove_button"] : [],
         maxOptions: null,  // every building, not the first 50
         hidePlaceholder: true,
+        onItemAdd: function () { this.setTextboxValue(""); this.refreshOptions(false); },  // ready for the next search
         placeholder: multiple ? "输入名称或编号搜索…" : undefined,
         render: {
           no_results: function () { return '<div class="no-results">没有匹配的选项</div>'; }
