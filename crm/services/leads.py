@@ -445,7 +445,10 @@ def filtered_leads(filters: LeadFilters, today: date, rules: PipelineRules):
         stmt = stmt.where(Lead.last_followup_on.is_(None), Lead.stage.in_(ACTIVE_STAGES))
     text = clean_text(filters.q)
     if text:
-        stmt = stmt.where(or_(contains_text(Lead.company_name, text), contains_text(Lead.uscc, text)))
+        # Names are stored as typed, with full-width brackets or half-width ones: look for both.
+        full_width = text.replace("(", "（").replace(")", "）")
+        by_name = [contains_text(Lead.company_name, t) for t in dict.fromkeys((text, full_width))]
+        stmt = stmt.where(or_(*by_name, contains_text(Lead.uscc, text)))
     return stmt
 
 

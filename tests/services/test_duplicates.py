@@ -159,3 +159,11 @@ def test_an_exact_same_name_with_full_width_brackets_is_caught_and_stored_as_typ
             L.create_lead(session, L.LeadInput(company_name=again, source="网络"), scene["zs2"], TODAY)
         assert [(m.kind, m.id, m.name) for m in found.value.matches] == [("lead", first.id, typed_name)]
     assert session.scalar(select(func.count()).select_from(Lead).where(Lead.name_key == first.name_key)) == 1
+
+
+def test_the_list_finds_a_name_stored_with_full_width_brackets_however_it_is_typed(session, scene):
+    lead = L.create_lead(session, L.LeadInput(company_name="东祥教育咨询（广州）有限公司", source="网络"), scene["zs1"], TODAY)
+    rules = L.pipeline_rules(session)
+    for query in ("咨询（广州）", "咨询(广州)"):
+        found = L.search_leads(session, L.LeadFilters(q=query), TODAY, rules).leads
+        assert [l.id for l in found] == [lead.id], query
