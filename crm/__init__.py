@@ -6,6 +6,7 @@ import logging
 import os
 
 from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError
 
 from crm.config import Config
 from crm.extensions import babel, csrf, db, login_manager, migrate
@@ -150,6 +151,24 @@ def register_template_helpers(app: Flask) -> None:
     formatting.init_app(app)
 
 
+CSRF_PAGE_MESSAGE = "表单已过期（页面打开太久，或已在别处退出登录），请返回上一页，刷新后重新提交"
+
+
+def page_before() -> str | None:
+    """The page the user came from (this site's, from the Referer), for the error page's 返回上一页;
+    None when there is none, it is another site's, or it is the page that failed."""
+    from urllib.parse import urlsplit
+
+    from crm.web.security import safe_redirect_target
+
+    referrer = urlsplit(request.referrer or "")
+    if not referrer.path or referrer.netloc != request.host:
+        return None
+    target = referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    back = safe_redirect_target(target, "")
+    return back if back and back != request.full_path.rstrip("?") else None
+
+
 def register_errorhandlers(app: Flask) -> None:
     messages = {
         400: "请求无效",
@@ -165,9 +184,10 @@ def register_errorhandlers(app: Flask) -> None:
         code = getattr(error, "code", 500) or 500
         if code >= 500:
             db.session.rollback()
+        message = CSRF_PAGE_MESSAGE if isinstance(error, CSRFError) else messages.get(code, str(error))
         if request.path.startswith("/api/"):
-            return {"error": messages.get(code, str(error)), "status": code}, code
-        return render_template("errors/error.html", code=code, message=messages.get(code, str(error))), code
+            return {"error": message, "status": code}, code
+        return render_template("errors/error.html", code=code, message=message, back=page_before()), code
 
     for code in messages:
         app.register_error_handler(code, render_error)

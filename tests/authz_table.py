@@ -53,6 +53,7 @@ ROUTES = [
     ("GET", "/buildings/<code>/units/<int:unit_id>/retire", "/buildings/{code}/units/{unit}/retire", (302, 200, 403, 403, 200, 403)),
     ("POST", "/buildings/<code>/units/<int:unit_id>/retire", "/buildings/{code}/units/{unit}/retire", (302, 200, 403, 403, 200, 403), {"on": ""}),
     ("GET", "/buildings/<code>/move-in", "/buildings/{code}/move-in", (302, 200, 403, 403, 200, 403)),
+    ("GET", "/buildings/<code>/move-in/units", "/buildings/{code}/move-in/units", (302, 200, 403, 403, 200, 403)),
     ("POST", "/buildings/<code>/move-in", "/buildings/{code}/move-in", (302, 200, 403, 403, 200, 403)),
     ("GET", "/buildings/<code>/leases/<int:lease_id>/move-out", "/buildings/{code}/leases/{lease}/move-out", (302, 200, 403, 403, 200, 403)),
     ("POST", "/buildings/<code>/leases/<int:lease_id>/move-out", "/buildings/{code}/leases/{lease}/move-out", (302, 200, 403, 403, 200, 403)),

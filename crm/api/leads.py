@@ -19,6 +19,7 @@ from crm.models.choices import HQ_TYPES, INDUSTRY_GROUPS
 from crm.models.lead import FOLLOWUP_METHODS, SOURCES
 from crm.permissions import allow, ensure
 from crm.services.leads import ALL_STAGES, SORTS, LeadFilters, lead_history, pipeline_rules, search_leads
+from crm.services.leads import BackwardWithoutReason
 from crm.services.leads import move_stage as move_lead_stage
 from crm.services.errors import DomainError
 from crm.services.followups import add_followup, followups_of, my_work
@@ -306,6 +307,7 @@ def move_stage(lead_id):
         version 为读取项目时的 version；项目此后被他人修改过时返回 409，不做任何修改。
         退出（lost）须填写 reason；搁置（paused）须填写晚于今天的 resume_on。
         入驻（settled）只能由楼宇管理员确认入驻申请完成。招商专员只能变更自己负责的项目。
+        退回到较早的阶段（如 接洽 → 线索）须填写 reason，缺少时返回 422。
       parameters:
         - {in: path, name: lead_id, required: true, schema: {type: integer}}
       requestBody:
@@ -318,7 +320,7 @@ def move_stage(lead_id):
               properties:
                 to_stage: {type: string, enum: [lead, contact, visit, negotiation, signed, registered, paused, lost]}
                 version: {type: integer, description: 读取项目时得到的 version}
-                reason: {type: string, description: 退出原因（lost 必填）；其他阶段为备注}
+                reason: {type: string, description: 退出原因（lost 必填）、退回原因（移至较早阶段时必填）；其他阶段为备注}
                 resume_on: {type: string, format: date, description: 恢复跟进日期（paused 必填）}
       responses:
         200:
@@ -329,6 +331,7 @@ def move_stage(lead_id):
         403: {$ref: "#/components/responses/Forbidden"}
         404: {$ref: "#/components/responses/NotFound"}
         409: {$ref: "#/components/responses/Conflict"}
+        422: {$ref: "#/components/responses/Unprocessable"}
     """
     target = editable_lead_or_404(lead_id)
     body = json_body()
@@ -338,7 +341,7 @@ def move_stage(lead_id):
     version = body_int(body, "version", "版本号", required=True)
     reason = body_text(body, "reason", "原因")
     resume_on = body_date(body, "resume_on", "恢复跟进日期")
-    with write(), service_errors(conflicts=("version",), stage="to_stage"):
+    with write(), service_errors(conflicts=("version",), missing=(BackwardWithoutReason,), stage="to_stage"):
         move_lead_stage(db.session, target, to_stage, current_user, today(), version=version, reason=reason,
                      resume_on=resume_on)
     return as_json(target)

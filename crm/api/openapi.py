@@ -162,6 +162,7 @@ RESPONSES = {
     "Forbidden": _error("无权执行此操作"),
     "NotFound": _error("对象不存在"),
     "Conflict": _error("数据已被他人修改或已处理（error 说明当前状态），未写入任何数据"),
+    "Unprocessable": _error("请求格式无误，但这次操作还缺少必填内容（field 指出字段，如退回阶段的 reason），未写入任何数据"),
 }
 PARAMETERS = {
     "page": {"in": "query", "name": "page", "schema": {"type": "integer", "minimum": 1, "maximum": 100000},

@@ -60,11 +60,17 @@ class Conflict(DomainError):
     since the caller read it, or the move-in request was decided already (409)."""
 
 
+class Unprocessable(DomainError):
+    """A well-formed request the operation needs more for: a backward stage move without its
+    reason (422)."""
+
+
 def _domain_error(error: DomainError):
     # Writes run in ``write()``, which has rolled back already; this one covers a refusal met by
     # a read, so that nothing a service may have flushed on the way is left in the session.
     db.session.rollback()
-    status = 404 if isinstance(error, NotFound) else 409 if isinstance(error, (Conflict, Stale)) else 400
+    status = (404 if isinstance(error, NotFound) else 409 if isinstance(error, (Conflict, Stale))
+              else 422 if isinstance(error, Unprocessable) else 400)
     return {"error": error.message, "field": error.field, "status": status}, status
 
 
@@ -83,15 +89,18 @@ def _csrf_error(error):
 
 
 @contextmanager
-def service_errors(conflicts: tuple[str, ...] = (), **names: str):
-    """Around a service call: its errors on the fields ``conflicts`` become ``Conflict`` (409), and
-    a field is reported under the name the JSON body uses (``stage="to_stage"``)."""
+def service_errors(conflicts: tuple[str, ...] = (), missing: tuple[type, ...] = (), **names: str):
+    """Around a service call: its errors on the fields ``conflicts`` become ``Conflict`` (409),
+    those of the classes ``missing`` ``Unprocessable`` (422), and a field is reported under the
+    name the JSON body uses (``stage="to_stage"``)."""
     try:
         yield
     except DomainError as error:
         field = names.get(error.field, error.field)
         if error.field in conflicts:
             raise Conflict(error.message, field=field) from error
+        if isinstance(error, missing):  # the message names the JSON field the caller must add
+            raise Unprocessable(f"{error.message}（{field}）", field=field) from error
         error.field = field
         raise
 

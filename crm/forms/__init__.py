@@ -5,13 +5,25 @@ Meta gives each field the app's input bounds (``crm.services.bounds``) in one pl
 between 1990 and 2100, integers fit the database's, decimals are finite numbers, and text holds
 no control characters (the request has removed them already, ``crm/web/clean_input.py``; a form filled
 from anything else is cleaned the same).
+
+Dates and numbers are read as imports read them (``crm/services/typed.py``): ``DayField`` takes
+2026-11-28, 2026/11/28, 2026.11.28 and 2026年11月28日, ``NumberField`` and ``WholeNumberField``
+take 1,200.5, 1，200.5 and full-width digits. ``Required`` marks a field required (a visible *,
+``required`` and ``aria-required``) and, unlike WTForms' DataRequired, keeps the field's own
+complaint: "2026.13.40" is a bad date, not an empty one. Every field is validated on each submit,
+so a form shows all its errors at once, each beside its field.
 """
 from __future__ import annotations
+
+from decimal import Decimal
 
 from flask_wtf import FlaskForm
 from wtforms import DateField, DecimalField, Form, IntegerField, PasswordField, StringField
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import StopValidation
+from wtforms.widgets import TextInput
 
+from crm.services import typed
 from crm.services.bounds import MAX_MONEY, check_day, clean_text
 from crm.services.errors import DomainError
 
@@ -21,6 +33,91 @@ MAX_INTEGER = 2**31 - 1
 def select_choices(pairs) -> list[SelectChoice]:
     """(value, label) pairs as WTForms' SelectChoice (bare tuples are deprecated in WTForms 3.3)."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+class Required:
+    """The field must be filled. A value that could not be read keeps its own message (no second
+    "请填写…" beside it); 0 and False are values, not blanks."""
+
+    field_flags = {"required": True}
+
+    def __init__(self, message: str):
+        self.message = message
+
+    def __call__(self, form, field):
+        if field.process_errors:
+            raise StopValidation()
+        data = field.data
+        if data is None or data == [] or (isinstance(data, str) and not data.strip()):
+            raise StopValidation(self.message)
+
+
+def label_of(field) -> str:
+    return str(field.label.text) if field.label and field.label.text else "数值"
+
+
+class DayField(DateField):
+    """A date in any of the ways people type one; shown back as 2026-11-28 once read."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, validators, format="%Y-%m-%d", **kwargs)
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        if not valuelist or not str(valuelist[0]).strip():
+            return
+        try:
+            self.data = typed.day_of(valuelist[0], label_of(self))
+        except typed.Unreadable as error:
+            raise ValueError(error.message) from None
+
+    def _value(self):
+        if self.data is not None:
+            return self.data.isoformat()  # a date input shows only ISO dates
+        return self.raw_data[0] if self.raw_data else ""
+
+
+class NumberField(StringField):
+    """A decimal number typed with or without thousands separators; ``data`` is a Decimal, shown
+    with ``places`` decimals when given (10000.00 万元)."""
+
+    def __init__(self, label=None, validators=None, places: int | None = None, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.places = places
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        if not valuelist or not str(valuelist[0]).strip():
+            return
+        try:
+            self.data = typed.number_of(valuelist[0], label_of(self))
+        except typed.Unreadable as error:
+            raise ValueError(error.message) from None
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]  # what was typed stays as typed
+        if self.data is None:
+            return ""
+        if not isinstance(self.data, Decimal):
+            return str(self.data)
+        return f"{self.data:.{self.places}f}" if self.places is not None else f"{self.data:f}"
+
+
+class WholeNumberField(IntegerField):
+    """An integer typed with or without thousands separators or full-width digits (a text input:
+    a browser's number input refuses "1,200" before the server sees it)."""
+
+    widget = TextInput()
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        if not valuelist or not str(valuelist[0]).strip():
+            return
+        try:
+            self.data = typed.whole_number_of(valuelist[0], label_of(self))
+        except typed.Unreadable as error:
+            raise ValueError(error.message) from None
 
 
 def day_within_years(label: str):
@@ -53,7 +150,7 @@ def cleaned(label: str):
 
 
 BOUNDS = ((DateField, day_within_years), (IntegerField, integer_within_range), (DecimalField, finite_decimal),
-          (StringField, cleaned))
+          (StringField, cleaned))  # NumberField: finite by parsing; its range is the service's check
 
 
 class BoundsMeta:

@@ -1,8 +1,8 @@
 """Forms for one's own password and for the admin's user management."""
-from wtforms import BooleanField, EmailField, IntegerField, PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional
 
-from crm.forms import AppForm, select_choices
+from crm.forms import AppForm, Required, WholeNumberField, select_choices
 from crm.models.choices import ROLES
 
 
@@ -35,5 +35,5 @@ class ActiveForm(AppForm):
 
 class TokenForm(AppForm):
     name = StringField("令牌名称", validators=[DataRequired("请给令牌起个名字"), Length(max=64)])
-    days = IntegerField("有效期（天）", default=90,
-                        validators=[DataRequired("请填写有效期"), NumberRange(1, 366, "有效期应为 1 到 366 天")])
+    days = WholeNumberField("有效期（天）", default=90,
+                        validators=[Required("请填写有效期"), NumberRange(1, 366, "有效期应为 1 到 366 天")])

@@ -3,36 +3,17 @@ confirmation. Unit choices (checkboxes naming unit ids) are read by the view its
 id of another building is refused as a permission matter (403), not as a form error."""
 from __future__ import annotations
 
-from datetime import datetime
-
-from wtforms import BooleanField, DateField, FieldList, FormField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, FieldList, FormField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
-from crm.forms import AppForm, AppSubForm
+from crm.forms import AppForm, AppSubForm, DayField, NumberField, Required, WholeNumberField
 from crm.models.choices import INDUSTRY_GROUPS, MOVE_OUT_REASONS
 
 REASON_HELP = "仅当日期落在已确认的月份时需要填写，例如：9 月 20 日迁出漏登记"
 
 
-class DayField(DateField):
-    """A date typed as YYYY-MM-DD, with the complaint in Chinese."""
-
-    def __init__(self, label=None, validators=None, **kwargs):
-        super().__init__(label, validators, format="%Y-%m-%d", **kwargs)
-
-    def process_formdata(self, valuelist):
-        if not valuelist or not valuelist[0].strip():
-            self.data = None
-            return
-        try:
-            self.data = datetime.strptime(valuelist[0].strip(), "%Y-%m-%d").date()
-        except ValueError:
-            self.data = None
-            raise ValueError(f"日期格式不正确：{valuelist[0]!r}，应为 YYYY-MM-DD，例如 2026-10-08") from None
-
-
-class FloorField(IntegerField):
+class FloorField(WholeNumberField):
     def process_formdata(self, valuelist):
         try:
             super().process_formdata(valuelist)
@@ -46,17 +27,17 @@ def correction_field():
 
 
 class AddUnitForm(AppForm):
-    floor = FloorField("楼层", validators=[InputRequired("请填写楼层（整数，地下层为负数）")])
+    floor = FloorField("楼层", validators=[Required("请填写楼层（整数，地下层为负数）")])
     number = StringField("单元号", validators=[DataRequired("请填写单元号"), Length(max=16)])
-    area = StringField("面积（m²）", validators=[DataRequired("请填写面积")])
-    on = DayField("启用日期", validators=[DataRequired("请填写启用日期")])
+    area = NumberField("面积（m²）", validators=[Required("请填写面积")], render_kw={"inputmode": "decimal"})
+    on = DayField("启用日期", validators=[Required("请填写启用日期")])
     self_use = BooleanField("自启用日期起自用（不计入可租面积）")
     correction_reason = correction_field()
 
 
 class EditUnitForm(AppForm):
     version = HiddenField()
-    area = StringField("面积（m²）", validators=[DataRequired("请填写面积")],
+    area = NumberField("面积（m²）", validators=[Required("请填写面积")], render_kw={"inputmode": "decimal"},
                        description="面积按单元存在的每一天计；改动已确认月份的面积须填写更正原因")
     reserved_until = DayField("预留至", validators=[Optional()], description="为招商项目保留单元到某日；留空表示不预留")
     correction_reason = correction_field()
@@ -78,20 +59,20 @@ class PartForm(AppSubForm):
 
 
 class SplitForm(AppForm):
-    on = DayField("拆分生效日期", validators=[DataRequired("请填写拆分生效日期")])
+    on = DayField("拆分生效日期", validators=[Required("请填写拆分生效日期")])
     parts = FieldList(FormField(PartForm), min_entries=4, max_entries=8)
     correction_reason = correction_field()
 
 
 class MergeForm(AppForm):
     units_error = None
-    on = DayField("合并生效日期", validators=[DataRequired("请填写合并生效日期")])
+    on = DayField("合并生效日期", validators=[Required("请填写合并生效日期")])
     number = StringField("合并后的单元号", validators=[DataRequired("请填写合并后的单元号"), Length(max=16)])
     correction_reason = correction_field()
 
 
 class RetireForm(AppForm):
-    on = DayField("停用日期", validators=[DataRequired("请填写停用日期")])
+    on = DayField("停用日期", validators=[Required("请填写停用日期")])
     correction_reason = correction_field()
 
 
@@ -103,14 +84,14 @@ class MoveInForm(AppForm):
     registered_in_district = BooleanField("新企业在本区注册（属地注册）")
     industry_group = SelectField("新企业所属产业", choices=[SelectChoice("", "（不填）")] + [SelectChoice(g) for g in INDUSTRY_GROUPS],
                                  validators=[Optional()])
-    start_date = DayField("入驻日期", validators=[DataRequired("请填写入驻日期")])
+    start_date = DayField("入驻日期", validators=[Required("请填写入驻日期")])
     end_date = DayField("租约到期日", validators=[Optional()], description="留空表示不定期")
     correction_reason = correction_field()
 
 
 class MoveOutForm(AppForm):
     version = HiddenField()
-    moved_out_on = DayField("迁出日期", validators=[DataRequired("请填写迁出日期")],
+    moved_out_on = DayField("迁出日期", validators=[Required("请填写迁出日期")],
                             description="企业离开的日子：自这一天起不再计入入驻。租约到期后才离开的，"
                                         "视为使用至迁出前一日，到期日随之顺延")
     reason = SelectField("迁出原因", choices=[SelectChoice("", "请选择")] + [SelectChoice(r) for r in MOVE_OUT_REASONS],

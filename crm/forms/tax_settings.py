@@ -1,14 +1,12 @@
 """The admin's form for tier thresholds, the candidate threshold and the basis (amounts in 万元)."""
-from wtforms import DecimalField, SelectField
-from wtforms.validators import InputRequired
+from wtforms import SelectField
 
-from crm.forms import AppForm, select_choices
+from crm.forms import AppForm, NumberField, Required, select_choices
 from crm.services.tax_settings import BASES
 
 
-def amount_field(label: str) -> DecimalField:
-    return DecimalField(label, places=2, validators=[InputRequired(f"请输入{label}")],
-                        render_kw={"inputmode": "decimal", "step": "0.01"})
+def amount_field(label: str) -> NumberField:
+    return NumberField(label, places=2, validators=[Required(f"请输入{label}")], render_kw={"inputmode": "decimal"})
 
 
 class TaxSettingsForm(AppForm):

@@ -9,10 +9,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
 from crm.services import bounds
 from crm.services import periods as P
+from crm.services import typed
 from crm.services.errors import DomainError
 
 CENT = Decimal("0.01")
@@ -27,11 +28,8 @@ EXCEL_EPOCH = date(1899, 12, 30)
 # Characters that make a spreadsheet treat a cell as a formula; exports prefix them with ' .
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
-DATE_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
-DATE_COMPACT_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 PERIOD_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$")
 PERIOD_COMPACT_RE = re.compile(r"^(\d{4})(\d{2})$")
-PLAIN_NUMBER_RE = re.compile(r"^-?\d+(\.\d+)?$")
 TRUE_WORDS = {"是", "y", "yes", "true", "1", "√", "✓", "有"}
 FALSE_WORDS = {"否", "n", "no", "false", "0", "×", "无"}
 
@@ -77,17 +75,10 @@ def decimal_number(value, what: str) -> Decimal:
         if not number.is_finite():  # a NaN or infinite float cell
             raise CellError(f"{what}应为数字，当前为“{value}”")
         return number
-    raw = narrow(value)
-    if PLAIN_NUMBER_RE.match(raw):
-        return Decimal(raw)
-    cleaned = re.sub(r"[,\s¥￥元]|m²|㎡|平方米", "", raw).replace("，", "")
-    try:
-        number = Decimal(cleaned)
-    except InvalidOperation:
-        raise CellError(f"{what}应为数字，当前为“{raw}”") from None
-    if not number.is_finite():
-        raise CellError(f"{what}应为数字，当前为“{raw}”")
-    return number
+    try:  # typed text is read as forms read it (crm/services/typed.py)
+        return typed.number_of(text(value), what)
+    except typed.Unreadable as error:
+        raise CellError(error.message) from None
 
 
 def _cents(number: Decimal, what: str, maximum: Decimal) -> Decimal:
@@ -119,10 +110,9 @@ def integer(value, what: str, minimum: int | None = None, suffixes: str = "") ->
         number = value
     else:
         raw = narrow(value)
-        stripped = raw.rstrip(suffixes) if suffixes else raw
         try:
-            number = int(stripped.replace(",", ""))
-        except ValueError:
+            number = typed.whole_number_of(raw.rstrip(suffixes) if suffixes else raw, what)
+        except typed.Unreadable:
             raise CellError(f"{what}应为整数，当前为“{raw}”") from None
     if minimum is not None and number < minimum:
         raise CellError(f"{what}不能小于 {minimum}，当前为 {number}")
@@ -152,14 +142,10 @@ def _day(value) -> date:
         if 1 <= value < 2958466 and float(value).is_integer():
             return EXCEL_EPOCH + timedelta(days=int(value))  # a date cell formatted as a number
         raise CellError(f"日期格式不正确：{value}")
-    raw = narrow(value)
-    match = DATE_RE.match(raw) or DATE_COMPACT_RE.match(raw)
-    if not match:
-        raise CellError(f"日期格式不正确：“{raw}”，应为 2026-10-31、2026/10/31 或 2026年10月31日")
-    try:
-        return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
-    except ValueError:
-        raise CellError(f"日期不存在：“{raw}”") from None
+    try:  # typed text is read as forms read it (crm/services/typed.py)
+        return typed.day_of(text(value))
+    except typed.Unreadable as error:
+        raise CellError(error.message) from None
 
 
 def period(value, today: date) -> str:

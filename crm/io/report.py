@@ -118,13 +118,18 @@ class Plan:
             "unmatched": [[r.row, r.key, r.values.get("company_name")] for r in unmatched[:SHOWN_ISSUES]],
             "unmatched_count": len(unmatched),
             "sample": [
-                [r.row, r.action, r.key, {k: [_show(a), _show(b)] for k, (a, b) in (r.changes or {}).items()}]
+                [r.row, r.action, r.key, {k: [_show(a), _show(b)] for k, (a, b) in (r.changes or {}).items()}, _name(r)]
                 for r in changed[:SHOWN_ROWS]
             ],
             "corrections": [[r.row, r.key, self.correction_labels[r.row]]
                             for r in changed if r.row in self.corrections][:SHOWN_ISSUES],
             "correction_count": len(self.corrections),
         }
+
+
+def _name(row: RowPlan) -> str:
+    """The company's name a row carries (companies, leads), so a preview names what a code means."""
+    return str(row.values.get("name") or row.values.get("company_name") or "")
 
 
 def _show(value) -> str:

@@ -13,8 +13,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
+from crm.services import typed
 from crm.services.errors import DomainError
 
 # C0 and C1 controls but tab and line feed, lone surrogates (a JSON "\ud800" decodes to one) and
@@ -66,11 +67,10 @@ def decimal_of(raw, label: str, field: str) -> Decimal:
     elif isinstance(raw, (int, float)) and not isinstance(raw, bool):
         number = Decimal(repr(raw)) if isinstance(raw, float) else Decimal(raw)
     else:
-        text = unicodedata.normalize("NFKC", str(raw)).strip().replace(",", "")
-        try:
-            number = Decimal(text)
-        except InvalidOperation:
-            raise DomainError(f"{label}应为数字，当前为“{raw}”", field=field) from None
+        try:  # the one reading of typed numbers (crm/services/typed.py)
+            number = typed.number_of(str(raw), label)
+        except typed.Unreadable as error:
+            raise DomainError(error.message, field=field) from None
     if not number.is_finite():
         raise DomainError(f"{label}应为数字，当前为“{raw}”", field=field)
     return number

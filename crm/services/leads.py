@@ -19,11 +19,11 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from crm.models import Building, Lead, LeadStageChange, User, lead_target_buildings
 from crm.models.choices import HQ_TYPES, INDUSTRY_GROUPS
-from crm.models.lead import ACTIVE_STAGES, OFF_LINE_STAGES, PRIORITIES, SOURCES, STAGES
+from crm.models.lead import ACTIVE_STAGES, OFF_LINE_STAGES, PRIORITIES, SOURCES, STAGES, stage_label
 from crm.models.setting import all_settings
 from crm.services import bounds
 from crm.services.duplicates import DuplicatesFound, find_duplicates
-from crm.services.errors import DomainError
+from crm.services.errors import DomainError, Problems
 from crm.services.lead_changes import record_change
 from crm.services.text_match import contains_text
 from crm.services.uscc import normalise_uscc, uscc_problem
@@ -120,6 +120,12 @@ def clean_text(text) -> str:
     return unicodedata.normalize("NFKC", text or "").strip()
 
 
+def typed_name(text) -> str:
+    """A company name as the user typed it, trimmed and with runs of spaces made one: the name on
+    the business licence keeps its full-width brackets; comparisons use ``names.name_key``."""
+    return " ".join((text or "").split())
+
+
 def _number(value, field_name: str, label: str) -> Decimal | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
@@ -133,40 +139,43 @@ class CleanLead:
 
 
 def validate_lead(session, data: LeadInput, today: date, known_buildings: dict[int, Building] | None = None) -> CleanLead:
-    """Check every field; returns the values to store or raises DomainError naming the field.
-    ``known_buildings`` (by id) spares a query per lead when a whole file is checked."""
-    name = clean_text(data.company_name)
+    """Check every field; returns the values to store or raises DomainError naming the field
+    (``DomainErrors`` naming each, when several are wrong, so a form shows them all at once).
+    ``known_buildings`` (by id) spares a query per lead when a whole file is checked.
+
+    The company name is stored as typed (trimmed, spaces collapsed): the duplicate check compares
+    names through ``names.name_key``, so full-width brackets need no rewriting to be matched."""
+    problems = Problems()
+    name = typed_name(data.company_name)
     if not name:
-        raise DomainError("请填写企业名称", field="company_name")
-    bounds.check_length(name, bounds.column_length(Lead.company_name), "企业名称", "company_name")
+        problems.add("请填写企业名称", "company_name")
+    else:
+        problems.check(bounds.check_length, name, bounds.column_length(Lead.company_name), "企业名称", "company_name")
     uscc = normalise_uscc(clean_text(data.uscc)) or None
-    if uscc is not None:
-        problem = uscc_problem(uscc)
-        if problem:
-            raise DomainError(problem, field="uscc")
+    if uscc is not None and (problem := uscc_problem(uscc)):
+        problems.add(problem, "uscc")
     if data.source not in SOURCES:
-        raise DomainError(f"请选择项目来源：{'、'.join(SOURCES)}", field="source")
+        problems.add(f"请选择项目来源：{'、'.join(SOURCES)}", "source")
     if data.industry_group and data.industry_group not in INDUSTRY_GROUPS:
-        raise DomainError("产业类别不在 11 个重点产业之内", field="industry_group")
+        problems.add("产业类别不在 11 个重点产业之内", "industry_group")
     if data.hq_type not in HQ_TYPES:
-        raise DomainError("总部类型无效", field="hq_type")
+        problems.add("总部类型无效", "hq_type")
     if data.priority not in PRIORITIES:
-        raise DomainError("优先级无效", field="priority")
-    area = _number(data.intended_area, "intended_area", "意向面积")
-    area = None if area is None else bounds.check_area(area, "意向面积", "intended_area")
-    tax = _number(data.expected_annual_tax, "expected_annual_tax", "预计年税收")
-    tax = None if tax is None else bounds.check_amount(tax, "预计年税收", "expected_annual_tax", bounds.MAX_TAX)
-    bounds.check_day(data.next_followup_on, "下次跟进日期", "next_followup_on")
-    if data.next_followup_on is not None and data.next_followup_on < today:
-        raise DomainError(f"下次跟进日期 {data.next_followup_on} 早于今天（{today}），请选今天或以后的日期",
-                          field="next_followup_on")
+        problems.add("优先级无效", "priority")
+    area = problems.check(_number, data.intended_area, "intended_area", "意向面积")
+    area = None if area is None else problems.check(bounds.check_area, area, "意向面积", "intended_area")
+    tax = problems.check(_number, data.expected_annual_tax, "expected_annual_tax", "预计年税收")
+    tax = None if tax is None else problems.check(bounds.check_amount, tax, "预计年税收", "expected_annual_tax", bounds.MAX_TAX)
+    if problems.check(bounds.check_day, data.next_followup_on, "下次跟进日期", "next_followup_on") is not None \
+            and data.next_followup_on < today:
+        problems.add(f"下次跟进日期 {data.next_followup_on} 早于今天（{today}），请选今天或以后的日期", "next_followup_on")
     ids = sorted(set(data.target_building_ids or []))
     if known_buildings is not None:
         buildings = [known_buildings[i] for i in ids if i in known_buildings]
     else:
         buildings = list(session.scalars(select(Building).where(Building.id.in_(ids)))) if ids else []
     if len(buildings) != len(ids):
-        raise DomainError("所选目标楼宇不存在", field="target_building_ids")
+        problems.add("所选目标楼宇不存在", "target_building_ids")
     values = dict(
         company_name=name, uscc=uscc, source=data.source, industry_group=data.industry_group or None,
         hq_type=data.hq_type, intended_area=area, expected_annual_tax=tax, priority=data.priority,
@@ -176,7 +185,8 @@ def validate_lead(session, data: LeadInput, today: date, known_buildings: dict[i
     for key, label, maximum in (("contact_name", "联系人", bounds.column_length(Lead.contact_name)),
                                 ("contact_phone", "联系电话", bounds.column_length(Lead.contact_phone)),
                                 ("notes", "备注", bounds.MAX_NOTES)):
-        bounds.check_length(values[key], maximum, label, key)
+        problems.check(bounds.check_length, values[key], maximum, label, key)
+    problems.raise_any()
     return CleanLead(values, buildings)
 
 
@@ -254,6 +264,25 @@ def update_lead(session, lead: Lead, data: LeadInput, actor: User, today: date, 
     return lead
 
 
+class BackwardWithoutReason(DomainError):
+    """A move back down the line without its reason (the API answers it with 422)."""
+
+
+def is_backward(from_stage: str, to_stage: str) -> bool:
+    """A move down the line (接洽 → 线索): allowed, but it needs a reason, which the history keeps.
+    Moves to and from 搁置 and 退出 are off the line, never backward."""
+    return from_stage in STAGE_ORDER and to_stage in STAGE_ORDER and STAGE_ORDER[to_stage] < STAGE_ORDER[from_stage]
+
+
+def next_stage(stage: str) -> str | None:
+    """The stage a lead normally moves to next (what the stage form offers first); None at the end
+    of the line or off it. 入驻 is reached through landing, never offered."""
+    if stage not in STAGE_ORDER:
+        return None
+    following = [s for s in STAGES if STAGE_ORDER[s] == STAGE_ORDER[stage] + 1]
+    return following[0] if following and following[0] != "settled" else None
+
+
 def move_stage(session, lead: Lead, to_stage: str, actor: User, today: date, version=None,
                reason: str | None = None, resume_on: date | None = None, via_landing: bool = False) -> Lead:
     """Move a lead to another stage, following the rules in the module docstring."""
@@ -270,6 +299,10 @@ def move_stage(session, lead: Lead, to_stage: str, actor: User, today: date, ver
         raise DomainError("「入驻」需先登记落地楼宇和单元，由楼宇管理员确认入驻申请后自动完成", field="stage")
     note = None
     reason = (reason or "").strip()
+    backward = is_backward(lead.stage, to_stage)
+    if backward and not reason:
+        raise BackwardWithoutReason(f"从「{lead.stage_label}」退回「{stage_label(to_stage)}」须填写退回原因",
+                                    field="reason")
     if to_stage == "lost":
         if not reason:
             raise DomainError("项目退出须填写原因", field="reason")
@@ -286,7 +319,7 @@ def move_stage(session, lead: Lead, to_stage: str, actor: User, today: date, ver
     if to_stage in ACTIVE_STAGES or to_stage == "settled":
         lead.paused_until = None
         lead.lost_reason = None
-        note = reason or None
+        note = f"退回原因：{reason}" if backward else (reason or None)
     if to_stage in ("signed", "registered", "settled") and lead.signed_on is None:
         lead.signed_on = today
     from_stage = lead.stage
@@ -403,7 +436,10 @@ def filtered_leads(filters: LeadFilters, today: date, rules: PipelineRules):
         stmt = stmt.where(Lead.last_followup_on.is_(None), Lead.stage.in_(ACTIVE_STAGES))
     text = clean_text(filters.q)
     if text:
-        stmt = stmt.where(or_(contains_text(Lead.company_name, text), contains_text(Lead.uscc, text)))
+        # Names are stored as typed, with full-width brackets or half-width ones: look for both.
+        full_width = text.replace("(", "（").replace(")", "）")
+        by_name = [contains_text(Lead.company_name, t) for t in dict.fromkeys((text, full_width))]
+        stmt = stmt.where(or_(*by_name, contains_text(Lead.uscc, text)))
     return stmt
 
 

@@ -401,7 +401,7 @@ def board(session, owner_id: int | None = None, per_column: int = CARDS_PER_COLU
     shown = _board_ids(session, owner_id, per_column)
     cards = session.scalars(select(Lead).where(Lead.id.in_(shown)).options(joinedload(Lead.owner))) if shown else []
     columns = {f.stage: BoardColumn(f) for f in figures}
-    for lead in sorted(cards, key=lambda l: (l.next_followup_on is None, l.next_followup_on or date.min, -l.id)):
+    for lead in sorted(cards, key=lambda card: (card.next_followup_on is None, card.next_followup_on or date.min, -card.id)):
         columns[lead.stage].cards.append(lead)
     return [columns[stage] for stage in BOARD_STAGES]
 

@@ -234,6 +234,15 @@ def save_lead_form(form: LeadForm, lead: Lead | None):
     return None, None
 
 
+def check_rest(form: LeadForm) -> None:
+    """The form refused some fields: run the service's checks on the others too, so the user
+    sees every problem of this submit at once, not one per try."""
+    try:
+        leads.validate_lead(db.session, lead_input(form), today())
+    except DomainError as error:
+        show_error(form, error)
+
+
 @bp.route("/leads/new", methods=["GET", "POST"])
 @allow("leads.create")
 def new():
@@ -243,7 +252,9 @@ def new():
         form.next_followup_on.data = today() + timedelta(days=leads.pipeline_rules(db.session).first_followup_days)
         if current_user.role == "promoter":
             form.owner_id.data = current_user.id
-    if form.validate_on_submit():
+    if form.is_submitted() and not form.validate():
+        check_rest(form)
+    elif form.is_submitted():
         lead, duplicates = save_lead_form(form, None)
         if lead is not None:
             flash(f"已新建招商项目「{lead.company_name}」，请在 {lead.next_followup_on} 前完成首次跟进", "success")
@@ -258,7 +269,9 @@ def edit(lead_id):
     ensure("leads.edit", lead)
     form = lead_form(lead)
     duplicates = None
-    if form.validate_on_submit():
+    if form.is_submitted() and not form.validate():
+        check_rest(form)
+    elif form.is_submitted():
         saved, duplicates = save_lead_form(form, lead)
         if saved is not None:
             flash("项目信息已保存", "success")
@@ -307,7 +320,8 @@ def render_show(lead: Lead, followup: FollowUpForm | None = None, stage: StageFo
         "leads/show.html", lead=lead, timeline=timeline(lead), followup=followup, stage_form=stage,
         pending=pending, requests=requests, request_units=units_by_request(db.session, requests),
         reservations=reservations_of(db.session, lead, today()), reassign=reassign, merge=merge,
-        FOLLOWUP_METHODS=FOLLOWUP_METHODS, ACTIVE_STAGES=ACTIVE_STAGES, admin=admin, **common_context(),
+        FOLLOWUP_METHODS=FOLLOWUP_METHODS, ACTIVE_STAGES=ACTIVE_STAGES, admin=admin, next_stage=leads.next_stage(lead.stage),
+        backward_stages={s for s in leads.STAGE_ORDER if leads.is_backward(lead.stage, s)}, **common_context(),
     ), status
 
 

@@ -22,8 +22,9 @@ from crm.models import Building, Lease, Unit
 from crm.permissions import allow, ensure, visible_building_ids
 from crm.web.security import safe_redirect_target
 from crm.services.expiries import LARGE_TAXPAYER, WINDOWS, expiring, overdue, tax_months, window_days
-from crm.services import moves, unit_ops
-from crm.services.bounds import MAX_ID, QueryReader
+from crm.services import moves, typed, unit_ops
+from crm.services.bounds import MAX_ID, QueryReader, check_day
+from crm.services.errors import DomainError
 from crm.services.self_use import describe, period_on, periods_of
 from crm.services.timeline import object_timeline
 from crm.services.units import floors, unit_states
@@ -256,10 +257,33 @@ def move_in(code):
             if saved:
                 flash(f"已登记 {name} 入驻 {labels}", "success")
                 return back_to(building)
-    states = unit_states(db.session, building, today())
+    day = form.start_date.data or picker_day()
+    states = unit_states(db.session, building, day)
     return render_template(
-        "manage/move_in.html", building=building, form=form, floors=floors(states), chosen_ids=chosen_ids,
+        "manage/move_in.html", building=building, form=form, floors=floors(states), chosen_ids=chosen_ids, day=day,
     )
+
+
+def picker_day() -> date:
+    """The day the unit picker shows: ``?on=`` (typed any accepted way), else today."""
+    raw = request.args.get("on", "")
+    try:
+        return check_day(typed.day_of(raw), "日期", "on") if raw.strip() else today()
+    except (typed.Unreadable, DomainError):
+        return today()
+
+
+@bp.route("/buildings/<code>/move-in/units")
+@allow("buildings.manage")
+def move_in_units(code):
+    """The move-in form's unit picker for ``?on=`` (the start date typed): each unit's status on
+    that day, so a unit let until the day before shows as vacant. The form swaps it in when the
+    date changes, keeping the ticked ``unit`` ids."""
+    building = managed_building(code)
+    day = picker_day()
+    chosen_ids = set(QueryReader(request.args).ids("unit"))
+    return render_template("manage/_unit_picker.html", floors=floors(unit_states(db.session, building, day)),
+                           chosen_ids=chosen_ids, day=day)
 
 
 def lease_form_page(code, lease_id, form_class, template, action, success):

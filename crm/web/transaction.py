@@ -32,17 +32,26 @@ class Stale(DomainError):
 
 
 def show_error(form, error: DomainError, *, top: str = "flash", default_field: str | None = None) -> None:
-    """Put ``error.message`` beside the field it names. A message that names no visible field of
-    ``form`` goes beside ``default_field`` when given, else at the top: into the form's own
-    error list (``top="form"``, for pages that print ``form.form_errors``) or as a flashed
-    message (``top="flash"``). A version conflict is a warning, any other refusal an error."""
+    """Put each message of ``error`` (one refusal, or several as ``DomainErrors``) beside the field
+    it names. A field the form's own validation already complained about keeps only that message
+    (it says what was typed). A message that names no visible field of ``form`` goes beside
+    ``default_field`` when given, else at the top: into the form's own error list (``top="form"``,
+    for pages that print ``form.form_errors``) or as a flashed message (``top="flash"``). A version
+    conflict is a warning, any other refusal an error."""
+    complained = {name for name, field in form._fields.items() if field.errors} if form is not None else set()
+    for one in getattr(error, "errors", None) or [error]:
+        _show_one(form, one, top, default_field, complained)
+
+
+def _show_one(form, error: DomainError, top: str, default_field: str | None, complained: set[str]) -> None:
     field = form._fields.get(error.field) if form is not None and error.field else None
     if field is None and form is not None and default_field:
         field = form._fields.get(default_field)
     if form is not None and error.field == "units" and hasattr(form, "units_error"):
         form.units_error = error.message  # shown above the unit checkboxes
     elif field is not None and field.type != "HiddenField":
-        field.errors = list(field.errors or []) + [error.message]
+        if field.name not in complained:
+            field.errors = list(field.errors or []) + [error.message]
     elif form is not None and top == "form":
         form.form_errors.append(error.message)
     else:

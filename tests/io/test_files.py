@@ -32,7 +32,8 @@ def test_dates(raw, expected):
     assert p.day(raw) == expected
 
 
-@pytest.mark.parametrize("raw, message", [("2026-02-30", "日期不存在"), ("31/10/2026", "日期格式不正确"), ("明天", "日期格式不正确")])
+@pytest.mark.parametrize("raw, message", [("2026-02-30", "日期“2026-02-30”不存在"),
+                                          ("31/10/2026", "请按 2026-11-28 的格式填写日期"), ("明天", "请按 2026-11-28 的格式填写日期")])
 def test_bad_dates(raw, message):
     with pytest.raises(p.CellError, match=message):
         p.day(raw)

@@ -144,3 +144,26 @@ def test_the_duplicate_check_of_a_file_costs_the_same_statements_however_many_le
     assert [len(m) for m in found].count(1) == 1 and found[7][0].name == "待查企业7（大连）有限公司"
     # Rows written in bulk (imports, the demo) get their key from the column default.
     assert [m.name for m in find_duplicates(session, "存量企业1999", None, TODAY)] == ["存量企业1999有限公司"]
+
+
+def test_an_exact_same_name_with_full_width_brackets_is_caught_and_stored_as_typed(session, scene):
+    """A name typed the way the licence prints it (full-width brackets) is stored exactly so, and
+    typing it again — or a variant with half-width brackets, spaces or the longer legal form —
+    is caught as the same company."""
+    typed_name = "东祥教育咨询（广州）有限公司"
+    first = leads.create_lead(session, leads.LeadInput(company_name=typed_name, source="网络"), scene["zs1"], TODAY)
+    session.flush()
+    assert session.get(Lead, first.id).company_name == typed_name  # not rewritten to half-width
+    for again in (typed_name, "东祥教育咨询(广州)有限公司", " 东祥教育 咨询（广州）有限责任公司 "):
+        with pytest.raises(DuplicatesFound) as found:
+            leads.create_lead(session, leads.LeadInput(company_name=again, source="网络"), scene["zs2"], TODAY)
+        assert [(m.kind, m.id, m.name) for m in found.value.matches] == [("lead", first.id, typed_name)]
+    assert session.scalar(select(func.count()).select_from(Lead).where(Lead.name_key == first.name_key)) == 1
+
+
+def test_the_list_finds_a_name_stored_with_full_width_brackets_however_it_is_typed(session, scene):
+    lead = leads.create_lead(session, leads.LeadInput(company_name="东祥教育咨询（广州）有限公司", source="网络"), scene["zs1"], TODAY)
+    rules = leads.pipeline_rules(session)
+    for query in ("咨询（广州）", "咨询(广州)"):
+        found = leads.search_leads(session, leads.LeadFilters(q=query), TODAY, rules).leads
+        assert [found_lead.id for found_lead in found] == [lead.id], query

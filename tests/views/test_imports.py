@@ -175,3 +175,17 @@ def test_uploads_never_keep_more_than_the_total_and_a_removed_original_is_said_s
     assert response.status_code == 302
     assert "按保留期限删除" in client.get(response.headers["Location"]).get_data(as_text=True)
     assert client.get(f"/imports/{ids[-1]}/file").data == junk  # the newest is still there
+
+
+def test_company_preview_names_rows_and_warns_of_an_existing_name_under_another_uscc(login, district, session):
+    client = login("admin")
+    data = xlsx([["统一社会信用代码", "企业名称", "属地注册"],
+                 [NEW, "注册甲有限责任公司", "是"],  # 注册甲有限公司's name (legal-form variant), another code
+                 [f.make_uscc(104), "全新科技有限公司", "否"]])
+    page = client.get(upload(client, "companies", "企业.xlsx", data).headers["Location"]).get_data(as_text=True)
+    assert 'data-testid="count-create">2 行' in page
+    warning = re.search(r"<li>第 2 行[^<]*</li>", page).group(0)
+    assert "「企业名称」" in warning and (f"企业名称与已有企业「注册甲有限公司」相同，但统一社会信用代码不同"
+                                      f"（已有 {f.make_uscc(101)}，本行 {NEW}）：本行将作为新企业导入，请核对代码") in warning
+    assert 'data-testid="sample-name">注册甲有限责任公司<' in page and 'data-testid="sample-name">全新科技有限公司<' in page
+    assert "<li>第 3 行" not in page  # the company with a new name is not warned

@@ -99,7 +99,7 @@ def test_bad_uscc_is_shown_beside_its_field(login, world):
         "company": "新公司有限公司", "uscc": "91310110666007217U", "units": [str(world["a2"].id)], "start_date": "2026-11-10",
     }).get_data(as_text=True)
     assert 'is-invalid" id="uscc"' in page or 'id="uscc"' in page
-    assert '<div class="invalid-feedback">统一社会信用代码校验位错误：末位应为 T，实为 U</div>' in page
+    assert '<div class="invalid-feedback d-block" data-testid="error-uscc">统一社会信用代码校验位错误：末位应为 T，实为 U</div>' in page
 
 
 def test_naming_another_buildings_unit_is_403_logged_and_changes_nothing(login, world, session, caplog):

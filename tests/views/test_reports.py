@@ -98,8 +98,8 @@ def test_cli_writes_json_and_pdf(app, data, tmp_path):
 def test_admin_changes_thresholds_and_the_report_follows(login, data, session):
     client = login("admin")
     form = client.get("/admin/settings").get_data(as_text=True)
-    assert 'name="yi" required step="0.01" type="number" value="10000.00"' in form  # 亿元楼 in 万元
-    assert 'name="candidate" required step="0.01" type="number" value="5000.00"' in form
+    assert 'name="yi" required type="text" value="10000.00"' in form  # 亿元楼 in 万元
+    assert 'name="candidate" required type="text" value="5000.00"' in form
     response = client.post("/admin/settings", data={
         "basis": "total", "yi": "10000", "wuqianwan": "5000", "qianwan": "1000", "candidate": "8000"})
     assert response.status_code == 302

@@ -30,6 +30,7 @@ from crm.io.kinds import register
 from crm.io.parsers import MAX_AMOUNT, CellError, boolean, choice, integer, positive_amount, text
 from crm.models import Building, Company
 from crm.models.choices import HQ_TYPES, INDUSTRY_GROUPS, INDUSTRY_SECTIONS
+from crm.models.names import name_key
 from crm.services.companies import company_ties, current_buildings, read_company_filters, search_companies
 from crm.services.uscc import normalise_uscc, uscc_problem
 
@@ -61,6 +62,16 @@ def companies_by_uscc(session, codes) -> dict[str, Company]:
     for start in range(0, len(codes), CHUNK):
         for company in session.scalars(select(Company).where(Company.uscc.in_(codes[start:start + CHUNK]))):
             found[company.uscc] = company
+    return found
+
+
+def companies_by_name_key(session, keys) -> dict[str, list[Company]]:
+    """Stored companies by name key (``names.name_key``: the duplicate guard's comparison)."""
+    keys = sorted(keys)
+    found: dict[str, list[Company]] = {}
+    for start in range(0, len(keys), CHUNK):
+        for company in session.scalars(select(Company).where(Company.name_key.in_(keys[start:start + CHUNK]))):
+            found.setdefault(company.name_key, []).append(company)
     return found
 
 
@@ -117,6 +128,8 @@ class CompaniesKind(ImportKind):
         buildings = {b.code: b for b in session.scalars(select(Building).where(Building.code.in_(codes)))}
         ties = {} if ctx.scope.everywhere else company_ties(session, known.values(), ctx.today)
         seen: dict[str, int] = {}
+        named = companies_by_name_key(session, {name_key(r.values["name"]) for r in rows} - {""})
+        seen_names: dict[str, tuple[int, str]] = {}
         for r in rows:
             v = r.values
             if not check_uscc(self, ctx, plan, r, known):
@@ -142,7 +155,25 @@ class CompaniesKind(ImportKind):
                            "此企业不属于您负责的楼宇：楼宇管理员只能导入注册地和在租楼宇都在其负责楼宇内的企业，"
                            "新企业须注册在您负责的楼宇；其他情况请联系系统管理员")
                 continue
+            if company is None:
+                self.warn_same_name(plan, r.row, v["name"], code, named, seen_names, ctx.scope.everywhere)
             plan.rows.append(row_plan(r.row, code, v, company, diff(company, v, FIELDS) if company else None))
+
+    def warn_same_name(self, plan, row: int, name: str, code: str, named: dict, seen_names: dict,
+                       reveal: bool) -> None:
+        """A new company whose name is an existing company's, or an earlier row's, under another
+        USCC: often a mistyped code or a re-registration. Imported as new, but the preview says so.
+        Only an admin (``reveal``) is shown the stored company's code: a manager may not see it."""
+        key = name_key(name)
+        header = self.column("name").header
+        for other in named.get(key, []):
+            stored = f"已有 {other.uscc}，" if reveal else ""
+            plan.warn(row, header, None, f"企业名称与已有企业「{other.name}」相同，但统一社会信用代码不同"
+                                         f"（{stored}本行 {code}）：本行将作为新企业导入，请核对代码")
+        if key in seen_names and seen_names[key][1] != code:
+            first_row, first_code = seen_names[key]
+            plan.warn(row, header, None, f"企业名称与第 {first_row} 行相同，但统一社会信用代码不同（{first_code}、{code}）")
+        seen_names.setdefault(key, (row, code))
 
     def apply(self, ctx: Context, plan) -> list[Change]:
         changes = []

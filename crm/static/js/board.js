@@ -1,11 +1,16 @@
 /* 招商看板: drag a lead card to another stage (SortableJS), posted with htmx; the server answers
    with the whole board re-rendered (counts, sums, flags, and a message), so a refused move simply
    puts the card back where the server says it is. Moving to 退出 asks for a reason, to 搁置 for a
-   resume date. The CSRF token travels in a header read from <meta name="csrf-token">. */
+   resume date, back down the line (接洽 → 线索) for the reason of going back. The CSRF token travels in a header read from <meta name="csrf-token">. */
 (function () {
   "use strict";
 
-  var pending = null; // the move waiting for the modal: {card, from, oldIndex, stage}
+  var pending = null; // the move waiting for the modal: {card, from, oldIndex, stage, kind}
+  var LINE = ["lead", "contact", "visit", "negotiation", "signed", "registered", "settled"];
+
+  function isBackward(from, to) {
+    return LINE.indexOf(from) >= 0 && LINE.indexOf(to) >= 0 && LINE.indexOf(to) < LINE.indexOf(from);
+  }
   var modalNode = document.getElementById("stage-modal");
   var modal = modalNode && typeof bootstrap !== "undefined" ? new bootstrap.Modal(modalNode) : null;
 
@@ -42,9 +47,10 @@
     if (!modal) { putBack(move); return; }
     pending = move;
     modalNode.querySelectorAll("[data-for]").forEach(function (part) {
-      part.hidden = part.getAttribute("data-for") !== move.stage;
+      part.hidden = part.getAttribute("data-for").split(" ").indexOf(move.kind) < 0;
     });
-    document.getElementById("stage-modal-title").textContent = move.stage === "lost" ? "项目退出：请填写原因" : "项目搁置：请填写恢复跟进日期";
+    var titles = { lost: "项目退出：请填写原因", paused: "项目搁置：请填写恢复跟进日期", back: "退回较早阶段：请填写退回原因" };
+    document.getElementById("stage-modal-title").textContent = titles[move.kind];
     document.getElementById("m-error").textContent = "";
     modal.show();
   }
@@ -55,12 +61,13 @@
       var reason = document.getElementById("m-reason").value.trim();
       var resume = document.getElementById("m-resume").value;
       var error = document.getElementById("m-error");
-      if (pending.stage === "lost" && !reason) { error.textContent = "请填写退出原因"; return; }
-      if (pending.stage === "paused" && !resume) { error.textContent = "请选择恢复跟进日期"; return; }
+      if (pending.kind === "lost" && !reason) { error.textContent = "请填写退出原因"; return; }
+      if (pending.kind === "back" && !reason) { error.textContent = "请填写退回原因"; return; }
+      if (pending.kind === "paused" && !resume) { error.textContent = "请选择恢复跟进日期"; return; }
       var move = pending;
       pending = null;
       modal.hide();
-      send(move, move.stage === "lost" ? { reason: reason } : { resume_on: resume });
+      send(move, move.kind === "paused" ? { resume_on: resume } : { reason: reason });
     });
     modalNode.addEventListener("hidden.bs.modal", function () {
       if (pending) { putBack(pending); pending = null; }
@@ -81,7 +88,8 @@
         onEnd: function (event) {
           if (event.from === event.to) return;
           var move = { card: event.item, from: event.from, oldIndex: event.oldIndex, stage: event.to.getAttribute("data-stage") };
-          if (move.stage === "lost" || move.stage === "paused") askThenSend(move);
+          move.kind = isBackward(event.from.getAttribute("data-stage"), move.stage) ? "back" : move.stage;
+          if (move.kind === "lost" || move.kind === "paused" || move.kind === "back") askThenSend(move);
           else send(move);
         }
       });
