@@ -77,9 +77,9 @@ def count(session, model, *where) -> int:
     return session.scalar(select(func.count()).select_from(model).where(*where))
 
 
-def test_load_reports_counts_quickly(s, demo):
-    stats, elapsed = demo
-    assert elapsed < 20, f"scale-1 demo load took {elapsed:.1f} s"
+def test_load_reports_the_counts_it_wrote(s, demo):
+    # How long the load takes is measured by the benchmarks, never asserted here.
+    stats, _elapsed = demo
     assert stats["楼宇"] == 35 and stats["用户"] == 10
     assert stats["单元"] == count(s, Unit)
     assert stats["企业"] == count(s, Company)
