@@ -145,9 +145,10 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from crm.web import formatting
+    from crm.web import formatting, menus
 
     formatting.init_app(app)
+    menus.init_app(app)
 
 
 def register_errorhandlers(app: Flask) -> None:

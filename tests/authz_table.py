@@ -133,6 +133,7 @@ ROUTES = [
     # (an empty month answers the form again with its message)
     ("GET", "/reports/briefings", "/reports/briefings", (302, 200, 200, 403, 403, 403)),
     ("POST", "/reports/briefings", "/reports/briefings", (302, 200, 403, 403, 403, 403), {"month": ""}),
+    ("GET", "/reports/briefings/latest", "/reports/briefings/latest", (302, 200, 200, 403, 403, 403)),
     ("GET", "/reports/briefings/<int:briefing_id>/download", "/reports/briefings/{briefing}/download", (302, 200, 200, 403, 403, 403)),
     # imports and exports: the page is for whoever may import some kind (not leaders);
     # a batch is its uploader's and the admins'; an empty upload is the form again with its message

@@ -96,3 +96,24 @@ def download(briefing_id: int):
         abort(404)
     return send_file(io.BytesIO(briefing.pdf), mimetype="application/pdf", as_attachment=True,
                      download_name=briefing.filename, max_age=0)
+
+
+@bp.route("/reports/briefings/latest")
+@allow("briefings.view")
+def latest():
+    """The briefing of the last complete month, newest version — generated now when none is
+    archived yet, so a leader never waits for an admin (or for the 6th)."""
+    from crm.services.home import latest_briefing
+
+    month = P.last_complete_month(today())
+    briefing = latest_briefing(db.session, month)
+    if briefing is None:
+        try:
+            briefing = generate_briefing(db.session, month, generated_by=None, today=today())
+        except (DomainError, FontNotFound) as error:
+            db.session.rollback()
+            flash(f"{P.label(month)}月度简报暂时无法生成：{getattr(error, 'message', None) or error}", "warning")
+            return redirect(url_for("briefings.index"))
+        db.session.commit()
+    return send_file(io.BytesIO(briefing.pdf), mimetype="application/pdf", as_attachment=True,
+                     download_name=briefing.filename, max_age=0)
