@@ -348,3 +348,23 @@ def test_bridge_of_every_district_month_adds_up_to_the_dashboard_figures(s, demo
         json = bridge.area.as_json()
         assert round(float(before.occupied_area) + json["moved_in"] - json["moved_out"] - json["lapsed"]
                      + json["other"], 2) == float(shown.occupied_area)
+
+
+def test_the_morning_jobs_put_reminders_in_the_demo_users_bells(app, s, demo):
+    """What the scheduler that ``make run`` starts does each morning (and once on start, with
+    --catch-up): over the demo, on the frozen day of the test config (2026-11-15), the promoters
+    get their follow-up digest and the managers their lease reminders, in the bell."""
+    from crm.reminders.jobs import run_scheduled
+    from crm.reminders.notify import unread_count
+    from tests.test_authz_matrix import sign_in_as
+
+    results = run_scheduled(app, ["followup_digest", "lease_expiry", "monthly_confirmation"])
+    assert {r.job: r.outcome for r in results} == {
+        "followup_digest": "ok", "lease_expiry": "ok", "monthly_confirmation": "ok", "deliver": "ok"}
+    users = {u.username: u for u in s.scalars(select(User))}
+    for name in ("zhaoshang1", "louyu1"):
+        assert unread_count(s, users[name].id) >= 1
+        client = app.test_client()
+        sign_in_as(client, users[name])
+        bell = client.get("/").get_data(as_text=True).split('data-testid="bell-count">', 1)[1].split("<", 1)[0]
+        assert int(bell) == unread_count(s, users[name].id)
