@@ -22,6 +22,7 @@ from crm.services.briefing import (
     archived_briefings, archived_count, generate_briefing, generated_by_label, get_briefing, latest_versions,
 )
 from crm.services.errors import DomainError
+from crm.services.home import latest_briefing
 from crm.web.params import today
 
 bp = Blueprint("briefings", __name__)
@@ -103,8 +104,6 @@ def download(briefing_id: int):
 def latest():
     """The briefing of the last complete month, newest version — generated now when none is
     archived yet, so a leader never waits for an admin (or for the 6th)."""
-    from crm.services.home import latest_briefing
-
     month = P.last_complete_month(today())
     briefing = latest_briefing(db.session, month)
     if briefing is None:
