@@ -65,6 +65,8 @@ def test_run_py_starts_web_and_scheduler_and_stops_both(tmp_path):
         process.send_signal(signal.SIGTERM)
         assert process.wait(DEADLINE_SECONDS) == 0
         assert not any(alive(pid) for pid in scheduler)
-    finally:
+    finally:  # a failed assertion leaves no server or scheduler behind
+        for pid in children_of(process.pid) if process.poll() is None else []:
+            os.kill(pid, signal.SIGKILL)
         if process.poll() is None:
             process.kill()
