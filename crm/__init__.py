@@ -146,9 +146,10 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from crm.web import formatting
+    from crm.web import formatting, menus
 
     formatting.init_app(app)
+    menus.init_app(app)
 
 
 CSRF_PAGE_MESSAGE = "表单已过期（页面打开太久，或已在别处退出登录），请返回上一页，刷新后重新提交"

@@ -47,7 +47,9 @@ ACTIONS: dict[str, set[str]] = {
     # Building managers' work: the object rule narrows managers to their buildings.
     "buildings.manage": {"admin", "manager"},
     "confirmations.confirm": {"admin", "manager"},
-    "confirmations.admin": {"admin"},
+    # Who has confirmed which month: leadership reads it, an admin chases it; not a manager's
+    # (it spans every building).
+    "confirmations.status": {"admin", "leader"},
     "history.view": READ_ROLES,
     "expiries.view": READ_ROLES,
     # Tax and the 亿元楼 candidates. A building's tax tab is open to everyone who sees the

@@ -40,7 +40,8 @@ ROUTES = [
     ("GET", "/api/v1/buildings", "/api/v1/buildings", (401, 200, 200, 200, 200, 200)),
     ("GET", "/api/v1/buildings/<code>", "/api/v1/buildings/{code}", (401, 200, 200, 200, 200, 403)),
     # building managers: units, move-ins, move-outs, renewals
-    ("GET", "/buildings/<code>/units", "/buildings/{code}/units", (302, 200, 403, 403, 200, 403)),
+    ("GET", "/buildings/<code>/units", "/buildings/{code}/units", (302, 200, 200, 200, 200, 403)),
+    ("GET", "/buildings/<code>/walk", "/buildings/{code}/walk", (302, 200, 403, 403, 200, 403)),
     ("GET", "/buildings/<code>/units/new", "/buildings/{code}/units/new", (302, 200, 403, 403, 200, 403)),
     ("POST", "/buildings/<code>/units/new", "/buildings/{code}/units/new", (302, 200, 403, 403, 200, 403)),
     ("GET", "/buildings/<code>/units/<int:unit_id>", "/buildings/{code}/units/{unit}", (302, 200, 403, 403, 200, 403)),
@@ -68,7 +69,7 @@ ROUTES = [
     ("GET", "/confirmations", "/confirmations", (302, 200, 403, 403, 200, 200)),
     ("POST", "/confirmations/<code>/<period>", "/confirmations/{code}/{period}", (302, 302, 403, 403, 302, 403)),
     ("POST", "/confirmations/<code>/<period>/correct", "/confirmations/{code}/{period}/correct", (302, 302, 403, 403, 302, 403)),
-    ("GET", "/confirmations/status", "/confirmations/status", (302, 200, 403, 403, 403, 403)),
+    ("GET", "/confirmations/status", "/confirmations/status", (302, 200, 200, 403, 403, 403)),
     # change history
     ("GET", "/buildings/<code>/history", "/buildings/{code}/history", (302, 200, 200, 200, 200, 403)),
     ("GET", "/units/<int:unit_id>/history", "/units/{unit}/history", (302, 200, 200, 200, 200, 403)),
@@ -133,6 +134,7 @@ ROUTES = [
     # (an empty month answers the form again with its message)
     ("GET", "/reports/briefings", "/reports/briefings", (302, 200, 200, 403, 403, 403)),
     ("POST", "/reports/briefings", "/reports/briefings", (302, 200, 403, 403, 403, 403), {"month": ""}),
+    ("GET", "/reports/briefings/latest", "/reports/briefings/latest", (302, 200, 200, 403, 403, 403)),
     ("GET", "/reports/briefings/<int:briefing_id>/download", "/reports/briefings/{briefing}/download", (302, 200, 200, 403, 403, 403)),
     # imports and exports: the page is for whoever may import some kind (not leaders);
     # a batch is its uploader's and the admins'; an empty upload is the form again with its message

@@ -96,6 +96,10 @@ SEES = {
     "followups": by_actor({"蓝港 2026-11-02"}, FORBIDDEN, FORBIDDEN),
     "work": by_actor({"蓝港", "华信"}, FORBIDDEN, FORBIDDEN, promoter={"蓝港"}),
     "movein": by_actor({"落地A1", "落地B1"}, {"落地A1"}, {"落地B1"}, promoter=FORBIDDEN),
+    # A building's unit list reads as its plan does: every building's for the readers of all of them.
+    "unit_lists": by_actor(ALL_UNITS, in_buildings(ALL_UNITS, MINE), in_buildings(ALL_UNITS, THEIRS)),
+    # Who has confirmed which month spans every building: leadership and the admin.
+    "confirmation_status": by_actor({"A1", "A2", "B1"}, FORBIDDEN, FORBIDDEN, promoter=FORBIDDEN),
 }
 
 # What each import changes (a row planned without error), by the key of its row in the file.
@@ -254,6 +258,21 @@ def page_movein(sweep, actor):
     return {f"落地{sweep.building_codes[name]}" for name in names}
 
 
+def page_unit_lists(sweep, actor):
+    units = set()
+    for code in sweep.world["buildings"]:
+        html = sweep.html(actor, f"/buildings/{code}/units")
+        if html is not None:
+            units |= {f"{code} {floor}F-{number}" for floor, number in
+                      re.findall(r"<strong class=\"text-nowrap\">(-?\d+)F-([^<]+)</strong>", html)}
+    return units
+
+
+def page_confirmation_status(sweep, actor):
+    html = sweep.html(actor, "/confirmations/status")
+    return FORBIDDEN if html is None else set(re.findall(r'data-building="([^"]+)"', html))
+
+
 def page_opens(path):
     return lambda sweep, actor: FORBIDDEN if sweep.html(actor, path) is None else {"全区"}
 
@@ -265,6 +284,7 @@ PAGES = {
     "company_buildings": page_company_buildings, "leases": page_leases, "tax": page_tax, "leads": page_leads,
     "followups": page_followups, "work": page_work, "movein": page_movein,
     "district_tax": page_opens("/tax"), "candidates": page_opens("/reports"),
+    "unit_lists": page_unit_lists, "confirmation_status": page_confirmation_status,
 }
 
 

@@ -23,6 +23,7 @@ from crm.services.briefing import (
 )
 from crm.services.errors import DomainError
 from crm.views.briefing_panel import new_form, panel
+from crm.services.home import latest_briefing
 from crm.web.params import today
 from crm.web.transaction import transaction
 
@@ -60,5 +61,25 @@ def download(briefing_id: int):
     briefing = get_briefing(db.session, briefing_id)
     if briefing is None:
         abort(404)
+    return send_file(io.BytesIO(briefing.pdf), mimetype="application/pdf", as_attachment=True,
+                     download_name=briefing.filename, max_age=0)
+
+
+@bp.route("/reports/briefings/latest")
+@allow("briefings.view")
+def latest():
+    """The briefing of the last complete month, newest version — generated now when none is
+    archived yet, so a leader never waits for an admin (or for the 6th)."""
+    month = P.last_complete_month(today())
+    briefing = latest_briefing(db.session, month)
+    if briefing is None:
+        with transaction(show=False) as saved:
+            try:
+                briefing = generate_briefing(db.session, month, generated_by=None, today=today())
+            except FontNotFound as error:
+                raise DomainError(str(error)) from error
+        if not saved:
+            flash(f"{P.label(month)}月度简报暂时无法生成：{saved.error.message}", "warning")
+            return redirect(url_for("briefings.index"))
     return send_file(io.BytesIO(briefing.pdf), mimetype="application/pdf", as_attachment=True,
                      download_name=briefing.filename, max_age=0)

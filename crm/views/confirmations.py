@@ -89,7 +89,7 @@ def correct(code, period):
 
 
 @bp.route("/confirmations/status")
-@allow("confirmations.admin")
+@allow("confirmations.status")
 def status():
     buildings = list(db.session.scalars(
         select(Building).options(selectinload(Building.managers)).order_by(Building.code)

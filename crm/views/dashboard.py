@@ -1,4 +1,5 @@
-"""The dashboard: district figures for the as-of month, scoped to what the user may see."""
+"""The dashboard (首页): the role's panel of the day's work on top (``crm.services.home``), then the
+district figures for the as-of month, scoped to what the user may see."""
 from __future__ import annotations
 
 from flask import Blueprint, render_template
@@ -13,7 +14,7 @@ from crm.services import periods as P
 from crm.services.bridge import month_bridge
 from crm.cache import cached
 from crm.services.figures import building_figures, district_summary
-from crm.services.landing import pending_request_count
+from crm.services import home
 from crm.services.leads import pipeline_rules
 from crm.services.pipeline import deadline_counts, flag_items, pipeline_month
 from crm.services.tax import tier_rules
@@ -53,14 +54,22 @@ def index():
         pipeline = pipeline_month(db.session, month, day)
         rules = pipeline_rules(db.session)
         flags = flag_items(deadline_counts(db.session, day, rules))
-    pending_moveins = (
-        pending_request_count(db.session, visible_building_ids(current_user))
-        if may(current_user, "movein.decide") else None
-    )
     # The people who resolve lapsed leases see theirs, as of today.
     lapsed = expiries.overdue(db.session, today(), ids) if may(current_user, "confirmations.confirm") else None
+    bridge = month_bridge(db.session, month, ids)
     return render_template(
         "dashboard/index.html", summary=summary, chart=chart, month=month, pipeline=pipeline, flags=flags,
-        rules=rules, pending_moveins=pending_moveins, today=day, bridge=month_bridge(db.session, month, ids),
-        lapsed=lapsed,
+        rules=rules, today=day, bridge=bridge, lapsed=lapsed, home=role_home(ids, day),
     )
+
+
+def role_home(ids, day) -> dict:
+    """The panel of the signed-in role: ``{"role": ..., "data": ...}``."""
+    role = current_user.role
+    if role in ("manager", "admin"):
+        return {"role": "manager", "data": home.manager_home(db.session, ids, day)}
+    if role == "promoter":
+        return {"role": "promoter", "data": home.promoter_home(db.session, current_user.id, day)}
+    if role == "leader":
+        return {"role": "leader", "data": home.leader_home(db.session, day)}
+    return {"role": role, "data": None}

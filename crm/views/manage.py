@@ -64,14 +64,16 @@ def back_to(building: Building):
 
 
 @bp.route("/buildings/<code>/units")
-@allow("buildings.manage")
+@allow("buildings.view")
 def units(code):
-    building = managed_building(code)
+    # Everyone who sees the building reads its units; the write links show to its keepers only.
+    building = managed_building(code, "buildings.view")
     day = today()
     states = unit_states(db.session, building, day)
     return render_template(
         "manage/units.html", building=building, states=states, floors=floors(states), today=day,
         leasable=unit_ops.register_leasable_area(db.session, building, day), back=this_page(),
+        can_manage=manageable(building),
     )
 
 
@@ -256,11 +258,34 @@ def move_in(code):
                 name, labels = lease.company.name, "、".join(u.label for u in lease.units)
             if saved:
                 flash(f"已登记 {name} 入驻 {labels}", "success")
-                return back_to(building)
+                return redirect(safe_redirect_target(request.args.get("next"), url_for("buildings.show", code=building.code)))
     day = form.start_date.data or picker_day()
     states = unit_states(db.session, building, day)
     return render_template(
         "manage/move_in.html", building=building, form=form, floors=floors(states), chosen_ids=chosen_ids, day=day,
+        back=safe_redirect_target(request.args.get("next"), None),
+    )
+
+
+@bp.route("/buildings/<code>/walk")
+@allow("buildings.manage")
+def walk(code):
+    """巡楼: a manager walking the building on a phone — pick a floor, then act on its units
+    (move in, move out, or open the unit to end a reservation or self-use), and come back here."""
+    building = managed_building(code)
+    day = today()
+    by_floor = floors(unit_states(db.session, building, day))
+    floor = request.args.get("floor", type=int)
+    numbers = [number for number, _ in by_floor]
+    if floor not in numbers:
+        floor = None
+    at = numbers.index(floor) if floor is not None else None
+    return render_template(
+        "manage/walk.html", building=building, floors=by_floor, floor=floor, today=day,
+        states=by_floor[at][1] if at is not None else [],
+        above=numbers[at - 1] if at else None,
+        below=numbers[at + 1] if at is not None and at + 1 < len(numbers) else None,
+        back=this_page(),
     )
 
 

@@ -43,7 +43,7 @@ def test_leader_downloads_the_latest_briefing_with_the_dashboards_occupancy(brow
     context, page = signed_in_page(browser, live_server, "leader")
     page.goto("/?month=2026-10")
     dashboard_occupancy = page.locator("[data-testid=stat-occupancy]").inner_text().strip()
-    page.click("nav >> text=报表")
+    page.click("nav >> text=亿元楼")  # the leader's way to /reports, where the briefings section is
     page.wait_for_selector("[data-testid=briefing-latest]")
     assert page.locator("[data-testid=briefing-generate-form]").count() == 0  # leaders read, never generate
     page.locator("#briefings").scroll_into_view_if_needed()

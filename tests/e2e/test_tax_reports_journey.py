@@ -8,7 +8,7 @@ pytestmark = pytest.mark.e2e
 
 def test_leader_reads_candidates_downloads_pdf_and_tax_pages(sign_in, screenshot):
     page = sign_in("leader")
-    page.click("nav >> text=报表")
+    page.click("nav >> text=亿元楼")  # the leader's menu item for the candidate list on /reports
     page.wait_for_selector("[data-testid=candidates-table]")
     assert page.locator("[data-testid=candidates-table] tbody tr").count() >= 1
     assert "数据截至 2026年10月" in page.locator("[data-testid=candidates-basis]").inner_text()

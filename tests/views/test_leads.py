@@ -255,11 +255,11 @@ def test_match_reserve_land_and_confirm(login, scene, session, client):
     assert login("ly_b").get("/movein-requests").status_code == 200
     assert "大连蓝港数据科技有限公司" not in text(client.get("/movein-requests"))  # not their building
     assert client.post(f"/movein-requests/{request.id}/confirm").status_code == 403
-    assert "条入驻申请待您确认" not in text(client.get("/"))  # counted for the building's manager only
+    assert 'data-testid="home-moveins">0 条' in text(client.get("/"))  # counted for the building's manager only
     client.post("/logout")
     manager = login("ly_a")
     assert "大连蓝港数据科技有限公司" in text(manager.get("/movein-requests"))
-    assert "1</strong> 条入驻申请待您确认" in text(manager.get("/"))
+    assert 'data-testid="home-moveins">1 条' in text(manager.get("/"))
     assert manager.post(f"/movein-requests/{request.id}/confirm").status_code == 302
     session.expire_all()
     assert session.get(Lead, lead_id).stage == "settled"

@@ -99,5 +99,15 @@
   var ownerSelect = document.querySelector("select[data-autosubmit]");
   if (ownerSelect) ownerSelect.addEventListener("change", function () { ownerSelect.form.submit(); });
 
+  // 搁置 and 退出 start folded; the column's name opens and closes it. Delegated, so it survives
+  // the board being re-rendered after a move.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest(".board-fold");
+    if (!button) return;
+    var column = button.closest(".board-column");
+    var folded = column.classList.toggle("folded");
+    button.setAttribute("aria-expanded", folded ? "false" : "true");
+  });
+
   initBoard();
 })();

@@ -1,0 +1,94 @@
+"""What each role's home panel shows at the top of ``/``: the day's work of the person signed in.
+
+- a manager: last month's 月度填报 over their buildings (confirmed or not), the leases 到期未处置,
+  the move-in requests waiting for them, and the leases ending within 30 and 90 days;
+- a promoter: their follow-ups due today, overdue and never started, the most urgent first;
+- a leader: the latest monthly briefing, the 亿元楼 progress of the year (this year's 亿元楼, the
+  candidates' projection against the threshold — ``crm.services.candidates``), and the month's
+  headline changes (``crm.services.bridge``, passed in by the view that has it already).
+
+Plain data, computed from a session, the user's buildings and "today"; the view renders it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import select
+
+from crm.models import Briefing, Building
+from crm.services import expiries as E
+from crm.services import periods as P
+from crm.services.candidates import BuildingRow, CandidateReport, candidate_report
+from crm.services.confirmation import due_period
+from crm.services.errors import DomainError
+from crm.services.followups import MyWork, my_work
+from crm.services.landing import pending_request_count
+from crm.services.snapshots import confirmed_snapshots
+
+SHOWN = 5  # items listed per block; the full list is one click away
+
+
+@dataclass
+class ManagerHome:
+    period: str  # the month to confirm (last month)
+    buildings: int
+    unconfirmed: list[Building]
+    lapsed: int
+    pending_moveins: int
+    expiring_30: int
+    expiring_90: int
+
+    @property
+    def confirmed(self) -> int:
+        return self.buildings - len(self.unconfirmed)
+
+
+def manager_home(session, building_ids, today: date) -> ManagerHome:
+    """``building_ids``: the manager's buildings (None: every building, for an admin)."""
+    period = due_period(today)
+    stmt = select(Building).order_by(Building.code)
+    if building_ids is not None:
+        stmt = stmt.where(Building.id.in_(building_ids))
+    buildings = list(session.scalars(stmt))
+    confirmed = {building_id for building_id, _ in confirmed_snapshots(session, [period], building_ids)}
+    expiring = E.expiring(session, today, 90, building_ids, tax_of=building_ids)
+    return ManagerHome(
+        period=period, buildings=len(buildings), unconfirmed=[b for b in buildings if b.id not in confirmed],
+        lapsed=len(E.overdue(session, today, building_ids, tax_of=building_ids)),
+        pending_moveins=pending_request_count(session, building_ids),
+        expiring_30=sum(1 for e in expiring if e.days_left <= 30), expiring_90=len(expiring),
+    )
+
+
+def promoter_home(session, user_id: int, today: date) -> MyWork:
+    return my_work(session, today, user_id, limit=SHOWN)
+
+
+@dataclass
+class LeaderHome:
+    briefing_month: str  # the last complete month: the briefing a leader asks for
+    briefing: Briefing | None  # its newest archived version, if any (generated on download if not)
+    report: CandidateReport | None
+    report_error: str | None = None
+    near: list[BuildingRow] = field(default_factory=list)  # candidates, closest to the threshold first
+
+
+def latest_briefing(session, month: str) -> Briefing | None:
+    """The newest archived version of ``month``'s briefing."""
+    return session.scalar(
+        select(Briefing).where(Briefing.period == month).order_by(Briefing.version.desc()).limit(1)
+    )
+
+
+def leader_home(session, today: date) -> LeaderHome:
+    month = P.last_complete_month(today)
+    try:
+        report = candidate_report(session, latest_allowed=P.period_of(today), today=today)
+        error = None
+    except DomainError as exc:  # no tax data yet
+        report, error = None, exc.message
+    home = LeaderHome(month, latest_briefing(session, month), report, error)
+    if report is not None:
+        home.near = report.candidates[:SHOWN]
+    return home
