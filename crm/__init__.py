@@ -75,12 +75,14 @@ def register_extensions(app: Flask) -> None:
 
     from crm import models  # noqa: F401  (registers every table on the metadata)
     from crm.models.history import init_history
+    from crm.models.localisation import init_flag_history
     from crm.models.memo import init_transaction_memo
     from crm.models.setting import init_settings
     from crm.models.version import init_pipeline_version
     from crm.services.corrections import init_corrections
 
     init_history()  # every write path records the change history
+    init_flag_history()  # and dates every change of a company's district flags
     init_pipeline_version()  # every write to the pipeline renews its figures' token
     init_corrections()  # and no write path changes a confirmed month except as a correction
     init_transaction_memo()  # tokens and settings are read once per transaction
@@ -114,7 +116,8 @@ def register_request_hooks(app: Flask) -> None:
     from flask_login import current_user
 
     from crm.accounts import sessions
-    from crm.web import security
+    from crm.models.localisation import TODAY_KEY as FLAGS_TODAY_KEY
+    from crm.web import params, security
 
     security.init_app(app)
     sessions.init_app(app)
@@ -123,6 +126,8 @@ def register_request_hooks(app: Flask) -> None:
     def remember_actor():
         # Who is acting, for the change history; services never read current_user themselves.
         db.session.info["actor_id"] = current_user.id if current_user.is_authenticated else None
+        # The date a district flag changed on this request takes effect (CRM_TODAY replays a day).
+        db.session.info[FLAGS_TODAY_KEY] = params.today()
 
 
 def register_blueprints(app: Flask) -> None:
