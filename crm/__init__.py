@@ -136,12 +136,14 @@ def register_blueprints(app: Flask) -> None:
     from crm.api import figures, leads as api_leads, movein, records, reports as api_reports
     from crm.views import (
         account, admin, auth, briefings, buildings, companies, confirmations, dashboard, exports, followups, history,
-        imports, jobs_admin, leads, manage, movein_requests, notifications, reports, settings, tax, user_settings,
+        imports, jobs_admin, leads, localisation, manage, movein_requests, notifications, reports, settings, tax,
+        user_settings,
     )
 
     pages = (
         auth, account, admin, dashboard, buildings, companies, manage, confirmations, history, leads, followups,
         movein_requests, notifications, user_settings, jobs_admin, tax, reports, settings, briefings, imports, exports,
+        localisation,
     )
     api = (figures, records, api_leads, movein, api_reports)
     for module in (*pages, *api):

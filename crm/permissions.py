@@ -16,7 +16,7 @@ Two questions, two answers:
 
 What ties a row to buildings: a building itself; a unit, lease, monthly snapshot, move-in request
 or tax record by its building (a tax record by the building it is attributed to — one that is
-attributed to none belongs to no manager); a company by any lease it has or had there and by its
+attributed to none belongs to no manager); a 属地化 work item by the building its target was found in; a company by any lease it has or had there and by its
 registered building. Leads belong to no building: only the roles of ``leads.view`` read them.
 """
 from __future__ import annotations
@@ -39,6 +39,7 @@ from crm.models import OccupancySnapshot, Unit
 
 from crm.models import Lead, MoveInRequest
 from crm.models import ImportBatch
+from crm.models import LocalisationItem
 from crm.services.companies import CompanyTies, tied_to_buildings
 
 log = logging.getLogger("crm.permissions")
@@ -95,6 +96,10 @@ ACTIONS: dict[str, set[str]] = {
     "imports.tax": {"admin"},
     "imports.leads": {"admin", "promoter"},
     "exports.download": READ_ROLES,
+    # 属地化: everyone reads the lists (a manager those of their buildings, by the object rule);
+    # promoters and managers work the targets, an admin any of them; leaders only read.
+    "localisation.view": READ_ROLES,
+    "localisation.work": {"admin", "promoter", "manager"},
 }
 
 # Each export kind lists the rows of a page: it is the page's action, so whoever the page refuses
@@ -123,6 +128,7 @@ _BUILDING_COLUMN = {
     Building: Building.id, Unit: Unit.building_id, Lease: Lease.building_id,
     OccupancySnapshot: OccupancySnapshot.building_id, MoveInRequest: MoveInRequest.building_id,
     TaxRecord: TaxRecord.building_id,
+    LocalisationItem: LocalisationItem.building_id,
 }
 
 

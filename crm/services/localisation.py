@@ -99,6 +99,39 @@ class Filters:
     descending: bool = True
 
 
+def read_filters(args, default_on: date) -> tuple[str, date, Filters, "QueryReader"]:
+    """The list's type, date and filters from a query string; what was dropped is in the reader's
+    ``problems``, what the page's links carry in its ``kept``."""
+    from crm.services.bounds import QueryReader, check_day
+
+    query = QueryReader(args)
+    kind = query.choice("type", "名单", KINDS) or "occupying_unregistered"
+    query.keep("type", kind)
+    on = default_on
+    raw = query.text("on", "日期", 10)
+    if raw:
+        try:
+            on = check_day(date.fromisoformat(raw), "日期", "on")
+        except (ValueError, DomainError):
+            query.kept.pop("on", None)
+            query.problems.append(f"日期（on）“{raw}”不是有效的日期（YYYY-MM-DD），已忽略")
+    owner = query.text("owner", "负责人", 10)
+    owner_id = None
+    if owner == "none":
+        owner_id = 0
+    elif owner:
+        owner_id = query.id("owner", "负责人")
+    sort = query.choice("sort", "排序", SORTS) or "tax"
+    direction = query.choice("dir", "顺序", ("asc", "desc"))
+    filters = Filters(
+        street=query.text("street", "街道", 16) or None,
+        building=query.text("building", "楼宇", 16) or None,
+        state=query.choice("state", "状态", ("open", *STATES)) or None,
+        owner=owner_id, sort=sort, descending=direction != "asc",
+    )
+    return kind, on, filters, query
+
+
 def _tax_per_m2(session, on: date, building_ids) -> dict[int, Decimal]:
     last = P.last_complete_month(on)
     taxes = tax_by_building(session, P.shift(last, -11), last, building_ids)
