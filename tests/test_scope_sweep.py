@@ -96,6 +96,10 @@ SEES = {
     "followups": by_actor({"蓝港 2026-11-02"}, FORBIDDEN, FORBIDDEN),
     "work": by_actor({"蓝港", "华信"}, FORBIDDEN, FORBIDDEN, promoter={"蓝港"}),
     "movein": by_actor({"落地A1", "落地B1"}, {"落地A1"}, {"落地B1"}, promoter=FORBIDDEN),
+    # 属地化, 注册不入驻: 注册 is registered in A1 and leases nothing; a manager sees a target by its
+    # building (the registered one here). No tenant of the world is unregistered on the day.
+    "localisation": by_actor({"注册"}, {"注册"}, set()),
+    "localisation_unregistered": by_actor(set(), set(), set()),
 }
 
 # What each import changes (a row planned without error), by the key of its row in the file.
@@ -254,6 +258,13 @@ def page_movein(sweep, actor):
     return {f"落地{sweep.building_codes[name]}" for name in names}
 
 
+def page_localisation(kind):
+    def read(sweep, actor):
+        html = sweep.html(actor, f"/localisation?type={kind}")
+        return FORBIDDEN if html is None else {sweep.companies[i] for i in ids(html, "/companies/")}
+    return read
+
+
 def page_opens(path):
     return lambda sweep, actor: FORBIDDEN if sweep.html(actor, path) is None else {"全区"}
 
@@ -265,6 +276,8 @@ PAGES = {
     "company_buildings": page_company_buildings, "leases": page_leases, "tax": page_tax, "leads": page_leads,
     "followups": page_followups, "work": page_work, "movein": page_movein,
     "district_tax": page_opens("/tax"), "candidates": page_opens("/reports"),
+    "localisation": page_localisation("registered_not_occupying"),
+    "localisation_unregistered": page_localisation("occupying_unregistered"),
 }
 
 
@@ -313,6 +326,15 @@ def expected(families, actor) -> dict | str:
 
 def test_every_export_kind_is_swept():
     assert {kind.name for kind in all_kinds()} == set(EXPORTS)
+
+
+def test_the_localisation_export_holds_the_rows_its_page_shows(sweep):
+    got = {}
+    for actor in ACTORS:
+        response = sweep.get(actor, "/localisation/export?type=registered_not_occupying&format=csv")
+        assert response.status_code == 200
+        got[actor] = {sweep.company_by_uscc[r["统一社会信用代码"]] for r in csv_rows(response)}
+    assert got == {actor: SEES["localisation"][actor] for actor in ACTORS}
 
 
 @pytest.mark.parametrize("kind", sorted(EXPORTS))
@@ -423,6 +445,11 @@ API_READS = {
     "/api/v1/followups": (("work",), api_work),
     "/api/v1/movein-requests": (("movein",), api_list("/api/v1/movein-requests?status=all", "movein",
                                                       lambda s, r: s.requests[r["id"]])),
+    "/api/v1/localisation": (("localisation", "localisation_unregistered"), lambda sweep, actor: {
+        **api_list("/api/v1/localisation?type=registered_not_occupying", "localisation",
+                   lambda s, t: s.companies[t["company"]["id"]])(sweep, actor),
+        **api_list("/api/v1/localisation?type=occupying_unregistered", "localisation_unregistered",
+                   lambda s, t: s.companies[t["company"]["id"]])(sweep, actor)}),
 }
 # Reads that reveal no rows of the world.
 NOT_ROWS = {"/api/v1/openapi.json": "the description of the API itself"}
