@@ -32,6 +32,7 @@ from crm.models.lead import FOLLOWUP_METHODS
 from crm.models.localisation import (
     KIND_FLAG, KINDS, OPEN_STATES, STATES, LocalisationFollowUp, LocalisationItem,
 )
+from crm.models.version import OCCUPANCY, bump
 from crm.services import periods as P
 from crm.services.district_flags import flag_on, set_flag
 from crm.services.errors import DomainError
@@ -350,6 +351,7 @@ def move(session, item: LocalisationItem, to_state: str, today: date, reason: st
     if to_state in ("done", "blocked"):
         item.next_followup_on = None
     session.flush()
+    bump(session, OCCUPANCY)  # the open targets and completions the dashboard keeps with occupancy
 
 
 def add_followup(session, item: LocalisationItem, author: User, today: date, method: str, notes: str,

@@ -76,6 +76,8 @@ def test_a_leader_reads_but_does_not_work(login, world, people):  # noqa: F811
 
 def test_a_promoter_works_a_target_to_done(login, world, people, session):  # noqa: F811
     client = login("zs")
+    assert 'data-testid="loc-rate">75.0%' in text(client.get("/?month=2026-11"))  # R, T, F of A, R, T, F
+    assert 'data-testid="loc-open">2 家' in text(client.get("/?month=2026-11"))  # A and C (its lease ends today)
     response = client.post("/localisation/start", data={"type": "occupying_unregistered", "company_id": world["A"].id})
     assert response.status_code == 302
     item = session.scalar(select(LocalisationItem))
@@ -96,5 +98,8 @@ def test_a_promoter_works_a_target_to_done(login, world, people, session):  # no
     assert (done.state, done.completed_on, done.owner_id) == ("done", date(2026, 11, 10), people["zs"].id)
     assert session.get(Company, world["A"].id).registered_in_district is True
     assert district_summary(session, "2026-11").occupancy.registered_tenants == 4  # A, R, T, F
+    dashboard = text(client.get("/?month=2026-11"))
+    assert 'data-testid="loc-rate">100.0%' in dashboard and 'data-testid="loc-done">1 家' in dashboard
+    assert 'data-month="2026-10">50.0%' in dashboard  # October unmoved: R, T, E, D of the 8 tenants
     assert "甲" not in companies_listed(text(client.get("/localisation?state=open")))
     assert companies_listed(text(client.get("/localisation?state=done"))) == ["甲"]
