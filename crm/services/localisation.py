@@ -455,10 +455,15 @@ def summary(session, month: str, today: date, building_ids=None, top: int = 10) 
     return result
 
 
-def briefing_part(session, month: str, today: date) -> dict:
-    """The ``localisation`` part of the briefing's data (JSON): the same figures as the card,
-    money in yuan, rates as fractions, and the ten targets with the most tax at stake."""
-    s = summary(session, month, today)
+def _number(value):
+    return None if value is None else float(value)
+
+
+def briefing_part(session, month: str, today: date | None = None) -> dict:
+    """The ``localisation`` part of the briefing's data (JSON): the card's figures as of the end of
+    ``month``, money in yuan, areas in m², rates as fractions, and the ten 入驻不注册 targets with the
+    most tax at stake (估算)."""
+    s = summary(session, month, today or P.month_end(month))
     return {
         "as_of": s.on.isoformat(),
         "registered_rate": s.rate,
@@ -467,13 +472,13 @@ def briefing_part(session, month: str, today: date) -> dict:
         "registered_tenants": s.registered_tenants,
         "trend": [{"month": m, "registered_rate": c, "registered_area_rate": a} for m, c, a in s.trend],
         "open_targets": s.open_targets,
-        "tax_at_stake": str(s.tax_at_stake),
-        "tax_at_stake_label": "估算",
+        "tax_at_stake": _number(s.tax_at_stake),
+        "tax_at_stake_basis": "估算：占用面积 × 所在楼宇近12个月每平方米税收",
         "completed_this_year": s.completed_this_year,
         "registered_not_occupying": s.not_occupying,
         "top_targets": [{
             "company": t.company_name, "uscc": t.uscc, "building": t.building_code, "building_name": t.building_name,
-            "street": t.street, "area": str(t.area), "industry_group": t.industry_group, "hq_type": t.hq_type,
-            "tax_at_stake": None if t.tax_at_stake is None else str(t.tax_at_stake), "state": t.state_label,
+            "street": t.street, "area": _number(t.area), "industry_group": t.industry_group, "hq_type": t.hq_type,
+            "tax_at_stake": _number(t.tax_at_stake), "state": t.state, "state_label": t.state_label,
         } for t in s.top],
     }

@@ -166,5 +166,6 @@ def test_summary_and_briefing_part(session, world):
     assert s.tax_at_stake == Decimal("75000.00") and [t.company_name for t in s.top] == ["甲"]
     assert len(s.trend) == 12 and s.trend[-1][0] == "2026-11"
     part = L.briefing_part(session, "2026-11", date(2026, 12, 3))
-    assert part["tax_at_stake"] == "75000.00" and part["top_targets"][0]["company"] == "甲"
+    assert part["tax_at_stake"] == 75000.0 and part["top_targets"][0]["company"] == "甲"
+    assert part["registered_rate"] == pytest.approx(3 / 4) and part["top_targets"][0]["tax_at_stake"] == 75000.0
     assert session.query(LocalisationItem).count() == 0  # reading makes no items
