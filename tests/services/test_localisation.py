@@ -169,3 +169,17 @@ def test_summary_and_briefing_part(session, world):
     assert part["tax_at_stake"] == 75000.0 and part["top_targets"][0]["company"] == "甲"
     assert part["registered_rate"] == pytest.approx(3 / 4) and part["top_targets"][0]["tax_at_stake"] == 75000.0
     assert session.query(LocalisationItem).count() == 0  # reading makes no items
+
+
+def test_a_companies_import_dates_the_flag_on_its_day(session, world):
+    from crm.io import imports as workflow
+    from tests.io.helpers import csv_bytes
+
+    admin = f.user(session, "root", "admin")
+    data = csv_bytes([["统一社会信用代码", "企业名称", "属地注册"], [world["A"].uscc, "甲", "是"]])
+    plan, _ = workflow.import_now(session, admin, "companies", "c.csv", data, date(2026, 11, 20))
+    assert plan.ok and world["A"].registered_in_district is True
+    assert [(c.company_name, c.on) for c in flag_changes(session, date(2026, 11, 16), date(2026, 11, 30))] == [
+        ("甲", date(2026, 11, 20))]
+    assert "甲" in names(L.targets(session, "occupying_unregistered", date(2026, 11, 19)))
+    assert "甲" not in names(L.targets(session, "occupying_unregistered", date(2026, 11, 20)))
