@@ -193,11 +193,26 @@ def _occupying(session, kind: str, on: date, building_ids) -> list[Target]:
     return targets
 
 
-def _companies(session, ids) -> dict[int, Company]:
+@dataclass(frozen=True)
+class _CompanyRow:
+    name: str
+    uscc: str | None
+    industry_group: str | None
+    hq_type: str
+    employees: int | None
+
+
+def _companies(session, ids) -> dict[int, _CompanyRow]:
+    """The listed columns of the companies ``ids`` (plain rows: a list of thousands of targets
+    need not build thousands of ORM objects)."""
     ids = list(ids)
     found = {}
     for start in range(0, len(ids), 900):
-        found.update({c.id: c for c in session.scalars(select(Company).where(Company.id.in_(ids[start:start + 900])))})
+        for row in session.execute(
+            select(Company.id, Company.name, Company.uscc, Company.industry_group, Company.hq_type, Company.employees)
+            .where(Company.id.in_(ids[start:start + 900]))
+        ):
+            found[row[0]] = _CompanyRow(*row[1:])
     return found
 
 
@@ -250,12 +265,12 @@ def targets(session, kind: str, on: date, building_ids=None, filters: Filters | 
     rows = (_registered_not_occupying if kind == "registered_not_occupying" else
             lambda s, d, b: _occupying(s, kind, d, b))(session, on, building_ids)
     items = _items_of(session, kind, [r.company_id for r in rows]) if len(rows) <= 900 else _items_of(session, kind)
-    buildings = {b.id: b for b in session.scalars(select(Building))}
+    buildings = {bid: (code, name, street) for bid, code, name, street in session.execute(
+        select(Building.id, Building.code, Building.name, Building.street))}
     for row in rows:
         row.item = items.get(row.company_id)
-        building = buildings.get(row.building_id)
-        if building is not None:
-            row.building_code, row.building_name, row.street = building.code, building.name, building.street
+        if row.building_id in buildings:
+            row.building_code, row.building_name, row.street = buildings[row.building_id]
     rows = [r for r in rows if _matches(r, filters)]
     return _sorted(rows, filters)
 
