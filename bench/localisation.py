@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sqlite3
 import sys
 import tempfile
 from datetime import date
@@ -36,6 +37,12 @@ def seeded_app(scale: int, reuse: bool, tmp: Path):
         if db.session.scalar(select(LocalisationItem.id).limit(1)) is None:
             print(f"scale {scale}: seeding 属地化:", seed_localisation(db.session, date.fromisoformat(B.TODAY)))
             db.session.commit()
+            if reuse:  # keep the seeded database for the next run
+                path = Path(db.engine.url.database)
+                cached = B.RESULTS / f"demo-scale{scale}.db"
+                if path != cached:
+                    with sqlite3.connect(path) as src, sqlite3.connect(cached) as dst:
+                        src.backup(dst)
         db.session.remove()
     return app
 

@@ -21,7 +21,7 @@ when its company is no longer a target. Completing an 入驻不注册 (注册不
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -32,10 +32,11 @@ from crm.models.lead import FOLLOWUP_METHODS
 from crm.models.localisation import (
     KIND_FLAG, KINDS, OPEN_STATES, STATES, LocalisationFollowUp, LocalisationItem,
 )
-from crm.models.version import OCCUPANCY, bump
+from crm.models.version import OCCUPANCY, TAX, bump
 from crm.services import periods as P
 from crm.services.district_flags import flag_on, set_flag
 from crm.services.errors import DomainError
+from crm.services.figure_cache import cached
 from crm.services.occupancy import lease_active_on, occupancy_on, unit_counts_on
 from crm.services.tax import tax_by_building
 
@@ -258,21 +259,33 @@ def _taxes_in_chunks(session, companies, last):
 
 def targets(session, kind: str, on: date, building_ids=None, filters: Filters | None = None) -> list[Target]:
     """The rows of one 属地化 list on ``on`` for the buildings ``building_ids`` (None: all),
-    filtered and sorted by ``filters``."""
+    filtered and sorted by ``filters``.
+
+    The rows themselves derive from leases, companies (their flags) and tax only, so they are kept
+    in the figure cache under the occupancy and tax tokens (a completion changes a flag, hence
+    the occupancy token); the work items — states and owners, which change without those — are
+    read for every call and attached to copies."""
     if kind not in KINDS:
         raise DomainError(f"未知的名单类型：{kind}，可选 {'、'.join(KINDS)}", field="type")
     filters = filters or Filters()
+    scope = None if building_ids is None else tuple(sorted(building_ids))
+    base = cached(session, (OCCUPANCY, TAX), ("localisation-targets", kind, on, scope),
+                  lambda: _derived_rows(session, kind, on, building_ids))
+    items = _items_of(session, kind)
+    rows = [replace(row, item=items.get(row.company_id)) for row in base]
+    rows = [r for r in rows if _matches(r, filters)]
+    return _sorted(rows, filters)
+
+
+def _derived_rows(session, kind: str, on: date, building_ids) -> list[Target]:
     rows = (_registered_not_occupying if kind == "registered_not_occupying" else
             lambda s, d, b: _occupying(s, kind, d, b))(session, on, building_ids)
-    items = _items_of(session, kind, [r.company_id for r in rows]) if len(rows) <= 900 else _items_of(session, kind)
     buildings = {bid: (code, name, street) for bid, code, name, street in session.execute(
         select(Building.id, Building.code, Building.name, Building.street))}
     for row in rows:
-        row.item = items.get(row.company_id)
         if row.building_id in buildings:
             row.building_code, row.building_name, row.street = buildings[row.building_id]
-    rows = [r for r in rows if _matches(r, filters)]
-    return _sorted(rows, filters)
+    return rows
 
 
 def _matches(row: Target, filters: Filters) -> bool:
@@ -319,6 +332,7 @@ def item_for(session, company: Company, kind: str, building_id: int | None) -> L
         item = LocalisationItem(company=company, kind=kind, building_id=building_id, state="pending")
         session.add(item)
         session.flush()
+        bump(session, OCCUPANCY)  # a worked company stays listed: the cached rows include it from now on
     return item
 
 
