@@ -77,11 +77,13 @@ def register_extensions(app: Flask) -> None:
     from crm import models  # noqa: F401  (registers every table on the metadata)
     from crm.models.history import init_history
     from crm.cache.memo import init_transaction_memo
+    from crm.models.localisation import init_flag_history
     from crm.cache.versions import init_versions
     from crm.models.setting import init_settings
     from crm.services.corrections import init_corrections
 
     init_history()  # every write path records the change history
+    init_flag_history()  # and dates every change of a company's district flags
     init_versions()  # every write of a kind of data renews its figures' token
     init_corrections()  # and no write path changes a confirmed month except as a correction
     init_transaction_memo()  # tokens and settings are read once per transaction
@@ -115,7 +117,8 @@ def register_request_hooks(app: Flask) -> None:
     from flask_login import current_user
 
     from crm.accounts import sessions
-    from crm.web import security
+    from crm.models.localisation import TODAY_KEY as FLAGS_TODAY_KEY
+    from crm.web import params, security
 
     security.init_app(app)
     sessions.init_app(app)
@@ -124,22 +127,26 @@ def register_request_hooks(app: Flask) -> None:
     def remember_actor():
         # Who is acting, for the change history; services never read current_user themselves.
         db.session.info["actor_id"] = current_user.id if current_user.is_authenticated else None
+        # The date a district flag changed on this request takes effect (CRM_TODAY replays a day).
+        db.session.info[FLAGS_TODAY_KEY] = params.today()
 
 
 def register_blueprints(app: Flask) -> None:
     """Every blueprint of the app, pages first, then the JSON API. The API blueprints check CSRF
     for cookie sessions themselves and let personal-token requests through (crm/api/support.py)."""
-    from crm.api import figures, leads as api_leads, movein, records, reports as api_reports
+    from crm.api import figures, leads as api_leads, localisation as api_localisation, movein, records, reports as api_reports
     from crm.views import (
         account, admin, auth, briefings, buildings, companies, confirmations, dashboard, exports, followups, history,
-        imports, jobs_admin, leads, manage, movein_requests, notifications, reports, settings, tax, user_settings,
+        imports, jobs_admin, leads, localisation, manage, movein_requests, notifications, reports, settings, tax,
+        user_settings,
     )
 
     pages = (
         auth, account, admin, dashboard, buildings, companies, manage, confirmations, history, leads, followups,
         movein_requests, notifications, user_settings, jobs_admin, tax, reports, settings, briefings, imports, exports,
+        localisation,
     )
-    api = (figures, records, api_leads, movein, api_reports)
+    api = (figures, records, api_leads, movein, api_reports, api_localisation)
     for module in (*pages, *api):
         app.register_blueprint(module.bp)
     notifications.init_app(app)  # the bell's unread count on every page

@@ -13,7 +13,8 @@ from sqlalchemy.orm import object_session
 
 from crm.extensions import db
 from crm.models import (
-    Building, Company, ImportBatch, Lead, Lease, MoveInRequest, OccupancySnapshot, TaxRecord, Unit, user_buildings,
+    Building, Company, ImportBatch, Lead, Lease, LocalisationItem, MoveInRequest, OccupancySnapshot, TaxRecord, Unit,
+    user_buildings,
 )
 from crm.cache.memo import remembered
 from crm.services.companies import CompanyTies, tied_to_buildings
@@ -80,6 +81,10 @@ ACTIONS: dict[str, set[str]] = {
     "imports.tax": {"admin"},
     "imports.leads": {"admin", "promoter"},
     "exports.download": READ_ROLES,
+    # 属地化: everyone reads the lists (a manager those of their buildings, by the object rule);
+    # promoters and managers work the targets, an admin any of them; leaders only read.
+    "localisation.view": READ_ROLES,
+    "localisation.work": {"admin", "promoter", "manager"},
 }
 
 # Each export kind lists the rows of a page: it is the page's action, so whoever the page refuses
@@ -108,6 +113,7 @@ _BUILDING_COLUMN = {
     Building: Building.id, Unit: Unit.building_id, Lease: Lease.building_id,
     OccupancySnapshot: OccupancySnapshot.building_id, MoveInRequest: MoveInRequest.building_id,
     TaxRecord: TaxRecord.building_id,
+    LocalisationItem: LocalisationItem.building_id,
 }
 
 

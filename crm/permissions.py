@@ -16,7 +16,7 @@ Two questions, two answers:
 
 What ties a row to buildings: a building itself; a unit, lease, monthly snapshot, move-in request
 or tax record by its building (a tax record by the building it is attributed to — one that is
-attributed to none belongs to no manager); a company by any lease it has or had there and by its
+attributed to none belongs to no manager); a 属地化 work item by the building its target was found in; a company by any lease it has or had there and by its
 registered building. Leads belong to no building: only the roles of ``leads.view`` read them.
 
 The rules that need no request live in ``crm.access`` (re-exported here); this module adds the

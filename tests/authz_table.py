@@ -166,6 +166,16 @@ ROUTES = [
     ("GET", "/api/v1/movein-requests", "/api/v1/movein-requests", (401, 200, 200, 403, 200, 200)),
     ("POST", "/api/v1/movein-requests/<int:request_id>/confirm", "/api/v1/movein-requests/{movein}/confirm", (401, 409, 403, 403, 200, 403)),
     ("POST", "/api/v1/movein-requests/<int:request_id>/reject", "/api/v1/movein-requests/{movein}/reject", (401, 400, 403, 403, 400, 403)),
+    # 属地化: everyone reads (a manager their buildings' items), leaders do not work the targets
+    ("GET", "/localisation", "/localisation", (302, 200, 200, 200, 200, 200)),
+    ("GET", "/localisation/export", "/localisation/export?format=csv", (302, 200, 200, 200, 200, 200)),
+    ("GET", "/buildings/<code>/localisation", "/buildings/{code}/localisation", (302, 200, 200, 200, 200, 403)),
+    ("GET", "/localisation/items/<int:item_id>", "/localisation/items/{loc_item}", (302, 200, 200, 200, 200, 403)),
+    ("POST", "/localisation/start", "/localisation/start", (302, 400, 403, 400, 400, 400)),
+    ("POST", "/localisation/items/<int:item_id>/owner", "/localisation/items/{loc_item}/owner", (302, 302, 403, 302, 302, 403)),
+    ("POST", "/localisation/items/<int:item_id>/state", "/localisation/items/{loc_item}/state", (302, 400, 403, 400, 400, 403)),
+    ("POST", "/localisation/items/<int:item_id>/followups", "/localisation/items/{loc_item}/followups", (302, 400, 403, 400, 400, 403)),
+    ("GET", "/api/v1/localisation", "/api/v1/localisation", (401, 200, 200, 200, 200, 200)),
     # append new routes above this line
 ]
 
@@ -177,6 +187,7 @@ from tests.authz_accounts import authz_accounts_world  # noqa: E402
 from tests.authz_imports import authz_imports_world  # noqa: E402 
 from tests.authz_pipeline import authz_pipeline_world  # noqa: E402 
 from tests.authz_briefings import authz_briefings_world  # noqa: E402 
+from tests.authz_localisation import authz_localisation_world  # noqa: E402
 
 WORLD_BUILDERS = [
     candidate_district.authz_tax_world,  # tax for building A
@@ -185,5 +196,6 @@ WORLD_BUILDERS = [
     authz_pipeline_world,  # the promoter's lead and a pending move-in request
     authz_briefings_world,  # an archived briefing
     authz_imports_world,  # the admin's import batch
+    authz_localisation_world,  # a 属地化 work item of building A
     # append new builders above this line
 ]

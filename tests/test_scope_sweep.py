@@ -100,6 +100,10 @@ SEES = {
     "unit_lists": by_actor(ALL_UNITS, in_buildings(ALL_UNITS, MINE), in_buildings(ALL_UNITS, THEIRS)),
     # Who has confirmed which month spans every building: leadership and the admin.
     "confirmation_status": by_actor({"A1", "A2", "B1"}, FORBIDDEN, FORBIDDEN, promoter=FORBIDDEN),
+    # 属地化, 注册不入驻: 注册 is registered in A1 and leases nothing; a manager sees a target by its
+    # building (the registered one here). No tenant of the world is unregistered on the day.
+    "localisation": by_actor({"注册"}, {"注册"}, set()),
+    "localisation_unregistered": by_actor(set(), set(), set()),
 }
 
 # What each import changes (a row planned without error), by the key of its row in the file.
@@ -271,6 +275,11 @@ def page_unit_lists(sweep, actor):
 def page_confirmation_status(sweep, actor):
     html = sweep.html(actor, "/confirmations/status")
     return FORBIDDEN if html is None else set(re.findall(r'data-building="([^"]+)"', html))
+def page_localisation(kind):
+    def read(sweep, actor):
+        html = sweep.html(actor, f"/localisation?type={kind}")
+        return FORBIDDEN if html is None else {sweep.companies[i] for i in ids(html, "/companies/")}
+    return read
 
 
 def page_opens(path):
@@ -285,6 +294,8 @@ PAGES = {
     "followups": page_followups, "work": page_work, "movein": page_movein,
     "district_tax": page_opens("/tax"), "candidates": page_opens("/reports"),
     "unit_lists": page_unit_lists, "confirmation_status": page_confirmation_status,
+    "localisation": page_localisation("registered_not_occupying"),
+    "localisation_unregistered": page_localisation("occupying_unregistered"),
 }
 
 
@@ -333,6 +344,15 @@ def expected(families, actor) -> dict | str:
 
 def test_every_export_kind_is_swept():
     assert {kind.name for kind in all_kinds()} == set(EXPORTS)
+
+
+def test_the_localisation_export_holds_the_rows_its_page_shows(sweep):
+    got = {}
+    for actor in ACTORS:
+        response = sweep.get(actor, "/localisation/export?type=registered_not_occupying&format=csv")
+        assert response.status_code == 200
+        got[actor] = {sweep.company_by_uscc[r["统一社会信用代码"]] for r in csv_rows(response)}
+    assert got == {actor: SEES["localisation"][actor] for actor in ACTORS}
 
 
 @pytest.mark.parametrize("kind", sorted(EXPORTS))
@@ -443,6 +463,11 @@ API_READS = {
     "/api/v1/followups": (("work",), api_work),
     "/api/v1/movein-requests": (("movein",), api_list("/api/v1/movein-requests?status=all", "movein",
                                                       lambda s, r: s.requests[r["id"]])),
+    "/api/v1/localisation": (("localisation", "localisation_unregistered"), lambda sweep, actor: {
+        **api_list("/api/v1/localisation?type=registered_not_occupying", "localisation",
+                   lambda s, t: s.companies[t["company"]["id"]])(sweep, actor),
+        **api_list("/api/v1/localisation?type=occupying_unregistered", "localisation_unregistered",
+                   lambda s, t: s.companies[t["company"]["id"]])(sweep, actor)}),
 }
 # Reads that reveal no rows of the world.
 NOT_ROWS = {"/api/v1/openapi.json": "the description of the API itself"}

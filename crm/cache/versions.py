@@ -28,6 +28,8 @@ PIPELINE = "pipeline"
 KIND_OF_TABLE = {
     "buildings": OCCUPANCY, "units": OCCUPANCY, "unit_self_use": OCCUPANCY, "companies": OCCUPANCY,
     "leases": OCCUPANCY, "lease_units": OCCUPANCY, "occupancy_snapshots": OCCUPANCY,
+    # 属地化: the dated district flags feed 属地注册率; a worked target stays on the cached lists.
+    "company_flag_periods": OCCUPANCY, "localisation_items": OCCUPANCY, "localisation_followups": OCCUPANCY,
     "tax_records": TAX, "building_tax_months": TAX,
     "settings": SETTINGS,
     "leads": PIPELINE, "lead_target_buildings": PIPELINE, "followups": PIPELINE, "lead_stage_changes": PIPELINE,

@@ -23,6 +23,7 @@ from crm.io.kinds import all_kinds, get_kind
 from crm.io.readers import read_table
 from crm.io.report import Plan, show_value
 from crm.models import ImportBatch, ImportChange
+from crm.models.localisation import TODAY_KEY as FLAGS_TODAY_KEY
 from crm.access import ACTIONS, may, scope_of
 from crm.services.corrections import MIN_REASON, clean_reason, finish, open_window
 from crm.services.bounds import clean_text
@@ -148,6 +149,8 @@ def apply_plan(session, kind, plan: Plan, ctx: Context, create_unmatched: bool) 
             f"有 {len(plan.unmatched)} 行的统一社会信用代码在系统中没有对应企业：请选择新建这些企业，或拒绝此文件"
         )
     ctx.options["create_unmatched"] = create_unmatched
+    # A 属地注册 / 属地纳税 changed by a row takes effect on the import's day (CRM_TODAY on the command line too).
+    session.info[FLAGS_TODAY_KEY] = ctx.today
     return kind.apply(ctx, plan)
 
 

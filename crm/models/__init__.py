@@ -7,6 +7,7 @@ from crm.models.history import ChangeLog
 from crm.models.imports import ImportBatch, ImportChange
 from crm.models.lead import FollowUp, Lead, LeadStageChange, MoveInRequest, UnitReservation, lead_target_buildings
 from crm.models.lease import Lease, lease_units
+from crm.models.localisation import CompanyFlagPeriod, LocalisationFollowUp, LocalisationItem
 from crm.models.notification import ChannelSetting, Delivery, JobRun, Notification, Reminder, RoleWebhook
 from crm.models.security import ApiToken, LoginAttempt
 from crm.models.setting import Setting
@@ -26,4 +27,5 @@ __all__ = [
     "ChannelSetting", "Delivery", "JobRun", "Notification", "Reminder", "RoleWebhook",
     "Briefing",
     "DataVersion",
+    "CompanyFlagPeriod", "LocalisationItem", "LocalisationFollowUp",
 ]

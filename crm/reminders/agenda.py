@@ -14,6 +14,8 @@ records what they return (exactly once, by unique key) and ``crm.reminders`` sen
   per lease and week: renewed, moved out or made open-ended, it stops).
 - An admin's escalation: overdue follow-ups older than 7 days, leases past their end for more than
   7 days with no move-out recorded, and the due work of leads whose owner was deactivated.
+- 属地化 follow-ups: the owner of a 属地化 work item is told on (or, run late, after) the item's
+  next follow-up date, once per item and date — a new follow-up with a new date tells again.
 - Monthly confirmation: managers reminded on days 1, 3 and 5 to confirm last month; from day 6
   admins are told which buildings are late.
 """
@@ -467,3 +469,34 @@ def briefing_reminders(period: str, pdf: bytes, everyone: dict[int, Person], bri
         for person_id in active_with_role(everyone, "leader", "admin")
     ]
 
+
+
+# --------------------------------------------------------------------------------------------
+# 属地化 follow-ups
+
+
+def localisation_followups(session, day: date, everyone: dict[int, Person] | None = None) -> list[Due]:
+    """One reminder per open 属地化 item whose next follow-up date has come, to its active owner,
+    keyed by that date: told once, however many mornings it stays due."""
+    from crm.services.localisation import due_followups
+
+    everyone = everyone if everyone is not None else people(session)
+    dues = []
+    for owner_id, items in sorted(due_followups(session, day).items()):
+        owner = everyone.get(owner_id)
+        if owner is None or not owner.active:
+            continue
+        for item in items:
+            when = item.next_followup_on
+            late = f"（已逾期 {(day - when).days} 天）" if when < day else ""
+            link = f"/localisation/items/{item.id}"
+            dues.append(Due(
+                kind="localisation_followup", object_type="localisation_item", object_id=str(item.id),
+                recipient_id=owner_id, due_key=when.isoformat(),
+                title=f"属地化跟进：{item.company.name}（{item.kind_label}）{when.isoformat()} 到期{late}",
+                intro=f"{owner.name}，您好！您负责的属地化事项今天需要跟进。",
+                sections=[section("属地化跟进", [Line(f"{item.company.name} — {item.state_label}，下次跟进 {when.isoformat()}{late}", link)],
+                                  short="属地化跟进")],
+                link=link,
+            ))
+    return dues

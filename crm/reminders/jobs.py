@@ -99,6 +99,11 @@ def followup_digest_work(session, day: date, key: str, config) -> str:
     return f"跟进提醒 {len(_record(session, dues, config))} 份（应发 {len(dues)} 份）"
 
 
+def localisation_followup_work(session, day: date, key: str, config) -> str:
+    dues = agenda.localisation_followups(session, day)
+    return f"属地化跟进提醒 {len(_record(session, dues, config))} 条（应发 {len(dues)} 条）"
+
+
 def lease_expiry_work(session, day: date, key: str, config) -> str:
     everyone = agenda.people(session)
     expiring = agenda.lease_expiry_items(session, day, everyone)
@@ -179,6 +184,7 @@ JOBS: list[Job] = [
     Job("followup_digest", "每日跟进提醒（招商专员）", _daily, _every_day, followup_digest_work),
     Job("lease_expiry", "租约到期与到期未处置提醒（楼宇管理员）", _daily, _every_day, lease_expiry_work),
     Job("escalation", "逾期督办（管理员）", _daily, _every_day, escalation_work),
+    Job("localisation_followup", "属地化跟进提醒", _daily, _every_day, localisation_followup_work),
     Job("monthly_confirmation", "月度填报提醒", _daily, _every_day, confirmation_work),
     Job("monthly_briefing", "月度简报生成与发送", _briefing_schedule, briefing_key, briefing_work),
     Job("import_originals", "清理过期的导入原始文件", _daily, _every_day, import_originals_work),

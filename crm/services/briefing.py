@@ -45,6 +45,7 @@ from crm.services.errors import DomainError
 from crm.services.figures import BuildingFigures, DistrictSummary, building_figures, district_summary
 from crm.services.pipeline import LeadState, landed_of, pipeline_month, summary_json
 from crm.services.pipeline import as_of as pipeline_as_of
+from crm.services.localisation import briefing_part as localisation_part
 from crm.services.tax import ZERO, TierRules, latest_tax_period, previous_year_heading, tier_rules
 
 DISTRICT = "西岗区"
@@ -614,6 +615,7 @@ def briefing_data(session, month: str, today: date | None = None, now: datetime 
             "occupancy_drops": occupancy_drops(by_building),
             "left_district": left_district(session, month),
         },
+        "localisation": localisation_part(session, month, today),
         "as_of": as_of_block(month, rules, tax_latest),
         "definitions": definitions(rules, candidate_threshold),
     }

@@ -13,6 +13,9 @@ district. Sums of per-building counts are therefore never a district's tenants: 
 reads the companies themselves (``tenant_sets_on_days``; frozen months keep them on their
 snapshots, see ``crm.services.snapshots.district_tenants``).
 
+A tenant is registered (属地注册) on D by the dated flag history (``district_flags.flag_on``), so
+a past month's 属地注册率 does not move when a company registers today.
+
 Everything is aggregated in SQL, for any number of days in one query, so a 24-month chart costs
 the same number of queries as a single figure.
 """
@@ -26,6 +29,7 @@ from decimal import Decimal
 from sqlalchemy import Date, and_, case, exists, func, literal, or_, select, union_all
 
 from crm.models import Company, Lease, Unit, UnitSelfUse, lease_units
+from crm.services.district_flags import flag_on
 
 ZERO = Decimal("0")
 
@@ -128,7 +132,7 @@ def occupancy_on_days(session, days: Iterable[date], building_ids=None, with_ten
         .group_by(Unit.building_id, day),
         Unit.building_id, building_ids,
     )
-    registered = Company.registered_in_district.is_(True)
+    registered = flag_on("registered_in_district", day)
     occupied = _occupying(
         select(
             Unit.building_id,
@@ -179,7 +183,7 @@ def tenant_sets_on_days(session, days: Iterable[date], building_ids=None) -> dic
         return {}
     days_t = _days_table(days)
     stmt = _occupying(
-        select(Unit.building_id, days_t.c.day, Lease.company_id, Company.registered_in_district).distinct(),
+        select(Unit.building_id, days_t.c.day, Lease.company_id, flag_on("registered_in_district", days_t.c.day)).distinct(),
         days_t, building_ids,
     )
     found: dict[tuple[int, date], tuple[set[int], set[int]]] = {}

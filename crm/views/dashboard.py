@@ -10,6 +10,7 @@ from crm.formats import chart_amounts, chart_percent
 from crm.models.version import OCCUPANCY, TAX
 from crm.permissions import allow, may, visible_building_ids
 from crm.services import expiries
+from crm.services import localisation
 from crm.services import periods as P
 from crm.services.bridge import month_bridge
 from crm.cache import cached
@@ -57,8 +58,12 @@ def index():
     # The people who resolve lapsed leases see theirs, as of today.
     lapsed = expiries.overdue(db.session, today(), ids) if may(current_user, "confirmations.confirm") else None
     bridge = month_bridge(db.session, month, ids)
+    # 属地化 as of the month's end: kept with the occupancy and tax figures it derives from.
+    loc = (cached(db.session, (OCCUPANCY, TAX), ("localisation", month, day, None if ids is None else tuple(sorted(ids))),
+                  lambda: localisation.summary(db.session, month, day, ids, top=0))
+           if may(current_user, "localisation.view") else None)
     return render_template(
-        "dashboard/index.html", summary=summary, chart=chart, month=month, pipeline=pipeline, flags=flags,
+        "dashboard/index.html", loc=loc, summary=summary, chart=chart, month=month, pipeline=pipeline, flags=flags,
         rules=rules, today=day, bridge=bridge, lapsed=lapsed, home=role_home(ids, day),
     )
 

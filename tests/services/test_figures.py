@@ -26,6 +26,7 @@ import pytest
 from sqlalchemy import update
 
 from crm.models import Company, Lease, OccupancySnapshot, Setting
+from crm.services.district_flags import set_flag
 from crm.services.figures import building_figures, building_history, district_summary, tier_year
 
 try:
@@ -367,8 +368,9 @@ def test_a_company_in_two_buildings_is_one_tenant_of_the_district(session, distr
     # Written behind the app's back, as an older release let such edits in without a correction.
     session.execute(update(Lease.__table__).where(Lease.__table__.c.id == second.id).values(moved_out_on=date(2026, 10, 15)))
     session.expire(second)
-    session.query(Company).filter_by(name="丁公司").one().registered_in_district = False
-    session.flush()
+    # D's registration ends on 2026-11-01 (the flags are dated): October keeps it, November not.
+    set_flag(session, session.query(Company).filter_by(name="丁公司").one(), "registered_in_district", False,
+             date(2026, 11, 1))
     s = district_summary(session, M)
     assert (s.occupancy.tenants, s.occupancy.registered_tenants) == (3, 2)
     # The month after is derived from the leases: A only in XG01, D unregistered.
