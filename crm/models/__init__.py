@@ -14,6 +14,7 @@ from crm.models.snapshot import OccupancySnapshot
 from crm.models.tax import BuildingTaxMonth, TaxRecord
 from crm.models.user import User, user_buildings
 from crm.models.version import DataVersion
+from crm.models.warning import EarlyWarning, EarlyWarningNote
 
 __all__ = [
     "Building", "Unit", "UnitSelfUse", "Company", "Correction", "CorrectionItem", "Lease", "lease_units", "Setting",
@@ -26,4 +27,5 @@ __all__ = [
     "ChannelSetting", "Delivery", "JobRun", "Notification", "Reminder", "RoleWebhook",
     "Briefing",
     "DataVersion",
+    "EarlyWarning", "EarlyWarningNote",
 ]
