@@ -132,11 +132,13 @@ def register_blueprints(app: Flask) -> None:
     from crm.views import (
         account, admin, auth, briefings, buildings, companies, confirmations, dashboard, exports, followups, history,
         imports, jobs_admin, leads, manage, movein_requests, notifications, reports, settings, tax, user_settings,
+        warnings,
     )
 
     pages = (
         auth, account, admin, dashboard, buildings, companies, manage, confirmations, history, leads, followups,
         movein_requests, notifications, user_settings, jobs_admin, tax, reports, settings, briefings, imports, exports,
+        warnings,
     )
     api = (figures, records, api_leads, movein, api_reports)
     for module in (*pages, *api):

@@ -12,7 +12,7 @@ from crm.formats import chart_amounts, chart_percent
 from crm.models import Building
 from crm.models.choices import STREETS, TIERS, ZONES
 from crm.models.version import OCCUPANCY, TAX
-from crm.permissions import allow, ensure, visible_building_ids
+from crm.permissions import allow, ensure, may_open, visible_building_ids
 from crm.services import expiries as E
 from crm.services import periods as P
 from crm.services.bridge import building_bridges
@@ -22,6 +22,7 @@ from crm.services.tax import company_tax_totals, tier_rules
 from crm.services.units import floors, unit_states
 from crm.services.vacancy import band, vacant_since
 from crm.views.fragments import cached_fragments, render_part
+from crm.warnings.queries import building_panel
 from crm.views.manage import manageable
 from crm.web.params import page_month, today
 
@@ -97,6 +98,7 @@ def show(code):
         panels=building_panels(building, month, manageable(building), visible_building_ids(current_user)),
         today=day, lapsed=E.overdue(db.session, day, [building.id], visible_building_ids(current_user)),
         back=request.full_path.rstrip("?"),
+        warning_panel=building_panel(db.session, building.id) if may_open("warnings.index") else None,
     )
 
 
