@@ -8,9 +8,9 @@ not after today's month):
   company id) whose tax of M−2..M fell by at least the threshold against M−14..M−12:
   (year-ago − recent) ÷ year-ago ≥ 30 % (29.9 % does not warn). Period: M.
 - ``lease_expiry`` 大户租约临期未续 — a lease of a top-N taxpayer, active today, no move-out,
-  ending in 0..180 days (181 does not warn), and no later lease of the company in that building
-  (a renewal recorded as a new lease; one that moves the end date simply ends later). Period:
-  the end date.
+  ending in 0..180 days (181 does not warn), and not renewed: no later lease of the company holds
+  any of its units (a renewal recorded as a new lease; one that moves the end date simply ends
+  later). Period: the end date.
 - ``outflow`` 企业外迁 — a company whose 属地注册 or 属地纳税 flag went from yes to no in the
   look-back window and is still no, or whose last lease in the district ended by a move-out in
   the window with no lease active today. Period: the day of the earliest such event.
@@ -35,7 +35,7 @@ from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
 from crm.formats import money
-from crm.models import Building, Company, Lease, OccupancySnapshot, TaxRecord
+from crm.models import Building, Company, Lease, OccupancySnapshot, TaxRecord, lease_units
 from crm.models.choices import TIERS
 from crm.services import periods as P
 from crm.services.candidates import previous_year_figures, project
@@ -112,7 +112,8 @@ def top_taxpayers(session, month: str, n: int) -> dict[int, tuple[int, Decimal]]
 
 def company_buildings(session, company_ids, today: date) -> dict[int, int]:
     """The building a company's warning belongs to: its registered building, else the building of
-    its latest lease active today, else of its latest lease at all."""
+    its latest lease active today, else of its latest lease at all, else the building its latest
+    tax was attributed to."""
     ids = list(company_ids)
     if not ids:
         return {}
@@ -128,6 +129,15 @@ def company_buildings(session, company_ids, today: date) -> dict[int, int]:
             .order_by(Lease.company_id, active, Lease.start_date, Lease.id)
         )
         for cid, bid in rows:  # the last row of each company wins: active first, then newest
+            found[cid] = bid
+    rest = [cid for cid in ids if cid not in found]
+    if rest:
+        rows = session.execute(
+            select(TaxRecord.company_id, TaxRecord.building_id)
+            .where(TaxRecord.company_id.in_(rest), TaxRecord.building_id.is_not(None))
+            .order_by(TaxRecord.company_id, TaxRecord.period)
+        )
+        for cid, bid in rows:  # the building its latest tax was attributed to
             found[cid] = bid
     return found
 
@@ -197,9 +207,10 @@ def lease_expiry(session, today: date, s: WarningSettings, top=None, month=None)
     top = top if top is not None else top_taxpayers(session, month, s.top_n)
     if not top:
         return []
-    later = aliased(Lease)
-    renewed = exists().where(later.company_id == Lease.company_id, later.building_id == Lease.building_id,
-                             later.start_date > Lease.start_date, later.id != Lease.id)
+    later, mine, theirs = aliased(Lease), lease_units.alias("mine"), lease_units.alias("theirs")
+    renewed = exists().where(later.company_id == Lease.company_id, later.start_date > Lease.start_date,
+                             theirs.c.lease_id == later.id, mine.c.lease_id == Lease.id,
+                             theirs.c.unit_id == mine.c.unit_id)
     rows = session.execute(
         select(Lease.id, Lease.company_id, Lease.building_id, Lease.end_date, Company.name, Building.name)
         .join(Company, Company.id == Lease.company_id)
