@@ -96,6 +96,9 @@ SEES = {
     "followups": by_actor({"蓝港 2026-11-02"}, FORBIDDEN, FORBIDDEN),
     "work": by_actor({"蓝港", "华信"}, FORBIDDEN, FORBIDDEN, promoter={"蓝港"}),
     "movein": by_actor({"落地A1", "落地B1"}, {"落地A1"}, {"落地B1"}, promoter=FORBIDDEN),
+    # A warning belongs to its building (a company's, to the company's building); one of no
+    # building to no manager.
+    "warnings": by_actor({"W-A1", "W-B1", "W-共享", "W-区外"}, {"W-A1", "W-共享"}, {"W-B1"}),
 }
 
 # What each import changes (a row planned without error), by the key of its row in the file.
@@ -132,6 +135,7 @@ class Sweep:
         self.leases = {l.id: key for key, l in world["leases"].items()}
         self.leads = {l.id: key for key, l in world["leads"].items()}
         self.requests = {r.id: key for key, r in world["requests"].items()}
+        self.warnings = {w.id: key for key, w in world["warnings"].items()}
 
     def client(self, actor):
         if actor not in self.clients:
@@ -254,6 +258,11 @@ def page_movein(sweep, actor):
     return {f"落地{sweep.building_codes[name]}" for name in names}
 
 
+def page_warnings(sweep, actor):
+    html = sweep.html(actor, "/warnings")
+    return FORBIDDEN if html is None else {sweep.warnings[i] for i in ids(html, "/warnings/")}
+
+
 def page_opens(path):
     return lambda sweep, actor: FORBIDDEN if sweep.html(actor, path) is None else {"全区"}
 
@@ -263,7 +272,7 @@ def page_opens(path):
 PAGES = {
     "buildings": page_buildings, "units": page_units, "companies": page_companies,
     "company_buildings": page_company_buildings, "leases": page_leases, "tax": page_tax, "leads": page_leads,
-    "followups": page_followups, "work": page_work, "movein": page_movein,
+    "followups": page_followups, "work": page_work, "movein": page_movein, "warnings": page_warnings,
     "district_tax": page_opens("/tax"), "candidates": page_opens("/reports"),
 }
 
@@ -423,6 +432,8 @@ API_READS = {
     "/api/v1/followups": (("work",), api_work),
     "/api/v1/movein-requests": (("movein",), api_list("/api/v1/movein-requests?status=all", "movein",
                                                       lambda s, r: s.requests[r["id"]])),
+    "/api/v1/warnings": (("warnings",), api_list("/api/v1/warnings?per_page=200", "warnings",
+                                                 lambda s, w: s.warnings[w["id"]])),
 }
 # Reads that reveal no rows of the world.
 NOT_ROWS = {"/api/v1/openapi.json": "the description of the API itself"}
