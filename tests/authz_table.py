@@ -163,6 +163,16 @@ ROUTES = [
     ("GET", "/api/v1/movein-requests", "/api/v1/movein-requests", (401, 200, 200, 403, 200, 200)),
     ("POST", "/api/v1/movein-requests/<int:request_id>/confirm", "/api/v1/movein-requests/{movein}/confirm", (401, 409, 403, 403, 200, 403)),
     ("POST", "/api/v1/movein-requests/<int:request_id>/reject", "/api/v1/movein-requests/{movein}/reject", (401, 400, 403, 403, 400, 403)),
+    # warnings: everyone reads those of their scope; the manager of the building (and an admin)
+    # handles them, a promoter only their own; the thresholds are the admin's
+    ("GET", "/warnings", "/warnings", (302, 200, 200, 200, 200, 200)),
+    ("GET", "/warnings/<int:warning_id>", "/warnings/{warning}", (302, 200, 200, 200, 200, 403)),
+    ("POST", "/warnings/<int:warning_id>/start", "/warnings/{warning}/start", (302, 200, 403, 403, 302, 403)),
+    ("POST", "/warnings/<int:warning_id>/resolve", "/warnings/{warning}/resolve", (302, 200, 403, 403, 200, 403)),
+    ("POST", "/warnings/<int:warning_id>/notes", "/warnings/{warning}/notes", (302, 200, 403, 403, 200, 403)),
+    ("GET", "/admin/warnings/settings", "/admin/warnings/settings", (302, 200, 403, 403, 403, 403)),
+    ("POST", "/admin/warnings/settings", "/admin/warnings/settings", (302, 200, 403, 403, 403, 403)),
+    ("GET", "/api/v1/warnings", "/api/v1/warnings", (401, 200, 200, 200, 200, 200)),
     # append new routes above this line
 ]
 
@@ -174,6 +184,7 @@ from tests.authz_accounts import authz_accounts_world  # noqa: E402
 from tests.authz_imports import authz_imports_world  # noqa: E402 
 from tests.authz_pipeline import authz_pipeline_world  # noqa: E402 
 from tests.authz_briefings import authz_briefings_world  # noqa: E402 
+from tests.authz_warnings import authz_warnings_world  # noqa: E402
 
 WORLD_BUILDERS = [
     candidate_district.authz_tax_world,  # tax for building A
@@ -181,6 +192,7 @@ WORLD_BUILDERS = [
     authz_accounts_world,  # a staff account and a token
     authz_pipeline_world,  # the promoter's lead and a pending move-in request
     authz_briefings_world,  # an archived briefing
+    authz_warnings_world,  # a pending warning of building A
     authz_imports_world,  # the admin's import batch
     # append new builders above this line
 ]

@@ -146,14 +146,14 @@ def _handle(warning_id: int, name: str, form, act, done: str):
                 target.errors = [*target.errors, error.message]
             else:
                 flash(error.message, "danger")
-            return _show(warning, **forms, status=400)
+            return _show(warning, **forms)
         except StaleDataError:
             db.session.rollback()
             flash(STALE, "warning")
             return redirect(url_for("warnings.show", warning_id=warning_id))
         flash(done, "success")
         return redirect(url_for("warnings.show", warning_id=warning_id))
-    return _show(warning, **forms, status=400)
+    return _show(warning, **forms)
 
 
 @bp.route("/warnings/<int:warning_id>/start", methods=["POST"])
