@@ -123,6 +123,7 @@ def main(argv=None) -> int:
         copy = tmp / "measured.db"
         shutil.copyfile(cached_database(args.scale, args.reuse, tmp), copy)  # warnings are written: never the cache
         app = make_app(copy, tmp / "instance-measured")
+        app.config["WTF_CSRF_ENABLED"] = False  # the benchmark signs in with a plain POST
         from flask_migrate import upgrade
         from sqlalchemy import func, select
 
@@ -135,6 +136,8 @@ def main(argv=None) -> int:
             counts = {model.__tablename__: db.session.scalar(select(func.count()).select_from(model))
                       for model in (Building, Company, Lease, TaxRecord)}
             evaluation = time_evaluation(db)
+            for name, run in evaluation.items():
+                print(f"evaluate all rules ({name}): {run['s']:.2f} s — {run['summary']}", flush=True)
             seed_warnings(db.session, TODAY)
             db.session.commit()
             counts["warnings"] = db.session.scalar(select(func.count(EarlyWarning.id)))
