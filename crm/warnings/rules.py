@@ -13,7 +13,8 @@ not after today's month):
   later). Period: the end date.
 - ``outflow`` 企业外迁 — a company whose 属地注册 or 属地纳税 flag went from yes to no in the
   look-back window and is still no, or whose last lease in the district ended by a move-out in
-  the window with no lease active today. Period: the day of the earliest such event.
+  the window with no lease active today. Period: the day of the earliest such event. An open
+  warning stays found after its event leaves the window while its condition holds.
 - ``occupancy_drop`` 入驻率下滑 — a building whose occupancy at the end of the last complete
   month L fell by at least the threshold in points against the end of L−1 (5 warns, 4.9 does
   not). Period: L.
@@ -278,13 +279,45 @@ def _active(lease, day: date):
                 or_(lease.end_date.is_(None), lease.end_date >= day))
 
 
+def _still_out(session, today: date, exclude) -> list[Finding]:
+    """The open outflow warnings whose event left the look-back window but whose condition still
+    holds (a flag still no, or still no lease in the district): found again, as they were."""
+    from crm.models import EarlyWarning
+    from crm.models.warning import OPEN_STATES
+
+    rows = session.execute(
+        select(EarlyWarning.object_id, EarlyWarning.period, EarlyWarning.title, EarlyWarning.severity,
+               EarlyWarning.figures, EarlyWarning.tax_at_stake, EarlyWarning.building_id)
+        .where(EarlyWarning.rule == "outflow", EarlyWarning.state.in_(OPEN_STATES))).all()
+    rows = [r for r in rows if r.object_id not in exclude]
+    if not rows:
+        return []
+    ids = [r.object_id for r in rows]
+    flags = {r.id: r for r in session.execute(
+        select(Company.id, Company.registered_in_district, Company.taxed_in_district).where(Company.id.in_(ids)))}
+    leased = set(session.scalars(select(Lease.company_id).where(Lease.company_id.in_(ids), lease_active_on(today))))
+    found = []
+    for r in rows:
+        company = flags.get(r.object_id)
+        if company is None:
+            continue
+        figures = r.figures or {}
+        holds = any(not getattr(company, flag) for flag in figures.get("lost_flags", []) if flag in FLAGS)
+        holds = holds or (figures.get("moved_out") and r.object_id not in leased)
+        if holds:
+            found.append(Finding("outflow", "company", r.object_id, r.period, r.title, r.severity, figures,
+                                 Decimal(r.tax_at_stake or 0), r.building_id, r.object_id))
+    return found
+
+
 def outflow(session, today: date, s: WarningSettings, month=None, **_) -> list[Finding]:
     start = today - timedelta(days=s.outflow_days)
     lost = _flag_losses(session, start, today)
     moved = _moved_out(session, start, today)
     ids = sorted(set(lost) | set(moved))
+    earlier = _still_out(session, today, set(ids))
     if not ids:
-        return []
+        return earlier
     names = names_of(session, ids)
     buildings = company_buildings(session, ids, today)
     month = month or tax_month(session, today)
@@ -308,7 +341,7 @@ def outflow(session, today: date, s: WarningSettings, month=None, **_) -> list[F
              "tax_12m": yuan(taxes.get(cid, ZERO))},
             taxes.get(cid, ZERO), buildings.get(cid) or (moved[cid][1] if cid in moved else None), cid,
         ))
-    return findings
+    return findings + earlier
 
 
 def _company_12m(session, company_ids, month) -> dict[int, Decimal]:

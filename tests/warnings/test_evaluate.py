@@ -155,3 +155,17 @@ def test_a_tax_import_evaluates_the_tax_rules(session):
     assert batch is not None, plan.errors
     [w] = warnings(session, "tax_drop")
     assert (w.object_id, w.figures["drop_pct"], w.owner_id) == (c.id, 90.0, admin.id)
+
+
+def test_an_outflow_warning_stays_open_after_the_look_back_while_the_company_is_still_gone(session):
+    b = f.building(session, "E09")
+    f.user(session, "adm", "admin")
+    u = f.unit(session, b, 1, "01", 100)
+    gone = f.company(session, "迁走有限公司")
+    f.lease(session, gone, b, [u], date(2024, 1, 1), None, moved_out_on=date(2026, 11, 10))
+    evaluate(session, TODAY, ["outflow"])
+    [w] = warnings(session)
+    later = evaluate(session, date(2027, 1, 20), ["outflow"])  # 71 days on: outside the 30-day window
+    assert later.auto_resolved == {"outflow": 0} and w.state == "pending"
+    f.lease(session, gone, b, [u], date(2027, 1, 15))  # back in the district
+    assert evaluate(session, date(2027, 1, 20), ["outflow"]).auto_resolved == {"outflow": 1}
