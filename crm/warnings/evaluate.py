@@ -56,15 +56,14 @@ def _insert_ignoring_duplicates(session, rows: list[dict]) -> list[int]:
         from sqlalchemy.dialects.postgresql import insert as dialect_insert
     else:
         from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    ids = []
-    for start in range(0, len(rows), 500):
-        stmt = (
-            dialect_insert(EarlyWarning).values(rows[start:start + 500])
-            .on_conflict_do_nothing(index_elements=["rule", "object_type", "object_id", "period"])
-            .returning(EarlyWarning.id)
-        )
-        ids += list(session.execute(stmt).scalars())
-    return ids
+    # Parameters as a list (executemany): compiled once and sent in batches, where a VALUES list
+    # of hundreds of rows would take seconds to compile.
+    stmt = (
+        dialect_insert(EarlyWarning)
+        .on_conflict_do_nothing(index_elements=["rule", "object_type", "object_id", "period"])
+        .returning(EarlyWarning.id)
+    )
+    return list(session.execute(stmt, rows).scalars())
 
 
 # --------------------------------------------------------------------------------------------
