@@ -16,6 +16,8 @@ from crm.permissions import allow, ensure, may, scope_of
 from crm.services.bounds import MAX_PAGE
 from crm.services.errors import DomainError
 from crm.services.timeline import local_time
+from crm.models.version import OCCUPANCY
+from crm.views.fragments import cached_fragments, render_part
 from crm.warnings import handling
 from crm.warnings.queries import WarningFilters, counts, overdue_before, owner_choices, search_warnings, warning_with_timeline
 from crm.warnings.rules import RULES
@@ -85,6 +87,16 @@ def read_filters(scope) -> tuple[WarningFilters, dict, Building | None]:
     return filters, kept, building
 
 
+def building_options_html(scope, selected: str):
+    """The building filter's options (hundreds of buildings), rendered once per scope and choice
+    until buildings change."""
+    def render() -> dict[str, str]:
+        rows = db.session.execute(scope.filter(select(Building.code, Building.name), Building).order_by(Building.code))
+        return {"options": render_part("warnings/_building_options.html", buildings=rows.all(), selected=selected)}
+
+    return cached_fragments("warning-building-options", (OCCUPANCY,), (scope.building_ids, selected), render)["options"]
+
+
 @bp.route("/warnings")
 @allow("warnings.view")
 def index():
@@ -93,12 +105,12 @@ def index():
     day, page = today(), min(page_number(), MAX_PAGE)
     overdue_days = warning_settings(db.session).overdue_days
     rows, total = search_warnings(db.session, filters, day, overdue_days, page, PER_PAGE)
-    buildings = db.session.execute(scope.filter(select(Building.code, Building.name), Building)
-                                   .order_by(Building.code)).all()
+    building_options = building_options_html(scope, building.code if building else "")
     return render_template(
         "warnings/index.html", result=Result(rows, total, page), args=kept, filters=filters, building=building,
         counts=counts(db.session, filters, day, overdue_days), rules=RULES, states=STATES,
-        state_filters=STATE_FILTERS, owners=owner_choices(db.session, scope.building_ids), buildings=buildings,
+        state_filters=STATE_FILTERS, owners=owner_choices(db.session, scope.building_ids),
+        building_options=building_options,
         overdue_days=overdue_days, overdue_cutoff=overdue_before(day, overdue_days), today=day,
         severities=SEVERITIES,
     )

@@ -23,7 +23,7 @@ from datetime import date, datetime, timezone
 from sqlalchemy import insert, select, update
 
 from crm.models import EarlyWarning, EarlyWarningNote, Lead, User, user_buildings
-from crm.models.warning import AUTO_RESOLVED, OPEN_STATES, PENDING, STATES
+from crm.models.warning import AUTO_RESOLVED, OPEN_STATES, PENDING, SEVERITIES, STATES
 from crm.reminders import notify
 from crm.reminders.agenda import Due, Line, section
 from crm.warnings.rules import COMPANY_RULES, RULES, TAX_RULES, Finding, find
@@ -205,8 +205,6 @@ def evaluate(session, today: date, rules=None, *, email_configured: bool = False
 
 
 def _due(row) -> Due:
-    from crm.models.warning import SEVERITIES
-
     link = f"/warnings/{row.id}"
     return Due(
         kind=KIND, object_type="warning", object_id=str(row.id), recipient_id=row.owner_id, due_key=row.period[:16],

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 from crm.models import EarlyWarning, EarlyWarningNote
-from crm.models.warning import HANDLING, OPEN_STATES, PENDING, RESOLVE_REASONS, RESOLVED, STATES, utcnow
+from crm.models.warning import HANDLING, OPEN_STATES, PENDING, RESOLVE_REASONS, RESOLVED, utcnow
 from crm.services.bounds import MAX_NOTES, check_length
 from crm.services.errors import DomainError
 
@@ -69,7 +69,3 @@ def add_note(session, warning: EarlyWarning, user, text: str) -> EarlyWarningNot
     session.add(note)
     session.flush()
     return note
-
-
-def state_choices() -> dict[str, str]:
-    return dict(STATES)

@@ -15,7 +15,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from crm.models import EarlyWarning, EarlyWarningNote
-from crm.models.warning import AUTO_RESOLVED, HANDLING, OPEN_STATES, PENDING, RESOLVED, STATES
+from crm.models.warning import AUTO_RESOLVED, OPEN_STATES, PENDING, RESOLVED, STATES
 from crm.services import periods as P
 from crm.warnings.rules import RULES
 
@@ -64,12 +64,17 @@ def search_warnings(session, f: WarningFilters, today: date, overdue_days: int, 
                     per_page: int = 50) -> tuple[list[EarlyWarning], int]:
     """One page of warnings (open first, then newest), with their building, owner and company."""
     open_first = func.coalesce(EarlyWarning.state.in_(OPEN_STATES), False).desc()
-    stmt = _filtered(select(EarlyWarning), f, today, overdue_days).options(
-        joinedload(EarlyWarning.building), joinedload(EarlyWarning.owner), joinedload(EarlyWarning.company))
-    rows = session.scalars(stmt.order_by(open_first, EarlyWarning.created_on.desc(), EarlyWarning.id.desc())
-                           .limit(per_page).offset((page - 1) * per_page)).unique().all()
+    # The page's ids first, sorted on the table alone; then those rows with what they show.
+    ids = list(session.scalars(
+        _filtered(select(EarlyWarning.id), f, today, overdue_days)
+        .order_by(open_first, EarlyWarning.created_on.desc(), EarlyWarning.id.desc())
+        .limit(per_page).offset((page - 1) * per_page)))
+    found = {w.id: w for w in session.scalars(
+        select(EarlyWarning).where(EarlyWarning.id.in_(ids)).options(
+            joinedload(EarlyWarning.building), joinedload(EarlyWarning.owner), joinedload(EarlyWarning.company))
+    ).unique()} if ids else {}
     total = session.scalar(_filtered(select(func.count(EarlyWarning.id)), f, today, overdue_days)) or 0
-    return list(rows), total
+    return [found[i] for i in ids], total
 
 
 @dataclass
@@ -177,7 +182,3 @@ def briefing_warnings_data(session, period: str, building_ids=None) -> dict:
         "still_open": still_open,
         "top": [_item(w) for w in top],
     }
-
-
-def open_states() -> tuple[str, ...]:
-    return (PENDING, HANDLING)
