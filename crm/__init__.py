@@ -135,18 +135,19 @@ def register_blueprints(app: Flask) -> None:
     """Every blueprint of the app, pages first, then the JSON API. The API blueprints check CSRF
     for cookie sessions themselves and let personal-token requests through (crm/api/support.py)."""
     from crm.api import figures, leads as api_leads, localisation as api_localisation, movein, records, reports as api_reports
+    from crm.api import warnings as api_warnings
     from crm.views import (
         account, admin, auth, briefings, buildings, companies, confirmations, dashboard, exports, followups, history,
         imports, jobs_admin, leads, localisation, manage, movein_requests, notifications, reports, settings, tax,
-        user_settings,
+        user_settings, warnings,
     )
 
     pages = (
         auth, account, admin, dashboard, buildings, companies, manage, confirmations, history, leads, followups,
         movein_requests, notifications, user_settings, jobs_admin, tax, reports, settings, briefings, imports, exports,
-        localisation,
+        localisation, warnings,
     )
-    api = (figures, records, api_leads, movein, api_reports, api_localisation)
+    api = (figures, records, api_leads, movein, api_reports, api_localisation, api_warnings)
     for module in (*pages, *api):
         app.register_blueprint(module.bp)
     notifications.init_app(app)  # the bell's unread count on every page

@@ -13,7 +13,7 @@ from sqlalchemy.orm import object_session
 
 from crm.extensions import db
 from crm.models import (
-    Building, Company, ImportBatch, Lead, Lease, LocalisationItem, MoveInRequest, OccupancySnapshot, TaxRecord, Unit,
+    Building, Company, EarlyWarning, ImportBatch, Lead, Lease, LocalisationItem, MoveInRequest, OccupancySnapshot, TaxRecord, Unit,
     user_buildings,
 )
 from crm.cache.memo import remembered
@@ -85,6 +85,11 @@ ACTIONS: dict[str, set[str]] = {
     # promoters and managers work the targets, an admin any of them; leaders only read.
     "localisation.view": READ_ROLES,
     "localisation.work": {"admin", "promoter", "manager"},
+    # Warnings (预警): everyone reads those of their scope (a manager, their buildings'); a manager
+    # handles those of their buildings, a promoter those they own (WARNING_OWNER_ACTIONS), an
+    # admin any; the thresholds are the admin's.
+    "warnings.view": READ_ROLES,
+    "warnings.handle": {"admin", "manager", "promoter"},
 }
 
 # Each export kind lists the rows of a page: it is the page's action, so whoever the page refuses
@@ -113,7 +118,7 @@ _BUILDING_COLUMN = {
     Building: Building.id, Unit: Unit.building_id, Lease: Lease.building_id,
     OccupancySnapshot: OccupancySnapshot.building_id, MoveInRequest: MoveInRequest.building_id,
     TaxRecord: TaxRecord.building_id,
-    LocalisationItem: LocalisationItem.building_id,
+    LocalisationItem: LocalisationItem.building_id, EarlyWarning: EarlyWarning.building_id,
 }
 
 
@@ -191,11 +196,19 @@ def visible_building_ids(user) -> frozenset[int] | None:
 
 
 LEAD_OWNER_ACTIONS = {"leads.edit"}
+WARNING_OWNER_ACTIONS = {"warnings.handle"}
 
 
 def _owns_lead(user, action: str, obj) -> bool:
     """A promoter changes only their own leads; everyone else allowed the action changes any."""
     if action not in LEAD_OWNER_ACTIONS or not isinstance(obj, Lead) or user.role != "promoter":
+        return True
+    return obj.owner_id == user.id
+
+
+def _owns_warning(user, action: str, obj) -> bool:
+    """A promoter handles only the warnings they own (their portfolio's companies)."""
+    if action not in WARNING_OWNER_ACTIONS or not isinstance(obj, EarlyWarning) or user.role != "promoter":
         return True
     return obj.owner_id == user.id
 
@@ -208,6 +221,6 @@ def may(user, action: str, obj=None) -> bool:
         return False
     if isinstance(obj, ImportBatch):
         return user.role == "admin" or obj.user_id == user.id
-    if not _owns_lead(user, action, obj):
+    if not _owns_lead(user, action, obj) or not _owns_warning(user, action, obj):
         return False
     return obj is None or scope_of(user).sees(obj)

@@ -27,6 +27,7 @@ def register(app) -> None:
     app.cli.add_command(report_group)
     app.cli.add_command(import_command)
     app.cli.add_command(export_command)
+    app.cli.add_command(warnings_group)
 
 
 @click.group("demo", help="演示数据")
@@ -242,6 +243,35 @@ def scheduler_tick(day):
     db.session.remove()
     if failed:
         sys.exit(1)
+
+@click.group("warnings", help="预警")
+def warnings_group():
+    pass
+
+
+@warnings_group.command("evaluate", help="按当日数据评估全部预警规则一次（新预警只产生一次，条件消失的自动解除）")
+@click.option("--date", "day", default=None, help="日期 YYYY-MM-DD，默认今天（Asia/Shanghai）")
+@with_appcontext
+def warnings_evaluate(day):
+    from datetime import date as date_type
+
+    from crm.services.errors import DomainError
+    from crm.services.periods import business_today
+    from crm.warnings.evaluate import evaluate
+
+    try:
+        on = check_day(date_type.fromisoformat(day), "日期", "date") if day else business_today(current_app.config["TODAY"])
+    except ValueError:
+        raise click.BadParameter(f"日期格式不正确：{day!r}，应为 YYYY-MM-DD", param_hint="--date")
+    except DomainError as error:
+        raise click.BadParameter(error.message, param_hint="--date")
+    db.session.info["actor_id"] = None
+    outcome = evaluate(db.session, on, email_configured=bool(current_app.config.get("SMTP_HOST")),
+                       base_url=current_app.config.get("BASE_URL") or "")
+    db.session.commit()
+    click.echo(outcome.summary())
+    db.session.remove()
+
 
 @click.group("report", help="报表（PDF 或 JSON）")
 def report_group():

@@ -176,6 +176,16 @@ ROUTES = [
     ("POST", "/localisation/items/<int:item_id>/state", "/localisation/items/{loc_item}/state", (302, 400, 403, 400, 400, 403)),
     ("POST", "/localisation/items/<int:item_id>/followups", "/localisation/items/{loc_item}/followups", (302, 400, 403, 400, 400, 403)),
     ("GET", "/api/v1/localisation", "/api/v1/localisation", (401, 200, 200, 200, 200, 200)),
+    # warnings: everyone reads those of their scope; the manager of the building (and an admin)
+    # handles them, a promoter only their own; the thresholds are the admin's
+    ("GET", "/warnings", "/warnings", (302, 200, 200, 200, 200, 200)),
+    ("GET", "/warnings/<int:warning_id>", "/warnings/{warning}", (302, 200, 200, 200, 200, 403)),
+    ("POST", "/warnings/<int:warning_id>/start", "/warnings/{warning}/start", (302, 200, 403, 403, 302, 403)),
+    ("POST", "/warnings/<int:warning_id>/resolve", "/warnings/{warning}/resolve", (302, 200, 403, 403, 200, 403)),
+    ("POST", "/warnings/<int:warning_id>/notes", "/warnings/{warning}/notes", (302, 200, 403, 403, 200, 403)),
+    ("GET", "/admin/warnings/settings", "/admin/warnings/settings", (302, 200, 403, 403, 403, 403)),
+    ("POST", "/admin/warnings/settings", "/admin/warnings/settings", (302, 200, 403, 403, 403, 403)),
+    ("GET", "/api/v1/warnings", "/api/v1/warnings", (401, 200, 200, 200, 200, 200)),
     # append new routes above this line
 ]
 
@@ -188,6 +198,7 @@ from tests.authz_imports import authz_imports_world  # noqa: E402
 from tests.authz_pipeline import authz_pipeline_world  # noqa: E402 
 from tests.authz_briefings import authz_briefings_world  # noqa: E402 
 from tests.authz_localisation import authz_localisation_world  # noqa: E402
+from tests.authz_warnings import authz_warnings_world  # noqa: E402
 
 WORLD_BUILDERS = [
     candidate_district.authz_tax_world,  # tax for building A
@@ -195,6 +206,7 @@ WORLD_BUILDERS = [
     authz_accounts_world,  # a staff account and a token
     authz_pipeline_world,  # the promoter's lead and a pending move-in request
     authz_briefings_world,  # an archived briefing
+    authz_warnings_world,  # a pending warning of building A
     authz_imports_world,  # the admin's import batch
     authz_localisation_world,  # a 属地化 work item of building A
     # append new builders above this line

@@ -32,7 +32,7 @@ from datetime import date
 
 from werkzeug.security import generate_password_hash
 
-from crm.models import FollowUp, MoveInRequest, User
+from crm.models import EarlyWarning, FollowUp, MoveInRequest, User
 from tests import factories as f
 
 ACTORS = ("admin", "leader", "promoter", "manager", "other_manager")
@@ -100,9 +100,22 @@ def build(session) -> dict:
                               start_date=date(2026, 12, 1), requested_by_id=users["promoter2"].id),
     }
     session.add_all(requests.values())
+    # Warnings of each building, one of a company in A2, and one of a company of no building.
+    warnings = {
+        key: EarlyWarning(rule=rule, object_type=kind, object_id=obj.id, period="2026-10", building_id=building_id,
+                          company_id=company_id, title=f"{key} 预警", severity="medium", figures={}, tax_at_stake=0,
+                          owner_id=users[owner].id, state="pending", created_on="2026-11-10")
+        for key, rule, kind, obj, building_id, company_id, owner in (
+            ("W-A1", "occupancy_drop", "building", a1, a1.id, None, "manager"),
+            ("W-B1", "unconfirmed", "building", b1, b1.id, None, "other_manager"),
+            ("W-共享", "tax_drop", "company", c["共享"], a2.id, c["共享"].id, "promoter"),
+            ("W-区外", "outflow", "company", c["区外"], None, c["区外"].id, "admin"),
+        )
+    }
+    session.add_all(warnings.values())
     session.commit()
     return dict(buildings={"A1": a1, "A2": a2, "B1": b1}, units=units, companies=companies, leases=leases,
-                taxes=taxes, users=users, leads=leads, requests=requests)
+                taxes=taxes, users=users, leads=leads, requests=requests, warnings=warnings)
 
 
 def csv_rows(response) -> list[dict]:

@@ -104,6 +104,9 @@ SEES = {
     # building (the registered one here). No tenant of the world is unregistered on the day.
     "localisation": by_actor({"注册"}, {"注册"}, set()),
     "localisation_unregistered": by_actor(set(), set(), set()),
+    # A warning belongs to its building (a company's, to the company's building); one of no
+    # building to no manager.
+    "warnings": by_actor({"W-A1", "W-B1", "W-共享", "W-区外"}, {"W-A1", "W-共享"}, {"W-B1"}),
 }
 
 # What each import changes (a row planned without error), by the key of its row in the file.
@@ -140,6 +143,7 @@ class Sweep:
         self.leases = {lease.id: key for key, lease in world["leases"].items()}
         self.leads = {lead.id: key for key, lead in world["leads"].items()}
         self.requests = {r.id: key for key, r in world["requests"].items()}
+        self.warnings = {w.id: key for key, w in world["warnings"].items()}
 
     def client(self, actor):
         if actor not in self.clients:
@@ -280,6 +284,9 @@ def page_localisation(kind):
         html = sweep.html(actor, f"/localisation?type={kind}")
         return FORBIDDEN if html is None else {sweep.companies[i] for i in ids(html, "/companies/")}
     return read
+def page_warnings(sweep, actor):
+    html = sweep.html(actor, "/warnings")
+    return FORBIDDEN if html is None else {sweep.warnings[i] for i in ids(html, "/warnings/")}
 
 
 def page_opens(path):
@@ -291,7 +298,7 @@ def page_opens(path):
 PAGES = {
     "buildings": page_buildings, "units": page_units, "companies": page_companies,
     "company_buildings": page_company_buildings, "leases": page_leases, "tax": page_tax, "leads": page_leads,
-    "followups": page_followups, "work": page_work, "movein": page_movein,
+    "followups": page_followups, "work": page_work, "movein": page_movein, "warnings": page_warnings,
     "district_tax": page_opens("/tax"), "candidates": page_opens("/reports"),
     "unit_lists": page_unit_lists, "confirmation_status": page_confirmation_status,
     "localisation": page_localisation("registered_not_occupying"),
@@ -468,6 +475,8 @@ API_READS = {
                    lambda s, t: s.companies[t["company"]["id"]])(sweep, actor),
         **api_list("/api/v1/localisation?type=occupying_unregistered", "localisation_unregistered",
                    lambda s, t: s.companies[t["company"]["id"]])(sweep, actor)}),
+    "/api/v1/warnings": (("warnings",), api_list("/api/v1/warnings?per_page=200", "warnings",
+                                                 lambda s, w: s.warnings[w["id"]])),
 }
 # Reads that reveal no rows of the world.
 NOT_ROWS = {"/api/v1/openapi.json": "the description of the API itself"}

@@ -15,6 +15,7 @@ from crm.models.snapshot import OccupancySnapshot
 from crm.models.tax import BuildingTaxMonth, TaxRecord
 from crm.models.user import User, user_buildings
 from crm.models.version import DataVersion
+from crm.models.warning import EarlyWarning, EarlyWarningNote
 
 __all__ = [
     "Building", "Unit", "UnitSelfUse", "Company", "Correction", "CorrectionItem", "Lease", "lease_units", "Setting",
@@ -28,4 +29,5 @@ __all__ = [
     "Briefing",
     "DataVersion",
     "CompanyFlagPeriod", "LocalisationItem", "LocalisationFollowUp",
+    "EarlyWarning", "EarlyWarningNote",
 ]

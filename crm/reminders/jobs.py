@@ -143,6 +143,13 @@ def briefing_work(session, day: date, period: str, config) -> str:
     return f"{P.label(period)}简报已生成归档（{len(pdf) / 1024:.0f} KB），发送给 {len(sent)} 位领导和管理员"
 
 
+def warnings_work(session, day: date, key: str, config) -> str:
+    from crm.warnings.evaluate import evaluate
+
+    return evaluate(session, day, email_configured=bool(config.get("SMTP_HOST")),
+                    base_url=config.get("BASE_URL") or "").summary()
+
+
 def import_originals_work(session, day: date, key: str, config) -> str:
     from crm.io.retention import Retention, prune_originals
 
@@ -187,6 +194,7 @@ JOBS: list[Job] = [
     Job("localisation_followup", "属地化跟进提醒", _daily, _every_day, localisation_followup_work),
     Job("monthly_confirmation", "月度填报提醒", _daily, _every_day, confirmation_work),
     Job("monthly_briefing", "月度简报生成与发送", _briefing_schedule, briefing_key, briefing_work),
+    Job("warnings", "预警规则评估（新预警通知责任人，条件消失自动解除）", _daily, _every_day, warnings_work),
     Job("import_originals", "清理过期的导入原始文件", _daily, _every_day, import_originals_work),
     Job("deliver", "邮件与群机器人投递（含失败重试）", _retry_schedule, _every_day, deliver_work, gated=False),
 ]

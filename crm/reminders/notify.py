@@ -117,17 +117,15 @@ def _insert_ignoring_duplicates(session, rows: list[dict]) -> list[tuple]:
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    inserted = []
-    for start in range(0, len(rows), CHUNK):
-        stmt = (
-            insert(Reminder)
-            .values(rows[start:start + CHUNK])
-            .on_conflict_do_nothing(index_elements=["kind", "object_type", "object_id", "recipient_id", "due_key"])
-            .returning(Reminder.id, Reminder.kind, Reminder.object_type, Reminder.object_id,
-                       Reminder.recipient_id, Reminder.due_key)
-        )
-        inserted += [tuple(r) for r in session.execute(stmt)]
-    return inserted
+    # Parameters as a list (executemany): compiled once and sent in batches, where a VALUES list
+    # of hundreds of rows would take seconds to compile.
+    stmt = (
+        insert(Reminder)
+        .on_conflict_do_nothing(index_elements=["kind", "object_type", "object_id", "recipient_id", "due_key"])
+        .returning(Reminder.id, Reminder.kind, Reminder.object_type, Reminder.object_id,
+                   Reminder.recipient_id, Reminder.due_key)
+    )
+    return [tuple(r) for r in session.execute(stmt, rows)] if rows else []
 
 
 def record(session, dues: list[Due], *, email_configured: bool, base_url: str = "") -> list[int]:

@@ -10,7 +10,7 @@ from crm.extensions import db
 from crm.formats import chart_amounts, chart_percent
 from crm.models import Building
 from crm.models.version import OCCUPANCY, TAX
-from crm.permissions import allow, visible_building_ids
+from crm.permissions import allow, may_open, visible_building_ids
 from crm.services import expiries
 from crm.services import periods as P
 from crm.services.bridge import building_bridges
@@ -21,6 +21,7 @@ from crm.services.vacancy import band, vacant_since
 from crm.cache.fragments import cached_fragments, render_part
 from crm.views.building_filters import matches_filters, read_building_filters
 from crm.views.manage_panel import manage_panel
+from crm.warnings.queries import building_panel
 from crm.web.params import page_month, today
 from crm.web.lookup import building_or_404
 
@@ -65,6 +66,7 @@ def show(code):
         panels=building_panels(building, month, panel.can_manage, visible_building_ids(current_user)), panel=panel,
         today=day, lapsed=expiries.overdue(db.session, day, [building.id], visible_building_ids(current_user)),
         back=request.full_path.rstrip("?"),
+        warning_panel=building_panel(db.session, building.id) if may_open("warnings.index") else None,
     )
 
 

@@ -17,7 +17,7 @@ from crm.models.choices import HQ_TYPES
 from crm.models.localisation import KIND_FLAG, KINDS, STATES
 from crm.permissions import allow, ensure, may, scope_of
 from crm.services import localisation
-from crm.services.errors import DomainError
+from crm.web.transaction import transaction
 from crm.web.params import page_number, today
 
 bp = Blueprint("localisation", __name__)
@@ -126,9 +126,9 @@ def start():
         LocalisationItem.company_id == company.id, LocalisationItem.kind == kind))
     if not found and existing is None:
         abort(404)
-    item = existing or localisation.item_for(db.session, company, kind, found[0].building_id)
-    ensure("localisation.work", item)
-    db.session.commit()
+    with transaction(show=False, reraise=True):
+        item = existing or localisation.item_for(db.session, company, kind, found[0].building_id)
+        ensure("localisation.work", item)
     return redirect(url_for("localisation.item", item_id=item.id))
 
 
@@ -165,18 +165,8 @@ def item(item_id):
 
 
 def _done(item, message):
-    db.session.commit()
     flash(message, "success")
     return redirect(url_for("localisation.item", item_id=item.id))
-
-
-def _refused(form, error: DomainError):
-    db.session.rollback()
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None and hasattr(field, "errors"):
-        field.errors = list(field.errors or []) + [error.message]
-    else:
-        flash(error.message, "danger")
 
 
 @bp.route("/localisation/items/<int:item_id>/owner", methods=["POST"])
@@ -186,12 +176,11 @@ def set_owner(item_id):
     form = OwnerForm()
     if form.validate_on_submit():
         raw = form.owner.data or ""
-        try:
+        with transaction(form) as saved:
             localisation.assign(db.session, item, int(raw) if raw.isdecimal() else None)
+        if saved:
             return _done(item, "已更新负责人")
-        except DomainError as error:
-            _refused(form, error)
-            item = _item_or_404(item_id, "localisation.work")
+        item = _item_or_404(item_id, "localisation.work")
     return _render_item(item, owner_form=form, status=400)
 
 
@@ -201,12 +190,11 @@ def set_state(item_id):
     item = _item_or_404(item_id, "localisation.work")
     form = StateForm()
     if form.validate_on_submit():
-        try:
+        with transaction(form) as saved:
             localisation.move(db.session, item, form.state.data or "", today(), form.reason.data, form.completed_on.data)
+        if saved:
             return _done(item, f"已转为“{item.state_label}”")
-        except DomainError as error:
-            _refused(form, error)
-            item = _item_or_404(item_id, "localisation.work")
+        item = _item_or_404(item_id, "localisation.work")
     return _render_item(item, state_form=form, status=400)
 
 
@@ -216,11 +204,10 @@ def add_followup(item_id):
     item = _item_or_404(item_id, "localisation.work")
     form = FollowUpForm()
     if form.validate_on_submit():
-        try:
+        with transaction(form) as saved:
             localisation.add_followup(db.session, item, current_user, today(), form.method.data, form.notes.data,
-                           on=form.on.data, next_on=form.next_on.data)
+                                      on=form.on.data, next_on=form.next_on.data)
+        if saved:
             return _done(item, "已记录跟进")
-        except DomainError as error:
-            _refused(form, error)
-            item = _item_or_404(item_id, "localisation.work")
+        item = _item_or_404(item_id, "localisation.work")
     return _render_item(item, followup_form=form, status=400)

@@ -23,21 +23,22 @@ BOARD = ("leads.board", "看板", None)
 IMPORTS = ("imports.index", "数据导入", None)
 TAX = ("tax.district", "税收", None)
 LOCALISATION = ("localisation.index", "属地化", None)
+WARNINGS = ("warnings.index", "预警", None)
 
 MENUS: dict[str, tuple] = {
     "manager": (
         HOME, ("confirmations.index", "月度填报", None), BUILDINGS, ("manage.district_expiries", "租约到期", None),
-        ("movein_requests.index", "入驻申请", None), COMPANIES, LOCALISATION, IMPORTS,
+        ("movein_requests.index", "入驻申请", None), COMPANIES, LOCALISATION, WARNINGS, IMPORTS,
     ),
     "promoter": (
-        HOME, ("followups.index", "我的跟进", None), LEADS, BOARD, BUILDINGS, COMPANIES, LOCALISATION, TAX, IMPORTS,
+        HOME, ("followups.index", "我的跟进", None), LEADS, BOARD, BUILDINGS, COMPANIES, LOCALISATION, WARNINGS, TAX, IMPORTS,
     ),
     "leader": (
         HOME, ("briefings.index", "简报", None), ("reports.index", "亿元楼", "candidates"),
-        ("confirmations.status", "填报情况", None), BUILDINGS, COMPANIES, LOCALISATION, LEADS, TAX,
+        ("confirmations.status", "填报情况", None), WARNINGS, BUILDINGS, COMPANIES, LOCALISATION, LEADS, TAX,
     ),
     "admin": (
-        HOME, BUILDINGS, COMPANIES, LOCALISATION, LEADS, BOARD, ("movein_requests.index", "入驻申请", None),
+        HOME, BUILDINGS, COMPANIES, LOCALISATION, WARNINGS, LEADS, BOARD, ("movein_requests.index", "入驻申请", None),
         ("confirmations.index", "月度填报", None), ("manage.district_expiries", "租约到期", None), TAX,
         ("reports.index", "报表", None), IMPORTS,
         ("系统管理", (

@@ -26,14 +26,14 @@ def test_the_scheduler_runs_the_job_list_on_its_schedules(app):
     scheduler = build_scheduler(app)
     jobs = {job.id: job for job in scheduler.get_jobs()}
     assert set(jobs) == {
-        "followup_digest+lease_expiry+escalation+localisation_followup+monthly_confirmation+import_originals", "monthly_briefing", "deliver",
+        "followup_digest+lease_expiry+escalation+localisation_followup+monthly_confirmation+warnings+import_originals", "monthly_briefing", "deliver",
     }
     # Applied to every job when the scheduler starts (APScheduler keeps them as job defaults).
     assert scheduler._job_defaults == {"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600}
     assert type(scheduler).__name__ == "BlockingScheduler" and str(scheduler.timezone) == "Asia/Shanghai"
-    daily = jobs["followup_digest+lease_expiry+escalation+localisation_followup+monthly_confirmation+import_originals"]
+    daily = jobs["followup_digest+lease_expiry+escalation+localisation_followup+monthly_confirmation+warnings+import_originals"]
     assert daily.args[1:] == (["followup_digest", "lease_expiry", "escalation", "localisation_followup", "monthly_confirmation",
-                               "import_originals"],
+                               "warnings", "import_originals"],
                               ("monthly_briefing",))
     now = datetime(2026, 12, 2, 9, 0, tzinfo=timezone.utc)  # 17:00 in Shanghai
     assert daily.trigger.get_next_fire_time(None, now).isoformat() == "2026-12-03T08:30:00+08:00"

@@ -22,6 +22,7 @@ from crm.models import Building, Company, Lease, TaxRecord, Unit, lease_units
 from crm.services import periods as P
 from crm.services.occupancy import lease_active_on
 from crm.services.tax import refresh_rollup
+from crm.warnings.evaluate import evaluate_after_tax_import
 from crm.services.uscc import uscc_problem
 
 TAX = TaxRecord.__table__
@@ -134,6 +135,8 @@ class TaxKind(ImportKind):
             changes.append(Change(rp.row, "create", "tax_records", record_id, rp.key))
         if periods:
             refresh_rollup(session, periods)
+            # The tax rules see the new months at once, in the import's transaction.
+            evaluate_after_tax_import(session, ctx.today)
         return sorted(changes, key=lambda c: (c.row, c.table != "companies"))
 
     @staticmethod

@@ -1,0 +1,1 @@
+"""Warnings (预警): rules, evaluation, handling, pages and API."""
