@@ -30,6 +30,7 @@ from crm.io.kinds.companies import uscc_cell
 from crm.io.parsers import MAX_AREA, boolean, choice, day, integer, narrow, nonnegative_amount, text
 from crm.models import Building, Lead, LeadStageChange, User, lead_target_buildings
 from crm.models.choices import HQ_TYPES, INDUSTRY_GROUPS
+from crm.models.version import PIPELINE, bump
 from crm.models.lead import ACTIVE_STAGES, OFF_LINE_STAGES, PRIORITIES, SOURCES, STAGES, stage_label
 from crm.services.duplicates import DuplicateIndex, normalise_code, normalise_name
 from crm.services.errors import DomainError
@@ -307,6 +308,9 @@ class LeadsKind(ImportKind):
             history = [entry for rp, lead_id in zip(chunk, chunk_ids)
                        for entry in _history_rows(rp.values, lead_id, actor_id, today, now)]
             session.execute(insert(LeadStageChange.__table__), history)
+        if ids:
+            # Statements bypass the flush that gives the pipeline figures a new token: give it here.
+            bump(session, PIPELINE)
         return ids
 
     def export_items(self, session, scope, args, today, keep=None):
