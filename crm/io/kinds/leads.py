@@ -19,10 +19,11 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import selectinload
 
+from crm.io.bulk import insert_rows
 from crm.io.columns import Column
 from crm.io.kind import Change, Context, ImportKind, diff, row_plan, set_fields
 from crm.io.kinds import register
@@ -299,15 +300,14 @@ class LeadsKind(ImportKind):
         for start in range(0, len(creates), WRITE_CHUNK):
             chunk = creates[start:start + WRITE_CHUNK]
             chunk_ids = ids[start:start + WRITE_CHUNK]
-            session.execute(insert(Lead.__table__), [dict(_lead_row(rp.values), id=lead_id, created_at=now)
-                                                     for rp, lead_id in zip(chunk, chunk_ids)])
+            insert_rows(session, Lead.__table__, [dict(_lead_row(rp.values), id=lead_id, created_at=now)
+                                                  for rp, lead_id in zip(chunk, chunk_ids)])
             links = [dict(lead_id=lead_id, building_id=bid)
                      for rp, lead_id in zip(chunk, chunk_ids) for bid in rp.values.get("target_building_ids") or []]
-            if links:
-                session.execute(insert(lead_target_buildings), links)
+            insert_rows(session, lead_target_buildings, links)
             history = [entry for rp, lead_id in zip(chunk, chunk_ids)
                        for entry in _history_rows(rp.values, lead_id, actor_id, today, now)]
-            session.execute(insert(LeadStageChange.__table__), history)
+            insert_rows(session, LeadStageChange.__table__, history)
         if ids:
             # Statements bypass the flush that gives the pipeline figures a new token: give it here.
             bump(session, PIPELINE)
