@@ -115,22 +115,26 @@ def parse_rows(located: dict[str, Located], table: Table, plan: Plan, today: dat
     """Every non-blank data row with its values; a cell that cannot be read is an error."""
     readable = [loc for loc in located.values() if not loc.column.export_only]
     envs = {loc.column.key: ParseEnv(today, loc.scale) for loc in readable}
+    # What each column needs, looked up once rather than once a cell (100,000 rows × 20 columns).
+    steps = [(loc, loc.index, loc.column.key, loc.column.parse, envs[loc.column.key], loc.column.required,
+              loc.column.blank) for loc in readable]
     rows = []
     for number, cells in table.rows:
         if all(is_empty(cell) for cell in cells):
             continue
         values: dict[str, Any] = {}
         bad = False
-        for loc in readable:
-            raw = cells[loc.index] if loc.index < len(cells) else None
-            if is_empty(raw):
-                if loc.column.required:
+        width = len(cells)
+        for loc, index, key, parse, env, required, blank in steps:
+            raw = cells[index] if index < width else None
+            if raw is None or (isinstance(raw, str) and not raw.strip()):  # parsers.is_empty, inlined
+                if required:
                     plan.error(number, loc.header, loc.letter, "不能为空")
                     bad = True
-                values[loc.column.key] = loc.column.blank
+                values[key] = blank
                 continue
             try:
-                values[loc.column.key] = loc.column.parse(raw, envs[loc.column.key]) if loc.column.parse else raw
+                values[key] = parse(raw, env) if parse else raw
             except CellError as error:
                 plan.error(number, loc.header, loc.letter, error.message)
                 bad = True

@@ -15,8 +15,8 @@ import hashlib
 import json
 from datetime import date, datetime, timezone
 
-from sqlalchemy import insert
 
+from crm.io.bulk import insert_rows
 from crm.io.extent import ReadLimits
 from crm.io.kind import Change, Context
 from crm.io.kinds import all_kinds, get_kind
@@ -179,7 +179,7 @@ def reject(session, batch: ImportBatch) -> None:
 def record_changes(session, batch: ImportBatch, changes: list[Change]) -> None:
     for start in range(0, len(changes), CHANGE_CHUNK):
         rows = [_change_row(batch, c) for c in changes[start:start + CHANGE_CHUNK]]
-        session.execute(insert(ImportChange.__table__), rows)
+        insert_rows(session, ImportChange.__table__, rows)
 
 
 def _change_row(batch: ImportBatch, c: Change) -> dict:

@@ -7,27 +7,42 @@ string is escaped, tables repeat their header and never split a row. Amounts are
 one decimal (亿元 with two from ¥100 m, ``crm.formats``), areas in m² with thousands separators,
 percentages with one decimal, all rounded half-up; a rise is red ↑ and a fall green ↓, always
 with the comparison named.
+
+Page 1: title, issue number (期号), the 本月综述 (``crm.services.briefing_summary`` words it from
+the figures; the data carries it as ``summary``), how many buildings are not yet confirmed (the
+list is in the appendix), then the headline figures. Charts are kept whole on one page; the bars
+of buildings under the occupancy target are orange, with a legend.
+
+Sections: 一 to 六 are fixed; then every section another domain contributes (``sections`` in the
+data, from ``crm.services.briefing.EXTRA_SECTIONS`` — one line there adds one; see that module),
+printed alike by ``extra_section`` and numbered on (七、八、…); then the appendix.
 """
 from __future__ import annotations
 
 from datetime import datetime
 
+from reportlab.lib import colors
 from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
-from reportlab.platypus import CondPageBreak, KeepTogether, PageBreak, Spacer, Table, TableStyle
+from reportlab.platypus import KeepTogether, PageBreak, Spacer, Table, TableStyle
 
 from crm.models.choices import TIERS
 from crm.formats import chart_amounts, half_up, money, one_decimal
-from crm.reports.document import build_pdf_counted, usable_width
+from crm.reports.document import build_pdf_counted, usable_height, usable_width
 from crm.reports.kinsoku import KinsokuParagraph
 from crm.reports.markup import text
 from crm.reports.styles import ACCENT, GRID, HEADER_BG, INK, Styles, report_styles
 from crm.formats import area_exact, signed_area, signed_count
-from crm.reports.charts import FunnelStep, Series, funnel_chart, horizontal_bars, line_chart
+from crm.reports.charts import FunnelStep, Series, Shortfall, bars_fitting, funnel_chart, horizontal_bars, line_chart
 from crm.reports.tables import Column, area, data_table, percent
+from crm.services.briefing_summary import confirmation_sentence, issue_label, summary_sentences
 from crm.services.periods import label as month_label
 
 MUTED_HEX = "#6c757d"
+INK_HEX = "#212529"
+SUMMARY_BG = "#f3f6fa"
+SHORTFALL = "#e65100"  # orange: a building below the occupancy target
+CHART_TITLE_HEIGHT = 40  # a chart's sub-heading and the frame's padding, kept on its page
 RISE = "#b71c1c"  # red: a rise (the Chinese convention)
 FALL = "#2e7d32"  # green: a fall
 LINE_STAGES = ("lead", "contact", "visit", "negotiation", "signed", "registered", "settled")
@@ -38,7 +53,9 @@ DIRECTIONS = {"up": "升档", "pending": "尚未达到上年档次"}
 # Formatting
 
 
-def P(markup: str, style) -> KinsokuParagraph:
+def markup_para(markup: str, style) -> KinsokuParagraph:
+    """A paragraph of markup already escaped (user text through ``markup.text``), wrapped without
+    a closing mark at a line's start."""
     return KinsokuParagraph(markup, style)
 
 
@@ -103,8 +120,8 @@ def cell_styles(styles: Styles) -> tuple[ParagraphStyle, ParagraphStyle]:
 def plain_table(header: list[str], rows: list[list], widths: list[float], styles: Styles, numeric_from: int = 1) -> Table:
     """A table of markup cells (already escaped): header repeated, rows never split."""
     left, right = cell_styles(styles)
-    head = [P(text(h), styles.cell_header) for h in header]
-    body = [[P(str(value), right if index >= numeric_from else left) for index, value in enumerate(row)] for row in rows]
+    head = [markup_para(text(h), styles.cell_header) for h in header]
+    body = [[markup_para(str(value), right if index >= numeric_from else left) for index, value in enumerate(row)] for row in rows]
     table = Table([head, *body], colWidths=widths, repeatRows=1, splitInRow=0)
     commands = [
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
@@ -127,17 +144,17 @@ def table(columns: list[Column], rows: list[dict], styles: Styles) -> Table:
 
 
 def heading(label: str, styles: Styles) -> KinsokuParagraph:
-    return P(text(label), ParagraphStyle("briefing_heading", parent=styles.heading, keepWithNext=1))
+    return markup_para(text(label), ParagraphStyle("briefing_heading", parent=styles.heading, keepWithNext=1))
 
 
 def sub_heading(label: str, styles: Styles) -> KinsokuParagraph:
     # Kept with what follows, so a table's title never ends a page alone.
     style = ParagraphStyle("briefing_sub_heading", parent=styles.body, spaceBefore=6, keepWithNext=1, textColor=INK)
-    return P(f"<b>{text(label)}</b>", style)
+    return markup_para(f"<b>{text(label)}</b>", style)
 
 
 def none_line(message: str, styles: Styles) -> KinsokuParagraph:
-    return P(text(message), styles.note)
+    return markup_para(text(message), styles.note)
 
 
 def name_code(row: dict, name_key: str = "name", code_key: str = "code") -> str:
@@ -148,64 +165,40 @@ def name_code(row: dict, name_key: str = "name", code_key: str = "code") -> str:
 # Section 1: the title block
 
 
-def title_block(data: dict, styles: Styles) -> list:
+def title_block(data: dict, styles: Styles, width: float) -> list:
+    """Title, issue number, the 本月综述 worded from the figures, and how many buildings' figures
+    are not yet confirmed (their list is in the appendix)."""
     generated = datetime.fromisoformat(data["generated_at"])
     parts = [data["district"], data["month_label"], f"生成于 {generated:%Y-%m-%d %H:%M}",
              f"生成：{data['generated_by']}", "内部资料"]
     if data["demo"]:
         parts.append("演示数据")
+    issue = data.get("issue") or issue_label(data["month"])
     story = [
-        P(text(data["title"]), styles.title),
-        P(f"<font size=12>{text(data['month_label'])}</font>", ParagraphStyle("month", parent=styles.title, fontSize=12,
-                                                                            leading=16, textColor=INK)),
-        P(text(" · ".join(parts)), styles.subtitle),
+        markup_para(text(data["title"]), styles.title),
+        markup_para(f"<font size=12>{text(issue)}　{text(data['month_label'])}</font>",
+                    ParagraphStyle("month", parent=styles.title, fontSize=12, leading=16, textColor=INK)),
+        markup_para(text(" · ".join(parts)), styles.subtitle),
+        summary_box(data, styles, width),
     ]
-    confirmation = data["confirmation"]
-    if confirmation["all_confirmed"]:
-        story.append(P(text(f"月报确认：全部 {confirmation['buildings']} 栋楼宇均已确认{data['month_label']}数据。"),
-                       styles.body))
-    else:
-        names = "、".join(f"{b['name']}（{b['code']}）" for b in confirmation["unconfirmed"])
-        story.append(P(
-            f"<font color='{RISE}'>月报确认：已确认 {confirmation['confirmed']}/{confirmation['buildings']} 栋；"
-            f"以下 {len(confirmation['unconfirmed'])} 栋楼宇尚未确认{text(data['month_label'])}数据，"
-            f"其数字按现有租约推算，未经确认：</font>{text(names)}。",
-            styles.body,
-        ))
-    story.append(P(text(highlights(data)), styles.body))
+    line = data.get("confirmation_line") or confirmation_sentence(data)
+    colour = INK_HEX if data["confirmation"]["all_confirmed"] else RISE
+    story.append(markup_para(f"<font color='{colour}'>月报确认：{text(line)}</font>", styles.body))
     return story
 
 
-def highlights(data: dict) -> str:
-    """The month in three sentences, for a reader with one minute."""
-    h = data["headline"]
-    occ = h["occupancy"]
-    parts = [
-        f"本月要点：全区入驻率 {percent(occ['value'])}（较上月 {signed_points(occ['change_month'])}，"
-        f"同比 {signed_points(occ['change_year'])}），"
-        f"{data['buildings_below_target']} 栋楼宇低于 70%；",
-        f"本年累计税收 {money(data['tax']['tax_ytd'])}（同比 {signed_pct(data['tax']['tax_ytd_change'])}）；",
-        f"本月新增招商项目 {data['pipeline']['new_leads']} 个，签约 {len(data['pipeline']['signed'])} 个，"
-        f"入驻 {data['pipeline']['landed_month']} 个；",
-        f"重点关注：大额纳税企业租约将到期 {len(data['watch']['expiring_large_taxpayers'])} 家，"
-        f"入驻率下降超过 5 个百分点的楼宇 {len(data['watch']['occupancy_drops'])} 栋，"
-        f"本月迁出本区企业 {len(data['watch']['left_district'])} 家。",
-    ]
-    return "".join(parts)
-
-
-def signed_points(value) -> str:
-    if value is None:
-        return "—"
-    rounded = half_up(value, 1)
-    return "持平" if rounded == 0 else f"{'↑' if rounded > 0 else '↓'}{abs(rounded)} 个百分点"
-
-
-def signed_pct(value) -> str:
-    if value is None:
-        return "—"
-    rounded = half_up(value * 100, 1)
-    return "持平" if rounded == 0 else f"{'↑' if rounded > 0 else '↓'}{abs(rounded)}%"
+def summary_box(data: dict, styles: Styles, width: float) -> Table:
+    """本月综述: one paragraph that says what the figures mean, in a shaded box."""
+    sentences = data.get("summary") or summary_sentences(data)
+    style = ParagraphStyle("summary", parent=styles.body, fontSize=9.5, leading=14, spaceAfter=0)
+    box = Table([[markup_para(f"<b>本月综述</b>　{text(''.join(sentences))}", style)]], colWidths=[width])
+    box.setStyle(TableStyle([
+        ("BACKGROUND", (0, 0), (-1, -1), SUMMARY_BG),
+        ("LINEBEFORE", (0, 0), (0, -1), 2, ACCENT),
+        ("TOPPADDING", (0, 0), (-1, -1), 6), ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
+        ("LEFTPADDING", (0, 0), (-1, -1), 8), ("RIGHTPADDING", (0, 0), (-1, -1), 8),
+    ]))
+    return box
 
 
 # --------------------------------------------------------------------------------------------
@@ -236,7 +229,7 @@ def headline_section(data: dict, styles: Styles, width: float) -> list:
         latest = data["as_of"]["tax_latest_period"]
         notes.append(f"{data['month_label']}的税收数据尚未导入"
                      + (f"（最新为 {month_label(latest)}）" if latest else "") + "，本年累计不含本月。")
-    story.extend(P(text(n), styles.note) for n in notes)
+    story.extend(markup_para(text(n), styles.note) for n in notes)
     story += bridge_section(data, styles, width)
     return story
 
@@ -274,8 +267,8 @@ def bridge_section(data: dict, styles: Styles, width: float) -> list:
     if len(lines) > BRIDGE_ITEMS_SHOWN:
         rest = len(lines) - BRIDGE_ITEMS_SHOWN
         lines = lines[:BRIDGE_ITEMS_SHOWN] + [f"……另有 {rest} 项，明细见简报的 JSON 数据"]
-    story.extend(P(text(f"其他 · {line}"), styles.note) for line in lines)
-    story.append(P(text("上月末 + 新入驻 − 迁出 − 到期未处置 + 其他 = 本月末；口径见附录。"), styles.note))
+    story.extend(markup_para(text(f"其他 · {line}"), styles.note) for line in lines)
+    story.append(markup_para(text("上月末 + 新入驻 − 迁出 − 到期未处置 + 其他 = 本月末；口径见附录。"), styles.note))
     return story
 
 
@@ -301,18 +294,31 @@ def buildings_section(data: dict, styles: Styles, width: float) -> list:
                  confirmed_label="确认" if b["confirmed"] else "推算") for b in data["buildings"]]
     story = [
         heading("二、各楼宇入驻情况", styles),
-        P(text(f"按街道排列；入驻率为{data['month_label']}末数字，较上月变动以百分点计；"
+        markup_para(text(f"按街道排列；入驻率为{data['month_label']}末数字，较上月变动以百分点计；"
                f"“推算”表示该楼宇尚未确认本月数据。低于 70% 的楼宇 {data['buildings_below_target']} 栋。"), styles.note),
         table(columns, rows, styles) if rows else none_line("系统中还没有楼宇。", styles),
     ]
     if rows:
-        labels = [b["name"] for b in data["buildings"]]
-        values = [float(half_up((b["occupancy"] or 0) * 100, 1)) for b in data["buildings"]]
-        drawings = horizontal_bars(labels, [Series("入驻率", values, ACCENT)], styles.font, width, reference=70,
-                                   reference_label="70% 目标线", unit="单位：%", axis_max=100)
-        story.append(CondPageBreak(drawings[0].height + 40))
-        story.append(KeepTogether([sub_heading("各楼宇入驻率（红色虚线为 70% 目标线）", styles), drawings[0]]))
-        story.extend(drawings[1:])
+        story += occupancy_chart(data, styles, width)
+    return story
+
+
+def occupancy_chart(data: dict, styles: Styles, width: float) -> list:
+    """Occupancy by building as bars, those under the target in their own colour; one drawing
+    per page at most (a chart never breaks between pages), each kept with its title."""
+    target = float(half_up(data["target_occupancy"] * 100, 0))
+    target_text = f"{target:g}%"
+    labels = [b["name"] for b in data["buildings"]]
+    values = [float(half_up((b["occupancy"] or 0) * 100, 1)) for b in data["buildings"]]
+    title = sub_heading(f"各楼宇入驻率（红色虚线为 {target_text} 目标线，橙色为低于目标的楼宇）", styles)
+    drawings = horizontal_bars(
+        labels, [Series(f"入驻率达到 {target_text}", values, ACCENT)], styles.font, width, reference=target,
+        reference_label=f"{target_text} 目标线", unit="单位：%", axis_max=100,
+        per_drawing=bars_fitting(usable_height("portrait") - CHART_TITLE_HEIGHT),
+        shortfall=Shortfall(colors.HexColor(SHORTFALL), f"低于 {target_text} 目标"),
+    )
+    story = [KeepTogether([title, drawings[0]])]
+    story += [KeepTogether([sub_heading("各楼宇入驻率（续）", styles), d]) for d in drawings[1:]]
     return story
 
 
@@ -327,12 +333,13 @@ def tax_section(data: dict, styles: Styles, width: float) -> list:
     chart = line_chart([m["period"] for m in monthly], [Series("全区月度税收", amounts, ACCENT)],
                        styles.font, width, unit=f"单位：{unit}")
     story = [
-        CondPageBreak(chart.height + 80),
-        heading("三、税收", styles),
-        P(f"本年累计税收 {money(tax['tax_ytd'])}，上年同期 {money(tax['tax_ytd_prev'])}，"
-          f"同比 {yoy_text(tax['tax_ytd_change'])}。近 24 个月全区月度税收如下（口径：{text(data['as_of']['tax_basis_label'])}）。",
-          styles.body),
-        chart,
+        KeepTogether([
+            heading("三、税收", styles),
+            markup_para(f"本年累计税收 {money(tax['tax_ytd'])}，上年同期 {money(tax['tax_ytd_prev'])}，"
+                        f"同比 {yoy_text(tax['tax_ytd_change'])}。近 24 个月全区月度税收如下"
+                        f"（口径：{text(data['as_of']['tax_basis_label'])}）。", styles.body),
+            chart,
+        ]),
         Spacer(1, 4),
         sub_heading(f"本年累计税收前 {len(tax['top_buildings'])} 名楼宇" if tax["top_buildings"] else "本年累计税收前 10 名楼宇",
                     styles),
@@ -360,7 +367,7 @@ def tax_section(data: dict, styles: Styles, width: float) -> list:
                      now_label=tier_label(m["tier_so_far"]), direction_label=DIRECTIONS[m["direction"]])
                 for m in tax["tier_movements"]]
         story.append(table(columns, rows, styles))
-        story.append(P(text("“升档”：本年累计已超过上年所在档次的门槛；“尚未达到上年档次”：本年累计暂未达到上年档次的门槛，"
+        story.append(markup_para(text("“升档”：本年累计已超过上年所在档次的门槛；“尚未达到上年档次”：本年累计暂未达到上年档次的门槛，"
                             "年内仍可能达到。"), styles.note))
     else:
         story.append(none_line("本年累计税收所达档次与上年相同，没有档次变动。", styles))
@@ -376,18 +383,18 @@ def yi_section(data: dict, styles: Styles, width: float) -> list:
     story = [heading("四、亿元楼与准亿元楼", styles)]
     if yi["yi_buildings"]:
         names = "、".join(f"{b['name']}（{money(b['tier_year_tax'])}）" for b in yi["yi_buildings"])
-        story.append(P(text(f"{yi['tier_year_label']}亿元楼 {yi['yi_count']} 栋：{names}。"), styles.body))
+        story.append(markup_para(text(f"{yi['tier_year_label']}亿元楼 {yi['yi_count']} 栋：{names}。"), styles.body))
     else:
-        story.append(P(text(f"{yi['tier_year_label']}没有亿元楼。"), styles.body))
+        story.append(markup_para(text(f"{yi['tier_year_label']}没有亿元楼。"), styles.body))
     if not yi["available"]:
         story.append(none_line(f"准亿元楼：{yi['message']}。", styles))
         return story
     as_of = month_label(yi["as_of"])
     if yi["yi_so_far"]:
         names = "、".join(f"{b['name']}（{money(b['ytd'])}）" for b in yi["yi_so_far"])
-        story.append(P(text(f"截至 {as_of}，本年累计税收已达亿元楼门槛 {len(yi['yi_so_far'])} 栋：{names}。"), styles.body))
+        story.append(markup_para(text(f"截至 {as_of}，本年累计税收已达亿元楼门槛 {len(yi['yi_so_far'])} 栋：{names}。"), styles.body))
     else:
-        story.append(P(text(f"截至 {as_of}，尚无楼宇本年累计税收达到亿元楼门槛。"), styles.body))
+        story.append(markup_para(text(f"截至 {as_of}，尚无楼宇本年累计税收达到亿元楼门槛。"), styles.body))
     if not yi["candidates"]:
         story.append(none_line(f"截至 {as_of}，没有预计全年税收达到候选门槛的楼宇。", styles))
         return story
@@ -402,7 +409,7 @@ def yi_section(data: dict, styles: Styles, width: float) -> list:
         Column("项目潜力 万元", "pipeline_potential", width * 0.10, "wan"), Column("研判", "verdict", width * 0.20),
     ]
     story.append(table(columns, [dict(r, building=name_code(r)) for r in yi["candidates"]], styles))
-    story.append(P(text(f"数据截至 {as_of}；亿元楼门槛 {money(yi['threshold'])}，候选门槛 {money(yi['candidate_threshold'])}；"
+    story.append(markup_para(text(f"数据截至 {as_of}；亿元楼门槛 {money(yi['threshold'])}，候选门槛 {money(yi['candidate_threshold'])}；"
                         "差距 = 门槛 − 预计全年（负数表示预计超过门槛）。与《亿元楼候选名单》同一口径。"), styles.note))
     return story
 
@@ -416,7 +423,7 @@ def pipeline_section(data: dict, styles: Styles, width: float) -> list:
     stages = {s["stage"]: s for s in pipe["funnel"]}
     story = [
         heading("五、招商进展", styles),
-        P(text(f"本月新增招商项目 {pipe['new_leads']} 个（预计年税收 {money(pipe['new_leads_expected_tax'])}）；"
+        markup_para(text(f"本月新增招商项目 {pipe['new_leads']} 个（预计年税收 {money(pipe['new_leads_expected_tax'])}）；"
                f"本月签约 {len(pipe['signed'])} 个（预计年税收 {money(pipe['signed_expected_tax'])}），"
                f"入驻 {pipe['landed_month']} 个（预计年税收 {money(pipe['landed_expected_tax'])}）；"
                f"本年累计入驻 {pipe['landed_year']} 个，上年同期 {pipe['landed_year_prev']} 个。"
@@ -430,7 +437,7 @@ def pipeline_section(data: dict, styles: Styles, width: float) -> list:
     story.append(KeepTogether([
         sub_heading(f"各阶段项目（截至 {pipe['state_as_of']}）", styles),
         funnel_chart(steps, styles.font, width),
-        P(text(f"另有{off_line}。") if off_line else "", styles.note),
+        markup_para(text(f"另有{off_line}。") if off_line else "", styles.note),
     ]))
     lead_columns = [
         Column("企业", "company_name", width * 0.28), Column("阶段", "stage_label", width * 0.08),
@@ -498,10 +505,67 @@ def watch_section(data: dict, styles: Styles, width: float) -> list:
 
 
 # --------------------------------------------------------------------------------------------
-# Section 8: the appendix
+# Sections other domains add (crm.services.briefing.EXTRA_SECTIONS), printed alike
+
+NUMERALS = "一二三四五六七八九十"
+FIXED_SECTIONS = 6  # 一 to 六 above; extra sections are numbered on from 七
 
 
-def appendix(data: dict, styles: Styles) -> list:
+def section_number(index: int) -> str:
+    """1 → 一, 10 → 十, 12 → 十二 (enough for any number of sections a briefing will have)."""
+    if index <= 10:
+        return NUMERALS[index - 1]
+    tens, units = divmod(index, 10)
+    return (NUMERALS[tens - 1] if tens > 1 else "") + "十" + (NUMERALS[units - 1] if units else "")
+
+
+def extra_section(section: dict, number: str, styles: Styles, width: float) -> list:
+    """One contributed section: its heading numbered on, paragraphs, typed tables and notes —
+    every string escaped, numbers formatted by the column's kind."""
+    story = [heading(f"{number}、{section['title']}", styles)]
+    story += [markup_para(text(p), styles.body) for p in section["paragraphs"]]
+    for table_data in section["tables"]:
+        story.append(sub_heading(table_data["caption"], styles))
+        if not table_data["rows"]:
+            story.append(none_line(table_data["empty"], styles))
+            continue
+        total = sum(c["weight"] for c in table_data["columns"]) or 1
+        columns = [Column(c["header"], f"c{i}", width * c["weight"] / total, c["kind"])
+                   for i, c in enumerate(table_data["columns"])]
+        rows = [{f"c{i}": value for i, value in enumerate(row)} for row in table_data["rows"]]
+        story.append(table(columns, rows, styles))
+    story += [markup_para(text(n), styles.note) for n in section["notes"]]
+    return story
+
+
+def extra_sections(data: dict, styles: Styles, width: float) -> list:
+    story: list = []
+    for offset, section in enumerate(data.get("sections", []), start=1):
+        story += extra_section(section, section_number(FIXED_SECTIONS + offset), styles, width)
+    return story
+
+
+# --------------------------------------------------------------------------------------------
+# The appendix: buildings not yet confirmed, the data's as-of dates, definitions
+
+
+def unconfirmed_appendix(data: dict, styles: Styles, width: float) -> list:
+    """The buildings whose month is not confirmed (page 1 says only how many)."""
+    confirmation = data["confirmation"]
+    unconfirmed = confirmation["unconfirmed"]
+    story = [sub_heading(f"本月数据尚未确认的楼宇（{len(unconfirmed)}/{confirmation['buildings']} 栋）", styles)]
+    if not unconfirmed:
+        story.append(none_line(f"全部楼宇均已确认{data['month_label']}数据。", styles))
+        return story
+    story.append(markup_para(text(f"以下楼宇的楼宇管理员尚未确认{data['month_label']}数据，其数字按现有租约推算，"
+                                  "确认后可能变动："), styles.body))
+    columns = [Column("序号", "index", width * 0.08, "int"), Column("街道", "street", width * 0.16),
+               Column("楼宇", "name", width * 0.52), Column("编号", "code", width * 0.24)]
+    story.append(table(columns, [dict(b, index=i) for i, b in enumerate(unconfirmed, start=1)], styles))
+    return story
+
+
+def appendix(data: dict, styles: Styles, width: float) -> list:
     as_of = data["as_of"]
     confirmation = data["confirmation"]
     latest = as_of["tax_latest_period"]
@@ -514,10 +578,12 @@ def appendix(data: dict, styles: Styles) -> list:
         f"本简报生成于 {datetime.fromisoformat(data['generated_at']):%Y-%m-%d %H:%M}（北京时间），生成：{data['generated_by']}；"
         "每次生成均存档，重新生成不覆盖旧版本。",
     ]
-    story = [PageBreak(), heading("附录　口径说明与数据截至", styles), sub_heading("数据截至", styles)]
-    story.extend(P(text(line), styles.body) for line in lines)
+    story = [PageBreak(), heading("附录　未确认楼宇、数据截至与口径说明", styles)]
+    story += unconfirmed_appendix(data, styles, width)
+    story.append(sub_heading("数据截至", styles))
+    story.extend(markup_para(text(line), styles.body) for line in lines)
     story.append(sub_heading("口径说明", styles))
-    story.extend(P(text(f"{index}. {line}"), styles.body) for index, line in enumerate(data["definitions"], start=1))
+    story.extend(markup_para(text(f"{index}. {line}"), styles.body) for index, line in enumerate(data["definitions"], start=1))
     return story
 
 
@@ -529,14 +595,15 @@ def briefing_story(data: dict) -> list:
     styles = report_styles()
     width = usable_width("portrait")
     story: list = []
-    story += title_block(data, styles)
+    story += title_block(data, styles, width)
     story += headline_section(data, styles, width)
     story += buildings_section(data, styles, width)
     story += tax_section(data, styles, width)
     story += yi_section(data, styles, width)
     story += pipeline_section(data, styles, width)
     story += watch_section(data, styles, width)
-    story += appendix(data, styles)
+    story += extra_sections(data, styles, width)
+    story += appendix(data, styles, width)
     return story
 
 

@@ -25,6 +25,15 @@ class Series:
     color: colors.Color
 
 
+@dataclass(frozen=True)
+class Shortfall:
+    """Bars of the first series below the reference line, drawn in their own colour and named in
+    the legend — e.g. the buildings under the 70 % occupancy target."""
+
+    color: colors.Color
+    label: str
+
+
 def tick_format(step: float):
     """Axis labels with as many decimals as the step needs (an axis in 亿元 steps by 0.5)."""
     places = next((p for p in range(3) if abs(round(step, p) - step) < 1e-9), 2)
@@ -42,24 +51,35 @@ def _nice_max(value: float) -> float:
     return 10 * magnitude
 
 
+LEGEND_HEIGHT, AXIS_HEIGHT = 18, 24
+
+
+def bars_fitting(height: float) -> int:
+    """How many categories one drawing of ``horizontal_bars`` holds within ``height`` points."""
+    return max(int((height - LEGEND_HEIGHT - AXIS_HEIGHT) // BAR_PITCH), 1)
+
+
 def horizontal_bars(labels: list[str], series: list[Series], font: str, width: float,
                     reference: float | None = None, reference_label: str = "", unit: str = "",
-                    axis_max: float | None = None) -> list[Drawing]:
+                    axis_max: float | None = None, per_drawing: int = MAX_BARS,
+                    shortfall: Shortfall | None = None) -> list[Drawing]:
     """One or more drawings of grouped horizontal bars, first label on top, with an optional
     vertical reference line (e.g. the threshold). All drawings share one scale: ``axis_max``
-    when given (e.g. 100 for percentages), else a round number above the largest value."""
+    when given (e.g. 100 for percentages), else a round number above the largest value. Each
+    drawing holds at most ``per_drawing`` categories (``bars_fitting`` a page keeps a chart whole
+    on one); with ``shortfall`` the first series' bars below ``reference`` take its colour."""
     top = max([v for s in series for v in s.values] + [reference or 0])
     axis_max = axis_max if axis_max is not None else _nice_max(top)
     drawings = []
-    for start in range(0, len(labels), MAX_BARS):
-        chunk = slice(start, start + MAX_BARS)
+    for start in range(0, len(labels), per_drawing):
+        chunk = slice(start, start + per_drawing)
         drawings.append(_drawing(labels[chunk], [Series(s.name, s.values[chunk], s.color) for s in series],
-                                 font, width, axis_max, reference, reference_label, unit))
+                                 font, width, axis_max, reference, reference_label, unit, shortfall))
     return drawings
 
 
-def _drawing(labels, series, font, width, axis_max, reference, reference_label, unit) -> Drawing:
-    label_width, legend_height, axis_height = 110, 18, 24
+def _drawing(labels, series, font, width, axis_max, reference, reference_label, unit, shortfall=None) -> Drawing:
+    label_width, legend_height, axis_height = 110, LEGEND_HEIGHT, AXIS_HEIGHT
     plot_height = max(len(labels), 1) * BAR_PITCH
     height = plot_height + legend_height + axis_height
     drawing = Drawing(width, height)
@@ -88,6 +108,15 @@ def _drawing(labels, series, font, width, axis_max, reference, reference_label, 
     for index, s in enumerate(series):
         chart.bars[index].fillColor = s.color
         chart.bars[index].strokeColor = None
+    legend = list(series)
+    if shortfall is not None and reference is not None and series:
+        # The chart's data is reversed (see above): column i is the (n − 1 − i)-th label.
+        reversed_values = chart.data[0]
+        for column, value in enumerate(reversed_values):
+            if value < reference:
+                chart.bars[(0, column)].fillColor = shortfall.color
+                chart.bars[(0, column)].strokeColor = None
+        legend.append(Series(shortfall.label, [], shortfall.color))
     drawing.add(chart)
     if reference is not None:
         x = chart.x + chart.width * float(reference) / axis_max
@@ -95,7 +124,7 @@ def _drawing(labels, series, font, width, axis_max, reference, reference_label, 
                          strokeDashArray=[3, 2]))
         drawing.add(String(x + 2, chart.y + plot_height + 5, reference_label, fontName=font, fontSize=7,
                            fillColor=RED))
-    _legend(drawing, series, font, label_width, height - 10, unit)
+    _legend(drawing, legend, font, label_width, height - 10, unit)
     return drawing
 
 

@@ -77,6 +77,12 @@ def build_pdf_counted(story: list, *, title: str, font: str, generated_at: datet
     return buffer.getvalue(), pages[-1]
 
 
+def usable_height(orientation: str = "portrait") -> float:
+    """The height of a page's frame: what one flowable (a chart) can take at most."""
+    pagesize = landscape(A4) if orientation == "landscape" else A4
+    return pagesize[1] - (MARGIN + 4) - MARGIN - 12  # the frame pads 6 points above and below
+
+
 def usable_width(orientation: str = "portrait") -> float:
     pagesize = landscape(A4) if orientation == "landscape" else A4
     return pagesize[0] - 2 * MARGIN

@@ -63,6 +63,7 @@ SCOPE = "scope"
 
 # How a pair that changed is sorted
 IN, OUT, LAPSED, UNIT_IN, UNIT_OUT = "in", "out", "lapsed", "unit_in", "unit_out"
+MOVE_NAMES = {IN: "moved_in", OUT: "moved_out", LAPSED: "lapsed"}  # as the bridge's JSON names them
 
 
 @dataclass(frozen=True)
@@ -79,9 +80,28 @@ class BridgeItem:
                 "building": self.building_code}
 
 
+@dataclass(frozen=True)
+class BuildingMove:
+    """One building's share of 新入驻, 迁出 or 到期未处置: the area of its pairs of that kind and
+    the companies they belong to — what names the biggest movers of a month (the briefing)."""
+
+    kind: str  # IN | OUT | LAPSED
+    building_code: str
+    building_name: str
+    area: Decimal
+    companies: int
+
+    def as_json(self) -> dict:
+        return {"kind": MOVE_NAMES[self.kind], "building": self.building_code, "name": self.building_name,
+                "area": _number(self.area), "companies": self.companies}
+
+
 @dataclass
 class Bridge:
-    """prev + moved_in − moved_out − lapsed + other = value, for area (m²) or tenants (家)."""
+    """prev + moved_in − moved_out − lapsed + other = value, for area (m²) or tenants (家).
+
+    ``movers`` (area bridges only) splits 新入驻, 迁出 and 到期未处置 by building, largest first.
+    """
 
     measure: str  # "area" | "tenants"
     month: str
@@ -91,6 +111,7 @@ class Bridge:
     moved_out: Decimal | int
     lapsed: Decimal | int
     other_items: list[BridgeItem] = field(default_factory=list)
+    movers: list[BuildingMove] = field(default_factory=list)
 
     @property
     def other(self) -> Decimal | int:
@@ -348,9 +369,26 @@ def area_bridge(month: str, prev: Seen, now: Seen, changes: list[PairChange], re
         items.append(BridgeItem(UNIT, f"单元变动：{code} {c.unit_label}（{names.company(c.company_id)}）{what}",
                                 amount, code))
     items += _confirmed_items(month, prev, now, derived, names, notes, lambda o: o.occupied_area, ZERO)
-    bridge = Bridge("area", month, prev.area, now.area, sums[IN], sums[OUT], sums[LAPSED], items)
+    bridge = Bridge("area", month, prev.area, now.area, sums[IN], sums[OUT], sums[LAPSED], items,
+                    movers=_movers(changes, renewed, names))
     _close_with_scope_item(bridge, "合计与各楼宇之和的差异", ZERO)
     return bridge
+
+
+def _movers(changes: list[PairChange], renewed, names: Names) -> list[BuildingMove]:
+    """新入驻, 迁出 and 到期未处置 per building (area and distinct companies), largest area first."""
+    areas: dict[tuple[str, int], Decimal] = defaultdict(lambda: ZERO)
+    companies: dict[tuple[str, int], set[int]] = defaultdict(set)
+    for change in changes:
+        kind = _pair_kind(change, renewed)
+        if kind in MOVE_NAMES:
+            areas[(kind, change.building_id)] += change.area
+            companies[(kind, change.building_id)].add(change.company_id)
+    movers = [
+        BuildingMove(kind, *names.buildings.get(building_id, ("", "")), area, len(companies[(kind, building_id)]))
+        for (kind, building_id), area in areas.items()
+    ]
+    return sorted(movers, key=lambda m: (-m.area, m.kind, m.building_code))
 
 
 def tenants_bridge(month: str, prev: Seen, now: Seen, changes: list[PairChange], renewed, sets, names: Names,

@@ -13,7 +13,17 @@ dashboard uses for it:
 - leases about to end with their tenant's tax: ``crm.services.expiries``' definition, asked for
   the top-100 taxpayers only (a test holds the two to the same rows);
 - the month bridge of occupied area and tenants (变动说明): ``crm.services.bridge.month_bridge``,
-  as on the dashboard.
+  as on the dashboard, with its movers per building (who moved in, out or lapsed, and where).
+
+Page 1's 本月综述 — what rose, what fell, why, and what needs attention — is worded from this
+dict by ``crm.services.briefing_summary`` (pure functions) and kept in it as ``summary``; the
+issue number (期号) is the month's number in its year: 2026年第11期 for 2026-11.
+
+**Extra sections.** Another domain adds a section with one line in ``EXTRA_SECTIONS`` below: a
+function ``(session, month, today) -> BriefingSection | None`` (``crm.services.briefing_sections``:
+title, paragraphs, typed tables, notes, an optional sentence for 本月综述). Its JSON goes under
+``sections`` and the PDF prints it after the fixed sections, numbered on (七、八、…); the
+function may not import this module (it is imported from here).
 
 What no service had yet is computed here, in SQL: move-ins and move-outs of a month with their
 area, the district's top taxpayers, tenants that left the district, tier movements.
@@ -24,7 +34,7 @@ version in the database (several app hosts share it; no host disk is involved).
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
@@ -39,6 +49,8 @@ from crm.models.choices import STREETS
 from crm.models.lead import stage_label
 from crm.services import periods as P
 from crm.services.bridge import MonthBridge, month_bridge
+from crm.services.briefing_sections import BriefingSection
+from crm.services.briefing_summary import confirmation_sentence, issue_label, summary_sentences
 from crm.services.candidates import as_json as candidates_json
 from crm.services.candidates import candidate_report, holds_demo_data, previous_year_figures
 from crm.services.errors import DomainError
@@ -60,6 +72,9 @@ LEFT_DISTRICT = "迁出本区"
 TIER_RANK = {None: 0, "qianwan": 1, "wuqianwan": 2, "yi": 3}
 SOURCES = {"schedule": "定时任务", "web": "网页", "cli": "命令行"}
 MAX_VERSION_ATTEMPTS = 3
+
+# Sections other domains add to the briefing, in print order: one line each (module docstring).
+EXTRA_SECTIONS: list[Callable[..., BriefingSection | None]] = []
 
 
 # --------------------------------------------------------------------------------------------
@@ -211,7 +226,7 @@ def headline(summary: DistrictSummary, prev: DistrictSummary, year_ago: District
         "leasable_area": figure("可租面积", "area", occ.leasable_area, occ_m.leasable_area, occ_y.leasable_area, "m²"),
         "occupied_area": dict(
             figure("已出租面积", "area", occ.occupied_area, occ_m.occupied_area, occ_y.occupied_area, "m²"),
-            bridge=bridge.area.as_json(),
+            bridge=bridge.area.as_json(), movers=[m.as_json() for m in bridge.area.movers],
         ),
         "occupancy": figure("入驻率", "rate", occ.occupancy, occ_m.occupancy, occ_y.occupancy),
         "vacant_area": figure("空置面积", "area", occ.vacant_area, occ_m.vacant_area, occ_y.vacant_area, "m²"),
@@ -256,7 +271,7 @@ def building_rows(rows: list[BuildingFigures], prev_rows: list[BuildingFigures])
             "leasable_area": number(occ.leasable_area), "occupied_area": number(occ.occupied_area),
             "vacant_area": number(occ.vacant_area), "occupancy": occ.occupancy, "occupancy_prev": prev_rate,
             "change_points": points(occ.occupancy, prev_rate), "tenants": occ.tenants,
-            "tax_ytd": number(row.tax_ytd), "tier": row.tier, "tier_so_far": row.tier_so_far,
+            "tax_ytd": number(row.tax_ytd), "tax_ytd_prev": number(row.tax_ytd_prev), "tier": row.tier, "tier_so_far": row.tier_so_far,
             "confirmed": occ.confirmed,
         })
     return result
@@ -495,7 +510,7 @@ def definitions(rules: TierRules, candidate_threshold) -> list[str]:
         "入驻率：月末有有效租约的单元面积 ÷ 可租面积，最高 100%；全区入驻率 = 各楼已出租面积之和 ÷ 可租面积之和。"
         "租约在某日有效：起租日不晚于该日，未在该日或之前迁出，且无到期日或到期日不早于该日。",
         "月度数据：楼宇管理员确认（月度填报）的月份读取确认时冻结的数字，未确认的月份按现有租约推算；"
-        "第 1 页列出推算而非确认的楼宇。",
+        "附录列出推算而非确认的楼宇。",
         "入驻企业：一栋楼宇的入驻企业为月末在该楼有有效租约的企业；全区入驻企业为月末在区内任一楼宇有有效租约的企业，"
         "同一企业入驻多栋楼宇只计一次（已确认月份按确认时冻结的企业名单计）。"
         "属地注册率 = 属地注册的入驻企业数 ÷ 入驻企业数（全区均按企业去重；按面积的口径另列）。",
@@ -580,11 +595,12 @@ def briefing_data(session, month: str, today: date | None = None, now: datetime 
     tax_imported = month_has_tax(session, month)
     by_building = building_rows(rows, prev_rows)
 
-    return {
+    data = {
         "title": TITLE,
         "district": DISTRICT,
         "month": month,
         "month_label": P.label(month),
+        "issue": issue_label(month),
         "generated_at": local_now.isoformat(timespec="seconds"),
         "generated_by": generated_by.display_name if generated_by is not None else SOURCES[source],
         "demo": holds_demo_data(session),
@@ -618,7 +634,17 @@ def briefing_data(session, month: str, today: date | None = None, now: datetime 
         "localisation": localisation_part(session, month, today),
         "as_of": as_of_block(month, rules, tax_latest),
         "definitions": definitions(rules, candidate_threshold),
+        "sections": extra_sections(session, month, today),
     }
+    data["summary"] = summary_sentences(data)
+    data["confirmation_line"] = confirmation_sentence(data)
+    return data
+
+
+def extra_sections(session, month: str, today: date | None) -> list[dict]:
+    """The sections of ``EXTRA_SECTIONS`` that have something to say about ``month``, as JSON."""
+    sections = (builder(session, month, today) for builder in EXTRA_SECTIONS)
+    return [section.as_json() for section in sections if section is not None]
 
 
 def _setting(session, key: str) -> str:

@@ -32,6 +32,17 @@ def test_admin_import_creates_leads_with_owner_targets_and_history(session, dist
     assert session.scalar(select(LeadStageChange.note).where(LeadStageChange.lead_id == lead.id)) == "导入新建"
 
 
+def test_new_leads_written_in_bulk_make_the_pipeline_figures_stale(session, district):
+    from crm.models.version import PIPELINE, tokens
+
+    before = tokens(session).get(PIPELINE)
+    data = xlsx([HEADER, ["大连新港数据科技有限公司", "展会", "数字技术服务", 600, 250, "A01", "zs", None]])
+    plan, _ = workflow.import_now(session, district["admin"], "leads", "项目.xlsx", data, TODAY)
+    assert plan.ok and session.scalar(select(func.count()).select_from(Lead)) == 1
+    # The dashboard's funnel for this month is cached under the token: it must change.
+    assert tokens(session).get(PIPELINE) != before
+
+
 def test_duplicates_are_errors_unless_confirmed_and_nothing_is_written(session, district):
     rows = [
         HEADER,

@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
@@ -55,8 +56,8 @@ def test_pdf_prints_the_json_figures(briefing):
     assert "西岗区商务楼宇经济月度简报" in flat and "2026年10月" in flat
     assert squeeze("生成于 2026-11-06 09:00") in flat and "内部资料" in text
     assert f"第 1 页 / 共 {pages} 页" in text
-    # Page 1 names the buildings whose figures are derived, not confirmed.
-    assert squeeze("已确认 1/3 栋") in flat and "丙大厦（C01）、乙大厦（B01）" in flat
+    # Page 1 says how many buildings' figures are derived, not confirmed; the appendix lists them.
+    assert "2栋楼宇本月数据尚未确认" in flat and "见附录" in flat
     # Headline: leasable 2,100 m²; occupied 600 / 1,400 / 1,100; occupancy 28.6 % (↓38.1 points, ↓23.8 year on year).
     for figure in ["2,100m²", "600m²", "1,400m²", "1,100m²", "28.6%", "66.7%", "52.4%", "↓38.1个百分点", "↓23.8个百分点",
                    "1,500m²", "↑800m²", "↓800m²"]:
@@ -178,3 +179,112 @@ def test_tables_repeat_their_header_and_the_chart_continues(session):
     assert len(table_pages) >= 3
     assert all("入驻率" in text and "空置面积" in squeeze(text) for text in table_pages)
     assert f"共 {pages} 页" in reader.pages[-1].extract_text()
+
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+SUMMARY_OCCUPANCY = ("全区入驻率28.6%，较上月下降38.1个百分点，主要因乙大厦1家企业迁出（600 m²）、1家企业租约到期未处置（400 m²）；"
+                     "同期甲大厦新入驻1家企业（200 m²）。")
+
+
+def page_texts(pdf: bytes) -> list[str]:
+    return [squeeze(page.extract_text()) for page in PdfReader(io.BytesIO(pdf)).pages]
+
+
+def need_pdftoppm():
+    if shutil.which("pdftoppm") is None:
+        if os.environ.get("CRM_REQUIRE_BROWSER"):
+            pytest.fail("pdftoppm not found (apt-get install poppler-utils)")
+        pytest.skip("pdftoppm not found (poppler-utils)")
+
+
+def render_page(pdf: bytes, page: int, out: Path, resolution: int = 60) -> Path:
+    """Page ``page`` (1-based) of ``pdf`` as ``out``.png, drawn by poppler."""
+    source = out.with_suffix(".pdf")
+    source.write_bytes(pdf)
+    result = subprocess.run(["pdftoppm", "-r", str(resolution), "-png", "-f", str(page), "-l", str(page), "-singlefile",
+                             str(source), str(out)], capture_output=True, text=True, timeout=60)
+    source.unlink()
+    assert result.returncode == 0, result.stderr
+    return out.with_suffix(".png")
+
+
+def test_page_one_has_the_issue_a_worded_summary_and_only_the_count_of_unconfirmed(briefing, tmp_path):
+    data, pdf, _ = briefing
+    pages = page_texts(pdf)
+    first = pages[0]
+    assert "2026年第10期" in first and "本月综述" in first
+    # The summary says what the figures mean, from the month bridge, the tax and the watch list.
+    assert squeeze(SUMMARY_OCCUPANCY) in first
+    assert squeeze("本年累计税收1,055.0 万元，同比下降13.9%，主要因乙大厦减少1,210.0 万元。") in first
+    assert squeeze("需关注：乙大厦入驻率降至0.0%（下降100.0个百分点）；2栋楼宇入驻率低于70%目标（乙大厦、丙大厦）") in first
+    assert "2栋楼宇本月数据尚未确认（其数字按现有租约推算），见附录。" in first
+    assert "尚未确认的楼宇" not in first  # the list itself is not on page 1 ...
+    [appendix] = [text for text in pages if "附录未确认楼宇、数据截至与口径说明" in text]
+    # ... but in the appendix, in street order.
+    assert "本月数据尚未确认的楼宇（2/3栋）" in appendix
+    assert appendix.index("人民广场丙大厦C01") < appendix.index("白云乙大厦B01")
+    need_pdftoppm()
+    ARTIFACTS.mkdir(exist_ok=True)
+    image = render_page(pdf, 1, ARTIFACTS / "briefing-p1", resolution=80)
+    assert image.stat().st_size > 20_000
+
+
+def test_bars_under_the_target_are_orange_with_a_legend(session, tmp_path):
+    from PIL import Image
+
+    month_scene.build(session)
+    data = copy.deepcopy(briefing_data(session, month_scene.M, today=month_scene.TODAY, now=NOW))
+    # 甲 100 %, 丙 50 %, 乙 60 %: two bars under 70 %, one above.
+    for row, occupancy in zip(data["buildings"], (1.0, 0.5, 0.6)):
+        row["occupancy"] = occupancy
+    pdf, _ = build_briefing_pdf(data)
+    pages = page_texts(pdf)
+    [chart_page] = [number for number, text in enumerate(pages, start=1) if "单位：%" in text]
+    assert "低于70%目标" in pages[chart_page - 1] and "入驻率达到70%" in pages[chart_page - 1]
+    need_pdftoppm()
+    raw = Image.open(render_page(pdf, chart_page, tmp_path / "chart")).convert("RGB").tobytes()
+    pixels = list(zip(raw[0::3], raw[1::3], raw[2::3]))
+
+    def near(colour):
+        return sum(1 for p in pixels if all(abs(a - b) < 30 for a, b in zip(p, colour)))
+
+    orange, blue = near((0xE6, 0x51, 0x00)), near((0x1F, 0x4E, 0x8C))
+    # Two orange bars (50 and 60 long) outweigh one blue bar of 100 plus the blue title and legend.
+    assert orange > 300 and blue > 300, (orange, blue)
+
+
+def test_the_occupancy_chart_of_35_buildings_stays_whole_on_one_page(session):
+    month_scene.build(session)
+    data = briefing_data(session, month_scene.M, today=month_scene.TODAY, now=NOW)
+    many = copy.deepcopy(data)
+    template = data["buildings"][0]
+    many["buildings"] = [dict(template, code=f"X{i:03d}", name=f"楼宇{i:02d}号", occupancy=i / 40) for i in range(1, 36)]
+    pdf, _ = build_briefing_pdf(many)
+    pages = page_texts(pdf)
+    chart_pages = [text for text in pages if "单位：%" in text]
+    assert len(chart_pages) == 1  # one drawing, one legend: the chart is not cut in two
+    assert all(f"楼宇{i:02d}号" in chart_pages[0] for i in range(1, 36))
+
+
+def test_an_extra_section_is_numbered_on_and_its_sentence_joins_the_summary(session, monkeypatch):
+    from crm.services import briefing as service
+    from crm.services.briefing_sections import BriefingSection, SectionColumn, SectionTable
+
+    def warnings_section(session, month, today):
+        return BriefingSection(
+            key="warnings", title="预警", paragraphs=[f"{month}共触发预警 1 条。"],
+            tables=[SectionTable("本月预警", [SectionColumn("楼宇", weight=3), SectionColumn("空置面积 m²", "area"),
+                                            SectionColumn("入驻率", "percent")], [["<b>甲大厦</b>", 1234.5, 0.655]])],
+            notes=["预警规则见预警页面。"], summary="本月触发预警1条。")
+
+    monkeypatch.setattr(service, "EXTRA_SECTIONS", [warnings_section, lambda session, month, today: None])
+    month_scene.build(session)
+    data = briefing_data(session, month_scene.M, today=month_scene.TODAY, now=NOW)
+    assert [s["key"] for s in data["sections"]] == ["warnings"]
+    assert data["summary"][-1] == "本月触发预警1条。"
+    pdf, _ = build_briefing_pdf(data)
+    pages = page_texts(pdf)
+    assert "本月触发预警1条。" in pages[0]
+    body = "".join(pages)
+    assert body.index("六、重点关注") < body.index("七、预警") < body.index("附录未确认楼宇")
+    assert "<b>甲大厦</b>1,23565.5%" in body and "预警规则见预警页面。" in body

@@ -74,6 +74,14 @@ def test_headline_bridge_explains_the_change_by_hand(data):
     area, tenants = data["headline"]["occupied_area"], data["headline"]["tenants"]
     assert area["bridge"] == {"moved_in": 200.0, "moved_out": 600.0, "lapsed": 400.0, "other": 0.0, "other_items": []}
     assert tenants["bridge"] == {"moved_in": 1, "moved_out": 1, "lapsed": 1, "other": 0, "other_items": []}
+    # Per building, largest first: B01 lost c5 (600, moved out) and c4 (400, lapsed); A01 gained c2 (200).
+    assert area["movers"] == [
+        {"kind": "moved_out", "building": "B01", "name": "乙大厦", "area": 600.0, "companies": 1},
+        {"kind": "lapsed", "building": "B01", "name": "乙大厦", "area": 400.0, "companies": 1},
+        {"kind": "moved_in", "building": "A01", "name": "甲大厦", "area": 200.0, "companies": 1},
+    ]
+    assert data["issue"] == "2026年第10期"
+    assert data["summary"][0].startswith("全区入驻率28.6%，较上月下降38.1个百分点，主要因乙大厦1家企业迁出（600 m²）")
     for item in (area, tenants):
         b = item["bridge"]
         assert round(item["prev_month"] + b["moved_in"] - b["moved_out"] - b["lapsed"] + b["other"], 2) == item["value"]

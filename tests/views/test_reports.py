@@ -125,3 +125,16 @@ def test_bad_settings_are_refused_beside_the_field(login, data, session):
 
 def test_only_the_admin_opens_settings(login, data):
     assert login("leader").get("/admin/settings").status_code == 403
+
+
+def test_the_month_box_shows_the_month_the_report_is_as_of(login, data):
+    client = login("leader")
+    # No month asked for: the subtitle names the latest month with data, and so does the box.
+    page = client.get("/reports").get_data(as_text=True)
+    assert "数据截至 2026年6月" in page
+    assert 'id="cand-as-of" name="as_of" value="2026-06"' in page and 'min="2026-01" max="2026-12"' in page
+    page = client.get("/reports?year=2026&as_of=2026-03").get_data(as_text=True)
+    assert "数据截至 2026年3月" in page and 'name="as_of" value="2026-03"' in page
+    # A refused month stays in the box as typed, beside the message.
+    page = client.get("/reports?year=2031&as_of=2031-02").get_data(as_text=True)
+    assert 'data-testid="candidates-error"' in page and 'name="as_of" value="2031-02"' in page

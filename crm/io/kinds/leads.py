@@ -19,10 +19,11 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import selectinload
 
+from crm.io.bulk import insert_rows
 from crm.io.columns import Column
 from crm.io.kind import Change, Context, ImportKind, diff, row_plan, set_fields
 from crm.io.kinds import register
@@ -30,6 +31,7 @@ from crm.io.kinds.companies import uscc_cell
 from crm.io.parsers import MAX_AREA, boolean, choice, day, integer, narrow, nonnegative_amount, text
 from crm.models import Building, Lead, LeadStageChange, User, lead_target_buildings
 from crm.models.choices import HQ_TYPES, INDUSTRY_GROUPS
+from crm.models.version import PIPELINE, bump
 from crm.models.lead import ACTIVE_STAGES, OFF_LINE_STAGES, PRIORITIES, SOURCES, STAGES, stage_label
 from crm.services.duplicates import DuplicateIndex, normalise_code, normalise_name
 from crm.services.errors import DomainError
@@ -298,15 +300,17 @@ class LeadsKind(ImportKind):
         for start in range(0, len(creates), WRITE_CHUNK):
             chunk = creates[start:start + WRITE_CHUNK]
             chunk_ids = ids[start:start + WRITE_CHUNK]
-            session.execute(insert(Lead.__table__), [dict(_lead_row(rp.values), id=lead_id, created_at=now)
-                                                     for rp, lead_id in zip(chunk, chunk_ids)])
+            insert_rows(session, Lead.__table__, [dict(_lead_row(rp.values), id=lead_id, created_at=now)
+                                                  for rp, lead_id in zip(chunk, chunk_ids)])
             links = [dict(lead_id=lead_id, building_id=bid)
                      for rp, lead_id in zip(chunk, chunk_ids) for bid in rp.values.get("target_building_ids") or []]
-            if links:
-                session.execute(insert(lead_target_buildings), links)
+            insert_rows(session, lead_target_buildings, links)
             history = [entry for rp, lead_id in zip(chunk, chunk_ids)
                        for entry in _history_rows(rp.values, lead_id, actor_id, today, now)]
-            session.execute(insert(LeadStageChange.__table__), history)
+            insert_rows(session, LeadStageChange.__table__, history)
+        if ids:
+            # Statements bypass the flush that gives the pipeline figures a new token: give it here.
+            bump(session, PIPELINE)
         return ids
 
     def export_items(self, session, scope, args, today, keep=None):
