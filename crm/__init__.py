@@ -133,10 +133,12 @@ def register_blueprints(app: Flask) -> None:
         account, admin, auth, briefings, buildings, companies, confirmations, dashboard, exports, followups, history,
         imports, jobs_admin, leads, manage, movein_requests, notifications, reports, settings, tax, user_settings,
     )
+    from crm.views import space
 
     pages = (
         auth, account, admin, dashboard, buildings, companies, manage, confirmations, history, leads, followups,
         movein_requests, notifications, user_settings, jobs_admin, tax, reports, settings, briefings, imports, exports,
+        space,
     )
     api = (figures, records, api_leads, movein, api_reports)
     for module in (*pages, *api):

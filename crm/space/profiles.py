@@ -268,3 +268,9 @@ def internal_data(session, building: Building, month: str, today: date, photo_fo
         "texts": profile_texts(profile_of(session, building), building),
         "photos": _photo_paths(session, building, photo_folder, 1),
     }
+
+
+def booklet_data(session, today: date, photo_folder: str | None, contact: dict | None) -> list[dict]:
+    """The 对外招商版 data of every building, by code, for the district booklet."""
+    buildings = session.scalars(select(Building).order_by(Building.code))
+    return [external_data(session, b, today, photo_folder, contact) for b in buildings]

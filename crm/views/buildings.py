@@ -21,6 +21,7 @@ from crm.services.figures import building_figures, building_history
 from crm.services.tax import company_tax_totals, tier_rules
 from crm.services.units import floors, unit_states
 from crm.services.vacancy import band, vacant_since
+from crm.space import lenses as LS
 from crm.views.fragments import cached_fragments, render_part
 from crm.views.manage import manageable
 from crm.web.params import page_month, today
@@ -92,9 +93,11 @@ def show(code):
     month = page_month()
     figures = building_figures(db.session, month, buildings=[building])[0]
     day = today()
+    lens = LS.lens_of(request.args.get("lens"))
     return render_template(
         "buildings/show.html", building=building, figures=figures, month=month, as_of=P.month_end(month),
-        panels=building_panels(building, month, manageable(building), visible_building_ids(current_user)),
+        panels=building_panels(building, month, manageable(building), visible_building_ids(current_user), lens),
+        lens=lens, LENSES=LS.LENSES, legend=LS.legend(lens),
         today=day, lapsed=E.overdue(db.session, day, [building.id], visible_building_ids(current_user)),
         back=request.full_path.rstrip("?"),
     )
@@ -122,9 +125,10 @@ def bridge_rows(building: Building, month: str) -> list:
     return [bridges[p] for p in reversed(periods)]
 
 
-def building_panels(building: Building, month: str, can_manage: bool, scope_ids):
+def building_panels(building: Building, month: str, can_manage: bool, scope_ids, lens: str = LS.DEFAULT):
     """The stacking plan, the tenants table on the month's last day, the history chart's data and
-    the month bridges (cached fragments, shared by the worker processes). A tenant's tax is that
+    the month bridges (cached fragments, shared by the worker processes); the plan is coloured by
+    ``lens`` (``crm.space.lenses``). A tenant's tax is that
     attributed to the buildings ``scope_ids`` (None: all of it), so a manager sees no tax of
     another's building."""
     def render() -> dict[str, str]:
@@ -136,11 +140,12 @@ def building_panels(building: Building, month: str, can_manage: bool, scope_ids)
         shared = dict(building=building, month=month, as_of=as_of, can_manage=can_manage)
         chart = history_chart(building, month)
         return {
-            "plan": render_part("buildings/_plan.html", floors=floors(states), bands=bands, **shared),
+            "plan": render_part("buildings/_plan.html", floors=floors(states), bands=bands, lens=lens,
+                                marks=LS.marks(db.session, states, lens, as_of), **shared),
             "tenants": render_part("buildings/_tenants.html", tenants=tenants, tax_12m=tax_12m, **shared),
             "chart": str(htmlsafe_json_dumps(chart)),
             "tax_unit": chart["unit"],
             "bridge": render_part("buildings/_bridge.html", bridges=bridge_rows(building, month), **shared),
         }
 
-    return cached_fragments("building-panels", (OCCUPANCY, TAX), (building.id, month, can_manage, scope_ids), render)
+    return cached_fragments("building-panels", (OCCUPANCY, TAX), (building.id, month, can_manage, scope_ids, lens), render)
