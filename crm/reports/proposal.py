@@ -88,9 +88,9 @@ def build_proposal_pdf(data: dict, generated_at: datetime) -> tuple[bytes, int]:
             *_photos(b["photos"][:1], width, 70 * mm),
             Paragraph("推荐单元", styles.heading),
             data_table([Column("单元", "label", width * 0.3), Column("楼层", "floor", width * 0.2),
-                        Column("面积 m²", "area", width * 0.25, "area")],
-                       [{"label": label, "floor": f"{c['floor']}F", "area": a} for label, a in c["units"]]
-                       + [{"label": "合计", "floor": "", "area": c["area"]}], styles),
+                        Column("面积 m²", "area", width * 0.25)],
+                       [{"label": label, "floor": f"{c['floor']}F", "area": area_exact(a)} for label, a in c["units"]]
+                       + [{"label": "合计", "floor": "", "area": area_exact(c["area"])}], styles),
             Spacer(1, 4),
             floor_strip(c["strip"], b["floors"], styles.font, width),
             Paragraph("楼宇概况", styles.heading),
