@@ -126,11 +126,12 @@ def photo_action(code, action):
     ensure("profiles.edit", building)
     form = PhotoActionForm()
     operations = {"delete": (S.remove_photo, "照片已删除"), "cover": (S.make_cover, "已设为封面")}
-    if action not in operations or not form.validate_on_submit() or not (form.photo_id.data or "").isdigit():
-        abort(400)
+    if action not in operations:
+        abort(404)
     operation, message = operations[action]
+    raw = (form.photo_id.data or "") if form.validate_on_submit() else ""
     try:
-        operation(db.session, building, int(form.photo_id.data))
+        operation(db.session, building, int(raw) if raw.isdigit() and len(raw) < 10 else 0)
         db.session.commit()
         flash(message, "success")
     except DomainError as error:
