@@ -51,8 +51,11 @@ def promoter_contact() -> dict:
 
 
 def pdf_response(content: bytes, filename: str) -> Response:
-    response = Response(content, mimetype="application/pdf")
-    response.headers.set("Content-Disposition", "attachment", filename=filename)
+    import io
+
+    # send_file writes a Chinese name as RFC 5987 filename* (a plain header must be Latin-1).
+    response = send_file(io.BytesIO(content), mimetype="application/pdf", as_attachment=True, download_name=filename,
+                         max_age=0)
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
