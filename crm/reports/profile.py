@@ -7,17 +7,19 @@ tax figure.
 """
 from __future__ import annotations
 
+import io
 import os
 from datetime import datetime
 
 from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
-from reportlab.platypus import CondPageBreak, Flowable, Image, KeepTogether, PageBreak, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import CondPageBreak, Flowable, Image, KeepTogether, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from crm.formats import area, area_exact, money, percent, yuan
 from crm.reports.charts import Series, horizontal_bars, line_chart
-from crm.reports.document import build_pdf, build_pdf_counted, usable_width
+from crm.reports.document import ISSUER, MARGIN, _numbered_canvas, build_pdf, usable_width
 from crm.reports.markup import text
 from crm.reports.styles import ACCENT, GRID, HEADER_BG, MUTED, Styles, report_styles
 from crm.reports.tables import Column, data_table
@@ -222,7 +224,7 @@ def build_internal_pdf(data: dict, generated_at: datetime) -> bytes:
 # the booklet
 
 class PageMark(Flowable):
-    """Zero-size marker: notes the page it lands on and adds a PDF bookmark there."""
+    """Zero-size marker: notes the page it lands on (the booklet's canvas bookmarks it there)."""
 
     def __init__(self, key: str, title: str, pages: dict):
         super().__init__()
@@ -233,17 +235,54 @@ class PageMark(Flowable):
         return 0, 0
 
     def draw(self):
-        self.pages[self.key] = self.canv.getPageNumber()
-        self.canv.bookmarkPage(self.key)
-        self.canv.addOutlineEntry(self.title, self.key, level=0)
+        self.pages[self.key] = (self.canv.getPageNumber(), self.title)
 
 
-def _contents(buildings: list[dict], pages: dict, styles: Styles, width: float) -> Table:
+class PageRef(Flowable):
+    """A page number that is not known yet where it is drawn (the contents come first): it notes
+    its page and position, and the booklet's canvas writes the number when the document is
+    complete (see ``_booklet_canvas``). One layout, where a two-pass contents would need two."""
+
+    def __init__(self, key: str, refs: list, font: str, size: float = 8.5, width: float = 30):
+        super().__init__()
+        self.key, self.refs, self.font, self.size, self.width, self.height = key, refs, font, size, width, size
+
+    def wrap(self, *_):
+        return self.width, self.height
+
+    def draw(self):
+        x, y = self.canv.absolutePosition(self.width, 2.5)
+        self.refs.append((self.canv.getPageNumber(), x, y, self.key))
+
+
+def _booklet_canvas(font: str, footer: str, marking: str, pages: dict, refs: list):
+    base = _numbered_canvas(font, footer, marking)
+
+    class BookletCanvas(base):
+        def _frame(self, total: int) -> None:
+            # Pages are held back until the end (for "共 M 页"), so a bookmark is only placed
+            # now, when its page is really written.
+            super()._frame(total)
+            for key, (page, title) in pages.items():
+                if page == self._pageNumber:
+                    self.bookmarkPage(key)
+                    self.addOutlineEntry(title, key, level=0)
+            for page, x, y, key in refs:
+                if page == self._pageNumber and key in pages:
+                    self.saveState()
+                    self.setFont(font, 8.5)
+                    self.drawRightString(x, y, str(pages[key][0]))
+                    self.restoreState()
+
+    return BookletCanvas
+
+
+def _contents(buildings: list[dict], refs: list, styles: Styles, width: float) -> Table:
     rows = [["编码", "楼宇", "街道", "可租空间 m²", "页码"]]
     for d in buildings:
         vacant = sum((f.area for f in d["vacant"]), 0)
         rows.append([d["code"], Paragraph(text(d["name"]), styles.cell), f"{d['street']}", area(vacant),
-                     str(pages.get(d["code"], "…"))])
+                     PageRef(d["code"], refs, styles.font)])
     table = Table(rows, colWidths=[width * 0.1, width * 0.48, width * 0.14, width * 0.16, width * 0.12], repeatRows=1)
     table.setStyle(TableStyle([
         ("FONTNAME", (0, 0), (-1, -1), styles.font), ("FONTSIZE", (0, 0), (-1, -1), 8.5),
@@ -255,22 +294,21 @@ def _contents(buildings: list[dict], pages: dict, styles: Styles, width: float) 
 
 
 def build_booklet_pdf(buildings: list[dict], generated_at: datetime, title: str = "") -> bytes:
-    """Every building's 对外招商版, each from a new page, after a table of contents. The
-    contents' page numbers come from a first layout; the second prints them (the contents keep
-    their length, so no page moves between the two)."""
+    """Every building's 对外招商版, each from a new page, after a table of contents whose page
+    numbers are written once the layout has placed every building."""
     styles = report_styles()
     width = usable_width()
     title = title or f"{DISTRICT}商务楼宇招商手册"
-    pages: dict[str, int] = {}
-
-    def story(numbers: dict) -> list:
-        flow: list = [Spacer(1, 30 * mm), Paragraph(text(title), styles.title),
-                      Paragraph(text(f"共 {len(buildings)} 栋楼宇 · {DISTRICT}商务局编"), styles.subtitle),
-                      Paragraph("目录", styles.heading), _contents(buildings, numbers, styles, width)]
-        for d in buildings:
-            flow += [PageBreak(), PageMark(d["code"], f"{d['code']} {d['name']}", pages), *external_story(d, styles, width)]
-        return flow
-
-    build_pdf_counted(story({}), title=title, font=styles.font, generated_at=generated_at, marking=EXTERNAL_MARKING)
-    first = dict(pages)
-    return build_pdf(story(first), title=title, font=styles.font, generated_at=generated_at, marking=EXTERNAL_MARKING)
+    pages: dict[str, tuple[int, str]] = {}
+    refs: list = []
+    story: list = [Spacer(1, 30 * mm), Paragraph(text(title), styles.title),
+                   Paragraph(text(f"共 {len(buildings)} 栋楼宇 · {DISTRICT}商务局编"), styles.subtitle),
+                   Paragraph("目录", styles.heading), _contents(buildings, refs, styles, width)]
+    for d in buildings:
+        story += [PageBreak(), PageMark(d["code"], f"{d['code']} {d['name']}", pages), *external_story(d, styles, width)]
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(buffer, pagesize=A4, title=title, author=ISSUER, subject=EXTERNAL_MARKING, creator="楼宇招商通",
+                            leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN + 4, bottomMargin=MARGIN)
+    footer = f"{ISSUER} · 楼宇招商通 · 生成于 {generated_at:%Y-%m-%d %H:%M}"
+    doc.build(story, canvasmaker=_booklet_canvas(styles.font, footer, EXTERNAL_MARKING, pages, refs))
+    return buffer.getvalue()
