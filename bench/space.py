@@ -81,21 +81,34 @@ def main() -> None:
             admin.must_change_password = False
             session.commit()
             client = app.test_client()
-            client.post("/login", data={"username": admin.username, "password": "bench-password-123"})
+            import re
+
+            token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', client.get("/login").get_data(as_text=True))
+            signed_in = client.post("/login", data={"username": admin.username, "password": "bench-password-123",
+                                                    "csrf_token": token.group(1) if token else ""})
+            assert signed_in.status_code == 302, signed_in.get_data(as_text=True)[:300]
+            assert client.get("/stacking").status_code == 200, "not signed in"
             codes = list(session.scalars(select(Building.code).order_by(Building.code)))[:20]
             for lens in ("expiry", "tax"):
+                first = []
                 for code in codes:
-                    client.get(f"/buildings/{code}?lens={lens}")
-                times = timed(lambda: [client.get(f"/buildings/{c}?lens={lens}") for c in codes], 1)
+                    start = time.perf_counter()
+                    assert client.get(f"/buildings/{code}?lens={lens}").status_code == 200
+                    first.append(time.perf_counter() - start)
+                rows.append((f"building page ?lens={lens}, first request (p95 of {len(codes)})", [p95(first)], 0.15))
                 per_page = []
                 for code in codes:
                     start = time.perf_counter()
                     client.get(f"/buildings/{code}?lens={lens}")
                     per_page.append(time.perf_counter() - start)
-                rows.append((f"building page ?lens={lens} (p95 of {len(codes)})", [p95(per_page)], 0.15))
-            rows.append(("/stacking?lens=tax", timed(lambda: client.get("/stacking?lens=tax"), args.runs), 0.5))
-            rows.append(("/stacking?lens=tax, first (uncached) per street", timed(
-                lambda: client.get(f"/stacking?lens=expiry&street=白云&x={time.time()}"), 1), 0.5))
+                rows.append((f"building page ?lens={lens}, repeated (p95 of {len(codes)})", [p95(per_page)], 0.15))
+            first = []
+            for lens in ("expiry", "industry", "registration"):  # the first request renders, later ones reuse it
+                start = time.perf_counter()
+                assert client.get(f"/stacking?lens={lens}").status_code == 200
+                first.append(time.perf_counter() - start)
+            rows.append(("/stacking, first request per lens (renders)", first, 0.5))
+            rows.append(("/stacking?lens=tax, repeated", timed(lambda: client.get("/stacking?lens=tax"), args.runs * 4), 0.5))
     print(f"{'what':52} {'median s':>9} {'max s':>8} {'target':>7}")
     for name, values, target in rows:
         print(f"{name:52} {statistics.median(values):9.3f} {max(values):8.3f} {target:7.2f}")

@@ -127,25 +127,43 @@ def bridge_rows(building: Building, month: str) -> list:
 
 def building_panels(building: Building, month: str, can_manage: bool, scope_ids, lens: str = LS.DEFAULT):
     """The stacking plan, the tenants table on the month's last day, the history chart's data and
-    the month bridges (cached fragments, shared by the worker processes); the plan is coloured by
-    ``lens`` (``crm.space.lenses``). A tenant's tax is that
+    the month bridges (cached fragments, shared by the worker processes). A tenant's tax is that
     attributed to the buildings ``scope_ids`` (None: all of it), so a manager sees no tax of
-    another's building."""
+    another's building. Under another lens than 状态 the plan is its own fragment (``lens_plan``):
+    the other parts stay the ones every lens shares."""
     def render() -> dict[str, str]:
         as_of = P.month_end(month)
         states = unit_states(db.session, building, as_of)
         tenants = sorted({s.lease.id: s.lease for s in states if s.lease}.values(), key=lambda l: l.company.name)
         tax_12m = company_tax_totals(db.session, [l.company_id for l in tenants], P.shift(month, -11), month, scope_ids)
-        bands = {uid: band(first, as_of) for uid, first in vacant_since(db.session, building.id, states, as_of).items()}
         shared = dict(building=building, month=month, as_of=as_of, can_manage=can_manage)
         chart = history_chart(building, month)
         return {
-            "plan": render_part("buildings/_plan.html", floors=floors(states), bands=bands, lens=lens,
-                                marks=LS.marks(db.session, states, lens, as_of), **shared),
+            "plan": plan_html(building, month, can_manage, states, LS.DEFAULT),
             "tenants": render_part("buildings/_tenants.html", tenants=tenants, tax_12m=tax_12m, **shared),
             "chart": str(htmlsafe_json_dumps(chart)),
             "tax_unit": chart["unit"],
             "bridge": render_part("buildings/_bridge.html", bridges=bridge_rows(building, month), **shared),
         }
 
-    return cached_fragments("building-panels", (OCCUPANCY, TAX), (building.id, month, can_manage, scope_ids, lens), render)
+    parts = cached_fragments("building-panels", (OCCUPANCY, TAX), (building.id, month, can_manage, scope_ids), render)
+    if lens == LS.DEFAULT:
+        return parts
+    return {**parts, "plan": lens_plan(building, month, can_manage, lens)}
+
+
+def plan_html(building: Building, month: str, can_manage: bool, states, lens: str) -> str:
+    """The stacking plan of ``states`` (the units at the month's end) under ``lens``."""
+    as_of = P.month_end(month)
+    bands = {uid: band(first, as_of) for uid, first in vacant_since(db.session, building.id, states, as_of).items()}
+    return render_part("buildings/_plan.html", floors=floors(states), bands=bands, lens=lens,
+                       marks=LS.marks(db.session, states, lens, as_of), building=building, month=month, as_of=as_of,
+                       can_manage=can_manage)
+
+
+def lens_plan(building: Building, month: str, can_manage: bool, lens: str):
+    """The plan under a lens other than 状态, cached on its own."""
+    def render() -> dict[str, str]:
+        return {"plan": plan_html(building, month, can_manage, unit_states(db.session, building, P.month_end(month)), lens)}
+
+    return cached_fragments("building-plan-lens", (OCCUPANCY, TAX), (building.id, month, can_manage, lens), render)["plan"]
