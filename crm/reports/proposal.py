@@ -18,7 +18,7 @@ from crm.formats import area, area_exact
 from crm.reports.document import build_pdf_counted, usable_width
 from crm.reports.markup import text
 from crm.reports.profile import _facts, _photos, _text_block
-from crm.reports.styles import ACCENT, GRID, INK, MUTED, report_styles
+from crm.reports.styles import GRID, INK, MUTED, report_styles
 from crm.reports.tables import Column, data_table
 
 MARKING = "载体推荐书"

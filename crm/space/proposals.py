@@ -8,7 +8,6 @@ handed to the PDF holds the building's external facts only — no tenant and no 
 """
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import date, datetime
 from decimal import Decimal
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from datetime import datetime
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -50,7 +50,7 @@ def promoter_contact() -> dict:
     return {"name": current_user.display_name, "email": current_user.email or "", "org": "西岗区商务局投资促进科"}
 
 
-def pdf_response(content: bytes, filename: str) -> Response:
+def pdf_response(content: bytes, filename: str):
     import io
 
     # send_file writes a Chinese name as RFC 5987 filename* (a plain header must be Latin-1).
