@@ -141,11 +141,12 @@ def register_blueprints(app: Flask) -> None:
         imports, jobs_admin, leads, localisation, manage, movein_requests, notifications, reports, settings, tax,
         user_settings, warnings,
     )
+    from crm.views import space
 
     pages = (
         auth, account, admin, dashboard, buildings, companies, manage, confirmations, history, leads, followups,
         movein_requests, notifications, user_settings, jobs_admin, tax, reports, settings, briefings, imports, exports,
-        localisation, warnings,
+        localisation, space, warnings,
     )
     api = (figures, records, api_leads, movein, api_reports, api_localisation, api_warnings)
     for module in (*pages, *api):

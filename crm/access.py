@@ -90,6 +90,11 @@ ACTIONS: dict[str, set[str]] = {
     # admin any; the thresholds are the admin's.
     "warnings.view": READ_ROLES,
     "warnings.handle": {"admin", "manager", "promoter"},
+    # Building profiles (楼宇画像): everyone who sees a building reads its profile and its 对外招商版;
+    # its manager (object rule) and admins edit it; the 内部版 (tax, tenants, leads) and the booklet
+    # are for the roles that read the pipeline.
+    "profiles.edit": {"admin", "manager"},
+    "profiles.internal": {"admin", "leader", "promoter"},
 }
 
 # Each export kind lists the rows of a page: it is the page's action, so whoever the page refuses

@@ -354,6 +354,69 @@ def report_briefing(month, out):
     click.echo(f"已写入 {out}：{data['month_label']}，全区入驻率 {percent(occupancy)}{archived}")
 
 
+@report_group.command("profile", help="楼宇画像 PDF：--edition internal（内部版）或 external（对外招商版）")
+@click.option("--building", "code", required=True, help="楼宇编码，如 XG01")
+@click.option("--edition", type=click.Choice(["internal", "external"]), default="internal", show_default=True, help="版本")
+@click.option("--month", default=None, help="内部版的数据截至月份 YYYY-MM，默认上一个完整月份")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True), help="输出文件 .pdf")
+@with_appcontext
+def report_profile(code, edition, month, out):
+    import os
+    from datetime import datetime
+
+    from crm.models import Building
+    from crm.reports.fonts import FontNotFound
+    from crm.reports.profile import build_external_pdf, build_internal_pdf
+    from crm.services.errors import DomainError
+    from crm.services.periods import BUSINESS_TZ, business_today, last_complete_month, parse_period
+    from crm.space import profiles
+
+    building = db.session.scalar(select(Building).where(Building.code == code.strip()))
+    if building is None:
+        raise click.ClickException(f"楼宇编码不存在：{code}")
+    today = business_today(current_app.config["TODAY"])
+    folder = current_app.config.get("PHOTO_DIR") or os.path.join(current_app.instance_path, "photos")
+    try:
+        if edition == "internal":
+            period = parse_period(month) if month else last_complete_month(today)
+            content = build_internal_pdf(profiles.internal_data(db.session, building, period, today, folder), datetime.now(BUSINESS_TZ))
+        else:
+            contact = {"org": "西岗区商务局投资促进科"}
+            content = build_external_pdf(profiles.external_data(db.session, building, today, folder, contact), datetime.now(BUSINESS_TZ))
+    except DomainError as error:
+        raise click.ClickException(error.message)
+    except FontNotFound as error:
+        raise click.ClickException(str(error))
+    with open(out, "wb") as handle:
+        handle.write(content)
+    label = "内部版" if edition == "internal" else "对外招商版"
+    click.echo(f"已写入 {out}：{building.name} 楼宇画像（{label}）")
+
+
+@report_group.command("booklet", help="全区楼宇招商手册：每栋楼的对外招商版，带目录")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True), help="输出文件 .pdf")
+@with_appcontext
+def report_booklet(out):
+    import os
+    from datetime import datetime
+
+    from crm.reports.fonts import FontNotFound
+    from crm.reports.profile import build_booklet_pdf
+    from crm.services.periods import BUSINESS_TZ, business_today
+    from crm.space import profiles
+
+    today = business_today(current_app.config["TODAY"])
+    folder = current_app.config.get("PHOTO_DIR") or os.path.join(current_app.instance_path, "photos")
+    data = profiles.booklet_data(db.session, today, folder, {"org": "西岗区商务局投资促进科"})
+    try:
+        content = build_booklet_pdf(data, datetime.now(BUSINESS_TZ))
+    except FontNotFound as error:
+        raise click.ClickException(str(error))
+    with open(out, "wb") as handle:
+        handle.write(content)
+    click.echo(f"已写入 {out}：{len(data)} 栋楼宇")
+
+
 @click.command("import", help="导入 .xlsx 或 .csv：KIND 为 buildings、units、companies、leases、tax 等。"
                                 "全部写入时退出码为 0；有错误时打印带行号的报告、什么也不写入，退出码为 1")
 @click.argument("kind")

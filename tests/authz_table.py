@@ -125,6 +125,20 @@ ROUTES = [
     ("POST", "/leads/<int:lead_id>/land", "/leads/{lead}/land", (302, 200, 403, 200, 403, 403)),
     ("POST", "/leads/<int:lead_id>/owner", "/leads/{lead}/owner", (302, 302, 403, 403, 403, 403)),
     ("POST", "/leads/<int:lead_id>/merge", "/leads/{lead}/merge", (302, 302, 403, 403, 403, 403)),
+    # building profiles (楼宇画像), the booklet, the district stacking plans, space proposals
+    ("GET", "/buildings/<code>/profile", "/buildings/{code}/profile", (302, 200, 200, 200, 200, 403)),
+    ("POST", "/buildings/<code>/profile", "/buildings/{code}/profile", (302, 302, 403, 403, 302, 403)),
+    ("POST", "/buildings/<code>/profile/photos", "/buildings/{code}/profile/photos", (302, 302, 403, 403, 302, 403)),
+    ("POST", "/buildings/<code>/profile/photos/<action>", "/buildings/{code}/profile/photos/cover",
+     (302, 302, 403, 403, 302, 403)),
+    ("GET", "/buildings/<code>/photos/<sha256>.jpg", "/buildings/{code}/photos/{photo_hash}.jpg", (302, 200, 200, 200, 200, 403)),
+    ("GET", "/buildings/<code>/profile/internal.pdf", "/buildings/{code}/profile/internal.pdf", (302, 200, 200, 200, 403, 403)),
+    ("GET", "/buildings/<code>/profile/external.pdf", "/buildings/{code}/profile/external.pdf", (302, 200, 200, 200, 200, 403)),
+    ("GET", "/reports/booklet.pdf", "/reports/booklet.pdf", (302, 200, 200, 200, 403, 403)),
+    ("GET", "/stacking", "/stacking", (302, 200, 200, 200, 200, 200)),
+    ("POST", "/leads/<int:lead_id>/proposals", "/leads/{lead}/proposals", (302, 302, 403, 302, 403, 403)),
+    ("GET", "/leads/<int:lead_id>/proposals/<int:proposal_id>.pdf", "/leads/{lead}/proposals/{proposal}.pdf",
+     (302, 200, 200, 200, 403, 403)),
     ("GET", "/followups", "/followups", (302, 200, 200, 200, 403, 403)),
     ("GET", "/movein-requests", "/movein-requests", (302, 200, 200, 403, 200, 200)),
     # the building's manager confirms (302); the admin, asked next, finds it decided (302, a message)
@@ -199,6 +213,7 @@ from tests.authz_pipeline import authz_pipeline_world  # noqa: E402
 from tests.authz_briefings import authz_briefings_world  # noqa: E402 
 from tests.authz_localisation import authz_localisation_world  # noqa: E402
 from tests.authz_warnings import authz_warnings_world  # noqa: E402
+from tests.authz_space import authz_space_world  # noqa: E402
 
 WORLD_BUILDERS = [
     candidate_district.authz_tax_world,  # tax for building A
@@ -209,5 +224,6 @@ WORLD_BUILDERS = [
     authz_warnings_world,  # a pending warning of building A
     authz_imports_world,  # the admin's import batch
     authz_localisation_world,  # a 属地化 work item of building A
+    authz_space_world,  # a photo of building A and an archived proposal of the lead
     # append new builders above this line
 ]

@@ -8,6 +8,8 @@ from crm.models.imports import ImportBatch, ImportChange
 from crm.models.lead import FollowUp, Lead, LeadStageChange, MoveInRequest, UnitReservation, lead_target_buildings
 from crm.models.lease import Lease, lease_units
 from crm.models.localisation import CompanyFlagPeriod, LocalisationFollowUp, LocalisationItem
+from crm.models.profile import BuildingPhoto, BuildingProfile
+from crm.models.proposal import SpaceProposal
 from crm.models.notification import ChannelSetting, Delivery, JobRun, Notification, Reminder, RoleWebhook
 from crm.models.security import ApiToken, LoginAttempt
 from crm.models.setting import Setting
@@ -27,6 +29,7 @@ __all__ = [
     "UnitReservation",
     "ChannelSetting", "Delivery", "JobRun", "Notification", "Reminder", "RoleWebhook",
     "Briefing",
+    "BuildingPhoto", "BuildingProfile", "SpaceProposal",
     "DataVersion",
     "CompanyFlagPeriod", "LocalisationItem", "LocalisationFollowUp",
     "EarlyWarning", "EarlyWarningNote",

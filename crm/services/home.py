@@ -17,7 +17,7 @@ from datetime import date
 from sqlalchemy import select
 
 from crm.models import Briefing, Building
-from crm.services import expiries as E
+from crm.services import expiries
 from crm.services import periods as P
 from crm.services.candidates import BuildingRow, CandidateReport, candidate_report
 from crm.services.confirmation import due_period
@@ -52,10 +52,10 @@ def manager_home(session, building_ids, today: date) -> ManagerHome:
         stmt = stmt.where(Building.id.in_(building_ids))
     buildings = list(session.scalars(stmt))
     confirmed = {building_id for building_id, _ in confirmed_snapshots(session, [period], building_ids)}
-    expiring = E.expiring(session, today, 90, building_ids, tax_of=building_ids)
+    expiring = expiries.expiring(session, today, 90, building_ids, tax_of=building_ids)
     return ManagerHome(
         period=period, buildings=len(buildings), unconfirmed=[b for b in buildings if b.id not in confirmed],
-        lapsed=len(E.overdue(session, today, building_ids, tax_of=building_ids)),
+        lapsed=len(expiries.overdue(session, today, building_ids, tax_of=building_ids)),
         pending_moveins=pending_request_count(session, building_ids),
         expiring_30=sum(1 for e in expiring if e.days_left <= 30), expiring_90=len(expiring),
     )

@@ -22,6 +22,7 @@ from crm.cache.fragments import cached_fragments, render_part
 from crm.views.building_filters import matches_filters, read_building_filters
 from crm.views.manage_panel import manage_panel
 from crm.warnings.queries import building_panel
+from crm.space import lenses
 from crm.web.params import page_month, today
 from crm.web.lookup import building_or_404
 
@@ -61,9 +62,11 @@ def show(code):
     month = page_month()
     figures = building_figures(db.session, month, buildings=[building])[0]
     day = today()
+    lens = lenses.lens_of(request.args.get("lens"))
     return render_template(
         "buildings/show.html", building=building, figures=figures, month=month, as_of=P.month_end(month),
-        panels=building_panels(building, month, panel.can_manage, visible_building_ids(current_user)), panel=panel,
+        panels=building_panels(building, month, panel.can_manage, visible_building_ids(current_user), lens),
+        panel=panel, lens=lens, LENSES=lenses.LENSES, legend=lenses.legend(lens),
         today=day, lapsed=expiries.overdue(db.session, day, [building.id], visible_building_ids(current_user)),
         back=request.full_path.rstrip("?"),
         warning_panel=building_panel(db.session, building.id) if may_open("warnings.index") else None,
@@ -92,25 +95,45 @@ def bridge_rows(building: Building, month: str) -> list:
     return [bridges[p] for p in reversed(periods)]
 
 
-def building_panels(building: Building, month: str, can_manage: bool, scope_ids):
+def building_panels(building: Building, month: str, can_manage: bool, scope_ids, lens: str = lenses.DEFAULT):
     """The stacking plan, the tenants table on the month's last day, the history chart's data and
     the month bridges (cached fragments, shared by the worker processes). A tenant's tax is that
     attributed to the buildings ``scope_ids`` (None: all of it), so a manager sees no tax of
-    another's building."""
+    another's building. Under another lens than 状态 the plan is its own fragment (``lens_plan``):
+    the other parts stay the ones every lens shares."""
     def render() -> dict[str, str]:
         as_of = P.month_end(month)
         states = unit_states(db.session, building, as_of)
         tenants = sorted({s.lease.id: s.lease for s in states if s.lease}.values(), key=lambda lease: lease.company.name)
         tax_12m = company_tax_totals(db.session, [lease.company_id for lease in tenants], P.shift(month, -11), month, scope_ids)
-        bands = {uid: band(first, as_of) for uid, first in vacant_since(db.session, building.id, states, as_of).items()}
         shared = dict(building=building, month=month, as_of=as_of, can_manage=can_manage)
         chart = history_chart(building, month)
         return {
-            "plan": render_part("buildings/_plan.html", floors=floors(states), bands=bands, **shared),
+            "plan": plan_html(building, month, can_manage, states, lenses.DEFAULT),
             "tenants": render_part("buildings/_tenants.html", tenants=tenants, tax_12m=tax_12m, **shared),
             "chart": str(htmlsafe_json_dumps(chart)),
             "tax_unit": chart["unit"],
             "bridge": render_part("buildings/_bridge.html", bridges=bridge_rows(building, month), **shared),
         }
 
-    return cached_fragments("building-panels", (OCCUPANCY, TAX), (building.id, month, can_manage, scope_ids), render)
+    parts = cached_fragments("building-panels", (OCCUPANCY, TAX), (building.id, month, can_manage, scope_ids), render)
+    if lens == lenses.DEFAULT:
+        return parts
+    return {**parts, "plan": lens_plan(building, month, can_manage, lens)}
+
+
+def plan_html(building: Building, month: str, can_manage: bool, states, lens: str) -> str:
+    """The stacking plan of ``states`` (the units at the month's end) under ``lens``."""
+    as_of = P.month_end(month)
+    bands = {uid: band(first, as_of) for uid, first in vacant_since(db.session, building.id, states, as_of).items()}
+    return render_part("buildings/_plan.html", floors=floors(states), bands=bands, lens=lens,
+                       marks=lenses.marks(db.session, states, lens, as_of), building=building, month=month, as_of=as_of,
+                       can_manage=can_manage)
+
+
+def lens_plan(building: Building, month: str, can_manage: bool, lens: str):
+    """The plan under a lens other than 状态, cached on its own."""
+    def render() -> dict[str, str]:
+        return {"plan": plan_html(building, month, can_manage, unit_states(db.session, building, P.month_end(month)), lens)}
+
+    return cached_fragments("building-plan-lens", (OCCUPANCY, TAX), (building.id, month, can_manage, lens), render)["plan"]

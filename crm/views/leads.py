@@ -18,6 +18,7 @@ from werkzeug.routing import BuildError
 
 from crm.extensions import db
 from crm.forms import select_choices
+from crm.forms.profiles import ProposalForm
 from crm.forms.leads import (
     FollowUpForm, LandingForm, LeadForm, MergeForm, ReassignForm, ReserveForm, StageForm,
 )
@@ -34,6 +35,7 @@ from crm.services.landing import LandingInput, pending_request, record_landing, 
 from crm.services.matching import MAX_RESERVE_DAYS, match_units, reservations_of, reserve_units
 from crm.services.pipeline import board as board_columns
 from crm.services.units import unit_states
+from crm.space.proposals import proposals_of
 from crm.web.params import page_number, sort_args, today
 from crm.web.transaction import show_error, transaction
 
@@ -281,13 +283,17 @@ def edit(lead_id):
 
 
 def timeline(lead: Lead) -> list[dict]:
-    """Follow-ups and stage changes of the lead, newest first."""
+    """Follow-ups, stage changes and space proposals (载体推荐书) of the lead, newest first."""
     items = [
         dict(kind="followup", when=f.created_at, day=f.on, who=f.author.display_name, item=f)
         for f in followups_of(db.session, lead)
     ] + [
         dict(kind="stage", when=c.changed_at, day=c.changed_at, who=c.user.display_name if c.user else "系统", item=c)
         for c in leads.lead_history(db.session, lead)
+    ] + [
+        dict(kind="proposal", when=p.created_utc, day=p.created_utc.astimezone(BUSINESS_TZ),
+             who=p.created_by.display_name if p.created_by else "系统", item=p)
+        for p in proposals_of(db.session, lead)
     ]
 
     def key(entry):
@@ -360,7 +366,8 @@ def matches(lead_id):
     form.until.data = today() + timedelta(days=30)
     return render_template(
         "leads/matches.html", lead=lead, result=result, form=form, max_until=today() + timedelta(days=MAX_RESERVE_DAYS),
-        reservations=reservations_of(db.session, lead, today()), **common_context(),
+        reservations=reservations_of(db.session, lead, today()), proposal_form=ProposalForm(formdata=None),
+        **common_context(),
     )
 
 

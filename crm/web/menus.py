@@ -17,6 +17,7 @@ from crm.permissions import may_open
 # (endpoint, label, anchor); an admin's last entry is a group: (label, ((endpoint, label, anchor), ...)).
 HOME = ("dashboard.index", "首页", None)
 BUILDINGS = ("buildings.index", "楼宇", None)
+STACKING = ("space.stacking", "楼层图", None)
 COMPANIES = ("companies.index", "企业", None)
 LEADS = ("leads.index", "招商项目", None)
 BOARD = ("leads.board", "看板", None)
@@ -31,7 +32,7 @@ MENUS: dict[str, tuple] = {
         ("movein_requests.index", "入驻申请", None), COMPANIES, LOCALISATION, WARNINGS, IMPORTS,
     ),
     "promoter": (
-        HOME, ("followups.index", "我的跟进", None), LEADS, BOARD, BUILDINGS, COMPANIES, LOCALISATION, WARNINGS, TAX, IMPORTS,
+        HOME, ("followups.index", "我的跟进", None), LEADS, BOARD, BUILDINGS, STACKING, COMPANIES, LOCALISATION, WARNINGS, TAX, IMPORTS,
     ),
     "leader": (
         HOME, ("briefings.index", "简报", None), ("reports.index", "亿元楼", "candidates"),
