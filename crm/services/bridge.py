@@ -45,7 +45,7 @@ from decimal import Decimal
 from sqlalchemy import Date, String, and_, case, func, literal, or_, select, union_all
 
 from crm.models import Building, Company, Lease, OccupancySnapshot, Unit, lease_units
-from crm.models.version import OCCUPANCY
+from crm.cache.versions import OCCUPANCY
 from crm.services import periods as P
 from crm.cache import cached
 from crm.services.figures import district_summary

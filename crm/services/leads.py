@@ -20,7 +20,9 @@ from sqlalchemy.orm import joinedload, selectinload
 from crm.models import Building, Lead, LeadStageChange, User, lead_target_buildings
 from crm.models.choices import HQ_TYPES, INDUSTRY_GROUPS
 from crm.models.lead import ACTIVE_STAGES, OFF_LINE_STAGES, PRIORITIES, SOURCES, STAGES, stage_label
+from crm.cache import derived
 from crm.models.setting import all_settings
+from crm.cache.versions import PIPELINE
 from crm.services import bounds
 from crm.services.duplicates import DuplicatesFound, find_duplicates
 from crm.services.errors import DomainError, Problems
@@ -445,17 +447,27 @@ def filtered_leads(filters: LeadFilters, today: date, rules: PipelineRules):
 
 def search_leads(session, filters: LeadFilters, today: date, rules: PipelineRules, sort="next",
                  descending=False, page=1, per_page=50) -> LeadPage:
+    ids, total = _page_of_ids(session, filters, today, rules, sort, descending, page, per_page)
+    found = {lead.id: lead for lead in session.scalars(
+        select(Lead).where(Lead.id.in_(ids)).options(joinedload(Lead.owner), selectinload(Lead.target_buildings))
+    )} if ids else {}
+    return LeadPage([found[i] for i in ids if i in found], total, page, per_page)
+
+
+@derived(PIPELINE)  # counting and sorting every lead grows with the leads; reading 50 of them does not
+def _page_of_ids(session, filters: LeadFilters, today: date, rules: PipelineRules, sort: str, descending: bool,
+                 page: int, per_page: int) -> tuple[tuple[int, ...], int]:
+    """(ids of the page's leads in order, how many match)."""
     stmt = filtered_leads(filters, today, rules)
     total = session.scalar(select(func.count()).select_from(stmt.subquery()))
     column = SORTS.get(sort, Lead.next_followup_on)
     order = column.desc() if descending else column.asc()
     # NULLs last either way: a lead without a date or figure is not the most urgent nor the biggest.
-    rows = session.scalars(
-        stmt.order_by(column.is_(None), order, Lead.id)
-        .options(joinedload(Lead.owner), selectinload(Lead.target_buildings))
+    ids = session.scalars(
+        stmt.with_only_columns(Lead.id).order_by(column.is_(None), order, Lead.id)
         .limit(per_page).offset((page - 1) * per_page)
     )
-    return LeadPage(list(rows), total, page, per_page)
+    return tuple(ids), total
 
 
 def lead_history(session, lead: Lead) -> list[LeadStageChange]:

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from crm.models import Building, OccupancySnapshot
 from crm.services import periods as P
-from crm.models.version import OCCUPANCY
+from crm.cache.versions import OCCUPANCY
 from crm.cache import derived
 from crm.services.occupancy import Occupancy, occupancy_on_days, tenant_sets_on_days
 

@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 from crm.formats import yuan
 from crm.models import Lease, TaxRecord, Unit, lease_units
 from crm.models.choices import INDUSTRY_GROUPS
-from crm.models.version import OCCUPANCY, TAX
+from crm.cache.versions import OCCUPANCY, TAX
 from crm.services import periods as P
 from crm.cache import cached
 from crm.services.occupancy import lease_active_on

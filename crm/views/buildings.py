@@ -9,7 +9,7 @@ from markupsafe import Markup
 from crm.extensions import db
 from crm.formats import chart_amounts, chart_percent
 from crm.models import Building
-from crm.models.version import OCCUPANCY, TAX
+from crm.cache.versions import OCCUPANCY, TAX
 from crm.permissions import allow, may_open, visible_building_ids
 from crm.services import expiries
 from crm.services import periods as P

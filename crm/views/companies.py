@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from crm.extensions import db
 from crm.models import Company
-from crm.models.version import OCCUPANCY
+from crm.cache.versions import OCCUPANCY
 from crm.permissions import allow, ensure, scope_of
 from crm.services.companies import SORTS, current_buildings, read_company_filters, search_companies
 from crm.services.leases import last_active_day

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from crm.extensions import db
 from crm.formats import chart_amounts, chart_percent
-from crm.models.version import OCCUPANCY, TAX
+from crm.cache.versions import OCCUPANCY, TAX
 from crm.permissions import allow, may, visible_building_ids
 from crm.services import expiries
 from crm.services import localisation

@@ -7,7 +7,7 @@ from markupsafe import Markup
 
 from crm.extensions import db
 from crm.formats import chart_amounts, chart_unit, in_unit
-from crm.models.version import OCCUPANCY, TAX
+from crm.cache.versions import OCCUPANCY, TAX
 from crm.permissions import allow
 from crm.services import periods as P
 from crm.services.bounds import year_of

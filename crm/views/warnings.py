@@ -14,7 +14,7 @@ from crm.models.warning import OPEN_STATES, RESOLVE_REASONS, SEVERITIES, STATES
 from crm.permissions import allow, ensure, may, scope_of
 from crm.services.bounds import MAX_PAGE
 from crm.services.timeline import local_time
-from crm.models.version import OCCUPANCY
+from crm.cache.versions import OCCUPANCY
 from crm.cache.fragments import cached_fragments, render_part
 from crm.warnings import handling
 from crm.warnings.queries import WarningFilters, counts, overdue_before, owner_choices, search_warnings, warning_with_timeline

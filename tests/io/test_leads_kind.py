@@ -33,7 +33,7 @@ def test_admin_import_creates_leads_with_owner_targets_and_history(session, dist
 
 
 def test_new_leads_written_in_bulk_make_the_pipeline_figures_stale(session, district):
-    from crm.models.version import PIPELINE, tokens
+    from crm.cache.versions import PIPELINE, tokens
 
     before = tokens(session).get(PIPELINE)
     data = xlsx([HEADER, ["大连新港数据科技有限公司", "展会", "数字技术服务", 600, 250, "A01", "zs", None]])
