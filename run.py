@@ -16,7 +16,7 @@ import sys
 from crm import create_server_app
 from crm.config import ConfigError
 
-SCHEDULER_COMMAND = [sys.executable, "-c", "from crm.cli import main; main()", "scheduler", "run", "--catch-up"]
+SCHEDULER_COMMAND = [sys.executable, "-c", "from crm.console import main; main()", "scheduler", "run", "--catch-up"]
 STOP_SECONDS = 15  # a job in progress finishes its transaction; past this the child is killed
 
 

@@ -67,7 +67,7 @@ def back_to(building: Building):
 @allow("buildings.view")
 def units(code):
     # Everyone who sees the building reads its units; the write links show to its keepers only.
-    building = managed_building(code, "buildings.view")
+    building = building_or_404(code, "buildings.view")
     day = today()
     states = unit_states(db.session, building, day)
     return render_template(

@@ -14,7 +14,7 @@ from flask import request, url_for
 
 from crm.permissions import may_open
 
-# (endpoint, label, anchor); an admin's last entry is a group: (label, ((endpoint, label, anchor), ...)).
+# (endpoint, label, anchor), or a group: (label, ((endpoint, label, anchor), ...)).
 HOME = ("dashboard.index", "首页", None)
 BUILDINGS = ("buildings.index", "楼宇", None)
 STACKING = ("space.stacking", "楼层图", None)
@@ -29,22 +29,27 @@ WARNINGS = ("warnings.index", "预警", None)
 MENUS: dict[str, tuple] = {
     "manager": (
         HOME, ("confirmations.index", "月度填报", None), BUILDINGS, ("manage.district_expiries", "租约到期", None),
-        ("movein_requests.index", "入驻申请", None), COMPANIES, LOCALISATION, WARNINGS, IMPORTS,
+        ("movein_requests.index", "入驻申请", None), WARNINGS, LOCALISATION, COMPANIES, IMPORTS,
     ),
     "promoter": (
-        HOME, ("followups.index", "我的跟进", None), LEADS, BOARD, BUILDINGS, STACKING, COMPANIES, LOCALISATION, WARNINGS, TAX, IMPORTS,
+        HOME, ("followups.index", "我的跟进", None), LEADS, BOARD, LOCALISATION, WARNINGS, BUILDINGS, STACKING,
+        COMPANIES, TAX, IMPORTS,
     ),
     "leader": (
         HOME, ("briefings.index", "简报", None), ("reports.index", "亿元楼", "candidates"),
-        ("confirmations.status", "填报情况", None), WARNINGS, BUILDINGS, COMPANIES, LOCALISATION, LEADS, TAX,
+        ("confirmations.status", "填报情况", None), WARNINGS, LOCALISATION, BUILDINGS, STACKING, COMPANIES, LEADS, TAX,
     ),
+    # An admin's bar holds the daily pages; the rest sits in two groups so the bar fits 1366 px.
     "admin": (
-        HOME, BUILDINGS, COMPANIES, LOCALISATION, WARNINGS, LEADS, BOARD, ("movein_requests.index", "入驻申请", None),
-        ("confirmations.index", "月度填报", None), ("manage.district_expiries", "租约到期", None), TAX,
+        HOME, BUILDINGS, COMPANIES, LEADS, ("confirmations.index", "月度填报", None), LOCALISATION, WARNINGS, TAX,
         ("reports.index", "报表", None), IMPORTS,
+        ("更多", (
+            BOARD, ("movein_requests.index", "入驻申请", None), ("manage.district_expiries", "租约到期", None), STACKING,
+        )),
         ("系统管理", (
             ("admin.users", "用户", None), ("confirmations.status", "填报情况", None),
             ("jobs_admin.index", "定时任务与提醒", None), ("settings.index", "门槛与口径", None),
+            ("warnings.settings", "预警阈值", None),
         )),
     ),
 }

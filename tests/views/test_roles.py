@@ -52,7 +52,7 @@ def world(session):
 
 
 def menu(html: str) -> list[str]:
-    nav = html.split('id="mainnav"', 1)[1].split("</ul>", 1)[0]
+    nav = html.split('id="mainnav"', 1)[1].split("nav-bell", 1)[0]  # the bar, dropdown groups included
     return [label.strip() for label in re.findall(r'class="nav-link[^"]*"[^>]*>([^<]+)</a>', nav)]
 
 
@@ -61,10 +61,11 @@ def text(html: str) -> str:
 
 
 @pytest.mark.parametrize("user, expected", [
-    ("ly", ["首页", "月度填报", "楼宇", "租约到期", "入驻申请", "企业", "数据导入"]),
-    ("p1", ["首页", "我的跟进", "招商项目", "看板", "楼宇", "企业", "税收", "数据导入"]),
-    ("leader", ["首页", "简报", "亿元楼", "填报情况", "楼宇", "企业", "招商项目", "税收"]),
-    ("admin", ["首页", "楼宇", "企业", "招商项目", "看板", "入驻申请", "月度填报", "租约到期", "税收", "报表", "数据导入", "系统管理"]),
+    ("ly", ["首页", "月度填报", "楼宇", "租约到期", "入驻申请", "预警", "属地化", "企业", "数据导入"]),
+    ("p1", ["首页", "我的跟进", "招商项目", "看板", "属地化", "预警", "楼宇", "楼层图", "企业", "税收", "数据导入"]),
+    ("leader", ["首页", "简报", "亿元楼", "填报情况", "预警", "属地化", "楼宇", "楼层图", "企业", "招商项目", "税收"]),
+    ("admin", ["首页", "楼宇", "企业", "招商项目", "月度填报", "属地化", "预警", "税收", "报表", "数据导入", "更多",
+               "系统管理"]),
 ])
 def test_each_role_has_its_menu(login, world, user, expected):
     html = login(user).get("/").get_data(as_text=True)
@@ -73,9 +74,11 @@ def test_each_role_has_its_menu(login, world, user, expected):
 
 def test_the_admins_menu_holds_the_admin_pages(login, world):
     html = login("admin").get("/buildings").get_data(as_text=True)
-    dropdown = html.split('class="dropdown-menu', 1)[1].split("</ul>", 1)[0]
-    assert re.findall(r'class="dropdown-item[^"]*" href="([^"]+)">', dropdown) == [
-        "/admin/users", "/confirmations/status", "/admin/jobs", "/admin/settings"]
+    more, admin = [part.split("</ul>", 1)[0] for part in html.split('class="dropdown-menu')[1:3]]
+    assert re.findall(r'class="dropdown-item[^"]*" href="([^"]+)">', more) == [
+        "/leads/board", "/movein-requests", "/expiries", "/stacking"]
+    assert re.findall(r'class="dropdown-item[^"]*" href="([^"]+)">', admin) == [
+        "/admin/users", "/confirmations/status", "/admin/jobs", "/admin/settings", "/admin/warnings/settings"]
     assert 'class="nav-link text-nowrap active" aria-current="page" href="/buildings"' in html
 
 
