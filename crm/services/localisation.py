@@ -555,9 +555,9 @@ def trend_table(trend: list[dict]) -> SectionTable:
 
 def top_targets_table(top: list[dict]) -> SectionTable:
     columns = [
-        SectionColumn("企业", weight=0.28), SectionColumn("楼宇", weight=0.18), SectionColumn("街道", weight=0.08),
+        SectionColumn("企业", weight=0.27), SectionColumn("楼宇", weight=0.18), SectionColumn("街道", weight=0.08),
         SectionColumn("面积 m²", "area", 0.10), SectionColumn("产业", weight=0.11), SectionColumn("总部类型", weight=0.09),
-        SectionColumn("税收影响 万元", "wan", 0.09), SectionColumn("状态", weight=0.07),
+        SectionColumn("税收影响 万元", "wan", 0.10), SectionColumn("状态", weight=0.07),
     ]
     rows = [[t["company"], t["building_name"] or "—", t["street"] or "—", t["area"], t["industry_group"] or "—",
              HQ_TYPES.get(t["hq_type"], "—") if t["hq_type"] != "none" else "—", t["tax_at_stake"], t["state_label"]]
