@@ -23,7 +23,8 @@ issue number (期号) is the month's number in its year: 2026年第11期 for 202
 function ``(session, month, today) -> BriefingSection | None`` (``crm.services.briefing_sections``:
 title, paragraphs, typed tables, notes, an optional sentence for 本月综述). Its JSON goes under
 ``sections`` and the PDF prints it after the fixed sections, numbered on (七、八、…); the
-function may not import this module (it is imported from here).
+function may not import this module (it is imported from here). Today: 属地化
+(``crm.services.localisation.briefing_section``) and 预警处置 (``crm.warnings.briefing``).
 
 What no service had yet is computed here, in SQL: move-ins and move-outs of a month with their
 area, the district's top taxpayers, tenants that left the district, tier movements.
@@ -57,8 +58,9 @@ from crm.services.errors import DomainError
 from crm.services.figures import BuildingFigures, DistrictSummary, building_figures, district_summary
 from crm.services.pipeline import LeadState, landed_of, pipeline_month, summary_json
 from crm.services.pipeline import as_of as pipeline_as_of
-from crm.services.localisation import briefing_part as localisation_part
+from crm.services.localisation import briefing_section as localisation_section
 from crm.services.tax import ZERO, TierRules, latest_tax_period, previous_year_heading, tier_rules
+from crm.warnings.briefing import briefing_section as warnings_section
 
 DISTRICT = "西岗区"
 TITLE = "西岗区商务楼宇经济月度简报"
@@ -74,7 +76,7 @@ SOURCES = {"schedule": "定时任务", "web": "网页", "cli": "命令行"}
 MAX_VERSION_ATTEMPTS = 3
 
 # Sections other domains add to the briefing, in print order: one line each (module docstring).
-EXTRA_SECTIONS: list[Callable[..., BriefingSection | None]] = []
+EXTRA_SECTIONS: list[Callable[..., BriefingSection | None]] = [localisation_section, warnings_section]
 
 
 # --------------------------------------------------------------------------------------------
@@ -631,7 +633,6 @@ def briefing_data(session, month: str, today: date | None = None, now: datetime 
             "occupancy_drops": occupancy_drops(by_building),
             "left_district": left_district(session, month),
         },
-        "localisation": localisation_part(session, month, today),
         "as_of": as_of_block(month, rules, tax_latest),
         "definitions": definitions(rules, candidate_threshold),
         "sections": extra_sections(session, month, today),

@@ -28,6 +28,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import and_, exists, func, or_, select
 
 from crm.models import Building, Company, Lease, TaxRecord, Unit, User, lease_units, user_buildings
+from crm.formats import half_up, money, percent
+from crm.models.choices import HQ_TYPES
 from crm.models.lead import FOLLOWUP_METHODS
 from crm.models.localisation import (
     KIND_FLAG, KINDS, OPEN_STATES, STATES, UNKNOWN_START, CompanyFlagPeriod, LocalisationFollowUp, LocalisationItem,
@@ -36,6 +38,7 @@ from crm.cache import cached
 from crm.cache.versions import OCCUPANCY, TAX
 from crm.services import periods as P
 from crm.services.bounds import QueryReader, check_day
+from crm.services.briefing_sections import BriefingSection, SectionColumn, SectionTable
 from crm.services.companies import tied_to_buildings
 from crm.services.district_flags import FlagChange, flag_on, set_flag
 from crm.services.errors import DomainError
@@ -510,6 +513,72 @@ def briefing_part(session, month: str, today: date | None = None) -> dict:
             "tax_at_stake": _number(t.tax_at_stake), "state": t.state, "state_label": t.state_label,
         } for t in s.top],
     }
+
+
+# --- the briefing's section ------------------------------------------------------------------
+
+BRIEFING_TITLE = "属地化（入驻不注册）"
+
+
+def briefing_section(session, month: str, today: date | None = None) -> BriefingSection | None:
+    """The briefing's 属地化 section (``crm.services.briefing.EXTRA_SECTIONS``): 属地注册率 by count
+    and by area with its 12-month trend, the open 入驻不注册 targets and their tax at stake (估算),
+    completions this year, and the ten targets with the most tax at stake. None for a month with
+    no tenants and no targets: there is nothing to say."""
+    part = briefing_part(session, month, today)
+    if not (part["tenants"] or part["open_targets"] or part["registered_not_occupying"]):
+        return None
+    return BriefingSection(
+        key="localisation", title=BRIEFING_TITLE,
+        paragraphs=[briefing_paragraph(part, P.label(month))],
+        tables=[trend_table(part["trend"]), top_targets_table(part["top_targets"])],
+        summary=briefing_summary(part),
+    )
+
+
+def briefing_paragraph(part: dict, month_label: str) -> str:
+    return (f"{month_label}末，属地注册率按企业数 {percent(part['registered_rate'])}（{part['registered_tenants']:,} / "
+            f"{part['tenants']:,} 家），按面积 {percent(part['registered_area_rate'])}。入驻不注册的企业 "
+            f"{part['open_targets']:,} 家待办，税收影响约 {money(part['tax_at_stake'])}（{part['tax_at_stake_basis']}）；"
+            f"注册不入驻 {part['registered_not_occupying']:,} 家待核实；本年已完成属地注册 {part['completed_this_year']:,} 家。")
+
+
+def trend_table(trend: list[dict]) -> SectionTable:
+    """The rate by count and by area, one column a month (25/12 …), the row labels a little wider."""
+    columns = [SectionColumn("", weight=0.12)]
+    columns += [SectionColumn(f"{t['month'][2:4]}/{t['month'][5:]}", "percent", 0.88 / len(trend)) for t in trend]
+    return SectionTable("属地注册率（近 12 个月）", columns, [
+        ["按企业数", *(t["registered_rate"] for t in trend)],
+        ["按面积", *(t["registered_area_rate"] for t in trend)],
+    ])
+
+
+def top_targets_table(top: list[dict]) -> SectionTable:
+    columns = [
+        SectionColumn("企业", weight=0.27), SectionColumn("楼宇", weight=0.18), SectionColumn("街道", weight=0.08),
+        SectionColumn("面积 m²", "area", 0.10), SectionColumn("产业", weight=0.11), SectionColumn("总部类型", weight=0.09),
+        SectionColumn("税收影响 万元", "wan", 0.10), SectionColumn("状态", weight=0.07),
+    ]
+    rows = [[t["company"], t["building_name"] or "—", t["street"] or "—", t["area"], t["industry_group"] or "—",
+             HQ_TYPES.get(t["hq_type"], "—") if t["hq_type"] != "none" else "—", t["tax_at_stake"], t["state_label"]]
+            for t in top]
+    return SectionTable("税收影响最大的十家入驻不注册企业（估算）", columns, rows, empty="没有入驻不注册的企业。")
+
+
+def briefing_summary(part: dict) -> str:
+    """One sentence for page 1's 本月综述: the rate, how it moved by count since last month, and
+    the targets still open with their tax at stake; "" for a district without tenants."""
+    if part["registered_rate"] is None:
+        return ""
+    text = f"属地注册率按企业数{percent(part['registered_rate'])}"
+    previous = part["trend"][-2]["registered_rate"] if len(part["trend"]) > 1 else None
+    if previous is not None:
+        change = half_up((part["registered_rate"] - previous) * 100, 1)
+        text += "（与上月持平）" if change == 0 else f"（较上月{'上升' if change > 0 else '下降'}{abs(change)}个百分点）"
+    text += f"、按面积{percent(part['registered_area_rate'])}"
+    if not part["open_targets"]:
+        return text + "；没有入驻不注册的企业。"
+    return text + f"；入驻不注册企业{part['open_targets']:,}家待办，税收影响约{money(part['tax_at_stake'])}（估算）。"
 
 
 def flag_changes(session, start: date, end: date, building_ids=None) -> list[FlagChange]:

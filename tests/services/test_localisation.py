@@ -184,3 +184,22 @@ def test_a_companies_import_dates_the_flag_on_its_day(session, world):
         ("甲", date(2026, 11, 20))]
     assert "甲" in names(L.targets(session, "occupying_unregistered", date(2026, 11, 19)))
     assert "甲" not in names(L.targets(session, "occupying_unregistered", date(2026, 11, 20)))
+
+
+def test_the_briefing_section_says_the_figures_and_a_sentence_for_the_summary(session, world):
+    section = L.briefing_section(session, "2026-11", date(2026, 12, 3)).as_json()
+    assert section["title"] == "属地化（入驻不注册）"
+    assert section["paragraphs"][0].startswith("2026年11月末，属地注册率按企业数 75.0%（3 / 4 家），按面积 58.3%。"
+                                               "入驻不注册的企业 1 家待办，税收影响约 7.5 万元")
+    trend, top = section["tables"]
+    assert [c["header"] for c in trend["columns"]][1::11] == ["25/12", "26/11"]
+    # October's end: R, T, E and D registered of eight tenants (F only from 11-15).
+    assert trend["rows"][0][-2:] == [0.5, 0.75]
+    assert top["rows"] == [["甲", "测试大厦XG01", "八一路", 100.0, "商务服务", "—", 75000.0, "待核实"]]
+    assert section["summary"] == ("属地注册率按企业数75.0%（较上月上升25.0个百分点）、按面积58.3%；"
+                                  "入驻不注册企业1家待办，税收影响约7.5 万元（估算）。")
+
+
+def test_no_briefing_section_for_a_district_without_tenants(session):
+    f.building(session, "XG09")
+    assert L.briefing_section(session, "2026-11", date(2026, 12, 3)) is None
