@@ -64,7 +64,7 @@ def test_lead_to_move_in(sign_in, screenshot, page):
 
     page.goto(f"{lead_url}/matches")
     first = page.locator("[data-testid=matches-table] tbody tr").first
-    building_link = first.locator("td").nth(1).locator("a").first
+    building_link = first.locator("a[href*='/buildings/']").first
     code = building_link.get_attribute("href").rsplit("/", 1)[1].split("?")[0]
     screenshot(page, "pipeline-matches")
     occupancy_before = occupancy(page, code)

@@ -11,7 +11,9 @@
         plugins: multiple ? ["remove_button"] : [],
         maxOptions: null,  // every building, not the first 50
         hidePlaceholder: true,
-        onItemAdd: function () { this.setTextboxValue(""); this.refreshOptions(false); },  // ready for the next search
+        // Closed after each pick, so the list never covers the buttons below it; typing opens it again.
+        closeAfterSelect: true,
+        onItemAdd: function () { this.setTextboxValue(""); },
         placeholder: multiple ? "输入名称或编号搜索…" : undefined,
         render: {
           no_results: function () { return '<div class="no-results">没有匹配的选项</div>'; }
