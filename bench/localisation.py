@@ -3,7 +3,7 @@
     python -m bench.localisation --scale 10            # fresh scale-10 demo, plus scale 1 for the counts
     python -m bench.localisation --scale 10 --reuse    # reuse bench-results/demo-scale10-localisation.db
 
-Loads the demo (``crm.demo.load_demo``) and its 属地化 work list (``crm.localisation_demo``), then
+Loads the demo (``crm.demo.load_demo``, which writes its 属地化 work list as of 2026-11-15), then
 times each page as ``bench.pages`` does (cold: first view with the figure cache emptied; then
 p50/p95 over ``--requests`` requests) for ``leader`` and the manager ``louyu1``, and counts the
 same pages on a scale-1 database: a count that grows with the scale is an N+1 query. Prints a
@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import sqlite3
 import sys
 import tempfile
-from datetime import date
 from pathlib import Path
 
 from bench import pages as B
@@ -27,23 +25,6 @@ TARGET_P95_MS = 150.0
 def seeded_app(scale: int, reuse: bool, tmp: Path):
     B.RESULTS.mkdir(exist_ok=True)
     app, _ = B.build_app(scale, reuse, tmp)
-    from sqlalchemy import select
-
-    from crm.extensions import db
-    from crm.localisation_demo import seed_localisation
-    from crm.models import LocalisationItem
-
-    with app.app_context():
-        if db.session.scalar(select(LocalisationItem.id).limit(1)) is None:
-            print(f"scale {scale}: seeding 属地化:", seed_localisation(db.session, date.fromisoformat(B.TODAY)))
-            db.session.commit()
-            if reuse:  # keep the seeded database for the next run
-                path = Path(db.engine.url.database)
-                cached = B.RESULTS / f"demo-scale{scale}.db"
-                if path != cached:
-                    with sqlite3.connect(path) as src, sqlite3.connect(cached) as dst:
-                        src.backup(dst)
-        db.session.remove()
     return app
 
 

@@ -50,8 +50,9 @@ def demo_load(scale, as_of, if_empty):
         click.echo("数据库中已有数据，跳过演示数据载入。")
         return
     try:
-        as_of = parse_period(as_of, "--as-of") if as_of else period_of(business_today(current_app.config["TODAY"]))
-        stats = load_demo(db.session, scale=scale, as_of=as_of, password=current_app.config["DEMO_PASSWORD"])
+        today = business_today(current_app.config["TODAY"])
+        as_of = parse_period(as_of, "--as-of") if as_of else period_of(today)
+        stats = load_demo(db.session, scale=scale, as_of=as_of, password=current_app.config["DEMO_PASSWORD"], today=today)
     except DomainError as error:
         db.session.rollback()
         raise click.ClickException(error.message)

@@ -22,8 +22,23 @@ from sqlalchemy import func, select
 
 from crm.demo import DEMO_USERS, NAMED_BUILDINGS, generate, load_demo
 from crm.extensions import db
-from crm.models import Building, Company, Lease, OccupancySnapshot, TaxRecord, Unit, UnitSelfUse, User, lease_units
+from crm.models import (
+    Building,
+    BuildingProfile,
+    Company,
+    CompanyFlagPeriod,
+    EarlyWarning,
+    Lease,
+    LocalisationItem,
+    OccupancySnapshot,
+    TaxRecord,
+    Unit,
+    UnitSelfUse,
+    User,
+    lease_units,
+)
 from crm.models.choices import HQ_TYPES, INDUSTRY_GROUPS, MOVE_OUT_REASONS, STREETS, ZONES
+from crm.services import localisation as L
 from crm.services import periods as P
 from crm.services.bridge import building_bridges, month_bridge
 from crm.services.errors import DomainError
@@ -39,6 +54,7 @@ AS_OF = "2026-11"
 LAST = "2026-10"
 LAST_DAY = date(2026, 10, 31)
 TODAY = date(2026, 11, 1)
+DEMO_TODAY = date(2026, 11, 15)  # the frozen business day of the test config: 属地化 and 预警 are as of it
 PASSWORD = "demo-password-for-tests"
 YI = Decimal("100000000")
 CANDIDATE = Decimal("50000000")
@@ -55,7 +71,7 @@ def demo(app):
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Building)) == 0
         started = time.perf_counter()
-        stats = load_demo(db.session, scale=1, as_of=AS_OF, password=PASSWORD)
+        stats = load_demo(db.session, scale=1, as_of=AS_OF, password=PASSWORD, today=DEMO_TODAY)
         db.session.commit()
         elapsed = time.perf_counter() - started
         db.session.remove()
@@ -353,6 +369,63 @@ def test_bridge_of_every_district_month_adds_up_to_the_dashboard_figures(s, demo
 
 
 # --------------------------------------------------------------------------------------------
+# The new domains' demo data, as of the demo's today: a 属地化 work list in every street, warnings
+# of several rules with some handled, a profile text for every building.
+
+def test_localisation_work_list_in_every_street(s, demo):
+    stats, _elapsed = demo
+    targets = L.targets(s, "occupying_unregistered", DEMO_TODAY)
+    assert {t.street for t in targets} == set(STREETS)
+    items = list(s.scalars(select(LocalisationItem)))
+    assert stats["属地化事项"] == len(items)
+    unregistered_streets = {i.building.street for i in items if i.kind == "occupying_unregistered"}
+    assert unregistered_streets == set(STREETS)
+    assert 3 <= sum(i.kind == "registered_not_occupying" for i in items) <= 10
+    states = defaultdict(int)
+    for item in items:
+        states[item.state] += 1
+    assert set(states) == {"pending", "visited", "mobilised", "blocked", "done"}
+    assert states["done"] == stats["属地化已完成"] == 5
+    assert all(i.owner_id for i in items)
+    # A completion registers its company from a day of this month, which the month's figures count.
+    for item in items:
+        if item.state == "done":
+            assert item.company.registered_in_district
+            assert P.period_of(item.completed_on) == AS_OF and item.completed_on <= DEMO_TODAY
+    assert L.summary(s, AS_OF, DEMO_TODAY, top=0).completed_this_year == 5
+    # Every company the demo registers has a dated flag period still open.
+    registered = count(s, Company, Company.registered_in_district.is_(True))
+    assert registered == count(s, CompanyFlagPeriod, CompanyFlagPeriod.flag == "registered_in_district",
+                               CompanyFlagPeriod.ended_on.is_(None))
+
+
+def test_warnings_of_several_rules_some_handled(s, demo):
+    stats, _elapsed = demo
+    warnings = list(s.scalars(select(EarlyWarning)))
+    assert stats["预警"] == len(warnings)
+    by_rule = defaultdict(int)
+    for warning in warnings:
+        by_rule[warning.rule] += 1
+        assert warning.created_on == DEMO_TODAY.isoformat()
+    assert len(by_rule) >= 4, by_rule
+    states = {w.state for w in warnings}
+    assert {"pending", "handling", "resolved"} <= states
+    handled = [w for w in warnings if w.state != "pending"]
+    assert 5 <= len(handled) < len(warnings) / 2
+    assert all(w.owner_id for w in warnings if w.rule == "unconfirmed")
+
+
+def test_every_building_has_a_profile_text(s, demo):
+    stats, _elapsed = demo
+    profiles = {p.building_id: p for p in s.scalars(select(BuildingProfile))}
+    assert stats["楼宇画像"] == len(profiles) == 35
+    for building in s.scalars(select(Building)):
+        profile = profiles[building.id]
+        assert building.name in profile.description and building.street in profile.description
+        assert profile.transit and profile.parking and profile.policies
+
+
+# --------------------------------------------------------------------------------------------
 # The fingerprint of what the scale-1 demo writes: per table, the number of rows and a digest of
 # its sorted rows. Moving or splitting the generator must leave every figure here unchanged; a
 # deliberate change to the demo data updates DEMO_FINGERPRINT (print ``fingerprint(s)``).
@@ -365,14 +438,17 @@ VOLATILE_COLUMNS = {
     "users": {"password_hash", "session_token", "created_at", "password_changed_at"},
     "change_log": {"occurred_at"},
     "occupancy_snapshots": {"confirmed_at"},
+    "localisation_items": {"created_at", "updated_at"},
+    "localisation_followups": {"created_at"},
+    "warnings": {"created_at", "resolved_at"},
+    "warning_notes": {"created_at"},
+    "building_profiles": {"updated_at"},
 }
 
 DEMO_FINGERPRINT = {
     "buildings": (35, "36c30fb962207d14"),
     "users": (10, "a5c8d3bc43315b8a"),
     "building_tax_months": (1260, "8102cbfaf0747e89"),
-    "change_log": (1225, "7e1dca4384afad86"),
-    "companies": (2339, "85f0e57682503c49"),
     "occupancy_snapshots": (1225, "2831cc606704c8ca"),
     "units": (6516, "30911e469b0344b6"),
     "user_buildings": (35, "bd19088137089561"),
@@ -384,6 +460,17 @@ DEMO_FINGERPRINT = {
     "lead_stage_changes": (683, "2920a3bebf0ca888"),
     "lead_target_buildings": (217, "66286515f3a655f2"),
     "lease_units": (6136, "7ec4c7f8edd90420"),
+    # 属地化 completes five items, which registers those companies in their buildings (and logs it).
+    "companies": (2339, "b3bd59bf1eddec65"),
+    "change_log": (1235, "6f9b0a59c596da70"),
+    "company_flag_periods": (3947, "4f7bfa3a2563c304"),
+    "localisation_items": (46, "4fa41cb38d6d668f"),
+    "localisation_followups": (33, "c9ad6b65d243a461"),
+    # 预警 (with the demo's tax-drop threshold setting) and 楼宇画像.
+    "settings": (1, "e04e3fd9ded2b5b1"),
+    "warnings": (66, "747d086607e06c0a"),
+    "warning_notes": (13, "b9f5c2568209559f"),
+    "building_profiles": (35, "ac2f42733b32b3b4"),
 }
 
 

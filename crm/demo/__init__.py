@@ -16,7 +16,13 @@ companies, two 亿元楼 in the last complete year and a handful of 准亿元楼
 
 Loading (``load.py``) writes that into an empty database, one step of ``load.STEPS`` after another:
 buildings, units, companies, leases, tax, users (``users.py``), the confirmed months
-(``confirmations.py``), the pipeline (``leads.py``, drawn against what is loaded).
+(``confirmations.py``), the pipeline (``leads.py``, drawn against what is loaded), then the domains
+that work as of a day: the 属地化 flag history and work list (``localisation.py``), the warnings
+(``crm.warnings.demo``: the rules evaluated, a few handled; after 属地化, whose dated flags the
+outflow rule reads) and the 楼宇画像 texts (``crm.space.seed``). That day is the demo's business
+day (``clock.demo_today``): the day the app runs on (CRM_TODAY or the calendar) when it falls in
+the month ``as_of``, else the 15th of that month — so the same (scale, as_of, day) gives the same
+data.
 
 **Adding demo data of a new domain**: write a module here with a step ``def step(load: DemoLoad) ->
 dict[str, int]`` and append it to ``STEPS`` in ``load.py`` after the steps whose rows it reads.

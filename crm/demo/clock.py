@@ -23,3 +23,14 @@ def history_window(as_of: str) -> Window:
     last = P.shift(as_of, -1)
     periods = P.months_ending(last, HISTORY_MONTHS)
     return Window(as_of, last, periods, P.month_start(periods[0]), P.month_end(last), P.month_start(as_of))
+
+
+DEMO_DAY = 15  # mid-month: the work lists have weeks behind them and the month's confirmations are due
+
+
+def demo_today(as_of: str, today: date | None = None) -> date:
+    """The business day the demo's dated work (属地化, 预警) is as of: ``today`` when it lies in the
+    month ``as_of`` (the day the app runs on), else the 15th of that month."""
+    if today is not None and P.period_of(today) == as_of:
+        return today
+    return P.month_start(as_of).replace(day=DEMO_DAY)

@@ -1,23 +1,29 @@
 """``load_demo``: write the generated demo into an empty database, one named step after another
 (``STEPS``), with bulk inserts (a scale-10 load is ~900,000 tax rows), and flush; the caller
-commits. A step takes the ``DemoLoad`` under way and returns the counts it reports."""
+commits. A step takes the ``DemoLoad`` under way and returns the counts it reports. The steps of the
+domains that work "as of today" (属地化, 预警) read ``DemoLoad.today``, the demo's business day."""
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import insert, select
 
+from crm.demo.clock import demo_today
 from crm.demo.confirmations import confirm_history
 from crm.demo.generate import DemoData, generate
 from crm.demo.leads import load_demo_leads
+from crm.demo.localisation import seed_localisation
 from crm.demo.users import add_users, assign_managers, buildings_by_street, check_free_usernames
 from crm.models import Building, Company, Lease, TaxRecord, Unit, UnitSelfUse, User, lease_units
 from crm.models.version import OCCUPANCY, TAX, bump
 from crm.services import periods as P
 from crm.services.errors import DomainError
 from crm.services.tax import refresh_rollup
+from crm.space.seed import seed_profiles
+from crm.warnings.demo import seed_warnings
 
 TAX_CHUNK = 20_000
 LINK_CHUNK = 50_000
@@ -32,6 +38,7 @@ class DemoLoad:
     session: object
     data: DemoData
     password: str
+    today: date  # the business day the 属地化 work list and the warnings are as of
     building_ids: list[int] = field(default_factory=list)
     unit_ids: list[int] = field(default_factory=list)
     company_ids: list[int] = field(default_factory=list)
@@ -140,13 +147,30 @@ def insert_leads(load: DemoLoad) -> dict[str, int]:
     return load_demo_leads(load.session, load.data.scale, load.data.as_of)
 
 
+def localise(load: DemoLoad) -> dict[str, int]:
+    """The dated district flags and the 属地化 work list, after the users who own its items."""
+    return seed_localisation(load.session, load.today)
+
+
+def evaluate_warnings(load: DemoLoad) -> dict[str, int]:
+    """The warning rules evaluated on the demo's today, a few handled; after 属地化, whose dated
+    flags the outflow rule reads."""
+    created = seed_warnings(load.session, load.today)
+    return {"预警": sum(created.values())}
+
+
+def write_profiles(load: DemoLoad) -> dict[str, int]:
+    """The 楼宇画像 texts of every demo building."""
+    return {"楼宇画像": seed_profiles(load.session)}
+
+
 # The seeding steps, in order. A domain that brings demo data of its own adds its step here (after
 # the steps whose rows it needs), in a module of this package; the step reads ``load`` and what the
 # earlier steps wrote, draws from its own seed (``chance.seeded(scale, "<its name>")``) so the data
 # of the steps before it stays the same, and returns the counts ``crm demo load`` prints.
 STEPS: list[Callable[[DemoLoad], dict[str, int]]] = [
     insert_buildings, insert_units, insert_companies, insert_leases, insert_tax, insert_users, confirm_months,
-    insert_leads,
+    insert_leads, localise, evaluate_warnings, write_profiles,
 ]
 
 # How ``crm demo load`` lists the counts; a step's further counts follow.
@@ -164,10 +188,13 @@ def check_empty(session, scale, as_of: str | None) -> str:
     return as_of
 
 
-def load_demo(session, scale: int = 1, as_of: str | None = None, password: str = "xigang-demo-2026") -> dict[str, int]:
-    """Write the demo data into an empty database (no buildings) and flush; the caller commits."""
+def load_demo(session, scale: int = 1, as_of: str | None = None, password: str = "xigang-demo-2026",
+              today: date | None = None) -> dict[str, int]:
+    """Write the demo data into an empty database (no buildings) and flush; the caller commits.
+    ``today`` is the business day the app will run on (CRM_TODAY or the calendar); a day outside
+    the month ``as_of`` is replaced by that month's demo day (``clock.demo_today``)."""
     as_of = check_empty(session, scale, as_of)
-    load = DemoLoad(session, generate(scale, as_of), password)
+    load = DemoLoad(session, generate(scale, as_of), password, demo_today(as_of, today))
     counts: dict[str, int] = {}
     for step in STEPS:
         counts.update(step(load))

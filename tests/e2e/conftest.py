@@ -1,4 +1,5 @@
-"""Browser tests: the app served on 127.0.0.1 with the scale-1 demo data, driven by Playwright
+"""Browser tests: the app served on 127.0.0.1 with the scale-1 demo data (with its 属地化 work list and
+its warnings, as of the served day ``TODAY``), driven by Playwright
 through Debian's Chromium. Without Chromium they skip — unless CRM_REQUIRE_BROWSER is set (CI),
 where a skip would hide a broken journey, so it fails instead."""
 from __future__ import annotations
@@ -6,6 +7,7 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -37,7 +39,9 @@ def _require_browser():
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
+def served_app(tmp_path_factory):
+    """The app the browser tests are served, over its own database holding the demo; a journey
+    reads it (inside ``served_app.app_context()``) to pick the record it follows."""
     _require_browser()
     instance = tmp_path_factory.mktemp("e2e-instance")
     config = TestingConfig(str(instance), database_url="sqlite:///" + str(instance / "e2e.db"))
@@ -50,9 +54,15 @@ def live_server(tmp_path_factory):
         from crm.extensions import db
 
         upgrade()
-        load_demo(db.session, scale=1, as_of=DEMO_AS_OF, password=PASSWORD)
+        load_demo(db.session, scale=1, as_of=DEMO_AS_OF, password=PASSWORD, today=date.fromisoformat(TODAY))
         db.session.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+        db.session.remove()
+    return app
+
+
+@pytest.fixture(scope="session")
+def live_server(served_app):
+    server = make_server("127.0.0.1", 0, served_app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"

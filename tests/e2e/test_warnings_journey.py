@@ -1,9 +1,7 @@
 """A building manager handles a warning: the bell tells of it, the list shows it, they take it
 in hand (待处置 → 处置中), try to resolve it without a reason (told, note kept), then resolve it
-with one (已解除) and read the timeline (demo data with its warnings evaluated on 2026-11-15)."""
+with one (已解除) and read the timeline (the demo's warnings, evaluated on its day 2026-11-15)."""
 from __future__ import annotations
-
-from datetime import date
 
 import pytest
 from sqlalchemy import select
@@ -12,19 +10,12 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def managers_warning(live_server, tmp_path_factory):
-    """Evaluate the demo's warnings in the served database; a pending one of a building manager."""
-    from crm import create_app
-    from crm.config import TestingConfig
+def managers_warning(served_app):
+    """A pending 未确认 warning of a building manager, from the demo the server serves."""
     from crm.extensions import db
     from crm.models import EarlyWarning, User
-    from crm.warnings.demo import seed_warnings
 
-    database = next(tmp_path_factory.getbasetemp().glob("e2e-instance*/e2e.db"))
-    app = create_app(TestingConfig(str(database.parent), database_url=f"sqlite:///{database}"))
-    with app.app_context():
-        seed_warnings(db.session, date(2026, 11, 15))
-        db.session.commit()
+    with served_app.app_context():
         row = db.session.execute(
             select(EarlyWarning.id, EarlyWarning.title, User.username)
             .join(User, User.id == EarlyWarning.owner_id)

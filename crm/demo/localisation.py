@@ -1,7 +1,7 @@
 """Demo data for 属地化: dated flag history for the bulk-loaded companies, and a believable work list.
 
-``seed_localisation(session, today)`` runs after the demo loader (its companies went in as bulk
-inserts, which the flag listener does not see): it dates every company's flags from its first
+``seed_localisation(session, today)`` is a step of ``load.STEPS``, after the users and the pipeline
+(the companies went in as bulk inserts, which the flag listener does not see): it dates every company's flags from its first
 lease, then, in every street, puts the 入驻不注册 targets with the most tax at stake to work — some
 待核实 with an owner, some 已走访 or 已动员 with follow-ups and a next date, one 不可迁 with its
 reason, and one or two 已完成 this month or last (which moves that month's 属地注册率) — and opens
@@ -83,5 +83,7 @@ def _work(session, item: LocalisationItem, owner, k: int, n: int, today: date, t
         # Completed this month (not yet confirmed), so this month's 属地注册率 shows it.
         completed = this_month + timedelta(days=(7 * n + k) % today.day)
         localisation.move(session, item, "done", today, completed_on=completed)
+        # Registered where it already works: the demo's registered companies all name their building.
+        item.company.registered_building_id = item.company.registered_building_id or item.building_id
         return 1
     return 0
