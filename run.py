@@ -6,6 +6,7 @@ still gets today's morning reminders in the bell. Ctrl-C stops both.
 
 ``CRM_NO_SCHEDULER=1`` serves the web app alone.
 """
+
 from __future__ import annotations
 
 import os

@@ -14,6 +14,7 @@ Each is run once to warm up (font registration, caches), then ``--runs`` times; 
 the median and the maximum. Writes bench-results/briefing-scale{N}.json. Exit code 0 even when
 slower than a target (a benchmark reports, it does not fail); 1 when the briefing cannot be made.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -39,7 +40,9 @@ TARGETS = {"json_s": 2.0, "pdf_s": 5.0, "peak_mb": 300.0}
 
 
 def make_app(path: Path, instance: Path):
-    os.environ.update(CRM_DATABASE_URL=f"sqlite:///{path}", CRM_INSTANCE_PATH=str(instance), CRM_TODAY=TODAY.isoformat())
+    os.environ.update(
+        CRM_DATABASE_URL=f"sqlite:///{path}", CRM_INSTANCE_PATH=str(instance), CRM_TODAY=TODAY.isoformat()
+    )
     from crm import create_server_app
 
     return create_server_app()
@@ -96,9 +99,11 @@ def worker(path: Path, runs: int) -> dict:
     with app.app_context():
         upgrade()
         db.session.commit()
-        counts = {"buildings": db.session.scalar(select(func.count(Building.id))),
-                  "leases": db.session.scalar(select(func.count(Lease.id))),
-                  "leads": db.session.scalar(select(func.count(Lead.id)))}
+        counts = {
+            "buildings": db.session.scalar(select(func.count(Building.id))),
+            "leases": db.session.scalar(select(func.count(Lease.id))),
+            "leads": db.session.scalar(select(func.count(Lead.id))),
+        }
         json_times, data = timed(lambda: briefing_data(db.session, MONTH, today=TODAY), runs)
         encoded = json.dumps(data, ensure_ascii=False)
 
@@ -112,7 +117,9 @@ def worker(path: Path, runs: int) -> dict:
             "data": counts,
             "json_s": {"p50": round(statistics.median(json_times), 3), "max": round(max(json_times), 3)},
             "pdf_s": {"p50": round(statistics.median(pdf_times), 3), "max": round(max(pdf_times), 3)},
-            "pages": briefing.pages, "pdf_kib": briefing.size // 1024, "json_kib": len(encoded.encode()) // 1024,
+            "pages": briefing.pages,
+            "pdf_kib": briefing.size // 1024,
+            "json_kib": len(encoded.encode()) // 1024,
         }
         db.session.remove()
     result["peak_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # Linux: KiB
@@ -121,15 +128,32 @@ def worker(path: Path, runs: int) -> dict:
 
 def print_table(scale: int, result: dict) -> None:
     rows = [
-        ("briefing JSON (briefing_data)", f"{result['json_s']['p50']:.2f} s", f"{result['json_s']['max']:.2f} s",
-         f"≤ {TARGETS['json_s']:.0f} s", result["json_s"]["max"] <= TARGETS["json_s"]),
-        ("briefing PDF (generate + archive)", f"{result['pdf_s']['p50']:.2f} s", f"{result['pdf_s']['max']:.2f} s",
-         f"≤ {TARGETS['pdf_s']:.0f} s", result["pdf_s"]["max"] <= TARGETS["pdf_s"]),
-        ("peak resident memory", f"{result['peak_mb']:.0f} MB", "", f"≤ {TARGETS['peak_mb']:.0f} MB",
-         result["peak_mb"] <= TARGETS["peak_mb"]),
+        (
+            "briefing JSON (briefing_data)",
+            f"{result['json_s']['p50']:.2f} s",
+            f"{result['json_s']['max']:.2f} s",
+            f"≤ {TARGETS['json_s']:.0f} s",
+            result["json_s"]["max"] <= TARGETS["json_s"],
+        ),
+        (
+            "briefing PDF (generate + archive)",
+            f"{result['pdf_s']['p50']:.2f} s",
+            f"{result['pdf_s']['max']:.2f} s",
+            f"≤ {TARGETS['pdf_s']:.0f} s",
+            result["pdf_s"]["max"] <= TARGETS["pdf_s"],
+        ),
+        (
+            "peak resident memory",
+            f"{result['peak_mb']:.0f} MB",
+            "",
+            f"≤ {TARGETS['peak_mb']:.0f} MB",
+            result["peak_mb"] <= TARGETS["peak_mb"],
+        ),
     ]
-    print(f"\nscale {scale}: {result['data']} → {result['pages']} pages, PDF {result['pdf_kib']} KiB, "
-          f"JSON {result['json_kib']} KiB")
+    print(
+        f"\nscale {scale}: {result['data']} → {result['pages']} pages, PDF {result['pdf_kib']} KiB, "
+        f"JSON {result['json_kib']} KiB"
+    )
     print(f"{'what':<36}{'p50':>10}{'max':>10}{'target':>12}  ok")
     for what, p50, worst, target, ok in rows:
         print(f"{what:<36}{p50:>10}{worst:>10}{target:>12}  {'✓' if ok else '✗'}")
@@ -150,8 +174,12 @@ def main(argv=None) -> int:
         source = cached_database(args.scale, args.reuse, tmp)
         copy = tmp / "measured.db"
         shutil.copyfile(source, copy)  # the archive writes rows: never into the cache
-        child = subprocess.run([sys.executable, "-m", "bench.briefing", "--worker", str(copy), "--runs", str(args.runs)],
-                               cwd=ROOT, capture_output=True, text=True)
+        child = subprocess.run(
+            [sys.executable, "-m", "bench.briefing", "--worker", str(copy), "--runs", str(args.runs)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
         if child.returncode != 0:
             print(child.stderr[-3000:], file=sys.stderr)
             return 1

@@ -12,6 +12,7 @@ time at scale 10 (README "Caches").
 
 Prints a table and writes bench-results/caches-scale{N}.json.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -74,10 +75,18 @@ def best(client, url: str, requests: int) -> float:
 
 def pages(app) -> list[tuple[str, str]]:
     code = largest_building_code(app, "leader")
-    return [("leader", "/"), ("leader", "/buildings"), ("leader", f"/buildings/{code}"),
-            ("leader", "/companies?q=科技"), ("leader", "/tax"), ("leader", f"/buildings/{code}/tax"),
-            ("leader", "/reports"), ("leader", "/api/v1/summary"), ("zhaoshang1", "/leads"),
-            ("zhaoshang1", "/leads/board")]
+    return [
+        ("leader", "/"),
+        ("leader", "/buildings"),
+        ("leader", f"/buildings/{code}"),
+        ("leader", "/companies?q=科技"),
+        ("leader", "/tax"),
+        ("leader", f"/buildings/{code}/tax"),
+        ("leader", "/reports"),
+        ("leader", "/api/v1/summary"),
+        ("zhaoshang1", "/leads"),
+        ("zhaoshang1", "/leads/board"),
+    ]
 
 
 def measure(app, requests: int) -> list[dict]:
@@ -94,8 +103,13 @@ def measure(app, requests: int) -> list[dict]:
         layers = sorted(store.asked)
         store.off = set()
         on = best(client, url, requests)
-        row = {"user": user, "page": url.split("?")[0] if "companies" not in url else url,
-               "all_on_ms": round(on, 1), "all_off_ms": round(off, 1), "layers": {}}
+        row = {
+            "user": user,
+            "page": url.split("?")[0] if "companies" not in url else url,
+            "all_on_ms": round(on, 1),
+            "all_off_ms": round(off, 1),
+            "layers": {},
+        }
         for layer in layers:
             store.off = {layer}
             row["layers"][layer] = round(best(client, url, requests), 1)
@@ -126,7 +140,9 @@ def main(argv=None) -> int:
     print_rows(rows, args.scale)
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"caches-scale{args.scale}.json"
-    out.write_text(json.dumps({"scale": args.scale, "requests": args.requests, "pages": rows}, ensure_ascii=False, indent=2))
+    out.write_text(
+        json.dumps({"scale": args.scale, "requests": args.requests, "pages": rows}, ensure_ascii=False, indent=2)
+    )
     print(f"\nwritten to {out}")
     return 0
 

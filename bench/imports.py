@@ -16,6 +16,7 @@ honest number to hold against the 300 MB target. Targets: preview and commit ≤
 ≤ 300 MB each; the export ≤ 5 s. Results go to bench-results/imports-scale{N}.json. Exit 0
 whatever the figures (a benchmark reports, it does not fail).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -84,11 +85,20 @@ def tax_rows(db_path: Path) -> list[list]:
     """100,000 rows: 20,000 companies × 5 months, existing amounts raised 3 % (updates) where
     there are some, new amounts otherwise (creates)."""
     with sqlite3.connect(db_path) as conn:
-        codes = [r[0] for r in conn.execute(
-            "SELECT uscc FROM companies WHERE uscc IS NOT NULL ORDER BY id LIMIT ?", (TAX_ROWS // len(PERIODS),))]
-        existing = {(u, p): t for u, p, t in conn.execute(
-            "SELECT c.uscc, t.period, t.total_tax FROM tax_records t JOIN companies c ON c.id = t.company_id "
-            f"WHERE t.period IN ({','.join('?' * len(PERIODS))})", PERIODS)}
+        codes = [
+            r[0]
+            for r in conn.execute(
+                "SELECT uscc FROM companies WHERE uscc IS NOT NULL ORDER BY id LIMIT ?", (TAX_ROWS // len(PERIODS),)
+            )
+        ]
+        existing = {
+            (u, p): t
+            for u, p, t in conn.execute(
+                "SELECT c.uscc, t.period, t.total_tax FROM tax_records t JOIN companies c ON c.id = t.company_id "
+                f"WHERE t.period IN ({','.join('?' * len(PERIODS))})",
+                PERIODS,
+            )
+        }
     rows = []
     for i, code in enumerate(codes):
         for period in PERIODS:
@@ -165,8 +175,13 @@ def measure(name: str, db_path: str, instance: str, file_path: str | None) -> di
             kind = "leads" if Path(file_path).name.startswith("leads") else "tax"
             batch = imports.preview(db.session, admin, kind, Path(file_path).name, data, today)
             db.session.commit()
-            result = {"batch": batch.id, "created": batch.created_count, "updated": batch.updated_count,
-                      "unchanged": batch.unchanged_count, "errors": batch.error_count}
+            result = {
+                "batch": batch.id,
+                "created": batch.created_count,
+                "updated": batch.updated_count,
+                "unchanged": batch.unchanged_count,
+                "errors": batch.error_count,
+            }
         elif name == "commit":
             batch = db.session.scalar(select(ImportBatch).order_by(ImportBatch.id.desc()).limit(1))
             changes = imports.confirm(db.session, admin, batch, today)
@@ -180,14 +195,21 @@ def measure(name: str, db_path: str, instance: str, file_path: str | None) -> di
             result = {"companies": len(items), "bytes": len(out)}
         seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     # CPU seconds beside wall seconds: on a shared machine the wall clock also counts the others' work.
-    return dict(result, seconds=round(seconds, 2), cpu_seconds=round(cpu, 2), peak_mb=round(peak_mb(), 1),
-                baseline_mb=round(baseline, 1))
+    return dict(
+        result,
+        seconds=round(seconds, 2),
+        cpu_seconds=round(cpu, 2),
+        peak_mb=round(peak_mb(), 1),
+        baseline_mb=round(baseline, 1),
+    )
 
 
 def run_phase(name, db_path, instance, file_path=None) -> dict:
     context = multiprocessing.get_context("spawn")
     queue = context.Queue()
-    process = context.Process(target=phase, args=(name, str(db_path), str(instance), file_path and str(file_path), queue))
+    process = context.Process(
+        target=phase, args=(name, str(db_path), str(instance), file_path and str(file_path), queue)
+    )
     process.start()
     result = queue.get()
     process.join()
@@ -208,13 +230,29 @@ def add_companies(db_path: Path, total: int) -> int:
             rows.append((f"基准测试企业{n}有限公司", body + check_character(body)))
         conn.executemany(
             "INSERT INTO companies (name, uscc, uscc_override, registered_in_district, taxed_in_district, hq_type, is_demo)"
-            " VALUES (?, ?, 0, 0, 0, 'none', 1)", rows)
+            " VALUES (?, ?, 0, 0, 0, 'none', 1)",
+            rows,
+        )
     return total - have if total > have else 0
 
 
 # ------------------------------------------------------------------------------------- leads
-LEAD_HEADER = ["企业名称", "统一社会信用代码", "来源", "产业类别", "意向面积（m²）", "预计年税收（元）", "目标楼宇",
-               "负责人账号", "联系人", "联系电话", "阶段", "阶段日期", "立项日期", "确认重复"]
+LEAD_HEADER = [
+    "企业名称",
+    "统一社会信用代码",
+    "来源",
+    "产业类别",
+    "意向面积（m²）",
+    "预计年税收（元）",
+    "目标楼宇",
+    "负责人账号",
+    "联系人",
+    "联系电话",
+    "阶段",
+    "阶段日期",
+    "立项日期",
+    "确认重复",
+]
 
 
 def _has_column(conn, table: str, column: str) -> bool:
@@ -233,12 +271,24 @@ def add_leads(db_path: Path, total: int) -> int:
         rows = []
         for n in range(have, total):
             name = f"存量项目企业{n}（大连）有限公司"
-            row = [name, "上门", owners[n % len(owners)], "lead", "2026-10-01", "2026-10-01 01:00:00", "normal", "none", 0, 1]
+            row = [
+                name,
+                "上门",
+                owners[n % len(owners)],
+                "lead",
+                "2026-10-01",
+                "2026-10-01 01:00:00",
+                "normal",
+                "none",
+                0,
+                1,
+            ]
             rows.append(row + [name_key(name)] if keyed else row)
         columns = "company_name, source, owner_id, stage, created_on, created_at, priority, hq_type, is_demo, version"
         conn.executemany(
             f"INSERT INTO leads ({columns}{', name_key' if keyed else ''}) VALUES ({', '.join('?' * len(rows[0]))})",
-            rows) if rows else None
+            rows,
+        ) if rows else None
     return max(total - have, 0)
 
 
@@ -250,9 +300,19 @@ def top_up_leads(session, total: int) -> int:
 
     have = session.scalar(select(func.count()).select_from(Lead))
     owners = list(session.scalars(select(User.id).where(User.role == "promoter").order_by(User.id)))
-    rows = [dict(company_name=f"存量项目企业{n}（大连）有限公司", source="上门", owner_id=owners[n % len(owners)], stage="lead",
-                 created_on=date(2026, 10, 1), priority="normal", hq_type="none", is_demo=True)
-            for n in range(have, total)]
+    rows = [
+        dict(
+            company_name=f"存量项目企业{n}（大连）有限公司",
+            source="上门",
+            owner_id=owners[n % len(owners)],
+            stage="lead",
+            created_on=date(2026, 10, 1),
+            priority="normal",
+            hq_type="none",
+            is_demo=True,
+        )
+        for n in range(have, total)
+    ]
     if rows:
         session.execute(insert(Lead), rows)
     session.commit()
@@ -278,12 +338,24 @@ def lead_rows(db_path: Path, count: int) -> list[list]:
             body = f"91210200{i + 700_000_000:09d}"
             uscc = body + check_character(body)
         staged = i % 3 == 0
-        rows.append([
-            name, uscc, "以商招商", "数字技术服务", 200 + i % 800, 1_000_000 + (i * 37 % 9_000_000),
-            codes[i % len(codes)], promoters[i % len(promoters)], "王经理", f"138{i:08d}",
-            stages[i % len(stages)] if staged else "", "2026-09-15" if staged else "",
-            "2026-06-01" if staged else "", "是" if duplicate else "",
-        ])
+        rows.append(
+            [
+                name,
+                uscc,
+                "以商招商",
+                "数字技术服务",
+                200 + i % 800,
+                1_000_000 + (i * 37 % 9_000_000),
+                codes[i % len(codes)],
+                promoters[i % len(promoters)],
+                "王经理",
+                f"138{i:08d}",
+                stages[i % len(stages)] if staged else "",
+                "2026-09-15" if staged else "",
+                "2026-06-01" if staged else "",
+                "是" if duplicate else "",
+            ]
+        )
     return rows
 
 
@@ -305,13 +377,22 @@ def main(argv=None) -> int:
     parser.add_argument("--scale", type=int, default=10)
     parser.add_argument("--only", choices=PARTS, action="append", help="run only this part (repeatable)")
     parser.add_argument("--lead-rows", type=int, default=LEAD_ROWS, help="rows of the leads file")
-    parser.add_argument("--pg-server", default=None,
-                        help="also import the leads file into a fresh database on this PostgreSQL server "
-                             "(URL without the database name); it is dropped afterwards")
+    parser.add_argument(
+        "--pg-server",
+        default=None,
+        help="also import the leads file into a fresh database on this PostgreSQL server "
+        "(URL without the database name); it is dropped afterwards",
+    )
     args = parser.parse_args(argv)
     parts = args.only or list(PARTS)
-    report = {"scale": args.scale, "today": TODAY, "tax_rows": TAX_ROWS, "lead_rows": args.lead_rows,
-              "stored_leads": STORED_LEADS, "targets": {"seconds": TARGET_SECONDS, "mb": TARGET_MB}}
+    report = {
+        "scale": args.scale,
+        "today": TODAY,
+        "tax_rows": TAX_ROWS,
+        "lead_rows": args.lead_rows,
+        "stored_leads": STORED_LEADS,
+        "targets": {"seconds": TARGET_SECONDS, "mb": TARGET_MB},
+    }
     with tempfile.TemporaryDirectory(prefix="crm-bench-imports-") as name:
         tmp = Path(name)
         cached = cached_demo(args.scale, tmp)
@@ -378,7 +459,9 @@ def print_total(report: dict, prefix: str) -> None:
     total = report[f"{prefix}-preview"]["seconds"] + report[f"{prefix}-commit"]["seconds"]
     cpu = report[f"{prefix}-preview"]["cpu_seconds"] + report[f"{prefix}-commit"]["cpu_seconds"]
     report[f"{prefix}-total-seconds"], report[f"{prefix}-total-cpu-seconds"] = round(total, 2), round(cpu, 2)
-    print(f"{prefix + ' preview + commit':<34} {total:>7.2f} s (CPU {cpu:.2f} s)  target ≤ {LEADS_TARGET_SECONDS:g} s together")
+    print(
+        f"{prefix + ' preview + commit':<34} {total:>7.2f} s (CPU {cpu:.2f} s)  target ≤ {LEADS_TARGET_SECONDS:g} s together"
+    )
 
 
 def export_part(pristine: Path, tmp: Path, report: dict, args) -> None:
@@ -398,8 +481,10 @@ PARTS = {"tax": tax_part, "leads": leads_part, "export": export_part}
 def print_row(label: str, result: dict, kind: str) -> None:
     ok = result["seconds"] <= TARGET_SECONDS[kind] and result["peak_mb"] <= TARGET_MB
     extra = {k: v for k, v in result.items() if k not in ("seconds", "cpu_seconds", "peak_mb", "baseline_mb")}
-    print(f"{label:<34} {result['seconds']:>7.2f} s (CPU {result.get('cpu_seconds', 0):.2f} s)  peak {result['peak_mb']:>6.1f} MB "
-          f"(baseline {result['baseline_mb']:.0f} MB)  {'OK' if ok else 'SLOW/BIG'}  {extra}")
+    print(
+        f"{label:<34} {result['seconds']:>7.2f} s (CPU {result.get('cpu_seconds', 0):.2f} s)  peak {result['peak_mb']:>6.1f} MB "
+        f"(baseline {result['baseline_mb']:.0f} MB)  {'OK' if ok else 'SLOW/BIG'}  {extra}"
+    )
 
 
 if __name__ == "__main__":

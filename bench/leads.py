@@ -13,6 +13,7 @@ large database, and stays ≤ 150 ms.
 
 Writes bench-results/leads-{N}.json. Exit 1 when a page does not answer 200.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -51,11 +52,17 @@ def grow(path: Path, leads: int) -> None:
         copy = 1
         while count < leads:
             take = min(leads - count, base[0])
-            last = db.execute("SELECT id FROM leads WHERE id <= ? ORDER BY id LIMIT 1 OFFSET ?", (span, take - 1)).fetchone()[0]
+            last = db.execute(
+                "SELECT id FROM leads WHERE id <= ? ORDER BY id LIMIT 1 OFFSET ?", (span, take - 1)
+            ).fetchone()[0]
             offset = copy * span
             for table, shifted in COPIED.items():
                 names = columns(db, table)
-                own = db.execute(f'SELECT max(id) FROM "{table}"').fetchone()[0] if "id" in names and table != "leads" else 0
+                own = (
+                    db.execute(f'SELECT max(id) FROM "{table}"').fetchone()[0]
+                    if "id" in names and table != "leads"
+                    else 0
+                )
                 picks = []
                 for name in names:
                     if name in shifted:
@@ -67,8 +74,10 @@ def grow(path: Path, leads: int) -> None:
                     else:
                         picks.append(f'"{name}"')
                 where = "id" if table == "leads" else "lead_id"
-                db.execute(f'INSERT INTO "{table}" ({", ".join(chr(34) + n + chr(34) for n in names)}) '
-                           f'SELECT {", ".join(picks)} FROM "{table}" WHERE {where} <= {last}')
+                db.execute(
+                    f'INSERT INTO "{table}" ({", ".join(chr(34) + n + chr(34) for n in names)}) '
+                    f'SELECT {", ".join(picks)} FROM "{table}" WHERE {where} <= {last}'
+                )
             count += take
             copy += 1
         db.execute("UPDATE data_versions SET token = ? WHERE name = 'pipeline'", (secrets.token_hex(8),))
@@ -92,7 +101,9 @@ def build(leads: int, reuse: bool, tmp: Path):
             print(f"grown to {leads:,} leads in {time.perf_counter() - started:.1f} s")
     import os
 
-    os.environ.update(CRM_DATABASE_URL=f"sqlite:///{path}", CRM_INSTANCE_PATH=str(tmp / "instance"), CRM_TODAY="2026-11-15")
+    os.environ.update(
+        CRM_DATABASE_URL=f"sqlite:///{path}", CRM_INSTANCE_PATH=str(tmp / "instance"), CRM_TODAY="2026-11-15"
+    )
     from crm import create_server_app
 
     app = create_server_app()
@@ -128,8 +139,10 @@ def measure(app, requests: int) -> dict:
         count = db.session.scalar(select(func.count()).select_from(Lead))
         db.session.remove()
     clients = {user: signed_in_client(app, user) for user in {u for u, _ in PAGES}}
-    pages = {url: {"warm": timed(clients[user], url, requests, False), "cold": timed(clients[user], url, requests, True)}
-             for user, url in PAGES}
+    pages = {
+        url: {"warm": timed(clients[user], url, requests, False), "cold": timed(clients[user], url, requests, True)}
+        for user, url in PAGES
+    }
     return {"leads": count, "pages": pages}
 
 
@@ -145,19 +158,27 @@ def main(argv=None) -> int:
         for leads in (None, args.leads):
             results.append(measure(build(leads, args.reuse, Path(tmp)), args.requests))
     small, large = results
-    print(f"\n{small['leads']:,} → {large['leads']:,} leads; {args.requests} requests after {WARMUPS} warm-ups; "
-          f"cold = figure cache emptied before each request; target ≤ {GROWTH_LIMIT}× and p95 ≤ {TARGET_P95_MS:.0f} ms\n")
-    print(f"{'page':<14} {'':<5} {'p50 small':>10} {'p95 small':>10} {'p50 large':>10} {'p95 large':>10} {'growth':>7}  result")
+    print(
+        f"\n{small['leads']:,} → {large['leads']:,} leads; {args.requests} requests after {WARMUPS} warm-ups; "
+        f"cold = figure cache emptied before each request; target ≤ {GROWTH_LIMIT}× and p95 ≤ {TARGET_P95_MS:.0f} ms\n"
+    )
+    print(
+        f"{'page':<14} {'':<5} {'p50 small':>10} {'p95 small':>10} {'p50 large':>10} {'p95 large':>10} {'growth':>7}  result"
+    )
     for url in small["pages"]:
         for mode in ("warm", "cold"):
             a, b = small["pages"][url][mode], large["pages"][url][mode]
             growth = b["p95_ms"] / a["p95_ms"] if a["p95_ms"] else 0
             ok = growth <= GROWTH_LIMIT and b["p95_ms"] <= TARGET_P95_MS
-            print(f"{url:<14} {mode:<5} {a['p50_ms']:>10.1f} {a['p95_ms']:>10.1f} {b['p50_ms']:>10.1f} {b['p95_ms']:>10.1f} "
-                  f"{growth:>6.2f}×  {'OK' if ok else 'SLOW'}")
+            print(
+                f"{url:<14} {mode:<5} {a['p50_ms']:>10.1f} {a['p95_ms']:>10.1f} {b['p50_ms']:>10.1f} {b['p95_ms']:>10.1f} "
+                f"{growth:>6.2f}×  {'OK' if ok else 'SLOW'}"
+            )
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"leads-{args.leads}.json"
-    out.write_text(json.dumps({"small": small, "large": large, "requests": args.requests}, ensure_ascii=False, indent=2))
+    out.write_text(
+        json.dumps({"small": small, "large": large, "requests": args.requests}, ensure_ascii=False, indent=2)
+    )
     print(f"\nwritten to {out}")
     return 0
 

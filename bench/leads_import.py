@@ -16,6 +16,7 @@ is a warning, not an error), one or two target buildings each. Then, as an admin
 (re-plan, compare digests, write). Target: both together ≤ 10 s for 100,000 rows over 20,000
 stored. Prints the figures; exit 0 whatever they are (a benchmark reports, it does not fail).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,8 +33,22 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 TODAY = "2026-11-15"
-HEADER = ["企业名称", "统一社会信用代码", "来源", "产业类别", "意向面积（m²）", "预计年税收（元）", "目标楼宇",
-          "负责人账号", "联系人", "联系电话", "阶段", "阶段日期", "立项日期", "确认重复"]
+HEADER = [
+    "企业名称",
+    "统一社会信用代码",
+    "来源",
+    "产业类别",
+    "意向面积（m²）",
+    "预计年税收（元）",
+    "目标楼宇",
+    "负责人账号",
+    "联系人",
+    "联系电话",
+    "阶段",
+    "阶段日期",
+    "立项日期",
+    "确认重复",
+]
 PROMOTERS = [f"zs{n}" for n in range(1, 6)]
 BUILDINGS = [f"XG{n:02d}" for n in range(1, 31)]
 STAGES = ["接洽", "考察", "洽谈", "签约"]
@@ -57,12 +72,24 @@ def file_rows(count: int, stored: int) -> list[list]:
             uscc = body + check_character(body)
         staged = i % 3 == 0
         targets = BUILDINGS[i % len(BUILDINGS)] + ("、" + BUILDINGS[(i + 7) % len(BUILDINGS)] if i % 4 == 0 else "")
-        rows.append([
-            name, uscc, "以商招商", "数字技术服务", 200 + i % 800, 1_000_000 + (i * 37 % 9_000_000), targets,
-            PROMOTERS[i % len(PROMOTERS)], "王经理", f"138{i:08d}",
-            STAGES[i % len(STAGES)] if staged else "", "2026-09-15" if staged else "",
-            "2026-06-01" if staged else "", "是" if duplicate else "",
-        ])
+        rows.append(
+            [
+                name,
+                uscc,
+                "以商招商",
+                "数字技术服务",
+                200 + i % 800,
+                1_000_000 + (i * 37 % 9_000_000),
+                targets,
+                PROMOTERS[i % len(PROMOTERS)],
+                "王经理",
+                f"138{i:08d}",
+                STAGES[i % len(STAGES)] if staged else "",
+                "2026-09-15" if staged else "",
+                "2026-06-01" if staged else "",
+                "是" if duplicate else "",
+            ]
+        )
     return rows
 
 
@@ -120,7 +147,9 @@ def seed(session, stored: int) -> None:
     from crm.services.duplicates import normalise_name
 
     for code in BUILDINGS:
-        session.add(Building(code=code, name=f"测试大厦{code}", street="八一路", declared_office_area=100_000, floors=20))
+        session.add(
+            Building(code=code, name=f"测试大厦{code}", street="八一路", declared_office_area=100_000, floors=20)
+        )
     admin = User(username="admin", role="admin", display_name="管理员")
     admin.set_password("xigang-bench-2026")
     session.add(admin)
@@ -133,12 +162,24 @@ def seed(session, stored: int) -> None:
     session.flush()
     now = datetime.now(timezone.utc)
     for start in range(0, stored, 10_000):
-        session.execute(insert(Lead.__table__), [
-            dict(company_name=stored_name(n), name_key=normalise_name(stored_name(n)), source="上门",
-                 owner_id=owners[n % len(owners)].id, stage="lead", created_on=date(2026, 10, 1), created_at=now,
-                 priority="normal", hq_type="none", next_followup_on=date(2026, 11, 20))
-            for n in range(start, min(start + 10_000, stored))
-        ])
+        session.execute(
+            insert(Lead.__table__),
+            [
+                dict(
+                    company_name=stored_name(n),
+                    name_key=normalise_name(stored_name(n)),
+                    source="上门",
+                    owner_id=owners[n % len(owners)].id,
+                    stage="lead",
+                    created_on=date(2026, 10, 1),
+                    created_at=now,
+                    priority="normal",
+                    hq_type="none",
+                    next_followup_on=date(2026, 11, 20),
+                )
+                for n in range(start, min(start + 10_000, stored))
+            ],
+        )
     session.commit()
 
 
@@ -198,7 +239,9 @@ def run(args) -> dict:
 
             batch, preview_s, preview_cpu = timed("preview", preview, profile)
             if batch.status != "previewed":
-                raise SystemExit(f"the preview was refused: {batch.error_count} errors, e.g. {batch.report['errors'][:3]}")
+                raise SystemExit(
+                    f"the preview was refused: {batch.error_count} errors, e.g. {batch.report['errors'][:3]}"
+                )
 
             def commit():
                 changes = imports.confirm(db.session, admin, batch, today)
@@ -209,10 +252,18 @@ def run(args) -> dict:
             leads = db.session.scalar(select(func.count()).select_from(Lead))
             warnings = len(batch.report.get("warnings", []))
         return {
-            "database": args.database, "format": args.format, "rows": args.rows, "stored": args.stored,
-            "file_bytes": len(data), "created": len(changes), "warnings": warnings, "leads_after": leads,
-            "preview_seconds": round(preview_s, 2), "preview_cpu": round(preview_cpu, 2),
-            "commit_seconds": round(commit_s, 2), "commit_cpu": round(commit_cpu, 2),
+            "database": args.database,
+            "format": args.format,
+            "rows": args.rows,
+            "stored": args.stored,
+            "file_bytes": len(data),
+            "created": len(changes),
+            "warnings": warnings,
+            "leads_after": leads,
+            "preview_seconds": round(preview_s, 2),
+            "preview_cpu": round(preview_cpu, 2),
+            "commit_seconds": round(commit_s, 2),
+            "commit_cpu": round(commit_cpu, 2),
             "total_seconds": round(preview_s + commit_s, 2),
         }
     finally:
@@ -232,16 +283,22 @@ def main(argv=None) -> int:
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--format", choices=("xlsx", "csv"), default="xlsx")
     parser.add_argument("--pg-server", default="postgresql+psycopg://postgres@127.0.0.1:5432")
-    parser.add_argument("--profile", default=None, help="write cProfile stats to PREFIX-preview.prof / -commit.prof (+ .txt)")
+    parser.add_argument(
+        "--profile", default=None, help="write cProfile stats to PREFIX-preview.prof / -commit.prof (+ .txt)"
+    )
     args = parser.parse_args(argv)
     result = run(args)
-    print(f"leads import: {result['rows']:,} rows ({result['format']}, {result['file_bytes'] / 1e6:.1f} MB) "
-          f"over {result['stored']:,} stored leads on {result['database']}")
+    print(
+        f"leads import: {result['rows']:,} rows ({result['format']}, {result['file_bytes'] / 1e6:.1f} MB) "
+        f"over {result['stored']:,} stored leads on {result['database']}"
+    )
     print(f"  preview {result['preview_seconds']:6.2f} s  (cpu {result['preview_cpu']:.2f} s)")
     print(f"  commit  {result['commit_seconds']:6.2f} s  (cpu {result['commit_cpu']:.2f} s)")
     verdict = "within" if result["total_seconds"] <= TARGET_SECONDS else "OVER"
-    print(f"  total   {result['total_seconds']:6.2f} s  — {verdict} the {TARGET_SECONDS:.0f} s target; "
-          f"{result['created']:,} leads created, {result['warnings']:,} warnings, {result['leads_after']:,} leads stored")
+    print(
+        f"  total   {result['total_seconds']:6.2f} s  — {verdict} the {TARGET_SECONDS:.0f} s target; "
+        f"{result['created']:,} leads created, {result['warnings']:,} warnings, {result['leads_after']:,} leads stored"
+    )
     return 0
 
 

@@ -31,6 +31,7 @@ Exit 0 whether or not the targets are met (a benchmark reports); non-zero only w
 not start, locust crashes). Every process it starts is ended, and the database dropped (unless
 ``--keep``), even when it fails or is interrupted.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -94,8 +95,15 @@ class Processes:
 
     def start(self, name: str, argv: list[str], env: dict, log: Path) -> subprocess.Popen:
         handle = open(log, "ab")
-        process = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT,
-                                   stdin=subprocess.DEVNULL, start_new_session=True)
+        process = subprocess.Popen(
+            argv,
+            cwd=ROOT,
+            env=env,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         handle.close()
         self.started.append((name, process))
         return process
@@ -130,8 +138,16 @@ def run_command(argv: list[str], env: dict, log: Path, timeout: float, what: str
         handle.write(f"\n$ {' '.join(argv)}\n".encode())
         handle.flush()
         try:
-            result = subprocess.run(argv, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT,
-                                    stdin=subprocess.DEVNULL, timeout=timeout, start_new_session=True)
+            result = subprocess.run(
+                argv,
+                cwd=ROOT,
+                env=env,
+                stdout=handle,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                timeout=timeout,
+                start_new_session=True,
+            )
         except subprocess.TimeoutExpired:
             raise HarnessError(f"{what} took longer than {timeout:.0f} s (see {log})") from None
     if result.returncode != 0:
@@ -246,8 +262,12 @@ def role_slots(users: int) -> list[str]:
 
 def pages_of(role: str) -> list[tuple[str, str]]:
     """(url, name in the statistics) of the pages a person of ``role`` opens in the morning."""
-    pages = [("/", "/"), ("/buildings", "/buildings"), ("/buildings/{code}", "/buildings/<code>"),
-             ("/companies?q={q}", "/companies?q=…")]
+    pages = [
+        ("/", "/"),
+        ("/buildings", "/buildings"),
+        ("/buildings/{code}", "/buildings/<code>"),
+        ("/companies?q={q}", "/companies?q=…"),
+    ]
     if role == "manager":
         return pages + [("/buildings/{code}/tax", "/buildings/<code>/tax")]
     pages += [("/leads", "/leads"), ("/leads/board", "/leads/board"), ("/followups", "/followups"), ("/tax", "/tax")]
@@ -275,20 +295,29 @@ def build_plan(db: Database, users: int, rate: float, run_id: str, password: str
     engine = db.engine()
     try:
         with engine.connect() as connection:
-            accounts = connection.execute(text(
-                "SELECT id, username, role FROM users WHERE active = :yes ORDER BY username"), {"yes": True}).all()
+            accounts = connection.execute(
+                text("SELECT id, username, role FROM users WHERE active = :yes ORDER BY username"), {"yes": True}
+            ).all()
             codes = [row[0] for row in connection.execute(text("SELECT code FROM buildings ORDER BY code"))]
             managed = defaultdict(list)
-            for user_id, code in connection.execute(text(
-                    "SELECT ub.user_id, b.code FROM user_buildings ub JOIN buildings b ON b.id = ub.building_id")):
+            for user_id, code in connection.execute(
+                text("SELECT ub.user_id, b.code FROM user_buildings ub JOIN buildings b ON b.id = ub.building_id")
+            ):
                 managed[user_id].append(code)
             leads = defaultdict(list)
-            for lead_id, owner_id, stage in connection.execute(text(
+            for lead_id, owner_id, stage in connection.execute(
+                text(
                     "SELECT id, owner_id, stage FROM leads WHERE merged_into_id IS NULL AND stage IN "
-                    "('lead', 'contact', 'visit', 'negotiation') ORDER BY id")):
+                    "('lead', 'contact', 'visit', 'negotiation') ORDER BY id"
+                )
+            ):
                 leads[owner_id].append((lead_id, stage))
-            usccs = [row[0] for row in connection.execute(text(
-                "SELECT uscc FROM companies WHERE uscc IS NOT NULL ORDER BY id LIMIT 200"))]
+            usccs = [
+                row[0]
+                for row in connection.execute(
+                    text("SELECT uscc FROM companies WHERE uscc IS NOT NULL ORDER BY id LIMIT 200")
+                )
+            ]
     finally:
         engine.dispose()
 
@@ -306,8 +335,15 @@ def build_plan(db: Database, users: int, rate: float, run_id: str, password: str
     for role in roles:
         user_id, username = by_role[role][used[role] % len(by_role[role])]
         used[role] += 1
-        slots.append({"username": username, "role": role, "user_id": user_id, "pages": pages_of(role),
-                      "buildings": managed[user_id] if role == "manager" else codes})
+        slots.append(
+            {
+                "username": username,
+                "role": role,
+                "user_id": user_id,
+                "pages": pages_of(role),
+                "buildings": managed[user_id] if role == "manager" else codes,
+            }
+        )
     # Each promoter's working leads are dealt out among the people signed in as that promoter, so
     # no two simulated people ever touch the same lead: any refused write is then a real fault.
     for user_id, _username in by_role["promoter"]:
@@ -317,8 +353,14 @@ def build_plan(db: Database, users: int, rate: float, run_id: str, password: str
                 mine[index % len(mine)].setdefault("leads", {})[str(lead_id)] = stage
     valid = [code for code in usccs if uscc_problem(code) is None][:TAX_ROWS]
     return {
-        "run_id": run_id, "password": password, "mix": MIX, "slots": slots, "queries": list(SEARCHES),
-        "requests_per_user_per_second": rate / users, "pdfs": pdfs, "import_csv": tax_csv(valid) if valid else "",
+        "run_id": run_id,
+        "password": password,
+        "mix": MIX,
+        "slots": slots,
+        "queries": list(SEARCHES),
+        "requests_per_user_per_second": rate / users,
+        "pdfs": pdfs,
+        "import_csv": tax_csv(valid) if valid else "",
         "request_timeout": 60.0,
     }
 
@@ -360,7 +402,9 @@ class Browser:
 
     def sign_in(self, username: str, password: str) -> None:
         _status, page = self.get("/login")
-        status, landing = self.post("/login", {"csrf_token": self.token(page), "username": username, "password": password})
+        status, landing = self.post(
+            "/login", {"csrf_token": self.token(page), "username": username, "password": password}
+        )
         if status != 200 or 'name="password"' in landing:
             raise HarnessError(f"the harness could not sign in as {username}")
 
@@ -391,10 +435,10 @@ def prepare_pdfs(base: str, password: str) -> tuple[list, str]:
         return pdfs, "no briefings blueprint: only the candidate-list PDF is downloaded"
     if status != 200:
         return pdfs, f"/reports/briefings answered HTTP {status}: only the candidate-list PDF is downloaded"
-    links = re.findall(r'/reports/briefings/(\d+)/download', page)
+    links = re.findall(r"/reports/briefings/(\d+)/download", page)
     if not links:
         status, page = admin.post("/reports/briefings", {"csrf_token": admin.token(page), "month": BRIEFING_MONTH})
-        links = re.findall(r'/reports/briefings/(\d+)/download', admin.get("/reports/briefings")[1])
+        links = re.findall(r"/reports/briefings/(\d+)/download", admin.get("/reports/briefings")[1])
     if not links:
         return pdfs, f"the {BRIEFING_MONTH} briefing could not be generated (HTTP {status}): candidate list only"
     latest = max(int(x) for x in links)
@@ -410,10 +454,15 @@ def service_times(base: str, password: str, plan: dict, repeat: int = 5) -> dict
         slot = next(s for s in plan["slots"] if s["role"] == role)
         person = Browser(base)
         person.sign_in(slot["username"], password)
-        targets = [(url.replace("{code}", slot["buildings"][0]).replace("{q}", plan["queries"][0]), name)
-                   for url, name in slot["pages"]]
+        targets = [
+            (url.replace("{code}", slot["buildings"][0]).replace("{q}", plan["queries"][0]), name)
+            for url, name in slot["pages"]
+        ]
         if slot.get("leads"):
-            targets += [(f"/leads/{next(iter(slot['leads']))}", "/leads/<id>"), ("/leads/board?owner=me", "/leads/board?owner=me")]
+            targets += [
+                (f"/leads/{next(iter(slot['leads']))}", "/leads/<id>"),
+                ("/leads/board?owner=me", "/leads/board?owner=me"),
+            ]
         if role in ("admin", "leader"):
             targets += [tuple(pdf) for pdf in plan["pdfs"]]
         for url, name in targets:
@@ -433,9 +482,18 @@ def where_time_went(routes: list[dict], unloaded: dict[str, float]) -> list[dict
     """Each route's share of the server's work in the run: requests × unloaded time."""
     work = {r["group"]: r["requests"] * unloaded[r["group"]] for r in routes if r["group"] in unloaded}
     total = sum(work.values()) or 1
-    return sorted(({"route": name, "requests": next(r["requests"] for r in routes if r["group"] == name),
-                    "unloaded_ms": unloaded[name], "work_share": round(share / total, 3)}
-                   for name, share in work.items()), key=lambda row: -row["work_share"])
+    return sorted(
+        (
+            {
+                "route": name,
+                "requests": next(r["requests"] for r in routes if r["group"] == name),
+                "unloaded_ms": unloaded[name],
+                "work_share": round(share / total, 3),
+            }
+            for name, share in work.items()
+        ),
+        key=lambda row: -row["work_share"],
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -546,9 +604,14 @@ def latency_row(label: str, rows: list[list], seconds: float) -> dict:
     times = [r[3] for r in rows]
     failed = sum(1 for r in rows if r[5])
     return {
-        "group": label, "requests": len(rows), "per_second": round(len(rows) / seconds, 1) if seconds else None,
-        "p50_ms": rnd(percentile(times, 50)), "p95_ms": rnd(percentile(times, 95)), "p99_ms": rnd(percentile(times, 99)),
-        "max_ms": rnd(max(times) if times else None), "failed": failed,
+        "group": label,
+        "requests": len(rows),
+        "per_second": round(len(rows) / seconds, 1) if seconds else None,
+        "p50_ms": rnd(percentile(times, 50)),
+        "p95_ms": rnd(percentile(times, 95)),
+        "p99_ms": rnd(percentile(times, 99)),
+        "max_ms": rnd(max(times) if times else None),
+        "failed": failed,
         "error_rate": round(failed / len(rows), 4) if rows else 0.0,
     }
 
@@ -578,9 +641,14 @@ def check_writes(db: Database, run_id: str, outcome: dict) -> dict:
     engine = db.engine()
     try:
         with engine.connect() as connection:
-            stored = {m.group(0) for (notes,) in connection.execute(
-                text("SELECT notes FROM followups WHERE notes LIKE :pattern"), {"pattern": f"%LT-{run_id}-%"})
-                for m in [tag.search(notes)] if m}
+            stored = {
+                m.group(0)
+                for (notes,) in connection.execute(
+                    text("SELECT notes FROM followups WHERE notes LIKE :pattern"), {"pattern": f"%LT-{run_id}-%"}
+                )
+                for m in [tag.search(notes)]
+                if m
+            }
             moved = {int(k): v for k, v in outcome["final_stages"].items()}
             stages = {}
             if moved:
@@ -590,10 +658,14 @@ def check_writes(db: Database, run_id: str, outcome: dict) -> dict:
         engine.dispose()
     lost_moves = sorted(lead for lead, stage in moved.items() if stages.get(lead) != stage)
     return {
-        "followups_accepted": len(accepted), "followups_found": len(accepted & stored),
-        "followups_lost": sorted(accepted - stored)[:50], "followups_lost_count": len(accepted - stored),
+        "followups_accepted": len(accepted),
+        "followups_found": len(accepted & stored),
+        "followups_lost": sorted(accepted - stored)[:50],
+        "followups_lost_count": len(accepted - stored),
         "followups_stored_not_acknowledged": len(stored - accepted),
-        "leads_moved": len(moved), "stage_moves_lost": lost_moves[:50], "stage_moves_lost_count": len(lost_moves),
+        "leads_moved": len(moved),
+        "stage_moves_lost": lost_moves[:50],
+        "stage_moves_lost_count": len(lost_moves),
     }
 
 
@@ -603,26 +675,38 @@ def summarise(outcome: dict, seconds: float) -> dict:
     pdf = [r for r, flag in zip(samples, is_pdf) if flag]
     pages = [r for r, flag in zip(samples, is_pdf) if not flag]
     groups = [latency_row("all requests", samples, seconds), latency_row("pages (all but PDFs)", pages, seconds)]
-    for label, category in (("· reads", "read"), ("· writes", "write"), ("· imports", "heavy"), ("· sign-ins", "signin")):
+    for label, category in (
+        ("· reads", "read"),
+        ("· writes", "write"),
+        ("· imports", "heavy"),
+        ("· sign-ins", "signin"),
+    ):
         groups.append(latency_row(label, [r for r in pages if r[1] == category], seconds))
     groups.append(latency_row("PDFs", pdf, seconds))
     by_name = defaultdict(list)
     for r in samples:
         by_name[(r[1], r[2])].append(r)
-    routes = sorted((latency_row(name, rows, seconds) | {"category": category} for (category, name), rows in by_name.items()),
-                    key=lambda row: -(row["p95_ms"] or 0))
+    routes = sorted(
+        (latency_row(name, rows, seconds) | {"category": category} for (category, name), rows in by_name.items()),
+        key=lambda row: -(row["p95_ms"] or 0),
+    )
     failures = Counter(f"{r[2]}: {r[5]}" for r in samples if r[5])
     # Latency over time, per 10 s: tells the sign-in ramp and a warming cache from the steady state.
     first = min(r[0] for r in samples)
     buckets = defaultdict(list)
     for r in samples:
         buckets[int((r[0] - first) // 10) * 10].append(r)
-    timeline = [{"from_s": start, **{k: v for k, v in latency_row("", rows, 10).items() if k != "group"}}
-                for start, rows in sorted(buckets.items())]
+    timeline = [
+        {"from_s": start, **{k: v for k, v in latency_row("", rows, 10).items() if k != "group"}}
+        for start, rows in sorted(buckets.items())
+    ]
     mix = Counter(r[1] for r in samples if r[1] != "signin")
     mixed = sum(mix.values()) or 1
     return {
-        "groups": groups, "routes": routes, "failures": dict(failures.most_common(30)), "timeline": timeline,
+        "groups": groups,
+        "routes": routes,
+        "failures": dict(failures.most_common(30)),
+        "timeline": timeline,
         "mix": {category: round(count / mixed, 3) for category, count in sorted(mix.items())},
         "locked_in_responses": sum(1 for r in samples if "database is locked" in r[5]),
     }
@@ -634,34 +718,56 @@ def judge(result: dict) -> list[tuple[str, str, bool]]:
     writes = result["writes"]
     checks = [
         ("requests/s", f"{every['per_second']} ≥ {TARGET_RPS:.0f}", (every["per_second"] or 0) >= TARGET_RPS),
-        ("pages p95", f"{pages['p95_ms']} ms ≤ {TARGET_PAGE_P95_MS:.0f} ms", (pages["p95_ms"] or 0) <= TARGET_PAGE_P95_MS),
-        ("PDFs p95", f"{pdfs['p95_ms']} ms ≤ {TARGET_PDF_P95_MS:.0f} ms",
-         pdfs["requests"] > 0 and (pdfs["p95_ms"] or 0) <= TARGET_PDF_P95_MS),
+        (
+            "pages p95",
+            f"{pages['p95_ms']} ms ≤ {TARGET_PAGE_P95_MS:.0f} ms",
+            (pages["p95_ms"] or 0) <= TARGET_PAGE_P95_MS,
+        ),
+        (
+            "PDFs p95",
+            f"{pdfs['p95_ms']} ms ≤ {TARGET_PDF_P95_MS:.0f} ms",
+            pdfs["requests"] > 0 and (pdfs["p95_ms"] or 0) <= TARGET_PDF_P95_MS,
+        ),
         ("errors", f"{every['failed']} of {every['requests']}", every["failed"] == 0),
-        ("lost writes", f"{writes['followups_lost_count']} follow-ups of {writes['followups_accepted']}, "
-                        f"{writes['stage_moves_lost_count']} stage moves of {writes['leads_moved']} leads",
-         writes["followups_lost_count"] == 0 and writes["stage_moves_lost_count"] == 0 and writes["followups_accepted"] > 0),
+        (
+            "lost writes",
+            f"{writes['followups_lost_count']} follow-ups of {writes['followups_accepted']}, "
+            f"{writes['stage_moves_lost_count']} stage moves of {writes['leads_moved']} leads",
+            writes["followups_lost_count"] == 0
+            and writes["stage_moves_lost_count"] == 0
+            and writes["followups_accepted"] > 0,
+        ),
     ]
     locked = result["latency"]["locked_in_responses"] + result["server_log"]["database_is_locked"]
-    checks.append(("\"database is locked\"", f"{locked}", locked == 0))
+    checks.append(('"database is locked"', f"{locked}", locked == 0))
     return checks
 
 
 def print_report(result: dict) -> None:
     run = result["run"]
-    print(f"\n== load test on {run['database']} — scale {run['scale']}, {run['users']} users offering "
-          f"{run['rate']:.0f} req/s for {run['duration_s']} s, {WORKERS} gunicorn workers ==")
+    print(
+        f"\n== load test on {run['database']} — scale {run['scale']}, {run['users']} users offering "
+        f"{run['rate']:.0f} req/s for {run['duration_s']} s, {WORKERS} gunicorn workers =="
+    )
     print(f"{'':<22}{'requests':>9}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}{'failed':>8}")
     for g in result["latency"]["groups"]:
         if g["requests"]:
-            print(f"{g['group']:<22}{g['requests']:>9}{g['per_second']:>8}{fmt(g['p50_ms'])}{fmt(g['p95_ms'])}"
-                  f"{fmt(g['p99_ms'])}{fmt(g['max_ms'])}{g['failed']:>8}")
+            print(
+                f"{g['group']:<22}{g['requests']:>9}{g['per_second']:>8}{fmt(g['p50_ms'])}{fmt(g['p95_ms'])}"
+                f"{fmt(g['p99_ms'])}{fmt(g['max_ms'])}{g['failed']:>8}"
+            )
     print("\nslowest routes (p95):")
     for r in result["latency"]["routes"][:8]:
-        print(f"  {r['group']:<34}{r['requests']:>7}{fmt(r['p50_ms'])}{fmt(r['p95_ms'])}{fmt(r['p99_ms'])}{r['failed']:>6}")
-    print("\nover time (s: req/s, p50/p95 ms): " + "  ".join(
-        f"{t['from_s']}: {t['per_second']}, {fmt(t['p50_ms']).strip()}/{fmt(t['p95_ms']).strip()}"
-        for t in result["latency"]["timeline"]))
+        print(
+            f"  {r['group']:<34}{r['requests']:>7}{fmt(r['p50_ms'])}{fmt(r['p95_ms'])}{fmt(r['p99_ms'])}{r['failed']:>6}"
+        )
+    print(
+        "\nover time (s: req/s, p50/p95 ms): "
+        + "  ".join(
+            f"{t['from_s']}: {t['per_second']}, {fmt(t['p50_ms']).strip()}/{fmt(t['p95_ms']).strip()}"
+            for t in result["latency"]["timeline"]
+        )
+    )
     print("\nwhere the server's time went (page and PDF GETs: requests × time of the route alone):")
     for w in result["work"][:8]:
         print(f"  {w['route']:<34}{w['requests']:>7} × {w['unloaded_ms']:>6.0f} ms  {w['work_share']:>6.1%}")
@@ -671,19 +777,30 @@ def print_report(result: dict) -> None:
         for what, n in result["latency"]["failures"].items():
             print(f"  {n:>6} × {what}")
     mem = result["memory"]
-    print("\npeak memory per gunicorn worker (VmHWM MB): "
-          + ", ".join(f"{w['pid']}: {w['vmhwm_mb']}" for w in mem["workers"]) + f"  (max {mem['max_worker_mb']} MB)")
+    print(
+        "\npeak memory per gunicorn worker (VmHWM MB): "
+        + ", ".join(f"{w['pid']}: {w['vmhwm_mb']}" for w in mem["workers"])
+        + f"  (max {mem['max_worker_mb']} MB)"
+    )
     cpu = result["cpu"]
-    print(f"CPU over the run: machine {cpu['machine_busy_pct']}% of {cpu['cores']} cores busy — "
-          + ", ".join(f"{k} {v} s" for k, v in cpu["seconds"].items()))
-    print(f"  the stack spent {cpu['stack_cpu_ms_per_request']} ms of CPU per request: at most "
-          f"{cpu['ceiling_rps']} req/s on {cpu['cores']} otherwise idle cores")
+    print(
+        f"CPU over the run: machine {cpu['machine_busy_pct']}% of {cpu['cores']} cores busy — "
+        + ", ".join(f"{k} {v} s" for k, v in cpu["seconds"].items())
+    )
+    print(
+        f"  the stack spent {cpu['stack_cpu_ms_per_request']} ms of CPU per request: at most "
+        f"{cpu['ceiling_rps']} req/s on {cpu['cores']} otherwise idle cores"
+    )
     log = result["server_log"]
-    print(f"server log: {log['tracebacks']} tracebacks, {log['worker_timeouts']} worker timeouts, "
-          f"{log['database_is_locked']} 'database is locked', {log['worker_boots']} worker boots")
+    print(
+        f"server log: {log['tracebacks']} tracebacks, {log['worker_timeouts']} worker timeouts, "
+        f"{log['database_is_locked']} 'database is locked', {log['worker_boots']} worker boots"
+    )
     w = result["writes"]
-    print(f"writes: {w['followups_found']}/{w['followups_accepted']} accepted follow-ups found in the database, "
-          f"{w['leads_moved'] - w['stage_moves_lost_count']}/{w['leads_moved']} moved leads hold their last stage")
+    print(
+        f"writes: {w['followups_found']}/{w['followups_accepted']} accepted follow-ups found in the database, "
+        f"{w['leads_moved'] - w['stage_moves_lost_count']}/{w['leads_moved']} moved leads hold their last stage"
+    )
     print("\ntargets:")
     for name, figure, ok in result["targets"]:
         print(f"  {'OK  ' if ok else 'MISS'} {name:<22} {figure}")
@@ -700,9 +817,12 @@ def fmt(value) -> str:
 def environment(db: Database, instance: Path) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CRM_")}
     env.update(
-        CRM_DATABASE_URL=db.url, CRM_TODAY=TODAY, CRM_INSTANCE_PATH=str(instance),
+        CRM_DATABASE_URL=db.url,
+        CRM_TODAY=TODAY,
+        CRM_INSTANCE_PATH=str(instance),
         # One key for all four workers (each would otherwise race to generate its own).
-        CRM_SECRET_KEY=secrets.token_hex(32), PYTHONUNBUFFERED="1",
+        CRM_SECRET_KEY=secrets.token_hex(32),
+        PYTHONUNBUFFERED="1",
     )
     if PASSWORD_ENV in os.environ:
         env[PASSWORD_ENV] = os.environ[PASSWORD_ENV]
@@ -730,8 +850,12 @@ def run(args, work: Path, processes: Processes, db: Database) -> dict:
     db.create()
     timings = {"upgrade_s": round(run_command([crm, "db", "upgrade"], env, setup_log, 600, "crm db upgrade"), 1)}
     print(f"demo data at scale {args.scale} …", flush=True)
-    timings["demo_load_s"] = round(run_command(
-        [crm, "demo", "load", "--scale", str(args.scale), "--as-of", AS_OF], env, setup_log, 1800, "crm demo load"), 1)
+    timings["demo_load_s"] = round(
+        run_command(
+            [crm, "demo", "load", "--scale", str(args.scale), "--as-of", AS_OF], env, setup_log, 1800, "crm demo load"
+        ),
+        1,
+    )
     started = time.perf_counter()
     db.analyze()
     timings["analyze_s"] = round(time.perf_counter() - started, 1)
@@ -739,8 +863,21 @@ def run(args, work: Path, processes: Processes, db: Database) -> dict:
 
     port = args.port or free_port()
     base = f"http://127.0.0.1:{port}"
-    server = processes.start("gunicorn", [str(BIN / "python"), "-m", "gunicorn", "-w", str(WORKERS), "-b", f"127.0.0.1:{port}",
-                                          "crm:create_server_app()"], env, server_log)
+    server = processes.start(
+        "gunicorn",
+        [
+            str(BIN / "python"),
+            "-m",
+            "gunicorn",
+            "-w",
+            str(WORKERS),
+            "-b",
+            f"127.0.0.1:{port}",
+            "crm:create_server_app()",
+        ],
+        env,
+        server_log,
+    )
     processes.start("scheduler", [crm, "scheduler", "run"], env, work / "scheduler.log")
     wait_until_serving(base, server, server_log)
     pdfs, briefing_note = prepare_pdfs(base, password)
@@ -762,11 +899,34 @@ def run(args, work: Path, processes: Processes, db: Database) -> dict:
     print(f"locust: {args.users} users, {args.rate:.0f} req/s offered, {args.duration} s …", flush=True)
     watcher.start()
     started = time.monotonic()
-    locust = processes.start("locust", [
-        str(BIN / "python"), "-m", "locust", "-f", str(ROOT / "bench" / "locustfile.py"), "--headless",
-        "-u", str(args.users), "-r", f"{spawn_rate:g}", "-t", f"{args.duration}s", "--host", base,
-        "--stop-timeout", "15", "--only-summary", "--loglevel", "WARNING", "--exit-code-on-error", "0",
-    ], locust_env, work / "locust.log")
+    locust = processes.start(
+        "locust",
+        [
+            str(BIN / "python"),
+            "-m",
+            "locust",
+            "-f",
+            str(ROOT / "bench" / "locustfile.py"),
+            "--headless",
+            "-u",
+            str(args.users),
+            "-r",
+            f"{spawn_rate:g}",
+            "-t",
+            f"{args.duration}s",
+            "--host",
+            base,
+            "--stop-timeout",
+            "15",
+            "--only-summary",
+            "--loglevel",
+            "WARNING",
+            "--exit-code-on-error",
+            "0",
+        ],
+        locust_env,
+        work / "locust.log",
+    )
     locust_cpu = 0.0
     try:
         while locust.poll() is None:
@@ -785,15 +945,28 @@ def run(args, work: Path, processes: Processes, db: Database) -> dict:
     if not outcome["samples"]:
         raise HarnessError(f"locust sent no request: {tail(work / 'locust.log')}")
 
-    workers = [{"pid": pid, "vmhwm_mb": round(watcher.last_hwm.get(pid, 0) / 1024, 1),
-                "peak_rss_sampled_mb": round(watcher.peak_rss.get(pid, 0) / 1024, 1),
-                "cpu_s": round(watcher.cpu.get(pid, 0.0) - watcher.cpu_at_first_sight.get(pid, 0.0), 1)}
-               for pid in watcher.seen]
+    workers = [
+        {
+            "pid": pid,
+            "vmhwm_mb": round(watcher.last_hwm.get(pid, 0) / 1024, 1),
+            "peak_rss_sampled_mb": round(watcher.peak_rss.get(pid, 0) / 1024, 1),
+            "cpu_s": round(watcher.cpu.get(pid, 0.0) - watcher.cpu_at_first_sight.get(pid, 0.0), 1),
+        }
+        for pid in watcher.seen
+    ]
     cores = os.cpu_count() or 1
-    pg_cpu = sum(max(cpu_seconds(pid) - pg_before.get(pid, 0.0), 0.0) for pid in postgres_pids(db.name)) if pg_before else 0.0
+    pg_cpu = (
+        sum(max(cpu_seconds(pid) - pg_before.get(pid, 0.0), 0.0) for pid in postgres_pids(db.name))
+        if pg_before
+        else 0.0
+    )
     worker_cpu = sum(w["cpu_s"] for w in workers)
-    seconds = {"gunicorn workers": round(worker_cpu, 1), "postgres": round(pg_cpu, 1),
-               "locust": round(locust_cpu, 1), "scheduler": round(cpu_seconds(scheduler_pid) - sched0, 1)}
+    seconds = {
+        "gunicorn workers": round(worker_cpu, 1),
+        "postgres": round(pg_cpu, 1),
+        "locust": round(locust_cpu, 1),
+        "scheduler": round(cpu_seconds(scheduler_pid) - sched0, 1),
+    }
     machine_busy = (busy1 - busy0) / os.sysconf("SC_CLK_TCK")
     seconds["other processes"] = round(max(machine_busy - sum(seconds.values()), 0.0), 1)
 
@@ -802,16 +975,31 @@ def run(args, work: Path, processes: Processes, db: Database) -> dict:
     processes.stop_all()  # before reading the database: every acknowledged write has been committed
     window = max(r[0] for r in outcome["samples"]) - min(r[0] for r in outcome["samples"])
     result = {
-        "run": {"database": args.database, "scale": args.scale, "users": args.users, "rate": args.rate,
-                "duration_s": args.duration, "elapsed_s": round(elapsed, 1), "window_s": round(window, 1),
-                "workers": WORKERS, "today": TODAY, "as_of": AS_OF, "run_id": run_id, "database_name": db.name,
-                "briefing": briefing_note, **timings},
+        "run": {
+            "database": args.database,
+            "scale": args.scale,
+            "users": args.users,
+            "rate": args.rate,
+            "duration_s": args.duration,
+            "elapsed_s": round(elapsed, 1),
+            "window_s": round(window, 1),
+            "workers": WORKERS,
+            "today": TODAY,
+            "as_of": AS_OF,
+            "run_id": run_id,
+            "database_name": db.name,
+            "briefing": briefing_note,
+            **timings,
+        },
         "latency": summarise(outcome, window or elapsed),
         "memory": {"workers": workers, "max_worker_mb": max((w["vmhwm_mb"] for w in workers), default=None)},
-        "cpu": {"cores": cores, "machine_busy_pct": round(100 * (busy1 - busy0) / max(total1 - total0, 1), 1),
-                "seconds": seconds,
-                "worker_cpu_ms_per_request": round(1000 * worker_cpu / len(outcome["samples"]), 1),
-                **ceiling(seconds, len(outcome["samples"]), cores)},
+        "cpu": {
+            "cores": cores,
+            "machine_busy_pct": round(100 * (busy1 - busy0) / max(total1 - total0, 1), 1),
+            "seconds": seconds,
+            "worker_cpu_ms_per_request": round(1000 * worker_cpu / len(outcome["samples"]), 1),
+            **ceiling(seconds, len(outcome["samples"]), cores),
+        },
         "server_log": server_log_findings(server_log),
         "writes": check_writes(db, run_id, outcome),
         "server_log_path": str(server_log.relative_to(ROOT)),
@@ -831,10 +1019,16 @@ def main(argv=None) -> int:
     parser.add_argument("--scale", type=int, default=10)
     parser.add_argument("--duration", type=int, default=180, help="seconds of load (default 180)")
     parser.add_argument("--users", type=int, default=60, help="simulated people signed in at once (default 60)")
-    parser.add_argument("--rate", type=float, default=120.0,
-                        help="requests/s the users offer together (default 120, above the 100 req/s target)")
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=120.0,
+        help="requests/s the users offer together (default 120, above the 100 req/s target)",
+    )
     parser.add_argument("--port", type=int, default=0, help="gunicorn's port on 127.0.0.1 (default: a free one)")
-    parser.add_argument("--pg-server", default=PG_SERVER, help=f"PostgreSQL server URL without database (default {PG_SERVER})")
+    parser.add_argument(
+        "--pg-server", default=PG_SERVER, help=f"PostgreSQL server URL without database (default {PG_SERVER})"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     args = parser.parse_args(argv)
     if args.users < 10:

@@ -9,6 +9,7 @@ p50/p95 over ``--requests`` requests) for ``leader`` and the manager ``louyu1``,
 same pages on a scale-1 database: a count that grows with the scale is an N+1 query. Prints a
 table and writes bench-results/localisation-scale{N}.json; exit 1 when a page does not answer 200.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,9 +31,15 @@ def seeded_app(scale: int, reuse: bool, tmp: Path):
 
 def localisation_pages(app, username: str) -> list[str]:
     code = B.largest_building_code(app, username)
-    return ["/localisation", "/localisation?state=open&sort=area&dir=desc", "/localisation?type=registered_not_occupying",
-            "/localisation?type=occupying_untaxed&street=白云", f"/buildings/{code}/localisation",
-            "/api/v1/localisation?per_page=200", "/"]
+    return [
+        "/localisation",
+        "/localisation?state=open&sort=area&dir=desc",
+        "/localisation?type=registered_not_occupying",
+        "/localisation?type=occupying_untaxed&street=白云",
+        f"/buildings/{code}/localisation",
+        "/api/v1/localisation?per_page=200",
+        "/",
+    ]
 
 
 def main(argv=None) -> int:
@@ -55,16 +62,25 @@ def main(argv=None) -> int:
                 db.engine.dispose()
     ok = True
     base = {(r["user"], r["page"]): r for r in results.get(args.compare_scale, [])}
-    print(f"{'user':<8} {'page':<58} {'p50':>7} {'p95':>7} {'cold':>7} {'q@' + str(args.scale):>6} {'q@' + str(args.compare_scale):>6}")
+    print(
+        f"{'user':<8} {'page':<58} {'p50':>7} {'p95':>7} {'cold':>7} {'q@' + str(args.scale):>6} {'q@' + str(args.compare_scale):>6}"
+    )
     for row in results[args.scale]:
         small = base.get((row["user"], row["page"]), {})
         flag = "" if row["p95_ms"] <= TARGET_P95_MS else "  > target"
-        print(f"{row['user']:<8} {row['page']:<58} {row['p50_ms']:>7} {row['p95_ms']:>7} {row['cold_ms']:>7} "
-              f"{row['queries']:>6} {small.get('queries', '-'):>6}{flag}")
+        print(
+            f"{row['user']:<8} {row['page']:<58} {row['p50_ms']:>7} {row['p95_ms']:>7} {row['cold_ms']:>7} "
+            f"{row['queries']:>6} {small.get('queries', '-'):>6}{flag}"
+        )
         ok = ok and set(row["statuses"]) == {200}
     out = B.RESULTS / f"localisation-scale{args.scale}.json"
-    out.write_text(json.dumps({str(k): [dict(r, statuses=dict(r["statuses"])) for r in v] for k, v in results.items()},
-                              ensure_ascii=False, indent=1))
+    out.write_text(
+        json.dumps(
+            {str(k): [dict(r, statuses=dict(r["statuses"])) for r in v] for k, v in results.items()},
+            ensure_ascii=False,
+            indent=1,
+        )
+    )
     return 0 if ok else 1
 
 

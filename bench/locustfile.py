@@ -23,6 +23,7 @@ locked", or when it is not what the user wanted (a page that bounced to the logi
 server refused, a "PDF" that is not one). Every accepted follow-up tag and every lead's last
 accepted stage go to the output so the orchestrator can check that no write was lost.
 """
+
 from __future__ import annotations
 
 import json
@@ -49,14 +50,14 @@ LOCKED = b"database is locked"
 NEXT_STAGE = {"lead": "contact", "contact": "visit", "visit": "negotiation", "negotiation": "contact"}
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
-SHARES = PLAN["mix"]                       # {"read": .80, "write": .15, "heavy": .05}
+SHARES = PLAN["mix"]  # {"read": .80, "write": .15, "heavy": .05}
 CAN = {"admin": ("read", "heavy"), "leader": ("read", "heavy"), "promoter": ("read", "write"), "manager": ("read",)}
 
 # Shared by every user of this (single, gevent) process.
-counts: Counter = Counter()                # requests sent per category, sign-ins excluded
-samples: list[list] = []                   # [start, category, name, ms, status, failure or ""]
-accepted_followups: list[str] = []         # tags the server answered with success
-final_stages: dict[int, str] = {}          # lead id -> stage of the last accepted move
+counts: Counter = Counter()  # requests sent per category, sign-ins excluded
+samples: list[list] = []  # [start, category, name, ms, status, failure or ""]
+accepted_followups: list[str] = []  # tags the server answered with success
+final_stages: dict[int, str] = {}  # lead id -> stage of the last accepted move
 next_slot = iter(range(len(PLAN["slots"])))
 
 
@@ -64,16 +65,30 @@ next_slot = iter(range(len(PLAN["slots"])))
 def record(request_type, name, response_time, response, context, exception, start_time, **_):
     category = context.get("category", "read")
     status = getattr(response, "status_code", 0) or 0
-    samples.append([round(start_time, 3), category, name, round(response_time, 1), status,
-                    "" if exception is None else str(exception)[:200]])
+    samples.append(
+        [
+            round(start_time, 3),
+            category,
+            name,
+            round(response_time, 1),
+            status,
+            "" if exception is None else str(exception)[:200],
+        ]
+    )
 
 
 @events.quitting.add_listener
 def write_results(environment, **_):
-    OUT.write_text(json.dumps({
-        "samples": samples, "accepted_followups": accepted_followups,
-        "final_stages": {str(k): v for k, v in final_stages.items()},
-    }), encoding="utf-8")
+    OUT.write_text(
+        json.dumps(
+            {
+                "samples": samples,
+                "accepted_followups": accepted_followups,
+                "final_stages": {str(k): v for k, v in final_stages.items()},
+            }
+        ),
+        encoding="utf-8",
+    )
 
 
 def poisson_pacing(rate: float):
@@ -85,6 +100,7 @@ def poisson_pacing(rate: float):
     step after the first busy seconds: measured, 90-98 % of all starts fell in the same 50 ms of
     every half second, i.e. sixty clicks at once twice a second, which no office produces.
     """
+
     def wait_time(user) -> float:
         now = time.monotonic()
         due = getattr(user, "next_due", now) + random.expovariate(rate)
@@ -131,8 +147,16 @@ class Staff(FastHttpUser):
         """One request; returns its body (bytes) when it succeeded as the user wanted, else None."""
         if category != "signin":
             counts[category] += 1
-        with self.client.request(method, url, name=name or url, data=data, headers=headers, catch_response=True,
-                                 allow_redirects=False, context={"category": category}) as response:
+        with self.client.request(
+            method,
+            url,
+            name=name or url,
+            data=data,
+            headers=headers,
+            catch_response=True,
+            allow_redirects=False,
+            context={"category": category},
+        ) as response:
             body = response.content or b""
             status = response.status_code or 0
             if not 200 <= status < 400:
@@ -163,7 +187,10 @@ class Staff(FastHttpUser):
             target = response.headers.get("Location", "")
             return None if "/login" not in target else f"sign-in refused for {self.slot['username']}"
 
-        if self.send("POST", "/login", "signin", data=urlencode(form), headers=FORM, expect=(302,), check=landed) is None:
+        if (
+            self.send("POST", "/login", "signin", data=urlencode(form), headers=FORM, expect=(302,), check=landed)
+            is None
+        ):
             raise StopUser()
 
     def page(self, url, name=None, category="read"):
@@ -206,14 +233,33 @@ class Staff(FastHttpUser):
     def post_followup(self, lead_id, token):
         self.sequence += 1
         tag = f"LT-{PLAN['run_id']}-{self.index}-{self.sequence}"
-        form = {"csrf_token": token, "method": "电话", "notes": f"压测跟进 {tag}：电话沟通意向面积与入驻时间", "on": "", "next_on": ""}
+        form = {
+            "csrf_token": token,
+            "method": "电话",
+            "notes": f"压测跟进 {tag}：电话沟通意向面积与入驻时间",
+            "on": "",
+            "next_on": "",
+        }
 
         def back_to_lead(response, body):
             target = response.headers.get("Location", "")
-            return None if target.endswith(f"/leads/{lead_id}") else f"follow-up not saved (went to {target or 'nowhere'})"
+            return (
+                None if target.endswith(f"/leads/{lead_id}") else f"follow-up not saved (went to {target or 'nowhere'})"
+            )
 
-        if self.send("POST", f"/leads/{lead_id}/followups", "write", name="/leads/<id>/followups", data=urlencode(form),
-                     headers=FORM, expect=(302,), check=back_to_lead) is not None:
+        if (
+            self.send(
+                "POST",
+                f"/leads/{lead_id}/followups",
+                "write",
+                name="/leads/<id>/followups",
+                data=urlencode(form),
+                headers=FORM,
+                expect=(302,),
+                check=back_to_lead,
+            )
+            is not None
+        ):
             accepted_followups.append(tag)
 
     def open_board(self):
@@ -232,8 +278,18 @@ class Staff(FastHttpUser):
         stage = NEXT_STAGE[self.leads[lead_id]]
         headers = {"HX-Request": "true", "X-CSRFToken": token, **FORM}
         form = {"stage": stage, "version": version, "owner": "me"}
-        if self.send("POST", f"/leads/{lead_id}/stage", "write", name="/leads/<id>/stage", data=urlencode(form),
-                     headers=headers, expect=(200,)) is not None:
+        if (
+            self.send(
+                "POST",
+                f"/leads/{lead_id}/stage",
+                "write",
+                name="/leads/<id>/stage",
+                data=urlencode(form),
+                headers=headers,
+                expect=(200,),
+            )
+            is not None
+        ):
             self.leads[lead_id] = stage
             final_stages[lead_id] = stage
 
@@ -267,7 +323,17 @@ class Staff(FastHttpUser):
 
         def previewed(response, page):
             target = response.headers.get("Location", "")
-            return None if re.search(r"/imports/\d+$", target) else f"import not previewed (went to {target or 'nowhere'})"
+            return (
+                None if re.search(r"/imports/\d+$", target) else f"import not previewed (went to {target or 'nowhere'})"
+            )
 
-        self.send("POST", "/imports", "heavy", name="/imports (upload)", data=body, expect=(302,), check=previewed,
-                  headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+        self.send(
+            "POST",
+            "/imports",
+            "heavy",
+            name="/imports (upload)",
+            data=body,
+            expect=(302,),
+            check=previewed,
+            headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+        )

@@ -13,6 +13,7 @@ Target: p95 ≤ 150 ms each. The cached database is copied, never written to.
 
 Writes bench-results/manage-scale{N}.json. Exit 1 when a request does not answer as expected.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -63,8 +64,11 @@ def move_in_target(app, code: str) -> tuple[str, int]:
     with app.app_context():
         building = db.session.scalar(select(Building).where(Building.code == code))
         uscc = db.session.scalar(
-            select(Company.uscc).join(Lease, Lease.company_id == Company.id)
-            .where(Lease.building_id == building.id, Company.uscc.is_not(None)).order_by(Company.id).limit(1)
+            select(Company.uscc)
+            .join(Lease, Lease.company_id == Company.id)
+            .where(Lease.building_id == building.id, Company.uscc.is_not(None))
+            .order_by(Company.id)
+            .limit(1)
         )
         today = date.fromisoformat(TODAY)
         for state in unit_states(db.session, building, today):
@@ -133,9 +137,13 @@ def run(app, requests: int) -> dict:
         history = db.session.scalar(select(func.count(ChangeLog.id)))
         db.session.remove()
     return {
-        "building": code, "move_in": summary(post_times) | {"queries": post_queries},
-        "building_page": summary(page_times) | {"queries": page_queries_after, "queries_before_move_ins": queries_before},
-        "leases": leases, "history_rows": history, "failures": failures,
+        "building": code,
+        "move_in": summary(post_times) | {"queries": post_queries},
+        "building_page": summary(page_times)
+        | {"queries": page_queries_after, "queries_before_move_ins": queries_before},
+        "leases": leases,
+        "history_rows": history,
+        "failures": failures,
     }
 
 
@@ -163,22 +171,40 @@ def main(argv=None) -> int:
 
     page = result["building_page"]
     same = page["queries"] == page["queries_before_move_ins"] == page["queries_scale1"]
-    print(f"\nscale {args.scale}, {args.requests} requests after {WARMUPS} warm-ups as {USER} on {result['building']} "
-          f"(today {TODAY}); target p95 ≤ {TARGET_P95_MS:.0f} ms\n")
+    print(
+        f"\nscale {args.scale}, {args.requests} requests after {WARMUPS} warm-ups as {USER} on {result['building']} "
+        f"(today {TODAY}); target p95 ≤ {TARGET_P95_MS:.0f} ms\n"
+    )
     for name, row in (("record a move-in (POST)", result["move_in"]), ("building page after it", page)):
         flag = "OK" if row["p95_ms"] <= TARGET_P95_MS else "SLOW"
-        print(f"{pages.ljust(name, 26)} p50 {row['p50_ms']:>7.1f} ms  p95 {row['p95_ms']:>7.1f} ms  "
-              f"{row['queries']:>3} queries  {flag}")
-    print(f"building page queries: {page['queries_before_move_ins']} before the move-ins, {page['queries']} after "
-          f"({result['leases']:,} leases, {result['history_rows']:,} history rows), {page['queries_scale1']} at scale 1"
-          + ("" if same else "  N+1?"))
+        print(
+            f"{pages.ljust(name, 26)} p50 {row['p50_ms']:>7.1f} ms  p95 {row['p95_ms']:>7.1f} ms  "
+            f"{row['queries']:>3} queries  {flag}"
+        )
+    print(
+        f"building page queries: {page['queries_before_move_ins']} before the move-ins, {page['queries']} after "
+        f"({result['leases']:,} leases, {result['history_rows']:,} history rows), {page['queries_scale1']} at scale 1"
+        + ("" if same else "  N+1?")
+    )
     for failure in result["failures"][:5]:
         print("ERROR", failure)
 
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"manage-scale{args.scale}.json"
-    out.write_text(json.dumps({"scale": args.scale, "requests": args.requests, "warmups": WARMUPS, "today": TODAY,
-                               "target_p95_ms": TARGET_P95_MS, **result}, ensure_ascii=False, indent=2))
+    out.write_text(
+        json.dumps(
+            {
+                "scale": args.scale,
+                "requests": args.requests,
+                "warmups": WARMUPS,
+                "today": TODAY,
+                "target_p95_ms": TARGET_P95_MS,
+                **result,
+            },
+            ensure_ascii=False,
+            indent=2,
+        )
+    )
     print(f"\nwritten to {out.relative_to(ROOT)}")
     return 1 if result["failures"] else 0
 

@@ -14,6 +14,7 @@ Prints a table and writes it to bench-results/pages-scale{N}.json. Exit code 0 e
 is slower than the target (a benchmark reports, it does not fail); 1 when a page does not answer
 200, 2 when the demo data cannot be loaded.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -57,7 +58,9 @@ def build_app(scale: int, reuse: bool, tmp: Path):
     cached = RESULTS / f"demo-scale{scale}.db"
     path = cached if reuse and cached.exists() else tmp / f"demo-scale{scale}.db"
     os.environ.update(
-        CRM_DATABASE_URL=f"sqlite:///{path}", CRM_INSTANCE_PATH=str(tmp / f"instance{scale}"), CRM_TODAY=TODAY,
+        CRM_DATABASE_URL=f"sqlite:///{path}",
+        CRM_INSTANCE_PATH=str(tmp / f"instance{scale}"),
+        CRM_TODAY=TODAY,
     )
     from flask_migrate import upgrade
 
@@ -97,15 +100,21 @@ def largest_building_code(app, username: str) -> str:
             stmt = stmt.join(user_buildings, user_buildings.c.building_id == Building.id).where(
                 user_buildings.c.user_id == user.id
             )
-        code = db.session.scalar(stmt.group_by(Building.id).order_by(func.count(Unit.id).desc(), Building.code).limit(1))
+        code = db.session.scalar(
+            stmt.group_by(Building.id).order_by(func.count(Unit.id).desc(), Building.code).limit(1)
+        )
         db.session.remove()
     return code
 
 
 def pages_for(app, username: str) -> list[str]:
     return [
-        "/", "/buildings", f"/buildings/{largest_building_code(app, username)}",
-        f"/companies?q={SEARCH}", "/api/v1/summary", "/api/v1/buildings",
+        "/",
+        "/buildings",
+        f"/buildings/{largest_building_code(app, username)}",
+        f"/companies?q={SEARCH}",
+        "/api/v1/summary",
+        "/api/v1/buildings",
     ]
 
 
@@ -140,10 +149,18 @@ def measure(app, counter: QueryCounter, username: str, requests: int) -> list[di
             if i >= WARMUPS:
                 times.append(elapsed)
         p95 = statistics.quantiles(times, n=100, method="inclusive")[94] if len(times) > 1 else times[0]
-        rows.append({
-            "user": username, "page": url, "p50_ms": round(statistics.median(times), 1), "p95_ms": round(p95, 1),
-            "queries": cold_queries, "warm_queries": counter.count, "cold_ms": round(cold_ms, 1), "statuses": statuses,
-        })
+        rows.append(
+            {
+                "user": username,
+                "page": url,
+                "p50_ms": round(statistics.median(times), 1),
+                "p95_ms": round(p95, 1),
+                "queries": cold_queries,
+                "warm_queries": counter.count,
+                "cold_ms": round(cold_ms, 1),
+                "statuses": statuses,
+            }
+        )
     return rows
 
 
@@ -180,8 +197,10 @@ def print_table(rows: list[dict], scale: int, compare) -> None:
     print("-" * len(header))
     for r in rows:
         q1 = "—" if r["queries_compare"] is None else str(r["queries_compare"])
-        print(f"{r['user']:<8} {ljust(r['page_kind'], 28)} {r['cold_ms']:>8.1f} {r['p50_ms']:>8.1f} {r['p95_ms']:>8.1f} {q1:>6} {r['queries']:>6}  "
-              + "  ".join(r["flags"]))
+        print(
+            f"{r['user']:<8} {ljust(r['page_kind'], 28)} {r['cold_ms']:>8.1f} {r['p50_ms']:>8.1f} {r['p95_ms']:>8.1f} {q1:>6} {r['queries']:>6}  "
+            + "  ".join(r["flags"])
+        )
 
 
 def page_kind(url: str) -> str:
@@ -225,18 +244,34 @@ def main(argv=None) -> int:
             r["flags"].append("ERROR " + ",".join(f"HTTP {c}×{n}" for c, n in errors.items()))
             failed = True
 
-    print(f"\n{args.requests} requests after {WARMUPS} warm-ups, as of {AS_OF} (today {TODAY}), "
-          f"target p95 ≤ {TARGET_P95_MS:.0f} ms\n")
+    print(
+        f"\n{args.requests} requests after {WARMUPS} warm-ups, as of {AS_OF} (today {TODAY}), "
+        f"target p95 ≤ {TARGET_P95_MS:.0f} ms\n"
+    )
     print_table(rows, args.scale, args.compare_scale or "—")
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"pages-scale{args.scale}.json"
-    out.write_text(json.dumps({
-        "scale": args.scale, "compare_scale": args.compare_scale or None, "requests": args.requests,
-        "warmups": WARMUPS, "as_of": AS_OF, "today": TODAY, "target_p95_ms": TARGET_P95_MS,
-        "load_seconds": loads,
-        "pages": [{k: v for k, v in r.items() if k != "statuses"} | {"statuses": {str(c): n for c, n in r["statuses"].items()}}
-                  for r in rows],
-    }, ensure_ascii=False, indent=2))
+    out.write_text(
+        json.dumps(
+            {
+                "scale": args.scale,
+                "compare_scale": args.compare_scale or None,
+                "requests": args.requests,
+                "warmups": WARMUPS,
+                "as_of": AS_OF,
+                "today": TODAY,
+                "target_p95_ms": TARGET_P95_MS,
+                "load_seconds": loads,
+                "pages": [
+                    {k: v for k, v in r.items() if k != "statuses"}
+                    | {"statuses": {str(c): n for c, n in r["statuses"].items()}}
+                    for r in rows
+                ],
+            },
+            ensure_ascii=False,
+            indent=2,
+        )
+    )
     print(f"\nwritten to {out.relative_to(ROOT)}")
     return 1 if failed else 0
 

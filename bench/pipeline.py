@@ -13,6 +13,7 @@ that grows with the scale is an N+1. Targets: pages p95 ≤ 150 ms, matching ≤
 
 Writes bench-results/pipeline-scale{N}.json. Exit 1 when a page does not answer 200.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -39,7 +40,9 @@ def build_app(scale: int, reuse: bool, tmp: Path):
     path = RESULTS / f"pipeline-scale{scale}.db"
     if path.exists() and not reuse:
         path.unlink()
-    os.environ.update(CRM_DATABASE_URL=f"sqlite:///{path}", CRM_INSTANCE_PATH=str(tmp / f"instance{scale}"), CRM_TODAY=TODAY)
+    os.environ.update(
+        CRM_DATABASE_URL=f"sqlite:///{path}", CRM_INSTANCE_PATH=str(tmp / f"instance{scale}"), CRM_TODAY=TODAY
+    )
     from flask_migrate import upgrade
 
     from crm import create_server_app
@@ -56,8 +59,10 @@ def build_app(scale: int, reuse: bool, tmp: Path):
             started = time.perf_counter()
             stats = load_demo(db.session, scale=scale, as_of=AS_OF, password=app.config["DEMO_PASSWORD"])
             db.session.commit()
-            print(f"scale {scale}: demo loaded in {time.perf_counter() - started:.1f} s — "
-                  + ", ".join(f"{k} {v:,}" for k, v in stats.items()))
+            print(
+                f"scale {scale}: demo loaded in {time.perf_counter() - started:.1f} s — "
+                + ", ".join(f"{k} {v:,}" for k, v in stats.items())
+            )
         else:
             print(f"scale {scale}: reusing {path.relative_to(ROOT)}")
         db.session.remove()
@@ -73,12 +78,18 @@ def sample_leads(app) -> tuple[int, int]:
     with app.app_context():
         user_id = db.session.scalar(select(User.id).where(User.username == USER))
         busiest = db.session.scalar(
-            select(Lead.id).join(FollowUp, FollowUp.lead_id == Lead.id).where(Lead.owner_id == user_id)
-            .group_by(Lead.id).order_by(func.count().desc(), Lead.id).limit(1)
+            select(Lead.id)
+            .join(FollowUp, FollowUp.lead_id == Lead.id)
+            .where(Lead.owner_id == user_id)
+            .group_by(Lead.id)
+            .order_by(func.count().desc(), Lead.id)
+            .limit(1)
         )
         matched = db.session.scalar(
-            select(Lead.id).where(Lead.owner_id == user_id, Lead.stage == "negotiation", Lead.intended_area.is_not(None))
-            .order_by(Lead.intended_area.desc(), Lead.id).limit(1)
+            select(Lead.id)
+            .where(Lead.owner_id == user_id, Lead.stage == "negotiation", Lead.intended_area.is_not(None))
+            .order_by(Lead.intended_area.desc(), Lead.id)
+            .limit(1)
         )
         db.session.remove()
     return busiest, matched
@@ -86,8 +97,12 @@ def sample_leads(app) -> tuple[int, int]:
 
 def pages(busiest: int, matched: int) -> list[tuple[str, str]]:
     return [
-        ("/leads/board", "/leads/board"), ("/leads", "/leads"), ("/leads?stage=active&sort=tax&dir=desc", "/leads?filtered"),
-        ("/followups", "/followups"), (f"/leads/{busiest}", "/leads/<id>"), (f"/leads/{matched}/matches", "/leads/<id>/matches"),
+        ("/leads/board", "/leads/board"),
+        ("/leads", "/leads"),
+        ("/leads?stage=active&sort=tax&dir=desc", "/leads?filtered"),
+        ("/followups", "/followups"),
+        (f"/leads/{busiest}", "/leads/<id>"),
+        (f"/leads/{matched}/matches", "/leads/<id>/matches"),
     ]
 
 
@@ -109,9 +124,17 @@ def measure_pages(app, counter: QueryCounter, requests: int) -> list[dict]:
             if i >= WARMUPS:
                 times.append(elapsed)
         target = MATCH_TARGET_MS if kind.endswith("matches") else PAGE_TARGET_MS
-        rows.append({"page": kind, "url": url, "p50_ms": round(statistics.median(times), 1),
-                     "p95_ms": round(percentile_95(times), 1), "queries": counter.count, "target_ms": target,
-                     "statuses": dict(statuses)})
+        rows.append(
+            {
+                "page": kind,
+                "url": url,
+                "p50_ms": round(statistics.median(times), 1),
+                "p95_ms": round(percentile_95(times), 1),
+                "queries": counter.count,
+                "target_ms": target,
+                "statuses": dict(statuses),
+            }
+        )
     return rows
 
 
@@ -123,10 +146,14 @@ def typical_leads(app, count: int = 40) -> list[int]:
     from crm.models.lead import ACTIVE_STAGES
 
     with app.app_context():
-        ids = list(db.session.scalars(
-            select(Lead.id).where(Lead.stage.in_(ACTIVE_STAGES), Lead.intended_area.between(300, 800))
-            .order_by(Lead.id).limit(count)
-        ))
+        ids = list(
+            db.session.scalars(
+                select(Lead.id)
+                .where(Lead.stage.in_(ACTIVE_STAGES), Lead.intended_area.between(300, 800))
+                .order_by(Lead.id)
+                .limit(count)
+            )
+        )
         db.session.remove()
     return ids
 
@@ -149,8 +176,13 @@ def measure_matching(app, lead_ids: list[int], requests: int) -> dict:
                 times.append((time.perf_counter() - started) * 1000)
                 candidates.append(len(result.candidates))
         db.session.remove()
-    return {"leads": len(lead_ids), "p50_ms": round(statistics.median(times), 1), "p95_ms": round(percentile_95(times), 1),
-            "candidates": min(candidates), "target_ms": MATCH_TARGET_MS}
+    return {
+        "leads": len(lead_ids),
+        "p50_ms": round(statistics.median(times), 1),
+        "p95_ms": round(percentile_95(times), 1),
+        "candidates": min(candidates),
+        "target_ms": MATCH_TARGET_MS,
+    }
 
 
 def count_leads(app) -> dict:
@@ -158,8 +190,10 @@ def count_leads(app) -> dict:
     from crm.models import FollowUp, Lead
 
     with app.app_context():
-        counts = {"leads": db.session.scalar(select(func.count()).select_from(Lead)),
-                  "followups": db.session.scalar(select(func.count()).select_from(FollowUp))}
+        counts = {
+            "leads": db.session.scalar(select(func.count()).select_from(Lead)),
+            "followups": db.session.scalar(select(func.count()).select_from(FollowUp)),
+        }
         db.session.remove()
     return counts
 
@@ -184,16 +218,20 @@ def main(argv=None) -> int:
         sizes = count_leads(app)
         rows = measure_pages(app, engine_counter(app), args.requests)
         largest = sample_leads(app)[1]
-        matching = {"largest lead": measure_matching(app, [largest], args.requests),
-                    "300–800 m² leads": measure_matching(app, typical_leads(app), max(args.requests, 40))}
+        matching = {
+            "largest lead": measure_matching(app, [largest], args.requests),
+            "300–800 m² leads": measure_matching(app, typical_leads(app), max(args.requests, 40)),
+        }
         compare = {}
         if args.compare_scale:
             small = build_app(args.compare_scale, args.reuse, Path(tmp))
             compare = {r["page"]: r for r in measure_pages(small, engine_counter(small), 1)}
 
     failed = False
-    print(f"\n{sizes['leads']:,} leads, {sizes['followups']:,} follow-ups at scale {args.scale}; "
-          f"{args.requests} requests after {WARMUPS} warm-ups as {USER}, today {TODAY}\n")
+    print(
+        f"\n{sizes['leads']:,} leads, {sizes['followups']:,} follow-ups at scale {args.scale}; "
+        f"{args.requests} requests after {WARMUPS} warm-ups as {USER}, today {TODAY}\n"
+    )
     header = f"{'page':<24} {'p50 ms':>8} {'p95 ms':>8} {'target':>7} {f'q@{args.compare_scale}':>6} {f'q@{args.scale}':>6}  result"
     print(header)
     print("-" * len(header))
@@ -209,13 +247,22 @@ def main(argv=None) -> int:
             failed = True
         r["flags"] = flags
         q1 = "—" if small is None else str(small["queries"])
-        print(f"{ljust(r['page'], 24)} {r['p50_ms']:>8.1f} {r['p95_ms']:>8.1f} {r['target_ms']:>7.0f} {q1:>6} {r['queries']:>6}  {' '.join(flags)}")
+        print(
+            f"{ljust(r['page'], 24)} {r['p50_ms']:>8.1f} {r['p95_ms']:>8.1f} {r['target_ms']:>7.0f} {q1:>6} {r['queries']:>6}  {' '.join(flags)}"
+        )
     for label, m in matching.items():
-        print(f"{ljust('match ' + label, 24)} {m['p50_ms']:>8.1f} {m['p95_ms']:>8.1f} {m['target_ms']:>7.0f} {'':>6} {'':>6}  "
-              f"{'OK' if m['p95_ms'] <= m['target_ms'] else 'SLOW'} ({m['leads']} leads, ≥ {m['candidates']} candidates each)")
+        print(
+            f"{ljust('match ' + label, 24)} {m['p50_ms']:>8.1f} {m['p95_ms']:>8.1f} {m['target_ms']:>7.0f} {'':>6} {'':>6}  "
+            f"{'OK' if m['p95_ms'] <= m['target_ms'] else 'SLOW'} ({m['leads']} leads, ≥ {m['candidates']} candidates each)"
+        )
     out = RESULTS / f"pipeline-scale{args.scale}.json"
-    out.write_text(json.dumps({"scale": args.scale, "today": TODAY, "as_of": AS_OF, "sizes": sizes, "pages": rows,
-                               "matching": matching}, ensure_ascii=False, indent=2))
+    out.write_text(
+        json.dumps(
+            {"scale": args.scale, "today": TODAY, "as_of": AS_OF, "sizes": sizes, "pages": rows, "matching": matching},
+            ensure_ascii=False,
+            indent=2,
+        )
+    )
     print(f"\nwritten to {out.relative_to(ROOT)}")
     return 1 if failed else 0
 

@@ -16,6 +16,7 @@ notifications table: the bell must add at most one query per page.
 Writes bench-results/reminders-scale{N}.json. Exit code 0 even when slower than the target;
 2 when the demo data cannot be loaded.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -85,15 +86,21 @@ def time_tick(app) -> dict:
 
     with app.app_context():
         upgrade()
-        counts = {"leads": db.session.scalar(select(func.count(Lead.id))),
-                  "leases": db.session.scalar(select(func.count(Lease.id)))}
+        counts = {
+            "leads": db.session.scalar(select(func.count(Lead.id))),
+            "leases": db.session.scalar(select(func.count(Lease.id))),
+        }
         db.session.commit()
         per_job = {}
         started = time.perf_counter()
         for name in RECORDING_JOBS:
             t = time.perf_counter()
             result = run_job(db.session, JOBS_BY_NAME[name], TICK_DAY, app.config)
-            per_job[name] = {"seconds": round(time.perf_counter() - t, 3), "outcome": result.outcome, "detail": result.detail}
+            per_job[name] = {
+                "seconds": round(time.perf_counter() - t, 3),
+                "outcome": result.outcome,
+                "detail": result.detail,
+            }
         total = time.perf_counter() - started
         recorded = {
             "reminders": db.session.scalar(select(func.count(Reminder.id))),
@@ -105,8 +112,14 @@ def time_tick(app) -> dict:
         again = [run_job(db.session, JOBS_BY_NAME[name], TICK_DAY, app.config).outcome for name in RECORDING_JOBS]
         second = time.perf_counter() - t
         db.session.remove()
-    return {"data": counts, "seconds": round(total, 3), "jobs": per_job, "recorded": recorded,
-            "second_tick_seconds": round(second, 3), "second_tick": again}
+    return {
+        "data": counts,
+        "seconds": round(total, 3),
+        "jobs": per_job,
+        "recorded": recorded,
+        "second_tick_seconds": round(second, 3),
+        "second_tick": again,
+    }
 
 
 def bell_queries(app) -> dict:
@@ -163,21 +176,38 @@ def main(argv=None) -> int:
         shutil.rmtree(tmp / "instance", ignore_errors=True)
 
     flag = "OK" if tick["seconds"] <= TARGET_SECONDS else "SLOW"
-    print(f"\nscale {args.scale}: {tick['data']['leads']:,} leads, {tick['data']['leases']:,} leases; tick day {TICK_DAY}")
+    print(
+        f"\nscale {args.scale}: {tick['data']['leads']:,} leads, {tick['data']['leases']:,} leases; tick day {TICK_DAY}"
+    )
     for name, job in tick["jobs"].items():
         print(f"  {name:<22} {job['seconds']:>7.3f} s  {job['outcome']:<6} {job['detail']}")
     print(f"  {'recording total':<22} {tick['seconds']:>7.3f} s  {flag} (target ≤ {TARGET_SECONDS:.0f} s)")
-    print(f"  recorded: {tick['recorded']['reminders']:,} reminders, {tick['recorded']['notifications']:,} notifications, "
-          f"{tick['recorded']['deliveries']:,} deliveries")
+    print(
+        f"  recorded: {tick['recorded']['reminders']:,} reminders, {tick['recorded']['notifications']:,} notifications, "
+        f"{tick['recorded']['deliveries']:,} deliveries"
+    )
     print(f"  second tick of the same day: {tick['second_tick_seconds']:.3f} s, {tick['second_tick']}")
     print("\nbell (zhaoshang1):")
     for url, row in pages.items():
-        print(f"  {url:<16} HTTP {row['status']}  {row['queries']:>3} queries, {row['bell_queries']} touching notifications")
+        print(
+            f"  {url:<16} HTTP {row['status']}  {row['queries']:>3} queries, {row['bell_queries']} touching notifications"
+        )
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"reminders-scale{args.scale}.json"
-    out.write_text(json.dumps({"scale": args.scale, "as_of": AS_OF, "tick_day": TICK_DAY.isoformat(),
-                               "target_seconds": TARGET_SECONDS, "tick": tick, "pages": pages},
-                              ensure_ascii=False, indent=2))
+    out.write_text(
+        json.dumps(
+            {
+                "scale": args.scale,
+                "as_of": AS_OF,
+                "tick_day": TICK_DAY.isoformat(),
+                "target_seconds": TARGET_SECONDS,
+                "tick": tick,
+                "pages": pages,
+            },
+            ensure_ascii=False,
+            indent=2,
+        )
+    )
     print(f"\nwritten to {out.relative_to(ROOT)}")
     return 0
 

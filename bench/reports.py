@@ -10,6 +10,7 @@ after one warm-up; pages over ``--requests`` requests with the SQL statement cou
 one. Prints a table and writes bench-results/reports-scale{N}.json; exit 0 even when slower than
 a target (a benchmark reports, it does not fail), 1 when something does not answer.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -58,8 +59,12 @@ def measure_services(app, runs: int) -> list[dict]:
     note = f"as of {data['as_of']}: {len(data['yi_buildings'])} 亿元楼, {len(data['candidates'])} candidates"
     return [
         {"what": "candidates", "p50_ms": statistics.median(compute), "max_ms": max(compute), "note": note},
-        {"what": "pdf", "p50_ms": statistics.median(pdf_times), "max_ms": max(pdf_times),
-         "note": f"{len(pdf) // 1024} KiB; with the computation {max(end_to_end):.0f} ms"},
+        {
+            "what": "pdf",
+            "p50_ms": statistics.median(pdf_times),
+            "max_ms": max(pdf_times),
+            "note": f"{len(pdf) // 1024} KiB; with the computation {max(end_to_end):.0f} ms",
+        },
     ]
 
 
@@ -71,8 +76,11 @@ def measure_pages(app, requests: int) -> list[dict]:
 
     with app.app_context():
         code = db.session.scalar(
-            select(Building.code).join(BuildingTaxMonth, BuildingTaxMonth.building_id == Building.id)
-            .group_by(Building.code).order_by(func.sum(BuildingTaxMonth.total_tax).desc()).limit(1)
+            select(Building.code)
+            .join(BuildingTaxMonth, BuildingTaxMonth.building_id == Building.id)
+            .group_by(Building.code)
+            .order_by(func.sum(BuildingTaxMonth.total_tax).desc())
+            .limit(1)
         )
         db.session.remove()
     counter = engine_counter(app)
@@ -88,8 +96,15 @@ def measure_pages(app, requests: int) -> list[dict]:
             return response
 
         times, _ = timed(get, requests)
-        rows.append({"what": label, "p50_ms": statistics.median(times), "p95_ms": p95(times), "max_ms": max(times),
-                     "note": f"{counter.count} queries" + ("" if statuses == {200} else f", HTTP {sorted(statuses)}")})
+        rows.append(
+            {
+                "what": label,
+                "p50_ms": statistics.median(times),
+                "p95_ms": p95(times),
+                "max_ms": max(times),
+                "note": f"{counter.count} queries" + ("" if statuses == {200} else f", HTTP {sorted(statuses)}"),
+            }
+        )
     return rows
 
 
@@ -118,12 +133,17 @@ def main(argv=None) -> int:
         r["result"] = "OK" if worst <= target else "SLOW"
         if "HTTP" in r["note"]:
             r["result"], failed = "ERROR", True
-        print(f"{r['what']:<24} {r['p50_ms']:>8.1f} {r.get('p95_ms', float('nan')):>8.1f} {r['max_ms']:>8.1f} "
-              f"{target:>8.0f}  {r['result']}  {r['note']}")
+        print(
+            f"{r['what']:<24} {r['p50_ms']:>8.1f} {r.get('p95_ms', float('nan')):>8.1f} {r['max_ms']:>8.1f} "
+            f"{target:>8.0f}  {r['result']}  {r['note']}"
+        )
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"reports-scale{args.scale}.json"
-    out.write_text(json.dumps({"scale": args.scale, "as_of": AS_OF, "targets_ms": TARGETS, "rows": rows},
-                              ensure_ascii=False, indent=2))
+    out.write_text(
+        json.dumps(
+            {"scale": args.scale, "as_of": AS_OF, "targets_ms": TARGETS, "rows": rows}, ensure_ascii=False, indent=2
+        )
+    )
     print(f"\nwritten to {out.relative_to(ROOT)}")
     return 1 if failed else 0
 

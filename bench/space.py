@@ -8,6 +8,7 @@ booklet of 35 ≤ 15 s, proposal ≤ 1 s (scale 1); the building page with a len
 (scale 10), /stacking p95 ≤ 500 ms (scale 1). Each is warmed up once; pages are timed through
 the test client, signed in as the admin, after the first (cache-filling) request.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -63,17 +64,38 @@ def main() -> None:
         building = session.scalar(select(Building).order_by(Building.code))
         if args.only in (None, "pdfs"):
             now = datetime.now()
-            rows.append(("profile 内部版 PDF", timed(lambda: build_internal_pdf(
-                S.internal_data(session, building, "2026-10", today), now), args.runs), 1.0))
-            rows.append(("profile 对外招商版 PDF", timed(lambda: build_external_pdf(
-                S.external_data(session, building, today, None, {}), now), args.runs), 1.0))
-            rows.append(("booklet PDF", timed(lambda: build_booklet_pdf(S.booklet_data(session, today, None, {}), now), 1), 15.0))
+            rows.append(
+                (
+                    "profile 内部版 PDF",
+                    timed(
+                        lambda: build_internal_pdf(S.internal_data(session, building, "2026-10", today), now), args.runs
+                    ),
+                    1.0,
+                )
+            )
+            rows.append(
+                (
+                    "profile 对外招商版 PDF",
+                    timed(
+                        lambda: build_external_pdf(S.external_data(session, building, today, None, {}), now), args.runs
+                    ),
+                    1.0,
+                )
+            )
+            rows.append(
+                (
+                    "booklet PDF",
+                    timed(lambda: build_booklet_pdf(S.booklet_data(session, today, None, {}), now), 1),
+                    15.0,
+                )
+            )
             lead = session.scalar(select(Lead).where(Lead.intended_area.is_not(None)).order_by(Lead.id))
             found = match_units(session, lead, today).candidates[:5]
 
             def proposal():
                 units = PR.resolve(session, lead, [[u.id for u in c.units] for c in found], today)
                 build_proposal_pdf(PR.proposal_data(session, lead, units, today, None, {}), now)
+
             rows.append((f"proposal PDF ({len(found)} candidates)", timed(proposal, args.runs), 1.0))
         if args.only in (None, "pages"):
             admin = session.scalar(select(User).where(User.role == "admin"))
@@ -83,9 +105,17 @@ def main() -> None:
             client = app.test_client()
             import re
 
-            token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', client.get("/login").get_data(as_text=True))
-            signed_in = client.post("/login", data={"username": admin.username, "password": "bench-password-123",
-                                                    "csrf_token": token.group(1) if token else ""})
+            token = re.search(
+                r'name="csrf_token" type="hidden" value="([^"]+)"', client.get("/login").get_data(as_text=True)
+            )
+            signed_in = client.post(
+                "/login",
+                data={
+                    "username": admin.username,
+                    "password": "bench-password-123",
+                    "csrf_token": token.group(1) if token else "",
+                },
+            )
             assert signed_in.status_code == 302, signed_in.get_data(as_text=True)[:300]
             assert client.get("/stacking").status_code == 200, "not signed in"
             codes = list(session.scalars(select(Building.code).order_by(Building.code)))[:20]
@@ -108,7 +138,9 @@ def main() -> None:
                 assert client.get(f"/stacking?lens={lens}").status_code == 200
                 first.append(time.perf_counter() - start)
             rows.append(("/stacking, first request per lens (renders)", first, 0.5))
-            rows.append(("/stacking?lens=tax, repeated", timed(lambda: client.get("/stacking?lens=tax"), args.runs * 4), 0.5))
+            rows.append(
+                ("/stacking?lens=tax, repeated", timed(lambda: client.get("/stacking?lens=tax"), args.runs * 4), 0.5)
+            )
     print(f"{'what':52} {'median s':>9} {'max s':>8} {'target':>7}")
     for name, values, target in rows:
         print(f"{name:52} {statistics.median(values):9.3f} {max(values):8.3f} {target:7.2f}")

@@ -15,6 +15,7 @@ Loads the demo as of 2026-11 into a cached SQLite file, copies it, and on the co
 
 Writes bench-results/warnings-scale{N}.json. Exit code 0 even when slower than a target.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,7 +38,9 @@ TARGETS = {"evaluate_s": 5.0, "page_p95_ms": 150.0}
 
 
 def make_app(path: Path, instance: Path):
-    os.environ.update(CRM_DATABASE_URL=f"sqlite:///{path}", CRM_INSTANCE_PATH=str(instance), CRM_TODAY=TODAY.isoformat())
+    os.environ.update(
+        CRM_DATABASE_URL=f"sqlite:///{path}", CRM_INSTANCE_PATH=str(instance), CRM_TODAY=TODAY.isoformat()
+    )
     from crm import create_server_app
 
     return create_server_app()
@@ -114,8 +117,13 @@ def time_page(app, username: str, path: str, requests: int) -> dict:
     client.get(path)
     event.remove(engine, "before_cursor_execute", on_execute)
     p95 = statistics.quantiles(times, n=100, method="inclusive")[94]
-    return {"path": path, "user": username, "p50_ms": round(statistics.median(times), 1), "p95_ms": round(p95, 1),
-            "queries": count[0]}
+    return {
+        "path": path,
+        "user": username,
+        "p50_ms": round(statistics.median(times), 1),
+        "p95_ms": round(p95, 1),
+        "queries": count[0],
+    }
 
 
 def main(argv=None) -> int:
@@ -139,8 +147,10 @@ def main(argv=None) -> int:
 
         with app.app_context():
             upgrade()
-            counts = {model.__tablename__: db.session.scalar(select(func.count()).select_from(model))
-                      for model in (Building, Company, Lease, TaxRecord)}
+            counts = {
+                model.__tablename__: db.session.scalar(select(func.count()).select_from(model))
+                for model in (Building, Company, Lease, TaxRecord)
+            }
             evaluation = time_evaluation(db)
             for name, run in evaluation.items():
                 print(f"evaluate all rules ({name}): {run['s']:.2f} s — {run['summary']}", flush=True)
@@ -148,17 +158,27 @@ def main(argv=None) -> int:
             db.session.commit()
             counts["warnings"] = db.session.scalar(select(func.count(EarlyWarning.id)))
             db.session.remove()
-        pages = [time_page(app, user, path, args.requests) for user, path in (
-            ("admin", "/warnings"), ("louyu1", "/warnings"), ("admin", "/warnings?rule=lease_expiry&state=open"))]
+        pages = [
+            time_page(app, user, path, args.requests)
+            for user, path in (
+                ("admin", "/warnings"),
+                ("louyu1", "/warnings"),
+                ("admin", "/warnings?rule=lease_expiry&state=open"),
+            )
+        ]
     result = {"scale": args.scale, "data": counts, "evaluate": evaluation, "pages": pages, "targets": TARGETS}
     print(f"\nscale {args.scale}: {counts}")
     for name, run in evaluation.items():
         ok = run["s"] <= TARGETS["evaluate_s"]
-        print(f"evaluate all rules ({name}): {run['s']:.2f} s (≤ {TARGETS['evaluate_s']:.0f} s {'✓' if ok else '✗'}) — {run['summary']}")
+        print(
+            f"evaluate all rules ({name}): {run['s']:.2f} s (≤ {TARGETS['evaluate_s']:.0f} s {'✓' if ok else '✗'}) — {run['summary']}"
+        )
     for page in pages:
         ok = page["p95_ms"] <= TARGETS["page_p95_ms"]
-        print(f"GET {page['path']} as {page['user']}: p50 {page['p50_ms']} ms, p95 {page['p95_ms']} ms "
-              f"(≤ {TARGETS['page_p95_ms']:.0f} ms {'✓' if ok else '✗'}), {page['queries']} queries")
+        print(
+            f"GET {page['path']} as {page['user']}: p50 {page['p50_ms']} ms, p95 {page['p95_ms']} ms "
+            f"(≤ {TARGETS['page_p95_ms']:.0f} ms {'✓' if ok else '✗'}), {page['queries']} queries"
+        )
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"warnings-scale{args.scale}.json"
     out.write_text(json.dumps(result, ensure_ascii=False, indent=2))

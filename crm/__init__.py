@@ -1,4 +1,5 @@
 """楼宇招商通 — the app factory and its ``register_*`` helpers."""
+
 from __future__ import annotations
 
 import gc
@@ -64,7 +65,9 @@ def register_extensions(app: Flask) -> None:
     from crm.database import configure_sqlite
 
     db.init_app(app)
-    migrate.init_app(app, db, render_as_batch=True, directory=os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations"))
+    migrate.init_app(
+        app, db, render_as_batch=True, directory=os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations")
+    )
     csrf.init_app(app)
     babel.init_app(app, locale_selector=lambda: app.config["BABEL_DEFAULT_LOCALE"])
     login_manager.init_app(app)
@@ -108,7 +111,7 @@ def register_extensions(app: Flask) -> None:
 
         from crm.accounts.tokens import user_for_token
 
-        user = user_for_token(db.session, header[len("Bearer "):].strip())
+        user = user_for_token(db.session, header[len("Bearer ") :].strip())
         g.api_token_auth = user is not None
         return user
 
@@ -134,19 +137,67 @@ def register_request_hooks(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """Every blueprint of the app, pages first, then the JSON API. The API blueprints check CSRF
     for cookie sessions themselves and let personal-token requests through (crm/api/support.py)."""
-    from crm.api import figures, leads as api_leads, localisation as api_localisation, movein, records, reports as api_reports
+    from crm.api import (
+        figures,
+        leads as api_leads,
+        localisation as api_localisation,
+        movein,
+        records,
+        reports as api_reports,
+    )
     from crm.api import warnings as api_warnings
     from crm.views import (
-        account, admin, auth, briefings, buildings, companies, confirmations, dashboard, exports, followups, history,
-        imports, jobs_admin, leads, localisation, manage, movein_requests, notifications, reports, settings, tax,
-        user_settings, warnings,
+        account,
+        admin,
+        auth,
+        briefings,
+        buildings,
+        companies,
+        confirmations,
+        dashboard,
+        exports,
+        followups,
+        history,
+        imports,
+        jobs_admin,
+        leads,
+        localisation,
+        manage,
+        movein_requests,
+        notifications,
+        reports,
+        settings,
+        tax,
+        user_settings,
+        warnings,
     )
     from crm.views import space
 
     pages = (
-        auth, account, admin, dashboard, buildings, companies, manage, confirmations, history, leads, followups,
-        movein_requests, notifications, user_settings, jobs_admin, tax, reports, settings, briefings, imports, exports,
-        localisation, space, warnings,
+        auth,
+        account,
+        admin,
+        dashboard,
+        buildings,
+        companies,
+        manage,
+        confirmations,
+        history,
+        leads,
+        followups,
+        movein_requests,
+        notifications,
+        user_settings,
+        jobs_admin,
+        tax,
+        reports,
+        settings,
+        briefings,
+        imports,
+        exports,
+        localisation,
+        space,
+        warnings,
     )
     api = (figures, records, api_leads, movein, api_reports, api_localisation, api_warnings)
     for module in (*pages, *api):

@@ -3,6 +3,7 @@ request: the actions and their roles, ``Scope`` and ``scope_of``, ``may``. Servi
 and the command line use this module; pages and the API use ``crm.permissions``, which adds the
 route rules (``allow``, ``ensure``) on top and re-exports everything here.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -13,7 +14,17 @@ from sqlalchemy.orm import object_session
 
 from crm.extensions import db
 from crm.models import (
-    Building, Company, EarlyWarning, ImportBatch, Lead, Lease, LocalisationItem, MoveInRequest, OccupancySnapshot, TaxRecord, Unit,
+    Building,
+    Company,
+    EarlyWarning,
+    ImportBatch,
+    Lead,
+    Lease,
+    LocalisationItem,
+    MoveInRequest,
+    OccupancySnapshot,
+    TaxRecord,
+    Unit,
     user_buildings,
 )
 from crm.cache.memo import remembered
@@ -101,8 +112,12 @@ ACTIONS: dict[str, set[str]] = {
 # gets no file either (a manager, refused the leads list, downloads no leads). A kind missing
 # here cannot be exported by anyone.
 EXPORT_PAGES = {
-    "buildings": "buildings.view", "units": "buildings.view", "companies": "companies.view",
-    "leases": "buildings.view", "tax": "tax.building", "leads": "leads.view",
+    "buildings": "buildings.view",
+    "units": "buildings.view",
+    "companies": "companies.view",
+    "leases": "buildings.view",
+    "tax": "tax.building",
+    "leads": "leads.view",
 }
 ACTIONS.update({f"exports.{kind}": ACTIONS[page] for kind, page in EXPORT_PAGES.items()})
 
@@ -114,16 +129,23 @@ def managed_building_ids(user) -> set[int]:
         return {b.id for b in user.buildings}
     # Only the ids: a manager's 70 buildings as objects cost a page more than the rest of its checks.
     session = object_session(user) or db.session
-    return remembered(session, f"managed_building_ids:{user.id}", lambda: set(session.scalars(
-        select(user_buildings.c.building_id).where(user_buildings.c.user_id == user.id))))
+    return remembered(
+        session,
+        f"managed_building_ids:{user.id}",
+        lambda: set(session.scalars(select(user_buildings.c.building_id).where(user_buildings.c.user_id == user.id))),
+    )
 
 
 # The column that puts a row of each model in a building.
 _BUILDING_COLUMN = {
-    Building: Building.id, Unit: Unit.building_id, Lease: Lease.building_id,
-    OccupancySnapshot: OccupancySnapshot.building_id, MoveInRequest: MoveInRequest.building_id,
+    Building: Building.id,
+    Unit: Unit.building_id,
+    Lease: Lease.building_id,
+    OccupancySnapshot: OccupancySnapshot.building_id,
+    MoveInRequest: MoveInRequest.building_id,
     TaxRecord: TaxRecord.building_id,
-    LocalisationItem: LocalisationItem.building_id, EarlyWarning: EarlyWarning.building_id,
+    LocalisationItem: LocalisationItem.building_id,
+    EarlyWarning: EarlyWarning.building_id,
 }
 
 

@@ -4,6 +4,7 @@ SQLite: the online backup API copies a consistent snapshot page by page (a plain
 live WAL database can be torn). PostgreSQL: ``pg_dump --format=custom``, restored with
 ``pg_restore`` into an empty database.
 """
+
 from __future__ import annotations
 
 import os
@@ -21,8 +22,16 @@ def _pg_env_and_args(url):
     env = dict(os.environ)
     if url.password:
         env["PGPASSWORD"] = url.password
-    args = ["--host", url.host or "127.0.0.1", "--port", str(url.port or 5432),
-            "--username", url.username or "postgres", "--dbname", url.database]
+    args = [
+        "--host",
+        url.host or "127.0.0.1",
+        "--port",
+        str(url.port or 5432),
+        "--username",
+        url.username or "postgres",
+        "--dbname",
+        url.database,
+    ]
     return env, args
 
 
@@ -45,8 +54,12 @@ def backup(database_url: str, out_path: str) -> None:
             source.close()
         return
     env, args = _pg_env_and_args(url)
-    result = subprocess.run([_require("pg_dump"), "--format=custom", "--no-owner", "--file", out_path, *args],
-                            env=env, capture_output=True, text=True)
+    result = subprocess.run(
+        [_require("pg_dump"), "--format=custom", "--no-owner", "--file", out_path, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     if result.returncode != 0:
         raise DomainError(f"pg_dump 失败：{result.stderr.strip()}")
 
@@ -76,7 +89,11 @@ def restore(database_url: str, backup_path: str, engine) -> None:
             source.close()
         return
     env, args = _pg_env_and_args(url)
-    result = subprocess.run([_require("pg_restore"), "--no-owner", "--exit-on-error", *args, backup_path],
-                            env=env, capture_output=True, text=True)
+    result = subprocess.run(
+        [_require("pg_restore"), "--no-owner", "--exit-on-error", *args, backup_path],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     if result.returncode != 0:
         raise DomainError(f"pg_restore 失败：{result.stderr.strip()}")

@@ -3,6 +3,7 @@
 Each command is one transaction: it commits at the end or, on a domain error, rolls back and exits
 non-zero with a Chinese message.
 """
+
 from __future__ import annotations
 
 import sys
@@ -52,7 +53,9 @@ def demo_load(scale, as_of, if_empty):
     try:
         today = business_today(current_app.config["TODAY"])
         as_of = parse_period(as_of, "--as-of") if as_of else period_of(today)
-        stats = load_demo(db.session, scale=scale, as_of=as_of, password=current_app.config["DEMO_PASSWORD"], today=today)
+        stats = load_demo(
+            db.session, scale=scale, as_of=as_of, password=current_app.config["DEMO_PASSWORD"], today=today
+        )
     except DomainError as error:
         db.session.rollback()
         raise click.ClickException(error.message)
@@ -178,8 +181,12 @@ def scheduler_group():
 
 
 @scheduler_group.command("run", help="作为独立进程按计划运行全部定时任务（阻塞运行，Ctrl+C 退出）")
-@click.option("--catch-up", "catch_up", is_flag=True,
-              help="启动时先把今天到期的任务各运行一次（已运行过的跳过），如今天的晨间提醒；make run 使用")
+@click.option(
+    "--catch-up",
+    "catch_up",
+    is_flag=True,
+    help="启动时先把今天到期的任务各运行一次（已运行过的跳过），如今天的晨间提醒；make run 使用",
+)
 @with_appcontext
 def scheduler_run(catch_up):
     import logging
@@ -205,9 +212,11 @@ def scheduler_run(catch_up):
             results = []
         for result in results:
             if result.outcome in ("ok", "failed"):
-                click.echo(f"  已补运行 {JOBS_BY_NAME[result.job].label}："
-                           + ("完成" if result.outcome == "ok" else "失败")
-                           + (f" — {result.detail}" if result.detail else ""))
+                click.echo(
+                    f"  已补运行 {JOBS_BY_NAME[result.job].label}："
+                    + ("完成" if result.outcome == "ok" else "失败")
+                    + (f" — {result.detail}" if result.detail else "")
+                )
         db.session.remove()
     click.echo("定时任务进程已启动（时区 Asia/Shanghai），按 Ctrl+C 退出。")
     try:
@@ -228,7 +237,11 @@ def scheduler_tick(day):
     from crm.services.errors import DomainError
 
     try:
-        on = check_day(date_type.fromisoformat(day), "日期", "date") if day else business_today(current_app.config["TODAY"])
+        on = (
+            check_day(date_type.fromisoformat(day), "日期", "date")
+            if day
+            else business_today(current_app.config["TODAY"])
+        )
     except ValueError:
         raise click.BadParameter(f"日期格式不正确：{day!r}，应为 YYYY-MM-DD", param_hint="--date")
     except DomainError as error:
@@ -244,6 +257,7 @@ def scheduler_tick(day):
     db.session.remove()
     if failed:
         sys.exit(1)
+
 
 @click.group("warnings", help="预警")
 def warnings_group():
@@ -261,14 +275,22 @@ def warnings_evaluate(day):
     from crm.warnings.evaluate import evaluate
 
     try:
-        on = check_day(date_type.fromisoformat(day), "日期", "date") if day else business_today(current_app.config["TODAY"])
+        on = (
+            check_day(date_type.fromisoformat(day), "日期", "date")
+            if day
+            else business_today(current_app.config["TODAY"])
+        )
     except ValueError:
         raise click.BadParameter(f"日期格式不正确：{day!r}，应为 YYYY-MM-DD", param_hint="--date")
     except DomainError as error:
         raise click.BadParameter(error.message, param_hint="--date")
     db.session.info["actor_id"] = None
-    outcome = evaluate(db.session, on, email_configured=bool(current_app.config.get("SMTP_HOST")),
-                       base_url=current_app.config.get("BASE_URL") or "")
+    outcome = evaluate(
+        db.session,
+        on,
+        email_configured=bool(current_app.config.get("SMTP_HOST")),
+        base_url=current_app.config.get("BASE_URL") or "",
+    )
     db.session.commit()
     click.echo(outcome.summary())
     db.session.remove()
@@ -282,7 +304,9 @@ def report_group():
 @report_group.command("candidates", help="亿元楼候选名单：--out 以 .pdf 或 .json 结尾")
 @click.option("--year", required=True, type=click.IntRange(FIRST_DAY.year, LAST_DAY.year), help="年度 YYYY")
 @click.option("--as-of", "as_of", default=None, help="截至月份 YYYY-MM，默认该年度最新有税收数据的月份")
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True), help="输出文件 .pdf 或 .json")
+@click.option(
+    "--out", "out", required=True, type=click.Path(dir_okay=False, writable=True), help="输出文件 .pdf 或 .json"
+)
 @with_appcontext
 def report_candidates(year, as_of, out):
     import json
@@ -311,13 +335,17 @@ def report_candidates(year, as_of, out):
         raise click.ClickException(str(error))
     with open(out, "wb") as handle:
         handle.write(content)
-    click.echo(f"已写入 {out}：{data['year']}年（截至 {data['as_of']}），本年亿元楼 {len(data['yi_buildings'])} 栋，"
-               f"候选 {len(data['candidates'])} 栋")
+    click.echo(
+        f"已写入 {out}：{data['year']}年（截至 {data['as_of']}），本年亿元楼 {len(data['yi_buildings'])} 栋，"
+        f"候选 {len(data['candidates'])} 栋"
+    )
 
 
 @report_group.command("briefing", help="月度简报：--out 以 .pdf（生成并归档为新版本）或 .json（全部数字）结尾")
 @click.option("--month", required=True, help="简报月份 YYYY-MM（须已结束）")
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True), help="输出文件 .pdf 或 .json")
+@click.option(
+    "--out", "out", required=True, type=click.Path(dir_okay=False, writable=True), help="输出文件 .pdf 或 .json"
+)
 @with_appcontext
 def report_briefing(month, out):
     import json
@@ -357,7 +385,9 @@ def report_briefing(month, out):
 
 @report_group.command("profile", help="楼宇画像 PDF：--edition internal（内部版）或 external（对外招商版）")
 @click.option("--building", "code", required=True, help="楼宇编码，如 XG01")
-@click.option("--edition", type=click.Choice(["internal", "external"]), default="internal", show_default=True, help="版本")
+@click.option(
+    "--edition", type=click.Choice(["internal", "external"]), default="internal", show_default=True, help="版本"
+)
 @click.option("--month", default=None, help="内部版的数据截至月份 YYYY-MM，默认上一个完整月份")
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True), help="输出文件 .pdf")
 @with_appcontext
@@ -380,10 +410,14 @@ def report_profile(code, edition, month, out):
     try:
         if edition == "internal":
             period = parse_period(month) if month else last_complete_month(today)
-            content = build_internal_pdf(profiles.internal_data(db.session, building, period, today, folder), datetime.now(BUSINESS_TZ))
+            content = build_internal_pdf(
+                profiles.internal_data(db.session, building, period, today, folder), datetime.now(BUSINESS_TZ)
+            )
         else:
             contact = {"org": "西岗区商务局投资促进科"}
-            content = build_external_pdf(profiles.external_data(db.session, building, today, folder, contact), datetime.now(BUSINESS_TZ))
+            content = build_external_pdf(
+                profiles.external_data(db.session, building, today, folder, contact), datetime.now(BUSINESS_TZ)
+            )
     except DomainError as error:
         raise click.ClickException(error.message)
     except FontNotFound as error:
@@ -418,15 +452,23 @@ def report_booklet(out):
     click.echo(f"已写入 {out}：{len(data)} 栋楼宇")
 
 
-@click.command("import", help="导入 .xlsx 或 .csv：KIND 为 buildings、units、companies、leases、tax 等。"
-                                "全部写入时退出码为 0；有错误时打印带行号的报告、什么也不写入，退出码为 1")
+@click.command(
+    "import",
+    help="导入 .xlsx 或 .csv：KIND 为 buildings、units、companies、leases、tax 等。"
+    "全部写入时退出码为 0；有错误时打印带行号的报告、什么也不写入，退出码为 1",
+)
 @click.argument("kind")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--dry-run", is_flag=True, help="只预览，不写入任何数据")
 @click.option("--create-unmatched", is_flag=True, help="税收：为系统中没有的统一社会信用代码新建企业")
 @click.option("--user", "username", default=None, help="以该用户的身份和权限导入（默认：命令行，拥有全部权限）")
-@click.option("--correction", "correction", default=None, metavar="原因",
-              help="更正原因：文件中改动已确认月份（月度填报）的行作为更正导入；不填则这些行被拒绝")
+@click.option(
+    "--correction",
+    "correction",
+    default=None,
+    metavar="原因",
+    help="更正原因：文件中改动已确认月份（月度填报）的行作为更正导入；不填则这些行被拒绝",
+)
 @with_appcontext
 def import_command(kind, file, dry_run, create_unmatched, username, correction):
     from pathlib import Path
@@ -446,15 +488,26 @@ def import_command(kind, file, dry_run, create_unmatched, username, correction):
     db.session.info["actor_id"] = user.id if user else None
     path = Path(file)
     try:
-        plan, batch = import_now(db.session, user, kind, path.name, path.read_bytes(),
-                                 business_today(current_app.config["TODAY"]), dry_run, create_unmatched, correction,
-                                 limits=ReadLimits.from_config(current_app.config))
+        plan, batch = import_now(
+            db.session,
+            user,
+            kind,
+            path.name,
+            path.read_bytes(),
+            business_today(current_app.config["TODAY"]),
+            dry_run,
+            create_unmatched,
+            correction,
+            limits=ReadLimits.from_config(current_app.config),
+        )
     except DomainError as error:
         db.session.rollback()
         raise click.ClickException(error.message)
     counts = plan.counts()
-    click.echo(f"{path.name}：新增 {counts['create']:,} 行，更新 {counts['update']:,} 行，不变 {counts['unchanged']:,} 行"
-               + (f"，未匹配 {counts['unmatched']:,} 行" if counts["unmatched"] else ""))
+    click.echo(
+        f"{path.name}：新增 {counts['create']:,} 行，更新 {counts['update']:,} 行，不变 {counts['unchanged']:,} 行"
+        + (f"，未匹配 {counts['unmatched']:,} 行" if counts["unmatched"] else "")
+    )
     for issue in plan.warnings:
         click.echo(f"提示：{issue}")
     for row in sorted(plan.corrections):
@@ -467,7 +520,9 @@ def import_command(kind, file, dry_run, create_unmatched, username, correction):
         if plan.unmatched and not create_unmatched:
             for row in plan.unmatched[:100]:
                 click.echo(f"未匹配：第 {row.row} 行，统一社会信用代码 {row.key}", err=True)
-            click.echo("系统中没有这些统一社会信用代码对应的企业：加 --create-unmatched 新建它们，或修改文件。", err=True)
+            click.echo(
+                "系统中没有这些统一社会信用代码对应的企业：加 --create-unmatched 新建它们，或修改文件。", err=True
+            )
         if refused:
             click.echo(f"没有写入任何数据（{len(plan.errors)} 处错误）。", err=True)
             sys.exit(1)
@@ -482,7 +537,9 @@ def import_command(kind, file, dry_run, create_unmatched, username, correction):
 
 @click.command("export", help="导出列表为 .xlsx 或 .csv：KIND 为 buildings、units、companies、leases、tax 等")
 @click.argument("kind")
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True), help="输出文件 .xlsx 或 .csv")
+@click.option(
+    "--out", "out", required=True, type=click.Path(dir_okay=False, writable=True), help="输出文件 .xlsx 或 .csv"
+)
 @click.option("--building", default=None, help="楼宇编码（单元、租约、税收可按楼宇筛选）")
 @click.option("--month", default=None, help="数据月份 YYYY-MM（楼宇、单元），默认上一个完整月份")
 @click.option("--first", default=None, help="税收：起始所属期 YYYY-MM，默认截止月份所在年度的 1 月")

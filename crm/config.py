@@ -4,6 +4,7 @@ Every setting has a safe default for development; production overrides them thro
 environment. A missing or malformed ``CRM_DATABASE_URL`` is reported as a one-line error that
 names the variable, never as a traceback deep inside SQLAlchemy.
 """
+
 from __future__ import annotations
 
 import os

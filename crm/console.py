@@ -1,5 +1,6 @@
 """The ``crm`` console command: the app's Flask command group (``flask`` commands plus those of
 ``crm.cli``) on an app made from the environment's configuration."""
+
 from __future__ import annotations
 
 import sys

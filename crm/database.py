@@ -6,6 +6,7 @@ writers never both read and then deadlock on upgrading their locks ("database is
 Read-only requests (GET/HEAD) begin a plain deferred transaction so they never queue behind
 writers.
 """
+
 from __future__ import annotations
 
 from flask import has_request_context, request

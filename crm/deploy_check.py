@@ -1,4 +1,5 @@
 """``crm check-deploy``: the settings a production deployment must not get wrong."""
+
 from __future__ import annotations
 
 from sqlalchemy.engine import make_url

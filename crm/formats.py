@@ -6,6 +6,7 @@ Every figure is rounded half-up (四舍五入), as Chinese readers expect: Pytho
 ``format`` round half to even, so 0.05 万元 would print 0.0. Exact amounts (yuan, m²) stay in
 JSON and exports; only what is printed is rounded here.
 """
+
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
@@ -100,7 +101,6 @@ def signed_count(value) -> str:
     if value is None:
         return DASH
     return "0" if value == 0 else f"{'+' if value > 0 else '−'}{abs(value):,}"
-
 
 
 def one_decimal(value) -> str:

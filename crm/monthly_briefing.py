@@ -4,6 +4,7 @@
 The web page, the command line and the monthly job call this; services do not, as the PDF
 builders are for the edges of the app.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -14,8 +15,14 @@ from crm.services import periods
 from crm.services.briefing import archive, briefing_data
 
 
-def generate_briefing(session, month: str, generated_by: User | None = None, today: date | None = None,
-                      now: datetime | None = None, source: str | None = None) -> Briefing:
+def generate_briefing(
+    session,
+    month: str,
+    generated_by: User | None = None,
+    today: date | None = None,
+    now: datetime | None = None,
+    source: str | None = None,
+) -> Briefing:
     """Build the briefing of ``month`` as a PDF, archive it as a new version and return the
     archived record (its ``pdf`` holds the bytes). Without ``generated_by`` it is the monthly
     schedule's (``source`` "schedule"), with one a person's on the web ("web"); "cli" for the

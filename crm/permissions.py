@@ -16,12 +16,14 @@ Two questions, two answers:
 
 What ties a row to buildings: a building itself; a unit, lease, monthly snapshot, move-in request
 or tax record by its building (a tax record by the building it is attributed to — one that is
-attributed to none belongs to no manager); a 属地化 work item by the building its target was found in; a company by any lease it has or had there and by its
-registered building. Leads belong to no building: only the roles of ``leads.view`` read them.
+attributed to none belongs to no manager); a 属地化 work item by the building its target was
+found in; a company by any lease it has or had there and by its registered building. Leads belong
+to no building: only the roles of ``leads.view`` read them.
 
 The rules that need no request live in ``crm.access`` (re-exported here); this module adds the
 route rules: ``allow`` on every route, ``ensure`` for an object, ``may_open`` for menus.
 """
+
 from __future__ import annotations
 
 import functools
@@ -31,8 +33,17 @@ from flask import abort, current_app, g, redirect, request, url_for
 from flask_login import current_user
 
 from crm.access import (  # noqa: F401  (pages and the API take the rules from this module)
-    ACTIONS, EVERYWHERE, EXPORT_PAGES, LEAD_OWNER_ACTIONS, PUBLIC, READ_ROLES, Scope, managed_building_ids, may,
-    scope_of, visible_building_ids,
+    ACTIONS,
+    EVERYWHERE,
+    EXPORT_PAGES,
+    LEAD_OWNER_ACTIONS,
+    PUBLIC,
+    READ_ROLES,
+    Scope,
+    managed_building_ids,
+    may,
+    scope_of,
+    visible_building_ids,
 )
 
 log = logging.getLogger("crm.permissions")
@@ -43,7 +54,10 @@ def ensure(action: str, obj=None) -> None:
     if not may(current_user, action, obj):
         log.warning(
             "refused user=%s action=%s route=%s object=%r",
-            getattr(current_user, "username", None), action, request.path, obj,
+            getattr(current_user, "username", None),
+            action,
+            request.path,
+            obj,
         )
         abort(403)
 

@@ -8,6 +8,7 @@ Two buildings: A01 (kept by manager ``ly``) and B01 (kept by ``ly2``). A01 has a
 followed up), zs2's 华信 (lead, overdue) and zs1's 星海 (registered, ready to land). Today is
 2026-11-15 (the tests' TODAY).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -53,20 +54,56 @@ def world(session):
     f.tax(session, tenant_a, "2026-01", 1_000_000, 300_000, building=a)
     f.tax(session, tenant_a, "2026-02", 2_000_000, 600_000, building=a)
     f.tax(session, tenant_b, "2026-01", 500_000, building=b)
-    users = {name: f.user(session, name, role, buildings=kept) for name, role, kept in [
-        ("admin", "admin", []), ("leader", "leader", []), ("zs1", "promoter", []), ("zs2", "promoter", []),
-        ("ly", "manager", [a]), ("ly2", "manager", [b]),
-    ]}
+    users = {
+        name: f.user(session, name, role, buildings=kept)
+        for name, role, kept in [
+            ("admin", "admin", []),
+            ("leader", "leader", []),
+            ("zs1", "promoter", []),
+            ("zs2", "promoter", []),
+            ("ly", "manager", [a]),
+            ("ly2", "manager", [b]),
+        ]
+    }
     zs1, zs2 = users["zs1"], users["zs2"]
-    followed = f.lead(session, zs1, "大连蓝港数据科技有限公司", stage="visit", industry_group="数字技术服务",
-                      intended_area=Decimal("500"), expected_annual_tax=Decimal("3000000"),
-                      next_followup_on=date(2026, 11, 20), last_followup_on=date(2026, 11, 10), target_buildings=[a])
+    followed = f.lead(
+        session,
+        zs1,
+        "大连蓝港数据科技有限公司",
+        stage="visit",
+        industry_group="数字技术服务",
+        intended_area=Decimal("500"),
+        expected_annual_tax=Decimal("3000000"),
+        next_followup_on=date(2026, 11, 20),
+        last_followup_on=date(2026, 11, 10),
+        target_buildings=[a],
+    )
     overdue = f.lead(session, zs2, "华信（大连）软件有限公司", stage="lead", next_followup_on=date(2026, 11, 12))
-    landing = f.lead(session, zs1, "大连星海咨询有限公司", stage="registered", intended_area=Decimal("100"),
-                     next_followup_on=date(2026, 11, 16), last_followup_on=date(2026, 11, 14))
+    landing = f.lead(
+        session,
+        zs1,
+        "大连星海咨询有限公司",
+        stage="registered",
+        intended_area=Decimal("100"),
+        next_followup_on=date(2026, 11, 16),
+        last_followup_on=date(2026, 11, 14),
+    )
     session.commit()
-    return dict(a=a, b=b, vacant=vacant, let=let, b_unit=b_unit, tenant_a=tenant_a, tenant_b=tenant_b,
-                lease_a=lease_a, lease_b=lease_b, users=users, followed=followed, overdue=overdue, landing=landing)
+    return dict(
+        a=a,
+        b=b,
+        vacant=vacant,
+        let=let,
+        b_unit=b_unit,
+        tenant_a=tenant_a,
+        tenant_b=tenant_b,
+        lease_a=lease_a,
+        lease_b=lease_b,
+        users=users,
+        followed=followed,
+        overdue=overdue,
+        landing=landing,
+    )
 
 
 @pytest.fixture()

@@ -1,5 +1,6 @@
 """Builder for the authorization matrix: the admin's import batch (a previewed companies file),
 so the batch routes have an object that only its uploader and admins may open."""
+
 from __future__ import annotations
 
 from datetime import date

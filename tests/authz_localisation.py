@@ -1,4 +1,5 @@
 """Builder for the authorization matrix: a 属地化 work item of building A."""
+
 from __future__ import annotations
 
 from crm.models import LocalisationItem

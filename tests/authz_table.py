@@ -46,29 +46,92 @@ ROUTES = [
     ("POST", "/buildings/<code>/units/new", "/buildings/{code}/units/new", (302, 200, 403, 403, 200, 403)),
     ("GET", "/buildings/<code>/units/<int:unit_id>", "/buildings/{code}/units/{unit}", (302, 200, 403, 403, 200, 403)),
     ("POST", "/buildings/<code>/units/<int:unit_id>", "/buildings/{code}/units/{unit}", (302, 200, 403, 403, 200, 403)),
-    ("POST", "/buildings/<code>/units/<int:unit_id>/self-use", "/buildings/{code}/units/{unit}/self-use", (302, 200, 403, 403, 200, 403)),
-    ("GET", "/buildings/<code>/units/<int:unit_id>/split", "/buildings/{code}/units/{unit}/split", (302, 200, 403, 403, 200, 403)),
-    ("POST", "/buildings/<code>/units/<int:unit_id>/split", "/buildings/{code}/units/{unit}/split", (302, 200, 403, 403, 200, 403)),
+    (
+        "POST",
+        "/buildings/<code>/units/<int:unit_id>/self-use",
+        "/buildings/{code}/units/{unit}/self-use",
+        (302, 200, 403, 403, 200, 403),
+    ),
+    (
+        "GET",
+        "/buildings/<code>/units/<int:unit_id>/split",
+        "/buildings/{code}/units/{unit}/split",
+        (302, 200, 403, 403, 200, 403),
+    ),
+    (
+        "POST",
+        "/buildings/<code>/units/<int:unit_id>/split",
+        "/buildings/{code}/units/{unit}/split",
+        (302, 200, 403, 403, 200, 403),
+    ),
     ("GET", "/buildings/<code>/units/merge", "/buildings/{code}/units/merge", (302, 200, 403, 403, 200, 403)),
     ("POST", "/buildings/<code>/units/merge", "/buildings/{code}/units/merge", (302, 200, 403, 403, 200, 403)),
-    ("GET", "/buildings/<code>/units/<int:unit_id>/retire", "/buildings/{code}/units/{unit}/retire", (302, 200, 403, 403, 200, 403)),
-    ("POST", "/buildings/<code>/units/<int:unit_id>/retire", "/buildings/{code}/units/{unit}/retire", (302, 200, 403, 403, 200, 403), {"on": ""}),
+    (
+        "GET",
+        "/buildings/<code>/units/<int:unit_id>/retire",
+        "/buildings/{code}/units/{unit}/retire",
+        (302, 200, 403, 403, 200, 403),
+    ),
+    (
+        "POST",
+        "/buildings/<code>/units/<int:unit_id>/retire",
+        "/buildings/{code}/units/{unit}/retire",
+        (302, 200, 403, 403, 200, 403),
+        {"on": ""},
+    ),
     ("GET", "/buildings/<code>/move-in", "/buildings/{code}/move-in", (302, 200, 403, 403, 200, 403)),
     ("GET", "/buildings/<code>/move-in/units", "/buildings/{code}/move-in/units", (302, 200, 403, 403, 200, 403)),
     ("POST", "/buildings/<code>/move-in", "/buildings/{code}/move-in", (302, 200, 403, 403, 200, 403)),
-    ("GET", "/buildings/<code>/leases/<int:lease_id>/move-out", "/buildings/{code}/leases/{lease}/move-out", (302, 200, 403, 403, 200, 403)),
-    ("POST", "/buildings/<code>/leases/<int:lease_id>/move-out", "/buildings/{code}/leases/{lease}/move-out", (302, 200, 403, 403, 200, 403)),
-    ("GET", "/buildings/<code>/leases/<int:lease_id>/renew", "/buildings/{code}/leases/{lease}/renew", (302, 200, 403, 403, 200, 403)),
-    ("POST", "/buildings/<code>/leases/<int:lease_id>/renew", "/buildings/{code}/leases/{lease}/renew", (302, 200, 403, 403, 200, 403), {"version": "0"}),
-    ("GET", "/buildings/<code>/leases/<int:lease_id>/open-ended", "/buildings/{code}/leases/{lease}/open-ended", (302, 200, 403, 403, 200, 403)),
-    ("POST", "/buildings/<code>/leases/<int:lease_id>/open-ended", "/buildings/{code}/leases/{lease}/open-ended", (302, 200, 403, 403, 200, 403), {"version": "0"}),
+    (
+        "GET",
+        "/buildings/<code>/leases/<int:lease_id>/move-out",
+        "/buildings/{code}/leases/{lease}/move-out",
+        (302, 200, 403, 403, 200, 403),
+    ),
+    (
+        "POST",
+        "/buildings/<code>/leases/<int:lease_id>/move-out",
+        "/buildings/{code}/leases/{lease}/move-out",
+        (302, 200, 403, 403, 200, 403),
+    ),
+    (
+        "GET",
+        "/buildings/<code>/leases/<int:lease_id>/renew",
+        "/buildings/{code}/leases/{lease}/renew",
+        (302, 200, 403, 403, 200, 403),
+    ),
+    (
+        "POST",
+        "/buildings/<code>/leases/<int:lease_id>/renew",
+        "/buildings/{code}/leases/{lease}/renew",
+        (302, 200, 403, 403, 200, 403),
+        {"version": "0"},
+    ),
+    (
+        "GET",
+        "/buildings/<code>/leases/<int:lease_id>/open-ended",
+        "/buildings/{code}/leases/{lease}/open-ended",
+        (302, 200, 403, 403, 200, 403),
+    ),
+    (
+        "POST",
+        "/buildings/<code>/leases/<int:lease_id>/open-ended",
+        "/buildings/{code}/leases/{lease}/open-ended",
+        (302, 200, 403, 403, 200, 403),
+        {"version": "0"},
+    ),
     # lease expiries
     ("GET", "/buildings/<code>/expiries", "/buildings/{code}/expiries", (302, 200, 200, 200, 200, 403)),
     ("GET", "/expiries", "/expiries", (302, 200, 200, 200, 200, 200)),
     # monthly confirmation
     ("GET", "/confirmations", "/confirmations", (302, 200, 403, 403, 200, 200)),
     ("POST", "/confirmations/<code>/<period>", "/confirmations/{code}/{period}", (302, 302, 403, 403, 302, 403)),
-    ("POST", "/confirmations/<code>/<period>/correct", "/confirmations/{code}/{period}/correct", (302, 302, 403, 403, 302, 403)),
+    (
+        "POST",
+        "/confirmations/<code>/<period>/correct",
+        "/confirmations/{code}/{period}/correct",
+        (302, 302, 403, 403, 302, 403),
+    ),
     ("GET", "/confirmations/status", "/confirmations/status", (302, 200, 200, 403, 403, 403)),
     # change history
     ("GET", "/buildings/<code>/history", "/buildings/{code}/history", (302, 200, 200, 200, 200, 403)),
@@ -86,13 +149,23 @@ ROUTES = [
     # reminders: one's own notifications (someone else's is not found) and channels;
     # the jobs page, failed deliveries and group robots are the admin's
     ("GET", "/notifications", "/notifications", (302, 200, 200, 200, 200, 200)),
-    ("POST", "/notifications/<int:notification_id>/read", "/notifications/{notification}/read", (302, 302, 404, 404, 404, 404)),
+    (
+        "POST",
+        "/notifications/<int:notification_id>/read",
+        "/notifications/{notification}/read",
+        (302, 302, 404, 404, 404, 404),
+    ),
     ("POST", "/notifications/read-all", "/notifications/read-all", (302, 302, 302, 302, 302, 302)),
     ("GET", "/account/notifications", "/account/notifications", (302, 200, 200, 200, 200, 200)),
     ("POST", "/account/notifications", "/account/notifications", (302, 302, 302, 302, 302, 302)),
     ("GET", "/admin/jobs", "/admin/jobs", (302, 200, 403, 403, 403, 403)),
     ("POST", "/admin/jobs/webhooks", "/admin/jobs/webhooks", (302, 302, 403, 403, 403, 403)),
-    ("POST", "/admin/jobs/deliveries/<int:delivery_id>/retry", "/admin/jobs/deliveries/{delivery}/retry", (302, 302, 403, 403, 403, 403)),
+    (
+        "POST",
+        "/admin/jobs/deliveries/<int:delivery_id>/retry",
+        "/admin/jobs/deliveries/{delivery}/retry",
+        (302, 302, 403, 403, 403, 403),
+    ),
     # one's own account, API tokens, the admin's user management, the OpenAPI document
     ("GET", "/account/password", "/account/password", (302, 200, 200, 200, 200, 200)),
     ("POST", "/account/password", "/account/password", (302, 200, 200, 200, 200, 200)),
@@ -129,27 +202,65 @@ ROUTES = [
     ("GET", "/buildings/<code>/profile", "/buildings/{code}/profile", (302, 200, 200, 200, 200, 403)),
     ("POST", "/buildings/<code>/profile", "/buildings/{code}/profile", (302, 302, 403, 403, 302, 403)),
     ("POST", "/buildings/<code>/profile/photos", "/buildings/{code}/profile/photos", (302, 302, 403, 403, 302, 403)),
-    ("POST", "/buildings/<code>/profile/photos/<action>", "/buildings/{code}/profile/photos/cover",
-     (302, 302, 403, 403, 302, 403)),
-    ("GET", "/buildings/<code>/photos/<sha256>.jpg", "/buildings/{code}/photos/{photo_hash}.jpg", (302, 200, 200, 200, 200, 403)),
-    ("GET", "/buildings/<code>/profile/internal.pdf", "/buildings/{code}/profile/internal.pdf", (302, 200, 200, 200, 403, 403)),
-    ("GET", "/buildings/<code>/profile/external.pdf", "/buildings/{code}/profile/external.pdf", (302, 200, 200, 200, 200, 403)),
+    (
+        "POST",
+        "/buildings/<code>/profile/photos/<action>",
+        "/buildings/{code}/profile/photos/cover",
+        (302, 302, 403, 403, 302, 403),
+    ),
+    (
+        "GET",
+        "/buildings/<code>/photos/<sha256>.jpg",
+        "/buildings/{code}/photos/{photo_hash}.jpg",
+        (302, 200, 200, 200, 200, 403),
+    ),
+    (
+        "GET",
+        "/buildings/<code>/profile/internal.pdf",
+        "/buildings/{code}/profile/internal.pdf",
+        (302, 200, 200, 200, 403, 403),
+    ),
+    (
+        "GET",
+        "/buildings/<code>/profile/external.pdf",
+        "/buildings/{code}/profile/external.pdf",
+        (302, 200, 200, 200, 200, 403),
+    ),
     ("GET", "/reports/booklet.pdf", "/reports/booklet.pdf", (302, 200, 200, 200, 403, 403)),
     ("GET", "/stacking", "/stacking", (302, 200, 200, 200, 200, 200)),
     ("POST", "/leads/<int:lead_id>/proposals", "/leads/{lead}/proposals", (302, 302, 403, 302, 403, 403)),
-    ("GET", "/leads/<int:lead_id>/proposals/<int:proposal_id>.pdf", "/leads/{lead}/proposals/{proposal}.pdf",
-     (302, 200, 200, 200, 403, 403)),
+    (
+        "GET",
+        "/leads/<int:lead_id>/proposals/<int:proposal_id>.pdf",
+        "/leads/{lead}/proposals/{proposal}.pdf",
+        (302, 200, 200, 200, 403, 403),
+    ),
     ("GET", "/followups", "/followups", (302, 200, 200, 200, 403, 403)),
     ("GET", "/movein-requests", "/movein-requests", (302, 200, 200, 403, 200, 200)),
     # the building's manager confirms (302); the admin, asked next, finds it decided (302, a message)
-    ("POST", "/movein-requests/<int:request_id>/confirm", "/movein-requests/{movein}/confirm", (302, 302, 403, 403, 302, 403)),
-    ("POST", "/movein-requests/<int:request_id>/reject", "/movein-requests/{movein}/reject", (302, 302, 403, 403, 302, 403)),
+    (
+        "POST",
+        "/movein-requests/<int:request_id>/confirm",
+        "/movein-requests/{movein}/confirm",
+        (302, 302, 403, 403, 302, 403),
+    ),
+    (
+        "POST",
+        "/movein-requests/<int:request_id>/reject",
+        "/movein-requests/{movein}/reject",
+        (302, 302, 403, 403, 302, 403),
+    ),
     # the monthly briefing: leadership reads and downloads the archive; an admin generates
     # (an empty month answers the form again with its message)
     ("GET", "/reports/briefings", "/reports/briefings", (302, 200, 200, 403, 403, 403)),
     ("POST", "/reports/briefings", "/reports/briefings", (302, 200, 403, 403, 403, 403), {"month": ""}),
     ("GET", "/reports/briefings/latest", "/reports/briefings/latest", (302, 200, 200, 403, 403, 403)),
-    ("GET", "/reports/briefings/<int:briefing_id>/download", "/reports/briefings/{briefing}/download", (302, 200, 200, 403, 403, 403)),
+    (
+        "GET",
+        "/reports/briefings/<int:briefing_id>/download",
+        "/reports/briefings/{briefing}/download",
+        (302, 200, 200, 403, 403, 403),
+    ),
     # imports and exports: the page is for whoever may import some kind (not leaders);
     # a batch is its uploader's and the admins'; an empty upload is the form again with its message
     ("GET", "/imports", "/imports", (302, 200, 403, 200, 200, 200)),
@@ -175,20 +286,50 @@ ROUTES = [
     ("GET", "/api/v1/leads/<int:lead_id>/followups", "/api/v1/leads/{lead}/followups", (401, 200, 200, 200, 403, 403)),
     ("POST", "/api/v1/leads/<int:lead_id>/followups", "/api/v1/leads/{lead}/followups", (401, 400, 403, 400, 403, 403)),
     ("POST", "/api/v1/leads/<int:lead_id>/stage", "/api/v1/leads/{lead}/stage", (401, 400, 403, 400, 403, 403)),
-    ("POST", "/api/v1/leads/<int:lead_id>/movein-requests", "/api/v1/leads/{lead}/movein-requests", (401, 400, 403, 400, 403, 403)),
+    (
+        "POST",
+        "/api/v1/leads/<int:lead_id>/movein-requests",
+        "/api/v1/leads/{lead}/movein-requests",
+        (401, 400, 403, 400, 403, 403),
+    ),
     ("GET", "/api/v1/followups", "/api/v1/followups", (401, 200, 200, 200, 403, 403)),
     ("GET", "/api/v1/movein-requests", "/api/v1/movein-requests", (401, 200, 200, 403, 200, 200)),
-    ("POST", "/api/v1/movein-requests/<int:request_id>/confirm", "/api/v1/movein-requests/{movein}/confirm", (401, 409, 403, 403, 200, 403)),
-    ("POST", "/api/v1/movein-requests/<int:request_id>/reject", "/api/v1/movein-requests/{movein}/reject", (401, 400, 403, 403, 400, 403)),
+    (
+        "POST",
+        "/api/v1/movein-requests/<int:request_id>/confirm",
+        "/api/v1/movein-requests/{movein}/confirm",
+        (401, 409, 403, 403, 200, 403),
+    ),
+    (
+        "POST",
+        "/api/v1/movein-requests/<int:request_id>/reject",
+        "/api/v1/movein-requests/{movein}/reject",
+        (401, 400, 403, 403, 400, 403),
+    ),
     # 属地化: everyone reads (a manager their buildings' items), leaders do not work the targets
     ("GET", "/localisation", "/localisation", (302, 200, 200, 200, 200, 200)),
     ("GET", "/localisation/export", "/localisation/export?format=csv", (302, 200, 200, 200, 200, 200)),
     ("GET", "/buildings/<code>/localisation", "/buildings/{code}/localisation", (302, 200, 200, 200, 200, 403)),
     ("GET", "/localisation/items/<int:item_id>", "/localisation/items/{loc_item}", (302, 200, 200, 200, 200, 403)),
     ("POST", "/localisation/start", "/localisation/start", (302, 400, 403, 400, 400, 400)),
-    ("POST", "/localisation/items/<int:item_id>/owner", "/localisation/items/{loc_item}/owner", (302, 302, 403, 302, 302, 403)),
-    ("POST", "/localisation/items/<int:item_id>/state", "/localisation/items/{loc_item}/state", (302, 400, 403, 400, 400, 403)),
-    ("POST", "/localisation/items/<int:item_id>/followups", "/localisation/items/{loc_item}/followups", (302, 400, 403, 400, 400, 403)),
+    (
+        "POST",
+        "/localisation/items/<int:item_id>/owner",
+        "/localisation/items/{loc_item}/owner",
+        (302, 302, 403, 302, 302, 403),
+    ),
+    (
+        "POST",
+        "/localisation/items/<int:item_id>/state",
+        "/localisation/items/{loc_item}/state",
+        (302, 400, 403, 400, 400, 403),
+    ),
+    (
+        "POST",
+        "/localisation/items/<int:item_id>/followups",
+        "/localisation/items/{loc_item}/followups",
+        (302, 400, 403, 400, 400, 403),
+    ),
     ("GET", "/api/v1/localisation", "/api/v1/localisation", (401, 200, 200, 200, 200, 200)),
     # warnings: everyone reads those of their scope; the manager of the building (and an admin)
     # handles them, a promoter only their own; the thresholds are the admin's
@@ -206,11 +347,11 @@ ROUTES = [
 # Builders of extra placeholders: functions (session, world) -> {name: value}, world being the
 # dict of the objects above (buildings "a" and "b", users by actor name, "unit", "lease", ...).
 from tests import candidate_district  # noqa: E402
-from tests.jobs.authz_world import authz_reminders_world  # noqa: E402 
-from tests.authz_accounts import authz_accounts_world  # noqa: E402 
-from tests.authz_imports import authz_imports_world  # noqa: E402 
-from tests.authz_pipeline import authz_pipeline_world  # noqa: E402 
-from tests.authz_briefings import authz_briefings_world  # noqa: E402 
+from tests.jobs.authz_world import authz_reminders_world  # noqa: E402
+from tests.authz_accounts import authz_accounts_world  # noqa: E402
+from tests.authz_imports import authz_imports_world  # noqa: E402
+from tests.authz_pipeline import authz_pipeline_world  # noqa: E402
+from tests.authz_briefings import authz_briefings_world  # noqa: E402
 from tests.authz_localisation import authz_localisation_world  # noqa: E402
 from tests.authz_warnings import authz_warnings_world  # noqa: E402
 from tests.authz_space import authz_space_world  # noqa: E402

@@ -34,6 +34,7 @@ Leads (promoter 张专员), today's stages (no stage history: their stage at M's
     L5 入驻 created 2025-06-01, landed 2025-07-01, expected 300,000 (landed last year)
     L6 线索 created 2026-11-02 (after M: counted nowhere in M)
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -88,18 +89,60 @@ def build(session, names: dict | None = None, confirm_a: bool = True) -> dict:
     manager = f.user(session, "louyu-a", "manager", buildings=[a])
     promoter = f.user(session, "zs", "promoter")
     promoter.display_name = "张专员"
-    l1 = f.lead(session, promoter, "项目一有限公司", stage="contact", created_on=date(2026, 10, 5),
-                expected_annual_tax=1_000_000, next_followup_on=date(2026, 10, 20), last_followup_on=date(2026, 10, 12))
-    f.lead(session, promoter, "项目二有限公司", stage="signed", created_on=date(2026, 9, 15), signed_on=date(2026, 10, 12),
-           expected_annual_tax=2_000_000, next_followup_on=date(2026, 11, 20), target_buildings=[a])
-    f.lead(session, promoter, "项目三有限公司", stage="settled", created_on=date(2026, 8, 1), signed_on=date(2026, 9, 1),
-           landed_on=date(2026, 10, 25), expected_annual_tax=500_000)
-    f.lead(session, promoter, "项目一有限公司（重复）", stage="lead", created_on=date(2026, 10, 30), merged_into_id=l1.id)
-    f.lead(session, promoter, "项目五有限公司", stage="settled", created_on=date(2025, 6, 1), landed_on=date(2025, 7, 1),
-           expected_annual_tax=300_000)
+    l1 = f.lead(
+        session,
+        promoter,
+        "项目一有限公司",
+        stage="contact",
+        created_on=date(2026, 10, 5),
+        expected_annual_tax=1_000_000,
+        next_followup_on=date(2026, 10, 20),
+        last_followup_on=date(2026, 10, 12),
+    )
+    f.lead(
+        session,
+        promoter,
+        "项目二有限公司",
+        stage="signed",
+        created_on=date(2026, 9, 15),
+        signed_on=date(2026, 10, 12),
+        expected_annual_tax=2_000_000,
+        next_followup_on=date(2026, 11, 20),
+        target_buildings=[a],
+    )
+    f.lead(
+        session,
+        promoter,
+        "项目三有限公司",
+        stage="settled",
+        created_on=date(2026, 8, 1),
+        signed_on=date(2026, 9, 1),
+        landed_on=date(2026, 10, 25),
+        expected_annual_tax=500_000,
+    )
+    f.lead(
+        session, promoter, "项目一有限公司（重复）", stage="lead", created_on=date(2026, 10, 30), merged_into_id=l1.id
+    )
+    f.lead(
+        session,
+        promoter,
+        "项目五有限公司",
+        stage="settled",
+        created_on=date(2025, 6, 1),
+        landed_on=date(2025, 7, 1),
+        expected_annual_tax=300_000,
+    )
     f.lead(session, promoter, "项目六有限公司", stage="lead", created_on=date(2026, 11, 2))
-    session.add(FollowUp(lead=l1, author=promoter, on=date(2026, 10, 12), method="电话", notes="初次接洽",
-                         next_followup_on=date(2026, 10, 20)))
+    session.add(
+        FollowUp(
+            lead=l1,
+            author=promoter,
+            on=date(2026, 10, 12),
+            method="电话",
+            notes="初次接洽",
+            next_followup_on=date(2026, 10, 20),
+        )
+    )
     session.flush()
 
     if confirm_a:

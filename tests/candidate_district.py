@@ -17,6 +17,7 @@ Leads: C ← negotiation 10 m (50 %) and a duplicate merged into it (ignored); C
 4 m (35 %), aimed at both so shared: 0.7 m each; C ← lost 50 m (ignored); F ← registered 20 m
 (95 %), settled 100 m and paused 30 m (both ignored).
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -39,46 +40,102 @@ EXPECTED = {
     "candidates": [
         {
             # Full 2025: 54 m × 120 m ÷ 60 m = 108 m; 12 months to June 60 m + 54 m = 114 m ÷ 2,000 m².
-            "rank": 1, "code": "A01", "name": "甲大厦", "street": "八一路", "tier_prev": "yi",
-            "ytd": 54_000_000.0, "ytd_prev": 60_000_000.0, "annual_prev": 120_000_000.0, "yoy": -0.1,
-            "projection": 108_000_000.0, "gap": -8_000_000.0, "vacant_area": 0.0, "tax_per_m2": 57_000.0,
-            "vacancy_potential": 0.0, "pipeline_potential": 0.0, "verdict": "按当前进度可保持亿元楼",
+            "rank": 1,
+            "code": "A01",
+            "name": "甲大厦",
+            "street": "八一路",
+            "tier_prev": "yi",
+            "ytd": 54_000_000.0,
+            "ytd_prev": 60_000_000.0,
+            "annual_prev": 120_000_000.0,
+            "yoy": -0.1,
+            "projection": 108_000_000.0,
+            "gap": -8_000_000.0,
+            "vacant_area": 0.0,
+            "tax_per_m2": 57_000.0,
+            "vacancy_potential": 0.0,
+            "pipeline_potential": 0.0,
+            "verdict": "按当前进度可保持亿元楼",
         },
         {
             # 42 m × 36 m ÷ 18 m = 84 m; (18 m + 42 m) ÷ 1,500 m² = 40,000; 200 m² × 40,000 = 8 m;
             # pipeline 20 m × 0.95 = 19 m ≥ gap 16 m.
-            "rank": 2, "code": "F01", "name": "己大厦", "street": "香炉礁", "tier_prev": "qianwan",
-            "ytd": 42_000_000.0, "ytd_prev": 18_000_000.0, "annual_prev": 36_000_000.0, "yoy": 24 / 18,
-            "projection": 84_000_000.0, "gap": 16_000_000.0, "vacant_area": 200.0, "tax_per_m2": 40_000.0,
-            "vacancy_potential": 8_000_000.0, "pipeline_potential": 19_000_000.0,
+            "rank": 2,
+            "code": "F01",
+            "name": "己大厦",
+            "street": "香炉礁",
+            "tier_prev": "qianwan",
+            "ytd": 42_000_000.0,
+            "ytd_prev": 18_000_000.0,
+            "annual_prev": 36_000_000.0,
+            "yoy": 24 / 18,
+            "projection": 84_000_000.0,
+            "gap": 16_000_000.0,
+            "vacant_area": 200.0,
+            "tax_per_m2": 40_000.0,
+            "vacancy_potential": 8_000_000.0,
+            "pipeline_potential": 19_000_000.0,
             "verdict": "差 1,600.0 万元；空置可补 800.0 万元，储备项目可补 1,900.0 万元，储备项目落地即可达标",
         },
         {
             # No full 2025 → fallback 37.5 m × 12 ÷ 6 = 75 m; (20 m + 37.5 m) ÷ 1,500 = 38,333.33;
             # 500 × 38,333.33 = 19,166,665; pipeline 10 m × 0.5 + 4 m × 0.35 ÷ 2 = 5.7 m; 24,866,665 < 25 m
             # by 133,335.
-            "rank": 3, "code": "C01", "name": "丙大厦", "street": "白云", "tier_prev": "qianwan",
-            "ytd": 37_500_000.0, "ytd_prev": 0.0, "annual_prev": 20_000_000.0, "yoy": None,
-            "projection": 75_000_000.0, "gap": 25_000_000.0, "vacant_area": 500.0, "tax_per_m2": 38_333.33,
-            "vacancy_potential": 19_166_665.0, "pipeline_potential": 5_700_000.0,
+            "rank": 3,
+            "code": "C01",
+            "name": "丙大厦",
+            "street": "白云",
+            "tier_prev": "qianwan",
+            "ytd": 37_500_000.0,
+            "ytd_prev": 0.0,
+            "annual_prev": 20_000_000.0,
+            "yoy": None,
+            "projection": 75_000_000.0,
+            "gap": 25_000_000.0,
+            "vacant_area": 500.0,
+            "tax_per_m2": 38_333.33,
+            "vacancy_potential": 19_166_665.0,
+            "pipeline_potential": 5_700_000.0,
             "verdict": "差 2,500.0 万元；空置可补 1,916.7 万元，储备项目可补 570.0 万元，仍缺 13.3 万元",
         },
         {
             # Last year's 亿元楼, now below: 36 m × 120 m ÷ 60 m = 72 m; x's 2025 tax stays here:
             # (60 m + 36 m) ÷ 1,000 = 96,000; 600 × 96,000 = 57.6 m ≥ gap 28 m.
-            "rank": 4, "code": "E01", "name": "戊大厦", "street": "日新", "tier_prev": "yi",
-            "ytd": 36_000_000.0, "ytd_prev": 60_000_000.0, "annual_prev": 120_000_000.0, "yoy": -0.4,
-            "projection": 72_000_000.0, "gap": 28_000_000.0, "vacant_area": 600.0, "tax_per_m2": 96_000.0,
-            "vacancy_potential": 57_600_000.0, "pipeline_potential": 0.0,
+            "rank": 4,
+            "code": "E01",
+            "name": "戊大厦",
+            "street": "日新",
+            "tier_prev": "yi",
+            "ytd": 36_000_000.0,
+            "ytd_prev": 60_000_000.0,
+            "annual_prev": 120_000_000.0,
+            "yoy": -0.4,
+            "projection": 72_000_000.0,
+            "gap": 28_000_000.0,
+            "vacant_area": 600.0,
+            "tax_per_m2": 96_000.0,
+            "vacancy_potential": 57_600_000.0,
+            "pipeline_potential": 0.0,
             "verdict": "差 2,800.0 万元；空置可补 5,760.0 万元，储备项目可补 0.0 万元，填满空置即可达标",
         },
         {
             # 33 m × 60 m ÷ 30 m = 66 m; no occupied area → no tax per m², no vacancy potential;
             # 34 m − 0.7 m = 33.3 m.
-            "rank": 5, "code": "D01", "name": "丁大厦", "street": "人民广场", "tier_prev": "wuqianwan",
-            "ytd": 33_000_000.0, "ytd_prev": 30_000_000.0, "annual_prev": 60_000_000.0, "yoy": 0.1,
-            "projection": 66_000_000.0, "gap": 34_000_000.0, "vacant_area": 800.0, "tax_per_m2": None,
-            "vacancy_potential": None, "pipeline_potential": 700_000.0,
+            "rank": 5,
+            "code": "D01",
+            "name": "丁大厦",
+            "street": "人民广场",
+            "tier_prev": "wuqianwan",
+            "ytd": 33_000_000.0,
+            "ytd_prev": 30_000_000.0,
+            "annual_prev": 60_000_000.0,
+            "yoy": 0.1,
+            "projection": 66_000_000.0,
+            "gap": 34_000_000.0,
+            "vacant_area": 800.0,
+            "tax_per_m2": None,
+            "vacancy_potential": None,
+            "pipeline_potential": 700_000.0,
             "verdict": "差 3,400.0 万元；空置潜力无法估算（月末无已出租面积），储备项目可补 70.0 万元，仍缺 3,330.0 万元",
         },
     ],
@@ -91,14 +148,28 @@ def months(year: int, first: int = 1, last: int = 12) -> list[str]:
 
 def add_tax(session, company, building, periods, monthly) -> None:
     for period in periods:
-        session.add(TaxRecord(company=company, building=building, period=period, total_tax=Decimal(monthly),
-                              district_tax=Decimal(monthly) * Decimal("0.4")))
+        session.add(
+            TaxRecord(
+                company=company,
+                building=building,
+                period=period,
+                total_tax=Decimal(monthly),
+                district_tax=Decimal(monthly) * Decimal("0.4"),
+            )
+        )
 
 
 def lead(session, owner, name, stage, expected, targets, merged_into=None) -> Lead:
-    item = Lead(company_name=name, source="以商招商", owner_id=owner.id, stage=stage, created_on=date(2026, 3, 1),
-                expected_annual_tax=Decimal(expected), target_buildings=list(targets),
-                merged_into_id=merged_into.id if merged_into else None)
+    item = Lead(
+        company_name=name,
+        source="以商招商",
+        owner_id=owner.id,
+        stage=stage,
+        created_on=date(2026, 3, 1),
+        expected_annual_tax=Decimal(expected),
+        target_buildings=list(targets),
+        merged_into_id=merged_into.id if merged_into else None,
+    )
     session.add(item)
     session.flush()
     return item
@@ -107,8 +178,14 @@ def lead(session, owner, name, stage, expected, targets, merged_into=None) -> Le
 def build(session, names=None) -> dict:
     """The district above; ``names`` overrides building names (code → name)."""
     names = names or {}
-    specs = [("A01", "甲大厦", "八一路"), ("B01", "乙大厦", "八一路"), ("C01", "丙大厦", "白云"),
-             ("D01", "丁大厦", "人民广场"), ("E01", "戊大厦", "日新"), ("F01", "己大厦", "香炉礁")]
+    specs = [
+        ("A01", "甲大厦", "八一路"),
+        ("B01", "乙大厦", "八一路"),
+        ("C01", "丙大厦", "白云"),
+        ("D01", "丁大厦", "人民广场"),
+        ("E01", "戊大厦", "日新"),
+        ("F01", "己大厦", "香炉礁"),
+    ]
     b = {code: f.building(session, code, names.get(code, name), street=street) for code, name, street in specs}
 
     a_unit = f.unit(session, b["A01"], 5, "01", 2000)
@@ -119,10 +196,18 @@ def build(session, names=None) -> dict:
     f1, f2 = f.unit(session, b["F01"], 6, "01", 1000), f.unit(session, b["F01"], 6, "02", 500)
     f.unit(session, b["F01"], 6, "03", 200)
 
-    co = {key: f.company(session, name) for key, name in [
-        ("a", "甲租户有限公司"), ("b", "乙租户有限公司"), ("c", "丙租户有限公司"), ("d", "丁注册有限公司"),
-        ("x", "迁移科技有限公司"), ("y", "戊租户有限公司"), ("z", "己租户有限公司"),
-    ]}
+    co = {
+        key: f.company(session, name)
+        for key, name in [
+            ("a", "甲租户有限公司"),
+            ("b", "乙租户有限公司"),
+            ("c", "丙租户有限公司"),
+            ("d", "丁注册有限公司"),
+            ("x", "迁移科技有限公司"),
+            ("y", "戊租户有限公司"),
+            ("z", "己租户有限公司"),
+        ]
+    }
     co["d"].registered_building_id = b["D01"].id
     f.lease(session, co["a"], b["A01"], [a_unit], date(2023, 1, 1))
     f.lease(session, co["c"], b["C01"], [c1, c2], date(2025, 9, 1))

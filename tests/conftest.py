@@ -1,6 +1,7 @@
 """Fixtures: an app on a fresh database per test session (SQLite, or PostgreSQL when
 ``CRM_TEST_DATABASE_URL`` names a server), the schema built by the real migrations, and every
 table emptied after each test."""
+
 from __future__ import annotations
 
 import os

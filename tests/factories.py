@@ -1,4 +1,5 @@
 """Small builders for hand-made test data: each returns a flushed model."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -24,8 +25,15 @@ def make_uscc(n: int | None = None) -> str:
 
 
 def building(session, code="B01", name=None, street="八一路", zone=None, declared=Decimal("100000"), floors=20, **kw):
-    b = Building(code=code, name=name or f"测试大厦{code}", street=street, zone=zone,
-                 declared_office_area=declared, floors=floors, **kw)
+    b = Building(
+        code=code,
+        name=name or f"测试大厦{code}",
+        street=street,
+        zone=zone,
+        declared_office_area=declared,
+        floors=floors,
+        **kw,
+    )
     session.add(b)
     session.flush()
     return b
@@ -44,8 +52,13 @@ def unit(session, b, floor=1, number="01", area="100", self_use=False, **kw):
 
 def company(session, name=None, registered=True, uscc=None, **kw):
     n = next(_seq)
-    c = Company(name=name or f"测试企业{n}有限公司", uscc=uscc or make_uscc(n),
-                registered_in_district=registered, taxed_in_district=True, **kw)
+    c = Company(
+        name=name or f"测试企业{n}有限公司",
+        uscc=uscc or make_uscc(n),
+        registered_in_district=registered,
+        taxed_in_district=True,
+        **kw,
+    )
     session.add(c)
     session.flush()
     return c
@@ -62,16 +75,29 @@ def lease(session, c, b, units, start, end=None, moved_out_on=None):
 def legacy_lease(session, c, b, units, start, end=None):
     """A lease written behind the ORM's back, as a change made before corrections were enforced
     would have been: no correction, no history — the drift a published month must not pick up."""
-    lease_id = session.execute(insert(Lease.__table__).values(
-        company_id=c.id, building_id=b.id, start_date=start, end_date=end, version=1,
-    ).returning(Lease.__table__.c.id)).scalar_one()
+    lease_id = session.execute(
+        insert(Lease.__table__)
+        .values(
+            company_id=c.id,
+            building_id=b.id,
+            start_date=start,
+            end_date=end,
+            version=1,
+        )
+        .returning(Lease.__table__.c.id)
+    ).scalar_one()
     session.execute(insert(lease_units), [dict(lease_id=lease_id, unit_id=u.id) for u in units])
     return session.get(Lease, lease_id)
 
 
 def tax(session, c, period, total, district=None, building=None):
-    t = TaxRecord(company=c, period=period, total_tax=Decimal(str(total)),
-                  district_tax=None if district is None else Decimal(str(district)), building=building)
+    t = TaxRecord(
+        company=c,
+        period=period,
+        total_tax=Decimal(str(total)),
+        district_tax=None if district is None else Decimal(str(district)),
+        building=building,
+    )
     session.add(t)
     session.flush()
     refresh_rollup(session, [period])
@@ -91,7 +117,9 @@ def lead(session, owner, name=None, stage="lead", created_on=date(2026, 11, 1), 
     from crm.models import Lead
 
     kw.setdefault("source", "以商招商")
-    made = Lead(company_name=name or f"测试项目{next(_seq)}有限公司", owner=owner, stage=stage, created_on=created_on, **kw)
+    made = Lead(
+        company_name=name or f"测试项目{next(_seq)}有限公司", owner=owner, stage=stage, created_on=created_on, **kw
+    )
     session.add(made)
     session.flush()
     return made

@@ -24,6 +24,7 @@ Leads: ``promoter``'s 蓝港 (targets A1, followed up on 2026-11-02) and ``promo
 (targets B1), both due for a follow-up today.
 Move-in requests (pending): 蓝港's company 区外 into A1 5F-02, and 华信's company 区外 into B1 2F-03.
 """
+
 from __future__ import annotations
 
 import csv
@@ -36,8 +37,14 @@ from crm.models import EarlyWarning, FollowUp, MoveInRequest, User
 from tests import factories as f
 
 ACTORS = ("admin", "leader", "promoter", "manager", "other_manager")
-ROLES = {"admin": "admin", "leader": "leader", "promoter": "promoter", "promoter2": "promoter",
-         "manager": "manager", "other_manager": "manager"}
+ROLES = {
+    "admin": "admin",
+    "leader": "leader",
+    "promoter": "promoter",
+    "promoter2": "promoter",
+    "manager": "manager",
+    "other_manager": "manager",
+}
 _CHEAP_HASH = generate_password_hash("not-used-by-these-tests", method="pbkdf2:sha256:1")
 
 # Readers of every building: admins, leaders and promoters.
@@ -49,9 +56,11 @@ def build(session) -> dict:
     a2 = f.building(session, "A2", "甲二大厦", street="八一路")
     b1 = f.building(session, "B1", "乙一大厦", street="白云")
     units = {
-        "A1 5F-01": f.unit(session, a1, 5, "01", 200), "A1 5F-02": f.unit(session, a1, 5, "02", 100),
+        "A1 5F-01": f.unit(session, a1, 5, "01", 200),
+        "A1 5F-02": f.unit(session, a1, 5, "02", 100),
         "A2 3F-01": f.unit(session, a2, 3, "01", 150),
-        "B1 2F-01": f.unit(session, b1, 2, "01", 300), "B1 2F-02": f.unit(session, b1, 2, "02", 120),
+        "B1 2F-01": f.unit(session, b1, 2, "01", 300),
+        "B1 2F-02": f.unit(session, b1, 2, "02", 120),
         "B1 2F-03": f.unit(session, b1, 2, "03", 80),
     }
     companies = {
@@ -64,8 +73,15 @@ def build(session) -> dict:
     }
     c = companies
     leases = {
-        "前租户@B1": f.lease(session, c["前租户"], b1, [units["B1 2F-01"]], date(2024, 1, 1), date(2026, 12, 31),
-                           moved_out_on=date(2025, 7, 1)),
+        "前租户@B1": f.lease(
+            session,
+            c["前租户"],
+            b1,
+            [units["B1 2F-01"]],
+            date(2024, 1, 1),
+            date(2026, 12, 31),
+            moved_out_on=date(2025, 7, 1),
+        ),
         "甲租户@A1": f.lease(session, c["甲租户"], a1, [units["A1 5F-01"]], date(2025, 1, 1), date(2027, 12, 31)),
         "乙租户@B1": f.lease(session, c["乙租户"], b1, [units["B1 2F-01"]], date(2025, 7, 1), date(2028, 6, 30)),
         "共享@A2": f.lease(session, c["共享"], a2, [units["A2 3F-01"]], date(2025, 3, 1), date(2027, 2, 28)),
@@ -86,25 +102,59 @@ def build(session) -> dict:
         session.add(users[name])
     session.flush()
     leads = {
-        "蓝港": f.lead(session, users["promoter"], "蓝港科技有限公司", target_buildings=[a1],
-                     last_followup_on=date(2026, 11, 2), next_followup_on=date(2026, 11, 15)),
-        "华信": f.lead(session, users["promoter2"], "华信咨询有限公司", target_buildings=[b1],
-                     next_followup_on=date(2026, 11, 15)),
+        "蓝港": f.lead(
+            session,
+            users["promoter"],
+            "蓝港科技有限公司",
+            target_buildings=[a1],
+            last_followup_on=date(2026, 11, 2),
+            next_followup_on=date(2026, 11, 15),
+        ),
+        "华信": f.lead(
+            session, users["promoter2"], "华信咨询有限公司", target_buildings=[b1], next_followup_on=date(2026, 11, 15)
+        ),
     }
-    session.add(FollowUp(lead=leads["蓝港"], author=users["promoter"], on=date(2026, 11, 2), method="电话",
-                         notes="约了下周看房"))
+    session.add(
+        FollowUp(
+            lead=leads["蓝港"], author=users["promoter"], on=date(2026, 11, 2), method="电话", notes="约了下周看房"
+        )
+    )
     requests = {
-        "落地A1": MoveInRequest(lead=leads["蓝港"], company=c["区外"], building=a1, unit_ids=str(units["A1 5F-02"].id),
-                              start_date=date(2026, 12, 1), requested_by_id=users["promoter"].id),
-        "落地B1": MoveInRequest(lead=leads["华信"], company=c["区外"], building=b1, unit_ids=str(units["B1 2F-03"].id),
-                              start_date=date(2026, 12, 1), requested_by_id=users["promoter2"].id),
+        "落地A1": MoveInRequest(
+            lead=leads["蓝港"],
+            company=c["区外"],
+            building=a1,
+            unit_ids=str(units["A1 5F-02"].id),
+            start_date=date(2026, 12, 1),
+            requested_by_id=users["promoter"].id,
+        ),
+        "落地B1": MoveInRequest(
+            lead=leads["华信"],
+            company=c["区外"],
+            building=b1,
+            unit_ids=str(units["B1 2F-03"].id),
+            start_date=date(2026, 12, 1),
+            requested_by_id=users["promoter2"].id,
+        ),
     }
     session.add_all(requests.values())
     # Warnings of each building, one of a company in A2, and one of a company of no building.
     warnings = {
-        key: EarlyWarning(rule=rule, object_type=kind, object_id=obj.id, period="2026-10", building_id=building_id,
-                          company_id=company_id, title=f"{key} 预警", severity="medium", figures={}, tax_at_stake=0,
-                          owner_id=users[owner].id, state="pending", created_on="2026-11-10")
+        key: EarlyWarning(
+            rule=rule,
+            object_type=kind,
+            object_id=obj.id,
+            period="2026-10",
+            building_id=building_id,
+            company_id=company_id,
+            title=f"{key} 预警",
+            severity="medium",
+            figures={},
+            tax_at_stake=0,
+            owner_id=users[owner].id,
+            state="pending",
+            created_on="2026-11-10",
+        )
         for key, rule, kind, obj, building_id, company_id, owner in (
             ("W-A1", "occupancy_drop", "building", a1, a1.id, None, "manager"),
             ("W-B1", "unconfirmed", "building", b1, b1.id, None, "other_manager"),
@@ -114,8 +164,17 @@ def build(session) -> dict:
     }
     session.add_all(warnings.values())
     session.commit()
-    return dict(buildings={"A1": a1, "A2": a2, "B1": b1}, units=units, companies=companies, leases=leases,
-                taxes=taxes, users=users, leads=leads, requests=requests, warnings=warnings)
+    return dict(
+        buildings={"A1": a1, "A2": a2, "B1": b1},
+        units=units,
+        companies=companies,
+        leases=leases,
+        taxes=taxes,
+        users=users,
+        leads=leads,
+        requests=requests,
+        warnings=warnings,
+    )
 
 
 def csv_rows(response) -> list[dict]:

@@ -5,6 +5,7 @@ fuzzed twice: with generated path parameters (mostly unknown objects), and with 
 ones — a building, a company, leads and a pending move-in request — so that reads return real
 rows and the writes (follow-ups, stage moves, landings, confirm and reject) reach their services.
 """
+
 from __future__ import annotations
 
 import re
@@ -45,8 +46,14 @@ def known_ids(session, api_token):
     promoter = f.user(session, "zs", "promoter")
     f.lead(session, promoter, "跟进中的项目", stage="visit", next_followup_on=date(2026, 11, 20))
     landed = f.lead(session, promoter, "注册落地的项目", stage="registered")
-    request = MoveInRequest(lead=landed, company=company, building=a, unit_ids=str(free.id),
-                            start_date=date(2026, 11, 20), requested_by_id=promoter.id)
+    request = MoveInRequest(
+        lead=landed,
+        company=company,
+        building=a,
+        unit_ids=str(free.id),
+        start_date=date(2026, 11, 20),
+        requested_by_id=promoter.id,
+    )
     session.add(request)
     session.commit()
     return {"code": a.code, "company_id": company.id, "lead_id": landed.id, "request_id": request.id}
@@ -55,8 +62,11 @@ def known_ids(session, api_token):
 def test_every_api_route_is_documented(app, client):
     paths = client.get("/api/v1/openapi.json").get_json()["paths"]
     documented = set(paths)
-    routes = {_openapi_path(r.rule) for r in app.url_map.iter_rules()
-              if r.rule.startswith("/api/v1/") and r.endpoint != "api.openapi"}
+    routes = {
+        _openapi_path(r.rule)
+        for r in app.url_map.iter_rules()
+        if r.rule.startswith("/api/v1/") and r.endpoint != "api.openapi"
+    }
     assert routes <= documented, f"undocumented API routes: {sorted(routes - documented)}"
 
 

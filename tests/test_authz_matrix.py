@@ -4,6 +4,7 @@ Completeness: every rule of ``app.url_map`` with each of its methods (HEAD and O
 has a row, and no row names a route that does not exist. Then each row is requested as each
 actor on a small world of two buildings: A kept by "manager", B by "other_manager".
 """
+
 from __future__ import annotations
 
 import time
@@ -29,11 +30,7 @@ def table_keys():
 
 
 def test_every_route_and_method_is_in_the_table(app):
-    rules = {
-        (method, rule.rule)
-        for rule in app.url_map.iter_rules()
-        for method in rule.methods - IGNORED_METHODS
-    }
+    rules = {(method, rule.rule) for rule in app.url_map.iter_rules() for method in rule.methods - IGNORED_METHODS}
     keys = table_keys()
     missing = sorted(rules - set(keys), key=lambda k: (k[1], k[0]))
     assert not missing, "routes missing from tests/authz_table.py:\n" + "\n".join(f"  {m} {r}" for m, r in missing)
@@ -61,7 +58,12 @@ def build_world(session) -> dict:
     session.flush()
     world = dict(a=a, b=b, users=users, unit_obj=unit, lease_obj=lease, company_obj=tenant)
     world["values"] = dict(
-        code=a.code, unit=unit.id, let_unit=let_unit.id, lease=lease.id, company=tenant.id, period="2026-10",
+        code=a.code,
+        unit=unit.id,
+        let_unit=let_unit.id,
+        lease=lease.id,
+        company=tenant.id,
+        period="2026-10",
     )
     for builder in WORLD_BUILDERS:
         world["values"].update(builder(session, world))

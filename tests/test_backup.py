@@ -1,4 +1,5 @@
 """Backup while writes go on, restore into a fresh database, and compare every table."""
+
 from __future__ import annotations
 
 import hashlib
@@ -50,8 +51,10 @@ def test_backup_during_writes_restores_a_consistent_copy(app, session, database_
         while not stop.is_set() and n < 2000:
             n += 1
             with engine.begin() as conn:
-                conn.execute(text("INSERT INTO login_attempts (username, succeeded, at) VALUES (:u, false, CURRENT_TIMESTAMP)"),
-                             {"u": f"w{n:06d}"})
+                conn.execute(
+                    text("INSERT INTO login_attempts (username, succeeded, at) VALUES (:u, false, CURRENT_TIMESTAMP)"),
+                    {"u": f"w{n:06d}"},
+                )
             written.append(n)
         engine.dispose()
 

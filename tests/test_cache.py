@@ -2,6 +2,7 @@
 unchanged. A write in another session (standing in for another process), a change of a lease's
 units alone, a tax record, a self-use period, an unsaved change and a rolled-back write are each
 seen at the next call; a database without tokens caches nothing."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -73,6 +74,7 @@ def test_the_cache_keeps_to_its_budget_dropping_the_least_recently_used(session,
         def compute():
             computed.append(name)
             return {"html": "楼" * 500}  # about 1 KB
+
         return figure_cache.cached(session, (), ("part", name), compute)
 
     part("a"), part("b"), part("a"), part("c"), part("d")  # "b" is the least recently used when "d" comes
@@ -106,15 +108,25 @@ def test_pipeline_writes_by_another_session_are_seen_at_once(session):
     today = date(2026, 11, 15)
     a, b = f.building(session, "A01"), f.building(session, "B01")
     zs = f.user(session, "zs", "promoter")
-    lead = f.lead(session, zs, "缓存项目", stage="contact", created_on=date(2026, 11, 1),
-                  expected_annual_tax=Decimal("1000000"), target_buildings=[a])
+    lead = f.lead(
+        session,
+        zs,
+        "缓存项目",
+        stage="contact",
+        created_on=date(2026, 11, 1),
+        expected_annual_tax=Decimal("1000000"),
+        target_buildings=[a],
+    )
     session.commit()
     ids = {"lead": lead.id, "zs": zs.id, "b": b.id}
 
     def figures():
         month = pipeline_month(session, "2026-11", today)
-        return ({s.stage: s.count for s in month.funnel if s.count}, month.followups,
-                pipeline_potentials(session, as_of("2026-11", today)))
+        return (
+            {s.stage: s.count for s in month.funnel if s.count},
+            month.followups,
+            pipeline_potentials(session, as_of("2026-11", today)),
+        )
 
     assert figures() == ({"contact": 1}, 0, {a.id: Decimal("200000.00")})
     assert figures() == ({"contact": 1}, 0, {a.id: Decimal("200000.00")})  # now from the cache

@@ -1,4 +1,5 @@
 """Configuration errors read as one line naming the variable; the secret key is generated once."""
+
 from __future__ import annotations
 
 import os

@@ -4,6 +4,7 @@ calibrated to two 亿元楼 and a handful of candidates, and determinism across 
 The data is loaded once for the module (loading is the slow part); every test reads it and the
 module's teardown empties the tables as the ``session`` fixture would.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -60,9 +61,17 @@ YI = Decimal("100000000")
 CANDIDATE = Decimal("50000000")
 
 SECTIONS = {
-    "数字技术服务": {"I"}, "商务服务": {"L"}, "科技服务": {"M"}, "海洋相关服务": {"G", "M"},
-    "金融服务": {"J"}, "现代商贸": {"F"}, "健康服务": {"Q"}, "现代旅游": {"H", "L"},
-    "文化创意": {"R"}, "社区服务": {"O"}, "教育培训": {"P"},
+    "数字技术服务": {"I"},
+    "商务服务": {"L"},
+    "科技服务": {"M"},
+    "海洋相关服务": {"G", "M"},
+    "金融服务": {"J"},
+    "现代商贸": {"F"},
+    "健康服务": {"Q"},
+    "现代旅游": {"H", "L"},
+    "文化创意": {"R"},
+    "社区服务": {"O"},
+    "教育培训": {"P"},
 }
 
 
@@ -109,8 +118,16 @@ def test_buildings_follow_the_plan(s, demo):
     assert [b.code for b in buildings] == [f"XG{n:02d}" for n in range(1, 36)]
     names = {b.name for b in buildings}
     assert len(names) == 35
-    assert set(NAMED_BUILDINGS) == {"森茂大厦", "汇景天地", "鞍钢大厦", "珠江大厦", "外经贸大厦", "中瑞广场",
-                                    "凯旋商城C座", "百佳健康产业大厦"}
+    assert set(NAMED_BUILDINGS) == {
+        "森茂大厦",
+        "汇景天地",
+        "鞍钢大厦",
+        "珠江大厦",
+        "外经贸大厦",
+        "中瑞广场",
+        "凯旋商城C座",
+        "百佳健康产业大厦",
+    }
     assert set(NAMED_BUILDINGS) <= names
     per_street = defaultdict(int)
     for b in buildings:
@@ -213,8 +230,11 @@ def test_leases_never_double_let_a_unit(s, demo):
     assert sum(end <= TODAY + timedelta(days=30) for end in dated) >= 10
     assert sum(TODAY + timedelta(days=30) < end <= TODAY + timedelta(days=90) for end in dated) >= 10
     assert sum(TODAY + timedelta(days=90) < end <= TODAY + timedelta(days=180) for end in dated) >= 10
-    overdue = [lease for lease in leases.values()
-               if lease.moved_out_on is None and lease.end_date is not None and lease.end_date < TODAY]
+    overdue = [
+        lease
+        for lease in leases.values()
+        if lease.moved_out_on is None and lease.end_date is not None and lease.end_date < TODAY
+    ]
     assert 5 <= len(overdue) <= 80
     moved = [lease for lease in leases.values() if lease.moved_out_on is not None]
     assert len(moved) >= 200
@@ -282,7 +302,8 @@ def test_users(s, demo):
     users = {u.username: u for u in s.scalars(select(User))}
     assert set(users) == {name for name, _, _ in DEMO_USERS}
     assert [name for name, _, _ in DEMO_USERS] == (
-        ["admin", "leader", "zhaoshang1", "zhaoshang2", "zhaoshang3"] + [f"louyu{n}" for n in range(1, 6)])
+        ["admin", "leader", "zhaoshang1", "zhaoshang2", "zhaoshang3"] + [f"louyu{n}" for n in range(1, 6)]
+    )
     assert users["admin"].role == "admin" and users["leader"].role == "leader"
     assert all(users[f"zhaoshang{n}"].role == "promoter" for n in range(1, 4))
     for n, street in enumerate(STREETS, start=1):
@@ -315,7 +336,11 @@ def test_generation_is_deterministic_across_processes():
     env = dict(os.environ, PYTHONHASHSEED="12345")
     result = subprocess.run(
         [sys.executable, "-c", f"from crm.demo import generate; print(generate(1, {AS_OF!r}).digest())"],
-        cwd=root, env=env, capture_output=True, text=True, check=True,
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert result.stdout.strip() == digest
 
@@ -364,13 +389,15 @@ def test_bridge_of_every_district_month_adds_up_to_the_dashboard_figures(s, demo
         assert summed(bridge.tenants) == shown.tenants == bridge.tenants.value, month
         assert bridge.tenants.prev == before.tenants
         json = bridge.area.as_json()
-        assert round(float(before.occupied_area) + json["moved_in"] - json["moved_out"] - json["lapsed"]
-                     + json["other"], 2) == float(shown.occupied_area)
+        assert round(
+            float(before.occupied_area) + json["moved_in"] - json["moved_out"] - json["lapsed"] + json["other"], 2
+        ) == float(shown.occupied_area)
 
 
 # --------------------------------------------------------------------------------------------
 # The new domains' demo data, as of the demo's today: a 属地化 work list in every street, warnings
 # of several rules with some handled, a profile text for every building.
+
 
 def test_localisation_work_list_in_every_street(s, demo):
     stats, _elapsed = demo
@@ -395,8 +422,9 @@ def test_localisation_work_list_in_every_street(s, demo):
     assert L.summary(s, AS_OF, DEMO_TODAY, top=0).completed_this_year == 5
     # Every company the demo registers has a dated flag period still open.
     registered = count(s, Company, Company.registered_in_district.is_(True))
-    assert registered == count(s, CompanyFlagPeriod, CompanyFlagPeriod.flag == "registered_in_district",
-                               CompanyFlagPeriod.ended_on.is_(None))
+    assert registered == count(
+        s, CompanyFlagPeriod, CompanyFlagPeriod.flag == "registered_in_district", CompanyFlagPeriod.ended_on.is_(None)
+    )
 
 
 def test_warnings_of_several_rules_some_handled(s, demo):
@@ -492,9 +520,7 @@ def fingerprint(session) -> dict[str, tuple[int, str]]:
             continue
         skipped = VOLATILE_COLUMNS.get(table.name, set())
         columns = [column for column in table.columns if column.name not in skipped]
-        rows = sorted(
-            "|".join(_canonical(value) for value in row) for row in session.execute(select(*columns)).all()
-        )
+        rows = sorted("|".join(_canonical(value) for value in row) for row in session.execute(select(*columns)).all())
         if rows:
             tables[table.name] = (len(rows), hashlib.sha256("\n".join(rows).encode()).hexdigest()[:16])
     return tables
@@ -514,7 +540,11 @@ def test_the_morning_jobs_put_reminders_in_the_demo_users_bells(app, s, demo):
 
     results = run_scheduled(app, ["followup_digest", "lease_expiry", "monthly_confirmation"])
     assert {r.job: r.outcome for r in results} == {
-        "followup_digest": "ok", "lease_expiry": "ok", "monthly_confirmation": "ok", "deliver": "ok"}
+        "followup_digest": "ok",
+        "lease_expiry": "ok",
+        "monthly_confirmation": "ok",
+        "deliver": "ok",
+    }
     users = {u.username: u for u in s.scalars(select(User))}
     for name in ("zhaoshang1", "louyu1"):
         assert unread_count(s, users[name].id) >= 1

@@ -4,6 +4,7 @@ Field names come from the route's own page (its GET form) where there is one; ea
 sent as the admin, who may use every route, with values drawn from nasty strings and random
 Unicode (seeded, so a failure reproduces).
 """
+
 from __future__ import annotations
 
 import random
@@ -13,10 +14,34 @@ from tests.authz_table import ROUTES
 from tests.test_authz_matrix import build_world, sign_in_as
 
 NASTY = [
-    "", " ", "0", "-1", "1e309", "NaN", "９９", "２０２６-１３", "2026-02-30", "99999999999999999999",
-    "<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "<font color=red>红</font>", "&amp;&lt;",
-    "' OR 1=1 --", "\"; DROP TABLE users; --", "=HYPERLINK(\"http://x\")", "\u0000", "\u202e反转", "🏢" * 50,
-    "A" * 5000, "西岗区" * 400, "\r\n\t", "%s%s%n", "{{7*7}}", "../../etc/passwd", "null", "true",
+    "",
+    " ",
+    "0",
+    "-1",
+    "1e309",
+    "NaN",
+    "９９",
+    "２０２６-１３",
+    "2026-02-30",
+    "99999999999999999999",
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    "<font color=red>红</font>",
+    "&amp;&lt;",
+    "' OR 1=1 --",
+    '"; DROP TABLE users; --',
+    '=HYPERLINK("http://x")',
+    "\u0000",
+    "\u202e反转",
+    "🏢" * 50,
+    "A" * 5000,
+    "西岗区" * 400,
+    "\r\n\t",
+    "%s%s%n",
+    "{{7*7}}",
+    "../../etc/passwd",
+    "null",
+    "true",
 ]
 FIELD_RE = re.compile(r'<(?:input|select|textarea)[^>]*\bname="([^"]+)"')
 GENERIC = ["name", "q", "on", "reason", "area", "note", "notes", "month", "password", "version", "stage"]
@@ -25,8 +50,10 @@ GENERIC = ["name", "q", "on", "reason", "area", "note", "notes", "month", "passw
 def random_text(rng: random.Random) -> str:
     if rng.random() < 0.6:
         return rng.choice(NASTY)
-    return "".join(chr(rng.choice([rng.randint(0x20, 0x7E), rng.randint(0x4E00, 0x9FFF), rng.randint(0x80, 0x2FFF)]))
-                   for _ in range(rng.randint(1, 40)))
+    return "".join(
+        chr(rng.choice([rng.randint(0x20, 0x7E), rng.randint(0x4E00, 0x9FFF), rng.randint(0x80, 0x2FFF)]))
+        for _ in range(rng.randint(1, 40))
+    )
 
 
 def field_names(client, path: str) -> list[str]:

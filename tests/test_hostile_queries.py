@@ -8,6 +8,7 @@ any column, 1e400 and control characters — one at a time, because a route that
 parameter would otherwise hide what another does — and the paging a negative page and size. Names that ``url_for``
 takes for itself (``endpoint``, ``kind_name``, ``_external`` …) are sent to every route.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -53,14 +54,22 @@ def read_parameters(monkeypatch):
             return _original(self, key, *args, **kwargs)
 
         monkeypatch.setattr(CleanParameters, name, recording)
-    monkeypatch.setattr(CleanParameters, "to_dict", lambda self, flat=True: RecordingDict(
-        {key: self.getlist(key) if not flat else dict.__getitem__(self, key)[0] for key in dict.keys(self)}, seen))
+    monkeypatch.setattr(
+        CleanParameters,
+        "to_dict",
+        lambda self, flat=True: RecordingDict(
+            {key: self.getlist(key) if not flat else dict.__getitem__(self, key)[0] for key in dict.keys(self)}, seen
+        ),
+    )
     return seen
 
 
 def get_paths(values: dict) -> list[str]:
-    paths = [template.format(**values) for method, rule, template, *_ in ROUTES
-             if method == "GET" and rule not in ("/logout", "/static/<path:filename>")]
+    paths = [
+        template.format(**values)
+        for method, rule, template, *_ in ROUTES
+        if method == "GET" and rule not in ("/logout", "/static/<path:filename>")
+    ]
     paths += [f"/exports/{kind.name}?format={fmt}" for kind in all_kinds() for fmt in ("xlsx", "csv")]
     return sorted(set(paths))
 
@@ -82,8 +91,11 @@ def test_no_get_route_answers_a_hostile_query_with_a_server_error(app, session, 
     failures = []
     for path in get_paths(world["values"]):
         read_parameters.clear()
-        cases = {"plain": [], "colliding names": [(name, "x") for name in COLLIDING],
-                 "negative paging": [("page", "-3"), ("per_page", "-1")]}
+        cases = {
+            "plain": [],
+            "colliding names": [(name, "x") for name in COLLIDING],
+            "negative paging": [("page", "-3"), ("per_page", "-1")],
+        }
         first = status_of(client, path, [])
         for name in sorted((read_parameters - {"format"}) | {"page", "per_page"}):
             for value in HOSTILE_VALUES:

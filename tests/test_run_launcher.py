@@ -1,5 +1,6 @@
 """``make run`` serves the whole product: ``run.py`` starts the web app and the scheduler process
 together, and stopping it (Ctrl-C or ``kill``) stops both."""
+
 from __future__ import annotations
 
 import os
@@ -37,8 +38,10 @@ def alive(pid: int) -> bool:
 def test_run_py_starts_web_and_scheduler_and_stops_both(tmp_path):
     port = free_port()
     env = os.environ | {
-        "CRM_INSTANCE_PATH": str(tmp_path), "CRM_DATABASE_URL": f"sqlite:///{tmp_path}/crm.db",
-        "PORT": str(port), "PYTHONUNBUFFERED": "1",
+        "CRM_INSTANCE_PATH": str(tmp_path),
+        "CRM_DATABASE_URL": f"sqlite:///{tmp_path}/crm.db",
+        "PORT": str(port),
+        "PYTHONUNBUFFERED": "1",
     }  # an empty database: the server still answers static files, the scheduler still starts
     env.pop("CRM_NO_SCHEDULER", None)
     log = open(tmp_path / "run.log", "w+")

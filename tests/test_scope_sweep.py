@@ -13,6 +13,7 @@ How it holds together:
 - The kinds come from the import/export registry and the API reads from ``app.url_map``: a new
   kind or a new API read that is not in the tables below fails ``test_every_*_is_swept``.
 """
+
 from __future__ import annotations
 
 import io
@@ -47,9 +48,12 @@ ALL_LEASES = {"甲租户@A1", "乙租户@B1", "共享@A2", "共享@B1", "前租�
 ALL_COMPANIES = {"甲租户", "乙租户", "共享", "注册", "前租户", "区外"}
 # Tax records: (company, period) -> (building attributed to, yuan)
 TAX = {
-    ("甲租户", "2026-09"): ("A1", 1_000_000), ("乙租户", "2026-09"): ("B1", 2_000_000),
-    ("共享", "2026-08"): ("A2", 3_000_000), ("共享", "2026-09"): ("B1", 4_000_000),
-    ("注册", "2026-10"): ("A1", 500_000), ("区外", "2026-09"): (None, 600_000),
+    ("甲租户", "2026-09"): ("A1", 1_000_000),
+    ("乙租户", "2026-09"): ("B1", 2_000_000),
+    ("共享", "2026-08"): ("A2", 3_000_000),
+    ("共享", "2026-09"): ("B1", 4_000_000),
+    ("注册", "2026-10"): ("A1", 500_000),
+    ("区外", "2026-09"): (None, 600_000),
 }
 MINE, THEIRS = {"A1", "A2"}, {"B1"}
 
@@ -87,8 +91,11 @@ SEES = {
     "tax": by_actor(tax_in(None), tax_in(MINE), tax_in(THEIRS)),
     "building_tenants_tax": by_actor(tenants_tax(None), tenants_tax(MINE), tenants_tax(THEIRS)),
     "building_tax": by_actor(building_tax(None), building_tax(MINE), building_tax(THEIRS)),
-    "summary": by_actor({("buildings", 3), ("tax_ytd", 10_500_000)}, {("buildings", 2), ("tax_ytd", 4_500_000)},
-                        {("buildings", 1), ("tax_ytd", 6_000_000)}),
+    "summary": by_actor(
+        {("buildings", 3), ("tax_ytd", 10_500_000)},
+        {("buildings", 2), ("tax_ytd", 4_500_000)},
+        {("buildings", 1), ("tax_ytd", 6_000_000)},
+    ),
     "district_tax": by_actor({"全区"}, FORBIDDEN, FORBIDDEN),
     "candidates": by_actor({"全区"}, FORBIDDEN, FORBIDDEN, promoter=FORBIDDEN),
     # The pipeline is not a building's: managers read none of it.
@@ -114,15 +121,27 @@ NEW_UNITS = {"A1 6F-01", "B1 3F-01"}
 NEW_LEASES = {"区外@A1", "区外@B1"}
 CHANGES = {
     "buildings": by_actor(FORBIDDEN, FORBIDDEN, FORBIDDEN, admin={"A1", "A2", "B1", "C1"}),
-    "units": by_actor(FORBIDDEN, in_buildings(ALL_UNITS | NEW_UNITS, MINE), in_buildings(ALL_UNITS | NEW_UNITS, THEIRS),
-                      admin=ALL_UNITS | NEW_UNITS),
+    "units": by_actor(
+        FORBIDDEN,
+        in_buildings(ALL_UNITS | NEW_UNITS, MINE),
+        in_buildings(ALL_UNITS | NEW_UNITS, THEIRS),
+        admin=ALL_UNITS | NEW_UNITS,
+    ),
     # A manager changes a company only when every building it is tied to — its registration and
     # the leases it has not moved out of — is theirs, before and after the row; a new company
     # only when registered in their building (crm/io/kinds/companies.py).
-    "companies": by_actor(FORBIDDEN, {"甲租户", "注册", "新企业@A1"}, {"乙租户", "新企业@B1"},
-                          admin=ALL_COMPANIES | {"新企业@A1", "新企业@B1"}),
-    "leases": by_actor(FORBIDDEN, in_buildings(ALL_LEASES | NEW_LEASES, MINE),
-                       in_buildings(ALL_LEASES | NEW_LEASES, THEIRS), admin=ALL_LEASES | NEW_LEASES),
+    "companies": by_actor(
+        FORBIDDEN,
+        {"甲租户", "注册", "新企业@A1"},
+        {"乙租户", "新企业@B1"},
+        admin=ALL_COMPANIES | {"新企业@A1", "新企业@B1"},
+    ),
+    "leases": by_actor(
+        FORBIDDEN,
+        in_buildings(ALL_LEASES | NEW_LEASES, MINE),
+        in_buildings(ALL_LEASES | NEW_LEASES, THEIRS),
+        admin=ALL_LEASES | NEW_LEASES,
+    ),
     "tax": by_actor(FORBIDDEN, FORBIDDEN, FORBIDDEN, admin=tax_in(None) | {("甲租户", "2026-10")}),
     "leads": by_actor(FORBIDDEN, FORBIDDEN, FORBIDDEN, admin={"蓝港", "华信", "新项目"}, promoter={"蓝港", "新项目"}),
 }
@@ -130,6 +149,7 @@ CHANGES = {
 
 # ------------------------------------------------------------------------------------------
 # the world, its names, and requests as each actor
+
 
 class Sweep:
     """The world with lookups from what a page or file shows back to the names used above."""
@@ -173,6 +193,7 @@ def sweep(app, session):
 
 # ------------------------------------------------------------------------------------------
 # what the pages show
+
 
 def links(html, prefix) -> list[str]:
     return re.findall(rf'href="{re.escape(prefix)}([^"?/#]+)"', html)
@@ -224,7 +245,7 @@ def company_pages(sweep, actor):
 def page_leases(sweep, actor):
     found = set()
     for key, html in company_pages(sweep, actor):
-        lease_table = html.split("<h2 class=\"h6\">租约</h2>", 1)[1].split("</table>", 1)[0]
+        lease_table = html.split('<h2 class="h6">租约</h2>', 1)[1].split("</table>", 1)[0]
         found |= {f"{key}@{code}" for code in links(lease_table, "/buildings/")}
     return found
 
@@ -233,8 +254,9 @@ def page_tax(sweep, actor):
     found = set()
     for key, html in company_pages(sweep, actor):
         if 'data-testid="company-tax"' in html:
-            found |= {(key, month_of(re.search(r"<td>([^<]+)</td>", row).group(1)))
-                      for row in table_rows(html, "company-tax")}
+            found |= {
+                (key, month_of(re.search(r"<td>([^<]+)</td>", row).group(1))) for row in table_rows(html, "company-tax")
+            }
     return found
 
 
@@ -271,19 +293,26 @@ def page_unit_lists(sweep, actor):
     for code in sweep.world["buildings"]:
         html = sweep.html(actor, f"/buildings/{code}/units")
         if html is not None:
-            units |= {f"{code} {floor}F-{number}" for floor, number in
-                      re.findall(r"<strong class=\"text-nowrap\">(-?\d+)F-([^<]+)</strong>", html)}
+            units |= {
+                f"{code} {floor}F-{number}"
+                for floor, number in re.findall(r"<strong class=\"text-nowrap\">(-?\d+)F-([^<]+)</strong>", html)
+            }
     return units
 
 
 def page_confirmation_status(sweep, actor):
     html = sweep.html(actor, "/confirmations/status")
     return FORBIDDEN if html is None else set(re.findall(r'data-building="([^"]+)"', html))
+
+
 def page_localisation(kind):
     def read(sweep, actor):
         html = sweep.html(actor, f"/localisation?type={kind}")
         return FORBIDDEN if html is None else {sweep.companies[i] for i in ids(html, "/companies/")}
+
     return read
+
+
 def page_warnings(sweep, actor):
     html = sweep.html(actor, "/warnings")
     return FORBIDDEN if html is None else {sweep.warnings[i] for i in ids(html, "/warnings/")}
@@ -296,11 +325,21 @@ def page_opens(path):
 # Families whose rows no page lists one by one (sums over the rows above) are checked against
 # the table alone: building_tenants_tax, building_tax, summary.
 PAGES = {
-    "buildings": page_buildings, "units": page_units, "companies": page_companies,
-    "company_buildings": page_company_buildings, "leases": page_leases, "tax": page_tax, "leads": page_leads,
-    "followups": page_followups, "work": page_work, "movein": page_movein, "warnings": page_warnings,
-    "district_tax": page_opens("/tax"), "candidates": page_opens("/reports"),
-    "unit_lists": page_unit_lists, "confirmation_status": page_confirmation_status,
+    "buildings": page_buildings,
+    "units": page_units,
+    "companies": page_companies,
+    "company_buildings": page_company_buildings,
+    "leases": page_leases,
+    "tax": page_tax,
+    "leads": page_leads,
+    "followups": page_followups,
+    "work": page_work,
+    "movein": page_movein,
+    "warnings": page_warnings,
+    "district_tax": page_opens("/tax"),
+    "candidates": page_opens("/reports"),
+    "unit_lists": page_unit_lists,
+    "confirmation_status": page_confirmation_status,
     "localisation": page_localisation("registered_not_occupying"),
     "localisation_unregistered": page_localisation("occupying_unregistered"),
 }
@@ -314,6 +353,7 @@ def test_pages_show_what_the_table_says(sweep):
 # ------------------------------------------------------------------------------------------
 # exports: the file of each kind holds the rows the page shows
 
+
 def export_of(kind, rows_of):
     def read(sweep, actor):
         response = sweep.get(actor, f"/exports/{kind}?format=csv")
@@ -321,6 +361,7 @@ def export_of(kind, rows_of):
             return FORBIDDEN
         assert response.status_code == 200
         return rows_of(sweep, csv_rows(response))
+
     return read
 
 
@@ -330,16 +371,36 @@ def unit_key(code, floor, number) -> str:
 
 EXPORTS = {
     "buildings": (("buildings",), export_of("buildings", lambda s, rows: {"buildings": {r["楼宇编码"] for r in rows}})),
-    "units": (("units",), export_of("units", lambda s, rows: {
-        "units": {unit_key(r["楼宇编码"], r["楼层"], r["单元号"]) for r in rows}})),
-    "companies": (("companies", "company_buildings"), export_of("companies", lambda s, rows: {
-        "companies": {s.company_by_uscc[r["统一社会信用代码"]] for r in rows},
-        "company_buildings": {(s.company_by_uscc[r["统一社会信用代码"]], tuple(filter(None, r["所在楼宇"].split("、"))))
-                              for r in rows}})),
-    "leases": (("leases",), export_of("leases", lambda s, rows: {
-        "leases": {f"{s.company_by_uscc[r['统一社会信用代码']]}@{r['楼宇编码']}" for r in rows}})),
-    "tax": (("tax",), export_of("tax", lambda s, rows: {
-        "tax": {(s.company_by_uscc[r["统一社会信用代码"]], r["所属期"]) for r in rows}})),
+    "units": (
+        ("units",),
+        export_of("units", lambda s, rows: {"units": {unit_key(r["楼宇编码"], r["楼层"], r["单元号"]) for r in rows}}),
+    ),
+    "companies": (
+        ("companies", "company_buildings"),
+        export_of(
+            "companies",
+            lambda s, rows: {
+                "companies": {s.company_by_uscc[r["统一社会信用代码"]] for r in rows},
+                "company_buildings": {
+                    (s.company_by_uscc[r["统一社会信用代码"]], tuple(filter(None, r["所在楼宇"].split("、"))))
+                    for r in rows
+                },
+            },
+        ),
+    ),
+    "leases": (
+        ("leases",),
+        export_of(
+            "leases",
+            lambda s, rows: {"leases": {f"{s.company_by_uscc[r['统一社会信用代码']]}@{r['楼宇编码']}" for r in rows}},
+        ),
+    ),
+    "tax": (
+        ("tax",),
+        export_of(
+            "tax", lambda s, rows: {"tax": {(s.company_by_uscc[r["统一社会信用代码"]], r["所属期"]) for r in rows}}
+        ),
+    ),
     "leads": (("leads",), export_of("leads", lambda s, rows: {"leads": {s.leads[int(r["项目编号"])] for r in rows}})),
 }
 
@@ -372,16 +433,19 @@ def test_an_export_holds_the_rows_its_page_shows(sweep, kind):
 # ------------------------------------------------------------------------------------------
 # the JSON API: every read answers the rows the page shows
 
+
 def api_list(path, family, key):
     def read(sweep, actor):
         body = sweep.json(actor, path)
         return FORBIDDEN if body is None else {family: {key(sweep, item) for item in body["items"]}}
+
     return read
 
 
 def api_each(paths_of, rows_of):
     """A read of one object per path, for each object of the world: FORBIDDEN when every one is
     refused, else the union of the rows of those answered, with ``"answered"`` the objects that were."""
+
     def read(sweep, actor):
         found, answered = defaultdict(set), set()
         for name, path in paths_of(sweep):
@@ -391,6 +455,7 @@ def api_each(paths_of, rows_of):
                 for family, rows in rows_of(sweep, body).items():
                     found[family] |= rows
         return FORBIDDEN if not answered else dict(found, answered=answered)
+
     return read
 
 
@@ -404,22 +469,28 @@ def api_buildings(sweep, actor):
 
 def api_companies(sweep, actor):
     items = sweep.json(actor, "/api/v1/companies?per_page=200")["items"]
-    return {"companies": {sweep.companies[c["id"]] for c in items},
-            "company_buildings": {(sweep.companies[c["id"]], tuple(b["code"] for b in c["buildings"])) for c in items}}
+    return {
+        "companies": {sweep.companies[c["id"]] for c in items},
+        "company_buildings": {(sweep.companies[c["id"]], tuple(b["code"] for b in c["buildings"])) for c in items},
+    }
 
 
 def api_company(sweep, body) -> dict:
     key = sweep.companies[body["id"]]
-    return {"leases": {f"{key}@{lease['building']['code']}" for lease in body["leases"]},
-            "tax": {(key, t["month"]) for t in body["tax"]},
-            "company_buildings": {(key, tuple(b["code"] for b in body["buildings"]))}}
+    return {
+        "leases": {f"{key}@{lease['building']['code']}" for lease in body["leases"]},
+        "tax": {(key, t["month"]) for t in body["tax"]},
+        "company_buildings": {(key, tuple(b["code"] for b in body["buildings"]))},
+    }
 
 
 def api_tax_buildings(sweep, actor):
     body = sweep.json(actor, "/api/v1/tax/buildings")
     rows = body["buildings"]
-    return {"buildings": {b["code"] for b in rows},
-            "building_tax": {(b["code"], int(Decimal(str(b["total_tax"])))) for b in rows if b["total_tax"]}}
+    return {
+        "buildings": {b["code"] for b in rows},
+        "building_tax": {(b["code"], int(Decimal(str(b["total_tax"])))) for b in rows if b["total_tax"]},
+    }
 
 
 def api_summary(sweep, actor):
@@ -436,47 +507,90 @@ def api_work(sweep, actor):
     body = sweep.json(actor, "/api/v1/followups")
     if body is None:
         return FORBIDDEN
-    return {"work": {sweep.leads[item["id"]] for group in ("due_today", "overdue", "never", "upcoming")
-                     for item in body[group]}}
+    return {
+        "work": {
+            sweep.leads[item["id"]] for group in ("due_today", "overdue", "never", "upcoming") for item in body[group]
+        }
+    }
 
 
 # rule -> (families it reveals — the first decides whether the actor is refused — , reader)
 API_READS = {
     "/api/v1/buildings": (("buildings",), api_buildings),
-    "/api/v1/buildings/<code>": (("buildings", "units"), api_each(
-        per_building("/api/v1/buildings/{code}"),
-        lambda s, body: {"units": {unit_key(body["code"], u["floor"], u["number"]) for u in body["units"]}})),
-    "/api/v1/buildings/<code>/units": (("buildings", "units"), api_each(
-        per_building("/api/v1/buildings/{code}/units"),
-        lambda s, body: {"units": {f"{body['building']['code']} {u['label']}" for u in body["items"]}})),
-    "/api/v1/buildings/<code>/tax": (("buildings", "building_tenants_tax"), api_each(
-        per_building("/api/v1/buildings/{code}/tax"),
-        lambda s, body: {"building_tenants_tax": {(s.companies[t["company"]["id"]], body["building"]["code"])
-                                                  for t in body["tenants"]}})),
+    "/api/v1/buildings/<code>": (
+        ("buildings", "units"),
+        api_each(
+            per_building("/api/v1/buildings/{code}"),
+            lambda s, body: {"units": {unit_key(body["code"], u["floor"], u["number"]) for u in body["units"]}},
+        ),
+    ),
+    "/api/v1/buildings/<code>/units": (
+        ("buildings", "units"),
+        api_each(
+            per_building("/api/v1/buildings/{code}/units"),
+            lambda s, body: {"units": {f"{body['building']['code']} {u['label']}" for u in body["items"]}},
+        ),
+    ),
+    "/api/v1/buildings/<code>/tax": (
+        ("buildings", "building_tenants_tax"),
+        api_each(
+            per_building("/api/v1/buildings/{code}/tax"),
+            lambda s, body: {
+                "building_tenants_tax": {
+                    (s.companies[t["company"]["id"]], body["building"]["code"]) for t in body["tenants"]
+                }
+            },
+        ),
+    ),
     "/api/v1/companies": (("companies", "company_buildings"), api_companies),
-    "/api/v1/companies/<int:company_id>": (("companies", "leases", "tax", "company_buildings"), api_each(
-        lambda s: [(key, f"/api/v1/companies/{i}") for i, key in s.companies.items()], api_company)),
-    "/api/v1/leases": (("leases",), api_list("/api/v1/leases?per_page=200", "leases", lambda s, lease: s.leases[lease["id"]])),
+    "/api/v1/companies/<int:company_id>": (
+        ("companies", "leases", "tax", "company_buildings"),
+        api_each(lambda s: [(key, f"/api/v1/companies/{i}") for i, key in s.companies.items()], api_company),
+    ),
+    "/api/v1/leases": (
+        ("leases",),
+        api_list("/api/v1/leases?per_page=200", "leases", lambda s, lease: s.leases[lease["id"]]),
+    ),
     "/api/v1/tax/buildings": (("buildings", "building_tax"), api_tax_buildings),
     "/api/v1/tax/district": (("district_tax",), api_opens("/api/v1/tax/district", "district_tax")),
     "/api/v1/reports/candidates": (("candidates",), api_opens("/api/v1/reports/candidates?year=2026", "candidates")),
     "/api/v1/summary": (("summary",), api_summary),
     "/api/v1/leads": (("leads",), api_list("/api/v1/leads?per_page=200", "leads", lambda s, lead: s.leads[lead["id"]])),
-    "/api/v1/leads/<int:lead_id>": (("leads",), api_each(
-        lambda s: [(key, f"/api/v1/leads/{i}") for i, key in s.leads.items()], lambda s, body: {})),
-    "/api/v1/leads/<int:lead_id>/followups": (("leads", "followups"), api_each(
-        lambda s: [(key, f"/api/v1/leads/{i}/followups") for i, key in s.leads.items()],
-        lambda s, body: {"followups": {f"{s.leads[int(f['lead_id'])]} {f['on']}" for f in body["items"]}})),
+    "/api/v1/leads/<int:lead_id>": (
+        ("leads",),
+        api_each(lambda s: [(key, f"/api/v1/leads/{i}") for i, key in s.leads.items()], lambda s, body: {}),
+    ),
+    "/api/v1/leads/<int:lead_id>/followups": (
+        ("leads", "followups"),
+        api_each(
+            lambda s: [(key, f"/api/v1/leads/{i}/followups") for i, key in s.leads.items()],
+            lambda s, body: {"followups": {f"{s.leads[int(f['lead_id'])]} {f['on']}" for f in body["items"]}},
+        ),
+    ),
     "/api/v1/followups": (("work",), api_work),
-    "/api/v1/movein-requests": (("movein",), api_list("/api/v1/movein-requests?status=all", "movein",
-                                                      lambda s, r: s.requests[r["id"]])),
-    "/api/v1/localisation": (("localisation", "localisation_unregistered"), lambda sweep, actor: {
-        **api_list("/api/v1/localisation?type=registered_not_occupying", "localisation",
-                   lambda s, t: s.companies[t["company"]["id"]])(sweep, actor),
-        **api_list("/api/v1/localisation?type=occupying_unregistered", "localisation_unregistered",
-                   lambda s, t: s.companies[t["company"]["id"]])(sweep, actor)}),
-    "/api/v1/warnings": (("warnings",), api_list("/api/v1/warnings?per_page=200", "warnings",
-                                                 lambda s, w: s.warnings[w["id"]])),
+    "/api/v1/movein-requests": (
+        ("movein",),
+        api_list("/api/v1/movein-requests?status=all", "movein", lambda s, r: s.requests[r["id"]]),
+    ),
+    "/api/v1/localisation": (
+        ("localisation", "localisation_unregistered"),
+        lambda sweep, actor: {
+            **api_list(
+                "/api/v1/localisation?type=registered_not_occupying",
+                "localisation",
+                lambda s, t: s.companies[t["company"]["id"]],
+            )(sweep, actor),
+            **api_list(
+                "/api/v1/localisation?type=occupying_unregistered",
+                "localisation_unregistered",
+                lambda s, t: s.companies[t["company"]["id"]],
+            )(sweep, actor),
+        },
+    ),
+    "/api/v1/warnings": (
+        ("warnings",),
+        api_list("/api/v1/warnings?per_page=200", "warnings", lambda s, w: s.warnings[w["id"]]),
+    ),
 }
 # Reads that reveal no rows of the world.
 NOT_ROWS = {"/api/v1/openapi.json": "the description of the API itself"}
@@ -504,9 +618,12 @@ def test_an_api_read_reveals_the_rows_its_page_shows(sweep, rule):
 # ------------------------------------------------------------------------------------------
 # imports: a file naming every record of its kind (and new ones) changes what the actor may change
 
+
 def buildings_file(sweep):
     rows = [(code, (code, b.name, b.street, "100000", "20")) for code, b in sweep.world["buildings"].items()]
-    return ("楼宇编码", "楼宇名称", "街道", "可租面积", "楼层数"), rows + [("C1", ("C1", "丙大厦", "日新", "50000", "10"))]
+    return ("楼宇编码", "楼宇名称", "街道", "可租面积", "楼层数"), rows + [
+        ("C1", ("C1", "丙大厦", "日新", "50000", "10"))
+    ]
 
 
 def units_file(sweep):
@@ -518,49 +635,78 @@ def units_file(sweep):
 def companies_file(sweep):
     from tests.factories import make_uscc
 
-    rows = [(key, (c.uscc, c.name, c.registered_building.code if c.registered_building else ""))
-            for key, c in sweep.world["companies"].items()]
-    new = [("新企业@A1", (make_uscc(), "新企业甲有限公司", "A1")), ("新企业@B1", (make_uscc(), "新企业乙有限公司", "B1"))]
+    rows = [
+        (key, (c.uscc, c.name, c.registered_building.code if c.registered_building else ""))
+        for key, c in sweep.world["companies"].items()
+    ]
+    new = [
+        ("新企业@A1", (make_uscc(), "新企业甲有限公司", "A1")),
+        ("新企业@B1", (make_uscc(), "新企业乙有限公司", "B1")),
+    ]
     return ("统一社会信用代码", "企业名称", "注册楼宇编码"), rows + new
 
 
 def leases_file(sweep):
     def row(lease):
         units = "、".join(f"{u.floor}F-{u.number}" for u in lease.units)
-        return (lease.company.uscc, lease.building.code, units, str(lease.start_date), str(lease.end_date or ""),
-                str(lease.moved_out_on or ""))
+        return (
+            lease.company.uscc,
+            lease.building.code,
+            units,
+            str(lease.start_date),
+            str(lease.end_date or ""),
+            str(lease.moved_out_on or ""),
+        )
 
     outsider = sweep.world["companies"]["区外"].uscc
-    new = [("区外@A1", (outsider, "A1", "5F-02", "2026-12-01", "2027-11-30", "")),
-           ("区外@B1", (outsider, "B1", "2F-03", "2026-12-01", "2027-11-30", ""))]
-    return (("统一社会信用代码", "楼宇编码", "单元", "开始日期", "结束日期", "退租日期"),
-            [(key, row(lease)) for key, lease in sweep.world["leases"].items()] + new)
+    new = [
+        ("区外@A1", (outsider, "A1", "5F-02", "2026-12-01", "2027-11-30", "")),
+        ("区外@B1", (outsider, "B1", "2F-03", "2026-12-01", "2027-11-30", "")),
+    ]
+    return (
+        ("统一社会信用代码", "楼宇编码", "单元", "开始日期", "结束日期", "退租日期"),
+        [(key, row(lease)) for key, lease in sweep.world["leases"].items()] + new,
+    )
 
 
 def tax_file(sweep):
     companies = sweep.world["companies"]
-    rows = [((company, period), (companies[company].uscc, period, str(amount)))
-            for (company, period), (_, amount) in TAX.items()]
+    rows = [
+        ((company, period), (companies[company].uscc, period, str(amount)))
+        for (company, period), (_, amount) in TAX.items()
+    ]
     new = [(("甲租户", "2026-10"), (companies["甲租户"].uscc, "2026-10", "700000"))]
     return ("统一社会信用代码", "所属期", "全口径税收"), rows + new
 
 
 def leads_file(sweep):
-    rows = [(key, (str(lead.id), lead.company_name, "以商招商", lead.owner.username))
-            for key, lead in sweep.world["leads"].items()]
-    return ("项目编号", "企业名称", "来源", "负责人账号"), rows + [("新项目", ("", "新项目科技有限公司", "以商招商", "promoter"))]
+    rows = [
+        (key, (str(lead.id), lead.company_name, "以商招商", lead.owner.username))
+        for key, lead in sweep.world["leads"].items()
+    ]
+    return ("项目编号", "企业名称", "来源", "负责人账号"), rows + [
+        ("新项目", ("", "新项目科技有限公司", "以商招商", "promoter"))
+    ]
 
 
-IMPORT_FILES = {"buildings": buildings_file, "units": units_file, "companies": companies_file, "leases": leases_file,
-                "tax": tax_file, "leads": leads_file}
+IMPORT_FILES = {
+    "buildings": buildings_file,
+    "units": units_file,
+    "companies": companies_file,
+    "leases": leases_file,
+    "tax": tax_file,
+    "leads": leads_file,
+}
 
 
 def preview(sweep, actor, kind, header, rows) -> set | str:
     """Upload the file on /imports as ``actor``: the keys of the rows planned without an error."""
     text = "\n".join(",".join(cells) for cells in [header, *(cells for _, cells in rows)]) + "\n"
     response = sweep.client(actor).post(
-        "/imports", data={"kind": kind, "file": (io.BytesIO(text.encode("utf-8")), f"{kind}.csv")},
-        content_type="multipart/form-data")
+        "/imports",
+        data={"kind": kind, "file": (io.BytesIO(text.encode("utf-8")), f"{kind}.csv")},
+        content_type="multipart/form-data",
+    )
     if response.status_code == 403:
         return FORBIDDEN
     if response.status_code == 400:
@@ -591,22 +737,38 @@ def test_an_import_changes_what_the_actor_may_change(sweep, kind):
 def allowed_by_pages(paths_of):
     def read(sweep, actor):
         return {key for key, path in paths_of(sweep) if sweep.get(actor, path).status_code == 200}
+
     return read
 
 
 PAGE_CHANGES = {
-    "units": allowed_by_pages(lambda s: [(key, f"/buildings/{u.building.code}/units/{u.id}") for key, u in s.world["units"].items()]
-                              + [("A1 6F-01", "/buildings/A1/units/new"), ("B1 3F-01", "/buildings/B1/units/new")]),
-    "leases": allowed_by_pages(lambda s: [(key, f"/buildings/{lease.building.code}/leases/{lease.id}/renew")
-                                          for key, lease in s.world["leases"].items()]
-                               + [("区外@A1", "/buildings/A1/move-in"), ("区外@B1", "/buildings/B1/move-in")]),
-    "leads": allowed_by_pages(lambda s: [(key, f"/leads/{lead.id}/edit") for key, lead in s.world["leads"].items()]
-                              + [("新项目", "/leads/new")]),
+    "units": allowed_by_pages(
+        lambda s: (
+            [(key, f"/buildings/{u.building.code}/units/{u.id}") for key, u in s.world["units"].items()]
+            + [("A1 6F-01", "/buildings/A1/units/new"), ("B1 3F-01", "/buildings/B1/units/new")]
+        )
+    ),
+    "leases": allowed_by_pages(
+        lambda s: (
+            [
+                (key, f"/buildings/{lease.building.code}/leases/{lease.id}/renew")
+                for key, lease in s.world["leases"].items()
+            ]
+            + [("区外@A1", "/buildings/A1/move-in"), ("区外@B1", "/buildings/B1/move-in")]
+        )
+    ),
+    "leads": allowed_by_pages(
+        lambda s: (
+            [(key, f"/leads/{lead.id}/edit") for key, lead in s.world["leads"].items()] + [("新项目", "/leads/new")]
+        )
+    ),
 }
 
 
 def test_pages_allow_the_changes_the_imports_allow(sweep):
     got = {kind: {actor: read(sweep, actor) for actor in ACTORS} for kind, read in PAGE_CHANGES.items()}
-    want = {kind: {actor: CHANGES[kind][actor] if CHANGES[kind][actor] != FORBIDDEN else set() for actor in ACTORS}
-            for kind in PAGE_CHANGES}
+    want = {
+        kind: {actor: CHANGES[kind][actor] if CHANGES[kind][actor] != FORBIDDEN else set() for actor in ACTORS}
+        for kind in PAGE_CHANGES
+    }
     assert got == want

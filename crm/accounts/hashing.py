@@ -7,6 +7,7 @@ for scrypt (N=2^17, about 265 ms), so the change is both stronger by OWASP's mea
 to a morning when everyone signs in at once. Hashes made before (Werkzeug's ``scrypt:…``) are
 still checked, and replaced by an Argon2id hash at the user's next successful sign-in.
 """
+
 from __future__ import annotations
 
 from argon2 import PasswordHasher

@@ -6,6 +6,7 @@ one character repeated (``aaaaaaaaaa``), a few characters repeated (``abababab``
 nothing but runs of the alphabet, the digits or neighbouring keys (``1234567890``, ``abcdefghij``,
 ``qwertyuiop``, ``qwerty123456``), either way round. Hashes: crm/accounts/hashing.py (Argon2id).
 """
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -59,7 +60,7 @@ def only_runs(password: str) -> bool:
 def repeats_a_short_unit(password: str) -> bool:
     """``abababab``, ``abcabcabca``, ``1212121212``: a unit of at most four characters, repeated."""
     text = password.lower()
-    return any(text == (text[:size] * (len(text) // size + 1))[:len(text)] for size in range(1, MAX_REPEATED_UNIT + 1))
+    return any(text == (text[:size] * (len(text) // size + 1))[: len(text)] for size in range(1, MAX_REPEATED_UNIT + 1))
 
 
 def password_problem(password: str, username: str = "") -> str | None:

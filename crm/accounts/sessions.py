@@ -6,6 +6,7 @@ token (see ``User.get_id``), so sign-out, a password change or deactivation ends
 A request signed in with a personal API token has no session; it is refused while its owner must
 still choose a new password.
 """
+
 from __future__ import annotations
 
 import time

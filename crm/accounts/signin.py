@@ -27,6 +27,7 @@ What that allows a guesser at most:
   failed for it within the hour;
 * one address, all usernames: 50 an hour, then one more per username not yet tried in the hour.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -78,7 +79,7 @@ def pair_delay(failures: int) -> timedelta:
     if failures < FREE_FAILURES:
         return timedelta(0)
     doublings = min(failures - FREE_FAILURES, 10)  # 2**10 minutes is far past the cap already
-    return min(FIRST_DELAY * 2 ** doublings, MAX_DELAY)
+    return min(FIRST_DELAY * 2**doublings, MAX_DELAY)
 
 
 def _pair_free_at(session, username: str, address: str | None, now: datetime) -> datetime | None:
@@ -111,8 +112,15 @@ def _ceiling_free_at(session, limit: int, now: datetime, *where) -> datetime | N
 
 def _last_pair_failure(session, username: str, address: str | None, now: datetime) -> datetime | None:
     """This address's latest counted failure for this username within the ceiling window."""
-    last = session.scalar(select(func.max(LoginAttempt.at)).where(*_failures(
-        LoginAttempt.username == username, LoginAttempt.address == address, LoginAttempt.at > now - CEILING_WINDOW)))
+    last = session.scalar(
+        select(func.max(LoginAttempt.at)).where(
+            *_failures(
+                LoginAttempt.username == username,
+                LoginAttempt.address == address,
+                LoginAttempt.at > now - CEILING_WINDOW,
+            )
+        )
+    )
     return None if last is None else _aware(last)
 
 
@@ -128,10 +136,12 @@ def throttled_until(session, username: str, address: str | None, now: datetime) 
     last_here = _last_pair_failure(session, username, address, now)
     waits = [
         _pair_free_at(session, username, address, now),
-        _ceiling_for_pair(_ceiling_free_at(session, MAX_FAILURES_PER_USERNAME, now, LoginAttempt.username == username),
-                          last_here),
-        _ceiling_for_pair(_ceiling_free_at(session, MAX_FAILURES_PER_ADDRESS, now, LoginAttempt.address == address),
-                          last_here),
+        _ceiling_for_pair(
+            _ceiling_free_at(session, MAX_FAILURES_PER_USERNAME, now, LoginAttempt.username == username), last_here
+        ),
+        _ceiling_for_pair(
+            _ceiling_free_at(session, MAX_FAILURES_PER_ADDRESS, now, LoginAttempt.address == address), last_here
+        ),
     ]
     waits = [moment for moment in waits if moment is not None]
     return max(waits) if waits else None
@@ -141,16 +151,25 @@ def _minutes_until(moment: datetime, now: datetime) -> int:
     return max(int((moment - now).total_seconds() + 59) // 60, 1)
 
 
-def sign_in(session, username: str, password: str, address: str | None, user_agent: str | None,
-            now: datetime | None = None) -> SignIn:
+def sign_in(
+    session, username: str, password: str, address: str | None, user_agent: str | None, now: datetime | None = None
+) -> SignIn:
     """Check credentials unless throttled; record the attempt either way."""
     now = now or datetime.now(timezone.utc)
     username = (username or "").strip()[:64]
     address = (address or "")[:64] or None
     wait_until = throttled_until(session, username, address, now)
     user = None if wait_until is not None else authenticate(session, username, password)
-    session.add(LoginAttempt(username=username, address=address, user_agent=(user_agent or "")[:300], at=now,
-                             succeeded=user is not None, throttled=wait_until is not None))
+    session.add(
+        LoginAttempt(
+            username=username,
+            address=address,
+            user_agent=(user_agent or "")[:300],
+            at=now,
+            succeeded=user is not None,
+            throttled=wait_until is not None,
+        )
+    )
     if wait_until is not None:
         return SignIn(None, throttled_minutes=_minutes_until(wait_until, now))
     return SignIn(user)

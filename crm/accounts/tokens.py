@@ -5,6 +5,7 @@ as the user's own pages. It follows its user: a password change or reset and a d
 every token of the user for good (re-enabling the account does not bring them back), and a token
 of a user who must first choose a new password is refused.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -33,8 +34,14 @@ def create_token(session, user: User, name: str, days: int, now: datetime | None
     if not 1 <= days <= MAX_DAYS:
         raise DomainError(f"有效期应为 1 到 {MAX_DAYS} 天", field="days")
     secret = PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(user=user, name=name[:64], token_hash=_hash(secret), prefix=secret[:10],
-                     created_at=now, expires_at=now + timedelta(days=days))
+    token = ApiToken(
+        user=user,
+        name=name[:64],
+        token_hash=_hash(secret),
+        prefix=secret[:10],
+        created_at=now,
+        expires_at=now + timedelta(days=days),
+    )
     session.add(token)
     session.flush()
     return token, secret
@@ -63,7 +70,9 @@ def revoke_all_tokens(session, user: User, now: datetime | None = None) -> int:
 
 
 def user_tokens(session, user: User) -> list[ApiToken]:
-    return list(session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created_at.desc())))
+    return list(
+        session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created_at.desc()))
+    )
 
 
 def revoke_token(session, user: User, token_id: int, now: datetime | None = None) -> None:

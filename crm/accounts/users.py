@@ -1,5 +1,6 @@
 """Staff accounts: creating them (the CLI and the admin's user page), checking e-mail addresses,
 listing users and assigning managers to their buildings."""
+
 from __future__ import annotations
 
 import re
@@ -28,8 +29,13 @@ def clean_email(email: str | None, field: str = "email") -> str | None:
     if not email:
         return None
     match = EMAIL.fullmatch(email)
-    if (match is None or len(email) > MAX_EMAIL_LENGTH or len(match["local"]) > 64
-            or match["tld"].isdigit() or len(match["tld"]) < 2):
+    if (
+        match is None
+        or len(email) > MAX_EMAIL_LENGTH
+        or len(match["local"]) > 64
+        or match["tld"].isdigit()
+        or len(match["tld"]) < 2
+    ):
         shown = email if len(email) <= 60 else email[:60] + "…"
         raise DomainError(f"电子邮箱格式不正确：{shown}，应类似 zhangsan@xigang.gov.cn", field=field)
     return email
@@ -80,7 +86,9 @@ def set_email(user: User, email: str | None) -> None:
 def assign_buildings(session, user: User, building_codes: list[str]) -> None:
     if building_codes and user.role != "manager":
         raise DomainError("只有楼宇管理员可以分配楼宇", field="buildings")
-    buildings = list(session.scalars(select(Building).where(Building.code.in_(building_codes)))) if building_codes else []
+    buildings = (
+        list(session.scalars(select(Building).where(Building.code.in_(building_codes)))) if building_codes else []
+    )
     missing = set(building_codes) - {b.code for b in buildings}
     if missing:
         raise DomainError(f"楼宇编码不存在：{'、'.join(sorted(missing))}", field="buildings")

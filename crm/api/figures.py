@@ -2,6 +2,7 @@
 
 Areas in m², money in yuan, occupancy and rates as fractions 0–1, all as JSON numbers.
 """
+
 from __future__ import annotations
 
 

@@ -7,6 +7,7 @@ The same services and permission actions as the pages (``crm/views/leads.py``,
 (``ensure("leads.edit", lead)``); a leader reads only. A write commits once, at the end; a refusal
 rolls back and answers 400 naming the field, or 409 when the lead changed since the caller read it.
 """
+
 from __future__ import annotations
 
 from flask import Blueprint, request
@@ -26,8 +27,21 @@ from crm.services.followups import add_followup, followups_of, my_work
 from crm.services.landing import units_by_request
 from crm.api.serialize import followup_json, lead_json, movein_json, stage_change_json
 from crm.api.support import (
-    body_date, body_int, body_text, editable_lead_or_404, get_or_404, json_api, json_body, page_json, paging, query_choice, query_int,
-    query_sort, query_text, service_errors, write,
+    body_date,
+    body_int,
+    body_text,
+    editable_lead_or_404,
+    get_or_404,
+    json_api,
+    json_body,
+    page_json,
+    paging,
+    query_choice,
+    query_int,
+    query_sort,
+    query_text,
+    service_errors,
+    write,
 )
 from crm.web.params import today
 
@@ -46,6 +60,7 @@ def as_json(lead: Lead) -> dict:
 
 # ------------------------------------------------------------------------------------------
 # reading
+
 
 def owner_filter() -> int | None:
     if request.args.get("owner", "").strip() == "me":
@@ -160,8 +175,11 @@ def lead(lead_id):
         404: {$ref: "#/components/responses/NotFound"}
     """
     found = lead_or_404(lead_id)
-    requests = list(db.session.scalars(
-        select(MoveInRequest).where(MoveInRequest.lead_id == found.id).order_by(MoveInRequest.id.desc())))
+    requests = list(
+        db.session.scalars(
+            select(MoveInRequest).where(MoveInRequest.lead_id == found.id).order_by(MoveInRequest.id.desc())
+        )
+    )
     units = units_by_request(db.session, requests)
     return as_json(found) | {
         "contact_name": found.contact_name,
@@ -234,12 +252,18 @@ def my_followups():
     def items(group):
         return [lead_json(item.lead, day, rules) | {"days": item.days_overdue} for item in group]
 
-    return {"today": day.isoformat(), "due_today": items(work.due_today), "overdue": items(work.overdue),
-            "never": items(work.never), "upcoming": items(work.upcoming)}
+    return {
+        "today": day.isoformat(),
+        "due_today": items(work.due_today),
+        "overdue": items(work.overdue),
+        "never": items(work.never),
+        "upcoming": items(work.upcoming),
+    }
 
 
 # ------------------------------------------------------------------------------------------
 # writing
+
 
 @bp.route("/leads/<int:lead_id>/followups", methods=["POST"])
 @allow("leads.edit")
@@ -292,8 +316,12 @@ def json_body_of_followup() -> dict:
     method = body_text(body, "method", "跟进方式", max_length=8)
     if method not in FOLLOWUP_METHODS:
         raise DomainError(f"跟进方式（method）应为：{'、'.join(FOLLOWUP_METHODS)}", field="method")
-    return dict(method=method, notes=body_text(body, "notes", "跟进内容"), on=body_date(body, "on", "跟进日期"),
-                next_on=body_date(body, "next_on", "下次跟进日期"))
+    return dict(
+        method=method,
+        notes=body_text(body, "notes", "跟进内容"),
+        on=body_date(body, "on", "跟进日期"),
+        next_on=body_date(body, "next_on", "下次跟进日期"),
+    )
 
 
 @bp.route("/leads/<int:lead_id>/stage", methods=["POST"])
@@ -342,6 +370,7 @@ def move_stage(lead_id):
     reason = body_text(body, "reason", "原因")
     resume_on = body_date(body, "resume_on", "恢复跟进日期")
     with write(), service_errors(conflicts=("version",), missing=(BackwardWithoutReason,), stage="to_stage"):
-        move_lead_stage(db.session, target, to_stage, current_user, today(), version=version, reason=reason,
-                     resume_on=resume_on)
+        move_lead_stage(
+            db.session, target, to_stage, current_user, today(), version=version, reason=reason, resume_on=resume_on
+        )
     return as_json(target)

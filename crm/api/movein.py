@@ -7,6 +7,7 @@ The services and permission actions of ``crm/views/leads.py`` (land) and
 own); reading needs ``movein.view`` and shows a manager only their buildings; deciding needs
 ``movein.decide`` on the request's building.
 """
+
 from __future__ import annotations
 
 from flask import Blueprint
@@ -18,11 +19,27 @@ from crm.models import Building, MoveInRequest
 from crm.permissions import allow, ensure, visible_building_ids
 from crm.services.errors import DomainError
 from crm.services.landing import (
-    LandingInput, confirm_move_in, move_in_requests, record_landing, reject_move_in, request_units, units_by_request,
+    LandingInput,
+    confirm_move_in,
+    move_in_requests,
+    record_landing,
+    reject_move_in,
+    request_units,
+    units_by_request,
 )
 from crm.api.serialize import movein_json
 from crm.api.support import (
-    body_date, body_flag, body_ints, body_text, editable_lead_or_404, get_or_404, json_api, json_body, query_choice, service_errors, write,
+    body_date,
+    body_flag,
+    body_ints,
+    body_text,
+    editable_lead_or_404,
+    get_or_404,
+    json_api,
+    json_body,
+    query_choice,
+    service_errors,
+    write,
 )
 from crm.web.params import today
 

@@ -4,6 +4,7 @@ Each read calls the service its page calls, scoped the same way: a manager sees 
 buildings assigned to them (``visible_building_ids``), and the companies and leases there.
 Areas in m², money in yuan, dates ISO (see ``crm/api/serialize.py``).
 """
+
 from __future__ import annotations
 
 from flask import Blueprint
@@ -23,8 +24,16 @@ from crm.services.tax_analysis import building_tax
 from crm.services.units import unit_states
 from crm.api.serialize import building_ref, number, company_json, lease_json, ref, unit_json
 from crm.api.support import (
-    get_or_404, json_api, page_json, paging, query_choice, query_date, query_int, query_month,
-    query_sort, query_text,
+    get_or_404,
+    json_api,
+    page_json,
+    paging,
+    query_choice,
+    query_date,
+    query_int,
+    query_month,
+    query_sort,
+    query_text,
 )
 from crm.web.params import as_of_month, default_month, today
 from crm.web.lookup import building_or_404
@@ -36,6 +45,7 @@ MAX_TAX_MONTHS = 60
 
 # ------------------------------------------------------------------------------------------
 # units
+
 
 @bp.route("/buildings/<code>/units")
 @allow("buildings.view")
@@ -75,6 +85,7 @@ def units(code):
 
 # ------------------------------------------------------------------------------------------
 # companies
+
 
 @bp.route("/companies")
 @allow("companies.view")
@@ -166,8 +177,12 @@ def company(company_id):
     data["contact_name"], data["contact_phone"] = found.contact_name, found.contact_phone
     data["leases"] = [lease_json(lease, day) for lease in found.leases if scope.has_building(lease.building_id)]
     data["tax"] = [
-        {"month": t.period, "total_tax": number(t.total_tax), "district_tax": number(t.district_tax),
-         "building": building_ref(t.building)}
+        {
+            "month": t.period,
+            "total_tax": number(t.total_tax),
+            "district_tax": number(t.district_tax),
+            "building": building_ref(t.building),
+        }
         for t in company_monthly_tax(db.session, found.id, scope.building_ids)
     ]
     return data
@@ -175,6 +190,7 @@ def company(company_id):
 
 # ------------------------------------------------------------------------------------------
 # leases
+
 
 @bp.route("/leases")
 @allow("buildings.view")
@@ -211,8 +227,12 @@ def leases():
         ensure("companies.view", get_or_404(Company, company_id))
     active_on = query_date("active_on", "有效日期")
     page, per_page = paging()
-    filters = LeaseFilters(building_id=building.id if building else None, company_id=company_id, active_on=active_on,
-                           building_ids=visible_building_ids(current_user))
+    filters = LeaseFilters(
+        building_id=building.id if building else None,
+        company_id=company_id,
+        active_on=active_on,
+        building_ids=visible_building_ids(current_user),
+    )
     rows, total = search_leases(db.session, filters, page, per_page)
     day = active_on or today()
     return page_json([lease_json(lease, day) for lease in rows], total, page, per_page)
@@ -220,6 +240,7 @@ def leases():
 
 # ------------------------------------------------------------------------------------------
 # tax
+
 
 def month_range() -> tuple[str, str]:
     """``first``..``last`` (YYYY-MM): by default January to the last complete month."""
@@ -284,10 +305,18 @@ def tax_buildings():
     rows = []
     for b in db.session.scalars(stmt):
         total, district = totals.get(b.id, {}), districts.get(b.id, {})
-        months = [{"month": p, "total_tax": number(total.get(p, 0)), "district_tax": number(district.get(p, 0))}
-                  for p in periods]
-        rows.append(building_ref(b) | {"total_tax": number(sum(total.values(), 0)),
-                                       "district_tax": number(sum(district.values(), 0)), "months": months})
+        months = [
+            {"month": p, "total_tax": number(total.get(p, 0)), "district_tax": number(district.get(p, 0))}
+            for p in periods
+        ]
+        rows.append(
+            building_ref(b)
+            | {
+                "total_tax": number(sum(total.values(), 0)),
+                "district_tax": number(sum(district.values(), 0)),
+                "months": months,
+            }
+        )
     return {"first": first, "last": last, "buildings": rows}
 
 
@@ -324,10 +353,14 @@ def tax_district():
     totals = monthly_totals(db.session, periods, basis="total")
     districts = monthly_totals(db.session, periods, basis="district")
     return {
-        "first": first, "last": last,
-        "total_tax": number(sum(totals, 0)), "district_tax": number(sum(districts, 0)),
-        "months": [{"month": p, "total_tax": number(t), "district_tax": number(d)}
-                   for p, t, d in zip(periods, totals, districts)],
+        "first": first,
+        "last": last,
+        "total_tax": number(sum(totals, 0)),
+        "district_tax": number(sum(districts, 0)),
+        "months": [
+            {"month": p, "total_tax": number(t), "district_tax": number(d)}
+            for p, t, d in zip(periods, totals, districts)
+        ],
     }
 
 
@@ -397,11 +430,31 @@ def building_tax_tab(code):
         "building": building_ref(building),
         "month": page.month,
         "basis": page.basis,
-        "months": [{"month": m.period, "total_tax": number(m.total), "district_tax": number(m.district),
-                    "total_tax_prev_year": number(m.total_prev), "yoy": m.yoy} for m in page.months],
-        "years": [{"year": y.year, "label": y.label, "first_month": y.first_month, "last_month": y.last_month,
-                   "total_tax": number(y.total), "district_tax": number(y.district), "months": y.months,
-                   "complete": y.complete, "tier": y.tier, "yoy": y.yoy} for y in page.years],
+        "months": [
+            {
+                "month": m.period,
+                "total_tax": number(m.total),
+                "district_tax": number(m.district),
+                "total_tax_prev_year": number(m.total_prev),
+                "yoy": m.yoy,
+            }
+            for m in page.months
+        ],
+        "years": [
+            {
+                "year": y.year,
+                "label": y.label,
+                "first_month": y.first_month,
+                "last_month": y.last_month,
+                "total_tax": number(y.total),
+                "district_tax": number(y.district),
+                "months": y.months,
+                "complete": y.complete,
+                "tier": y.tier,
+                "yoy": y.yoy,
+            }
+            for y in page.years
+        ],
         "tenants": [{"company": ref(t.company), "tax": number(t.tax), "share": t.share} for t in page.tenants],
         "tenants_total": number(page.tenants_total),
     }

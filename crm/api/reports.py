@@ -1,4 +1,5 @@
 """JSON of the reports: ``/api/v1/reports/candidates?year=&as_of=`` (exact yuan, m², fractions)."""
+
 from __future__ import annotations
 
 from flask import Blueprint, request
@@ -69,14 +70,19 @@ def candidates():
                         tax_per_m2: {type: number, nullable: true}
                         vacancy_potential: {type: number, nullable: true}
                         pipeline_potential: {type: number, description: "截至月末在谈且以该楼为目标的项目：预计年税收 × 阶段概率 ÷ 目标楼宇数，之和"}
-                        verdict: {type: string, description: "研判，如：差 1,226.0 万元；空置可补 800.0 万元，储备项目可补 347.0 万元，仍缺 79.0 万元"}
+                        verdict:
+                          type: string
+                          description: "研判，如：差 1,226.0 万元；空置可补 800.0 万元，储备项目可补 347.0 万元，仍缺 79.0 万元"
         400: {description: 参数无效, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
         401: {description: 未登录, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
         403: {description: 无权查看, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
         404: {description: 没有税收数据, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
     """
     report = candidate_report(
-        db.session, year_of(request.args.get("year")), request.args.get("as_of", "").strip() or None,
-        latest_allowed=P.period_of(today()), today=today(),
+        db.session,
+        year_of(request.args.get("year")),
+        request.args.get("as_of", "").strip() or None,
+        latest_allowed=P.period_of(today()),
+        today=today(),
     )
     return as_json(report)

@@ -3,6 +3,7 @@ UTC timestamps, and small references ({id, name} / {code, name}) instead of nest
 
 The shapes are those of the component schemas in ``crm/api/openapi.py``.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
@@ -54,12 +55,19 @@ def unit_json(state: UnitState) -> dict:
     return unit_ref(state.unit) | {
         "status": state.status,
         "self_use": state.is_self_use,
-        "self_use_period": None if state.self_use is None else {
-            "start_date": iso(state.self_use.start_date), "end_date": iso(state.self_use.end_date),
+        "self_use_period": None
+        if state.self_use is None
+        else {
+            "start_date": iso(state.self_use.start_date),
+            "end_date": iso(state.self_use.end_date),
         },
         "reserved_until": iso(state.unit.reserved_until),
-        "lease": None if lease is None else {
-            "id": lease.id, "company": ref(lease.company), "start_date": iso(lease.start_date),
+        "lease": None
+        if lease is None
+        else {
+            "id": lease.id,
+            "company": ref(lease.company),
+            "start_date": iso(lease.start_date),
             "end_date": iso(lease.end_date),
         },
     }

@@ -10,6 +10,7 @@ before the user is known) and checks for itself once the user is loaded.
 Every bad input raises ``DomainError`` naming the field; the handler rolls back, so nothing of the
 request is written, and answers ``{"error": <Chinese message>, "field": <name>}``.
 """
+
 from __future__ import annotations
 
 import unicodedata
@@ -31,8 +32,10 @@ from crm.web.transaction import Stale, transaction
 
 MAX_ID = 2**31 - 1  # larger ids exist nowhere, and PostgreSQL's integer refuses them
 DEFAULT_PER_PAGE = 50
-CSRF_MESSAGE = ("通过浏览器登录会话调用写接口须附带 CSRF 令牌（X-CSRFToken 请求头）；"
-                "脚本请使用个人 API 令牌：Authorization: Bearer <令牌>")
+CSRF_MESSAGE = (
+    "通过浏览器登录会话调用写接口须附带 CSRF 令牌（X-CSRFToken 请求头）；"
+    "脚本请使用个人 API 令牌：Authorization: Bearer <令牌>"
+)
 
 
 def json_api(bp: Blueprint) -> Blueprint:
@@ -69,8 +72,15 @@ def _domain_error(error: DomainError):
     # Writes run in ``write()``, which has rolled back already; this one covers a refusal met by
     # a read, so that nothing a service may have flushed on the way is left in the session.
     db.session.rollback()
-    status = (404 if isinstance(error, NotFound) else 409 if isinstance(error, (Conflict, Stale))
-              else 422 if isinstance(error, Unprocessable) else 400)
+    status = (
+        404
+        if isinstance(error, NotFound)
+        else 409
+        if isinstance(error, (Conflict, Stale))
+        else 422
+        if isinstance(error, Unprocessable)
+        else 400
+    )
     return {"error": error.message, "field": error.field, "status": status}, status
 
 
@@ -118,6 +128,7 @@ def iso(day) -> str | None:
 
 # ------------------------------------------------------------------------------------------
 # the query string
+
 
 def _clean(raw: str, name: str, label: str) -> str:
     # The request has removed control characters already (crm/web/clean_input.py).
@@ -182,13 +193,17 @@ def paging() -> tuple[int, int]:
 
 def page_json(items: list, total: int, page: int, per_page: int) -> dict:
     return {
-        "items": items, "total": total, "page": page, "per_page": per_page,
+        "items": items,
+        "total": total,
+        "page": page,
+        "per_page": per_page,
         "pages": max((total + per_page - 1) // per_page, 1),
     }
 
 
 # ------------------------------------------------------------------------------------------
 # the JSON body
+
 
 def json_body(optional: bool = False) -> dict:
     """The request's JSON object, its strings cleaned of control characters like every form's;

@@ -1,5 +1,6 @@
 """JSON API v1, warnings (预警): the list with its filters, scoped like the page — a building
 manager sees the warnings of their buildings only."""
+
 from __future__ import annotations
 
 from flask import Blueprint
@@ -20,15 +21,25 @@ bp = json_api(Blueprint("api_warnings", __name__, url_prefix="/api/v1"))
 
 def warning_json(w) -> dict:
     return {
-        "id": w.id, "rule": w.rule, "rule_label": RULES.get(w.rule, w.rule), "title": w.title,
-        "severity": w.severity, "state": w.state, "state_label": w.state_label,
-        "object_type": w.object_type, "object_id": w.object_id, "period": w.period,
+        "id": w.id,
+        "rule": w.rule,
+        "rule_label": RULES.get(w.rule, w.rule),
+        "title": w.title,
+        "severity": w.severity,
+        "state": w.state,
+        "state_label": w.state_label,
+        "object_type": w.object_type,
+        "object_id": w.object_id,
+        "period": w.period,
         "building": {"code": w.building.code, "name": w.building.name} if w.building else None,
         "company": {"id": w.company.id, "name": w.company.name} if w.company else None,
         "owner": {"id": w.owner.id, "name": w.owner.display_name} if w.owner else None,
-        "figures": w.figures, "tax_at_stake": float(w.tax_at_stake or 0),
-        "created_on": w.created_on, "resolved_on": w.resolved_on,
-        "resolve_reason": w.resolve_reason, "resolve_note": w.resolve_note,
+        "figures": w.figures,
+        "tax_at_stake": float(w.tax_at_stake or 0),
+        "created_on": w.created_on,
+        "resolved_on": w.resolved_on,
+        "resolve_reason": w.resolve_reason,
+        "resolve_note": w.resolve_note,
     }
 
 
@@ -40,8 +51,16 @@ def warnings():
     get:
       summary: 预警列表
       parameters:
-        - {in: query, name: rule, description: "预警类型：tax_drop 大户税收下滑、lease_expiry 大户租约临期未续、outflow 企业外迁、occupancy_drop 入驻率下滑、tier_at_risk 楼宇档次不保、unconfirmed 月度数据逾期未确认", schema: {type: string, enum: [tax_drop, lease_expiry, outflow, occupancy_drop, tier_at_risk, unconfirmed]}}
-        - {in: query, name: state, description: "处置状态：pending 待处置、handling 处置中、resolved 已解除、auto_resolved 自动解除、open 未解除（前两者）", schema: {type: string, enum: [pending, handling, resolved, auto_resolved, open]}}
+        - in: query
+          name: rule
+          description: >-
+            预警类型：tax_drop 大户税收下滑、lease_expiry 大户租约临期未续、outflow 企业外迁、
+            occupancy_drop 入驻率下滑、tier_at_risk 楼宇档次不保、unconfirmed 月度数据逾期未确认
+          schema: {type: string, enum: [tax_drop, lease_expiry, outflow, occupancy_drop, tier_at_risk, unconfirmed]}
+        - in: query
+          name: state
+          description: "处置状态：pending 待处置、handling 处置中、resolved 已解除、auto_resolved 自动解除、open 未解除（前两者）"
+          schema: {type: string, enum: [pending, handling, resolved, auto_resolved, open]}
         - {in: query, name: building, description: 楼宇代码, schema: {type: string}}
         - {in: query, name: owner, description: 责任人用户 id, schema: {type: integer, minimum: 1}}
         - page
@@ -92,7 +111,14 @@ def warnings():
     building = building_or_404(code) if code else None
     owner = query_int("owner", "责任人")
     page, per_page = paging()
-    filters = WarningFilters(rule=rule, state=state, building_id=building.id if building else None, owner_id=owner,
-                             building_ids=scope_of(current_user).building_ids)
-    rows, total = search_warnings(db.session, filters, today(), warning_settings(db.session).overdue_days, page, per_page)
+    filters = WarningFilters(
+        rule=rule,
+        state=state,
+        building_id=building.id if building else None,
+        owner_id=owner,
+        building_ids=scope_of(current_user).building_ids,
+    )
+    rows, total = search_warnings(
+        db.session, filters, today(), warning_settings(db.session).overdue_days, page, per_page
+    )
     return page_json([warning_json(w) for w in rows], total, page, per_page)

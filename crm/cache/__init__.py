@@ -26,6 +26,7 @@ month's bridge, the dashboard's figures and the rendered parts of ``crm/cache/fr
 (building list, building panels, tax pages, company search). ``crm/cache/memo.py`` keeps a value
 for one transaction only (the tokens, the settings, a manager's buildings).
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -117,6 +118,7 @@ def cached(session, kinds: tuple[str, ...], key, compute: Callable[[], T]) -> T:
 
 def derived(*kinds: str):
     """Decorator: cache ``fn(session, …)`` under the tokens of ``kinds`` and its other arguments."""
+
     def wrap(fn):
         @functools.wraps(fn)
         def through_cache(session, *args, **kwargs):
@@ -125,6 +127,7 @@ def derived(*kinds: str):
 
         through_cache.uncached = fn
         return through_cache
+
     return wrap
 
 

@@ -9,6 +9,7 @@ the building). Parts hold no CSRF token and nothing else per user or per request
 
 For views only (it renders templates): services import ``crm.cache``, never this module.
 """
+
 from __future__ import annotations
 
 from typing import Callable
@@ -27,7 +28,9 @@ def render_part(template: str, **context) -> str:
     return current_app.jinja_env.get_template(template).render(**context)
 
 
-def cached_fragments(name: str, depends: tuple[str, ...], key, render: Callable[[], dict[str, str]]) -> dict[str, Markup]:
+def cached_fragments(
+    name: str, depends: tuple[str, ...], key, render: Callable[[], dict[str, str]]
+) -> dict[str, Markup]:
     """{part: HTML} from ``render()``, through the figure cache under (``name``, ``key``)."""
     parts = cached(db.session, depends, ("fragment", name, key), render)
     return {part: Markup(html) for part, html in parts.items()}

@@ -1,6 +1,7 @@
 """Per-transaction memos: values a request reads several times (the data-version tokens, the
 settings) kept in ``session.info`` and forgotten when the transaction ends, since the next one
 may see other processes' writes. Whoever writes such a value in the session forgets it too."""
+
 from __future__ import annotations
 
 from typing import Callable, TypeVar

@@ -12,6 +12,7 @@ Only a statement run on a bare connection escapes both: the demo loader bumps by
 reason. A token is random, never a counter, so a rolled-back write or a wiped database can never
 bring back a token something was cached under.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import column, event, select, table
@@ -26,13 +27,24 @@ PIPELINE = "pipeline"
 
 # Table → the kind of derived figures it feeds.
 KIND_OF_TABLE = {
-    "buildings": OCCUPANCY, "units": OCCUPANCY, "unit_self_use": OCCUPANCY, "companies": OCCUPANCY,
-    "leases": OCCUPANCY, "lease_units": OCCUPANCY, "occupancy_snapshots": OCCUPANCY,
+    "buildings": OCCUPANCY,
+    "units": OCCUPANCY,
+    "unit_self_use": OCCUPANCY,
+    "companies": OCCUPANCY,
+    "leases": OCCUPANCY,
+    "lease_units": OCCUPANCY,
+    "occupancy_snapshots": OCCUPANCY,
     # 属地化: the dated district flags feed 属地注册率; a worked target stays on the cached lists.
-    "company_flag_periods": OCCUPANCY, "localisation_items": OCCUPANCY, "localisation_followups": OCCUPANCY,
-    "tax_records": TAX, "building_tax_months": TAX,
+    "company_flag_periods": OCCUPANCY,
+    "localisation_items": OCCUPANCY,
+    "localisation_followups": OCCUPANCY,
+    "tax_records": TAX,
+    "building_tax_months": TAX,
     "settings": SETTINGS,
-    "leads": PIPELINE, "lead_target_buildings": PIPELINE, "followups": PIPELINE, "lead_stage_changes": PIPELINE,
+    "leads": PIPELINE,
+    "lead_target_buildings": PIPELINE,
+    "followups": PIPELINE,
+    "lead_stage_changes": PIPELINE,
 }
 TOKENS = "data_version_tokens"
 _versions = table("data_versions", column("name"), column("token"))  # the model lives in crm.models.version

@@ -29,6 +29,7 @@ dict[str, int]`` and append it to ``STEPS`` in ``load.py`` after the steps whose
 Draw from a seed of its own (``chance.seeded(scale, "<domain>")``) so that every earlier step's
 data stays as it is — ``tests/test_demo.py`` fingerprints the loaded tables and fails on any change.
 """
+
 from crm.demo.generate import DemoData, generate
 from crm.demo.load import STEPS, DemoLoad, load_demo
 from crm.demo.profiles import NAMED_BUILDINGS

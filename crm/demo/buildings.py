@@ -1,5 +1,6 @@
 """The buildings and their units: the 35 profiles of scale 1, then variations of them for each
 further scale step."""
+
 from __future__ import annotations
 
 import math
@@ -11,6 +12,7 @@ from crm.demo.records import GBuilding, GUnit
 
 LEASABLE_TARGET_M2 = 1_234_000  # Σ unit area at scale 1; the plan counts 123 万 m² of office space
 
+
 def _building_profiles(scale: int) -> list[tuple[Profile, str]]:
     """The profile and name of every building: the 35 of scale 1, then variations of them."""
     result = [(p, p.name) for p in PROFILES]
@@ -18,8 +20,10 @@ def _building_profiles(scale: int) -> list[tuple[Profile, str]]:
     rng = seeded(scale, "names")
     for copy in range(1, scale):
         for p in PROFILES:
-            drawn = (rng.choice(STREET_ROADS[p.street] + STREET_PLACES[p.street]) + rng.choice(NAME_SUFFIXES)
-                     for _ in range(20))
+            drawn = (
+                rng.choice(STREET_ROADS[p.street] + STREET_PLACES[p.street]) + rng.choice(NAME_SUFFIXES)
+                for _ in range(20)
+            )
             name = next((candidate for candidate in drawn if candidate not in used), None)
             if name is None:  # the pool is exhausted at large scales: tag a drawn name
                 base = rng.choice(STREET_ROADS[p.street]) + rng.choice(NAME_SUFFIXES)
@@ -28,6 +32,7 @@ def _building_profiles(scale: int) -> list[tuple[Profile, str]]:
             used.add(name)
             result.append((p, name))
     return result
+
 
 def buildings_and_units(scale: int) -> tuple[list[GBuilding], list[GUnit]]:
     profiles = _building_profiles(scale)
@@ -51,8 +56,11 @@ def buildings_and_units(scale: int) -> tuple[list[GBuilding], list[GUnit]]:
         top = profile.grade == "甲级"
         plate = rng.uniform(1300, 2100) if top else rng.uniform(900, 1500)
         office_floors = min(max(round(area / plate), 6), 52)
-        retail = profile.retail_floors if profile.retail_floors is not None else (
-            rng.randint(2, 3) if top else rng.randint(0, 2))
+        retail = (
+            profile.retail_floors
+            if profile.retail_floors is not None
+            else (rng.randint(2, 3) if top else rng.randint(0, 2))
+        )
         floors = office_floors + retail
         plate_cents = cents_of(area / office_floors)
         unit_size = rng.uniform(150, 230)
@@ -74,19 +82,39 @@ def buildings_and_units(scale: int) -> tuple[list[GBuilding], list[GUnit]]:
         declared = math.ceil(unit_total * rng.uniform(1.0, 1.05) / 100) * 100
         gross = int(declared * rng.uniform(1.3, 1.7) / 100) * 100
         owner_name = trade_name(rng)
-        owner = rng.choice([f"大连{owner_name}置业有限公司", f"大连{owner_name}房地产开发有限公司",
-                            f"大连{owner_name}投资发展有限公司"])
+        owner = rng.choice(
+            [
+                f"大连{owner_name}置业有限公司",
+                f"大连{owner_name}房地产开发有限公司",
+                f"大连{owner_name}投资发展有限公司",
+            ]
+        )
         operator_name = trade_name(rng)
-        operator = rng.choice([f"大连{operator_name}物业服务有限公司", f"大连{operator_name}物业管理有限公司",
-                               f"{operator_name}商业运营管理（大连）有限公司"])
+        operator = rng.choice(
+            [
+                f"大连{operator_name}物业服务有限公司",
+                f"大连{operator_name}物业管理有限公司",
+                f"{operator_name}商业运营管理（大连）有限公司",
+            ]
+        )
         road = profile.road if not copy else rng.choice(STREET_ROADS[profile.street])
         buildings.append(
             GBuilding(
-                code=f"XG{index + 1:0{width}d}", name=name, street=profile.street, zone=zone,
-                address=f"大连市西岗区{road}{rng.randint(1, 199)}号", floors=floors,
-                grade=profile.grade, owner=owner, operator=operator, positioning=profile.positioning,
-                declared_cents=declared, gross_cents=gross, occupancy_target=occupancy,
-                tax_target=tax, growth=growth,
+                code=f"XG{index + 1:0{width}d}",
+                name=name,
+                street=profile.street,
+                zone=zone,
+                address=f"大连市西岗区{road}{rng.randint(1, 199)}号",
+                floors=floors,
+                grade=profile.grade,
+                owner=owner,
+                operator=operator,
+                positioning=profile.positioning,
+                declared_cents=declared,
+                gross_cents=gross,
+                occupancy_target=occupancy,
+                tax_target=tax,
+                growth=growth,
             )
         )
     return buildings, units

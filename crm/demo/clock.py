@@ -1,5 +1,6 @@
 """The demo's calendar: the months of history up to the one before ``as_of``, and the days that
 stand for "now" — never the wall clock."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -8,6 +9,7 @@ from datetime import date
 from crm.services import periods as P
 
 HISTORY_MONTHS = 36
+
 
 @dataclass
 class Window:

@@ -1,5 +1,6 @@
 """The tenants: one company per lease (a move keeps its company), named after its industry, with
 a valid USCC; the big current tenants are headquarters; registration, size and tax base."""
+
 from __future__ import annotations
 
 from crm.demo.chance import person_name, pick_weighted, seeded, trade_name
@@ -9,6 +10,7 @@ from crm.demo.records import GBuilding, GCompany, GLease
 from crm.services.uscc import CHARSET, check_character
 
 HQ_PER_SCALE = 150
+
 
 def draw_companies(scale: int, buildings: list[GBuilding], leases: list[GLease], window: Window) -> list[GCompany]:
     rng = seeded(scale, "companies")
@@ -34,7 +36,9 @@ def draw_companies(scale: int, buildings: list[GBuilding], leases: list[GLease],
             elif pattern == "school":
                 name = f"大连市西岗区{trade}{word}"
             elif pattern == "branch":
-                name = f"{trade}{word.replace('营业部', '')}有限公司大连{'西岗营业部' if '营业部' in word else '分公司'}"
+                name = (
+                    f"{trade}{word.replace('营业部', '')}有限公司大连{'西岗营业部' if '营业部' in word else '分公司'}"
+                )
             elif rng.random() < 0.12:
                 name = f"{trade}（大连）{word}有限公司"
             else:
@@ -46,31 +50,57 @@ def draw_companies(scale: int, buildings: list[GBuilding], leases: list[GLease],
         names.add(name)
         prefix = "31" if pattern == "law" else "52" if pattern == "school" else "91"
         while True:
-            body = prefix + pick_weighted(rng, AREA_CODES) + "".join(rng.choice("0123456789") for _ in range(8)) \
+            body = (
+                prefix
+                + pick_weighted(rng, AREA_CODES)
+                + "".join(rng.choice("0123456789") for _ in range(8))
                 + rng.choice(CHARSET)
+            )
             uscc = body + check_character(body)
             if uscc not in usccs:
                 usccs.add(uscc)
                 break
-        phone = (f"0411-8{rng.randint(0, 9999999):07d}" if rng.random() < 0.3
-                 else f"1{rng.choice('3589')}{rng.randint(0, 9)}{rng.randint(0, 99999999):08d}")
+        phone = (
+            f"0411-8{rng.randint(0, 9999999):07d}"
+            if rng.random() < 0.3
+            else f"1{rng.choice('3589')}{rng.randint(0, 9)}{rng.randint(0, 99999999):08d}"
+        )
         companies.append(
             GCompany(
-                name=name, uscc=uscc, section=section, group=group, registered=False, taxed=True,
-                hq_type="none", employees=0, capital_wan=0, contact_name=person_name(rng), contact_phone=phone,
-                registered_building=None, leases=[i], tax_growth=rng.gauss(0.065, 0.03),
+                name=name,
+                uscc=uscc,
+                section=section,
+                group=group,
+                registered=False,
+                taxed=True,
+                hq_type="none",
+                employees=0,
+                capital_wan=0,
+                contact_name=person_name(rng),
+                contact_phone=phone,
+                registered_building=None,
+                leases=[i],
+                tax_growth=rng.gauss(0.065, 0.03),
                 district_share=rng.uniform(0.30, 0.40),
             )
         )
         lease.company = len(companies) - 1
 
     # Headquarters: the big current tenants, most of them.
-    current = [c for c, company in enumerate(companies)
-               if any(leases[i].moved_out_on is None and leases[i].start <= window.last_day
-                      and (leases[i].end is None or leases[i].end >= window.last_day) for i in company.leases)]
-    keyed = sorted(current, key=lambda c: -max(leases[i].area_cents for i in companies[c].leases)
-                   * rng.lognormvariate(0, 0.6))
-    for c in keyed[:HQ_PER_SCALE * scale]:
+    current = [
+        c
+        for c, company in enumerate(companies)
+        if any(
+            leases[i].moved_out_on is None
+            and leases[i].start <= window.last_day
+            and (leases[i].end is None or leases[i].end >= window.last_day)
+            for i in company.leases
+        )
+    ]
+    keyed = sorted(
+        current, key=lambda c: -max(leases[i].area_cents for i in companies[c].leases) * rng.lognormvariate(0, 0.6)
+    )
+    for c in keyed[: HQ_PER_SCALE * scale]:
         companies[c].hq_type = pick_weighted(rng, HQ_TYPE_WEIGHTS)
 
     for company in companies:
@@ -85,8 +115,11 @@ def draw_companies(scale: int, buildings: list[GBuilding], leases: list[GLease],
         company.registered_building = main.building if company.registered else None
         company.employees = max(3, int(area_m2 / rng.uniform(7, 16) * (1.3 if hq else 1.0)))
         capital = [50, 100, 200, 300, 500, 1000, 2000, 3000, 5000]
-        company.capital_wan = (rng.choice([5000, 10000, 20000, 30000, 50000]) if hq
-                               else capital[min(len(capital) - 1, int(area_m2 / 120 * rng.uniform(0.5, 1.5)))])
+        company.capital_wan = (
+            rng.choice([5000, 10000, 20000, 30000, 50000])
+            if hq
+            else capital[min(len(capital) - 1, int(area_m2 / 120 * rng.uniform(0.5, 1.5)))]
+        )
         rate = INDUSTRIES[company.group][1]
         company.tax_base = area_m2 * rate / 12 * rng.lognormvariate(0, 0.8) * (3.5 if hq else 1.0)
     return companies

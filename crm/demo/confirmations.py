@@ -1,5 +1,6 @@
 """The monthly confirmations: every month of the history but the last is confirmed by the
 street's manager; the last awaits them."""
+
 from __future__ import annotations
 
 from crm.demo.clock import HISTORY_MONTHS

@@ -1,5 +1,6 @@
 """``generate(scale, as_of)``: everything the demo loads, as plain records — a pure function of
 its arguments, every date counted from ``as_of``."""
+
 from __future__ import annotations
 
 import hashlib
@@ -13,6 +14,7 @@ from crm.demo.companies import draw_companies
 from crm.demo.leases import building_leases, link_moves
 from crm.demo.records import GBuilding, GCompany, GLease, GUnit
 from crm.demo.tax import calibrate, tax_rows
+
 
 @dataclass
 class DemoData:
@@ -33,19 +35,60 @@ class DemoData:
         """A stable fingerprint of everything generated (tests compare it across processes)."""
         h = hashlib.sha256()
         for b in self.buildings:
-            h.update(repr((b.code, b.name, b.street, b.zone, b.address, b.floors, b.declared_cents,
-                           b.gross_cents, b.owner, b.operator)).encode())
+            h.update(
+                repr(
+                    (
+                        b.code,
+                        b.name,
+                        b.street,
+                        b.zone,
+                        b.address,
+                        b.floors,
+                        b.declared_cents,
+                        b.gross_cents,
+                        b.owner,
+                        b.operator,
+                    )
+                ).encode()
+            )
         for u in self.units:
             h.update(repr((u.building, u.floor, u.number, u.area_cents, u.self_use)).encode())
         for c in self.companies:
-            h.update(repr((c.name, c.uscc, c.section, c.group, c.registered, c.taxed, c.hq_type,
-                           c.employees, c.capital_wan, c.contact_phone, c.registered_building)).encode())
+            h.update(
+                repr(
+                    (
+                        c.name,
+                        c.uscc,
+                        c.section,
+                        c.group,
+                        c.registered,
+                        c.taxed,
+                        c.hq_type,
+                        c.employees,
+                        c.capital_wan,
+                        c.contact_phone,
+                        c.registered_building,
+                    )
+                ).encode()
+            )
         for lease in self.leases:
-            h.update(repr((lease.building, lease.units, lease.start, lease.end, lease.moved_out_on,
-                           lease.reason, lease.company)).encode())
+            h.update(
+                repr(
+                    (
+                        lease.building,
+                        lease.units,
+                        lease.start,
+                        lease.end,
+                        lease.moved_out_on,
+                        lease.reason,
+                        lease.company,
+                    )
+                ).encode()
+            )
         for row in islice(self.tax_rows(), tax_sample):
             h.update(repr(row).encode())
         return h.hexdigest()
+
 
 def generate(scale: int, as_of: str) -> DemoData:
     """Everything the demo loads, as plain records; a pure function of (scale, as_of)."""

@@ -14,6 +14,7 @@ Each lead is drawn in named steps (``_identity``, ``_size``, ``_activity``, ``_s
 ``_next_followup``, then its rows), all from the lead's own seed in a fixed order: reordering the
 draws changes the data.
 """
+
 from __future__ import annotations
 
 import random
@@ -32,15 +33,30 @@ from crm.services.uscc import CHARSET, check_character
 PIPELINE_DAY = 15
 # stage → leads per 200, and the range of follow-ups each has had
 STAGE_MIX = {
-    "lead": (40, (1, 4)), "contact": (34, (4, 10)), "visit": (28, (7, 14)), "negotiation": (24, (10, 20)),
-    "signed": (14, (14, 24)), "registered": (10, (16, 26)), "settled": (20, (16, 26)), "paused": (12, (5, 12)),
+    "lead": (40, (1, 4)),
+    "contact": (34, (4, 10)),
+    "visit": (28, (7, 14)),
+    "negotiation": (24, (10, 20)),
+    "signed": (14, (14, 24)),
+    "registered": (10, (16, 26)),
+    "settled": (20, (16, 26)),
+    "paused": (12, (5, 12)),
     "lost": (18, (3, 10)),
 }
 LINE = list(STAGES)
 SOURCE_WEIGHTS = [40, 15, 12, 10, 8, 8, 7]
 GROUP_WEIGHTS = {
-    "数字技术服务": 20, "商务服务": 16, "科技服务": 8, "海洋相关服务": 6, "金融服务": 14, "现代商贸": 16,
-    "健康服务": 6, "现代旅游": 3, "文化创意": 5, "社区服务": 2, "教育培训": 4,
+    "数字技术服务": 20,
+    "商务服务": 16,
+    "科技服务": 8,
+    "海洋相关服务": 6,
+    "金融服务": 14,
+    "现代商贸": 16,
+    "健康服务": 6,
+    "现代旅游": 3,
+    "文化创意": 5,
+    "社区服务": 2,
+    "教育培训": 4,
 }
 WORDS = {
     "数字技术服务": ["软件", "信息技术", "数据科技", "智能科技", "云计算技术"],
@@ -68,7 +84,13 @@ NOTES = {
     "邮件": ["邮件发送落户方案", "邮件确认合作意向书条款"],
     "其他": ["在招商推介会上再次接洽", "通过中介机构转达企业需求"],
 }
-LOST_REASONS = ["企业选择落户外区", "企业总部暂缓扩张", "租金预期差距较大", "面积需求无法满足", "企业经营调整，取消计划"]
+LOST_REASONS = [
+    "企业选择落户外区",
+    "企业总部暂缓扩张",
+    "租金预期差距较大",
+    "面积需求无法满足",
+    "企业经营调整，取消计划",
+]
 
 
 def _rng(scale: int, *parts) -> random.Random:
@@ -77,8 +99,12 @@ def _rng(scale: int, *parts) -> random.Random:
 
 def _uscc(rng: random.Random, taken: set[str]) -> str:
     while True:
-        body = "91" + rng.choice(["210203", "210200", "110105", "310115", "440300"]) + \
-            "".join(rng.choice("0123456789") for _ in range(8)) + rng.choice(CHARSET)
+        body = (
+            "91"
+            + rng.choice(["210203", "210200", "110105", "310115", "440300"])
+            + "".join(rng.choice("0123456789") for _ in range(8))
+            + rng.choice(CHARSET)
+        )
         code = body + check_character(body)
         if code not in taken:
             taken.add(code)
@@ -139,20 +165,44 @@ def _scene(session, scale: int, today: date) -> _Scene | None:
     by_group: dict[str, list[int]] = {g: [b.id for b in buildings if g in (b.positioning or "")] for g in GROUP_WEIGHTS}
     companies = session.execute(select(Company.name, Company.uscc)).all()
     recent = session.execute(
-        select(Lease.company_id, Lease.building_id, Lease.start_date, Company.name, Company.uscc, Company.industry_group,
-               Company.hq_type)
+        select(
+            Lease.company_id,
+            Lease.building_id,
+            Lease.start_date,
+            Company.name,
+            Company.uscc,
+            Company.industry_group,
+            Company.hq_type,
+        )
         .join(Company, Company.id == Lease.company_id)
         .where(Lease.start_date > today - timedelta(days=365), Lease.start_date < today, Lease.moved_out_on.is_(None))
         .order_by(Lease.start_date, Lease.id)
     ).all()
-    current_tenants = session.execute(
-        select(Company.name).join(Lease, Lease.company_id == Company.id)
-        .where(Lease.start_date < today - timedelta(days=365), Lease.moved_out_on.is_(None),
-               (Lease.end_date.is_(None)) | (Lease.end_date > today + timedelta(days=200)))
-        .order_by(Lease.id).limit(200 * scale)
-    ).scalars().all()
-    return _Scene(today, promoters, buildings, by_group, {name for name, _ in companies},
-                  {code for _, code in companies if code}, list(recent), current_tenants)
+    current_tenants = (
+        session.execute(
+            select(Company.name)
+            .join(Lease, Lease.company_id == Company.id)
+            .where(
+                Lease.start_date < today - timedelta(days=365),
+                Lease.moved_out_on.is_(None),
+                (Lease.end_date.is_(None)) | (Lease.end_date > today + timedelta(days=200)),
+            )
+            .order_by(Lease.id)
+            .limit(200 * scale)
+        )
+        .scalars()
+        .all()
+    )
+    return _Scene(
+        today,
+        promoters,
+        buildings,
+        by_group,
+        {name for name, _ in companies},
+        {code for _, code in companies if code},
+        list(recent),
+        current_tenants,
+    )
 
 
 @dataclass
@@ -210,7 +260,9 @@ def _size(r: random.Random, d: _Draft) -> None:
     """Intended area, and the expected tax it brings for the group (headquarters more)."""
     d.area = Decimal(round(r.lognormvariate(6.0, 0.6) / 10) * 10 + 100).quantize(Decimal("0.01"))
     tax_per_m2 = {"金融服务": 3000, "数字技术服务": 1400, "现代商贸": 1500}.get(d.group, 900)
-    d.tax = Decimal(int(float(d.area) * tax_per_m2 * r.lognormvariate(0, 0.5) * (3 if d.hq != "none" else 1) / 10000) * 10000)
+    d.tax = Decimal(
+        int(float(d.area) * tax_per_m2 * r.lognormvariate(0, 0.5) * (3 if d.hq != "none" else 1) / 10000) * 10000
+    )
 
 
 def _activity(r: random.Random, d: _Draft, today: date) -> None:
@@ -261,15 +313,31 @@ def _next_followup(r: random.Random, d: _Draft, today: date) -> None:
 def _lead_row(r: random.Random, d: _Draft) -> dict:
     stage, next_on = d.stage, d.next_on
     return dict(
-        company_id=d.company_id, company_name=d.name, uscc=d.uscc, source=r.choices(SOURCES, SOURCE_WEIGHTS)[0],
-        industry_group=d.group, hq_type=d.hq or "none", intended_area=d.area, expected_annual_tax=d.tax,
-        owner_id=d.owner.id, priority=r.choices(["high", "normal", "low"], [20, 60, 20])[0], stage=stage,
-        next_followup_on=next_on, last_followup_on=d.last,
+        company_id=d.company_id,
+        company_name=d.name,
+        uscc=d.uscc,
+        source=r.choices(SOURCES, SOURCE_WEIGHTS)[0],
+        industry_group=d.group,
+        hq_type=d.hq or "none",
+        intended_area=d.area,
+        expected_annual_tax=d.tax,
+        owner_id=d.owner.id,
+        priority=r.choices(["high", "normal", "low"], [20, 60, 20])[0],
+        stage=stage,
+        next_followup_on=next_on,
+        last_followup_on=d.last,
         lost_reason=r.choice(LOST_REASONS) if stage == "lost" else None,
-        paused_until=next_on if stage == "paused" else None, signed_on=d.signed_on, landed_on=d.landed_on,
+        paused_until=next_on if stage == "paused" else None,
+        signed_on=d.signed_on,
+        landed_on=d.landed_on,
         contact_name=r.choice(SURNAMES) + r.choice(GIVEN) + (r.choice(GIVEN) if r.random() < 0.6 else ""),
-        contact_phone=f"1{r.choice('3589')}{r.randint(0, 9)}{r.randint(0, 99999999):08d}", notes=None,
-        merged_into_id=None, created_on=d.created, created_at=_moment(d.created, r), is_demo=True, version=1,
+        contact_phone=f"1{r.choice('3589')}{r.randint(0, 9)}{r.randint(0, 99999999):08d}",
+        notes=None,
+        merged_into_id=None,
+        created_on=d.created,
+        created_at=_moment(d.created, r),
+        is_demo=True,
+        version=1,
     )
 
 
@@ -277,34 +345,72 @@ def _followup_rows(r: random.Random, d: _Draft) -> list[dict]:
     rows = []
     for k, day in enumerate(d.dates):
         method = r.choice(FOLLOWUP_METHODS)
-        rows.append(dict(lead=d.index, author_id=d.owner.id, on=day, method=method, notes=r.choice(NOTES[method]),
-                         next_followup_on=d.dates[k + 1] if k + 1 < len(d.dates) else d.next_on,
-                         created_at=_moment(day, r)))
+        rows.append(
+            dict(
+                lead=d.index,
+                author_id=d.owner.id,
+                on=day,
+                method=method,
+                notes=r.choice(NOTES[method]),
+                next_followup_on=d.dates[k + 1] if k + 1 < len(d.dates) else d.next_on,
+                created_at=_moment(day, r),
+            )
+        )
     return rows
 
 
 def _stage_changes(r: random.Random, d: _Draft, lost_reason: str | None) -> list[dict]:
     """Its moves along the line, then to 搁置/流失 or 已入驻."""
     rows = []
-    steps = [None] + LINE[:d.reached + 1]
+    steps = [None] + LINE[: d.reached + 1]
     span = max((d.end - d.created).days, 1)
     for k, (before, after) in enumerate(zip(steps, steps[1:])):
         day = d.created + timedelta(days=span * k // max(len(steps), 1))
         if after == "signed" and d.signed_on:
             day = d.signed_on
-        rows.append(dict(lead=d.index, user_id=d.owner.id, from_stage=before, to_stage=after,
-                         note="新建项目" if before is None else None, changed_at=_moment(day, r)))
+        rows.append(
+            dict(
+                lead=d.index,
+                user_id=d.owner.id,
+                from_stage=before,
+                to_stage=after,
+                note="新建项目" if before is None else None,
+                changed_at=_moment(day, r),
+            )
+        )
     if d.stage in ("paused", "lost"):
-        rows.append(dict(lead=d.index, user_id=d.owner.id, from_stage=steps[-1], to_stage=d.stage,
-                         note=lost_reason or f"搁置至 {d.next_on}", changed_at=_moment(d.end, r)))
+        rows.append(
+            dict(
+                lead=d.index,
+                user_id=d.owner.id,
+                from_stage=steps[-1],
+                to_stage=d.stage,
+                note=lost_reason or f"搁置至 {d.next_on}",
+                changed_at=_moment(d.end, r),
+            )
+        )
     if d.stage == "settled":
-        rows.append(dict(lead=d.index, user_id=d.owner.id, from_stage="registered", to_stage="settled",
-                         note="入驻确认", changed_at=_moment(d.landed_on, r)))
+        rows.append(
+            dict(
+                lead=d.index,
+                user_id=d.owner.id,
+                from_stage="registered",
+                to_stage="settled",
+                note="入驻确认",
+                changed_at=_moment(d.landed_on, r),
+            )
+        )
     return rows
 
 
-def _insert(session, leads: list[dict], targets: list[list[int]], followups: list[dict], changes: list[dict]) -> list[int]:
-    ids = list(session.execute(insert(Lead.__table__).returning(Lead.__table__.c.id, sort_by_parameter_order=True), leads).scalars())
+def _insert(
+    session, leads: list[dict], targets: list[list[int]], followups: list[dict], changes: list[dict]
+) -> list[int]:
+    ids = list(
+        session.execute(
+            insert(Lead.__table__).returning(Lead.__table__.c.id, sort_by_parameter_order=True), leads
+        ).scalars()
+    )
     links = [dict(lead_id=ids[i], building_id=b) for i, building_ids in enumerate(targets) for b in building_ids]
     if links:
         session.execute(insert(lead_target_buildings), links)
@@ -312,7 +418,7 @@ def _insert(session, leads: list[dict], targets: list[list[int]], followups: lis
         for row in rows:
             row["lead_id"] = ids[row.pop("lead")]
         for start in range(0, len(rows), 20_000):
-            session.execute(insert(table), rows[start:start + 20_000])
+            session.execute(insert(table), rows[start : start + 20_000])
     session.flush()
     bump(session, PIPELINE)  # bulk inserts, which no flush listener sees
     return ids

@@ -1,6 +1,7 @@
 """Lease histories: each building's lettable blocks, let up to its occupancy target, with move-ins,
 move-outs and leases that ran out during the history; then the moves of a company from one
 building to another."""
+
 from __future__ import annotations
 
 import random
@@ -12,6 +13,7 @@ from crm.demo.chance import pick_weighted, seeded, some_days
 from crm.demo.clock import Window
 from crm.demo.records import GBuilding, GLease, GUnit
 from crm.models.choices import MOVE_OUT_REASONS
+
 
 def _blocks(rng: random.Random, unit_indexes: list[int], units: list[GUnit], whole_floor: float) -> list[list[int]]:
     """Lettable blocks of one building: 1–4 adjacent units of a floor, or whole floors."""
@@ -35,9 +37,10 @@ def _blocks(rng: random.Random, unit_indexes: list[int], units: list[GUnit], who
         i = 0
         while i < len(members):
             size = pick_weighted(rng, [(1, 15), (2, 35), (3, 32), (4, 18)])
-            blocks.append(members[i:i + size])
+            blocks.append(members[i : i + size])
             i += size
     return blocks
+
 
 def _current_end(rng: random.Random, start: date, window: Window) -> date | None:
     u = rng.random()
@@ -62,8 +65,9 @@ def _moved_out(rng: random.Random, moved_out: date) -> tuple[date, date, str]:
     return start, end, reason
 
 
-def building_leases(scale: int, b_index: int, building: GBuilding, unit_indexes: list[int],
-                     units: list[GUnit], window: Window) -> list[GLease]:
+def building_leases(
+    scale: int, b_index: int, building: GBuilding, unit_indexes: list[int], units: list[GUnit], window: Window
+) -> list[GLease]:
     rng = seeded(scale, "leases", b_index)
     blocks = _blocks(rng, unit_indexes, units, 0.16 if building.grade == "甲级" else 0.10)
     leasable = sum(units[i].area_cents for i in unit_indexes if not units[i].self_use)
@@ -118,8 +122,11 @@ def link_moves(scale: int, leases: list[GLease], window: Window) -> None:
     starts = [leases[i].start for i in recent]
     used = [False] * len(recent)
     movers = sorted(
-        (i for i, lease in enumerate(leases)
-         if lease.moved_out_on is not None and lease.reason in ("到期", "提前退租", "其他")),
+        (
+            i
+            for i, lease in enumerate(leases)
+            if lease.moved_out_on is not None and lease.reason in ("到期", "提前退租", "其他")
+        ),
         key=lambda i: (leases[i].moved_out_on, i),
     )
     for i in movers:

@@ -2,6 +2,7 @@
 (``STEPS``), with bulk inserts (a scale-10 load is ~900,000 tax rows), and flush; the caller
 commits. A step takes the ``DemoLoad`` under way and returns the counts it reports. The steps of the
 domains that work "as of today" (属地化, 预警) read ``DemoLoad.today``, the demo's business day."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -59,23 +60,50 @@ def _insert_ids(session, table, rows: list[dict]) -> list[int]:
 
 
 def insert_buildings(load: DemoLoad) -> dict[str, int]:
-    load.building_ids = _insert_ids(load.session, Building.__table__, [
-        dict(code=b.code, name=b.name, street=b.street, zone=b.zone, address=b.address,
-             gross_floor_area=_money(b.gross_cents), declared_office_area=_money(b.declared_cents),
-             floors=b.floors, grade=b.grade, owner=b.owner, operator=b.operator,
-             positioning="、".join(b.positioning), is_demo=True)
-        for b in load.data.buildings
-    ])
+    load.building_ids = _insert_ids(
+        load.session,
+        Building.__table__,
+        [
+            dict(
+                code=b.code,
+                name=b.name,
+                street=b.street,
+                zone=b.zone,
+                address=b.address,
+                gross_floor_area=_money(b.gross_cents),
+                declared_office_area=_money(b.declared_cents),
+                floors=b.floors,
+                grade=b.grade,
+                owner=b.owner,
+                operator=b.operator,
+                positioning="、".join(b.positioning),
+                is_demo=True,
+            )
+            for b in load.data.buildings
+        ],
+    )
     return {"楼宇": len(load.building_ids)}
 
 
 def insert_units(load: DemoLoad) -> dict[str, int]:
     units = load.data.units
-    load.unit_ids = _insert_ids(load.session, Unit.__table__, [
-        dict(building_id=load.building_ids[u.building], floor=u.floor, number=u.number, area=_money(u.area_cents),
-             reserved_until=None, active_from=None, retired_on=None, version=1)
-        for u in units
-    ])
+    load.unit_ids = _insert_ids(
+        load.session,
+        Unit.__table__,
+        [
+            dict(
+                building_id=load.building_ids[u.building],
+                floor=u.floor,
+                number=u.number,
+                area=_money(u.area_cents),
+                reserved_until=None,
+                active_from=None,
+                retired_on=None,
+                version=1,
+            )
+            for u in units
+        ],
+    )
     # The manager's own offices have been self-use since the units exist (no start date).
     own = [dict(unit_id=load.unit_ids[i], start_date=None, end_date=None) for i, u in enumerate(units) if u.self_use]
     if own:
@@ -85,28 +113,57 @@ def insert_units(load: DemoLoad) -> dict[str, int]:
 
 def insert_companies(load: DemoLoad) -> dict[str, int]:
     building_ids = load.building_ids
-    load.company_ids = _insert_ids(load.session, Company.__table__, [
-        dict(name=c.name, uscc=c.uscc, uscc_override=False, industry_section=c.section, industry_group=c.group,
-             registered_in_district=c.registered, taxed_in_district=c.taxed, hq_type=c.hq_type,
-             employees=c.employees, registered_capital=Decimal(c.capital_wan * 10000),
-             registered_building_id=None if c.registered_building is None else building_ids[c.registered_building],
-             contact_name=c.contact_name, contact_phone=c.contact_phone, is_demo=True)
-        for c in load.data.companies
-    ])
+    load.company_ids = _insert_ids(
+        load.session,
+        Company.__table__,
+        [
+            dict(
+                name=c.name,
+                uscc=c.uscc,
+                uscc_override=False,
+                industry_section=c.section,
+                industry_group=c.group,
+                registered_in_district=c.registered,
+                taxed_in_district=c.taxed,
+                hq_type=c.hq_type,
+                employees=c.employees,
+                registered_capital=Decimal(c.capital_wan * 10000),
+                registered_building_id=None if c.registered_building is None else building_ids[c.registered_building],
+                contact_name=c.contact_name,
+                contact_phone=c.contact_phone,
+                is_demo=True,
+            )
+            for c in load.data.companies
+        ],
+    )
     return {"企业": len(load.company_ids)}
 
 
 def insert_leases(load: DemoLoad) -> dict[str, int]:
     leases = load.data.leases
-    load.lease_ids = _insert_ids(load.session, Lease.__table__, [
-        dict(company_id=load.company_ids[lease.company], building_id=load.building_ids[lease.building],
-             start_date=lease.start, end_date=lease.end, moved_out_on=lease.moved_out_on,
-             move_out_reason=lease.reason, version=1)
-        for lease in leases
-    ])
-    links = [dict(lease_id=load.lease_ids[i], unit_id=load.unit_ids[u]) for i, lease in enumerate(leases) for u in lease.units]
+    load.lease_ids = _insert_ids(
+        load.session,
+        Lease.__table__,
+        [
+            dict(
+                company_id=load.company_ids[lease.company],
+                building_id=load.building_ids[lease.building],
+                start_date=lease.start,
+                end_date=lease.end,
+                moved_out_on=lease.moved_out_on,
+                move_out_reason=lease.reason,
+                version=1,
+            )
+            for lease in leases
+        ],
+    )
+    links = [
+        dict(lease_id=load.lease_ids[i], unit_id=load.unit_ids[u])
+        for i, lease in enumerate(leases)
+        for u in lease.units
+    ]
     for start in range(0, len(links), LINK_CHUNK):
-        load.session.execute(insert(lease_units), links[start:start + LINK_CHUNK])
+        load.session.execute(insert(lease_units), links[start : start + LINK_CHUNK])
     return {"租约": len(load.lease_ids)}
 
 
@@ -114,8 +171,15 @@ def insert_tax(load: DemoLoad) -> dict[str, int]:
     """The monthly tax records, in chunks (they are generated lazily), then the monthly rollup."""
     session, tax_count, chunk = load.session, 0, []
     for c, period, total, district, b in load.data.tax_rows():
-        chunk.append(dict(company_id=load.company_ids[c], period=period, total_tax=_money(total),
-                          district_tax=_money(district), building_id=load.building_ids[b]))
+        chunk.append(
+            dict(
+                company_id=load.company_ids[c],
+                period=period,
+                total_tax=_money(total),
+                district_tax=_money(district),
+                building_id=load.building_ids[b],
+            )
+        )
         if len(chunk) >= TAX_CHUNK:
             session.execute(insert(TaxRecord.__table__), chunk)
             tax_count += len(chunk)
@@ -169,8 +233,17 @@ def write_profiles(load: DemoLoad) -> dict[str, int]:
 # earlier steps wrote, draws from its own seed (``chance.seeded(scale, "<its name>")``) so the data
 # of the steps before it stays the same, and returns the counts ``crm demo load`` prints.
 STEPS: list[Callable[[DemoLoad], dict[str, int]]] = [
-    insert_buildings, insert_units, insert_companies, insert_leases, insert_tax, insert_users, confirm_months,
-    insert_leads, localise, evaluate_warnings, write_profiles,
+    insert_buildings,
+    insert_units,
+    insert_companies,
+    insert_leases,
+    insert_tax,
+    insert_users,
+    confirm_months,
+    insert_leads,
+    localise,
+    evaluate_warnings,
+    write_profiles,
 ]
 
 # How ``crm demo load`` lists the counts; a step's further counts follow.
@@ -188,8 +261,9 @@ def check_empty(session, scale, as_of: str | None) -> str:
     return as_of
 
 
-def load_demo(session, scale: int = 1, as_of: str | None = None, password: str = "xigang-demo-2026",
-              today: date | None = None) -> dict[str, int]:
+def load_demo(
+    session, scale: int = 1, as_of: str | None = None, password: str = "xigang-demo-2026", today: date | None = None
+) -> dict[str, int]:
     """Write the demo data into an empty database (no buildings) and flush; the caller commits.
     ``today`` is the business day the app will run on (CRM_TODAY or the calendar); a day outside
     the month ``as_of`` is replaced by that month's demo day (``clock.demo_today``)."""

@@ -1,5 +1,6 @@
 """The generated records: plain dataclasses that point at each other by list index, not by
 database id."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -7,6 +8,7 @@ from datetime import date, timedelta
 
 # --------------------------------------------------------------------------------------------
 # Generated records (indexes, not database ids)
+
 
 @dataclass
 class GBuilding:

@@ -1,5 +1,6 @@
 """Monthly tax: each company's natural tax by month, where it is paid, and the factor per building
 and year that makes the tiers (亿元楼, candidates) land where the profiles say."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -9,6 +10,7 @@ from crm.demo.clock import Window, history_window
 from crm.demo.profiles import SEASON
 from crm.demo.records import GCompany, GLease
 from crm.services import periods as P
+
 
 def _company_tax(scale: int, c: int, company: GCompany, leases: list[GLease], window: Window, bounds):
     """The company's natural (uncalibrated) tax: [(period index, building, yuan)]."""
@@ -26,11 +28,17 @@ def _company_tax(scale: int, c: int, company: GCompany, leases: list[GLease], wi
             where = max(active, key=lambda lease: lease.start)
         else:
             where = max(active, key=lambda lease: (lease.area_cents, lease.start))
-        days_in = (min(last_day, max(lease.last_active for lease in active))
-                   - max(first, min(lease.start for lease in active))).days + 1
+        days_in = (
+            min(last_day, max(lease.last_active for lease in active)) - max(first, min(lease.start for lease in active))
+        ).days + 1
         part = max(days_in / ((last_day - first).days + 1), 0.2)
-        amount = (company.tax_base * SEASON[month - 1] * (1 + company.tax_growth) ** ((k - last) / 12)
-                  * rng.lognormvariate(0, 0.12) * part)
+        amount = (
+            company.tax_base
+            * SEASON[month - 1]
+            * (1 + company.tax_growth) ** ((k - last) / 12)
+            * rng.lognormvariate(0, 0.12)
+            * part
+        )
         rows.append((k, where.building, amount))
     return rows
 

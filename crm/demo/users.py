@@ -1,5 +1,6 @@
 """The demo logins: an admin, a leader, three promoters and one manager per street, who keeps the
 street's buildings. Every login has the password ``crm demo load`` is given."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -53,7 +54,11 @@ def buildings_by_street(data, building_ids: list[int]) -> dict[str, list[int]]:
 
 def assign_managers(session, users: dict[str, User], by_street: dict[str, list[int]]) -> None:
     """Each street's manager (louyu1…) keeps the street's buildings."""
-    session.execute(insert(user_buildings), [
-        dict(user_id=users[f"louyu{n}"].id, building_id=bid)
-        for n, street in enumerate(STREETS, start=1) for bid in by_street[street]
-    ])
+    session.execute(
+        insert(user_buildings),
+        [
+            dict(user_id=users[f"louyu{n}"].id, building_id=bid)
+            for n, street in enumerate(STREETS, start=1)
+            for bid in by_street[street]
+        ],
+    )

@@ -13,6 +13,7 @@ take 1,200.5, 1，200.5 and full-width digits. ``Required`` marks a field requir
 complaint: "2026.13.40" is a bad date, not an empty one. Every field is validated on each submit,
 so a form shows all its errors at once, each beside its field.
 """
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -126,6 +127,7 @@ def day_within_years(label: str):
             return check_day(value, label, "date")
         except DomainError as error:
             raise ValueError(error.message) from None
+
     return check
 
 
@@ -134,6 +136,7 @@ def integer_within_range(label: str):
         if value is not None and abs(value) > MAX_INTEGER:
             raise ValueError(f"{label}过大：{value}")
         return value
+
     return check
 
 
@@ -142,6 +145,7 @@ def finite_decimal(label: str):
         if value is not None and (not value.is_finite() or abs(value) > MAX_MONEY):
             raise ValueError(f"{label}应为不超过 {MAX_MONEY:,.0f} 的数字")
         return value
+
     return check
 
 
@@ -149,8 +153,12 @@ def cleaned(label: str):
     return clean_text
 
 
-BOUNDS = ((DateField, day_within_years), (IntegerField, integer_within_range), (DecimalField, finite_decimal),
-          (StringField, cleaned))  # NumberField: finite by parsing; its range is the service's check
+BOUNDS = (
+    (DateField, day_within_years),
+    (IntegerField, integer_within_range),
+    (DecimalField, finite_decimal),
+    (StringField, cleaned),
+)  # NumberField: finite by parsing; its range is the service's check
 
 
 class BoundsMeta:
@@ -160,7 +168,9 @@ class BoundsMeta:
 
     def bind_field(self, form, unbound_field, options):
         for field_type, bound in BOUNDS:
-            if issubclass(unbound_field.field_class, field_type) and not issubclass(unbound_field.field_class, PasswordField):
+            if issubclass(unbound_field.field_class, field_type) and not issubclass(
+                unbound_field.field_class, PasswordField
+            ):
                 label = unbound_field.kwargs.get("label") or (unbound_field.args[0] if unbound_field.args else "")
                 filters = [*unbound_field.kwargs.get("filters", ()), bound(str(label or "数值"))]
                 return unbound_field.bind(form=form, **{**options, "filters": filters})

@@ -1,4 +1,5 @@
 """Forms for one's own password and for the admin's user management."""
+
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional
 
@@ -8,7 +9,9 @@ from crm.models.choices import ROLES
 
 class PasswordChangeForm(AppForm):
     current_password = PasswordField("当前密码", validators=[DataRequired("请输入当前密码")])
-    new_password = PasswordField("新密码", validators=[DataRequired("请输入新密码"), Length(max=128, message="密码最多 128 个字符")])
+    new_password = PasswordField(
+        "新密码", validators=[DataRequired("请输入新密码"), Length(max=128, message="密码最多 128 个字符")]
+    )
     confirm = PasswordField("再次输入新密码", validators=[EqualTo("new_password", message="两次输入的新密码不一致")])
 
 
@@ -35,5 +38,6 @@ class ActiveForm(AppForm):
 
 class TokenForm(AppForm):
     name = StringField("令牌名称", validators=[DataRequired("请给令牌起个名字"), Length(max=64)])
-    days = WholeNumberField("有效期（天）", default=90,
-                        validators=[Required("请填写有效期"), NumberRange(1, 366, "有效期应为 1 到 366 天")])
+    days = WholeNumberField(
+        "有效期（天）", default=90, validators=[Required("请填写有效期"), NumberRange(1, 366, "有效期应为 1 到 366 天")]
+    )

@@ -1,4 +1,5 @@
 """The sign-in form."""
+
 from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 

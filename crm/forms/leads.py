@@ -4,6 +4,7 @@ reassign and merge, and the manager's decision on a move-in request.
 Fields only parse what was typed; the rules (dates not in the past, a reason for 退出, vacant
 units…) live in the services so that imports and the API follow the same ones.
 """
+
 from wtforms import BooleanField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 

@@ -1,4 +1,5 @@
 """Forms of the 属地化 work list: owner, state, follow-up."""
+
 from __future__ import annotations
 
 from wtforms import DateField, SelectField, StringField, TextAreaField

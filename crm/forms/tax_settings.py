@@ -1,4 +1,5 @@
 """The admin's form for tier thresholds, the candidate threshold and the basis (amounts in 万元)."""
+
 from wtforms import SelectField
 
 from crm.forms import AppForm, NumberField, Required, select_choices

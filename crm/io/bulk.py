@@ -9,6 +9,7 @@ callable) sends the rows through SQLAlchemy instead, which knows how to call it.
 SQLAlchemy already batches the rows into multi-row VALUES (insertmanyvalues) and is used as is.
 The statements go through the session's connection, so they are part of its transaction.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import insert

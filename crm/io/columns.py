@@ -4,6 +4,7 @@ A header may carry a unit in brackets — 全口径税收（元） or 全口径�
 万元 and convert to yuan. Missing required columns and a column given twice are errors; columns
 nobody knows are reported as warnings and ignored.
 """
+
 from __future__ import annotations
 
 import re
@@ -96,7 +97,12 @@ def match_header(columns: list[Column], table: Table, plan: Plan) -> dict[str, L
             continue
         if column.key in found:
             first = found[column.key]
-            plan.error(row, written, letter, f"列“{column.header}”出现了两次（{first.letter} 列和 {letter} 列），请删除其中一列")
+            plan.error(
+                row,
+                written,
+                letter,
+                f"列“{column.header}”出现了两次（{first.letter} 列和 {letter} 列），请删除其中一列",
+            )
             continue
         scale = Decimal(1)
         if column.money and by_name.get(name) is column:
@@ -116,8 +122,10 @@ def parse_rows(located: dict[str, Located], table: Table, plan: Plan, today: dat
     readable = [loc for loc in located.values() if not loc.column.export_only]
     envs = {loc.column.key: ParseEnv(today, loc.scale) for loc in readable}
     # What each column needs, looked up once rather than once a cell (100,000 rows × 20 columns).
-    steps = [(loc, loc.index, loc.column.key, loc.column.parse, envs[loc.column.key], loc.column.required,
-              loc.column.blank) for loc in readable]
+    steps = [
+        (loc, loc.index, loc.column.key, loc.column.parse, envs[loc.column.key], loc.column.required, loc.column.blank)
+        for loc in readable
+    ]
     rows = []
     for number, cells in table.rows:
         if all(is_empty(cell) for cell in cells):

@@ -7,6 +7,7 @@ apostrophe again). Control characters are dropped from text, as every input path
 whatever was stored before, no value can make a file fail to write (XML, so .xlsx, cannot hold
 them at all). CSV is UTF-8 with a BOM, which Excel needs to show Chinese correctly.
 """
+
 from __future__ import annotations
 
 import csv
@@ -23,7 +24,10 @@ from crm.io.parsers import FORMULA_START
 from crm.services.bounds import clean_text
 from crm.services.errors import DomainError
 
-FORMATS = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "csv": "text/csv; charset=utf-8"}
+FORMATS = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+}
 
 
 def escape_formula(value: str) -> str:

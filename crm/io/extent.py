@@ -26,6 +26,7 @@ a reference, namespace prefixes, quoting or spacing the scans do not cover, an e
 the limits) is counted exactly, tag by tag, the way calamine places cells: a cell without ``r``
 goes right of the previous one, a ``</row>`` moves to the next row, an empty cell takes no room.
 """
+
 from __future__ import annotations
 
 import functools
@@ -78,6 +79,7 @@ class Extent:
 # ------------------------------------------------------------------------------------------
 # refusing
 
+
 def column_name(number: int) -> str:
     """1 → A, 26 → Z, 27 → AA."""
     letters = ""
@@ -92,17 +94,22 @@ def check_table_size(extent: Extent, limits: ReadLimits, where: str) -> None:
     if extent.rows > limits.rows:
         raise DomainError(
             f"{where}的数据延伸到第 {extent.rows:,} 行，超过每个工作表最多 {limits.rows:,} 行的上限："
-            "请删除多余的行（包括看似空白但有格式的行），或把数据拆成几个文件分别导入", field="file")
+            "请删除多余的行（包括看似空白但有格式的行），或把数据拆成几个文件分别导入",
+            field="file",
+        )
     if extent.columns > limits.columns:
         raise DomainError(
             f"{where}的数据延伸到第 {extent.columns:,} 列（{column_name(extent.columns)} 列），"
-            f"超过最多 {limits.columns:,} 列的上限：请删除多余的列", field="file")
+            f"超过最多 {limits.columns:,} 列的上限：请删除多余的列",
+            field="file",
+        )
     if extent.cells > limits.cells:
         raise DomainError(
             f"{where}的数据范围为 {extent.rows:,} 行 × {extent.columns:,} 列"
             f"（A1:{column_name(extent.columns)}{extent.rows}），共 {extent.cells:,} 个单元格，"
             f"超过最多 {limits.cells:,} 个单元格的上限：请删除多余的行和列，或把数据拆成几个文件分别导入",
-            field="file")
+            field="file",
+        )
 
 
 def check_workbook_extent(data: bytes, limits: ReadLimits) -> None:
@@ -139,7 +146,9 @@ def check_shared_strings(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits
         if declared is not None and declared.isdigit() and int(declared) > limits.cells:
             raise DomainError(
                 f"工作簿的共享文字表声明了 {int(declared):,} 条文字，超过最多 {limits.cells:,} 条的上限："
-                "文件可能已损坏，请在 Excel 中另存为新的 .xlsx 后再上传", field="file")
+                "文件可能已损坏，请在 Excel 中另存为新的 .xlsx 后再上传",
+                field="file",
+            )
         return
 
 
@@ -151,15 +160,24 @@ DIMENSION_RE = re.compile(rb'<(?:[^\s/>]*:)?dimension[ \t\r\n]+ref="[A-Za-z]*[0-
 # A sheet writes its attributes plainly when no cell has a namespace prefix or lacks ``r`` as its
 # first attribute, no "=" has white space beside it and no value is in single quotes. Sheets that
 # do otherwise are legal, only rare: they are counted, more slowly.
-UNPLAIN = tuple(re.compile(pattern) for pattern in (
-    rb":c[ \t\r\n/>]", rb'<c(?! r=")[ \t\r\n/>]', rb" =", rb"= ",
-))
+UNPLAIN = tuple(
+    re.compile(pattern)
+    for pattern in (
+        rb":c[ \t\r\n/>]",
+        rb'<c(?! r=")[ \t\r\n/>]',
+        rb" =",
+        rb"= ",
+    )
+)
 # Searched for only in a chunk that holds the byte at all (a line break or a quote is rare).
 UNPLAIN_AFTER = {
     byte: tuple(re.compile(re.escape(pattern)) for pattern in patterns)
     for byte, patterns in {
-        b"\n": (b"\n=", b"=\n"), b"\t": (b"\t=", b"=\t"), b"\r": (b"\r=", b"=\r"),
-        b"\x0c": (b"\x0c=", b"=\x0c"), b"'": (b"='",),
+        b"\n": (b"\n=", b"=\n"),
+        b"\t": (b"\t=", b"=\t"),
+        b"\r": (b"\r=", b"=\r"),
+        b"\x0c": (b"\x0c=", b"=\x0c"),
+        b"'": (b"='",),
     }.items()
 }
 
@@ -167,8 +185,12 @@ UNPLAIN_AFTER = {
 def part_extent(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: ReadLimits) -> Extent | None:
     """The extent of the cells in a part (None when it holds none), estimated or counted."""
     estimate = estimated_extent(archive, info, limits)
-    if estimate is not None and estimate.rows <= limits.rows and estimate.columns <= limits.columns \
-            and estimate.cells <= limits.cells:
+    if (
+        estimate is not None
+        and estimate.rows <= limits.rows
+        and estimate.columns <= limits.columns
+        and estimate.cells <= limits.cells
+    ):
         return estimate if estimate.cells else None
     return counted_extent(archive, info, limits)
 
@@ -199,7 +221,8 @@ def estimated_extent(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Re
 
 def plain(chunk: bytes) -> bool:
     return not any(pattern.search(chunk) for pattern in UNPLAIN) and not any(
-        pattern.search(chunk) for byte, patterns in UNPLAIN_AFTER.items() if byte in chunk for pattern in patterns)
+        pattern.search(chunk) for byte, patterns in UNPLAIN_AFTER.items() if byte in chunk for pattern in patterns
+    )
 
 
 def last_row_tag(chunk: bytes) -> int:
@@ -207,7 +230,7 @@ def last_row_tag(chunk: bytes) -> int:
     start = chunk.rfind(b'<row r="')
     if start < 0:
         return 0
-    digits = chunk[start + 8:chunk.find(b'"', start + 8)]
+    digits = chunk[start + 8 : chunk.find(b'"', start + 8)]
     return int(digits) if digits.isdigit() else 0
 
 
@@ -244,7 +267,10 @@ def estimate_patterns(rows: int, columns: int) -> tuple[re.Pattern, re.Pattern]:
         return re.compile(rb'r="[A-Za-z]'), re.compile(rb'r="[A-Za-z]')
     name = column_name(columns)
     coarse = rb'r="(?:[A-Za-z]{%d}|(?:%s)[0-9]|[A-Za-z]+[0-9]{%d})' % (
-        len(name) + 1, greater_letters(name, same_length=True) or b"(?!)", len(str(rows)))
+        len(name) + 1,
+        greater_letters(name, same_length=True) or b"(?!)",
+        len(str(rows)),
+    )
     exact = rb'r="(?:(?:%s)[0-9]|[A-Za-z]+(?:%s)")' % (greater_letters(name), greater_digits(rows))
     return re.compile(coarse), re.compile(exact)
 
@@ -270,8 +296,9 @@ def greater_letters(name: str, same_length: bool = False) -> bytes:
             prefix = b"".join(b"[%c%c]" % (ord(c), ord(c.lower())) for c in name[:i])
             after = chr(ord(letter) + 1)
             rest = len(name) - i - 1
-            options.append(prefix + b"[%c-Z%c-z]" % (ord(after), ord(after.lower()))
-                           + (b"[A-Za-z]{%d}" % rest if rest else b""))
+            options.append(
+                prefix + b"[%c-Z%c-z]" % (ord(after), ord(after.lower())) + (b"[A-Za-z]{%d}" % rest if rest else b"")
+            )
     return b"|".join(options)
 
 
@@ -376,9 +403,9 @@ def attributes_of(raw: bytes):
             position += 1
         if position >= length or raw[position] not in b"\"'":
             return
-        end = raw.find(raw[position:position + 1], position + 1)
+        end = raw.find(raw[position : position + 1], position + 1)
         end = length if end < 0 else end
-        yield key, raw[position + 1:end]
+        yield key, raw[position + 1 : end]
         position = end + 1
 
 
@@ -413,6 +440,7 @@ def tag_attributes(chunk: bytes, start: int) -> bytes:
 # ------------------------------------------------------------------------------------------
 # reading parts
 
+
 def chunks(archive: zipfile.ZipFile, info: zipfile.ZipInfo):
     """The part's bytes in pieces of about ``CHUNK``, each cut before its last start tag so that
     no tag is split between two pieces, nor a cell from an end tag right after it (an empty
@@ -422,7 +450,7 @@ def chunks(archive: zipfile.ZipFile, info: zipfile.ZipInfo):
         while block := stream.read(CHUNK):
             pending += block
             cut = pending.rfind(b"<")
-            while cut > 0 and pending[cut + 1:cut + 2] == b"/":
+            while cut > 0 and pending[cut + 1 : cut + 2] == b"/":
                 cut = pending.rfind(b"<", 0, cut)
             if cut < 0:  # no start tag in it: nothing to split
                 yield bytes(pending)

@@ -9,6 +9,7 @@ gives a correction reason; with one, they are applied as one correction per buil
 listing exactly those rows (``crm.services.corrections``). The caller commits; on any error it
 rolls back, so an import applies entirely or not at all.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -57,8 +58,16 @@ def allowed_kind(user, name: str):
     return kind
 
 
-def build_plan(session, user, kind, filename: str, data: bytes, today: date,
-               correction: str | None = None, limits: ReadLimits | None = None) -> tuple[Plan, Context]:
+def build_plan(
+    session,
+    user,
+    kind,
+    filename: str,
+    data: bytes,
+    today: date,
+    correction: str | None = None,
+    limits: ReadLimits | None = None,
+) -> tuple[Plan, Context]:
     """The plan of a file; a file that cannot be read (or is too large) is a plan of one error.
     ``correction`` is the reason for rows that reach a confirmed month ("" refuses them)."""
     ctx = Context(session, user, today, scope_of(user), correction=clean_reason(correction))
@@ -82,11 +91,17 @@ def _fill(batch: ImportBatch, plan: Plan) -> None:
     batch.report = plan.report()
 
 
-def _new_batch(session, user, kind, filename: str, data: bytes, plan: Plan, status: str,
-               correction: str | None = None) -> ImportBatch:
+def _new_batch(
+    session, user, kind, filename: str, data: bytes, plan: Plan, status: str, correction: str | None = None
+) -> ImportBatch:
     batch = ImportBatch(
-        kind=kind.name, status=status, user_id=user.id if user is not None else None,
-        filename=clean_text(filename or "未命名")[-255:], sha256=hashlib.sha256(data).hexdigest(), size=len(data), content=data,
+        kind=kind.name,
+        status=status,
+        user_id=user.id if user is not None else None,
+        filename=clean_text(filename or "未命名")[-255:],
+        sha256=hashlib.sha256(data).hexdigest(),
+        size=len(data),
+        content=data,
         correction_reason=clean_reason(correction) or None,
     )
     _fill(batch, plan)
@@ -100,8 +115,16 @@ def check_correction(correction: str | None) -> None:
         raise DomainError("更正原因太短：请说明为什么要改动已确认的月份", field="correction_reason")
 
 
-def preview(session, user, kind_name: str, filename: str, data: bytes, today: date,
-            correction: str | None = None, limits: ReadLimits | None = None) -> ImportBatch:
+def preview(
+    session,
+    user,
+    kind_name: str,
+    filename: str,
+    data: bytes,
+    today: date,
+    correction: str | None = None,
+    limits: ReadLimits | None = None,
+) -> ImportBatch:
     """Plan the file and record it as a batch awaiting confirmation (or as invalid).
 
     ``correction`` is the reason for rows that reach a confirmed month; without it they are errors."""
@@ -121,15 +144,18 @@ def refresh(session, user, batch: ImportBatch, today: date, limits: ReadLimits |
     return batch
 
 
-def confirm(session, user, batch: ImportBatch, today: date, create_unmatched: bool = False,
-            limits: ReadLimits | None = None) -> list[Change]:
+def confirm(
+    session, user, batch: ImportBatch, today: date, create_unmatched: bool = False, limits: ReadLimits | None = None
+) -> list[Change]:
     """Apply the batch exactly as previewed, or refuse and write nothing."""
     if batch.status != "previewed":
         raise DomainError(f"这次导入的状态是“{batch.status_label}”，不能确认")
     kind = allowed_kind(user, batch.kind)
     plan, ctx = build_plan(session, user, kind, batch.filename, batch.content, today, batch.correction_reason, limits)
     if plan.digest() != batch.plan_digest:
-        raise StalePreview("预览之后数据已有变化（可能有人修改了相关记录），本次没有写入任何数据。已按最新数据重新生成预览，请核对后再确认。")
+        raise StalePreview(
+            "预览之后数据已有变化（可能有人修改了相关记录），本次没有写入任何数据。已按最新数据重新生成预览，请核对后再确认。"
+        )
     changes = apply_as_correction(session, kind, plan, ctx, create_unmatched, batch)
     record_changes(session, batch, changes)
     batch.status = "applied"
@@ -154,8 +180,9 @@ def apply_plan(session, kind, plan: Plan, ctx: Context, create_unmatched: bool) 
     return kind.apply(ctx, plan)
 
 
-def apply_as_correction(session, kind, plan: Plan, ctx: Context, create_unmatched: bool,
-                        batch: ImportBatch) -> list[Change]:
+def apply_as_correction(
+    session, kind, plan: Plan, ctx: Context, create_unmatched: bool, batch: ImportBatch
+) -> list[Change]:
     """Apply the plan; with a reason, the rows reaching confirmed months make one correction per
     building-month (without one the plan has refused them, and any write reaching one is refused)."""
     if not ctx.correction:
@@ -178,22 +205,38 @@ def reject(session, batch: ImportBatch) -> None:
 
 def record_changes(session, batch: ImportBatch, changes: list[Change]) -> None:
     for start in range(0, len(changes), CHANGE_CHUNK):
-        rows = [_change_row(batch, c) for c in changes[start:start + CHANGE_CHUNK]]
+        rows = [_change_row(batch, c) for c in changes[start : start + CHANGE_CHUNK]]
         insert_rows(session, ImportChange.__table__, rows)
 
 
 def _change_row(batch: ImportBatch, c: Change) -> dict:
     return dict(
-        batch_id=batch.id, row_number=c.row, action=c.action, table_name=c.table, record_id=c.record_id,
+        batch_id=batch.id,
+        row_number=c.row,
+        action=c.action,
+        table_name=c.table,
+        record_id=c.record_id,
         record_key=c.key[:120],
-        changes_json=json.dumps({k: [show_value(a), show_value(b)] for k, (a, b) in c.changes.items()},
-                                ensure_ascii=False) if c.changes else None,
+        changes_json=json.dumps(
+            {k: [show_value(a), show_value(b)] for k, (a, b) in c.changes.items()}, ensure_ascii=False
+        )
+        if c.changes
+        else None,
     )
 
 
-def import_now(session, user, kind_name: str, filename: str, data: bytes, today: date,
-               dry_run: bool = False, create_unmatched: bool = False,
-               correction: str | None = None, limits: ReadLimits | None = None) -> tuple[Plan, ImportBatch | None]:
+def import_now(
+    session,
+    user,
+    kind_name: str,
+    filename: str,
+    data: bytes,
+    today: date,
+    dry_run: bool = False,
+    create_unmatched: bool = False,
+    correction: str | None = None,
+    limits: ReadLimits | None = None,
+) -> tuple[Plan, ImportBatch | None]:
     """Plan and, unless it is a dry run or refused, apply in one go (the command line).
 
     Returns the plan and the applied batch; a refused plan raises nothing and writes nothing —

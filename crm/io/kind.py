@@ -7,6 +7,7 @@ confirmed is refused unless the import is a correction with a reason. The applie
 exactly that plan (ORM objects, so the change history sees them) and returns the changes for the
 import record.
 """
+
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
@@ -107,9 +108,14 @@ class ImportKind(ABC):
                 plan.corrections[row] = sorted((bid, p) for bid, months in by_building.items() for p in months)
                 plan.correction_labels[row] = label
             else:
-                self.error(ctx, plan, row, column_of[row],
-                           f"{label}的入驻数据已确认，此行会改动已确认的月份，只能作为更正提交："
-                           "请在上传时填写更正原因（命令行加 --correction \"原因\"）")
+                self.error(
+                    ctx,
+                    plan,
+                    row,
+                    column_of[row],
+                    f"{label}的入驻数据已确认，此行会改动已确认的月份，只能作为更正提交："
+                    '请在上传时填写更正原因（命令行加 --correction "原因"）',
+                )
 
     @abstractmethod
     def plan_rows(self, ctx: Context, rows: list[ParsedRow], plan: Plan) -> None:

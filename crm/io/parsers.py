@@ -4,6 +4,7 @@ Each parser takes the raw cell (calamine gives str, float, int, bool, date or da
 str) and returns the value or raises ``CellError`` with a Chinese reason. An empty cell is None
 before a parser sees it.
 """
+
 from __future__ import annotations
 
 import re

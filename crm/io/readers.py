@@ -7,6 +7,7 @@ once, and a failed allocation aborts the process). CSV is decoded as UTF-8 (with
 and, failing that, as GB18030 — the superset of the GBK that Excel on a Chinese Windows writes —
 and held to the same limits of rows and columns as it is read.
 """
+
 from __future__ import annotations
 
 import csv

@@ -4,6 +4,7 @@ The digest covers every row's action and the database state the planner read (th
 values of updates and each kind's extra ``basis``), so confirming can re-plan the stored file and
 refuse when anything it depends on has changed since the preview.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -121,8 +122,9 @@ class Plan:
                 [r.row, r.action, r.key, {k: [_show(a), _show(b)] for k, (a, b) in (r.changes or {}).items()}, _name(r)]
                 for r in changed[:SHOWN_ROWS]
             ],
-            "corrections": [[r.row, r.key, self.correction_labels[r.row]]
-                            for r in changed if r.row in self.corrections][:SHOWN_ISSUES],
+            "corrections": [
+                [r.row, r.key, self.correction_labels[r.row]] for r in changed if r.row in self.corrections
+            ][:SHOWN_ISSUES],
             "correction_count": len(self.corrections),
         }
 

@@ -12,6 +12,7 @@ Only the content goes: the batch, its report and the rows it changed stay, and s
 original was removed. Pruning runs daily in the scheduler and before every upload is stored, and
 doing it twice removes nothing more.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -34,9 +35,11 @@ class Retention:
 
     @classmethod
     def from_config(cls, config) -> Retention:
-        return cls(days=int(config.get("IMPORT_ORIGINALS_DAYS") or 30),
-                   max_bytes=int(float(config.get("IMPORT_ORIGINALS_MB") or 500) * MB),
-                   preview_hours=int(config.get("IMPORT_PREVIEW_HOURS") or 24))
+        return cls(
+            days=int(config.get("IMPORT_ORIGINALS_DAYS") or 30),
+            max_bytes=int(float(config.get("IMPORT_ORIGINALS_MB") or 500) * MB),
+            preview_hours=int(config.get("IMPORT_PREVIEW_HOURS") or 24),
+        )
 
 
 @dataclass
@@ -63,9 +66,12 @@ def prune_originals(session, retention: Retention, now: datetime | None = None, 
     ).all()
     preview_limit = now - timedelta(hours=retention.preview_hours)
     age_limit = now - timedelta(days=retention.days)
-    doomed = {row.id for row in kept
-              if _utc(row.created_at) < age_limit
-              or (row.status in UNDECIDED_OR_REFUSED and _utc(row.created_at) < preview_limit)}
+    doomed = {
+        row.id
+        for row in kept
+        if _utc(row.created_at) < age_limit
+        or (row.status in UNDECIDED_OR_REFUSED and _utc(row.created_at) < preview_limit)
+    }
     total = sum(row.size for row in kept if row.id not in doomed) + incoming
     # Over the total: the oldest decided imports first, then the oldest previews still waiting.
     for row in sorted(kept, key=lambda r: (r.status == WAITING, _utc(r.created_at), r.id)):
@@ -83,10 +89,13 @@ def _remove(session, rows, now: datetime) -> Pruned:
     for start in range(0, len(ids), 1000):
         session.execute(
             update(ImportBatch)
-            .where(ImportBatch.id.in_(ids[start:start + 1000]), ImportBatch.original_removed_at.is_(None))
-            .values(content=b"", original_removed_at=now,
-                    status=case((ImportBatch.status == WAITING, "expired"), else_=ImportBatch.status),
-                    decided_at=case((ImportBatch.status == WAITING, now), else_=ImportBatch.decided_at))
+            .where(ImportBatch.id.in_(ids[start : start + 1000]), ImportBatch.original_removed_at.is_(None))
+            .values(
+                content=b"",
+                original_removed_at=now,
+                status=case((ImportBatch.status == WAITING, "expired"), else_=ImportBatch.status),
+                decided_at=case((ImportBatch.status == WAITING, now), else_=ImportBatch.decided_at),
+            )
             .execution_options(synchronize_session="fetch")
         )
     session.flush()

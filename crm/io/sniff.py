@@ -6,6 +6,7 @@ zip directory is checked for a zip bomb (declared uncompressed size, compression
 parts) and for two parts of one name, and each XML part's prolog is run through defusedxml, so a DOCTYPE or entity declaration
 (billion laughs, external entities) is refused before a reader could expand it.
 """
+
 from __future__ import annotations
 
 import io
@@ -79,9 +80,13 @@ def check_workbook_zip(data: bytes) -> None:
         if len({name.replace("\\", "/").lower() for name in names}) < len(parts):
             # Readers look parts up by name, some ignoring case: two parts of one name could let a
             # check read one and the reader the other.
-            raise DomainError("工作簿中有重名的内部文件，文件可能已损坏或被篡改：请在 Excel 中另存为新的 .xlsx 后再上传", field="file")
+            raise DomainError(
+                "工作簿中有重名的内部文件，文件可能已损坏或被篡改：请在 Excel 中另存为新的 .xlsx 后再上传", field="file"
+            )
         if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
-            raise DomainError("文件扩展名是 .xlsx，但压缩包里没有 Excel 工作簿（可能是其他压缩文件改了扩展名）", field="file")
+            raise DomainError(
+                "文件扩展名是 .xlsx，但压缩包里没有 Excel 工作簿（可能是其他压缩文件改了扩展名）", field="file"
+            )
         check_sizes(parts)
         for info in parts:
             if info.filename.endswith((".xml", ".rels")):
@@ -97,13 +102,15 @@ def check_sizes(parts: list[zipfile.ZipInfo]) -> None:
     if total > MAX_UNCOMPRESSED:
         raise DomainError(
             f"工作簿解压后将达 {total / 1024 / 1024:,.0f} MB，超过上限 {MAX_UNCOMPRESSED // 1024 // 1024} MB，"
-            "已拒绝以防压缩炸弹", field="file",
+            "已拒绝以防压缩炸弹",
+            field="file",
         )
     for info in parts:
         if info.file_size > 1024 * 1024 and info.file_size > MAX_RATIO * max(info.compress_size, 1):
             raise DomainError(
                 f"工作簿中的“{info.filename}”压缩比异常（{info.file_size // max(info.compress_size, 1):,} 倍），"
-                "已拒绝以防压缩炸弹", field="file",
+                "已拒绝以防压缩炸弹",
+                field="file",
             )
 
 
@@ -121,7 +128,7 @@ def check_xml_prolog(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
                 break
             head += chunk
             match = ROOT_START.search(head)
-            if match and b"<!" not in head[:match.start()].replace(b"<!--", b""):
+            if match and b"<!" not in head[: match.start()].replace(b"<!--", b""):
                 return  # no declarations before the root element: nothing to defuse
             if match:
                 break
@@ -131,7 +138,7 @@ def check_xml_prolog(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
     if match is None:
         raise DomainError(f"工作簿中的“{info.filename}”不是有效的 XML（声明部分过长或缺少根元素）", field="file")
     try:
-        defused_fromstring(head[:match.start()] + b"<x/>", forbid_dtd=True)
+        defused_fromstring(head[: match.start()] + b"<x/>", forbid_dtd=True)
     except DefusedXmlException:
         raise DomainError(
             f"工作簿中的“{info.filename}”含有 DTD 或实体声明（可能是 XML 实体攻击），已拒绝", field="file"

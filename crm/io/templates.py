@@ -1,4 +1,5 @@
 """Import templates: an .xlsx per kind with Chinese headers, one example row and a notes sheet."""
+
 from __future__ import annotations
 
 import io

@@ -5,6 +5,7 @@ serve any archived briefing. The figures it prints are kept beside it as JSON, s
 upward can be read back exactly even after the underlying data changed. Both large columns are
 deferred: the archive list never loads them.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timezone

@@ -1,5 +1,6 @@
 """Buildings, their units (房源) and the units' self-use periods (自用). A unit's status on a date
 is derived, never stored."""
+
 from __future__ import annotations
 
 from datetime import date

@@ -1,4 +1,5 @@
 """Companies: tenants, taxpayers and (later) the companies behind leads."""
+
 from __future__ import annotations
 
 from decimal import Decimal

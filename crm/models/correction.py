@@ -7,6 +7,7 @@ and after, and — as ``CorrectionItem`` rows — exactly the change-history ent
 changes: nothing written outside it can reach a confirmed month (``crm.services.corrections``
 refuses that), so a later correction never carries an earlier change under its reason.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -17,15 +18,29 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from crm.extensions import db
 
 OPERATIONS = {
-    "move_in": "登记入驻", "move_out": "登记迁出", "renew": "续租", "movein_request": "确认入驻申请",
-    "add_unit": "新增单元", "split": "拆分单元", "merge": "合并单元", "retire": "停用单元",
-    "edit_unit": "修改单元面积", "self_use": "自用登记", "import": "导入", "recompute": "按现有数据重新核算",
-    "edit": "修改", "legacy": "更正",
+    "move_in": "登记入驻",
+    "move_out": "登记迁出",
+    "renew": "续租",
+    "movein_request": "确认入驻申请",
+    "add_unit": "新增单元",
+    "split": "拆分单元",
+    "merge": "合并单元",
+    "retire": "停用单元",
+    "edit_unit": "修改单元面积",
+    "self_use": "自用登记",
+    "import": "导入",
+    "recompute": "按现有数据重新核算",
+    "edit": "修改",
+    "legacy": "更正",
 }
 # The frozen month figures a correction may move, in the order a reader expects them.
 FIGURES = {
-    "leasable_area": "可租面积", "occupied_area": "已出租面积", "vacant_area": "空置面积",
-    "tenants": "入驻企业数", "registered_tenants": "属地注册企业数", "registered_area": "属地注册面积",
+    "leasable_area": "可租面积",
+    "occupied_area": "已出租面积",
+    "vacant_area": "空置面积",
+    "tenants": "入驻企业数",
+    "registered_tenants": "属地注册企业数",
+    "registered_area": "属地注册面积",
 }
 
 
@@ -48,8 +63,13 @@ class Correction(db.Model):
     building = relationship("Building")
     actor = relationship("User")
     import_batch = relationship("ImportBatch")
-    items = relationship("CorrectionItem", back_populates="correction", order_by="CorrectionItem.id",
-                         cascade="all, delete-orphan", passive_deletes=True)
+    items = relationship(
+        "CorrectionItem",
+        back_populates="correction",
+        order_by="CorrectionItem.id",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
 
     __table_args__ = (Index("ix_corrections_building_period", "building_id", "period"),)
 
@@ -66,7 +86,8 @@ class Correction(db.Model):
     def figure_changes(self) -> list[tuple[str, object, object, bool]]:
         """(label, before, after, is an area) of the figures this correction moved."""
         return [
-            (label, *self.figures[key], key.endswith("_area")) for key, label in FIGURES.items()
+            (label, *self.figures[key], key.endswith("_area"))
+            for key, label in FIGURES.items()
             if key in (self.figures or {}) and self.figures[key][0] != self.figures[key][1]
         ]
 

@@ -17,6 +17,7 @@ whose correction time is set in the same flush is logged as a correction (``acti
 While ``session.info[COLLECTOR_KEY]`` holds a list, every entry written is also appended to it as
 ``(id, object_type, object_id)``: a correction lists exactly the entries it consists of.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
@@ -194,10 +195,19 @@ def _after_flush(session: Session, _context) -> None:
             action, reason = _snapshot_action(obj, action, changes)
         elif isinstance(obj, UnitSelfUse):
             action, changes = _self_use_entry(obj, action, changes)
-        rows.append(dict(
-            occurred_at=now, actor_id=actor, object_type=object_type, object_id=object_id,
-            building_id=building_id, action=action, label=label[:300], changes=changes, reason=reason,
-        ))
+        rows.append(
+            dict(
+                occurred_at=now,
+                actor_id=actor,
+                object_type=object_type,
+                object_id=object_id,
+                building_id=building_id,
+                action=action,
+                label=label[:300],
+                changes=changes,
+                reason=reason,
+            )
+        )
     # Core insert: adding ORM objects while a flush runs is not supported, and one statement
     # per flush keeps a bulk import from paying a round trip per row.
     table = ChangeLog.__table__

@@ -6,6 +6,7 @@ database, and confirming re-reads the very bytes the preview was made from. Orig
 for a while only (``crm.io.retention``): then the content goes, and the batch with its report and
 changed rows stays, saying when its original was removed.
 """
+
 from __future__ import annotations
 
 import json
@@ -54,8 +55,14 @@ class ImportBatch(db.Model):
     correction_reason: Mapped[str | None] = mapped_column(Text)
 
     user = relationship("User")
-    changes = relationship("ImportChange", back_populates="batch", order_by="ImportChange.id",
-                           cascade="all, delete-orphan", passive_deletes=True, lazy="dynamic")
+    changes = relationship(
+        "ImportChange",
+        back_populates="batch",
+        order_by="ImportChange.id",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        lazy="dynamic",
+    )
 
     @property
     def report(self) -> dict:

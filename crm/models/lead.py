@@ -1,4 +1,5 @@
 """The investment-attraction pipeline: leads (招商项目), follow-ups, stage changes, move-in requests."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, timezone

@@ -1,4 +1,5 @@
 """Leases (入驻/租约): a company in one or more units of one building over a period."""
+
 from __future__ import annotations
 
 from datetime import date

@@ -10,6 +10,7 @@ date the writer gave (``set_flags_on``) or else today. A company written in bulk
 period (the demo loader, benchmarks) reads its current boolean on every date — see
 ``crm.services.district_flags.flag_on``.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
@@ -80,8 +81,11 @@ class LocalisationItem(db.Model):
     company = relationship("Company")
     building = relationship("Building")
     owner = relationship("User")
-    followups = relationship("LocalisationFollowUp", back_populates="item",
-                             order_by="LocalisationFollowUp.on.desc(), LocalisationFollowUp.id.desc()")
+    followups = relationship(
+        "LocalisationFollowUp",
+        back_populates="item",
+        order_by="LocalisationFollowUp.on.desc(), LocalisationFollowUp.id.desc()",
+    )
 
     __table_args__ = (Index("uq_localisation_items_company_kind", "company_id", "kind", unique=True),)
 
@@ -150,8 +154,11 @@ def _sync_flag_periods(session: Session, _context, _instances) -> None:
 
 
 def _record_change(session: Session, company_id: int, flag: str, value: bool, when: date) -> None:
-    periods = list(session.scalars(select(CompanyFlagPeriod).where(
-        CompanyFlagPeriod.company_id == company_id, CompanyFlagPeriod.flag == flag)))
+    periods = list(
+        session.scalars(
+            select(CompanyFlagPeriod).where(CompanyFlagPeriod.company_id == company_id, CompanyFlagPeriod.flag == flag)
+        )
+    )
     open_period = next((p for p in periods if p.ended_on is None), None)
     if value:
         if open_period is None:

@@ -7,6 +7,7 @@ The key is the name after NFKC (full-width letters, digits and brackets become t
 forms), lower case, without any white space, without the legal-form words (有限责任公司, 有限公司,
 股份, 集团) and without the bracketed place "(大连)". Names themselves stay stored as typed.
 """
+
 from __future__ import annotations
 
 import unicodedata

@@ -7,12 +7,21 @@ scheduler processes never send the same delivery, and a sender that dies after c
 claim that is taken over (dead process on this host, or a claim older than the timeout) — retried,
 not lost.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
 
 from sqlalchemy import (
-    Boolean, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -22,7 +31,12 @@ from crm.extensions import db
 # ``skipped`` could never be sent (no address) — the three an admin is shown.
 PENDING, SENDING, SENT, FAILED, DEAD, SKIPPED = "pending", "sending", "sent", "failed", "dead", "skipped"
 DELIVERY_STATUSES = {
-    PENDING: "待发送", SENDING: "发送中", SENT: "已发送", FAILED: "失败待重试", DEAD: "已放弃", SKIPPED: "无法发送",
+    PENDING: "待发送",
+    SENDING: "发送中",
+    SENT: "已发送",
+    FAILED: "失败待重试",
+    DEAD: "已放弃",
+    SKIPPED: "无法发送",
 }
 CHANNELS = {"email": "邮件", "webhook": "群机器人"}
 

@@ -6,6 +6,7 @@ import already read it. A photo is stored on disk under the instance folder by t
 re-encoded bytes (``crm.space.photos``): the row keeps the hash and the order, never a path a
 user chose.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timezone

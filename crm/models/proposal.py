@@ -5,6 +5,7 @@ the candidates it proposed are kept beside it as JSON, so the lead's timeline sa
 when and by whom even after the units changed. The PDF column is deferred: the timeline never
 loads it.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timezone

@@ -1,4 +1,5 @@
 """Sign-in attempts: the audit log of sign-ins and the source of throttling; personal API tokens."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone

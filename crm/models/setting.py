@@ -2,6 +2,7 @@
 
 Almost every page reads them several times (tier rules, pipeline deadlines): they are read once
 per transaction (one query of a small table) and again once the session itself writes one."""
+
 from __future__ import annotations
 
 from sqlalchemy import String, event, select

@@ -1,4 +1,5 @@
 """Monthly occupancy snapshots: the frozen figures that history and trends read."""
+
 from __future__ import annotations
 
 from datetime import datetime

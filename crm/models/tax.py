@@ -6,6 +6,7 @@ dashboard and report sums; it is rewritten by ``services.tax.refresh_rollup`` wh
 are written, because summing hundreds of thousands of records per page view would not meet the
 page-time targets.
 """
+
 from __future__ import annotations
 
 from decimal import Decimal

@@ -4,6 +4,7 @@
 kind, and the figure cache (``crm/cache``) keys on the tokens. ``bump`` is the one write; code
 that inserts on a bare connection, bypassing the ORM events (the demo loader), calls it itself.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -23,8 +24,6 @@ class DataVersion(db.Model):
 
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     token: Mapped[str] = mapped_column(String(32))
-
-
 
 
 def bump(session, *names: str) -> None:

@@ -10,6 +10,7 @@ States: 待处置 (pending) → 处置中 (handling) → 已解除 (resolved, wi
 自动解除 (auto_resolved) when an evaluation no longer finds its condition. Each change of state
 and each handling note is a ``WarningNote``: the warning's timeline.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -25,8 +26,12 @@ STATES = {PENDING: "待处置", HANDLING: "处置中", RESOLVED: "已解除", AU
 OPEN_STATES = (PENDING, HANDLING)
 SEVERITIES = {"high": "高", "medium": "中", "low": "低"}
 RESOLVE_REASONS = {
-    "stabilised": "已沟通，经营稳定", "renewed": "已续约", "retained": "已挽留（迁回或恢复）",
-    "data_error": "数据有误", "accepted": "已知悉，无法挽回", "other": "其他",
+    "stabilised": "已沟通，经营稳定",
+    "renewed": "已续约",
+    "retained": "已挽留（迁回或恢复）",
+    "data_error": "数据有误",
+    "accepted": "已知悉，无法挽回",
+    "other": "其他",
 }
 
 
@@ -63,8 +68,13 @@ class EarlyWarning(db.Model):
     company = relationship("Company")
     owner = relationship("User", foreign_keys=[owner_id])
     resolved_by = relationship("User", foreign_keys=[resolved_by_id])
-    notes = relationship("EarlyWarningNote", back_populates="warning", order_by="EarlyWarningNote.id",
-                         cascade="all, delete-orphan", passive_deletes=True)
+    notes = relationship(
+        "EarlyWarningNote",
+        back_populates="warning",
+        order_by="EarlyWarningNote.id",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (

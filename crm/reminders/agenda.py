@@ -19,6 +19,7 @@ records what they return (exactly once, by unique key) and ``crm.reminders`` sen
 - Monthly confirmation: managers reminded on days 1, 3 and 5 to confirm last month; from day 6
   admins are told which buildings are late.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -144,8 +145,15 @@ class LeadState:
 
 
 def _state(lead: Lead) -> LeadState:
-    return LeadState(lead.id, lead.company_name, lead.stage_label, lead.owner_id, lead.next_followup_on,
-                     lead.created_on, lead.last_followup_on)
+    return LeadState(
+        lead.id,
+        lead.company_name,
+        lead.stage_label,
+        lead.owner_id,
+        lead.next_followup_on,
+        lead.created_on,
+        lead.last_followup_on,
+    )
 
 
 @dataclass
@@ -173,7 +181,8 @@ def followup_work(session, day: date) -> dict[int, FollowupWork]:
         if item.lead.created_on < late:
             work[item.lead.owner_id].never_followed.append(_state(item.lead))
     stale = session.scalars(
-        select(Lead).where(flag_conditions(day, rules)["stale"], Lead.merged_into_id.is_(None))
+        select(Lead)
+        .where(flag_conditions(day, rules)["stale"], Lead.merged_into_id.is_(None))
         .order_by(Lead.last_followup_on, Lead.id)
     )
     for lead in stale:
@@ -193,24 +202,39 @@ def followup_sections(work: FollowupWork, day: date, owner_name: str | None = No
     prefix = f"{owner_name}：" if owner_name else ""
     sections = [
         section("今日到期", [_lead_line(lead, prefix + "今天跟进") for lead in work.due_today]),
-        section("已逾期", [
-            _lead_line(lead, f"{prefix}逾期 {_overdue_days(lead, day)} 天（应于 {lead.next_followup_on.isoformat()} 跟进）")
-            for lead in work.overdue
-        ]),
-        section("新项目尚未首次跟进", [
-            _lead_line(lead, f"{prefix}{lead.created_on.isoformat()} 登记，已 {(day - lead.created_on).days} 天")
-            for lead in work.never_followed
-        ]),
-        section("久未跟进", [
-            _lead_line(lead, f"{prefix}上次跟进 {lead.last_followup_on.isoformat()}，已 {(day - lead.last_followup_on).days} 天")
-            for lead in work.stale
-        ]),
+        section(
+            "已逾期",
+            [
+                _lead_line(
+                    lead, f"{prefix}逾期 {_overdue_days(lead, day)} 天（应于 {lead.next_followup_on.isoformat()} 跟进）"
+                )
+                for lead in work.overdue
+            ],
+        ),
+        section(
+            "新项目尚未首次跟进",
+            [
+                _lead_line(lead, f"{prefix}{lead.created_on.isoformat()} 登记，已 {(day - lead.created_on).days} 天")
+                for lead in work.never_followed
+            ],
+        ),
+        section(
+            "久未跟进",
+            [
+                _lead_line(
+                    lead,
+                    f"{prefix}上次跟进 {lead.last_followup_on.isoformat()}，已 {(day - lead.last_followup_on).days} 天",
+                )
+                for lead in work.stale
+            ],
+        ),
     ]
     return [s for s in sections if s.total]
 
 
-def followup_digests(session, day: date, everyone: dict[int, Person] | None = None,
-                     work: dict[int, FollowupWork] | None = None) -> list[Due]:
+def followup_digests(
+    session, day: date, everyone: dict[int, Person] | None = None, work: dict[int, FollowupWork] | None = None
+) -> list[Due]:
     """One digest per active owner with something to do; a deactivated owner's go to escalation."""
     everyone = everyone if everyone is not None else people(session)
     work = work if work is not None else followup_work(session, day)
@@ -219,15 +243,26 @@ def followup_digests(session, day: date, everyone: dict[int, Person] | None = No
         owner = everyone.get(owner_id)
         if owner is None or not owner.active:
             continue
-        counts = [("今日到期", len(mine.due_today)), ("逾期", len(mine.overdue)),
-                  ("待首次跟进", len(mine.never_followed)), ("久未跟进", len(mine.stale))]
+        counts = [
+            ("今日到期", len(mine.due_today)),
+            ("逾期", len(mine.overdue)),
+            ("待首次跟进", len(mine.never_followed)),
+            ("久未跟进", len(mine.stale)),
+        ]
         summary = "，".join(f"{label} {n}" for label, n in counts if n)
-        digests.append(Due(
-            kind="followup_digest", object_type="user", object_id=str(owner_id), recipient_id=owner_id,
-            due_key=day.isoformat(), title=f"{day.isoformat()} 跟进提醒：{summary}",
-            intro=f"{owner.name}，您好！以下是您负责的招商项目今天需要处理的跟进。",
-            sections=followup_sections(mine, day), link="/followups",
-        ))
+        digests.append(
+            Due(
+                kind="followup_digest",
+                object_type="user",
+                object_id=str(owner_id),
+                recipient_id=owner_id,
+                due_key=day.isoformat(),
+                title=f"{day.isoformat()} 跟进提醒：{summary}",
+                intro=f"{owner.name}，您好！以下是您负责的招商项目今天需要处理的跟进。",
+                sections=followup_sections(mine, day),
+                link="/followups",
+            )
+        )
     return digests
 
 
@@ -235,8 +270,9 @@ def followup_digests(session, day: date, everyone: dict[int, Person] | None = No
 # Escalation
 
 
-def escalations(session, day: date, everyone: dict[int, Person] | None = None,
-                work: dict[int, FollowupWork] | None = None) -> list[Due]:
+def escalations(
+    session, day: date, everyone: dict[int, Person] | None = None, work: dict[int, FollowupWork] | None = None
+) -> list[Due]:
     """One digest per active admin: items overdue more than 7 days, and deactivated owners' work."""
     everyone = everyone if everyone is not None else people(session)
     admins = active_with_role(everyone, "admin")
@@ -245,8 +281,13 @@ def escalations(session, day: date, everyone: dict[int, Person] | None = None,
     work = work if work is not None else followup_work(session, day)
     nobody = Person(0, "", "已删除的用户", False)
     cutoff = day - timedelta(days=ESCALATION_DAYS)
-    long_overdue = [lead for owner, w in work.items() if everyone.get(owner, nobody).active
-                    for lead in w.overdue if lead.next_followup_on < cutoff]
+    long_overdue = [
+        lead
+        for owner, w in work.items()
+        if everyone.get(owner, nobody).active
+        for lead in w.overdue
+        if lead.next_followup_on < cutoff
+    ]
     orphaned = {owner: w for owner, w in work.items() if not everyone.get(owner, nobody).active}
     stuck = [e for e in expiries.overdue(session, day) if e.lease.end_date < cutoff]
     sections = []
@@ -258,23 +299,46 @@ def escalations(session, day: date, everyone: dict[int, Person] | None = None,
                 lines.extend(Line(f"{s.heading}：{line.text}", line.link) for line in s.lines)
         sections.append(section("负责人已停用的项目（请重新分配）", lines, "负责人已停用"))
     if long_overdue:
-        sections.append(section(f"跟进逾期超过 {ESCALATION_DAYS} 天", [
-            _lead_line(lead, f"{everyone[lead.owner_id].name}，逾期 {_overdue_days(lead, day)} 天")
-            for lead in sorted(long_overdue, key=lambda lead: (lead.next_followup_on, lead.id))
-        ], f"跟进逾期超 {ESCALATION_DAYS} 天"))
+        sections.append(
+            section(
+                f"跟进逾期超过 {ESCALATION_DAYS} 天",
+                [
+                    _lead_line(lead, f"{everyone[lead.owner_id].name}，逾期 {_overdue_days(lead, day)} 天")
+                    for lead in sorted(long_overdue, key=lambda lead: (lead.next_followup_on, lead.id))
+                ],
+                f"跟进逾期超 {ESCALATION_DAYS} 天",
+            )
+        )
     if stuck:
-        sections.append(section(f"租约到期未处置超过 {ESCALATION_DAYS} 天（未续租、未登记迁出）", [
-            Line(f"{e.lease.company.name}（{e.lease.building.name}）— {e.lease.end_date.isoformat()} 到期，"
-                 f"已 {-e.days_left} 天", f"/buildings/{e.lease.building.code}")
-            for e in stuck
-        ], "租约到期未处置"))
+        sections.append(
+            section(
+                f"租约到期未处置超过 {ESCALATION_DAYS} 天（未续租、未登记迁出）",
+                [
+                    Line(
+                        f"{e.lease.company.name}（{e.lease.building.name}）— {e.lease.end_date.isoformat()} 到期，"
+                        f"已 {-e.days_left} 天",
+                        f"/buildings/{e.lease.building.code}",
+                    )
+                    for e in stuck
+                ],
+                "租约到期未处置",
+            )
+        )
     if not sections:
         return []
     counts = "，".join(f"{s.short or s.heading} {s.total} 项" for s in sections)
     return [
-        Due(kind="escalation", object_type="user", object_id=str(admin_id), recipient_id=admin_id,
-            due_key=day.isoformat(), title=f"{day.isoformat()} 逾期事项汇总：{counts}",
-            intro="以下事项已逾期或无人负责，请督办。", sections=sections, link="/followups")
+        Due(
+            kind="escalation",
+            object_type="user",
+            object_id=str(admin_id),
+            recipient_id=admin_id,
+            due_key=day.isoformat(),
+            title=f"{day.isoformat()} 逾期事项汇总：{counts}",
+            intro="以下事项已逾期或无人负责，请督办。",
+            sections=sections,
+            link="/followups",
+        )
         for admin_id in admins
     ]
 
@@ -333,11 +397,17 @@ def lease_expiry_items(session, day: date, everyone: dict[int, Person] | None = 
         link = f"/buildings/{e.lease.building.code}"
         for recipient in managers.get(e.lease.building_id) or admins:
             tax = managers_tax[recipient].get(e.lease.company_id, ZERO) if recipient in managers_tax else e.tax_12m
-            items.append(Item(
-                kind=f"lease_expiry_{threshold}", object_type="lease", object_id=str(e.lease.id),
-                recipient_id=recipient, due_key=e.lease.end_date.isoformat(), line=Line(_expiry_line(e, tax), link),
-                sort_key=(e.lease.end_date, e.lease.id),
-            ))
+            items.append(
+                Item(
+                    kind=f"lease_expiry_{threshold}",
+                    object_type="lease",
+                    object_id=str(e.lease.id),
+                    recipient_id=recipient,
+                    due_key=e.lease.end_date.isoformat(),
+                    line=Line(_expiry_line(e, tax), link),
+                    sort_key=(e.lease.end_date, e.lease.id),
+                )
+            )
     return items
 
 
@@ -349,7 +419,11 @@ def lapsed_week(end: date, day: date) -> int:
 
 def _lapsed_line(lease, day: date, area) -> str:
     days = (day - lease.end_date).days
-    when = "今天到期，明天起如未续租或登记迁出即为到期未处置" if days == 0 else f"{lease.end_date.isoformat()} 到期，已过 {days} 天未处置"
+    when = (
+        "今天到期，明天起如未续租或登记迁出即为到期未处置"
+        if days == 0
+        else f"{lease.end_date.isoformat()} 到期，已过 {days} 天未处置"
+    )
     return f"{lease.company.name}（{lease.building.name}，{area:,.0f} m²）— {when}"
 
 
@@ -367,8 +441,17 @@ def lease_lapsed_items(session, day: date, everyone: dict[int, Person] | None = 
         line = Line(_lapsed_line(lease, day, e.area), f"/buildings/{lease.building.code}/expiries")
         due_key = f"{lease.end_date.isoformat()}#{lapsed_week(lease.end_date, day)}"
         for recipient in managers.get(lease.building_id) or admins:
-            items.append(Item(kind=LAPSED_KIND, object_type="lease", object_id=str(lease.id), recipient_id=recipient,
-                              due_key=due_key, line=line, sort_key=(lease.end_date, lease.id)))
+            items.append(
+                Item(
+                    kind=LAPSED_KIND,
+                    object_type="lease",
+                    object_id=str(lease.id),
+                    recipient_id=recipient,
+                    due_key=due_key,
+                    line=line,
+                    sort_key=(lease.end_date, lease.id),
+                )
+            )
     return items
 
 
@@ -379,18 +462,32 @@ def lease_digest(recipient_id: int, day: date, items: list[Item], everyone: dict
     lapsed = [i.line for i in items if i.kind == LAPSED_KIND and i.sort_key[0] != day]
     near = [i.line for i in items if i.kind == "lease_expiry_30"]
     far = [i.line for i in items if i.kind not in ("lease_expiry_30", LAPSED_KIND)]
-    sections = [s for s in (section("到期未处置（请续租、登记迁出或转为不定期）", lapsed), section("今天到期", ending),
-                            section("30 天内到期", near), section("90 天内到期", far)) if s.total]
+    sections = [
+        s
+        for s in (
+            section("到期未处置（请续租、登记迁出或转为不定期）", lapsed),
+            section("今天到期", ending),
+            section("30 天内到期", near),
+            section("90 天内到期", far),
+        )
+        if s.total
+    ]
     person = everyone.get(recipient_id)
     counts = [f"{len(lapsed)} 份到期未处置"] if lapsed else []
     counts += [f"{len(ending)} 份今天到期"] if ending else []
     counts += [f"{len(near) + len(far)} 份租约即将到期"] if near or far else []
     return Due(
-        kind="lease_digest", object_type="user", object_id=str(recipient_id), recipient_id=recipient_id,
-        due_key=day.isoformat(), title=f"{day.isoformat()} 租约到期提醒：{'，'.join(counts)}",
-        intro=(f"{person.name}，您好！" if person else "") + "以下租约即将到期或已到期未处置，请联系租户办理续租或登记迁出。"
-              + ("到期未处置的租约不计入入驻，处置前所在楼宇不能确认月度数据。" if lapsed else ""),
-        sections=sections, link="/expiries",
+        kind="lease_digest",
+        object_type="user",
+        object_id=str(recipient_id),
+        recipient_id=recipient_id,
+        due_key=day.isoformat(),
+        title=f"{day.isoformat()} 租约到期提醒：{'，'.join(counts)}",
+        intro=(f"{person.name}，您好！" if person else "")
+        + "以下租约即将到期或已到期未处置，请联系租户办理续租或登记迁出。"
+        + ("到期未处置的租约不计入入驻，处置前所在楼宇不能确认月度数据。" if lapsed else ""),
+        sections=sections,
+        link="/expiries",
     )
 
 
@@ -432,11 +529,21 @@ def confirmation_reminders(session, day: date, everyone: dict[int, Person] | Non
             for manager in managers.get(building[0], []):
                 mine[manager].append(building)
         return [
-            Due(kind="confirm_month", object_type="period", object_id=period, recipient_id=manager,
-                due_key=f"{period}#{step}", title=f"请确认{month}的楼宇数据（{len(buildings)} 栋待确认）",
+            Due(
+                kind="confirm_month",
+                object_type="period",
+                object_id=period,
+                recipient_id=manager,
+                due_key=f"{period}#{step}",
+                title=f"请确认{month}的楼宇数据（{len(buildings)} 栋待确认）",
                 intro=f"{everyone[manager].name}，您好！{month}已结束，请核对并确认以下楼宇的月度数据（月度填报）。",
-                sections=[section("待确认的楼宇", [Line(f"{code} {name}", f"/buildings/{code}") for _, code, name in buildings])],
-                link="/confirmations")
+                sections=[
+                    section(
+                        "待确认的楼宇", [Line(f"{code} {name}", f"/buildings/{code}") for _, code, name in buildings]
+                    )
+                ],
+                link="/confirmations",
+            )
             for manager, buildings in sorted(mine.items())
         ]
     managers = building_managers(session)
@@ -445,10 +552,17 @@ def confirmation_reminders(session, day: date, everyone: dict[int, Person] | Non
         names = "、".join(everyone[m].name for m in managers.get(building_id, [])) or "未分配楼宇管理员"
         lines.append(Line(f"{code} {name}（{names}）", f"/buildings/{code}"))
     return [
-        Due(kind="confirm_late", object_type="period", object_id=period, recipient_id=admin_id, due_key=period,
+        Due(
+            kind="confirm_late",
+            object_type="period",
+            object_id=period,
+            recipient_id=admin_id,
+            due_key=period,
             title=f"{month}月度填报逾期：{len(late)} 栋楼宇尚未确认",
             intro=f"截至 {day.isoformat()}，以下楼宇仍未确认{month}的数据，请督促楼宇管理员尽快确认。",
-            sections=[section("未确认的楼宇", lines)], link="/confirmations/status")
+            sections=[section("未确认的楼宇", lines)],
+            link="/confirmations/status",
+        )
         for admin_id in active_with_role(everyone, "admin")
     ]
 
@@ -457,18 +571,27 @@ def confirmation_reminders(session, day: date, everyone: dict[int, Person] | Non
 # Monthly briefing
 
 
-def briefing_reminders(period: str, pdf: bytes, everyone: dict[int, Person], briefing_link: str = "/reports") -> list[Due]:
+def briefing_reminders(
+    period: str, pdf: bytes, everyone: dict[int, Person], briefing_link: str = "/reports"
+) -> list[Due]:
     """The archived briefing of ``period`` for every active leader and admin, PDF attached."""
     month = P.label(period)
     filename = f"西岗区商务楼宇经济月度简报-{month}.pdf"
     return [
-        Due(kind="briefing", object_type="period", object_id=period, recipient_id=person_id, due_key=period,
+        Due(
+            kind="briefing",
+            object_type="period",
+            object_id=period,
+            recipient_id=person_id,
+            due_key=period,
             title=f"西岗区商务楼宇经济月度简报（{month}）",
             intro=f"{everyone[person_id].name}，您好！{month}的月度简报已生成并归档，PDF 见附件，也可在系统“报表”页下载。",
-            link=briefing_link, attachment_name=filename, attachment=pdf)
+            link=briefing_link,
+            attachment_name=filename,
+            attachment=pdf,
+        )
         for person_id in active_with_role(everyone, "leader", "admin")
     ]
-
 
 
 # --------------------------------------------------------------------------------------------
@@ -490,13 +613,27 @@ def localisation_followups(session, day: date, everyone: dict[int, Person] | Non
             when = item.next_followup_on
             late = f"（已逾期 {(day - when).days} 天）" if when < day else ""
             link = f"/localisation/items/{item.id}"
-            dues.append(Due(
-                kind="localisation_followup", object_type="localisation_item", object_id=str(item.id),
-                recipient_id=owner_id, due_key=when.isoformat(),
-                title=f"属地化跟进：{item.company.name}（{item.kind_label}）{when.isoformat()} 到期{late}",
-                intro=f"{owner.name}，您好！您负责的属地化事项今天需要跟进。",
-                sections=[section("属地化跟进", [Line(f"{item.company.name} — {item.state_label}，下次跟进 {when.isoformat()}{late}", link)],
-                                  short="属地化跟进")],
-                link=link,
-            ))
+            dues.append(
+                Due(
+                    kind="localisation_followup",
+                    object_type="localisation_item",
+                    object_id=str(item.id),
+                    recipient_id=owner_id,
+                    due_key=when.isoformat(),
+                    title=f"属地化跟进：{item.company.name}（{item.kind_label}）{when.isoformat()} 到期{late}",
+                    intro=f"{owner.name}，您好！您负责的属地化事项今天需要跟进。",
+                    sections=[
+                        section(
+                            "属地化跟进",
+                            [
+                                Line(
+                                    f"{item.company.name} — {item.state_label}，下次跟进 {when.isoformat()}{late}", link
+                                )
+                            ],
+                            short="属地化跟进",
+                        )
+                    ],
+                    link=link,
+                )
+            )
     return dues

@@ -3,6 +3,7 @@
 One connection is kept for a run of deliveries and re-opened after a disconnect; a recipient the
 server refuses fails only that delivery.
 """
+
 from __future__ import annotations
 
 import smtplib
@@ -17,8 +18,16 @@ class DeliveryError(Exception):
     """A channel could not deliver; the message says why (shown to admins)."""
 
 
-def build_message(sender: str, to: str, title: str, text: str, html: str | None, delivery_id: int,
-                  attachment_name: str | None = None, attachment: bytes | None = None) -> EmailMessage:
+def build_message(
+    sender: str,
+    to: str,
+    title: str,
+    text: str,
+    html: str | None,
+    delivery_id: int,
+    attachment_name: str | None = None,
+    attachment: bytes | None = None,
+) -> EmailMessage:
     message = EmailMessage()
     message["Subject"] = SUBJECT_PREFIX + title
     message["From"] = sender
@@ -32,7 +41,9 @@ def build_message(sender: str, to: str, title: str, text: str, html: str | None,
     if html:
         message.add_alternative(html, subtype="html")
     if attachment is not None:
-        message.add_attachment(attachment, maintype="application", subtype="pdf", filename=attachment_name or "附件.pdf")
+        message.add_attachment(
+            attachment, maintype="application", subtype="pdf", filename=attachment_name or "附件.pdf"
+        )
     return message
 
 
@@ -51,7 +62,9 @@ class SmtpSender:
 
     def _connect(self) -> smtplib.SMTP:
         if self.tls == "ssl":
-            connection = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=ssl.create_default_context())
+            connection = smtplib.SMTP_SSL(
+                self.host, self.port, timeout=self.timeout, context=ssl.create_default_context()
+            )
         else:
             connection = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
             if self.tls == "starttls":

@@ -13,6 +13,7 @@ and often), and its row per day only counts its runs and keeps the last outcome.
 Jobs push their own app context (``run_scheduled``): the scheduler is its own process, never
 part of ``create_app`` or a web worker.
 """
+
 from __future__ import annotations
 
 import logging
@@ -90,8 +91,9 @@ class Job:
 
 
 def _record(session, dues, config) -> list[int]:
-    return notify.record(session, dues, email_configured=bool(config.get("SMTP_HOST")),
-                         base_url=config.get("BASE_URL") or "")
+    return notify.record(
+        session, dues, email_configured=bool(config.get("SMTP_HOST")), base_url=config.get("BASE_URL") or ""
+    )
 
 
 def followup_digest_work(session, day: date, key: str, config) -> str:
@@ -109,7 +111,11 @@ def lease_expiry_work(session, day: date, key: str, config) -> str:
     expiring = agenda.lease_expiry_items(session, day, everyone)
     lapsed = agenda.lease_lapsed_items(session, day, everyone)
     digests = notify.record_items_in_digests(
-        session, expiring + lapsed, day, everyone, email_configured=bool(config.get("SMTP_HOST")),
+        session,
+        expiring + lapsed,
+        day,
+        everyone,
+        email_configured=bool(config.get("SMTP_HOST")),
         base_url=config.get("BASE_URL") or "",
     )
     return f"到期租约 {len(expiring)} 条、到期未处置 {len(lapsed)} 条提醒项，新发出汇总 {len(digests)} 份"
@@ -146,8 +152,9 @@ def briefing_work(session, day: date, period: str, config) -> str:
 def warnings_work(session, day: date, key: str, config) -> str:
     from crm.warnings.evaluate import evaluate
 
-    return evaluate(session, day, email_configured=bool(config.get("SMTP_HOST")),
-                    base_url=config.get("BASE_URL") or "").summary()
+    return evaluate(
+        session, day, email_configured=bool(config.get("SMTP_HOST")), base_url=config.get("BASE_URL") or ""
+    ).summary()
 
 
 def import_originals_work(session, day: date, key: str, config) -> str:
@@ -252,8 +259,14 @@ def claim_run(session, job: str, key: str) -> int | None:
     taken = session.execute(
         update(JobRun)
         .where(JobRun.id == run.id, JobRun.outcome == run.outcome, JobRun.attempts == run.attempts)
-        .values(outcome=RUNNING, runner=runner_id(), attempts=run.attempts + 1, started_at=utcnow(),
-                finished_at=None, detail=None)
+        .values(
+            outcome=RUNNING,
+            runner=runner_id(),
+            attempts=run.attempts + 1,
+            started_at=utcnow(),
+            finished_at=None,
+            detail=None,
+        )
     ).rowcount
     session.commit()
     return run.id if taken == 1 else None
@@ -322,8 +335,7 @@ def run_scheduled(app, names: list[str], catch_up: tuple[str, ...] = ()) -> list
         db.session.info["actor_id"] = None
         try:
             day = P.business_today(app.config.get("TODAY"))
-            due = list(names) + [name for name in catch_up
-                                 if day.day > JOBS_BY_NAME[name].schedule(app.config).day]
+            due = list(names) + [name for name in catch_up if day.day > JOBS_BY_NAME[name].schedule(app.config).day]
             results = [run_job(db.session, JOBS_BY_NAME[name], day, app.config) for name in due]
             if "deliver" not in names:
                 results.append(run_job(db.session, JOBS_BY_NAME["deliver"], day, app.config))

@@ -9,6 +9,7 @@ and nothing is sent that was not recorded first (``crm.reminders`` sends from th
 Also here: reading and marking notifications, a user's channel settings, role webhooks, and the
 deliveries an admin should look at.
 """
+
 from __future__ import annotations
 
 import html
@@ -64,13 +65,17 @@ def render_html(due: Due, base_url: str = "") -> str:
             return html.escape(text)
         return f'<a href="{html.escape(target)}">{html.escape(text)}</a>'
 
-    out = ['<div style="font-family: sans-serif; font-size: 14px; color: #212529">',
-           f"<h2 style=\"font-size: 16px\">{html.escape(due.title)}</h2>"]
+    out = [
+        '<div style="font-family: sans-serif; font-size: 14px; color: #212529">',
+        f'<h2 style="font-size: 16px">{html.escape(due.title)}</h2>',
+    ]
     if due.intro:
         out.append(f"<p>{html.escape(due.intro)}</p>")
     for s in due.sections:
-        out.append(f"<h3 style=\"font-size: 15px; margin-bottom: 4px\">{html.escape(s.heading)}"
-                   f"<span style=\"color: #6c757d\">（{s.total}）</span></h3><ul>")
+        out.append(
+            f'<h3 style="font-size: 15px; margin-bottom: 4px">{html.escape(s.heading)}'
+            f'<span style="color: #6c757d">（{s.total}）</span></h3><ul>'
+        )
         out += [f"<li>{link(line.text, line.link)}</li>" for line in s.lines]
         if s.total > len(s.lines):
             out.append(f"<li>……另有 {s.total - len(s.lines)} 项，请登录系统查看。</li>")
@@ -122,8 +127,14 @@ def _insert_ignoring_duplicates(session, rows: list[dict]) -> list[tuple]:
     stmt = (
         insert(Reminder)
         .on_conflict_do_nothing(index_elements=["kind", "object_type", "object_id", "recipient_id", "due_key"])
-        .returning(Reminder.id, Reminder.kind, Reminder.object_type, Reminder.object_id,
-                   Reminder.recipient_id, Reminder.due_key)
+        .returning(
+            Reminder.id,
+            Reminder.kind,
+            Reminder.object_type,
+            Reminder.object_id,
+            Reminder.recipient_id,
+            Reminder.due_key,
+        )
     )
     return [tuple(r) for r in session.execute(stmt, rows)] if rows else []
 
@@ -135,9 +146,20 @@ def record(session, dues: list[Due], *, email_configured: bool, base_url: str = 
     now = utcnow()
     by_key = {due.key: due for due in dues}
     rows = [
-        dict(kind=d.kind, object_type=d.object_type, object_id=d.object_id, recipient_id=d.recipient_id,
-             due_key=d.due_key, title=d.title, body_text=render_text(d, base_url), body_html=render_html(d, base_url),
-             link=d.link, attachment_name=d.attachment_name, attachment=d.attachment, created_at=now)
+        dict(
+            kind=d.kind,
+            object_type=d.object_type,
+            object_id=d.object_id,
+            recipient_id=d.recipient_id,
+            due_key=d.due_key,
+            title=d.title,
+            body_text=render_text(d, base_url),
+            body_html=render_html(d, base_url),
+            link=d.link,
+            attachment_name=d.attachment_name,
+            attachment=d.attachment,
+            created_at=now,
+        )
         for d in by_key.values()
     ]
     new = _insert_ignoring_duplicates(session, rows)
@@ -147,30 +169,57 @@ def record(session, dues: list[Due], *, email_configured: bool, base_url: str = 
     notifications, deliveries = [], []
     for reminder_id, *key in new:
         due = by_key[tuple(key)]
-        notifications.append(dict(
-            recipient_id=due.recipient_id, reminder_id=reminder_id, kind=due.kind, title=due.title,
-            body=render_text(due), link=due.link, created_at=now,
-        ))
+        notifications.append(
+            dict(
+                recipient_id=due.recipient_id,
+                reminder_id=reminder_id,
+                kind=due.kind,
+                title=due.title,
+                body=render_text(due),
+                link=due.link,
+                created_at=now,
+            )
+        )
         ways = channels.get(due.recipient_id)
         if ways and ways.email:
             status, target, error = ways.email
-            deliveries.append(dict(reminder_id=reminder_id, channel="email", target=target, status=status,
-                                   attempts=0, next_attempt_at=now, last_error=error, created_at=now))
+            deliveries.append(
+                dict(
+                    reminder_id=reminder_id,
+                    channel="email",
+                    target=target,
+                    status=status,
+                    attempts=0,
+                    next_attempt_at=now,
+                    last_error=error,
+                    created_at=now,
+                )
+            )
         if ways and ways.webhook:
-            deliveries.append(dict(reminder_id=reminder_id, channel="webhook", target=ways.webhook, status=PENDING,
-                                   attempts=0, next_attempt_at=now, created_at=now))
+            deliveries.append(
+                dict(
+                    reminder_id=reminder_id,
+                    channel="webhook",
+                    target=ways.webhook,
+                    status=PENDING,
+                    attempts=0,
+                    next_attempt_at=now,
+                    created_at=now,
+                )
+            )
     from sqlalchemy import insert
 
     for start in range(0, len(notifications), CHUNK):
-        session.execute(insert(Notification), notifications[start:start + CHUNK])
+        session.execute(insert(Notification), notifications[start : start + CHUNK])
     for start in range(0, len(deliveries), CHUNK):
-        session.execute(insert(Delivery), deliveries[start:start + CHUNK])
+        session.execute(insert(Delivery), deliveries[start : start + CHUNK])
     session.flush()
     return [r[0] for r in new]
 
 
-def record_items_in_digests(session, items: list[Item], day, everyone: dict[int, Person], *,
-                            email_configured: bool, base_url: str = "") -> list[int]:
+def record_items_in_digests(
+    session, items: list[Item], day, everyone: dict[int, Person], *, email_configured: bool, base_url: str = ""
+) -> list[int]:
     """Record items (unique each) and, per recipient, one digest of the items new today.
 
     The items carry no notification or delivery of their own: the digest does, and points to
@@ -181,8 +230,17 @@ def record_items_in_digests(session, items: list[Item], day, everyone: dict[int,
     now = utcnow()
     by_key = {item.key: item for item in items}
     rows = [
-        dict(kind=i.kind, object_type=i.object_type, object_id=i.object_id, recipient_id=i.recipient_id,
-             due_key=i.due_key, title=i.line.text[:200], body_text=i.line.text, link=i.line.link, created_at=now)
+        dict(
+            kind=i.kind,
+            object_type=i.object_type,
+            object_id=i.object_id,
+            recipient_id=i.recipient_id,
+            due_key=i.due_key,
+            title=i.line.text[:200],
+            body_text=i.line.text,
+            link=i.line.link,
+            created_at=now,
+        )
         for i in by_key.values()
     ]
     new = _insert_ignoring_duplicates(session, rows)
@@ -196,10 +254,17 @@ def record_items_in_digests(session, items: list[Item], day, everyone: dict[int,
         ids = record(session, [digest], email_configured=email_configured, base_url=base_url)
         if not ids:
             # Today's digest was already recorded (an earlier run): attach the new items to it.
-            ids = [session.scalar(select(Reminder.id).where(
-                Reminder.kind == digest.kind, Reminder.object_type == digest.object_type,
-                Reminder.object_id == digest.object_id, Reminder.recipient_id == recipient_id,
-                Reminder.due_key == digest.due_key))]
+            ids = [
+                session.scalar(
+                    select(Reminder.id).where(
+                        Reminder.kind == digest.kind,
+                        Reminder.object_type == digest.object_type,
+                        Reminder.object_id == digest.object_id,
+                        Reminder.recipient_id == recipient_id,
+                        Reminder.due_key == digest.due_key,
+                    )
+                )
+            ]
         else:
             digest_ids += ids
         session.execute(update(Reminder).where(Reminder.id.in_([rid for rid, _ in pairs])).values(digest_id=ids[0]))
@@ -213,9 +278,14 @@ def record_items_in_digests(session, items: list[Item], day, everyone: dict[int,
 
 def unread_count(session, user_id: int) -> int:
     """The bell: one indexed count."""
-    return session.scalar(
-        select(func.count(Notification.id)).where(Notification.recipient_id == user_id, Notification.read_at.is_(None))
-    ) or 0
+    return (
+        session.scalar(
+            select(func.count(Notification.id)).where(
+                Notification.recipient_id == user_id, Notification.read_at.is_(None)
+            )
+        )
+        or 0
+    )
 
 
 def notifications_page(session, user_id: int, page: int, per_page: int, unread_only: bool = False):
@@ -226,7 +296,9 @@ def notifications_page(session, user_id: int, page: int, per_page: int, unread_o
         stmt = stmt.where(Notification.read_at.is_(None))
         count = count.where(Notification.read_at.is_(None))
     rows = session.scalars(
-        stmt.order_by(Notification.created_at.desc(), Notification.id.desc()).limit(per_page).offset((page - 1) * per_page)
+        stmt.order_by(Notification.created_at.desc(), Notification.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
     ).all()
     return rows, session.scalar(count) or 0
 

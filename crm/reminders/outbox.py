@@ -11,6 +11,7 @@ Failures back off (1, 5, 15, 60, 240 minutes); after ``MAX_ATTEMPTS`` the delive
 Every failure keeps its last error for the admin page, and one failing channel or recipient
 never stops the others.
 """
+
 from __future__ import annotations
 
 import logging
@@ -115,8 +116,12 @@ def release_abandoned(session) -> int:
             result = session.execute(
                 update(Delivery)
                 .where(Delivery.id == row.id, Delivery.status == SENDING, Delivery.claimed_by == row.claimed_by)
-                .values(status=FAILED, next_attempt_at=now, claimed_by=None,
-                        last_error="发送进程中断（未确认发出），已重新排队")
+                .values(
+                    status=FAILED,
+                    next_attempt_at=now,
+                    claimed_by=None,
+                    last_error="发送进程中断（未确认发出），已重新排队",
+                )
             )
             released += result.rowcount or 0
     session.commit()
@@ -139,15 +144,36 @@ def claim_batch(session, size: int = BATCH) -> tuple[list[Claimed], bool]:
     )
     session.commit()
     rows = session.execute(
-        select(Delivery.id, Delivery.channel, Delivery.target, Delivery.attempts, Reminder.title, Reminder.body_text,
-               Reminder.body_html, Reminder.attachment_name, Reminder.attachment)
+        select(
+            Delivery.id,
+            Delivery.channel,
+            Delivery.target,
+            Delivery.attempts,
+            Reminder.title,
+            Reminder.body_text,
+            Reminder.body_html,
+            Reminder.attachment_name,
+            Reminder.attachment,
+        )
         .join(Reminder, Reminder.id == Delivery.reminder_id)
         .where(Delivery.claimed_by == token, Delivery.status == SENDING)
         .order_by(Delivery.id)
     ).all()
     session.commit()  # no transaction stays open while we talk to the network
-    return [Claimed(r.id, r.channel, r.target, r.attempts, r.title, r.body_text, r.body_html, r.attachment_name,
-                    None if r.attachment is None else bytes(r.attachment)) for r in rows], True
+    return [
+        Claimed(
+            r.id,
+            r.channel,
+            r.target,
+            r.attempts,
+            r.title,
+            r.body_text,
+            r.body_html,
+            r.attachment_name,
+            None if r.attachment is None else bytes(r.attachment),
+        )
+        for r in rows
+    ], True
 
 
 def send(claimed: Claimed, config, smtp: SmtpSender | None, robot_hosts: tuple[str, ...] = ()) -> None:
@@ -156,12 +182,26 @@ def send(claimed: Claimed, config, smtp: SmtpSender | None, robot_hosts: tuple[s
     if claimed.channel == "email":
         if smtp is None:
             raise DeliveryError("未配置邮件服务器（CRM_SMTP_HOST），邮件无法发送")
-        message = build_message(smtp.sender, claimed.target, claimed.title, claimed.text, claimed.html, claimed.id,
-                                claimed.attachment_name, claimed.attachment)
+        message = build_message(
+            smtp.sender,
+            claimed.target,
+            claimed.title,
+            claimed.text,
+            claimed.html,
+            claimed.id,
+            claimed.attachment_name,
+            claimed.attachment,
+        )
         smtp.send(message)
     elif claimed.channel == "webhook":
-        webhook.post(claimed.target, claimed.title, claimed.text, float(config.get("WEBHOOK_TIMEOUT") or 5),
-                     robot_hosts, config.get("WEBHOOK_TEST_HOSTS") or ())
+        webhook.post(
+            claimed.target,
+            claimed.title,
+            claimed.text,
+            float(config.get("WEBHOOK_TIMEOUT") or 5),
+            robot_hosts,
+            config.get("WEBHOOK_TEST_HOSTS") or (),
+        )
     else:
         raise DeliveryError(f"未知的发送渠道 {claimed.channel}")
 
@@ -217,4 +257,3 @@ def deliver_due(session, config) -> Stats:
         if smtp is not None:
             smtp.close()
     return stats
-

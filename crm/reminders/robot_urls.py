@@ -14,6 +14,7 @@ reach the bureau's own network (database ports, cloud metadata, routers). Two ga
 Tests run their robot on this machine: hosts named in the ``WEBHOOK_TEST_HOSTS`` config (never set
 from the environment) may be reached over plain ``http`` at loopback addresses, and nothing else.
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -102,8 +103,9 @@ def parse_hosts(text: str | None) -> tuple[str, ...]:
         host = normalise_host(entry)
         problem = host_problem(host)
         if problem:
-            raise RobotUrlRefused(f"允许的机器人域名“{entry[:60]}”{problem}（只填域名，如 qyapi.weixin.qq.com）",
-                                  field=SETTING_KEY)
+            raise RobotUrlRefused(
+                f"允许的机器人域名“{entry[:60]}”{problem}（只填域名，如 qyapi.weixin.qq.com）", field=SETTING_KEY
+            )
         if host not in hosts:
             hosts.append(host)
     return tuple(hosts)

@@ -6,6 +6,7 @@ run one after another and never fight over the database. Nothing imports this mo
 CLI: the web app never starts a scheduler (DESIGN.md rule 4), and running two of these by
 mistake still sends nothing twice (job runs and deliveries are claimed in the database).
 """
+
 from __future__ import annotations
 
 import logging
@@ -44,8 +45,13 @@ def build_scheduler(app) -> BlockingScheduler:
     monthly = tuple(job.name for job in JOBS if job.schedule(app.config).kind == "monthly")
     for schedule, names in groups.items():
         catch_up = monthly if schedule.kind == "daily" else ()
-        scheduler.add_job(run_scheduled, trigger_for(schedule), args=(app, names, catch_up), id="+".join(names),
-                          name=schedule.describe())
+        scheduler.add_job(
+            run_scheduled,
+            trigger_for(schedule),
+            args=(app, names, catch_up),
+            id="+".join(names),
+            name=schedule.describe(),
+        )
     return scheduler
 
 

@@ -9,6 +9,7 @@ was checked (the TLS certificate is still verified for the host name), redirects
 followed, and what the admin sees of a failure is a status and a short reason — never the
 robot's answer itself, which is how a misused URL would read out another server.
 """
+
 from __future__ import annotations
 
 import http.client
@@ -51,8 +52,7 @@ def post(url: str, title: str, text: str, timeout: float, hosts, test_hosts=()) 
     body = json.dumps(payload(title, text), ensure_ascii=False).encode("utf-8")
     connection = _connect(target, addresses, timeout)
     try:
-        connection.request("POST", target.path, body=body,
-                           headers={"Content-Type": "application/json; charset=utf-8"})
+        connection.request("POST", target.path, body=body, headers={"Content-Type": "application/json; charset=utf-8"})
         response = connection.getresponse()
         status = response.status
         answer = response.read(MAX_ANSWER_BYTES) if 200 <= status < 300 else b""

@@ -3,6 +3,7 @@
 Takes the plain dict of ``crm.services.candidates.as_json`` — the very data the API returns — so
 the PDF cannot show a figure the JSON does not.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -65,11 +66,19 @@ def _yi_table(data: dict, styles: Styles, width: float):
 
 
 CANDIDATE_COLUMNS = [
-    ("排名", "rank", 24, "int"), ("楼宇", "building", 96, "markup"), ("街道", "street", 40, "text"),
-    ("上年档次", "tier_label", 40, "text"), ("本年累计 万元", "ytd", 52, "wan"), ("上年同期 万元", "ytd_prev", 52, "wan"),
-    ("同比", "yoy", 40, "pct"), ("预计全年 万元", "projection", 54, "wan"), ("差距 万元", "gap", 50, "wan"),
-    ("空置面积 m²", "vacant_area", 48, "area"), ("每m²税收 元", "tax_per_m2", 44, "yuan"),
-    ("空置潜力 万元", "vacancy_potential", 48, "wan"), ("项目潜力 万元", "pipeline_potential", 48, "wan"),
+    ("排名", "rank", 24, "int"),
+    ("楼宇", "building", 96, "markup"),
+    ("街道", "street", 40, "text"),
+    ("上年档次", "tier_label", 40, "text"),
+    ("本年累计 万元", "ytd", 52, "wan"),
+    ("上年同期 万元", "ytd_prev", 52, "wan"),
+    ("同比", "yoy", 40, "pct"),
+    ("预计全年 万元", "projection", 54, "wan"),
+    ("差距 万元", "gap", 50, "wan"),
+    ("空置面积 m²", "vacant_area", 48, "area"),
+    ("每m²税收 元", "tax_per_m2", 44, "yuan"),
+    ("空置潜力 万元", "vacancy_potential", 48, "wan"),
+    ("项目潜力 万元", "pipeline_potential", 48, "wan"),
 ]
 
 
@@ -89,9 +98,12 @@ def _chart(data: dict, styles: Styles, width: float) -> list:
     unit = chart_unit([data["threshold"], *(r["projection"] for r in rows), *(r["ytd"] for r in rows)])
     return horizontal_bars(
         labels,
-        [Series("本年累计", in_unit((r["ytd"] for r in rows), unit), colors.HexColor("#90a4ae")),
-         Series("预计全年", in_unit((r["projection"] for r in rows), unit), colors.HexColor("#1f4e8c"))],
-        styles.font, width,
+        [
+            Series("本年累计", in_unit((r["ytd"] for r in rows), unit), colors.HexColor("#90a4ae")),
+            Series("预计全年", in_unit((r["projection"] for r in rows), unit), colors.HexColor("#1f4e8c")),
+        ],
+        styles.font,
+        width,
         reference=in_unit([data["threshold"]], unit)[0],
         reference_label=f"亿元楼门槛 {money(data['threshold'])}",
         unit=f"单位：{unit}",
@@ -121,9 +133,16 @@ def build_candidates_pdf(data: dict, generated_at: datetime, demo: bool = False)
         story.extend(drawings[1:])
     else:
         story.append(Paragraph(f"截至 {as_of}，没有预计全年税收达到候选门槛的楼宇。", styles.body))
-    story.append(KeepTogether(
-        [Paragraph("计算方法", styles.heading)]
-        + [Paragraph(text(line.format(year=data["year"])), styles.note) for line in METHOD_NOTE]
-    ))
-    return build_pdf(story, title=f"{DISTRICT}{data['year']}年亿元楼候选名单（截至 {as_of}）",
-                     font=styles.font, generated_at=generated_at, orientation=ORIENTATION)
+    story.append(
+        KeepTogether(
+            [Paragraph("计算方法", styles.heading)]
+            + [Paragraph(text(line.format(year=data["year"])), styles.note) for line in METHOD_NOTE]
+        )
+    )
+    return build_pdf(
+        story,
+        title=f"{DISTRICT}{data['year']}年亿元楼候选名单（截至 {as_of}）",
+        font=styles.font,
+        generated_at=generated_at,
+        orientation=ORIENTATION,
+    )

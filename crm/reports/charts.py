@@ -3,6 +3,7 @@
 Labels are drawn as plain strings — graphics do not parse markup — so user-supplied names are
 safe here without escaping.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -59,10 +60,18 @@ def bars_fitting(height: float) -> int:
     return max(int((height - LEGEND_HEIGHT - AXIS_HEIGHT) // BAR_PITCH), 1)
 
 
-def horizontal_bars(labels: list[str], series: list[Series], font: str, width: float,
-                    reference: float | None = None, reference_label: str = "", unit: str = "",
-                    axis_max: float | None = None, per_drawing: int = MAX_BARS,
-                    shortfall: Shortfall | None = None) -> list[Drawing]:
+def horizontal_bars(
+    labels: list[str],
+    series: list[Series],
+    font: str,
+    width: float,
+    reference: float | None = None,
+    reference_label: str = "",
+    unit: str = "",
+    axis_max: float | None = None,
+    per_drawing: int = MAX_BARS,
+    shortfall: Shortfall | None = None,
+) -> list[Drawing]:
     """One or more drawings of grouped horizontal bars, first label on top, with an optional
     vertical reference line (e.g. the threshold). All drawings share one scale: ``axis_max``
     when given (e.g. 100 for percentages), else a round number above the largest value. Each
@@ -73,8 +82,19 @@ def horizontal_bars(labels: list[str], series: list[Series], font: str, width: f
     drawings = []
     for start in range(0, len(labels), per_drawing):
         chunk = slice(start, start + per_drawing)
-        drawings.append(_drawing(labels[chunk], [Series(s.name, s.values[chunk], s.color) for s in series],
-                                 font, width, axis_max, reference, reference_label, unit, shortfall))
+        drawings.append(
+            _drawing(
+                labels[chunk],
+                [Series(s.name, s.values[chunk], s.color) for s in series],
+                font,
+                width,
+                axis_max,
+                reference,
+                reference_label,
+                unit,
+                shortfall,
+            )
+        )
     return drawings
 
 
@@ -120,10 +140,10 @@ def _drawing(labels, series, font, width, axis_max, reference, reference_label, 
     drawing.add(chart)
     if reference is not None:
         x = chart.x + chart.width * float(reference) / axis_max
-        drawing.add(Line(x, chart.y, x, chart.y + plot_height + 4, strokeColor=RED, strokeWidth=1,
-                         strokeDashArray=[3, 2]))
-        drawing.add(String(x + 2, chart.y + plot_height + 5, reference_label, fontName=font, fontSize=7,
-                           fillColor=RED))
+        drawing.add(
+            Line(x, chart.y, x, chart.y + plot_height + 4, strokeColor=RED, strokeWidth=1, strokeDashArray=[3, 2])
+        )
+        drawing.add(String(x + 2, chart.y + plot_height + 5, reference_label, fontName=font, fontSize=7, fillColor=RED))
     _legend(drawing, legend, font, label_width, height - 10, unit)
     return drawing
 
@@ -137,8 +157,9 @@ def _legend(drawing: Drawing, series, font, x, y, unit) -> None:
         drawing.add(String(drawing.width - 20, y, unit, fontName=font, fontSize=7, fillColor=MUTED, textAnchor="end"))
 
 
-def line_chart(labels: list[str], series: list[Series], font: str, width: float, height: float = 170,
-               unit: str = "") -> Drawing:
+def line_chart(
+    labels: list[str], series: list[Series], font: str, width: float, height: float = 170, unit: str = ""
+) -> Drawing:
     """A line chart over ``labels`` (e.g. 24 months, oldest first), one line per series."""
     axis_height, label_width, legend_height = 34, 46, 18
     drawing = Drawing(width, height)
@@ -194,8 +215,13 @@ def funnel_chart(steps: list[FunnelStep], font: str, width: float, color=None) -
         y = height - (index + 1) * pitch
         half = max(span * step.value / top, 3) / 2
         shade = colors.Color(color.red, color.green, color.blue, alpha=1 - 0.08 * index)
-        drawing.add(Polygon([centre - half, y, centre + half, y, centre + half, y + band, centre - half, y + band],
-                            fillColor=shade, strokeColor=None))
+        drawing.add(
+            Polygon(
+                [centre - half, y, centre + half, y, centre + half, y + band, centre - half, y + band],
+                fillColor=shade,
+                strokeColor=None,
+            )
+        )
         drawing.add(String(label_width, y + 4, step.label, fontName=font, fontSize=8, fillColor=INK, textAnchor="end"))
         drawing.add(String(width - note_width, y + 4, step.note, fontName=font, fontSize=7.5, fillColor=INK))
     return drawing

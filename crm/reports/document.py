@@ -3,6 +3,7 @@
 ``build_pdf`` renders a story (a list of flowables) to bytes; the page count in the footer needs
 the whole document laid out first, so the canvas defers its pages and stamps them at the end.
 """
+
 from __future__ import annotations
 
 import io
@@ -55,22 +56,33 @@ def _numbered_canvas(font: str, footer_left: str, marking: str, pages: list | No
     return NumberedCanvas
 
 
-def build_pdf(story: list, *, title: str, font: str, generated_at: datetime, orientation: str = "portrait",
-              marking: str = MARKING) -> bytes:
+def build_pdf(
+    story: list, *, title: str, font: str, generated_at: datetime, orientation: str = "portrait", marking: str = MARKING
+) -> bytes:
     """Render ``story`` on A4 and return the PDF bytes."""
-    return build_pdf_counted(story, title=title, font=font, generated_at=generated_at, orientation=orientation,
-                             marking=marking)[0]
+    return build_pdf_counted(
+        story, title=title, font=font, generated_at=generated_at, orientation=orientation, marking=marking
+    )[0]
 
 
-def build_pdf_counted(story: list, *, title: str, font: str, generated_at: datetime, orientation: str = "portrait",
-                      marking: str = MARKING) -> tuple[bytes, int]:
+def build_pdf_counted(
+    story: list, *, title: str, font: str, generated_at: datetime, orientation: str = "portrait", marking: str = MARKING
+) -> tuple[bytes, int]:
     """``build_pdf`` that also returns the number of pages (for an archive listing)."""
     pages: list[int] = []
     pagesize = landscape(A4) if orientation == "landscape" else A4
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(
-        buffer, pagesize=pagesize, title=title, author=ISSUER, subject=marking, creator="楼宇招商通",
-        leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN + 4, bottomMargin=MARGIN,
+        buffer,
+        pagesize=pagesize,
+        title=title,
+        author=ISSUER,
+        subject=marking,
+        creator="楼宇招商通",
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=MARGIN + 4,
+        bottomMargin=MARGIN,
     )
     footer = f"{ISSUER} · 楼宇招商通 · 生成于 {generated_at:%Y-%m-%d %H:%M}"
     doc.build(story, canvasmaker=_numbered_canvas(font, footer, marking, pages))

@@ -7,6 +7,7 @@ Adobe Asian font pack; Noto CJK (OpenType with CFF outlines) is refused by Repor
 ``CRM_PDF_FONT`` names another TrueType file to use instead (``path.ttc#1`` picks the second face
 of a collection).
 """
+
 from __future__ import annotations
 
 import logging

@@ -7,6 +7,7 @@ happily starts a line with "，". ``KinsokuParagraph`` is a Paragraph whose CJK 
 moves the character before such a mark down to the next line together with it (追い出し), and
 keeps a number or a Latin word ("1,234.5", "XG01") whole when it fits on a line.
 """
+
 from __future__ import annotations
 
 from reportlab.pdfbase.pdfmetrics import stringWidth
@@ -97,8 +98,15 @@ class KinsokuParagraph(Paragraph):
         if hasattr(self, "blPara") and getattr(self, "_splitpara", 0):
             return self.blPara  # the second half of a split paragraph keeps its lines
         if not frags:
-            return ParaLines(kind=0, fontSize=style.fontSize, fontName=style.fontName, textColor=style.textColor,
-                             lines=[], ascent=style.fontSize, descent=-0.2 * style.fontSize)
+            return ParaLines(
+                kind=0,
+                fontSize=style.fontSize,
+                fontName=style.fontName,
+                textColor=style.textColor,
+                lines=[],
+                ascent=style.fontSize,
+                descent=-0.2 * style.fontSize,
+            )
         if len(frags) == 1 and not hasattr(frags[0], "cbDefn") and not style.endDots:
             return self._single_frag_lines(frags[0], maxWidths)
         autoLeading = getattr(self, "autoLeading", getattr(style, "autoLeading", ""))

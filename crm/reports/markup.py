@@ -6,6 +6,7 @@ building name containing ``<img src="http://…">`` would otherwise make ReportL
 (or ``para``) so it renders literally, character for character — but control characters, which
 no input path stores any more and ReportLab's parser may choke on (a value from before then).
 """
+
 from __future__ import annotations
 
 from xml.sax.saxutils import escape

@@ -1,4 +1,5 @@
 """Paragraph styles of every report, in the embedded CJK font."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -35,8 +36,15 @@ def report_styles() -> Styles:
 
     def style(name, size, leading=None, **kw) -> ParagraphStyle:
         # CJK text has no spaces: wordWrap="CJK" lets lines break between any two characters.
-        return ParagraphStyle(name, fontName=font, fontSize=size, leading=leading or size * 1.35,
-                              textColor=kw.pop("textColor", INK), wordWrap="CJK", **kw)
+        return ParagraphStyle(
+            name,
+            fontName=font,
+            fontSize=size,
+            leading=leading or size * 1.35,
+            textColor=kw.pop("textColor", INK),
+            wordWrap="CJK",
+            **kw,
+        )
 
     return Styles(
         font=font,

@@ -1,5 +1,6 @@
 """Report tables: a header row repeated on every page, rows never split across pages, amounts
 in 万元 with one decimal, numbers right-aligned, every text cell escaped."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -16,8 +17,15 @@ from crm.reports.styles import GRID, HEADER_BG, INK, Styles
 NUMERIC_KINDS = {"wan", "area", "pct", "int", "yuan", "percent", "points"}
 
 
-FORMATS = {"wan": wan, "area": area, "pct": pct, "yuan": yuan, "int": lambda v: "—" if v is None else f"{v:,}",
-           "percent": percent, "points": points}
+FORMATS = {
+    "wan": wan,
+    "area": area,
+    "pct": pct,
+    "yuan": yuan,
+    "int": lambda v: "—" if v is None else f"{v:,}",
+    "percent": percent,
+    "points": points,
+}
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ each refusal is a ``DomainError`` in Chinese naming the field, never a database 
 Control characters are removed, not refused: they arrive by accident (pasted from another
 program, a stray byte in a file) and nobody can see them to fix them. Tab and line break stay.
 """
+
 from __future__ import annotations
 
 import re
@@ -36,6 +37,7 @@ MAX_PER_PAGE = 200
 
 # ------------------------------------------------------------------------------------------
 # text
+
 
 def clean_text(value):
     """Text as it may be stored: line breaks as LF, and no control characters but tab and LF.
@@ -70,6 +72,7 @@ def check_length(value: str | None, maximum: int | None, label: str, field: str)
 # ------------------------------------------------------------------------------------------
 # numbers
 
+
 def decimal_of(raw, label: str, field: str) -> Decimal:
     """A finite number from a form's or the API's text ("1,234.5", "１２", "1e3"); never NaN or ∞."""
     if isinstance(raw, Decimal):
@@ -93,8 +96,15 @@ def shown(number: Decimal, grouping: bool = True) -> str:
     return f"{number:.2E}"
 
 
-def check_amount(number: Decimal, label: str, field: str, maximum: Decimal = MAX_TAX, unit: str = "元",
-                 minimum: Decimal = Decimal(0), scale: Decimal = Decimal(1)) -> Decimal:
+def check_amount(
+    number: Decimal,
+    label: str,
+    field: str,
+    maximum: Decimal = MAX_TAX,
+    unit: str = "元",
+    minimum: Decimal = Decimal(0),
+    scale: Decimal = Decimal(1),
+) -> Decimal:
     """``number`` (in ``unit``, ``scale`` yuan each) within [minimum, maximum] yuan, to the cent."""
     yuan = number * scale
     if yuan < minimum:
@@ -106,8 +116,14 @@ def check_amount(number: Decimal, label: str, field: str, maximum: Decimal = MAX
     return yuan.quantize(CENT, ROUND_HALF_UP)
 
 
-def check_area(number: Decimal, label: str, field: str, maximum: Decimal = MAX_AREA,
-               minimum: Decimal = Decimal(0), within: str = "") -> Decimal:
+def check_area(
+    number: Decimal,
+    label: str,
+    field: str,
+    maximum: Decimal = MAX_AREA,
+    minimum: Decimal = Decimal(0),
+    within: str = "",
+) -> Decimal:
     """An area in m² within [minimum, maximum] (``within`` names what bounds it), to 0.01 m²."""
     if number < minimum:
         raise DomainError(f"{label}不能小于 {minimum:,f} m²" if minimum else f"{label}不能为负数", field=field)
@@ -118,6 +134,7 @@ def check_area(number: Decimal, label: str, field: str, maximum: Decimal = MAX_A
 
 # ------------------------------------------------------------------------------------------
 # dates and pages
+
 
 def check_day(day: date | None, label: str, field: str) -> date | None:
     """A date between 1990 and 2100 (or None): earlier or later ones are typing mistakes, and a

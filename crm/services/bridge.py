@@ -35,6 +35,7 @@ for one building). Should the headline count otherwise than the buildings' figur
 what is left over is one more line of 其他, so the bridge always closes on the figure shown.
 One function serves the dashboard, the building page and the briefing.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -76,8 +77,7 @@ class BridgeItem:
     building_code: str | None = None
 
     def as_json(self) -> dict:
-        return {"kind": self.kind, "label": self.label, "amount": _number(self.amount),
-                "building": self.building_code}
+        return {"kind": self.kind, "label": self.label, "amount": _number(self.amount), "building": self.building_code}
 
 
 @dataclass(frozen=True)
@@ -92,8 +92,13 @@ class BuildingMove:
     companies: int
 
     def as_json(self) -> dict:
-        return {"kind": MOVE_NAMES[self.kind], "building": self.building_code, "name": self.building_name,
-                "area": _number(self.area), "companies": self.companies}
+        return {
+            "kind": MOVE_NAMES[self.kind],
+            "building": self.building_code,
+            "name": self.building_name,
+            "area": _number(self.area),
+            "companies": self.companies,
+        }
 
 
 @dataclass
@@ -129,8 +134,10 @@ class Bridge:
     def as_json(self) -> dict:
         """The briefing's ``bridge``: the four components (m² or 家) and the itemised 其他."""
         return {
-            "moved_in": _number(self.moved_in), "moved_out": _number(self.moved_out),
-            "lapsed": _number(self.lapsed), "other": _number(self.other),
+            "moved_in": _number(self.moved_in),
+            "moved_out": _number(self.moved_out),
+            "lapsed": _number(self.lapsed),
+            "other": _number(self.other),
             "other_items": [item.as_json() for item in self.other_items],
         }
 
@@ -168,8 +175,11 @@ class PairChange:
 def _month_days(periods):
     """(period, a, b) for each month: a the last day of the month before, b its own last day."""
     rows = [
-        select(literal(p, String).label("period"), literal(P.month_end(P.shift(p, -1)), Date).label("a"),
-               literal(P.month_end(p), Date).label("b"))
+        select(
+            literal(p, String).label("period"),
+            literal(P.month_end(P.shift(p, -1)), Date).label("a"),
+            literal(P.month_end(p), Date).label("b"),
+        )
         for p in sorted(set(periods))
     ]
     return (union_all(*rows) if len(rows) > 1 else rows[0]).subquery("months")
@@ -205,8 +215,23 @@ def pair_changes(session, periods, building_ids=None) -> list[PairChange]:
     a, b = months.c.a, months.c.b
     in_a, in_b = _counts(a), _counts(b)
     stmt = _scoped(
-        select(months.c.period, Lease.building_id, Lease.company_id, Lease.id, Lease.start_date, Lease.end_date,
-               Lease.moved_out_on, Unit.id, Unit.floor, Unit.number, Unit.area, in_a, in_b, a, b)
+        select(
+            months.c.period,
+            Lease.building_id,
+            Lease.company_id,
+            Lease.id,
+            Lease.start_date,
+            Lease.end_date,
+            Lease.moved_out_on,
+            Unit.id,
+            Unit.floor,
+            Unit.number,
+            Unit.area,
+            in_a,
+            in_b,
+            a,
+            b,
+        )
         .select_from(Lease)
         .join(months, or_(lease_active_on(a), lease_active_on(b)))
         .join(lease_units, lease_units.c.lease_id == Lease.id)
@@ -215,12 +240,30 @@ def pair_changes(session, periods, building_ids=None) -> list[PairChange]:
         building_ids,
     )
     changes = []
-    for (period, building_id, company_id, lease_id, start, end, moved_out, unit_id, floor, number, area,
-         counted_a, counted_b, day_a, day_b) in session.execute(stmt):
+    for (
+        period,
+        building_id,
+        company_id,
+        lease_id,
+        start,
+        end,
+        moved_out,
+        unit_id,
+        floor,
+        number,
+        area,
+        counted_a,
+        counted_b,
+        day_a,
+        day_b,
+    ) in session.execute(stmt):
         start, end, moved_out = _as_date(start), _as_date(end), _as_date(moved_out)
         kind = _classify(bool(counted_b), start, end, moved_out, _as_date(day_a), _as_date(day_b))
-        changes.append(PairChange(period, building_id, company_id, lease_id, unit_id, f"{floor}F-{number}",
-                                  Decimal(area), kind, start))
+        changes.append(
+            PairChange(
+                period, building_id, company_id, lease_id, unit_id, f"{floor}F-{number}", Decimal(area), kind, start
+            )
+        )
     return changes
 
 
@@ -233,8 +276,15 @@ def renewed_pairs(session, changes: list[PairChange]) -> set[tuple[int, int]]:
     companies = {c.company_id for c in joining}
     units = {c.unit_id for c in joining}
     rows = session.execute(
-        select(Lease.id, Lease.company_id, Lease.building_id, lease_units.c.unit_id, Lease.start_date,
-               Lease.end_date, Lease.moved_out_on)
+        select(
+            Lease.id,
+            Lease.company_id,
+            Lease.building_id,
+            lease_units.c.unit_id,
+            Lease.start_date,
+            Lease.end_date,
+            Lease.moved_out_on,
+        )
         .join(lease_units, lease_units.c.lease_id == Lease.id)
         .where(Lease.company_id.in_(companies), lease_units.c.unit_id.in_(units))
     )
@@ -329,10 +379,22 @@ class Names:
 
 def _names(session, changes: list[PairChange], building_ids) -> Names:
     ids = {c.building_id for c in changes} | set(building_ids or ())
-    buildings = {bid: (code, name) for bid, code, name in session.execute(
-        select(Building.id, Building.code, Building.name).where(Building.id.in_(ids)))} if ids else {}
+    buildings = (
+        {
+            bid: (code, name)
+            for bid, code, name in session.execute(
+                select(Building.id, Building.code, Building.name).where(Building.id.in_(ids))
+            )
+        }
+        if ids
+        else {}
+    )
     company_ids = {c.company_id for c in changes}
-    companies = dict(session.execute(select(Company.id, Company.name).where(Company.id.in_(company_ids))).all()) if company_ids else {}
+    companies = (
+        dict(session.execute(select(Company.id, Company.name).where(Company.id.in_(company_ids))).all())
+        if company_ids
+        else {}
+    )
     return Names(buildings, companies)
 
 
@@ -340,8 +402,16 @@ def _pair_kind(change: PairChange, renewed: set[tuple[int, int]]) -> str:
     return RENEWAL if change.kind == IN and (change.lease_id, change.unit_id) in renewed else change.kind
 
 
-def area_bridge(month: str, prev: Seen, now: Seen, changes: list[PairChange], renewed, names: Names,
-                derived: tuple[dict[int, Occupancy], dict[int, Occupancy]], notes) -> Bridge:
+def area_bridge(
+    month: str,
+    prev: Seen,
+    now: Seen,
+    changes: list[PairChange],
+    renewed,
+    names: Names,
+    derived: tuple[dict[int, Occupancy], dict[int, Occupancy]],
+    notes,
+) -> Bridge:
     sums: dict[str, Decimal] = defaultdict(lambda: ZERO)
     renewals: dict[int, Decimal] = defaultdict(lambda: ZERO)
     units: dict[tuple[int, int, str], Decimal] = defaultdict(lambda: ZERO)
@@ -366,11 +436,21 @@ def area_bridge(month: str, prev: Seen, now: Seen, changes: list[PairChange], re
         c = example[key]
         code = names.code(c.building_id)
         what = "月末起计入" if key[2] == UNIT_IN else "月末不再计入"
-        items.append(BridgeItem(UNIT, f"单元变动：{code} {c.unit_label}（{names.company(c.company_id)}）{what}",
-                                amount, code))
+        items.append(
+            BridgeItem(UNIT, f"单元变动：{code} {c.unit_label}（{names.company(c.company_id)}）{what}", amount, code)
+        )
     items += _confirmed_items(month, prev, now, derived, names, notes, lambda o: o.occupied_area, ZERO)
-    bridge = Bridge("area", month, prev.area, now.area, sums[IN], sums[OUT], sums[LAPSED], items,
-                    movers=_movers(changes, renewed, names))
+    bridge = Bridge(
+        "area",
+        month,
+        prev.area,
+        now.area,
+        sums[IN],
+        sums[OUT],
+        sums[LAPSED],
+        items,
+        movers=_movers(changes, renewed, names),
+    )
     _close_with_scope_item(bridge, "合计与各楼宇之和的差异", ZERO)
     return bridge
 
@@ -391,8 +471,17 @@ def _movers(changes: list[PairChange], renewed, names: Names) -> list[BuildingMo
     return sorted(movers, key=lambda m: (-m.area, m.kind, m.building_code))
 
 
-def tenants_bridge(month: str, prev: Seen, now: Seen, changes: list[PairChange], renewed, sets, names: Names,
-                   derived: tuple[dict[int, Occupancy], dict[int, Occupancy]], notes) -> Bridge:
+def tenants_bridge(
+    month: str,
+    prev: Seen,
+    now: Seen,
+    changes: list[PairChange],
+    renewed,
+    sets,
+    names: Names,
+    derived: tuple[dict[int, Occupancy], dict[int, Occupancy]],
+    notes,
+) -> Bridge:
     at_a, at_b = sets
     kinds_of: dict[int, set[str]] = defaultdict(set)
     where: dict[int, int] = {}
@@ -456,9 +545,12 @@ def _close_with_scope_item(bridge: Bridge, label: str, zero) -> None:
 
 def _snapshot_notes(session, periods, building_ids) -> dict[tuple[int, str], str]:
     """For confirmed months that were corrected: "已于 … 更正：原因", to name beside a difference."""
-    stmt = select(OccupancySnapshot.building_id, OccupancySnapshot.period, OccupancySnapshot.corrected_at,
-                  OccupancySnapshot.correction_reason).where(
-        OccupancySnapshot.period.in_(list(periods)), OccupancySnapshot.corrected_at.is_not(None))
+    stmt = select(
+        OccupancySnapshot.building_id,
+        OccupancySnapshot.period,
+        OccupancySnapshot.corrected_at,
+        OccupancySnapshot.correction_reason,
+    ).where(OccupancySnapshot.period.in_(list(periods)), OccupancySnapshot.corrected_at.is_not(None))
     if building_ids is not None:
         stmt = stmt.where(OccupancySnapshot.building_id.in_(list(building_ids)))
     return {(bid, period): f"该月曾更正：{reason or ''}" for bid, period, _, reason in session.execute(stmt)}
@@ -472,8 +564,9 @@ def _area_change(changes: list[PairChange]) -> dict[int, Decimal]:
     return change
 
 
-def derived_ends(session, month: str, prev: Seen, now: Seen, area_change: dict[int, Decimal],
-                 tenant_change: dict[int, int]) -> tuple[dict[int, Occupancy], dict[int, Occupancy]]:
+def derived_ends(
+    session, month: str, prev: Seen, now: Seen, area_change: dict[int, Decimal], tenant_change: dict[int, int]
+) -> tuple[dict[int, Occupancy], dict[int, Occupancy]]:
     """Per building, the month-end figures the leases give on a and on b. A month-end shown
     unconfirmed is the leases' figure already, and the other end follows from the changes; only
     buildings confirmed at both ends are asked of the database (one query)."""

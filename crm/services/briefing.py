@@ -33,6 +33,7 @@ Money is in yuan and areas in m² (floats of the exact Decimals), rates are frac
 rates are percentage points. ``crm.monthly_briefing.generate_briefing`` renders the PDF and archives it as a new
 version in the database (several app hosts share it; no host disk is involved).
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
@@ -45,7 +46,19 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from crm.formats import money
-from crm.models import Briefing, Building, BuildingTaxMonth, Company, Lead, Lease, OccupancySnapshot, TaxRecord, Unit, User, lease_units
+from crm.models import (
+    Briefing,
+    Building,
+    BuildingTaxMonth,
+    Company,
+    Lead,
+    Lease,
+    OccupancySnapshot,
+    TaxRecord,
+    Unit,
+    User,
+    lease_units,
+)
 from crm.models.choices import STREETS
 from crm.models.lead import stage_label
 from crm.services import periods as P
@@ -117,9 +130,7 @@ def check_month(session, month: str, today: date | None) -> str:
     if earliest is None:
         raise DomainError("系统中还没有任何租约或税收数据，无法生成简报：请先导入楼宇、租约和税收数据", field="month")
     if month < earliest:
-        raise DomainError(
-            f"{P.label(month)}早于系统中最早的数据（{P.label(earliest)}），无法生成简报", field="month"
-        )
+        raise DomainError(f"{P.label(month)}早于系统中最早的数据（{P.label(earliest)}），无法生成简报", field="month")
     return month
 
 
@@ -167,9 +178,14 @@ def figure(label: str, kind: str, value, prev_month, prev_year, unit: str = "") 
     else:
         change = difference
     return {
-        "label": label, "kind": kind, "unit": unit,
-        "value": number(value), "prev_month": number(prev_month), "prev_year": number(prev_year),
-        "change_month": change(value, prev_month), "change_year": change(value, prev_year),
+        "label": label,
+        "kind": kind,
+        "unit": unit,
+        "value": number(value),
+        "prev_month": number(prev_month),
+        "prev_year": number(prev_year),
+        "change_month": change(value, prev_month),
+        "change_year": change(value, prev_year),
     }
 
 
@@ -216,8 +232,14 @@ def monthly_tax_at(summary: DistrictSummary, month: str) -> Decimal | None:
     return dict(summary.monthly_tax).get(month)
 
 
-def headline(summary: DistrictSummary, prev: DistrictSummary, year_ago: DistrictSummary,
-             moves: dict[str, Moves], tax_imported: bool, bridge: MonthBridge) -> dict:
+def headline(
+    summary: DistrictSummary,
+    prev: DistrictSummary,
+    year_ago: DistrictSummary,
+    moves: dict[str, Moves],
+    tax_imported: bool,
+    bridge: MonthBridge,
+) -> dict:
     """The headline figures; occupied area and tenants carry the month bridge, whose parts add up
     from ``prev_month`` to ``value``."""
     month, prev_month, prev_year = summary.month, prev.month, year_ago.month
@@ -228,24 +250,37 @@ def headline(summary: DistrictSummary, prev: DistrictSummary, year_ago: District
         "leasable_area": figure("可租面积", "area", occ.leasable_area, occ_m.leasable_area, occ_y.leasable_area, "m²"),
         "occupied_area": dict(
             figure("已出租面积", "area", occ.occupied_area, occ_m.occupied_area, occ_y.occupied_area, "m²"),
-            bridge=bridge.area.as_json(), movers=[m.as_json() for m in bridge.area.movers],
+            bridge=bridge.area.as_json(),
+            movers=[m.as_json() for m in bridge.area.movers],
         ),
         "occupancy": figure("入驻率", "rate", occ.occupancy, occ_m.occupancy, occ_y.occupancy),
         "vacant_area": figure("空置面积", "area", occ.vacant_area, occ_m.vacant_area, occ_y.vacant_area, "m²"),
-        "tenants": dict(figure("入驻企业", "count", occ.tenants, occ_m.tenants, occ_y.tenants, "家"),
-                        bridge=bridge.tenants.as_json()),
+        "tenants": dict(
+            figure("入驻企业", "count", occ.tenants, occ_m.tenants, occ_y.tenants, "家"),
+            bridge=bridge.tenants.as_json(),
+        ),
         "move_ins": figure("本月入驻", "count", mv.ins, mv_m.ins, mv_y.ins, "家"),
         "move_in_area": figure("入驻面积", "area", mv.in_area, mv_m.in_area, mv_y.in_area, "m²"),
         "move_outs": figure("本月迁出", "count", mv.outs, mv_m.outs, mv_y.outs, "家"),
         "move_out_area": figure("迁出面积", "area", mv.out_area, mv_m.out_area, mv_y.out_area, "m²"),
-        "registered_rate": figure("属地注册率", "rate", summary.registered_rate, prev.registered_rate,
-                                  year_ago.registered_rate),
-        "registered_area_rate": figure(
-            "属地注册率（按面积）", "rate", area_rate(occ.registered_area, occ.occupied_area),
-            area_rate(occ_m.registered_area, occ_m.occupied_area), area_rate(occ_y.registered_area, occ_y.occupied_area),
+        "registered_rate": figure(
+            "属地注册率", "rate", summary.registered_rate, prev.registered_rate, year_ago.registered_rate
         ),
-        "tax_month": figure("本月税收", "money", tax_month, monthly_tax_at(summary, prev_month),
-                            monthly_tax_at(summary, prev_year), "元"),
+        "registered_area_rate": figure(
+            "属地注册率（按面积）",
+            "rate",
+            area_rate(occ.registered_area, occ.occupied_area),
+            area_rate(occ_m.registered_area, occ_m.occupied_area),
+            area_rate(occ_y.registered_area, occ_y.occupied_area),
+        ),
+        "tax_month": figure(
+            "本月税收",
+            "money",
+            tax_month,
+            monthly_tax_at(summary, prev_month),
+            monthly_tax_at(summary, prev_year),
+            "元",
+        ),
         # Year to date grows every month: only the same period last year compares with it.
         "tax_ytd": figure("本年累计税收", "money", summary.tax_ytd, None, summary.tax_ytd_prev, "元"),
     }
@@ -268,23 +303,41 @@ def building_rows(rows: list[BuildingFigures], prev_rows: list[BuildingFigures])
         occ = row.occupancy
         prev_occ = before.get(row.building.id)
         prev_rate = prev_occ.occupancy if prev_occ is not None else None
-        result.append({
-            "code": row.building.code, "name": row.building.name, "street": row.building.street,
-            "leasable_area": number(occ.leasable_area), "occupied_area": number(occ.occupied_area),
-            "vacant_area": number(occ.vacant_area), "occupancy": occ.occupancy, "occupancy_prev": prev_rate,
-            "change_points": points(occ.occupancy, prev_rate), "tenants": occ.tenants,
-            "tax_ytd": number(row.tax_ytd), "tax_ytd_prev": number(row.tax_ytd_prev), "tier": row.tier, "tier_so_far": row.tier_so_far,
-            "confirmed": occ.confirmed,
-        })
+        result.append(
+            {
+                "code": row.building.code,
+                "name": row.building.name,
+                "street": row.building.street,
+                "leasable_area": number(occ.leasable_area),
+                "occupied_area": number(occ.occupied_area),
+                "vacant_area": number(occ.vacant_area),
+                "occupancy": occ.occupancy,
+                "occupancy_prev": prev_rate,
+                "change_points": points(occ.occupancy, prev_rate),
+                "tenants": occ.tenants,
+                "tax_ytd": number(row.tax_ytd),
+                "tax_ytd_prev": number(row.tax_ytd_prev),
+                "tier": row.tier,
+                "tier_so_far": row.tier_so_far,
+                "confirmed": occ.confirmed,
+            }
+        )
     return result
 
 
 def top_buildings_by_tax(rows: list[BuildingFigures], limit: int = TOP_BUILDINGS) -> list[dict]:
     ranked = sorted((r for r in rows if r.tax_ytd > 0), key=lambda r: (-r.tax_ytd, r.building.code))[:limit]
     return [
-        {"rank": rank, "code": r.building.code, "name": r.building.name, "street": r.building.street,
-         "tax_ytd": number(r.tax_ytd), "tax_ytd_prev": number(r.tax_ytd_prev),
-         "yoy": relative(r.tax_ytd, r.tax_ytd_prev), "tier": r.tier}
+        {
+            "rank": rank,
+            "code": r.building.code,
+            "name": r.building.name,
+            "street": r.building.street,
+            "tax_ytd": number(r.tax_ytd),
+            "tax_ytd_prev": number(r.tax_ytd_prev),
+            "yoy": relative(r.tax_ytd, r.tax_ytd_prev),
+            "tier": r.tier,
+        }
         for rank, r in enumerate(ranked, start=1)
     ]
 
@@ -302,13 +355,21 @@ def tier_movements(session, rows: list[BuildingFigures], month: str, rules: Tier
         tier_now = row.tier_so_far if row.tax_ytd > 0 else None
         if tier_prev == tier_now:
             continue
-        moves.append({
-            "code": row.building.code, "name": row.building.name, "street": row.building.street,
-            "tier_prev_year": tier_prev, "tier_so_far": tier_now,
-            "annual_prev": number(annual_prev), "tax_ytd": number(row.tax_ytd),
-            "direction": "up" if TIER_RANK[tier_now] > TIER_RANK[tier_prev] else "pending",
-        })
-    moves.sort(key=lambda m: (m["direction"] != "up", -TIER_RANK[m["tier_so_far"]], -TIER_RANK[m["tier_prev_year"]], m["code"]))
+        moves.append(
+            {
+                "code": row.building.code,
+                "name": row.building.name,
+                "street": row.building.street,
+                "tier_prev_year": tier_prev,
+                "tier_so_far": tier_now,
+                "annual_prev": number(annual_prev),
+                "tax_ytd": number(row.tax_ytd),
+                "direction": "up" if TIER_RANK[tier_now] > TIER_RANK[tier_prev] else "pending",
+            }
+        )
+    moves.sort(
+        key=lambda m: (m["direction"] != "up", -TIER_RANK[m["tier_so_far"]], -TIER_RANK[m["tier_prev_year"]], m["code"])
+    )
     return moves
 
 
@@ -325,12 +386,23 @@ def yi_section(session, rows: list[BuildingFigures], summary: DistrictSummary, m
         "tier_year_label": summary.tier_year_label,
         "yi_count": summary.tiers["yi"],
         "yi_buildings": [
-            {"code": r.building.code, "name": r.building.name, "street": r.building.street,
-             "tier_year_tax": number(r.tier_year_tax)}
-            for r in sorted(rows, key=lambda r: (-r.tier_year_tax, r.building.code)) if r.tier == "yi"
+            {
+                "code": r.building.code,
+                "name": r.building.name,
+                "street": r.building.street,
+                "tier_year_tax": number(r.tier_year_tax),
+            }
+            for r in sorted(rows, key=lambda r: (-r.tier_year_tax, r.building.code))
+            if r.tier == "yi"
         ],
-        "available": False, "message": "", "as_of": None, "threshold": None, "candidate_threshold": None,
-        "yi_so_far": [], "candidates": [], "candidates_total": 0,
+        "available": False,
+        "message": "",
+        "as_of": None,
+        "threshold": None,
+        "candidate_threshold": None,
+        "yi_so_far": [],
+        "candidates": [],
+        "candidates_total": 0,
     }
     try:
         report = candidate_report(session, year, None, latest_allowed=month, today=today)
@@ -342,9 +414,13 @@ def yi_section(session, rows: list[BuildingFigures], summary: DistrictSummary, m
         return section
     data = candidates_json(report)
     section.update(
-        available=True, as_of=data["as_of"], threshold=data["threshold"],
-        candidate_threshold=data["candidate_threshold"], yi_so_far=data["yi_buildings"],
-        candidates=data["candidates"][:TOP_CANDIDATES], candidates_total=len(data["candidates"]),
+        available=True,
+        as_of=data["as_of"],
+        threshold=data["threshold"],
+        candidate_threshold=data["candidate_threshold"],
+        yi_so_far=data["yi_buildings"],
+        candidates=data["candidates"][:TOP_CANDIDATES],
+        candidates_total=len(data["candidates"]),
     )
     return section
 
@@ -355,8 +431,12 @@ def yi_section(session, rows: list[BuildingFigures], summary: DistrictSummary, m
 
 def _lead_row(lead: Lead, day_field: str, stage: str) -> dict:
     return {
-        "id": lead.id, "company_name": lead.company_name, "stage": stage, "stage_label": stage_label(stage),
-        "owner": lead.owner.display_name if lead.owner else "", "date": getattr(lead, day_field).isoformat(),
+        "id": lead.id,
+        "company_name": lead.company_name,
+        "stage": stage,
+        "stage_label": stage_label(stage),
+        "owner": lead.owner.display_name if lead.owner else "",
+        "date": getattr(lead, day_field).isoformat(),
         "expected_annual_tax": number(lead.expected_annual_tax),
         "buildings": "、".join(b.name for b in lead.target_buildings),
     }
@@ -366,7 +446,8 @@ def _leads(session, states: Iterable[LeadState], day_field: str) -> list[dict]:
     """The listed leads (by their date, then id) with their stage at the as-of moment."""
     stage_then = {s.id: s.stage for s in states}
     leads = session.scalars(
-        select(Lead).where(Lead.id.in_(list(stage_then)))
+        select(Lead)
+        .where(Lead.id.in_(list(stage_then)))
         .options(selectinload(Lead.owner), selectinload(Lead.target_buildings))
     )
     ordered = sorted(leads, key=lambda lead: (getattr(lead, day_field), lead.id))
@@ -446,7 +527,8 @@ def expiring_large_taxpayers(session, month: str) -> list[dict]:
         .join(Company, Company.id == Lease.company_id)
         .join(Building, Building.id == Lease.building_id)
         .where(
-            Lease.company_id.in_(list(top)), Lease.start_date <= day,
+            Lease.company_id.in_(list(top)),
+            Lease.start_date <= day,
             Lease.end_date.between(day, day + timedelta(days=EXPIRY_DAYS)),
             or_(Lease.moved_out_on.is_(None), Lease.moved_out_on > day),
         )
@@ -455,10 +537,18 @@ def expiring_large_taxpayers(session, month: str) -> list[dict]:
     for company_id, company, code, building, end, area in session.execute(stmt):
         end = end if isinstance(end, date) else date.fromisoformat(str(end)[:10])
         rank, tax = top[company_id]
-        rows.append({
-            "company": company, "rank": rank, "code": code, "building": building, "end_date": end.isoformat(),
-            "days_left": (end - day).days, "area": number(Decimal(area)), "tax_12m": number(tax),
-        })
+        rows.append(
+            {
+                "company": company,
+                "rank": rank,
+                "code": code,
+                "building": building,
+                "end_date": end.isoformat(),
+                "days_left": (end - day).days,
+                "area": number(Decimal(area)),
+                "tax_12m": number(tax),
+            }
+        )
     rows.sort(key=lambda r: (r["end_date"], r["rank"]))
     return rows
 
@@ -466,7 +556,10 @@ def expiring_large_taxpayers(session, month: str) -> list[dict]:
 def occupancy_drops(buildings: list[dict], limit_points: float = DROP_POINTS) -> list[dict]:
     drops = [b for b in buildings if b["change_points"] is not None and b["change_points"] < -limit_points]
     return [
-        {key: b[key] for key in ("code", "name", "street", "occupancy", "occupancy_prev", "change_points", "vacant_area")}
+        {
+            key: b[key]
+            for key in ("code", "name", "street", "occupancy", "occupancy_prev", "change_points", "vacant_area")
+        }
         for b in sorted(drops, key=lambda b: (b["change_points"], b["code"]))
     ]
 
@@ -489,8 +582,14 @@ def left_district(session, month: str) -> list[dict]:
         .order_by(tax.desc(), Lease.moved_out_on, Lease.id)
     )
     return [
-        {"company": name, "code": code, "building": building, "moved_out_on": _iso(on),
-         "area": number(Decimal(a)), "tax_12m": number(Decimal(t))}
+        {
+            "company": name,
+            "code": code,
+            "building": building,
+            "moved_out_on": _iso(on),
+            "area": number(Decimal(a)),
+            "tax_12m": number(Decimal(t)),
+        }
         for name, code, building, on, a, t in session.execute(stmt)
     ]
 
@@ -565,8 +664,9 @@ def confirmation_block(rows: list[BuildingFigures]) -> dict:
         "buildings": len(rows),
         "confirmed": len(rows) - len(unconfirmed),
         "all_confirmed": not unconfirmed,
-        "unconfirmed": [{"code": b.code, "name": b.name, "street": b.street}
-                        for b in sorted(unconfirmed, key=street_order)],
+        "unconfirmed": [
+            {"code": b.code, "name": b.name, "street": b.street} for b in sorted(unconfirmed, key=street_order)
+        ],
     }
 
 
@@ -574,8 +674,14 @@ def month_has_tax(session, month: str) -> bool:
     return session.scalar(select(BuildingTaxMonth.period).where(BuildingTaxMonth.period == month).limit(1)) is not None
 
 
-def briefing_data(session, month: str, today: date | None = None, now: datetime | None = None,
-                  generated_by: User | None = None, source: str = "schedule") -> dict:
+def briefing_data(
+    session,
+    month: str,
+    today: date | None = None,
+    now: datetime | None = None,
+    generated_by: User | None = None,
+    source: str = "schedule",
+) -> dict:
     """Every figure of the briefing for ``month`` (see the module docstring); refuses a month
     not yet ended (by ``today``) or before any data."""
     month = check_month(session, month, today)
@@ -590,8 +696,9 @@ def briefing_data(session, month: str, today: date | None = None, now: datetime 
     prev_rows = building_figures(session, prev_month, buildings=buildings)
     summary = district_summary(session, month, rows=rows, chart_months=24)
     prev = district_summary(session, prev_month, rows=prev_rows, chart_months=1)
-    year_ago = district_summary(session, prev_year, rows=building_figures(session, prev_year, buildings=buildings),
-                                chart_months=1)
+    year_ago = district_summary(
+        session, prev_year, rows=building_figures(session, prev_year, buildings=buildings), chart_months=1
+    )
     moves = {m: month_moves(session, m) for m in (month, prev_month, prev_year)}
     tax_latest = latest_tax_period(session)
     tax_imported = month_has_tax(session, month)
@@ -611,7 +718,9 @@ def briefing_data(session, month: str, today: date | None = None, now: datetime 
         "tax_imported": tax_imported,
         "buildings": by_building,
         "target_occupancy": TARGET_OCCUPANCY,
-        "buildings_below_target": sum(1 for b in by_building if b["occupancy"] is not None and b["occupancy"] < TARGET_OCCUPANCY),
+        "buildings_below_target": sum(
+            1 for b in by_building if b["occupancy"] is not None and b["occupancy"] < TARGET_OCCUPANCY
+        ),
         "tax": {
             "basis": rules.basis,
             "monthly": [{"period": p, "amount": number(v)} for p, v in summary.monthly_tax],
@@ -662,15 +771,22 @@ def next_version(session, month: str) -> int:
     return (session.scalar(select(func.max(Briefing.version)).where(Briefing.period == month)) or 0) + 1
 
 
-def archive(session, month: str, pdf: bytes, pages: int, data: dict, generated_by: User | None,
-            now: datetime, source: str) -> Briefing:
+def archive(
+    session, month: str, pdf: bytes, pages: int, data: dict, generated_by: User | None, now: datetime, source: str
+) -> Briefing:
     """Store ``pdf`` as the next version of ``month``. Two hosts generating the same month at
     once both succeed: the loser of the unique (period, version) race takes the next number."""
     for attempt in range(MAX_VERSION_ATTEMPTS):
         briefing = Briefing(
-            period=month, version=next_version(session, month), generated_at=now.astimezone(timezone.utc),
-            generated_by_id=generated_by.id if generated_by is not None else None, source=source,
-            size=len(pdf), pages=pages, pdf=pdf, data=data,
+            period=month,
+            version=next_version(session, month),
+            generated_at=now.astimezone(timezone.utc),
+            generated_by_id=generated_by.id if generated_by is not None else None,
+            source=source,
+            size=len(pdf),
+            pages=pages,
+            pdf=pdf,
+            data=data,
         )
         try:
             with session.begin_nested():
@@ -690,7 +806,8 @@ def archive(session, month: str, pdf: bytes, pages: int, data: dict, generated_b
 def archived_briefings(session, limit: int | None = None) -> list[Briefing]:
     """Archived briefings, newest month first and within it the newest version — without the PDFs."""
     stmt = (
-        select(Briefing).options(selectinload(Briefing.generated_by))
+        select(Briefing)
+        .options(selectinload(Briefing.generated_by))
         .order_by(Briefing.period.desc(), Briefing.version.desc())
     )
     if limit is not None:

@@ -9,6 +9,7 @@ JSON does not hold. ``None`` leaves the section out for that month.
 
 This module imports nothing of the briefing, so a domain module may import it freely.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -57,6 +58,10 @@ class BriefingSection:
 
     def as_json(self) -> dict:
         return {
-            "key": self.key, "title": self.title, "paragraphs": list(self.paragraphs),
-            "tables": [t.as_json() for t in self.tables], "notes": list(self.notes), "summary": self.summary,
+            "key": self.key,
+            "title": self.title,
+            "paragraphs": list(self.paragraphs),
+            "tables": [t.as_json() for t in self.tables],
+            "notes": list(self.notes),
+            "summary": self.summary,
         }

@@ -11,6 +11,7 @@ the threshold with its verdict (as the candidate report words it).
 Numbers read as everywhere (``crm.formats``): 万元 with one decimal (亿元 from ¥100 m), m² whole,
 percentages and points with one decimal, all half-up.
 """
+
 from __future__ import annotations
 
 from crm.formats import area, half_up, money, percent
@@ -29,8 +30,13 @@ def issue_label(month: str) -> str:
 
 def summary_sentences(data: dict) -> list[str]:
     """The 本月综述 of page 1, sentence by sentence (each ends with "。")."""
-    sentences = [occupancy_sentence(data), tax_sentence(data), attention_sentence(data),
-                 candidates_sentence(data), pipeline_sentence(data)]
+    sentences = [
+        occupancy_sentence(data),
+        tax_sentence(data),
+        attention_sentence(data),
+        candidates_sentence(data),
+        pipeline_sentence(data),
+    ]
     sentences += [s["summary"] for s in data.get("sections", []) if s.get("summary")]
     return [s for s in sentences if s]
 
@@ -128,8 +134,11 @@ def change_words(fraction) -> str:
 def tax_driver(data: dict, rising: bool) -> str:
     """The building whose tax this year moved most the way the district's did, against the same
     months last year: 乙大厦减少1,210.0 万元."""
-    moves = [(b["tax_ytd"] - b["tax_ytd_prev"], b["code"], b["name"]) for b in data["buildings"]
-             if b.get("tax_ytd") is not None and b.get("tax_ytd_prev") is not None]
+    moves = [
+        (b["tax_ytd"] - b["tax_ytd_prev"], b["code"], b["name"])
+        for b in data["buildings"]
+        if b.get("tax_ytd") is not None and b.get("tax_ytd_prev") is not None
+    ]
     moves = [m for m in moves if (m[0] > 0 if rising else m[0] < 0)]
     if not moves:
         return ""
@@ -167,19 +176,25 @@ def attention_sentence(data: dict) -> str:
     watch = data["watch"]
     items = []
     for drop in watch["occupancy_drops"][:NAMES_LISTED]:
-        items.append(f"{drop['name']}入驻率降至{percent(drop['occupancy'])}（下降{abs(half_up(drop['change_points'], 1))}个百分点）")
+        items.append(
+            f"{drop['name']}入驻率降至{percent(drop['occupancy'])}（下降{abs(half_up(drop['change_points'], 1))}个百分点）"
+        )
     if len(watch["occupancy_drops"]) > NAMES_LISTED:
         items[-1] += f"等{len(watch['occupancy_drops'])}栋"
     target = half_up(data["target_occupancy"] * 100, 0)
-    below = sorted((b for b in data["buildings"] if b["occupancy"] is not None and b["occupancy"] < data["target_occupancy"]),
-                   key=lambda b: (b["occupancy"], b["code"]))
+    below = sorted(
+        (b for b in data["buildings"] if b["occupancy"] is not None and b["occupancy"] < data["target_occupancy"]),
+        key=lambda b: (b["occupancy"], b["code"]),
+    )
     if below:
         items.append(f"{len(below)}栋楼宇入驻率低于{target}%目标（{_listed([b['name'] for b in below])}）")
     expiring = watch["expiring_large_taxpayers"]
     if expiring:
         first = expiring[0]
-        items.append(f"{len(expiring)}家大额纳税企业租约即将到期（最早为{first['company']}，{first['building']}，"
-                     f"{first['end_date']}到期）")
+        items.append(
+            f"{len(expiring)}家大额纳税企业租约即将到期（最早为{first['company']}，{first['building']}，"
+            f"{first['end_date']}到期）"
+        )
     left = watch["left_district"]
     if left:
         items.append(f"{len(left)}家企业本月迁出本区（{_listed([r['company'] for r in left])}）")
@@ -208,11 +223,15 @@ def candidates_sentence(data: dict) -> str:
         parts.append(f"准亿元楼{_listed([c['name'] for c in on_course])}按当前进度可达标")
     if short:
         nearest = short[0]
-        parts.append(f"距亿元楼门槛最近的是{nearest['name']}（预计全年{money(nearest['projection'])}），{nearest['verdict']}")
+        parts.append(
+            f"距亿元楼门槛最近的是{nearest['name']}（预计全年{money(nearest['projection'])}），{nearest['verdict']}"
+        )
     return "；".join(parts) + "。" if parts else ""
 
 
 def pipeline_sentence(data: dict) -> str:
     pipe = data["pipeline"]
-    return (f"本月新增招商项目{pipe['new_leads']}个、签约{len(pipe['signed'])}个、入驻{pipe['landed_month']}个；"
-            f"在谈项目{pipe['active_count']}个，按阶段概率加权预计年税收{money(pipe['active_weighted_tax'])}。")
+    return (
+        f"本月新增招商项目{pipe['new_leads']}个、签约{len(pipe['signed'])}个、入驻{pipe['landed_month']}个；"
+        f"在谈项目{pipe['active_count']}个，按阶段概率加权预计年税收{money(pipe['active_weighted_tax'])}。"
+    )

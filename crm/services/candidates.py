@@ -19,6 +19,7 @@ occupancy of M and one over the active leads:
 The page, the JSON API, the CLI and the PDF all read ``candidate_report`` (and ``as_json``), so
 they never disagree. Amounts follow the basis setting (全口径 or 区级).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -180,8 +181,10 @@ def verdict(row: BuildingRow, was_yi: bool) -> str:
         return "按当前进度可保持亿元楼" if was_yi else "按当前进度可达标"
     vacancy = row.vacancy_potential
     pipeline = row.pipeline_potential
-    offers = [f"空置可补 {money(vacancy)}" if vacancy is not None else "空置潜力无法估算（月末无已出租面积）",
-              f"储备项目可补 {money(pipeline)}"]
+    offers = [
+        f"空置可补 {money(vacancy)}" if vacancy is not None else "空置潜力无法估算（月末无已出租面积）",
+        f"储备项目可补 {money(pipeline)}",
+    ]
     missing = row.gap - (vacancy or ZERO) - pipeline
     if missing > 0:
         outcome = f"仍缺 {money(missing)}"
@@ -194,8 +197,13 @@ def verdict(row: BuildingRow, was_yi: bool) -> str:
     return f"差 {money(row.gap)}；{'，'.join(offers)}，{outcome}"
 
 
-def candidate_report(session, year: int | None = None, as_of: str | None = None, latest_allowed: str | None = None,
-                     today: date | None = None) -> CandidateReport:
+def candidate_report(
+    session,
+    year: int | None = None,
+    as_of: str | None = None,
+    latest_allowed: str | None = None,
+    today: date | None = None,
+) -> CandidateReport:
     """This year's 亿元楼 and the ranked candidates for ``year`` as of ``as_of`` (see module doc);
     the pipeline is read at the end of the as-of month, or ``today`` while that month runs."""
     period = resolve_period(session, year, as_of, latest_allowed)
@@ -203,8 +211,14 @@ def candidate_report(session, year: int | None = None, as_of: str | None = None,
     settings = all_settings(session)
     threshold = rules.thresholds["yi"]
     candidate_threshold = Decimal(settings["candidate_threshold"])
-    report = CandidateReport(period.year, period.as_of, rules.basis, threshold, candidate_threshold,
-                             prev_year_label=previous_year_heading(session, period.year))
+    report = CandidateReport(
+        period.year,
+        period.as_of,
+        rules.basis,
+        threshold,
+        candidate_threshold,
+        prev_year_label=previous_year_heading(session, period.year),
+    )
 
     figures = building_figures(session, period.as_of)
     previous = previous_year_figures(session, period.year - 1, rules.basis)

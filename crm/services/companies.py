@@ -1,5 +1,6 @@
 """Finding companies: search, filters, paging, where each one is a tenant now, and the buildings
 each one is tied to (which decide who may see and change it: ``crm.permissions.Scope``)."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -90,9 +91,10 @@ def company_ties(session, companies, day: date) -> dict[int, CompanyTies]:
     companies = list(companies)
     tenancy: dict[int, set[int]] = defaultdict(set)
     for start in range(0, len(companies), IDS_PER_QUERY):
-        ids = [c.id for c in companies[start:start + IDS_PER_QUERY]]
+        ids = [c.id for c in companies[start : start + IDS_PER_QUERY]]
         stmt = select(Lease.company_id, Lease.building_id).where(
-            Lease.company_id.in_(ids), or_(Lease.moved_out_on.is_(None), Lease.moved_out_on > day))
+            Lease.company_id.in_(ids), or_(Lease.moved_out_on.is_(None), Lease.moved_out_on > day)
+        )
         for company_id, building_id in session.execute(stmt):
             tenancy[company_id].add(building_id)
     return {c.id: CompanyTies(c.registered_building_id, frozenset(tenancy[c.id])) for c in companies}
@@ -116,7 +118,9 @@ def _filtered(filters: CompanyFilters):
     return stmt
 
 
-def search_companies(session, filters: CompanyFilters, sort="name", descending=False, page=1, per_page=50) -> CompanyPage:
+def search_companies(
+    session, filters: CompanyFilters, sort="name", descending=False, page=1, per_page=50
+) -> CompanyPage:
     ids, total = _page_of_ids(session, filters, sort, descending, page, per_page)
     found = {c.id: c for c in session.scalars(select(Company).where(Company.id.in_(ids)))} if ids else {}
     return CompanyPage([found[i] for i in ids if i in found], total, page, per_page)
@@ -128,7 +132,9 @@ def _page_of_ids(session, filters: CompanyFilters, sort: str, descending: bool, 
     total = session.scalar(select(func.count()).select_from(stmt.subquery()))
     column = SORTS.get(sort, Company.name)
     order = column.desc() if descending else column.asc()
-    ids = session.scalars(stmt.with_only_columns(Company.id).order_by(order, Company.id).limit(per_page).offset((page - 1) * per_page))
+    ids = session.scalars(
+        stmt.with_only_columns(Company.id).order_by(order, Company.id).limit(per_page).offset((page - 1) * per_page)
+    )
     return tuple(ids), total
 
 

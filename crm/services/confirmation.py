@@ -10,6 +10,7 @@ before it is 到期未处置 (lapsed: no move-out, no renewal) — those are lis
 A confirmed month changes only by a correction with a reason (``crm.services.corrections``): the
 one every late change is, or ``correct_month``, which re-derives the month from the data as it is.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -84,12 +85,13 @@ def check_period_ended(period: str, today: date) -> None:
 
 
 def _units_without_area(session, building_ids, day: date) -> dict[int, int]:
-    return dict(session.execute(
-        select(Unit.building_id, func.count())
-        .where(Unit.building_id.in_(building_ids), unit_exists_on(day),
-               func.coalesce(Unit.area, 0) < MIN_UNIT_AREA)
-        .group_by(Unit.building_id)
-    ).all())
+    return dict(
+        session.execute(
+            select(Unit.building_id, func.count())
+            .where(Unit.building_id.in_(building_ids), unit_exists_on(day), func.coalesce(Unit.area, 0) < MIN_UNIT_AREA)
+            .group_by(Unit.building_id)
+        ).all()
+    )
 
 
 def lapsed_leases(session, building_ids, period: str) -> dict[int, list[Lease]]:
@@ -124,13 +126,16 @@ def reaching_confirmed(session, leases: list[Lease]) -> set[int]:
         return set()
     confirmed = session.execute(
         select(OccupancySnapshot.building_id, func.max(OccupancySnapshot.period))
-        .where(OccupancySnapshot.building_id.in_({lease.building_id for lease in leases}),
-               OccupancySnapshot.confirmed_at.is_not(None))
+        .where(
+            OccupancySnapshot.building_id.in_({lease.building_id for lease in leases}),
+            OccupancySnapshot.confirmed_at.is_not(None),
+        )
         .group_by(OccupancySnapshot.building_id)
     )
     latest = dict(confirmed.all())
     return {
-        lease.id for lease in leases
+        lease.id
+        for lease in leases
         if lease.building_id in latest and latest[lease.building_id] >= P.period_of(lease.end_date + timedelta(days=1))
     }
 
@@ -139,7 +144,9 @@ def flags_of(check: MonthCheck, no_area: int) -> list[str]:
     flags = []
     points = check.change_points
     if points is not None and abs(points) > JUMP_POINTS:
-        flags.append(f"入驻率较上月{'上升' if points > 0 else '下降'} {abs(points):.1f} 个百分点（超过 {JUMP_POINTS} 个），请核对入驻和迁出是否登记正确")
+        flags.append(
+            f"入驻率较上月{'上升' if points > 0 else '下降'} {abs(points):.1f} 个百分点（超过 {JUMP_POINTS} 个），请核对入驻和迁出是否登记正确"
+        )
     if no_area:
         flags.append(f"{no_area} 个单元没有面积，请补录面积")
     if check.figures.leasable_area > check.building.declared_office_area:
@@ -169,10 +176,14 @@ def month_checks(session, buildings: list[Building], period: str) -> list[MonthC
         snapshot = snapshots.get(building.id)
         frozen = snapshot is not None and snapshot.confirmed_at is not None
         check = MonthCheck(
-            building=building, period=period,
-            figures=figures_of_snapshot(snapshot) if frozen else now, derived=now,
+            building=building,
+            period=period,
+            figures=figures_of_snapshot(snapshot) if frozen else now,
+            derived=now,
             previous=previous.get((building.id, P.shift(period, -1)), Occupancy()),
-            move_ins=moves[building.id][0], move_outs=moves[building.id][1], snapshot=snapshot,
+            move_ins=moves[building.id][0],
+            move_outs=moves[building.id][1],
+            snapshot=snapshot,
             lapsed=lapsed.get(building.id, []),
         )
         check.flags = flags_of(check, no_area.get(building.id, 0))
@@ -185,7 +196,9 @@ def confirm_month(session, user, building: Building, period: str, today: date) -
     period = P.parse_period(period, "period")
     check_period_ended(period, today)
     snapshot = session.scalar(
-        select(OccupancySnapshot).where(OccupancySnapshot.building_id == building.id, OccupancySnapshot.period == period)
+        select(OccupancySnapshot).where(
+            OccupancySnapshot.building_id == building.id, OccupancySnapshot.period == period
+        )
     )
     if snapshot is not None and snapshot.confirmed_at is not None:
         who = snapshot.confirmed_by.display_name if snapshot.confirmed_by else "他人"
@@ -210,7 +223,9 @@ def confirm_month(session, user, building: Building, period: str, today: date) -
 def refuse_lapsed(session, building: Building, period: str) -> None:
     lapsed = lapsed_leases(session, [building.id], period).get(building.id, [])
     if lapsed:
-        names = "、".join(f"{lease.company.name}（{lease.end_date} 到期）" for lease in lapsed[:3]) + ("等" if len(lapsed) > 3 else "")
+        names = "、".join(f"{lease.company.name}（{lease.end_date} 到期）" for lease in lapsed[:3]) + (
+            "等" if len(lapsed) > 3 else ""
+        )
         raise DomainError(
             f"{building.name} 有 {len(lapsed)} 份租约到期未处置：{names}。请先续租、登记迁出或转为不定期，"
             f"再确认{P.label(period)}的数据",
@@ -225,7 +240,8 @@ def correct_month(session, building: Building, period: str, reason: str) -> Corr
         raise DomainError("请填写更正原因（例如：9 月 20 日迁出漏登记）", field="reason")
     snapshot = session.scalar(
         select(OccupancySnapshot).where(
-            OccupancySnapshot.building_id == building.id, OccupancySnapshot.period == period,
+            OccupancySnapshot.building_id == building.id,
+            OccupancySnapshot.period == period,
             OccupancySnapshot.confirmed_at.is_not(None),
         )
     )
@@ -249,9 +265,14 @@ def confirmation_status(session, buildings: list[Building], last_period: str, mo
     """Which buildings confirmed which of the ``months`` months ending ``last_period``."""
     periods = P.months_ending(last_period, months)
     ids = [b.id for b in buildings]
-    stmt = select(OccupancySnapshot).options(selectinload(OccupancySnapshot.confirmed_by)).where(
-        OccupancySnapshot.period.in_(periods), OccupancySnapshot.building_id.in_(ids),
-        OccupancySnapshot.confirmed_at.is_not(None),
+    stmt = (
+        select(OccupancySnapshot)
+        .options(selectinload(OccupancySnapshot.confirmed_by))
+        .where(
+            OccupancySnapshot.period.in_(periods),
+            OccupancySnapshot.building_id.in_(ids),
+            OccupancySnapshot.confirmed_at.is_not(None),
+        )
     )
     cells = {(s.building_id, s.period): s for s in session.scalars(stmt)} if ids else {}
     return StatusGrid(list(reversed(periods)), buildings, cells, correction_counts(session, ids, periods))

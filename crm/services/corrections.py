@@ -19,6 +19,7 @@ figures, or change them silently. Every such change is a correction, whatever pa
 ``recompute_month`` (the confirmation page's 更正) is the one correction that re-derives a month
 from the data as it is: it says so, and lists no changes of its own.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -49,6 +50,7 @@ def clean_reason(reason: str | None) -> str:
 
 
 # ------------------------------------------------------------------------------------------ months
+
 
 def confirmed_periods(session, building_ids) -> dict[int, list[str]]:
     """The confirmed months of each building, oldest first; read once per transaction (a bulk
@@ -87,6 +89,7 @@ def confirmed_reached(session, building: Building, span: Span | None) -> list[st
 
 # ------------------------------------------------------------------------------------------ the window
 
+
 @dataclass
 class Reached:
     """The records a window wrote into one confirmed building-month, and the month's figures before."""
@@ -114,8 +117,9 @@ class Window(list):
         as they are before this flush writes anything."""
         new = sorted({(bid, period) for _, bid, period in hits} - set(self.reached))
         if new:
-            before = occupancy_on_days(session, {P.month_end(p) for _, p in new}, sorted({b for b, _ in new}),
-                                       with_tenants=True)
+            before = occupancy_on_days(
+                session, {P.month_end(p) for _, p in new}, sorted({b for b, _ in new}), with_tenants=True
+            )
             for bid, period in new:
                 self.reached[(bid, period)] = Reached(before.get((bid, P.month_end(period)), Occupancy()), {})
         for record, bid, period in hits:
@@ -150,8 +154,14 @@ def refusal(session, reached: dict[int, list[str]], subject: str = "这次修改
     )
 
 
-def require_reason(session, building: Building, day: date | Span | None, reason: str | None,
-                   operation: str = "edit", last: date | None = None) -> Window:
+def require_reason(
+    session,
+    building: Building,
+    day: date | Span | None,
+    reason: str | None,
+    operation: str = "edit",
+    last: date | None = None,
+) -> Window:
     """Open a correction window for an operation on ``building`` taking effect from ``day`` (or
     over a span); refused without a reason when that reaches a confirmed month.
 
@@ -206,8 +216,9 @@ def finish(session, window: Window, row_of: dict | None = None, import_batch_id:
 
 def _record(session, window: Window, row_of: dict, import_batch_id) -> list[Correction]:
     keys = sorted(window.reached)
-    after = occupancy_on_days(session, {P.month_end(p) for _, p in keys}, sorted({b for b, _ in keys}),
-                              with_tenants=True)
+    after = occupancy_on_days(
+        session, {P.month_end(p) for _, p in keys}, sorted({b for b, _ in keys}), with_tenants=True
+    )
     snapshots = _snapshots(session, keys)
     versions = {key: snapshots[key].version for key in keys}
     now = datetime.now(timezone.utc)
@@ -226,9 +237,16 @@ def _record(session, window: Window, row_of: dict, import_batch_id) -> list[Corr
     corrections = []
     for key in keys:
         correction = Correction(
-            building_id=key[0], period=key[1], snapshot_id=snapshots[key].id, operation=window.operation,
-            reason=window.reason, actor_id=session.info.get("actor_id"), created_at=now,
-            import_batch_id=import_batch_id, version_before=versions[key], version_after=snapshots[key].version,
+            building_id=key[0],
+            period=key[1],
+            snapshot_id=snapshots[key].id,
+            operation=window.operation,
+            reason=window.reason,
+            actor_id=session.info.get("actor_id"),
+            created_at=now,
+            import_batch_id=import_batch_id,
+            version_before=versions[key],
+            version_after=snapshots[key].version,
             figures=figures[key],
         )
         session.add(correction)
@@ -258,8 +276,9 @@ def _snapshots(session, keys) -> dict[tuple[int, str], OccupancySnapshot]:
     found = {}
     for bid in {b for b, _ in keys}:
         periods = [p for b, p in keys if b == bid]
-        for snapshot in session.scalars(select(OccupancySnapshot).where(
-                OccupancySnapshot.building_id == bid, OccupancySnapshot.period.in_(periods))):
+        for snapshot in session.scalars(
+            select(OccupancySnapshot).where(OccupancySnapshot.building_id == bid, OccupancySnapshot.period.in_(periods))
+        ):
             found[(bid, snapshot.period)] = snapshot
     return found
 
@@ -290,7 +309,8 @@ def _shift(snapshot: OccupancySnapshot, before: Occupancy, after: Occupancy) -> 
     if snapshot.tenant_ids is not None:
         snapshot.tenant_ids = _shifted_ids(snapshot.tenant_ids, before.tenant_ids, after.tenant_ids)
         snapshot.registered_tenant_ids = _shifted_ids(
-            snapshot.registered_tenant_ids, before.registered_ids, after.registered_ids)
+            snapshot.registered_tenant_ids, before.registered_ids, after.registered_ids
+        )
 
 
 def _shifted_ids(frozen, before, after) -> list[int]:
@@ -301,19 +321,25 @@ def _shifted_ids(frozen, before, after) -> list[int]:
 
 # ------------------------------------------------------------------------------------------ recompute
 
+
 def apply_figures(snapshot: OccupancySnapshot, occ: Occupancy) -> bool:
     """Copy derived figures (with the tenants, when ``occ`` lists them) onto a snapshot; whether
     any of them differs from what it held. Tenants first listed on a snapshot that had none are
     no change: its counts tell whether anything changed."""
     new = dict(
-        leasable_area=occ.leasable_area, occupied_area=occ.occupied_area, vacant_area=occ.vacant_area,
-        tenants=occ.tenants, registered_tenants=occ.registered_tenants, registered_area=occ.registered_area,
+        leasable_area=occ.leasable_area,
+        occupied_area=occ.occupied_area,
+        vacant_area=occ.vacant_area,
+        tenants=occ.tenants,
+        registered_tenants=occ.registered_tenants,
+        registered_area=occ.registered_area,
     )
     changed = any(getattr(snapshot, key) != value for key, value in new.items())
     if occ.tenant_ids is not None:
         tenants = dict(tenant_ids=list(occ.tenant_ids), registered_tenant_ids=list(occ.registered_ids or ()))
-        changed = changed or (snapshot.tenant_ids is not None and any(
-            getattr(snapshot, key) != value for key, value in tenants.items()))
+        changed = changed or (
+            snapshot.tenant_ids is not None and any(getattr(snapshot, key) != value for key, value in tenants.items())
+        )
         new.update(tenants)
     for key, value in new.items():
         setattr(snapshot, key, value)
@@ -325,7 +351,8 @@ def recompute_month(session, snapshot: OccupancySnapshot, reason: str) -> Correc
     None when the derived figures equal the frozen ones."""
     day = P.month_end(snapshot.period)
     derived = occupancy_on_days(session, [day], [snapshot.building_id], with_tenants=True).get(
-        (snapshot.building_id, day), Occupancy())
+        (snapshot.building_id, day), Occupancy()
+    )
     old, version = figures_of(snapshot), snapshot.version
     if not apply_figures(snapshot, derived):
         return None
@@ -334,9 +361,15 @@ def recompute_month(session, snapshot: OccupancySnapshot, reason: str) -> Correc
     snapshot.correction_reason = clean_reason(reason)
     session.flush()
     correction = Correction(
-        building_id=snapshot.building_id, period=snapshot.period, snapshot_id=snapshot.id, operation="recompute",
-        reason=clean_reason(reason), actor_id=session.info.get("actor_id"), created_at=now,
-        version_before=version, version_after=snapshot.version,
+        building_id=snapshot.building_id,
+        period=snapshot.period,
+        snapshot_id=snapshot.id,
+        operation="recompute",
+        reason=clean_reason(reason),
+        actor_id=session.info.get("actor_id"),
+        created_at=now,
+        version_before=version,
+        version_after=snapshot.version,
         figures={name: [old[name], value] for name, value in figures_of(snapshot).items()},
     )
     session.add(correction)
@@ -345,6 +378,7 @@ def recompute_month(session, snapshot: OccupancySnapshot, reason: str) -> Correc
 
 
 # ------------------------------------------------------------------------------------------ the check
+
 
 def _old(record, key):
     """A column's value before this flush (its current value when unchanged)."""
@@ -367,8 +401,9 @@ def _units_of(lease: Lease, old: bool) -> frozenset:
 
 def _lease_state(lease: Lease, old: bool) -> LeaseState:
     value = (lambda key: _old(lease, key)) if old else (lambda key: getattr(lease, key))
-    return LeaseState(value("start_date"), value("end_date"), value("moved_out_on"), _units_of(lease, old),
-                      value("company_id"))
+    return LeaseState(
+        value("start_date"), value("end_date"), value("moved_out_on"), _units_of(lease, old), value("company_id")
+    )
 
 
 def _unit_state(unit: Unit, old: bool) -> UnitState:
@@ -453,13 +488,16 @@ def init_corrections(session_class=Session) -> None:
 
 # ------------------------------------------------------------------------------------------ reading
 
+
 def corrections_of(session, building_id: int, period: str | None = None, limit: int = 100) -> list[Correction]:
     """A building's corrections, newest first, with their changes (for the history and status pages)."""
     stmt = (
         select(Correction)
         .where(Correction.building_id == building_id)
-        .options(selectinload(Correction.actor),
-                 selectinload(Correction.items).selectinload(CorrectionItem.change).selectinload(ChangeLog.actor))
+        .options(
+            selectinload(Correction.actor),
+            selectinload(Correction.items).selectinload(CorrectionItem.change).selectinload(ChangeLog.actor),
+        )
         .order_by(Correction.created_at.desc(), Correction.id.desc())
         .limit(limit)
     )

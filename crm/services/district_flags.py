@@ -6,6 +6,7 @@ hence the dashboard, snapshots, briefing and API, and the 属地化 lists): the 
 when a period of it covers D (start ≤ D < ended_on), or — for a company written in bulk that has no
 period of that flag at all — when its current boolean is set.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -22,7 +23,9 @@ def flag_on(flag: str, day, company_id=Company.id):
     """SQL: the company (``company_id``, a column) holds ``flag`` on ``day`` (a date or a column)."""
     period = CompanyFlagPeriod.__table__.alias(f"{flag}_period")
     covering = exists().where(
-        period.c.company_id == company_id, period.c.flag == flag, period.c.start_date <= day,
+        period.c.company_id == company_id,
+        period.c.flag == flag,
+        period.c.start_date <= day,
         or_(period.c.ended_on.is_(None), period.c.ended_on > day),
     )
     undated = ~exists().where(period.c.company_id == company_id, period.c.flag == flag)

@@ -7,6 +7,7 @@ and companies store that key in an indexed column, so a check is an index lookup
 of every stored name; ``DuplicateIndex`` looks up a whole import file's names and codes in a few
 queries (``IN`` lists by the thousand), however many leads and companies are stored.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -58,7 +59,9 @@ class DuplicatesFound(DomainError):
     """The company matches an active lead or a current tenant; shown before anything is saved."""
 
     def __init__(self, matches: list[DuplicateMatch]):
-        super().__init__("该企业可能已在跟进或已入驻：" + "；".join(m.description for m in matches), field="company_name")
+        super().__init__(
+            "该企业可能已在跟进或已入驻：" + "；".join(m.description for m in matches), field="company_name"
+        )
         self.matches = matches
 
 
@@ -76,8 +79,16 @@ class _Found:
     buildings: str | None = None
 
     def match(self, uscc: str | None) -> DuplicateMatch:
-        return DuplicateMatch(self.kind, self.id, self.name, self.uscc, by_uscc=bool(uscc and self.uscc == uscc),
-                              owner=self.owner, stage=self.stage, buildings=self.buildings)
+        return DuplicateMatch(
+            self.kind,
+            self.id,
+            self.name,
+            self.uscc,
+            by_uscc=bool(uscc and self.uscc == uscc),
+            owner=self.owner,
+            stage=self.stage,
+            buildings=self.buildings,
+        )
 
 
 class DuplicateIndex:
@@ -98,7 +109,7 @@ class DuplicateIndex:
         found: dict[tuple[str, int], _Found] = {}
         for column, values in (("key", sorted(set(keys) - {""})), ("uscc", sorted(set(codes) - {None, ""}))):
             for start in range(0, len(values), LOOKUP_CHUNK):
-                chunk = values[start:start + LOOKUP_CHUNK]
+                chunk = values[start : start + LOOKUP_CHUNK]
                 for item in (*_active_leads(session, column, chunk), *_current_tenants(session, column, chunk, today)):
                     found[(item.kind, item.id)] = item
         return cls(found.values())
@@ -114,7 +125,9 @@ class DuplicateIndex:
         return [item.match(code) for item in ordered if not (item.kind == "lead" and item.id == exclude_lead_id)]
 
 
-def find_duplicates(session, name: str, uscc: str | None, today: date, exclude_lead_id: int | None = None) -> list[DuplicateMatch]:
+def find_duplicates(
+    session, name: str, uscc: str | None, today: date, exclude_lead_id: int | None = None
+) -> list[DuplicateMatch]:
     """Active leads and current tenants whose USCC or name key equals the given ones."""
     key, code = name_key(name), normalise_code(uscc)
     if not key and not code:
@@ -125,6 +138,7 @@ def find_duplicates(session, name: str, uscc: str | None, today: date, exclude_l
 # Both lookups select by the indexed key or USCC alone and sort out the rest in Python: with a
 # stage or lease condition in the same query, planners start from those columns' indexes and scan.
 
+
 def _active_leads(session, column: str, values: list[str]) -> list[_Found]:
     wanted = (Lead.name_key if column == "key" else Lead.uscc).in_(values)
     stmt = (
@@ -132,15 +146,19 @@ def _active_leads(session, column: str, values: list[str]) -> list[_Found]:
         .join(User, User.id == Lead.owner_id)
         .where(wanted)
     )
-    return [_Found("lead", lead_id, name, key, code, owner=owner, stage=stage)
-            for lead_id, name, key, code, stage, merged, owner in session.execute(stmt)
-            if stage in ACTIVE_STAGES and merged is None]
+    return [
+        _Found("lead", lead_id, name, key, code, owner=owner, stage=stage)
+        for lead_id, name, key, code, stage, merged, owner in session.execute(stmt)
+        if stage in ACTIVE_STAGES and merged is None
+    ]
 
 
 def _current_tenants(session, column: str, values: list[str], today: date) -> list[_Found]:
     wanted = (Company.name_key if column == "key" else Company.uscc).in_(values)
-    companies = {row.id: row for row in session.execute(
-        select(Company.id, Company.name, Company.name_key, Company.uscc).where(wanted))}
+    companies = {
+        row.id: row
+        for row in session.execute(select(Company.id, Company.name, Company.name_key, Company.uscc).where(wanted))
+    }
     if not companies:
         return []
     stmt = (
@@ -160,8 +178,15 @@ def _current_tenants(session, column: str, values: list[str], today: date) -> li
 # ------------------------------------------------------------------------------------------
 # Merging
 
-FILLABLE = ["uscc", "industry_group", "intended_area", "expected_annual_tax", "contact_name", "contact_phone",
-            "company_id"]
+FILLABLE = [
+    "uscc",
+    "industry_group",
+    "intended_area",
+    "expected_annual_tax",
+    "contact_name",
+    "contact_phone",
+    "company_id",
+]
 
 
 def merge_leads(session, keep: Lead, drop: Lead, actor: User, today: date) -> Lead:
@@ -184,7 +209,9 @@ def merge_leads(session, keep: Lead, drop: Lead, actor: User, today: date) -> Le
     for name in FILLABLE:
         if getattr(keep, name) is None and getattr(drop, name) is not None:
             setattr(keep, name, getattr(drop, name))
-    keep.target_buildings = sorted({b.id: b for b in keep.target_buildings + drop.target_buildings}.values(), key=lambda b: b.code)
+    keep.target_buildings = sorted(
+        {b.id: b for b in keep.target_buildings + drop.target_buildings}.values(), key=lambda b: b.code
+    )
     if drop.last_followup_on and (keep.last_followup_on is None or drop.last_followup_on > keep.last_followup_on):
         keep.last_followup_on = drop.last_followup_on
     extra = f"（原备注：{drop.notes}）" if drop.notes else ""
@@ -196,8 +223,14 @@ def merge_leads(session, keep: Lead, drop: Lead, actor: User, today: date) -> Le
     drop.lost_reason = f"重复项目，已合并至项目 #{keep.id}"
     drop.merged_into_id = keep.id
     drop.next_followup_on = None
-    record_change(session, keep, actor, keep.stage, keep.stage,
-                  f"合并：项目 #{drop.id}「{drop.company_name}」并入本项目，转入跟进记录 {moved} 条")
+    record_change(
+        session,
+        keep,
+        actor,
+        keep.stage,
+        keep.stage,
+        f"合并：项目 #{drop.id}「{drop.company_name}」并入本项目，转入跟进记录 {moved} 条",
+    )
     record_change(session, drop, actor, from_stage, "lost", f"已合并至项目 #{keep.id}「{keep.company_name}」")
     session.flush()
     return keep

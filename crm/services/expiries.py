@@ -1,6 +1,7 @@
 """Leases about to end (租约到期), with the tenant's tax, so a large taxpayer about to leave
 stands out; and leases already past their end with no move-out recorded — 到期未处置 (lapsed),
 to be renewed, moved out or made open-ended."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -79,7 +80,8 @@ def expiring(session, today: date, days: int, building_ids=None, tax_of=None) ->
     soonest first, with their tenant's tax (see ``tenant_tax`` for ``tax_of``)."""
     stmt = _scoped(
         select(Lease).where(
-            Lease.start_date <= today, Lease.end_date.between(today, today + timedelta(days=days)),
+            Lease.start_date <= today,
+            Lease.end_date.between(today, today + timedelta(days=days)),
             (Lease.moved_out_on.is_(None)) | (Lease.moved_out_on > today),
         ),
         building_ids,

@@ -7,6 +7,7 @@ calendar year (M's year itself when M is December) and the tier "reached so far"
 A district's areas are the sums of its buildings'; its tenants are distinct companies
 (``snapshots.district_tenants``), never the sum of the buildings' tenant counts.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

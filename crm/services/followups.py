@@ -4,6 +4,7 @@ many days), and which leads were never followed up at all.
 Adding a follow-up sets the lead's next follow-up date (a week later unless the promoter picks
 one; never in the past) and its last follow-up date, which the deadline flags read.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -28,8 +29,16 @@ def default_next_date(on: date) -> date:
     return on + DEFAULT_INTERVAL
 
 
-def add_followup(session, lead: Lead, actor: User, today: date, method: str, notes: str,
-                 on: date | None = None, next_on: date | None = None) -> FollowUp:
+def add_followup(
+    session,
+    lead: Lead,
+    actor: User,
+    today: date,
+    method: str,
+    notes: str,
+    on: date | None = None,
+    next_on: date | None = None,
+) -> FollowUp:
     if lead.merged_into_id is not None:
         raise DomainError(f"该项目已合并至项目 #{lead.merged_into_id}，请在那里记录跟进", field="notes")
     if lead.stage in ("settled", "lost"):
@@ -57,7 +66,8 @@ def add_followup(session, lead: Lead, actor: User, today: date, method: str, not
 def followups_of(session, lead: Lead) -> list[FollowUp]:
     return list(
         session.scalars(
-            select(FollowUp).where(FollowUp.lead_id == lead.id)
+            select(FollowUp)
+            .where(FollowUp.lead_id == lead.id)
             .options(joinedload(FollowUp.author))
             .order_by(FollowUp.on.desc(), FollowUp.id.desc())
         )
@@ -97,7 +107,9 @@ def my_work(session, today: date, owner_id: int | None = None, limit: int | None
         "upcoming": (Lead.next_followup_on > today, Lead.next_followup_on <= today + timedelta(days=UPCOMING_DAYS)),
     }
     orders = {
-        "overdue": [Lead.next_followup_on], "due_today": [priority_rank()], "never": [Lead.created_on],
+        "overdue": [Lead.next_followup_on],
+        "due_today": [priority_rank()],
+        "never": [Lead.created_on],
         "upcoming": [Lead.next_followup_on],
     }
     scope = [Lead.stage.in_(WORK_STAGES), Lead.merged_into_id.is_(None)]

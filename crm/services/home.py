@@ -9,6 +9,7 @@
 
 Plain data, computed from a session, the user's buildings and "today"; the view renders it.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -54,10 +55,13 @@ def manager_home(session, building_ids, today: date) -> ManagerHome:
     confirmed = {building_id for building_id, _ in confirmed_snapshots(session, [period], building_ids)}
     expiring = expiries.expiring(session, today, 90, building_ids, tax_of=building_ids)
     return ManagerHome(
-        period=period, buildings=len(buildings), unconfirmed=[b for b in buildings if b.id not in confirmed],
+        period=period,
+        buildings=len(buildings),
+        unconfirmed=[b for b in buildings if b.id not in confirmed],
         lapsed=len(expiries.overdue(session, today, building_ids, tax_of=building_ids)),
         pending_moveins=pending_request_count(session, building_ids),
-        expiring_30=sum(1 for e in expiring if e.days_left <= 30), expiring_90=len(expiring),
+        expiring_30=sum(1 for e in expiring if e.days_left <= 30),
+        expiring_90=len(expiring),
     )
 
 
@@ -76,9 +80,7 @@ class LeaderHome:
 
 def latest_briefing(session, month: str) -> Briefing | None:
     """The newest archived version of ``month``'s briefing."""
-    return session.scalar(
-        select(Briefing).where(Briefing.period == month).order_by(Briefing.version.desc()).limit(1)
-    )
+    return session.scalar(select(Briefing).where(Briefing.period == month).order_by(Briefing.version.desc()).limit(1))
 
 
 def leader_home(session, today: date) -> LeaderHome:

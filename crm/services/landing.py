@@ -6,6 +6,7 @@ confirms it: ``services.leases.create_lease`` makes the lease, the lead becomes 
 the building's occupancy follows from the lease. Units that are not vacant on the move-in date
 are refused at both steps: they may have been let in between.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -43,7 +44,9 @@ def _units_of(session, building: Building, unit_ids: list[int], day: date) -> li
     ids = sorted(set(unit_ids or []))
     if not ids:
         raise DomainError("请选择入驻的单元", field="unit_ids")
-    units = list(session.scalars(select(Unit).where(Unit.id.in_(ids), unit_exists_on(day)).order_by(Unit.floor, Unit.number)))
+    units = list(
+        session.scalars(select(Unit).where(Unit.id.in_(ids), unit_exists_on(day)).order_by(Unit.floor, Unit.number))
+    )
     if len(units) != len(ids):
         raise DomainError("所选单元不存在，或在入驻日期已撤销", field="unit_ids")
     for unit in units:
@@ -64,9 +67,15 @@ def check_units_free(session, lead: Lead, building: Building, units: list[Unit],
         )
     for unit in units:
         if unit.reserved_until is not None and unit.reserved_until >= start:
-            own = session.scalar(select(exists().where(
-                UnitReservation.unit_id == unit.id, UnitReservation.lead_id == lead.id,
-                UnitReservation.reserved_until >= start)))
+            own = session.scalar(
+                select(
+                    exists().where(
+                        UnitReservation.unit_id == unit.id,
+                        UnitReservation.lead_id == lead.id,
+                        UnitReservation.reserved_until >= start,
+                    )
+                )
+            )
             if not own:
                 raise DomainError(f"单元 {unit.label} 已为其他项目预留至 {unit.reserved_until}", field="unit_ids")
 
@@ -76,16 +85,25 @@ def _company_for(session, lead: Lead, data: LandingInput, actor: User, building:
     problem = uscc_problem(uscc)
     override = data.uscc_override and actor.role == "admin"
     if problem and not (override and uscc and len(uscc) == 18):
-        raise DomainError(problem + ("" if actor.role != "admin" else "（如确为登记机关核发的代码，管理员可勾选“确认代码无误”）"), field="uscc")
+        raise DomainError(
+            problem + ("" if actor.role != "admin" else "（如确为登记机关核发的代码，管理员可勾选“确认代码无误”）"),
+            field="uscc",
+        )
     company = session.scalar(select(Company).where(Company.uscc == uscc))
     if company is not None:
         return company
     name = clean_text(data.company_name) or lead.company_name
     company = Company(
-        name=name, uscc=uscc, uscc_override=bool(problem), industry_group=lead.industry_group, hq_type=lead.hq_type,
-        registered_in_district=data.registered_in_district, taxed_in_district=data.registered_in_district,
+        name=name,
+        uscc=uscc,
+        uscc_override=bool(problem),
+        industry_group=lead.industry_group,
+        hq_type=lead.hq_type,
+        registered_in_district=data.registered_in_district,
+        taxed_in_district=data.registered_in_district,
         registered_building=building if data.registered_in_district else None,
-        contact_name=lead.contact_name, contact_phone=lead.contact_phone,
+        contact_name=lead.contact_name,
+        contact_phone=lead.contact_phone,
     )
     session.add(company)
     session.flush()
@@ -110,8 +128,14 @@ def record_landing(session, lead: Lead, data: LandingInput, actor: User, today: 
     lead.company = company
     lead.uscc = company.uscc
     request = MoveInRequest(
-        lead=lead, company=company, building=building, unit_ids=",".join(str(u.id) for u in units),
-        start_date=data.start_date, end_date=data.end_date, status="pending", requested_by_id=actor.id,
+        lead=lead,
+        company=company,
+        building=building,
+        unit_ids=",".join(str(u.id) for u in units),
+        start_date=data.start_date,
+        end_date=data.end_date,
+        status="pending",
+        requested_by_id=actor.id,
     )
     session.add(request)
     session.flush()
@@ -119,7 +143,9 @@ def record_landing(session, lead: Lead, data: LandingInput, actor: User, today: 
 
 
 def pending_request(session, lead: Lead) -> MoveInRequest | None:
-    return session.scalar(select(MoveInRequest).where(MoveInRequest.lead_id == lead.id, MoveInRequest.status == "pending"))
+    return session.scalar(
+        select(MoveInRequest).where(MoveInRequest.lead_id == lead.id, MoveInRequest.status == "pending")
+    )
 
 
 def request_units(session, request: MoveInRequest) -> list[Unit]:
@@ -145,8 +171,15 @@ def confirm_move_in(session, request: MoveInRequest, actor: User, today: date, c
         for unit in units:
             unit.reserved_until = None  # the lease holds the unit now
         if lead.stage != "settled":
-            move_stage(session, lead, "settled", actor, today, via_landing=True,
-                       reason=f"{request.building.name} {'、'.join(u.label for u in units)}，{request.start_date} 起")
+            move_stage(
+                session,
+                lead,
+                "settled",
+                actor,
+                today,
+                via_landing=True,
+                reason=f"{request.building.name} {'、'.join(u.label for u in units)}，{request.start_date} 起",
+            )
         lead.landed_on = today
         lead.next_followup_on = None
     return lease
@@ -191,8 +224,11 @@ def move_in_requests(session, building_ids=None, status: str | None = "pending")
     """Requests for ``building_ids`` (None: every building), pending first then newest."""
     stmt = select(MoveInRequest).options(
         # Each is a many-to-one: joined into the one query rather than five more round trips.
-        joinedload(MoveInRequest.lead), joinedload(MoveInRequest.company), joinedload(MoveInRequest.building),
-        joinedload(MoveInRequest.requested_by), joinedload(MoveInRequest.decided_by),
+        joinedload(MoveInRequest.lead),
+        joinedload(MoveInRequest.company),
+        joinedload(MoveInRequest.building),
+        joinedload(MoveInRequest.requested_by),
+        joinedload(MoveInRequest.decided_by),
     )
     if building_ids is not None:
         stmt = stmt.where(MoveInRequest.building_id.in_(building_ids))
@@ -205,4 +241,7 @@ def units_by_request(session, requests: list[MoveInRequest]) -> dict[int, list[U
     """The units of each request in one query."""
     ids = {uid for r in requests for uid in r.unit_id_list}
     units = {u.id: u for u in session.scalars(select(Unit).where(Unit.id.in_(ids)))} if ids else {}
-    return {r.id: sorted((units[i] for i in r.unit_id_list if i in units), key=lambda u: (u.floor, u.number)) for r in requests}
+    return {
+        r.id: sorted((units[i] for i in r.unit_id_list if i in units), key=lambda u: (u.floor, u.number))
+        for r in requests
+    }

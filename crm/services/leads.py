@@ -7,6 +7,7 @@ resume date. Every move is recorded with who and when. A move carries the versio
 when the lead changed since, the move is refused with what changed (two people dragging the same
 card — the second is told, nothing is overwritten).
 """
+
 from __future__ import annotations
 
 import unicodedata
@@ -36,6 +37,7 @@ STAGE_ORDER = {stage: index for index, stage in enumerate(STAGES)}
 
 # ------------------------------------------------------------------------------------------
 # The bureau's deadlines (settings, changeable by an admin)
+
 
 @dataclass(frozen=True)
 class PipelineRules:
@@ -73,7 +75,11 @@ def lead_flags(lead: Lead, today: date, rules: PipelineRules) -> list[str]:
             flags.append("first_followup_late")
     elif lead.last_followup_on + timedelta(days=rules.stale_days) < today:
         flags.append("stale")
-    if lead.stage == "signed" and lead.signed_on and lead.signed_on + timedelta(days=rules.signed_register_days) < today:
+    if (
+        lead.stage == "signed"
+        and lead.signed_on
+        and lead.signed_on + timedelta(days=rules.signed_register_days) < today
+    ):
         flags.append("signed_not_registered")
     if lead.next_followup_on is not None and lead.next_followup_on < today:
         flags.append("followup_overdue")
@@ -85,7 +91,8 @@ def flag_conditions(today: date, rules: PipelineRules) -> dict[str, object]:
     active = Lead.stage.in_(ACTIVE_STAGES)
     return {
         "first_followup_late": and_(
-            active, Lead.last_followup_on.is_(None),
+            active,
+            Lead.last_followup_on.is_(None),
             Lead.created_on < today - timedelta(days=rules.first_followup_days),
         ),
         "stale": and_(active, Lead.last_followup_on < today - timedelta(days=rules.stale_days)),
@@ -98,6 +105,7 @@ def flag_conditions(today: date, rules: PipelineRules) -> dict[str, object]:
 
 # ------------------------------------------------------------------------------------------
 # Creating and editing
+
 
 @dataclass
 class LeadInput:
@@ -140,7 +148,9 @@ class CleanLead:
     buildings: list[Building]
 
 
-def validate_lead(session, data: LeadInput, today: date, known_buildings: dict[int, Building] | None = None) -> CleanLead:
+def validate_lead(
+    session, data: LeadInput, today: date, known_buildings: dict[int, Building] | None = None
+) -> CleanLead:
     """Check every field; returns the values to store or raises DomainError naming the field
     (``DomainErrors`` naming each, when several are wrong, so a form shows them all at once).
     ``known_buildings`` (by id) spares a query per lead when a whole file is checked.
@@ -167,10 +177,18 @@ def validate_lead(session, data: LeadInput, today: date, known_buildings: dict[i
     area = problems.check(_number, data.intended_area, "intended_area", "意向面积")
     area = None if area is None else problems.check(bounds.check_area, area, "意向面积", "intended_area")
     tax = problems.check(_number, data.expected_annual_tax, "expected_annual_tax", "预计年税收")
-    tax = None if tax is None else problems.check(bounds.check_amount, tax, "预计年税收", "expected_annual_tax", bounds.MAX_TAX)
-    if problems.check(bounds.check_day, data.next_followup_on, "下次跟进日期", "next_followup_on") is not None \
-            and data.next_followup_on < today:
-        problems.add(f"下次跟进日期 {data.next_followup_on} 早于今天（{today}），请选今天或以后的日期", "next_followup_on")
+    tax = (
+        None
+        if tax is None
+        else problems.check(bounds.check_amount, tax, "预计年税收", "expected_annual_tax", bounds.MAX_TAX)
+    )
+    if (
+        problems.check(bounds.check_day, data.next_followup_on, "下次跟进日期", "next_followup_on") is not None
+        and data.next_followup_on < today
+    ):
+        problems.add(
+            f"下次跟进日期 {data.next_followup_on} 早于今天（{today}），请选今天或以后的日期", "next_followup_on"
+        )
     ids = sorted(set(data.target_building_ids or []))
     if known_buildings is not None:
         buildings = [known_buildings[i] for i in ids if i in known_buildings]
@@ -179,14 +197,23 @@ def validate_lead(session, data: LeadInput, today: date, known_buildings: dict[i
     if len(buildings) != len(ids):
         problems.add("所选目标楼宇不存在", "target_building_ids")
     values = dict(
-        company_name=name, uscc=uscc, source=data.source, industry_group=data.industry_group or None,
-        hq_type=data.hq_type, intended_area=area, expected_annual_tax=tax, priority=data.priority,
-        contact_name=clean_text(data.contact_name) or None, contact_phone=clean_text(data.contact_phone) or None,
+        company_name=name,
+        uscc=uscc,
+        source=data.source,
+        industry_group=data.industry_group or None,
+        hq_type=data.hq_type,
+        intended_area=area,
+        expected_annual_tax=tax,
+        priority=data.priority,
+        contact_name=clean_text(data.contact_name) or None,
+        contact_phone=clean_text(data.contact_phone) or None,
         notes=(data.notes or "").strip() or None,
     )
-    for key, label, maximum in (("contact_name", "联系人", bounds.column_length(Lead.contact_name)),
-                                ("contact_phone", "联系电话", bounds.column_length(Lead.contact_phone)),
-                                ("notes", "备注", bounds.MAX_NOTES)):
+    for key, label, maximum in (
+        ("contact_name", "联系人", bounds.column_length(Lead.contact_name)),
+        ("contact_phone", "联系电话", bounds.column_length(Lead.contact_phone)),
+        ("notes", "备注", bounds.MAX_NOTES),
+    ):
         problems.check(bounds.check_length, values[key], maximum, label, key)
     problems.raise_any()
     return CleanLead(values, buildings)
@@ -219,7 +246,11 @@ def create_lead(session, data: LeadInput, actor: User, today: date, confirm_dupl
     check_duplicates(session, clean.values["company_name"], clean.values["uscc"], None, today, confirm_duplicate)
     rules = pipeline_rules(session)
     lead = Lead(
-        **clean.values, owner=owner, stage="lead", created_on=today, target_buildings=clean.buildings,
+        **clean.values,
+        owner=owner,
+        stage="lead",
+        created_on=today,
+        target_buildings=clean.buildings,
         next_followup_on=data.next_followup_on or today + timedelta(days=rules.first_followup_days),
     )
     session.add(lead)
@@ -240,8 +271,10 @@ def check_version(session, lead: Lead, version) -> None:
     if version == lead.version:
         return
     last = session.scalar(
-        select(LeadStageChange).where(LeadStageChange.lead_id == lead.id)
-        .order_by(LeadStageChange.changed_at.desc(), LeadStageChange.id.desc()).limit(1)
+        select(LeadStageChange)
+        .where(LeadStageChange.lead_id == lead.id)
+        .order_by(LeadStageChange.changed_at.desc(), LeadStageChange.id.desc())
+        .limit(1)
     )
     who = f"{last.user.display_name} " if last is not None and last.user is not None else "其他人"
     raise DomainError(
@@ -250,8 +283,9 @@ def check_version(session, lead: Lead, version) -> None:
     )
 
 
-def update_lead(session, lead: Lead, data: LeadInput, actor: User, today: date, version=None,
-                confirm_duplicate: bool = False) -> Lead:
+def update_lead(
+    session, lead: Lead, data: LeadInput, actor: User, today: date, version=None, confirm_duplicate: bool = False
+) -> Lead:
     check_version(session, lead, version)
     clean = validate_lead(session, data, today)
     changed_identity = (clean.values["company_name"], clean.values["uscc"]) != (lead.company_name, lead.uscc)
@@ -285,8 +319,17 @@ def next_stage(stage: str) -> str | None:
     return following[0] if following and following[0] != "settled" else None
 
 
-def move_stage(session, lead: Lead, to_stage: str, actor: User, today: date, version=None,
-               reason: str | None = None, resume_on: date | None = None, via_landing: bool = False) -> Lead:
+def move_stage(
+    session,
+    lead: Lead,
+    to_stage: str,
+    actor: User,
+    today: date,
+    version=None,
+    reason: str | None = None,
+    resume_on: date | None = None,
+    via_landing: bool = False,
+) -> Lead:
     """Move a lead to another stage, following the rules in the module docstring."""
     check_version(session, lead, version)
     if to_stage not in ALL_STAGES:
@@ -303,8 +346,9 @@ def move_stage(session, lead: Lead, to_stage: str, actor: User, today: date, ver
     reason = (reason or "").strip()
     backward = is_backward(lead.stage, to_stage)
     if backward and not reason:
-        raise BackwardWithoutReason(f"从「{lead.stage_label}」退回「{stage_label(to_stage)}」须填写退回原因",
-                                    field="reason")
+        raise BackwardWithoutReason(
+            f"从「{lead.stage_label}」退回「{stage_label(to_stage)}」须填写退回原因", field="reason"
+        )
     if to_stage == "lost":
         if not reason:
             raise DomainError("项目退出须填写原因", field="reason")
@@ -368,7 +412,9 @@ class LeadFilters:
     industry_group: str = ""
     hq_type: str = ""
     building_id: int | None = None
-    overdue: str = ""  # "" | "followup" (next date passed) | "deadline" (any deadline flag) | "never" (no follow-up yet)
+    overdue: str = (
+        ""  # "" | "followup" (next date passed) | "deadline" (any deadline flag) | "never" (no follow-up yet)
+    )
     q: str = ""
 
 
@@ -427,13 +473,19 @@ def filtered_leads(filters: LeadFilters, today: date, rules: PipelineRules):
         stmt = stmt.where(Lead.hq_type == filters.hq_type)
     if filters.building_id:
         stmt = stmt.where(
-            Lead.id.in_(select(lead_target_buildings.c.lead_id).where(lead_target_buildings.c.building_id == filters.building_id))
+            Lead.id.in_(
+                select(lead_target_buildings.c.lead_id).where(
+                    lead_target_buildings.c.building_id == filters.building_id
+                )
+            )
         )
     conditions = flag_conditions(today, rules)
     if filters.overdue == "followup":
         stmt = stmt.where(conditions["followup_overdue"])
     elif filters.overdue == "deadline":
-        stmt = stmt.where(or_(conditions["first_followup_late"], conditions["stale"], conditions["signed_not_registered"]))
+        stmt = stmt.where(
+            or_(conditions["first_followup_late"], conditions["stale"], conditions["signed_not_registered"])
+        )
     elif filters.overdue == "never":  # the "never followed up" list of my work, in full
         stmt = stmt.where(Lead.last_followup_on.is_(None), Lead.stage.in_(ACTIVE_STAGES))
     text = clean_text(filters.q)
@@ -445,18 +497,36 @@ def filtered_leads(filters: LeadFilters, today: date, rules: PipelineRules):
     return stmt
 
 
-def search_leads(session, filters: LeadFilters, today: date, rules: PipelineRules, sort="next",
-                 descending=False, page=1, per_page=50) -> LeadPage:
+def search_leads(
+    session, filters: LeadFilters, today: date, rules: PipelineRules, sort="next", descending=False, page=1, per_page=50
+) -> LeadPage:
     ids, total = _page_of_ids(session, filters, today, rules, sort, descending, page, per_page)
-    found = {lead.id: lead for lead in session.scalars(
-        select(Lead).where(Lead.id.in_(ids)).options(joinedload(Lead.owner), selectinload(Lead.target_buildings))
-    )} if ids else {}
+    found = (
+        {
+            lead.id: lead
+            for lead in session.scalars(
+                select(Lead)
+                .where(Lead.id.in_(ids))
+                .options(joinedload(Lead.owner), selectinload(Lead.target_buildings))
+            )
+        }
+        if ids
+        else {}
+    )
     return LeadPage([found[i] for i in ids if i in found], total, page, per_page)
 
 
 @derived(PIPELINE)  # counting and sorting every lead grows with the leads; reading 50 of them does not
-def _page_of_ids(session, filters: LeadFilters, today: date, rules: PipelineRules, sort: str, descending: bool,
-                 page: int, per_page: int) -> tuple[tuple[int, ...], int]:
+def _page_of_ids(
+    session,
+    filters: LeadFilters,
+    today: date,
+    rules: PipelineRules,
+    sort: str,
+    descending: bool,
+    page: int,
+    per_page: int,
+) -> tuple[tuple[int, ...], int]:
     """(ids of the page's leads in order, how many match)."""
     stmt = filtered_leads(filters, today, rules)
     total = session.scalar(select(func.count()).select_from(stmt.subquery()))
@@ -464,8 +534,10 @@ def _page_of_ids(session, filters: LeadFilters, today: date, rules: PipelineRule
     order = column.desc() if descending else column.asc()
     # NULLs last either way: a lead without a date or figure is not the most urgent nor the biggest.
     ids = session.scalars(
-        stmt.with_only_columns(Lead.id).order_by(column.is_(None), order, Lead.id)
-        .limit(per_page).offset((page - 1) * per_page)
+        stmt.with_only_columns(Lead.id)
+        .order_by(column.is_(None), order, Lead.id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
     )
     return tuple(ids), total
 
@@ -473,7 +545,8 @@ def _page_of_ids(session, filters: LeadFilters, today: date, rules: PipelineRule
 def lead_history(session, lead: Lead) -> list[LeadStageChange]:
     return list(
         session.scalars(
-            select(LeadStageChange).where(LeadStageChange.lead_id == lead.id)
+            select(LeadStageChange)
+            .where(LeadStageChange.lead_id == lead.id)
             .options(joinedload(LeadStageChange.user))
             .order_by(LeadStageChange.changed_at.desc(), LeadStageChange.id.desc())
         )
@@ -481,5 +554,6 @@ def lead_history(session, lead: Lead) -> list[LeadStageChange]:
 
 
 def promoters(session) -> list[User]:
-    return list(session.scalars(select(User).where(User.role == "promoter", User.active.is_(True)).order_by(User.username)))
-
+    return list(
+        session.scalars(select(User).where(User.role == "promoter", User.active.is_(True)).order_by(User.username))
+    )

@@ -1,4 +1,5 @@
 """Leases: the active ones on a day, creating one without double-letting a unit, and finding them."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -56,14 +57,25 @@ def clashes(session, units: list[Unit], start: date, end: date | None, ignore_le
     by_id = {u.id: u for u in units}
     found = []
     for lease, unit_id in session.execute(stmt):
-        if lease.id != ignore_lease_id and last_active_day(lease) >= start and lease.start_date <= last_active_day(lease):
+        if (
+            lease.id != ignore_lease_id
+            and last_active_day(lease) >= start
+            and lease.start_date <= last_active_day(lease)
+        ):
             found.append(Clash(by_id[unit_id], lease))
     return found
 
 
 def create_lease(
-    session, company: Company, building: Building, units: list[Unit], start: date, end: date | None = None,
-    moved_out_on: date | None = None, move_out_reason: str | None = None, self_use_checked: bool = False,
+    session,
+    company: Company,
+    building: Building,
+    units: list[Unit],
+    start: date,
+    end: date | None = None,
+    moved_out_on: date | None = None,
+    move_out_reason: str | None = None,
+    self_use_checked: bool = False,
 ) -> Lease:
     """A lease of ``units`` from ``start`` (an imported past lease may come with its move-out).
 
@@ -89,8 +101,15 @@ def create_lease(
             f"{first.lease.start_date} 起），同一单元同一天只能有一份有效租约",
             field="units",
         )
-    lease = Lease(company=company, building=building, start_date=start, end_date=end, moved_out_on=moved_out_on,
-                  move_out_reason=move_out_reason, units=list(units))
+    lease = Lease(
+        company=company,
+        building=building,
+        start_date=start,
+        end_date=end,
+        moved_out_on=moved_out_on,
+        move_out_reason=move_out_reason,
+        units=list(units),
+    )
     session.add(lease)
     session.flush()
     return lease
@@ -119,6 +138,7 @@ def search_leases(session, filters: LeaseFilters, page: int = 1, per_page: int =
     rows = session.scalars(
         stmt.options(selectinload(Lease.company), selectinload(Lease.building), selectinload(Lease.units))
         .order_by(Lease.start_date.desc(), Lease.id.desc())
-        .limit(per_page).offset((page - 1) * per_page)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
     )
     return list(rows), total

@@ -18,6 +18,7 @@ when someone works a target; a completed (已完成) or 不可迁 item stays lis
 when its company is no longer a target. Completing an 入驻不注册 (注册不纳税) item sets the company's
 属地注册 (属地纳税) flag from the completion date, so the 属地注册率 moves in that month.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -32,7 +33,14 @@ from crm.formats import half_up, money, percent
 from crm.models.choices import HQ_TYPES
 from crm.models.lead import FOLLOWUP_METHODS
 from crm.models.localisation import (
-    KIND_FLAG, KINDS, OPEN_STATES, STATES, UNKNOWN_START, CompanyFlagPeriod, LocalisationFollowUp, LocalisationItem,
+    KIND_FLAG,
+    KINDS,
+    OPEN_STATES,
+    STATES,
+    UNKNOWN_START,
+    CompanyFlagPeriod,
+    LocalisationFollowUp,
+    LocalisationItem,
 )
 from crm.cache import cached
 from crm.cache.versions import OCCUPANCY, TAX
@@ -133,7 +141,9 @@ def read_filters(args, default_on: date) -> tuple[str, date, Filters, QueryReade
         street=query.text("street", "街道", 16) or None,
         building=query.text("building", "楼宇", 16) or None,
         state=query.choice("state", "状态", ("open", *STATES)) or None,
-        owner=owner_id, sort=sort, descending=direction != "asc",
+        owner=owner_id,
+        sort=sort,
+        descending=direction != "asc",
     )
     return kind, on, filters, query
 
@@ -164,8 +174,15 @@ def _occupying(session, kind: str, on: date, building_ids) -> list[Target]:
         wanted = and_(flag_on("registered_in_district", on), ~flag_on("taxed_in_district", on))
     worked = exists().where(LocalisationItem.company_id == Company.id, LocalisationItem.kind == kind)
     stmt = (
-        select(Lease.company_id, Lease.building_id, func.sum(Unit.area), func.min(Lease.start_date),
-               func.max(Lease.end_date), func.count(Lease.end_date), func.count(func.distinct(Lease.id)))
+        select(
+            Lease.company_id,
+            Lease.building_id,
+            func.sum(Unit.area),
+            func.min(Lease.start_date),
+            func.max(Lease.end_date),
+            func.count(Lease.end_date),
+            func.count(func.distinct(Lease.id)),
+        )
         .join(lease_units, lease_units.c.lease_id == Lease.id)
         .join(Unit, and_(Unit.id == lease_units.c.unit_id, unit_counts_on(on)))
         .join(Company, Company.id == Lease.company_id)
@@ -188,13 +205,23 @@ def _occupying(session, kind: str, on: date, building_ids) -> list[Target]:
         main = max(rows, key=lambda r: (r[1], -r[0]))
         stake = [area * per_m2[bid] for bid, area, _, _ in rows if bid in per_m2]
         company = companies[company_id]
-        targets.append(Target(
-            kind=kind, company_id=company_id, company_name=company.name, uscc=company.uscc,
-            industry_group=company.industry_group, hq_type=company.hq_type, employees=company.employees,
-            building_id=main[0], buildings=len(rows), area=sum((r[1] for r in rows), ZERO),
-            start_date=main[2], end_date=main[3],
-            tax_at_stake=sum(stake, ZERO).quantize(CENT, ROUND_HALF_UP) if stake else None,
-        ))
+        targets.append(
+            Target(
+                kind=kind,
+                company_id=company_id,
+                company_name=company.name,
+                uscc=company.uscc,
+                industry_group=company.industry_group,
+                hq_type=company.hq_type,
+                employees=company.employees,
+                building_id=main[0],
+                buildings=len(rows),
+                area=sum((r[1] for r in rows), ZERO),
+                start_date=main[2],
+                end_date=main[3],
+                tax_at_stake=sum(stake, ZERO).quantize(CENT, ROUND_HALF_UP) if stake else None,
+            )
+        )
     return targets
 
 
@@ -214,8 +241,9 @@ def _companies(session, ids) -> dict[int, _CompanyRow]:
     found = {}
     for start in range(0, len(ids), 900):
         for row in session.execute(
-            select(Company.id, Company.name, Company.uscc, Company.industry_group, Company.hq_type, Company.employees)
-            .where(Company.id.in_(ids[start:start + 900]))
+            select(
+                Company.id, Company.name, Company.uscc, Company.industry_group, Company.hq_type, Company.employees
+            ).where(Company.id.in_(ids[start : start + 900]))
         ):
             found[row[0]] = _CompanyRow(*row[1:])
     return found
@@ -235,29 +263,50 @@ def _registered_not_occupying(session, on: date, building_ids) -> list[Target]:
     if not companies:
         return []
     last = P.last_complete_month(on)
-    taxes = dict(session.execute(
-        select(TaxRecord.company_id, func.sum(TaxRecord.total_tax))
-        .where(TaxRecord.company_id.in_([c.id for c in companies]),
-               TaxRecord.period.between(P.shift(last, -11), last))
-        .group_by(TaxRecord.company_id)
-    ).all()) if len(companies) <= 900 else _taxes_in_chunks(session, companies, last)
-    return [Target(
-        kind=kind, company_id=c.id, company_name=c.name, uscc=c.uscc, industry_group=c.industry_group,
-        hq_type=c.hq_type, employees=c.employees, building_id=c.registered_building_id,
-        tax_12m=Decimal(taxes[c.id]) if c.id in taxes else None,
-    ) for c in companies]
+    taxes = (
+        dict(
+            session.execute(
+                select(TaxRecord.company_id, func.sum(TaxRecord.total_tax))
+                .where(
+                    TaxRecord.company_id.in_([c.id for c in companies]),
+                    TaxRecord.period.between(P.shift(last, -11), last),
+                )
+                .group_by(TaxRecord.company_id)
+            ).all()
+        )
+        if len(companies) <= 900
+        else _taxes_in_chunks(session, companies, last)
+    )
+    return [
+        Target(
+            kind=kind,
+            company_id=c.id,
+            company_name=c.name,
+            uscc=c.uscc,
+            industry_group=c.industry_group,
+            hq_type=c.hq_type,
+            employees=c.employees,
+            building_id=c.registered_building_id,
+            tax_12m=Decimal(taxes[c.id]) if c.id in taxes else None,
+        )
+        for c in companies
+    ]
 
 
 def _taxes_in_chunks(session, companies, last):
     found = {}
     ids = [c.id for c in companies]
     for start in range(0, len(ids), 900):
-        found.update(session.execute(
-            select(TaxRecord.company_id, func.sum(TaxRecord.total_tax))
-            .where(TaxRecord.company_id.in_(ids[start:start + 900]),
-                   TaxRecord.period.between(P.shift(last, -11), last))
-            .group_by(TaxRecord.company_id)
-        ).all())
+        found.update(
+            session.execute(
+                select(TaxRecord.company_id, func.sum(TaxRecord.total_tax))
+                .where(
+                    TaxRecord.company_id.in_(ids[start : start + 900]),
+                    TaxRecord.period.between(P.shift(last, -11), last),
+                )
+                .group_by(TaxRecord.company_id)
+            ).all()
+        )
     return found
 
 
@@ -273,8 +322,12 @@ def targets(session, kind: str, on: date, building_ids=None, filters: Filters | 
         raise DomainError(f"未知的名单类型：{kind}，可选 {'、'.join(KINDS)}", field="type")
     filters = filters or Filters()
     scope = None if building_ids is None else tuple(sorted(building_ids))
-    base = cached(session, (OCCUPANCY, TAX), ("localisation-targets", kind, on, scope),
-                  lambda: _derived_rows(session, kind, on, building_ids))
+    base = cached(
+        session,
+        (OCCUPANCY, TAX),
+        ("localisation-targets", kind, on, scope),
+        lambda: _derived_rows(session, kind, on, building_ids),
+    )
     items = _items_of(session, kind)
     rows = [replace(row, item=items.get(row.company_id)) for row in base]
     rows = [r for r in rows if _matches(r, filters)]
@@ -282,10 +335,15 @@ def targets(session, kind: str, on: date, building_ids=None, filters: Filters | 
 
 
 def _derived_rows(session, kind: str, on: date, building_ids) -> list[Target]:
-    rows = (_registered_not_occupying if kind == "registered_not_occupying" else
-            lambda s, d, b: _occupying(s, kind, d, b))(session, on, building_ids)
-    buildings = {bid: (code, name, street) for bid, code, name, street in session.execute(
-        select(Building.id, Building.code, Building.name, Building.street))}
+    rows = (
+        _registered_not_occupying if kind == "registered_not_occupying" else lambda s, d, b: _occupying(s, kind, d, b)
+    )(session, on, building_ids)
+    buildings = {
+        bid: (code, name, street)
+        for bid, code, name, street in session.execute(
+            select(Building.id, Building.code, Building.name, Building.street)
+        )
+    }
     for row in rows:
         if row.building_id in buildings:
             row.building_code, row.building_name, row.street = buildings[row.building_id]
@@ -330,8 +388,9 @@ def item_for(session, company: Company, kind: str, building_id: int | None) -> L
     """The work item of ``company`` for ``kind``, made (待核实) when nobody has worked it yet."""
     if kind not in KINDS:
         raise DomainError(f"未知的名单类型：{kind}", field="type")
-    item = session.scalar(select(LocalisationItem).where(
-        LocalisationItem.company_id == company.id, LocalisationItem.kind == kind))
+    item = session.scalar(
+        select(LocalisationItem).where(LocalisationItem.company_id == company.id, LocalisationItem.kind == kind)
+    )
     if item is None:
         item = LocalisationItem(company=company, kind=kind, building_id=building_id, state="pending")
         session.add(item)
@@ -342,11 +401,15 @@ def item_for(session, company: Company, kind: str, building_id: int | None) -> L
 def possible_owners(session, item: LocalisationItem) -> list[User]:
     """Who may own an item: active promoters, and the managers of its building."""
     managers = select(user_buildings.c.user_id).where(user_buildings.c.building_id == item.building_id)
-    return list(session.scalars(
-        select(User).where(User.active.is_(True), or_(User.role == "promoter",
-                                                      and_(User.role == "manager", User.id.in_(managers))))
-        .order_by(User.role, User.username)
-    ))
+    return list(
+        session.scalars(
+            select(User)
+            .where(
+                User.active.is_(True), or_(User.role == "promoter", and_(User.role == "manager", User.id.in_(managers)))
+            )
+            .order_by(User.role, User.username)
+        )
+    )
 
 
 def assign(session, item: LocalisationItem, owner_id: int | None) -> None:
@@ -359,8 +422,14 @@ def assign(session, item: LocalisationItem, owner_id: int | None) -> None:
     session.flush()
 
 
-def move(session, item: LocalisationItem, to_state: str, today: date, reason: str | None = None,
-         completed_on: date | None = None) -> None:
+def move(
+    session,
+    item: LocalisationItem,
+    to_state: str,
+    today: date,
+    reason: str | None = None,
+    completed_on: date | None = None,
+) -> None:
     """Move an item along its states; 已完成 sets the company's flag from ``completed_on``."""
     if to_state not in STATES:
         raise DomainError(f"未知的状态：{to_state}", field="state")
@@ -385,8 +454,16 @@ def move(session, item: LocalisationItem, to_state: str, today: date, reason: st
     session.flush()
 
 
-def add_followup(session, item: LocalisationItem, author: User, today: date, method: str, notes: str,
-                 on: date | None = None, next_on: date | None = None) -> LocalisationFollowUp:
+def add_followup(
+    session,
+    item: LocalisationItem,
+    author: User,
+    today: date,
+    method: str,
+    notes: str,
+    on: date | None = None,
+    next_on: date | None = None,
+) -> LocalisationFollowUp:
     """Record a visit, call or meeting on a target, as on leads: method, notes, the next date."""
     if item.state == "done":
         raise DomainError("该事项已完成，无需再记录跟进", field="notes")
@@ -400,8 +477,9 @@ def add_followup(session, item: LocalisationItem, author: User, today: date, met
         raise DomainError(f"跟进日期 {on} 晚于今天，请记录已经发生的跟进", field="on")
     if next_on is not None and next_on < today:
         raise DomainError(f"下次跟进日期 {next_on} 已经过去，请选今天（{today}）或以后的日期", field="next_on")
-    followup = LocalisationFollowUp(item=item, author=author, on=on, method=method, notes=notes,
-                                    next_followup_on=next_on)
+    followup = LocalisationFollowUp(
+        item=item, author=author, on=on, method=method, notes=notes, next_followup_on=next_on
+    )
     session.add(followup)
     item.next_followup_on = next_on
     if item.owner_id is None and author.role in ("promoter", "manager"):
@@ -414,8 +492,11 @@ def due_followups(session, day: date) -> dict[int, list[LocalisationItem]]:
     """{owner id: open items whose next follow-up date is ``day`` or earlier}: the reminders."""
     stmt = (
         select(LocalisationItem)
-        .where(LocalisationItem.owner_id.is_not(None), LocalisationItem.next_followup_on <= day,
-               LocalisationItem.state.in_(OPEN_STATES))
+        .where(
+            LocalisationItem.owner_id.is_not(None),
+            LocalisationItem.next_followup_on <= day,
+            LocalisationItem.state.in_(OPEN_STATES),
+        )
         .order_by(LocalisationItem.next_followup_on, LocalisationItem.id)
     )
     found: dict[int, list[LocalisationItem]] = defaultdict(list)
@@ -467,8 +548,13 @@ def summary(session, month: str, today: date, building_ids=None, top: int = 10) 
         occupied = sum((o.occupied_area for (_, p), o in occupancy.items() if p == period), ZERO)
         registered = sum((o.registered_area for (_, p), o in occupancy.items() if p == period), ZERO)
         tenants, registered_tenants = district_tenants(session, period, ids)
-        result.trend.append((period, registered_tenants / tenants if tenants else None,
-                             float(registered / occupied) if occupied > 0 else None))
+        result.trend.append(
+            (
+                period,
+                registered_tenants / tenants if tenants else None,
+                float(registered / occupied) if occupied > 0 else None,
+            )
+        )
         if period == month:
             result.tenants, result.registered_tenants = tenants, registered_tenants
             result.occupied_area, result.registered_area = occupied, registered
@@ -479,7 +565,8 @@ def summary(session, month: str, today: date, building_ids=None, top: int = 10) 
     result.not_occupying = len(targets(session, "registered_not_occupying", on, building_ids, Filters(state="open")))
     year = P.split(month)[0]
     completed = select(func.count(LocalisationItem.id)).where(
-        LocalisationItem.state == "done", LocalisationItem.completed_on.between(date(year, 1, 1), on))
+        LocalisationItem.state == "done", LocalisationItem.completed_on.between(date(year, 1, 1), on)
+    )
     if building_ids is not None:
         completed = completed.where(LocalisationItem.building_id.in_(building_ids))
     result.completed_this_year = session.scalar(completed) or 0
@@ -507,11 +594,22 @@ def briefing_part(session, month: str, today: date | None = None) -> dict:
         "tax_at_stake_basis": "估算：占用面积 × 所在楼宇近12个月每平方米税收",
         "completed_this_year": s.completed_this_year,
         "registered_not_occupying": s.not_occupying,
-        "top_targets": [{
-            "company": t.company_name, "uscc": t.uscc, "building": t.building_code, "building_name": t.building_name,
-            "street": t.street, "area": _number(t.area), "industry_group": t.industry_group, "hq_type": t.hq_type,
-            "tax_at_stake": _number(t.tax_at_stake), "state": t.state, "state_label": t.state_label,
-        } for t in s.top],
+        "top_targets": [
+            {
+                "company": t.company_name,
+                "uscc": t.uscc,
+                "building": t.building_code,
+                "building_name": t.building_name,
+                "street": t.street,
+                "area": _number(t.area),
+                "industry_group": t.industry_group,
+                "hq_type": t.hq_type,
+                "tax_at_stake": _number(t.tax_at_stake),
+                "state": t.state,
+                "state_label": t.state_label,
+            }
+            for t in s.top
+        ],
     }
 
 
@@ -529,7 +627,8 @@ def briefing_section(session, month: str, today: date | None = None) -> Briefing
     if not (part["tenants"] or part["open_targets"] or part["registered_not_occupying"]):
         return None
     return BriefingSection(
-        key="localisation", title=BRIEFING_TITLE,
+        key="localisation",
+        title=BRIEFING_TITLE,
         paragraphs=[briefing_paragraph(part, P.label(month))],
         tables=[trend_table(part["trend"]), top_targets_table(part["top_targets"])],
         summary=briefing_summary(part),
@@ -537,31 +636,52 @@ def briefing_section(session, month: str, today: date | None = None) -> Briefing
 
 
 def briefing_paragraph(part: dict, month_label: str) -> str:
-    return (f"{month_label}末，属地注册率按企业数 {percent(part['registered_rate'])}（{part['registered_tenants']:,} / "
-            f"{part['tenants']:,} 家），按面积 {percent(part['registered_area_rate'])}。入驻不注册的企业 "
-            f"{part['open_targets']:,} 家待办，税收影响约 {money(part['tax_at_stake'])}（{part['tax_at_stake_basis']}）；"
-            f"注册不入驻 {part['registered_not_occupying']:,} 家待核实；本年已完成属地注册 {part['completed_this_year']:,} 家。")
+    return (
+        f"{month_label}末，属地注册率按企业数 {percent(part['registered_rate'])}（{part['registered_tenants']:,} / "
+        f"{part['tenants']:,} 家），按面积 {percent(part['registered_area_rate'])}。入驻不注册的企业 "
+        f"{part['open_targets']:,} 家待办，税收影响约 {money(part['tax_at_stake'])}（{part['tax_at_stake_basis']}）；"
+        f"注册不入驻 {part['registered_not_occupying']:,} 家待核实；本年已完成属地注册 {part['completed_this_year']:,} 家。"
+    )
 
 
 def trend_table(trend: list[dict]) -> SectionTable:
     """The rate by count and by area, one column a month (25/12 …), the row labels a little wider."""
     columns = [SectionColumn("", weight=0.12)]
     columns += [SectionColumn(f"{t['month'][2:4]}/{t['month'][5:]}", "percent", 0.88 / len(trend)) for t in trend]
-    return SectionTable("属地注册率（近 12 个月）", columns, [
-        ["按企业数", *(t["registered_rate"] for t in trend)],
-        ["按面积", *(t["registered_area_rate"] for t in trend)],
-    ])
+    return SectionTable(
+        "属地注册率（近 12 个月）",
+        columns,
+        [
+            ["按企业数", *(t["registered_rate"] for t in trend)],
+            ["按面积", *(t["registered_area_rate"] for t in trend)],
+        ],
+    )
 
 
 def top_targets_table(top: list[dict]) -> SectionTable:
     columns = [
-        SectionColumn("企业", weight=0.27), SectionColumn("楼宇", weight=0.18), SectionColumn("街道", weight=0.08),
-        SectionColumn("面积 m²", "area", 0.10), SectionColumn("产业", weight=0.11), SectionColumn("总部类型", weight=0.09),
-        SectionColumn("税收影响 万元", "wan", 0.10), SectionColumn("状态", weight=0.07),
+        SectionColumn("企业", weight=0.27),
+        SectionColumn("楼宇", weight=0.18),
+        SectionColumn("街道", weight=0.08),
+        SectionColumn("面积 m²", "area", 0.10),
+        SectionColumn("产业", weight=0.11),
+        SectionColumn("总部类型", weight=0.09),
+        SectionColumn("税收影响 万元", "wan", 0.10),
+        SectionColumn("状态", weight=0.07),
     ]
-    rows = [[t["company"], t["building_name"] or "—", t["street"] or "—", t["area"], t["industry_group"] or "—",
-             HQ_TYPES.get(t["hq_type"], "—") if t["hq_type"] != "none" else "—", t["tax_at_stake"], t["state_label"]]
-            for t in top]
+    rows = [
+        [
+            t["company"],
+            t["building_name"] or "—",
+            t["street"] or "—",
+            t["area"],
+            t["industry_group"] or "—",
+            HQ_TYPES.get(t["hq_type"], "—") if t["hq_type"] != "none" else "—",
+            t["tax_at_stake"],
+            t["state_label"],
+        ]
+        for t in top
+    ]
     return SectionTable("税收影响最大的十家入驻不注册企业（估算）", columns, rows, empty="没有入驻不注册的企业。")
 
 
@@ -574,7 +694,9 @@ def briefing_summary(part: dict) -> str:
     previous = part["trend"][-2]["registered_rate"] if len(part["trend"]) > 1 else None
     if previous is not None:
         change = half_up((part["registered_rate"] - previous) * 100, 1)
-        text += "（与上月持平）" if change == 0 else f"（较上月{'上升' if change > 0 else '下降'}{abs(change)}个百分点）"
+        text += (
+            "（与上月持平）" if change == 0 else f"（较上月{'上升' if change > 0 else '下降'}{abs(change)}个百分点）"
+        )
     text += f"、按面积{percent(part['registered_area_rate'])}"
     if not part["open_targets"]:
         return text + "；没有入驻不注册的企业。"
@@ -587,14 +709,24 @@ def flag_changes(session, start: date, end: date, building_ids=None) -> list[Fla
     then (the flag dropped — a company that stopped being registered or taxed in the district).
     ``building_ids`` narrows to companies tied to those buildings (a manager's scope)."""
     stmt = (
-        select(CompanyFlagPeriod.company_id, Company.name, CompanyFlagPeriod.flag, CompanyFlagPeriod.start_date,
-               CompanyFlagPeriod.ended_on)
+        select(
+            CompanyFlagPeriod.company_id,
+            Company.name,
+            CompanyFlagPeriod.flag,
+            CompanyFlagPeriod.start_date,
+            CompanyFlagPeriod.ended_on,
+        )
         .join(Company, Company.id == CompanyFlagPeriod.company_id)
-        .where(or_(
-            and_(CompanyFlagPeriod.start_date >= start, CompanyFlagPeriod.start_date <= end,
-                 CompanyFlagPeriod.start_date > UNKNOWN_START),
-            and_(CompanyFlagPeriod.ended_on >= start, CompanyFlagPeriod.ended_on <= end),
-        ))
+        .where(
+            or_(
+                and_(
+                    CompanyFlagPeriod.start_date >= start,
+                    CompanyFlagPeriod.start_date <= end,
+                    CompanyFlagPeriod.start_date > UNKNOWN_START,
+                ),
+                and_(CompanyFlagPeriod.ended_on >= start, CompanyFlagPeriod.ended_on <= end),
+            )
+        )
     )
     if building_ids is not None:
         stmt = stmt.where(tied_to_buildings(building_ids))

@@ -18,6 +18,7 @@ ones; Python then grows a window from each free unit over its adjacent free neig
 passes the upper bound, keeping the best fit per floor. That is a few steps per free unit, where
 summing every window of 1…12 units in SQL cost more than the whole search does now.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -45,14 +46,19 @@ WEIGHTS = {"area": 40, "positioning": 25, "cluster": 20, "tax": 15}
 
 def lease_not_over(day):
     """A lease that is active on ``day`` or starts later: the unit is not free from ``day`` on."""
-    return and_(or_(Lease.moved_out_on.is_(None), Lease.moved_out_on > day), or_(Lease.end_date.is_(None), Lease.end_date >= day))
+    return and_(
+        or_(Lease.moved_out_on.is_(None), Lease.moved_out_on > day),
+        or_(Lease.end_date.is_(None), Lease.end_date >= day),
+    )
 
 
 def held_for_other_lead(day, lead_id):
     """The unit is reserved on ``day`` and not (only) for ``lead_id``."""
     if lead_id is None:
         return and_(Unit.reserved_until.is_not(None), Unit.reserved_until >= day)
-    own = select(UnitReservation.unit_id).where(UnitReservation.lead_id == lead_id, UnitReservation.reserved_until >= day)
+    own = select(UnitReservation.unit_id).where(
+        UnitReservation.lead_id == lead_id, UnitReservation.reserved_until >= day
+    )
     return and_(Unit.reserved_until.is_not(None), Unit.reserved_until >= day, Unit.id.not_in(own))
 
 
@@ -126,7 +132,9 @@ class ScoredWindow(NamedTuple):
 
 
 def area_bounds(intended: Decimal, tolerance: Decimal) -> tuple[Decimal, Decimal]:
-    return (intended * (1 - tolerance)).quantize(Decimal("0.01")), (intended * (1 + tolerance)).quantize(Decimal("0.01"))
+    return (intended * (1 - tolerance)).quantize(Decimal("0.01")), (intended * (1 + tolerance)).quantize(
+        Decimal("0.01")
+    )
 
 
 def _free_positions(session, day: date, high: Decimal, lead_id):
@@ -140,7 +148,10 @@ def _free_positions(session, day: date, high: Decimal, lead_id):
     usable = case((and_(Unit.area <= high, free_condition(day, lead_id)), 1), else_=0)
     numbered = (
         select(
-            Unit.building_id, Unit.floor, Unit.area, usable.label("usable"),
+            Unit.building_id,
+            Unit.floor,
+            Unit.area,
+            usable.label("usable"),
             func.row_number().over(partition_by=(Unit.building_id, Unit.floor), order_by=Unit.number).label("pos"),
         )
         .where(unit_exists_on(day))
@@ -193,8 +204,12 @@ def _building_context(session, building_ids, day: date, group: str | None):
         return {}, {}
     same = case((Company.industry_group == group, Lease.company_id)) if group else literal(None)
     stmt = (
-        select(Lease.building_id, func.count(func.distinct(Lease.company_id)), func.count(func.distinct(same)),
-               func.sum(Unit.area))
+        select(
+            Lease.building_id,
+            func.count(func.distinct(Lease.company_id)),
+            func.count(func.distinct(same)),
+            func.sum(Unit.area),
+        )
         .join(Company, Company.id == Lease.company_id)
         .join(lease_units, lease_units.c.lease_id == Lease.id)
         .join(Unit, and_(Unit.id == lease_units.c.unit_id, ~self_use_on(day), unit_exists_on(day)))
@@ -214,7 +229,8 @@ def _building_context(session, building_ids, day: date, group: str | None):
 
 def _units_of_floors(session, pairs, day: date) -> dict[tuple[int, int], list[Unit]]:
     stmt = (
-        select(Unit).where(tuple_(Unit.building_id, Unit.floor).in_(list(pairs)), unit_exists_on(day))
+        select(Unit)
+        .where(tuple_(Unit.building_id, Unit.floor).in_(list(pairs)), unit_exists_on(day))
         .order_by(Unit.building_id, Unit.floor, Unit.number)
     )
     floors: dict[tuple[int, int], list[Unit]] = defaultdict(list)
@@ -235,15 +251,23 @@ def match_units(session, lead: Lead, today: date, limit: int = RESULTS) -> Match
     best = {key: w._replace(area=Decimal(str(w.area)).quantize(Decimal("0.01"))) for key, w in best.items()}
 
     building_ids = sorted({key[0] for key in best})
-    buildings = {b.id: b for b in session.scalars(select(Building).where(Building.id.in_(building_ids)))} if building_ids else {}
+    buildings = (
+        {b.id: b for b in session.scalars(select(Building).where(Building.id.in_(building_ids)))}
+        if building_ids
+        else {}
+    )
     targets = {b.id for b in lead.target_buildings}
 
     def fit_and_positioning(window: Window) -> dict[str, float]:
         building, area = buildings[window.building_id], window.area
         positioning = set((building.positioning or "").split("、"))
         return {
-            "area": WEIGHTS["area"] * max(0.0, 1 - float(abs(area - intended) / (tolerance * intended))) if tolerance else WEIGHTS["area"],
-            "positioning": WEIGHTS["positioning"] if lead.industry_group and lead.industry_group in positioning else 0.0,
+            "area": WEIGHTS["area"] * max(0.0, 1 - float(abs(area - intended) / (tolerance * intended)))
+            if tolerance
+            else WEIGHTS["area"],
+            "positioning": WEIGHTS["positioning"]
+            if lead.industry_group and lead.industry_group in positioning
+            else 0.0,
         }
 
     # Cluster and tax add at most their weights: a window whose area and positioning already trail
@@ -252,7 +276,9 @@ def match_units(session, lead: Lead, today: date, limit: int = RESULTS) -> Match
     ranked = sorted((sum(p.values()) for _, p in partial), reverse=True)
     cutoff = ranked[limit - 1] - WEIGHTS["cluster"] - WEIGHTS["tax"] if len(ranked) >= limit else float("-inf")
     shortlist = [(w, p) for w, p in partial if sum(p.values()) >= cutoff]
-    shares, per_m2 = _building_context(session, sorted({w.building_id for w, _ in shortlist}), today, lead.industry_group)
+    shares, per_m2 = _building_context(
+        session, sorted({w.building_id for w, _ in shortlist}), today, lead.industry_group
+    )
     top_tax = max(per_m2.values(), default=Decimal(0))
 
     scored = []
@@ -270,14 +296,23 @@ def match_units(session, lead: Lead, today: date, limit: int = RESULTS) -> Match
     floors = _units_of_floors(session, {(c.building.id, c.floor) for c in scored}, today) if scored else {}
     candidates = [
         Candidate(
-            building=building, floor=floor, units=floors[(building.id, floor)][first - 1:first - 1 + k], area=area,
-            scores={name: round(value, 1) for name, value in scores.items()}, tax_per_m2=tax,
-            cluster_share=share if lead.industry_group else None, targeted=building.id in targets,
+            building=building,
+            floor=floor,
+            units=floors[(building.id, floor)][first - 1 : first - 1 + k],
+            area=area,
+            scores={name: round(value, 1) for name, value in scores.items()},
+            tax_per_m2=tax,
+            cluster_share=share if lead.industry_group else None,
+            targeted=building.id in targets,
         )
         for building, floor, first, k, area, scores, tax, share in scored
     ]
-    problem = None if candidates else (
-        f"没有找到面积在 {area_text(low)}–{area_text(high)} m² 之间的空置单元或同层相邻单元组合。可调整意向面积后再试。"
+    problem = (
+        None
+        if candidates
+        else (
+            f"没有找到面积在 {area_text(low)}–{area_text(high)} m² 之间的空置单元或同层相邻单元组合。可调整意向面积后再试。"
+        )
     )
     return MatchResult(lead, low, high, tolerance, candidates, problem)
 
@@ -289,11 +324,15 @@ def reserve_units(session, lead: Lead, unit_ids: list[int], until: date, actor, 
     if until is None or until <= today:
         raise DomainError(f"预留截止日期应晚于今天（{today}）", field="until")
     if until > today + timedelta(days=MAX_RESERVE_DAYS):
-        raise DomainError(f"预留最长 {MAX_RESERVE_DAYS} 天，请选 {today + timedelta(days=MAX_RESERVE_DAYS)} 或更早", field="until")
+        raise DomainError(
+            f"预留最长 {MAX_RESERVE_DAYS} 天，请选 {today + timedelta(days=MAX_RESERVE_DAYS)} 或更早", field="until"
+        )
     ids = sorted(set(unit_ids or []))
     if not ids:
         raise DomainError("请选择要预留的单元", field="units")
-    units = list(session.scalars(select(Unit).where(Unit.id.in_(ids), unit_exists_on(today)).order_by(Unit.floor, Unit.number)))
+    units = list(
+        session.scalars(select(Unit).where(Unit.id.in_(ids), unit_exists_on(today)).order_by(Unit.floor, Unit.number))
+    )
     if len(units) != len(ids):
         raise DomainError("所选单元不存在或已撤销", field="units")
     if len({u.building_id for u in units}) > 1:
@@ -301,9 +340,13 @@ def reserve_units(session, lead: Lead, unit_ids: list[int], until: date, actor, 
     free = set(session.scalars(select(Unit.id).where(Unit.id.in_(ids), free_condition(today, lead.id))))
     taken = [u.label for u in units if u.id not in free]
     if taken:
-        raise DomainError(f"单元 {'、'.join(taken)} 今天不是空置状态（已出租、自用或已为其他项目预留），不能预留", field="units")
+        raise DomainError(
+            f"单元 {'、'.join(taken)} 今天不是空置状态（已出租、自用或已为其他项目预留），不能预留", field="units"
+        )
     for unit in units:
-        unit.reserved_until = until if unit.reserved_until is None or unit.reserved_until < today else max(unit.reserved_until, until)
+        unit.reserved_until = (
+            until if unit.reserved_until is None or unit.reserved_until < today else max(unit.reserved_until, until)
+        )
         session.add(UnitReservation(lead=lead, unit=unit, reserved_until=until, reserved_by_id=actor.id))
     session.flush()
     return units
@@ -313,7 +356,8 @@ def reservations_of(session, lead: Lead, today: date) -> list[UnitReservation]:
     """The lead's holds that are still running, by building, floor and unit."""
     return list(
         session.scalars(
-            select(UnitReservation).join(Unit, Unit.id == UnitReservation.unit_id)
+            select(UnitReservation)
+            .join(Unit, Unit.id == UnitReservation.unit_id)
             .where(UnitReservation.lead_id == lead.id, UnitReservation.reserved_until >= today)
             .order_by(Unit.building_id, Unit.floor, Unit.number, UnitReservation.id)
         )

@@ -13,6 +13,7 @@ may be the end date) or 转不定期 (``make_open_ended``: no end from the old e
 dated after the day following the end means the company stayed on until the day before: the
 lease then runs until that day.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -70,7 +71,9 @@ def create_company(session, name: str, details: NewCompany) -> Company:
     if details.industry_group and details.industry_group not in INDUSTRY_GROUPS:
         raise DomainError("请选择列表中的产业", field="industry_group")
     company = Company(
-        name=name, uscc=code, registered_in_district=details.registered_in_district,
+        name=name,
+        uscc=code,
+        registered_in_district=details.registered_in_district,
         industry_group=details.industry_group or None,
     )
     session.add(company)
@@ -90,8 +93,16 @@ def resolve_company(session, text: str, details: NewCompany) -> Company:
     return create_company(session, text, details)
 
 
-def move_in(session, building: Building, company_text: str, units: list[Unit], start: date, end: date | None = None,
-            new_company: NewCompany | None = None, correction_reason: str | None = None) -> Lease:
+def move_in(
+    session,
+    building: Building,
+    company_text: str,
+    units: list[Unit],
+    start: date,
+    end: date | None = None,
+    new_company: NewCompany | None = None,
+    correction_reason: str | None = None,
+) -> Lease:
     if start is None:
         raise DomainError("请填写入驻日期", field="start_date")
     if end is not None and end < start:
@@ -162,8 +173,9 @@ def is_lapsed(lease: Lease, today: date) -> bool:
     return lease.end_date is not None and lease.end_date < today and lease.moved_out_on is None
 
 
-def renew(session, lease: Lease, version, end: date | None, correction_reason: str | None = None,
-          today: date | None = None) -> Lease:
+def renew(
+    session, lease: Lease, version, end: date | None, correction_reason: str | None = None, today: date | None = None
+) -> Lease:
     """A new end date (None: open-ended), refused when another lease has the units by then. With
     ``today``, a lapsed lease must be renewed to today or later (else it would stay lapsed)."""
     refuse_stale(session, "lease", lease, version)
@@ -194,14 +206,18 @@ def make_open_ended(session, lease: Lease, version, correction_reason: str | Non
 
 def move_counts(session, building_ids, first: date, last: date) -> dict[int, tuple[int, int]]:
     """{building_id: (move-ins, move-outs)} with start / move-out dates in first..last."""
-    ins = dict(session.execute(
-        select(Lease.building_id, func.count())
-        .where(Lease.building_id.in_(building_ids), Lease.start_date.between(first, last))
-        .group_by(Lease.building_id)
-    ).all())
-    outs = dict(session.execute(
-        select(Lease.building_id, func.count())
-        .where(Lease.building_id.in_(building_ids), Lease.moved_out_on.between(first, last))
-        .group_by(Lease.building_id)
-    ).all())
+    ins = dict(
+        session.execute(
+            select(Lease.building_id, func.count())
+            .where(Lease.building_id.in_(building_ids), Lease.start_date.between(first, last))
+            .group_by(Lease.building_id)
+        ).all()
+    )
+    outs = dict(
+        session.execute(
+            select(Lease.building_id, func.count())
+            .where(Lease.building_id.in_(building_ids), Lease.moved_out_on.between(first, last))
+            .group_by(Lease.building_id)
+        ).all()
+    )
     return {bid: (ins.get(bid, 0), outs.get(bid, 0)) for bid in building_ids}

@@ -19,6 +19,7 @@ a past month's 属地注册率 does not move when a company registers today.
 Everything is aggregated in SQL, for any number of days in one query, so a 24-month chart costs
 the same number of queries as a single figure.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -117,7 +118,9 @@ def _scoped(stmt, column, building_ids):
     return stmt if building_ids is None else stmt.where(column.in_(building_ids))
 
 
-def occupancy_on_days(session, days: Iterable[date], building_ids=None, with_tenants: bool = False) -> dict[tuple[int, date], Occupancy]:
+def occupancy_on_days(
+    session, days: Iterable[date], building_ids=None, with_tenants: bool = False
+) -> dict[tuple[int, date], Occupancy]:
     """Figures for every (building, day); buildings without units are absent (see ``get``).
     ``with_tenants`` also lists the tenants (``Occupancy.tenant_ids``), as a snapshot keeps them."""
     days = list(days)
@@ -130,7 +133,8 @@ def occupancy_on_days(session, days: Iterable[date], building_ids=None, with_ten
         select(Unit.building_id, day, func.sum(Unit.area))
         .join(days_t, unit_counts_on(day))
         .group_by(Unit.building_id, day),
-        Unit.building_id, building_ids,
+        Unit.building_id,
+        building_ids,
     )
     registered = flag_on("registered_in_district", day)
     occupied = _occupying(
@@ -142,7 +146,8 @@ def occupancy_on_days(session, days: Iterable[date], building_ids=None, with_ten
             func.count(func.distinct(Lease.company_id)),
             func.count(func.distinct(case((registered, Lease.company_id)))),
         ),
-        days_t, building_ids,
+        days_t,
+        building_ids,
     ).group_by(Unit.building_id, day)
 
     result: dict[tuple[int, date], Occupancy] = {}
@@ -171,11 +176,14 @@ def _occupying(stmt, days_t, building_ids):
         .join(lease_units, lease_units.c.lease_id == Lease.id)
         .join(Unit, and_(Unit.id == lease_units.c.unit_id, unit_counts_on(day)))
         .join(Company, Company.id == Lease.company_id),
-        Lease.building_id, building_ids,  # a lease's units are all in its building; lets the index work
+        Lease.building_id,
+        building_ids,  # a lease's units are all in its building; lets the index work
     )
 
 
-def tenant_sets_on_days(session, days: Iterable[date], building_ids=None) -> dict[tuple[int, date], tuple[tuple[int, ...], tuple[int, ...]]]:
+def tenant_sets_on_days(
+    session, days: Iterable[date], building_ids=None
+) -> dict[tuple[int, date], tuple[tuple[int, ...], tuple[int, ...]]]:
     """{(building, day): (tenant company ids, registered ones)}, sorted — the companies the
     tenant counts of ``occupancy_on_days`` count."""
     days = list(days)
@@ -183,8 +191,11 @@ def tenant_sets_on_days(session, days: Iterable[date], building_ids=None) -> dic
         return {}
     days_t = _days_table(days)
     stmt = _occupying(
-        select(Unit.building_id, days_t.c.day, Lease.company_id, flag_on("registered_in_district", days_t.c.day)).distinct(),
-        days_t, building_ids,
+        select(
+            Unit.building_id, days_t.c.day, Lease.company_id, flag_on("registered_in_district", days_t.c.day)
+        ).distinct(),
+        days_t,
+        building_ids,
     )
     found: dict[tuple[int, date], tuple[set[int], set[int]]] = {}
     for building_id, on, company_id, registered in session.execute(stmt):

@@ -3,6 +3,7 @@
 Periods are strings because that is how the tax bureau names them and because they sort and
 compare correctly as text in both SQLite and PostgreSQL.
 """
+
 from __future__ import annotations
 
 import calendar

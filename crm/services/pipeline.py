@@ -11,6 +11,7 @@ the leads, so the dashboard, ``/api/v1/summary`` and the briefing of a month can
 What has no history is read as it is now: a lead's owner, expected tax and target buildings.
 Merged duplicates never count. The board and the deadline flags are today's live work.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -49,7 +50,10 @@ class StageFigures:
 
 
 def _labels():
-    return {**{s: (label, p) for s, (label, p) in STAGES.items()}, **{s: (label, ZERO) for s, label in OFF_LINE_STAGES.items()}}
+    return {
+        **{s: (label, p) for s, (label, p) in STAGES.items()},
+        **{s: (label, ZERO) for s, label in OFF_LINE_STAGES.items()},
+    }
 
 
 @derived(PIPELINE)  # a scan of every lead: 20,000 of them would cost the board more than the rest
@@ -73,7 +77,9 @@ def _stage_rows(found: dict[str, tuple[int, Decimal]]) -> list[StageFigures]:
     return rows
 
 
-def deadline_counts(session, today: date, rules: PipelineRules | None = None, owner_id: int | None = None) -> dict[str, int]:
+def deadline_counts(
+    session, today: date, rules: PipelineRules | None = None, owner_id: int | None = None
+) -> dict[str, int]:
     """How many leads carry each deadline flag today (see ``services.leads.lead_flags``) — one query."""
     return dict(_deadline_counts(session, today, rules or pipeline_rules(session), owner_id))
 
@@ -81,9 +87,9 @@ def deadline_counts(session, today: date, rules: PipelineRules | None = None, ow
 @derived(PIPELINE)  # a scan of every lead, asked by every dashboard: the cost grew with the leads
 def _deadline_counts(session, today: date, rules: PipelineRules, owner_id: int | None) -> dict[str, int]:
     conditions = flag_conditions(today, rules)
-    stmt = select(*[func.coalesce(func.sum(case((cond, 1), else_=0)), 0).label(name) for name, cond in conditions.items()]).where(
-        Lead.merged_into_id.is_(None)
-    )
+    stmt = select(
+        *[func.coalesce(func.sum(case((cond, 1), else_=0)), 0).label(name) for name, cond in conditions.items()]
+    ).where(Lead.merged_into_id.is_(None))
     if owner_id is not None:
         stmt = stmt.where(Lead.owner_id == owner_id)
     row = session.execute(stmt).one()
@@ -138,7 +144,9 @@ def _stages_left(session, at: AsOf) -> dict[int, str]:
     creation came later. A lead absent here has not changed since: its stage now is its stage then."""
     stmt = _first_of_each(
         select(LeadStageChange.lead_id, LeadStageChange.from_stage).where(LeadStageChange.changed_at >= _after(at.day)),
-        LeadStageChange.lead_id, LeadStageChange.changed_at, LeadStageChange.id,
+        LeadStageChange.lead_id,
+        LeadStageChange.changed_at,
+        LeadStageChange.id,
     )
     return {lead_id: from_stage or NOT_YET for lead_id, from_stage in session.execute(stmt)}
 
@@ -148,7 +156,9 @@ def _next_dates(session, at: AsOf) -> tuple[dict[int, date | None], set[int]]:
     followed up at all) — each follow-up sets the lead's next date."""
     stmt = _first_of_each(
         select(FollowUp.lead_id, FollowUp.next_followup_on).where(FollowUp.on <= at.day),
-        FollowUp.lead_id, FollowUp.on.desc(), FollowUp.id.desc(),
+        FollowUp.lead_id,
+        FollowUp.on.desc(),
+        FollowUp.id.desc(),
     )
     latest = {lead_id: _day(next_on) for lead_id, next_on in session.execute(stmt)}
     ever = set(session.scalars(select(FollowUp.lead_id).group_by(FollowUp.lead_id)))
@@ -197,8 +207,16 @@ def _lead_states(session, at: AsOf, first_followup_days: int) -> tuple[LeadState
     """
     day = at.day
     rows = session.execute(
-        select(Lead.id, Lead.owner_id, Lead.stage, func.coalesce(Lead.expected_annual_tax, 0), Lead.next_followup_on,
-               Lead.signed_on, Lead.landed_on, Lead.created_on)
+        select(
+            Lead.id,
+            Lead.owner_id,
+            Lead.stage,
+            func.coalesce(Lead.expected_annual_tax, 0),
+            Lead.next_followup_on,
+            Lead.signed_on,
+            Lead.landed_on,
+            Lead.created_on,
+        )
         .where(Lead.merged_into_id.is_(None), Lead.created_on <= day)
         .order_by(Lead.id)
     ).all()
@@ -291,11 +309,13 @@ def landed_of(states: Iterable[LeadState], at: AsOf) -> Landed:
 @derived(PIPELINE)
 def followups_by_author(session, at: AsOf) -> dict[int, int]:
     """Follow-ups dated within the month (to the as-of day), per author."""
-    return dict(session.execute(
-        select(FollowUp.author_id, func.count())
-        .where(FollowUp.on >= at.first, FollowUp.on <= at.day)
-        .group_by(FollowUp.author_id)
-    ).all())
+    return dict(
+        session.execute(
+            select(FollowUp.author_id, func.count())
+            .where(FollowUp.on >= at.first, FollowUp.on <= at.day)
+            .group_by(FollowUp.author_id)
+        ).all()
+    )
 
 
 def promoters_of(session, states: Iterable[LeadState], at: AsOf) -> list[PromoterFigures]:
@@ -356,14 +376,21 @@ def _promoter_rows(session, owners: dict[int, tuple], at: AsOf) -> list[Promoter
 def summary_json(summary: PipelineSummary) -> dict:
     """The month's pipeline figures as JSON (yuan and probabilities as numbers): what
     ``/api/v1/summary`` returns and the briefing's pipeline section starts from."""
+
     def number(value: Decimal) -> float:
         return float(value)
 
     return {
         "state_as_of": summary.at.day.isoformat(),
         "funnel": [
-            {"stage": s.stage, "label": s.label, "probability": float(s.probability), "count": s.count,
-             "expected_tax": number(s.expected_tax), "weighted_tax": number(s.weighted_tax)}
+            {
+                "stage": s.stage,
+                "label": s.label,
+                "probability": float(s.probability),
+                "count": s.count,
+                "expected_tax": number(s.expected_tax),
+                "weighted_tax": number(s.weighted_tax),
+            }
             for s in summary.funnel
         ],
         "active_count": summary.active_count,
@@ -372,8 +399,14 @@ def summary_json(summary: PipelineSummary) -> dict:
         "landed_month": summary.landed.month,
         "landed_year": summary.landed.year,
         "promoters": [
-            {"username": p.user.username, "name": p.user.display_name, "active": p.active,
-             "expected_tax": number(p.expected_tax), "followups_month": p.followups_this_month, "overdue": p.overdue}
+            {
+                "username": p.user.username,
+                "name": p.user.display_name,
+                "active": p.active,
+                "expected_tax": number(p.expected_tax),
+                "followups_month": p.followups_this_month,
+                "overdue": p.overdue,
+            }
             for p in summary.promoters
         ],
         "followups_total": summary.followups,
@@ -430,7 +463,9 @@ def board(session, owner_id: int | None = None, per_column: int = CARDS_PER_COLU
     shown = _board_ids(session, owner_id, per_column)
     cards = session.scalars(select(Lead).where(Lead.id.in_(shown)).options(joinedload(Lead.owner))) if shown else []
     columns = {f.stage: BoardColumn(f) for f in figures}
-    for lead in sorted(cards, key=lambda card: (card.next_followup_on is None, card.next_followup_on or date.min, -card.id)):
+    for lead in sorted(
+        cards, key=lambda card: (card.next_followup_on is None, card.next_followup_on or date.min, -card.id)
+    ):
         columns[lead.stage].cards.append(lead)
     return [columns[stage] for stage in BOARD_STAGES]
 

@@ -7,6 +7,7 @@ adds, removes or moves (a start, a move-out, the day after an end). The span of 
 first to the last of those days; a month is reached when the span meets it. Import previews, the
 services and the flush-time check all ask here, so they agree on what a correction is.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -78,6 +79,7 @@ def _change(old_interval, new_interval, old_events, new_events, whole: bool) -> 
 
 # ------------------------------------------------------------------------------------------ leases
 
+
 @dataclass(frozen=True)
 class LeaseState:
     start: date
@@ -115,6 +117,7 @@ def lease_span(old: LeaseState | None, new: LeaseState | None) -> Span | None:
 
 # ------------------------------------------------------------------------------------------ units
 
+
 @dataclass(frozen=True)
 class UnitState:
     active_from: date | None = None
@@ -141,6 +144,7 @@ def unit_span(old: UnitState | None, new: UnitState | None) -> Span | None:
 
 
 # ------------------------------------------------------------------------------------------ self-use
+
 
 @dataclass(frozen=True)
 class SelfUseState:

@@ -6,6 +6,7 @@ these periods, so marking a unit self-use today leaves every earlier month as it
 and ending a period are unit operations (``crm.services.unit_ops``); ``check_not_self_use``
 keeps a lease off a self-use day.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -51,7 +52,9 @@ def note(period: UnitSelfUse) -> str:
     return "" if period.start_date is None and period.end_date is None else f"（{describe(period)}）"
 
 
-def check_not_self_use(session, units, first: date, last: date | None, field: str = "units", what: str = "出租") -> None:
+def check_not_self_use(
+    session, units, first: date, last: date | None, field: str = "units", what: str = "出租"
+) -> None:
     """Refuse ``units`` when one of them is self-use on some day of ``first``..``last``."""
     periods = periods_of(session, [u.id for u in units])
     for unit in units:

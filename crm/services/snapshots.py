@@ -5,6 +5,7 @@ silently rewrites a published month; any other month is derived from the leases.
 for the district's tenants (``district_tenants``): a confirmed snapshot keeps the companies it
 counted, and the district counts each company once over every building's list.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
@@ -58,8 +59,15 @@ def occupancy_for_months(session, periods: list[str], building_ids=None) -> dict
 @derived(OCCUPANCY)
 def _month_figures(session, periods: tuple[str, ...], building_ids) -> dict[tuple[int, str], Occupancy]:
     snapshot = OccupancySnapshot
-    columns = select(snapshot.building_id, snapshot.period, snapshot.leasable_area, snapshot.occupied_area,
-                     snapshot.tenants, snapshot.registered_tenants, snapshot.registered_area)
+    columns = select(
+        snapshot.building_id,
+        snapshot.period,
+        snapshot.leasable_area,
+        snapshot.occupied_area,
+        snapshot.tenants,
+        snapshot.registered_tenants,
+        snapshot.registered_area,
+    )
     columns = columns.where(snapshot.period.in_(periods), snapshot.confirmed_at.is_not(None))
     if building_ids is not None:
         columns = columns.where(snapshot.building_id.in_(building_ids))
@@ -67,7 +75,9 @@ def _month_figures(session, periods: tuple[str, ...], building_ids) -> dict[tupl
     # Derive only the months that some building has not confirmed: history is mostly frozen.
     buildings = building_ids if building_ids is not None else list(session.scalars(select(Building.id)))
     open_periods = [p for p in periods if any((bid, p) not in frozen for bid in buildings)]
-    derived_days = occupancy_on_days(session, [P.month_end(p) for p in open_periods], building_ids) if open_periods else {}
+    derived_days = (
+        occupancy_on_days(session, [P.month_end(p) for p in open_periods], building_ids) if open_periods else {}
+    )
     result = {(bid, P.period_of(day)): occ for (bid, day), occ in derived_days.items()}
     result.update(frozen)
     return result
@@ -85,7 +95,9 @@ class MonthTenants:
     unnamed_registered: int = 0
 
 
-def _unnamed_snapshot(snapshot_counts: tuple[int, int], from_leases: tuple[tuple[int, ...], tuple[int, ...]]) -> MonthTenants:
+def _unnamed_snapshot(
+    snapshot_counts: tuple[int, int], from_leases: tuple[tuple[int, ...], tuple[int, ...]]
+) -> MonthTenants:
     """A confirmed snapshot without its companies: the leases' companies when they still count
     as many as it froze (then they are the ones it counted), else its counts alone."""
     tenants, registered = snapshot_counts
@@ -104,9 +116,13 @@ def _month_tenants(session, period: str) -> dict[int, MonthTenants]:
     snapshot = OccupancySnapshot
     frozen, unnamed = {}, {}
     for building_id, ids, registered, tenants, registered_count in session.execute(
-        select(snapshot.building_id, snapshot.tenant_ids, snapshot.registered_tenant_ids, snapshot.tenants,
-               snapshot.registered_tenants)
-        .where(snapshot.period == period, snapshot.confirmed_at.is_not(None))
+        select(
+            snapshot.building_id,
+            snapshot.tenant_ids,
+            snapshot.registered_tenant_ids,
+            snapshot.tenants,
+            snapshot.registered_tenants,
+        ).where(snapshot.period == period, snapshot.confirmed_at.is_not(None))
     ):
         if ids is not None:
             frozen[building_id] = MonthTenants(tuple(ids), tuple(registered or ()))
@@ -117,7 +133,9 @@ def _month_tenants(session, period: str) -> dict[int, MonthTenants]:
     from_leases = {}
     if open_ids:
         scope = None if len(open_ids) == len(buildings) else open_ids
-        from_leases = {bid: sets for (bid, _), sets in tenant_sets_on_days(session, [P.month_end(period)], scope).items()}
+        from_leases = {
+            bid: sets for (bid, _), sets in tenant_sets_on_days(session, [P.month_end(period)], scope).items()
+        }
     result = {bid: MonthTenants(*sets) for bid, sets in from_leases.items() if bid not in unnamed}
     for bid, counts in unnamed.items():
         result[bid] = _unnamed_snapshot(counts, from_leases.get(bid, ((), ())))
@@ -152,11 +170,16 @@ def record_snapshots(session, periods: list[str], building_ids, confirmed_by=Non
             occ = derived.get((bid, day), Occupancy())
             rows.append(
                 OccupancySnapshot(
-                    building_id=bid, period=period,
-                    leasable_area=occ.leasable_area, occupied_area=occ.occupied_area,
-                    vacant_area=occ.vacant_area, tenants=occ.tenants,
-                    registered_tenants=occ.registered_tenants, registered_area=occ.registered_area,
-                    tenant_ids=list(occ.tenant_ids or ()), registered_tenant_ids=list(occ.registered_ids or ()),
+                    building_id=bid,
+                    period=period,
+                    leasable_area=occ.leasable_area,
+                    occupied_area=occ.occupied_area,
+                    vacant_area=occ.vacant_area,
+                    tenants=occ.tenants,
+                    registered_tenants=occ.registered_tenants,
+                    registered_area=occ.registered_area,
+                    tenant_ids=list(occ.tenant_ids or ()),
+                    registered_tenant_ids=list(occ.registered_ids or ()),
                     confirmed_at=now if confirmed_by is not None else None,
                     confirmed_by_id=confirmed_by.id if confirmed_by is not None else None,
                 )

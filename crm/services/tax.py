@@ -3,6 +3,7 @@
 All sums read ``building_tax_months``; ``refresh_rollup`` rewrites it from the tax records for
 the periods a write touched, in one INSERT … SELECT so the work stays in the database.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -63,9 +64,7 @@ def refresh_rollup(session, periods=None) -> None:
         source = source.where(TaxRecord.period.in_(periods))
     session.execute(clear)
     session.execute(
-        insert(BuildingTaxMonth).from_select(
-            ["building_id", "period", "total_tax", "district_tax", "records"], source
-        )
+        insert(BuildingTaxMonth).from_select(["building_id", "period", "total_tax", "district_tax", "records"], source)
     )
     # Both statements change the tax token (crm/cache/versions.py): every figure derived from
     # the roll-up is stale from here on.
@@ -93,8 +92,9 @@ def tax_by_building(session, first: str, last: str, building_ids=None, basis="to
 def tax_by_building_and_period(session, first: str, last: str, building_ids=None, basis="total"):
     """{building_id: {period: amount}} over first..last — one query for every window a page needs."""
     stmt = _scoped(
-        select(BuildingTaxMonth.building_id, BuildingTaxMonth.period, _amount(basis))
-        .where(BuildingTaxMonth.period.between(first, last)),
+        select(BuildingTaxMonth.building_id, BuildingTaxMonth.period, _amount(basis)).where(
+            BuildingTaxMonth.period.between(first, last)
+        ),
         building_ids,
     )
     table: dict[int, dict[str, Decimal]] = defaultdict(dict)

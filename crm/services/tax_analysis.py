@@ -6,6 +6,7 @@ by company where a company's share is needed — so a page costs the same few qu
 scale. Amounts follow the basis setting (全口径 or 区级) wherever a tier is involved; the building
 page shows both bases side by side.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -150,7 +151,9 @@ def _years(session, monthly: dict[str, tuple[Decimal, Decimal]], month: str, rul
     return rows
 
 
-def _tenants(session, building: Building, first: str, last: str, basis: str, current: list[Lease]) -> tuple[list[TenantTax], Decimal]:
+def _tenants(
+    session, building: Building, first: str, last: str, basis: str, current: list[Lease]
+) -> tuple[list[TenantTax], Decimal]:
     amount = func.sum(record_amount(basis))
     top = session.execute(
         select(TaxRecord.company_id, amount)
@@ -160,36 +163,42 @@ def _tenants(session, building: Building, first: str, last: str, basis: str, cur
         .limit(TOP_TENANTS)
     ).all()
     total = session.scalar(
-        select(func.coalesce(func.sum(record_amount(basis)), 0))
-        .where(TaxRecord.building_id == building.id, TaxRecord.period.between(first, last))
+        select(func.coalesce(func.sum(record_amount(basis)), 0)).where(
+            TaxRecord.building_id == building.id, TaxRecord.period.between(first, last)
+        )
     )
     total = Decimal(total)
     companies = {c.id: c for c in session.scalars(select(Company).where(Company.id.in_([cid for cid, _ in top])))}
     leases = {lease.company_id: lease for lease in current}
     tenants = [
-        TenantTax(companies[cid], Decimal(tax), _share(Decimal(tax), total), leases.get(cid))
-        for cid, tax in top
+        TenantTax(companies[cid], Decimal(tax), _share(Decimal(tax), total), leases.get(cid)) for cid, tax in top
     ]
     return tenants, total
 
 
-def _expiring(session, building: Building, today: date, first: str, last: str, basis: str,
-              current: list[Lease]) -> list[ExpiringLease]:
+def _expiring(
+    session, building: Building, today: date, first: str, last: str, basis: str, current: list[Lease]
+) -> list[ExpiringLease]:
     horizon = today + timedelta(days=365)
-    leases = [
-        lease for lease in current
-        if lease.end_date is not None and lease.end_date <= horizon
-    ]
+    leases = [lease for lease in current if lease.end_date is not None and lease.end_date <= horizon]
     if not leases:
         return []
     ids = [lease.company_id for lease in leases]
-    taxes = dict(session.execute(
-        select(TaxRecord.company_id, func.sum(record_amount(basis)))
-        .where(TaxRecord.building_id == building.id, TaxRecord.company_id.in_(ids),
-               TaxRecord.period.between(first, last))
-        .group_by(TaxRecord.company_id)
-    ).all())
-    rows = [ExpiringLease(lease, (lease.end_date - today).days, Decimal(taxes.get(lease.company_id) or 0)) for lease in leases]
+    taxes = dict(
+        session.execute(
+            select(TaxRecord.company_id, func.sum(record_amount(basis)))
+            .where(
+                TaxRecord.building_id == building.id,
+                TaxRecord.company_id.in_(ids),
+                TaxRecord.period.between(first, last),
+            )
+            .group_by(TaxRecord.company_id)
+        ).all()
+    )
+    rows = [
+        ExpiringLease(lease, (lease.end_date - today).days, Decimal(taxes.get(lease.company_id) or 0))
+        for lease in leases
+    ]
     return sorted(rows, key=lambda e: (e.lease.end_date, -e.tax_12m))
 
 
@@ -347,14 +356,18 @@ def _company_slices(session, year: int, basis: str, total: Decimal) -> tuple[lis
 
 def _streets(session, year: int, basis: str, total: Decimal) -> list[Slice]:
     amount = BuildingTaxMonth.district_tax if basis == "district" else BuildingTaxMonth.total_tax
-    sums = dict(session.execute(
-        select(Building.street, func.sum(amount))
-        .join(Building, Building.id == BuildingTaxMonth.building_id)
-        .where(BuildingTaxMonth.period.between(f"{year:04d}-01", f"{year:04d}-12"))
-        .group_by(Building.street)
-    ).all())
-    return [Slice(street, Decimal(sums.get(street) or 0), _share(Decimal(sums.get(street) or 0), total))
-            for street in STREETS + sorted(set(sums) - set(STREETS))]
+    sums = dict(
+        session.execute(
+            select(Building.street, func.sum(amount))
+            .join(Building, Building.id == BuildingTaxMonth.building_id)
+            .where(BuildingTaxMonth.period.between(f"{year:04d}-01", f"{year:04d}-12"))
+            .group_by(Building.street)
+        ).all()
+    )
+    return [
+        Slice(street, Decimal(sums.get(street) or 0), _share(Decimal(sums.get(street) or 0), total))
+        for street in STREETS + sorted(set(sums) - set(STREETS))
+    ]
 
 
 def district_tax(session, year: int | None = None, years_shown: int = 3) -> DistrictTaxPage:
@@ -404,9 +417,21 @@ def district_tax(session, year: int | None = None, years_shown: int = 3) -> Dist
     total = sum((r.amounts.get(year, ZERO) for r in rows), ZERO)
     top, industries = _company_slices(session, year, rules.basis, total)
     return DistrictTaxPage(
-        year=year, years=columns, latest_month=latest, in_progress=in_progress, basis=rules.basis, rules=rules,
-        buildings=rows, tier_counts=counts, compared=compare, movements=movements, matrix=dict(matrix),
-        total=total, top_companies=top, industries=industries, streets=_streets(session, year, rules.basis, total),
+        year=year,
+        years=columns,
+        latest_month=latest,
+        in_progress=in_progress,
+        basis=rules.basis,
+        rules=rules,
+        buildings=rows,
+        tier_counts=counts,
+        compared=compare,
+        movements=movements,
+        matrix=dict(matrix),
+        total=total,
+        top_companies=top,
+        industries=industries,
+        streets=_streets(session, year, rules.basis, total),
         selectable_years=selectable,
         year_labels={y: tax_year_label(session, y) for y in {*selectable, *columns, year, year - 1}},
     )

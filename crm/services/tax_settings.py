@@ -4,6 +4,7 @@ Stored in ``settings`` over the defaults of ``crm.models.setting.DEFAULTS``; tie
 (``crm.services.tax.tier_rules``) and the candidate list read them on every request, so a change
 shows at once on every page, API answer and PDF.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -53,7 +54,10 @@ def update_tax_settings(session, new: TaxSettings) -> list[str]:
     """Validate and store ``new``; returns the names of the settings that changed."""
     validate(new)
     current = current_tax_settings(session)
-    stored = {"tier_basis": new.basis, **{key: str(getattr(new, name).quantize(Decimal("0.01"))) for name, key in KEYS.items()}}
+    stored = {
+        "tier_basis": new.basis,
+        **{key: str(getattr(new, name).quantize(Decimal("0.01"))) for name, key in KEYS.items()},
+    }
     changed = [name for name in ("basis", *KEYS) if getattr(current, name) != getattr(new, name)]
     for key, value in stored.items():
         row = session.get(Setting, key)

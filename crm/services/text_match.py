@@ -5,6 +5,7 @@ with plain LIKE, which PostgreSQL runs several times faster than ILIKE (ILIKE lo
 name it scans); a query with Latin letters stays case-insensitive. ``%`` and ``_`` typed by the
 user are matched literally.
 """
+
 from __future__ import annotations
 
 

@@ -7,6 +7,7 @@ too) or 20261128. Anything else is refused with a Chinese message that names the
 for a date, shows the expected format. ``Unreadable`` is a ValueError, so a WTForms field that
 raises it shows the message beside the field; the import parsers turn it into a cell error.
 """
+
 from __future__ import annotations
 
 import re

@@ -12,6 +12,7 @@ creates the new ones from that day, so every past month still adds up to what it
 - a change that reaches into a confirmed month needs a correction reason (``crm.services.corrections``);
   resizing reaches every month the unit existed.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -84,14 +85,16 @@ def check_floor(building: Building, floor) -> int:
 def register_leasable_area(session, building: Building, day: date) -> Decimal:
     """Σ area of the units not retired and not self-use on ``day``: the leasable area going forward."""
     total = session.scalar(
-        select(func.coalesce(func.sum(Unit.area), 0))
-        .where(Unit.building_id == building.id, Unit.retired_on.is_(None), ~self_use_on(day))
+        select(func.coalesce(func.sum(Unit.area), 0)).where(
+            Unit.building_id == building.id, Unit.retired_on.is_(None), ~self_use_on(day)
+        )
     )
     return Decimal(total)
 
 
-def check_declared_area(session, building: Building, removed: Decimal, added: Decimal, day: date,
-                        field: str = "area") -> None:
+def check_declared_area(
+    session, building: Building, removed: Decimal, added: Decimal, day: date, field: str = "area"
+) -> None:
     after = register_leasable_area(session, building, day) - removed + added
     if after > building.declared_office_area:
         raise DomainError(
@@ -122,13 +125,19 @@ def check_vacant_from(session, units: list[Unit], day: date, what: str) -> None:
         )
     for unit in units:
         if unit.reserved_until is not None and unit.reserved_until >= day:
-            raise DomainError(
-                f"单元 {unit.label} 已预留至 {unit.reserved_until}，请先取消预留再{what}", field="units"
-            )
+            raise DomainError(f"单元 {unit.label} 已预留至 {unit.reserved_until}，请先取消预留再{what}", field="units")
 
 
-def add_unit(session, building: Building, floor, number: str, area, day: date, self_use: bool = False,
-             correction_reason: str | None = None) -> Unit:
+def add_unit(
+    session,
+    building: Building,
+    floor,
+    number: str,
+    area,
+    day: date,
+    self_use: bool = False,
+    correction_reason: str | None = None,
+) -> Unit:
     """A new unit from ``day``; ``self_use`` makes it self-use from that day."""
     floor = check_floor(building, floor)
     number = check_number(session, building, floor, number)
@@ -189,23 +198,27 @@ def split_unit(session, unit: Unit, day: date, parts: list[Part], correction_rea
     check_vacant_from(session, [unit], day, "拆分")
     with correcting(session, building, day, correction_reason, "split"):
         unit.retired_on = day
-        new_units = [Unit(building=building, floor=unit.floor, number=p.number, area=p.area, active_from=day)
-                     for p in parts]
+        new_units = [
+            Unit(building=building, floor=unit.floor, number=p.number, area=p.area, active_from=day) for p in parts
+        ]
         session.add_all(new_units)
         inherit_self_use(session, [unit], new_units, day)
     return new_units
 
 
 def floor_units_on(session, building: Building, floor: int, day: date) -> list[Unit]:
-    return list(session.scalars(
-        select(Unit)
-        .where(Unit.building_id == building.id, Unit.floor == floor, Unit.retired_on.is_(None), unit_exists_on(day))
-        .order_by(Unit.number)
-    ))
+    return list(
+        session.scalars(
+            select(Unit)
+            .where(Unit.building_id == building.id, Unit.floor == floor, Unit.retired_on.is_(None), unit_exists_on(day))
+            .order_by(Unit.number)
+        )
+    )
 
 
-def merge_units(session, building: Building, units: list[Unit], day: date, number: str,
-                correction_reason: str | None = None) -> Unit:
+def merge_units(
+    session, building: Building, units: list[Unit], day: date, number: str, correction_reason: str | None = None
+) -> Unit:
     units = list({u.id: u for u in units}.values())
     if len(units) < 2:
         raise DomainError("请至少选择两个相邻单元进行合并", field="units")
@@ -242,8 +255,9 @@ def retire_unit(session, unit: Unit, day: date, correction_reason: str | None = 
     return unit
 
 
-def update_unit(session, unit: Unit, version, area, reserved_until: date | None, today: date,
-                correction_reason: str | None = None) -> Unit:
+def update_unit(
+    session, unit: Unit, version, area, reserved_until: date | None, today: date, correction_reason: str | None = None
+) -> Unit:
     """Resize a unit and set its reservation, refusing a save on a stale form.
 
     The area counts on every day the unit exists, so resizing reaches every confirmed month since
@@ -275,6 +289,7 @@ def update_unit(session, unit: Unit, version, area, reserved_until: date | None,
 
 # ------------------------------------------------------------------------------------------ self-use
 
+
 def check_dates(unit: Unit, start: date | None, end: date | None, field: str) -> None:
     if end is not None and start is not None and end < start:
         raise DomainError(f"自用截止日期 {end} 早于起始日期 {start}", field=field)
@@ -284,8 +299,14 @@ def check_dates(unit: Unit, start: date | None, end: date | None, field: str) ->
         raise DomainError(f"单元 {unit.label} 已于 {unit.retired_on} 停用", field=field)
 
 
-def check_period(session, unit: Unit, start: date | None, end: date | None, ignore: UnitSelfUse | None = None,
-                 field: str = "self_use_from") -> None:
+def check_period(
+    session,
+    unit: Unit,
+    start: date | None,
+    end: date | None,
+    ignore: UnitSelfUse | None = None,
+    field: str = "self_use_from",
+) -> None:
     """A self-use period ``start``..``end`` may be recorded on ``unit``: no overlap, no lease."""
     check_dates(unit, start, end, field)
     for other in periods_of(session, [unit.id]).get(unit.id, []):
@@ -298,8 +319,9 @@ def check_period(session, unit: Unit, start: date | None, end: date | None, igno
         )
 
 
-def start_self_use(session, unit: Unit, start: date | None, end: date | None = None,
-                   correction_reason: str | None = None) -> UnitSelfUse:
+def start_self_use(
+    session, unit: Unit, start: date | None, end: date | None = None, correction_reason: str | None = None
+) -> UnitSelfUse:
     """Mark ``unit`` self-use from ``start`` (through ``end``, its last day; None: open)."""
     if start is None:
         raise DomainError("请填写自用起始日期", field="self_use_from")
@@ -325,8 +347,9 @@ def end_self_use(session, unit: Unit, last_day: date | None, correction_reason: 
         return period
     check_dates(unit, period.start_date, last_day, "self_use_until")
     if unit.retired_on is None:
-        check_declared_area(session, unit.building, Decimal(0), unit.area, last_day + timedelta(days=1),
-                            field="self_use_until")
+        check_declared_area(
+            session, unit.building, Decimal(0), unit.area, last_day + timedelta(days=1), field="self_use_until"
+        )
     span = self_use_span(SelfUseState(period.start_date, period.end_date), SelfUseState(period.start_date, last_day))
     with correcting(session, unit.building, span, correction_reason, "self_use"):
         period.end_date = last_day

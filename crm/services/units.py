@@ -3,6 +3,7 @@ for a unit no lease covers, the lease that ran out on it without a move-out (到
 
 Self-use is read from the dated periods (``crm.services.self_use``), so a past day shows the
 status the unit had then."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -44,15 +45,19 @@ def status_of(unit: Unit, lease: Lease | None, day: date, self_use: bool = False
 
 
 def unit_states(session, building: Building, day: date) -> list[UnitState]:
-    units = list(session.scalars(
-        select(Unit)
-        .where(Unit.building_id == building.id, unit_exists_on(day))
-        .order_by(Unit.floor.desc(), Unit.number)
-    ))
+    units = list(
+        session.scalars(
+            select(Unit)
+            .where(Unit.building_id == building.id, unit_exists_on(day))
+            .order_by(Unit.floor.desc(), Unit.number)
+        )
+    )
     # Leases and their unit ids in two light queries; the units are the ones just loaded, so each
     # lease's collection is filled in place instead of loading every unit a second time.
     leases = {lease.id: lease for lease in active_leases(session, building.id, day, with_units=False)}
-    pairs = session.execute(select(lease_units.c.unit_id, lease_units.c.lease_id).where(lease_units.c.lease_id.in_(leases)))
+    pairs = session.execute(
+        select(lease_units.c.unit_id, lease_units.c.lease_id).where(lease_units.c.lease_id.in_(leases))
+    )
     lease_of_unit = {unit_id: leases[lease_id] for unit_id, lease_id in pairs}
     by_id = {unit.id: unit for unit in units}
     units_of_lease = defaultdict(list)
@@ -66,8 +71,15 @@ def unit_states(session, building: Building, day: date) -> list[UnitState]:
     states = []
     for unit in units:
         lease, own = lease_of_unit.get(unit.id), period_on(periods.get(unit.id, []), day)
-        states.append(UnitState(unit, status_of(unit, lease, day, own is not None), lease,
-                                None if lease is not None else lapsed.get(unit.id), own))
+        states.append(
+            UnitState(
+                unit,
+                status_of(unit, lease, day, own is not None),
+                lease,
+                None if lease is not None else lapsed.get(unit.id),
+                own,
+            )
+        )
     return states
 
 

@@ -1,4 +1,5 @@
 """统一社会信用代码 (USCC) check per GB 32100-2015."""
+
 from __future__ import annotations
 
 CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"

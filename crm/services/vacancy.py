@@ -4,6 +4,7 @@ A unit has been vacant since the day after its last lease stopped being active (
 day before its move-out), or since it came into use when it was never let; a unit vacant since
 before any record is "long vacant" (``None`` days).
 """
+
 from __future__ import annotations
 
 from datetime import date, timedelta

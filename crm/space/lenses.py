@@ -13,6 +13,7 @@
 
 Units that no lease covers keep their status colour, faded, under every lens but 状态.
 """
+
 from __future__ import annotations
 
 import math
@@ -32,10 +33,16 @@ from crm.services.occupancy import lease_active_on
 
 LENSES = {"status": "状态", "expiry": "租约到期", "industry": "产业类别", "tax": "税收贡献", "registration": "属地注册"}
 DEFAULT = "status"
-EXPIRY_BUCKETS = [("exp-3", "3个月内"), ("exp-6", "3–6个月"), ("exp-12", "6–12个月"), ("exp-later", "12个月以后"),
-                  ("exp-open", "不定期")]
-TAX_QUINTILES = [(f"tax-q{q}", label) for q, label in
-                 enumerate(["最低 20%", "20–40%", "40–60%", "60–80%", "最高 20%"], start=1)]
+EXPIRY_BUCKETS = [
+    ("exp-3", "3个月内"),
+    ("exp-6", "3–6个月"),
+    ("exp-12", "6–12个月"),
+    ("exp-later", "12个月以后"),
+    ("exp-open", "不定期"),
+]
+TAX_QUINTILES = [
+    (f"tax-q{q}", label) for q, label in enumerate(["最低 20%", "20–40%", "40–60%", "60–80%", "最高 20%"], start=1)
+]
 INDUSTRY_CLASSES = [(f"ind-{i}", group) for i, group in enumerate(INDUSTRY_GROUPS)] + [("ind-none", "未分类")]
 REGISTRATION = [("reg-yes", "属地注册"), ("reg-no", "非属地注册")]
 
@@ -52,8 +59,12 @@ def lens_of(raw) -> str:
 
 
 def legend(lens: str) -> list[tuple[str, str]]:
-    return {"expiry": EXPIRY_BUCKETS, "industry": INDUSTRY_CLASSES, "tax": TAX_QUINTILES,
-            "registration": REGISTRATION}.get(lens, [])
+    return {
+        "expiry": EXPIRY_BUCKETS,
+        "industry": INDUSTRY_CLASSES,
+        "tax": TAX_QUINTILES,
+        "registration": REGISTRATION,
+    }.get(lens, [])
 
 
 def add_months(day: date, months: int) -> date:
@@ -94,25 +105,34 @@ def _tax_per_m2(session, day: date) -> dict[tuple[int, int], Decimal]:
     """{(company id, building id): tax per m²} of every tenant of the district on ``day``."""
     areas = session.execute(
         select(Lease.company_id, Lease.building_id, func.sum(Unit.area))
-        .join(lease_units, lease_units.c.lease_id == Lease.id).join(Unit, Unit.id == lease_units.c.unit_id)
+        .join(lease_units, lease_units.c.lease_id == Lease.id)
+        .join(Unit, Unit.id == lease_units.c.unit_id)
         .where(lease_active_on(day))
         .group_by(Lease.company_id, Lease.building_id)
     ).all()
     last = P.period_of(day)
-    taxes = dict(((c, b), Decimal(t)) for c, b, t in session.execute(
-        select(TaxRecord.company_id, TaxRecord.building_id, func.sum(TaxRecord.total_tax))
-        .where(TaxRecord.period.between(P.shift(last, -11), last), TaxRecord.building_id.is_not(None))
-        .group_by(TaxRecord.company_id, TaxRecord.building_id)
-    ))
-    return {(c, b): (taxes.get((c, b), Decimal(0)) / Decimal(a)).quantize(Decimal("0.01"))
-            for c, b, a in areas if a and a > 0}
+    taxes = dict(
+        ((c, b), Decimal(t))
+        for c, b, t in session.execute(
+            select(TaxRecord.company_id, TaxRecord.building_id, func.sum(TaxRecord.total_tax))
+            .where(TaxRecord.period.between(P.shift(last, -11), last), TaxRecord.building_id.is_not(None))
+            .group_by(TaxRecord.company_id, TaxRecord.building_id)
+        )
+    )
+    return {
+        (c, b): (taxes.get((c, b), Decimal(0)) / Decimal(a)).quantize(Decimal("0.01"))
+        for c, b, a in areas
+        if a and a > 0
+    }
 
 
 def district_tax_density(session, day: date) -> tuple[dict[tuple[int, int], Decimal], list[Decimal]]:
     """Every tenant's tax per m² and the district's quintile boundaries, cached by data version."""
+
     def compute():
         values = _tax_per_m2(session, day)
         return values, quintile_bounds(list(values.values()))
+
     return cached(session, (OCCUPANCY, TAX), ("space.lenses.density", day), compute)
 
 

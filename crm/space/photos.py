@@ -8,6 +8,7 @@ EXIF orientation, scaled down to at most 2,000 px on its long side and saved afr
 the new file carries no EXIF, GPS or other metadata. It is stored as ``<sha256>.jpg`` under the
 photo folder; the name comes from its bytes, never from the user.
 """
+
 from __future__ import annotations
 
 import hashlib

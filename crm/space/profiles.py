@@ -5,6 +5,7 @@
 own descriptive fields, its profile texts and the vacant units by floor — so no tenant, tax or
 occupancy figure can reach the 对外招商版 by accident.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -45,6 +46,7 @@ TOP_TAXPAYERS = 10
 # ------------------------------------------------------------------------------------------
 # reading and editing
 
+
 def profile_of(session, building: Building) -> BuildingProfile:
     """The building's profile; an unsaved blank one when nobody has written it yet."""
     profile = session.scalar(select(BuildingProfile).where(BuildingProfile.building_id == building.id))
@@ -54,7 +56,8 @@ def profile_of(session, building: Building) -> BuildingProfile:
 def photos_of(session, building_ids) -> dict[int, list[BuildingPhoto]]:
     """{building id: its photos in order} for ``building_ids``."""
     rows = session.scalars(
-        select(BuildingPhoto).where(BuildingPhoto.building_id.in_(list(building_ids)))
+        select(BuildingPhoto)
+        .where(BuildingPhoto.building_id.in_(list(building_ids)))
         .order_by(BuildingPhoto.building_id, BuildingPhoto.position, BuildingPhoto.id)
     )
     found: dict[int, list[BuildingPhoto]] = defaultdict(list)
@@ -63,7 +66,9 @@ def photos_of(session, building_ids) -> dict[int, list[BuildingPhoto]]:
     return found
 
 
-def save_profile(session, building: Building, values: dict, positioning: str | None, actor, now: datetime) -> BuildingProfile:
+def save_profile(
+    session, building: Building, values: dict, positioning: str | None, actor, now: datetime
+) -> BuildingProfile:
     """Write the profile texts and the building's 特色定位; a too-long field is refused by name."""
     cleaned = {}
     for name, (label, longest) in TEXT_FIELDS.items():
@@ -73,7 +78,9 @@ def save_profile(session, building: Building, values: dict, positioning: str | N
         cleaned[name] = value or None
     positioning = clean_text(positioning or "").strip()
     if len(positioning) > POSITIONING_LONGEST:
-        raise DomainError(f"「特色定位」最多 {POSITIONING_LONGEST} 个字，现有 {len(positioning)} 个字。", field="positioning")
+        raise DomainError(
+            f"「特色定位」最多 {POSITIONING_LONGEST} 个字，现有 {len(positioning)} 个字。", field="positioning"
+        )
     profile = profile_of(session, building)
     for name, value in cleaned.items():
         setattr(profile, name, value)
@@ -87,17 +94,28 @@ def save_profile(session, building: Building, values: dict, positioning: str | N
 
 def add_photo(session, building: Building, folder: str, data: bytes, name: str, actor, now: datetime) -> BuildingPhoto:
     """Check, re-encode and store an upload as the building's last photo (at most six)."""
-    count = session.scalar(select(func.count()).select_from(BuildingPhoto).where(BuildingPhoto.building_id == building.id))
+    count = session.scalar(
+        select(func.count()).select_from(BuildingPhoto).where(BuildingPhoto.building_id == building.id)
+    )
     if count >= MAX_PHOTOS:
         raise DomainError(f"每栋楼最多 {MAX_PHOTOS} 张照片，请先删除一张再上传。", field="photo")
     stored = photo_store.store(folder, data, name)
-    exists = session.scalar(select(BuildingPhoto).where(BuildingPhoto.building_id == building.id,
-                                                         BuildingPhoto.sha256 == stored.sha256))
+    exists = session.scalar(
+        select(BuildingPhoto).where(BuildingPhoto.building_id == building.id, BuildingPhoto.sha256 == stored.sha256)
+    )
     if exists is not None:
         raise DomainError(f"照片「{name}」与已有的一张相同，未重复添加。", field="photo")
     last = session.scalar(select(func.max(BuildingPhoto.position)).where(BuildingPhoto.building_id == building.id))
-    photo = BuildingPhoto(building_id=building.id, sha256=stored.sha256, width=stored.width, height=stored.height,
-                          size=stored.size, position=(last or 0) + 1, uploaded_at=now, uploaded_by_id=getattr(actor, "id", None))
+    photo = BuildingPhoto(
+        building_id=building.id,
+        sha256=stored.sha256,
+        width=stored.width,
+        height=stored.height,
+        size=stored.size,
+        position=(last or 0) + 1,
+        uploaded_at=now,
+        uploaded_by_id=getattr(actor, "id", None),
+    )
     session.add(photo)
     session.flush()
     return photo
@@ -127,11 +145,15 @@ def make_cover(session, building: Building, photo_id: int) -> None:
 def open_warnings(session, building: Building) -> list[str]:
     """Open warnings (预警) of the building for the internal profile, one line each: severity,
     rule and title, newest first."""
-    return [f"【{w.severity_label}】{RULES.get(w.rule, w.rule)}：{w.title}" for w in building_panel(session, building.id).open]
+    return [
+        f"【{w.severity_label}】{RULES.get(w.rule, w.rule)}：{w.title}"
+        for w in building_panel(session, building.id).open
+    ]
 
 
 # ------------------------------------------------------------------------------------------
 # the data of the PDFs
+
 
 @dataclass(frozen=True)
 class FloorSpace:
@@ -163,8 +185,9 @@ def profile_texts(profile: BuildingProfile, building: Building) -> dict:
     return {name: getattr(profile, name) or "" for name in TEXT_FIELDS} | {"positioning": building.positioning or ""}
 
 
-def external_data(session, building: Building, today: date, photo_folder: str | None, contact: dict | None,
-                  states=None) -> dict:
+def external_data(
+    session, building: Building, today: date, photo_folder: str | None, contact: dict | None, states=None
+) -> dict:
     """What the 对外招商版 shows — and only that (see module docstring)."""
     states = states if states is not None else unit_states(session, building, today)
     return {
@@ -225,12 +248,18 @@ def _candidate_status(session, building: Building, month: str, today: date) -> s
 
 
 def open_leads(session, building: Building) -> list[Lead]:
-    return list(session.scalars(
-        select(Lead).join(lead_target_buildings, lead_target_buildings.c.lead_id == Lead.id)
-        .where(lead_target_buildings.c.building_id == building.id, Lead.stage.in_(ACTIVE_STAGES),
-               Lead.merged_into_id.is_(None))
-        .order_by(Lead.expected_annual_tax.desc().nulls_last(), Lead.id)
-    ))
+    return list(
+        session.scalars(
+            select(Lead)
+            .join(lead_target_buildings, lead_target_buildings.c.lead_id == Lead.id)
+            .where(
+                lead_target_buildings.c.building_id == building.id,
+                Lead.stage.in_(ACTIVE_STAGES),
+                Lead.merged_into_id.is_(None),
+            )
+            .order_by(Lead.expected_annual_tax.desc().nulls_last(), Lead.id)
+        )
+    )
 
 
 def internal_data(session, building: Building, month: str, today: date, photo_folder: str | None = None) -> dict:
@@ -264,8 +293,10 @@ def internal_data(session, building: Building, month: str, today: date, photo_fo
         "top_taxpayers": [(t.company.name, t.tax, t.share) for t in tax.tenants[:TOP_TAXPAYERS]],
         "expiries": _expiries_by_month(states, as_of),
         "vacant": vacant_by_floor(states),
-        "leads": [(lead.company_name, lead.stage_label, lead.expected_annual_tax, lead.intended_area, lead.owner.display_name)
-                  for lead in open_leads(session, building)],
+        "leads": [
+            (lead.company_name, lead.stage_label, lead.expected_annual_tax, lead.intended_area, lead.owner.display_name)
+            for lead in open_leads(session, building)
+        ],
         "warnings": open_warnings(session, building),
         "texts": profile_texts(profile_of(session, building), building),
         "photos": _photo_paths(session, building, photo_folder, 1),

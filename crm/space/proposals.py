@@ -6,6 +6,7 @@ run of units on one floor of one building, free for the lead today (``matching.f
 so a proposal never offers space that has been let or held for another lead meanwhile. The data
 handed to the PDF holds the building's external facts only — no tenant and no tax figure.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -41,8 +42,11 @@ def parse_choices(raw: list[str]) -> list[list[int]]:
 def resolve(session, lead: Lead, chosen: list[list[int]], today: date) -> list[list[Unit]]:
     """The units of each candidate, checked: existing, one floor of one building, free for the lead."""
     all_ids = [i for ids in chosen for i in ids]
-    free = set(session.scalars(select(Unit.id).where(Unit.id.in_(all_ids), unit_exists_on(today),
-                                                     free_condition(today, lead.id))))
+    free = set(
+        session.scalars(
+            select(Unit.id).where(Unit.id.in_(all_ids), unit_exists_on(today), free_condition(today, lead.id))
+        )
+    )
     units = {u.id: u for u in session.scalars(select(Unit).where(Unit.id.in_(all_ids)))}
     resolved = []
     for ids in chosen:
@@ -61,14 +65,18 @@ def _floor_strip(session, units: list[Unit], today: date) -> dict:
     """The candidate's floor for the PDF's strip: every unit on it (number, area, proposed or
     not) and the building's floor count — no status or tenant of the others."""
     first = units[0]
-    on_floor = session.scalars(select(Unit).where(Unit.building_id == first.building_id, Unit.floor == first.floor,
-                                                  unit_exists_on(today)).order_by(Unit.number))
+    on_floor = session.scalars(
+        select(Unit)
+        .where(Unit.building_id == first.building_id, Unit.floor == first.floor, unit_exists_on(today))
+        .order_by(Unit.number)
+    )
     chosen = {u.id for u in units}
     return {"floor": first.floor, "units": [(u.number, u.area, u.id in chosen) for u in on_floor]}
 
 
-def proposal_data(session, lead: Lead, candidates: list[list[Unit]], today: date, photo_folder: str | None,
-                  contact: dict) -> dict:
+def proposal_data(
+    session, lead: Lead, candidates: list[list[Unit]], today: date, photo_folder: str | None, contact: dict
+) -> dict:
     """The plain data of the proposal PDF."""
     facts: dict[int, dict] = {}
     rows = []
@@ -76,31 +84,59 @@ def proposal_data(session, lead: Lead, candidates: list[list[Unit]], today: date
         building: Building = units[0].building
         if building.id not in facts:
             facts[building.id] = external_data(session, building, today, photo_folder, None)
-        rows.append({
-            "building": facts[building.id],
-            "floor": units[0].floor,
-            "units": [(u.label, u.area) for u in units],
-            "area": sum((u.area for u in units), Decimal(0)),
-            "strip": _floor_strip(session, units, today),
-        })
-    return {"company": lead.company_name, "intended_area": lead.intended_area, "industry": lead.industry_group or "",
-            "candidates": rows, "contact": contact, "date": today}
+        rows.append(
+            {
+                "building": facts[building.id],
+                "floor": units[0].floor,
+                "units": [(u.label, u.area) for u in units],
+                "area": sum((u.area for u in units), Decimal(0)),
+                "strip": _floor_strip(session, units, today),
+            }
+        )
+    return {
+        "company": lead.company_name,
+        "intended_area": lead.intended_area,
+        "industry": lead.industry_group or "",
+        "candidates": rows,
+        "contact": contact,
+        "date": today,
+    }
 
 
 def summary(data: dict) -> list[dict]:
     """What the archive keeps of each candidate, for the timeline."""
-    return [{"building": c["building"]["code"], "name": c["building"]["name"], "floor": c["floor"],
-             "units": [label for label, _ in c["units"]], "area": str(c["area"])} for c in data["candidates"]]
+    return [
+        {
+            "building": c["building"]["code"],
+            "name": c["building"]["name"],
+            "floor": c["floor"],
+            "units": [label for label, _ in c["units"]],
+            "area": str(c["area"]),
+        }
+        for c in data["candidates"]
+    ]
 
 
 def record_proposal(session, lead: Lead, data: dict, pdf: bytes, pages: int, actor, now: datetime) -> SpaceProposal:
-    proposal = SpaceProposal(lead_id=lead.id, created_at=now, created_by_id=getattr(actor, "id", None),
-                             candidates=summary(data), size=len(pdf), pages=pages, pdf=pdf)
+    proposal = SpaceProposal(
+        lead_id=lead.id,
+        created_at=now,
+        created_by_id=getattr(actor, "id", None),
+        candidates=summary(data),
+        size=len(pdf),
+        pages=pages,
+        pdf=pdf,
+    )
     session.add(proposal)
     session.flush()
     return proposal
 
 
 def proposals_of(session, lead: Lead) -> list[SpaceProposal]:
-    return list(session.scalars(select(SpaceProposal).where(SpaceProposal.lead_id == lead.id)
-                                .order_by(SpaceProposal.created_at.desc(), SpaceProposal.id.desc())))
+    return list(
+        session.scalars(
+            select(SpaceProposal)
+            .where(SpaceProposal.lead_id == lead.id)
+            .order_by(SpaceProposal.created_at.desc(), SpaceProposal.id.desc())
+        )
+    )

@@ -1,4 +1,5 @@
 """A user's own account: changing the password."""
+
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, session, url_for
@@ -42,7 +43,9 @@ def tokens():
             token, secret = create_token(db.session, current_user, form.name.data, form.days.data or 0)
         if saved:
             flash(f"已创建令牌“{token.name}”。请立即复制保存：离开本页后将无法再次查看。", "warning")
-    return render_template("account/tokens.html", form=form, secret=secret, tokens=user_tokens(db.session, current_user))
+    return render_template(
+        "account/tokens.html", form=form, secret=secret, tokens=user_tokens(db.session, current_user)
+    )
 
 
 @bp.route("/tokens/<int:token_id>/revoke", methods=["POST"])

@@ -1,4 +1,5 @@
 """System administration: staff accounts (create, assign buildings, reset, deactivate)."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
@@ -18,7 +19,9 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 def building_choices():
-    return select_choices((b.code, f"{b.code} {b.name}") for b in db.session.scalars(select(Building).order_by(Building.code)))
+    return select_choices(
+        (b.code, f"{b.code} {b.name}") for b in db.session.scalars(select(Building).order_by(Building.code))
+    )
 
 
 @bp.route("/users", methods=["GET", "POST"])
@@ -28,8 +31,15 @@ def users():
     form.buildings.choices = building_choices()
     if form.validate_on_submit():
         with transaction(form, default_field="username") as saved:
-            user = create_staff(db.session, form.username.data, form.display_name.data, form.role.data,
-                                form.email.data, form.buildings.data, form.password.data)
+            user = create_staff(
+                db.session,
+                form.username.data,
+                form.display_name.data,
+                form.role.data,
+                form.email.data,
+                form.buildings.data,
+                form.password.data,
+            )
         if saved:
             flash(f"已创建用户 {user.username}（{user.role_label}），首次登录须修改密码", "success")
             return redirect(url_for("admin.users"))
@@ -44,9 +54,14 @@ def get_user_or_404(user_id: int) -> User:
 
 
 def render_user_page(user: User, email_form: EmailForm | None = None):
-    return render_template("admin/user.html", user=user, choices=building_choices(),
-                           email=email_form or EmailForm(email=user.email),
-                           reset=ResetPasswordForm(), active=ActiveForm(active=user.active))
+    return render_template(
+        "admin/user.html",
+        user=user,
+        choices=building_choices(),
+        email=email_form or EmailForm(email=user.email),
+        reset=ResetPasswordForm(),
+        active=ActiveForm(active=user.active),
+    )
 
 
 @bp.route("/users/<int:user_id>")
@@ -64,8 +79,12 @@ def user_email(user_id):
         with transaction(form, default_field="email") as saved:
             set_email(user, form.email.data)
         if saved:
-            flash(f"已将 {user.username} 的电子邮箱改为 {user.email}" if user.email
-                  else f"已清除 {user.username} 的电子邮箱", "success")
+            flash(
+                f"已将 {user.username} 的电子邮箱改为 {user.email}"
+                if user.email
+                else f"已清除 {user.username} 的电子邮箱",
+                "success",
+            )
             return redirect(url_for("admin.user", user_id=user.id))
     return render_user_page(user, form)
 

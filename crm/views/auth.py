@@ -1,4 +1,5 @@
 """Sign-in and sign-out."""
+
 from __future__ import annotations
 
 import logging

@@ -1,5 +1,6 @@
 """The archive of monthly briefings as a panel: the briefings page shows all of it, the reports
 page its newest rows (``reports_section``). Not a blueprint: both pages' views call it."""
+
 from __future__ import annotations
 
 from flask_login import current_user

@@ -6,6 +6,7 @@ comes from this blueprint's context processor, which runs for that page only. Ge
 POST to ``/reports/briefings``: success goes back to ``/reports``; a refused month re-renders the
 archive page with the message beside the field and the month as typed.
 """
+
 from __future__ import annotations
 
 import io
@@ -61,8 +62,13 @@ def download(briefing_id: int):
     briefing = get_briefing(db.session, briefing_id)
     if briefing is None:
         abort(404)
-    return send_file(io.BytesIO(briefing.pdf), mimetype="application/pdf", as_attachment=True,
-                     download_name=briefing.filename, max_age=0)
+    return send_file(
+        io.BytesIO(briefing.pdf),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=briefing.filename,
+        max_age=0,
+    )
 
 
 @bp.route("/reports/briefings/latest")
@@ -81,5 +87,10 @@ def latest():
         if not saved:
             flash(f"{P.label(month)}月度简报暂时无法生成：{saved.error.message}", "warning")
             return redirect(url_for("briefings.index"))
-    return send_file(io.BytesIO(briefing.pdf), mimetype="application/pdf", as_attachment=True,
-                     download_name=briefing.filename, max_age=0)
+    return send_file(
+        io.BytesIO(briefing.pdf),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=briefing.filename,
+        max_age=0,
+    )

@@ -1,5 +1,6 @@
 """The building list's filters (street, zone, tier, search): read from the query string, and
 applied to rows of building figures — by the list page and by its export alike."""
+
 from __future__ import annotations
 
 from crm.models.choices import STREETS, TIERS, ZONES

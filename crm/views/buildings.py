@@ -1,4 +1,5 @@
 """Buildings: the filterable list and a building's page with its stacking plan."""
+
 from __future__ import annotations
 
 from flask import Blueprint, flash, render_template, request
@@ -43,14 +44,17 @@ def index():
     def render() -> dict[str, str]:
         rows = building_figures(db.session, month, ids)
         shown = [row for row in rows if matches_filters(row, filters)]
-        return {"content": render_part("buildings/_index.html", rows=shown, total=len(rows), month=month, args=query.kept)}
+        return {
+            "content": render_part("buildings/_index.html", rows=shown, total=len(rows), month=month, args=query.kept)
+        }
 
     if filters:  # a filtered view is rendered afresh: too many to keep
         content = Markup(render()["content"])
     else:
         scope = None if ids is None else tuple(sorted(ids))
-        content = cached_fragments("building-list", (OCCUPANCY, TAX), (month, request.args.get("month"), scope,
-                                                                         tier_rules(db.session)), render)["content"]
+        content = cached_fragments(
+            "building-list", (OCCUPANCY, TAX), (month, request.args.get("month"), scope, tier_rules(db.session)), render
+        )["content"]
     return render_template("buildings/index.html", content=content)
 
 
@@ -64,10 +68,18 @@ def show(code):
     day = today()
     lens = lenses.lens_of(request.args.get("lens"))
     return render_template(
-        "buildings/show.html", building=building, figures=figures, month=month, as_of=P.month_end(month),
+        "buildings/show.html",
+        building=building,
+        figures=figures,
+        month=month,
+        as_of=P.month_end(month),
         panels=building_panels(building, month, panel.can_manage, visible_building_ids(current_user), lens),
-        panel=panel, lens=lens, LENSES=lenses.LENSES, legend=lenses.legend(lens),
-        today=day, lapsed=expiries.overdue(db.session, day, [building.id], visible_building_ids(current_user)),
+        panel=panel,
+        lens=lens,
+        LENSES=lenses.LENSES,
+        legend=lenses.legend(lens),
+        today=day,
+        lapsed=expiries.overdue(db.session, day, [building.id], visible_building_ids(current_user)),
         back=request.full_path.rstrip("?"),
         warning_panel=building_panel(db.session, building.id) if may_open("warnings.index") else None,
     )
@@ -101,11 +113,16 @@ def building_panels(building: Building, month: str, can_manage: bool, scope_ids,
     attributed to the buildings ``scope_ids`` (None: all of it), so a manager sees no tax of
     another's building. Under another lens than 状态 the plan is its own fragment (``lens_plan``):
     the other parts stay the ones every lens shares."""
+
     def render() -> dict[str, str]:
         as_of = P.month_end(month)
         states = unit_states(db.session, building, as_of)
-        tenants = sorted({s.lease.id: s.lease for s in states if s.lease}.values(), key=lambda lease: lease.company.name)
-        tax_12m = company_tax_totals(db.session, [lease.company_id for lease in tenants], P.shift(month, -11), month, scope_ids)
+        tenants = sorted(
+            {s.lease.id: s.lease for s in states if s.lease}.values(), key=lambda lease: lease.company.name
+        )
+        tax_12m = company_tax_totals(
+            db.session, [lease.company_id for lease in tenants], P.shift(month, -11), month, scope_ids
+        )
         shared = dict(building=building, month=month, as_of=as_of, can_manage=can_manage)
         chart = history_chart(building, month)
         return {
@@ -126,14 +143,27 @@ def plan_html(building: Building, month: str, can_manage: bool, states, lens: st
     """The stacking plan of ``states`` (the units at the month's end) under ``lens``."""
     as_of = P.month_end(month)
     bands = {uid: band(first, as_of) for uid, first in vacant_since(db.session, building.id, states, as_of).items()}
-    return render_part("buildings/_plan.html", floors=floors(states), bands=bands, lens=lens,
-                       marks=lenses.marks(db.session, states, lens, as_of), building=building, month=month, as_of=as_of,
-                       can_manage=can_manage)
+    return render_part(
+        "buildings/_plan.html",
+        floors=floors(states),
+        bands=bands,
+        lens=lens,
+        marks=lenses.marks(db.session, states, lens, as_of),
+        building=building,
+        month=month,
+        as_of=as_of,
+        can_manage=can_manage,
+    )
 
 
 def lens_plan(building: Building, month: str, can_manage: bool, lens: str):
     """The plan under a lens other than 状态, cached on its own."""
-    def render() -> dict[str, str]:
-        return {"plan": plan_html(building, month, can_manage, unit_states(db.session, building, P.month_end(month)), lens)}
 
-    return cached_fragments("building-plan-lens", (OCCUPANCY, TAX), (building.id, month, can_manage, lens), render)["plan"]
+    def render() -> dict[str, str]:
+        return {
+            "plan": plan_html(building, month, can_manage, unit_states(db.session, building, P.month_end(month)), lens)
+        }
+
+    return cached_fragments("building-plan-lens", (OCCUPANCY, TAX), (building.id, month, can_manage, lens), render)[
+        "plan"
+    ]

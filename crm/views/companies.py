@@ -1,4 +1,5 @@
 """Companies: search and filters, and a company's page with its leases and monthly tax."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, render_template, request
@@ -35,8 +36,12 @@ def index():
             company_id: scope.only_visible(found)  # a manager sees only their buildings
             for company_id, found in current_buildings(db.session, [c.id for c in result.companies], day).items()
         }
-        return {"count": f"{result.total:,}", "results": render_part(
-            "companies/_results.html", result=result, where=where, args=query.kept, sort=sort, descending=descending)}
+        return {
+            "count": f"{result.total:,}",
+            "results": render_part(
+                "companies/_results.html", result=result, where=where, args=query.kept, sort=sort, descending=descending
+            ),
+        }
 
     # The results follow the companies and leases (the occupancy token), the filters, the reader's
     # buildings and the day (which leases are current).
@@ -56,6 +61,11 @@ def show(company_id):
     taxes = company_monthly_tax(db.session, company.id, scope.building_ids)
     leases = [lease for lease in company.leases if scope.has_building(lease.building_id)]
     return render_template(
-        "companies/show.html", company=company, leases=leases, taxes=taxes, today=today(), scope=scope.building_ids,
+        "companies/show.html",
+        company=company,
+        leases=leases,
+        taxes=taxes,
+        today=today(),
+        scope=scope.building_ids,
         last_active_day=last_active_day,
     )

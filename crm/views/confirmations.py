@@ -1,5 +1,6 @@
 """Monthly confirmation (月度填报): the manager's page to confirm last month per building, the
 correction of a confirmed month, and the admin's overview of who has confirmed what."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -14,7 +15,12 @@ from crm.permissions import allow, visible_building_ids
 from crm.services import periods as P
 from crm.models.choices import MOVE_OUT_REASONS
 from crm.services.confirmation import (
-    confirm_month, confirmation_status, correct_month, due_period, month_checks, reaching_confirmed,
+    confirm_month,
+    confirmation_status,
+    correct_month,
+    due_period,
+    month_checks,
+    reaching_confirmed,
 )
 from crm.services.errors import DomainError
 from crm.services.figures import visible_buildings
@@ -44,9 +50,15 @@ def index():
     checks = month_checks(db.session, buildings, period)
     lapsed = [lease for check in checks for lease in check.lapsed]
     return render_template(
-        "confirmations/index.html", checks=checks, period=period, due=due_period(today()),
-        confirm_form=ConfirmForm(), correct_form=CorrectForm(), today=today(),
-        needs_reason=reaching_confirmed(db.session, lapsed), move_out_reasons=MOVE_OUT_REASONS,
+        "confirmations/index.html",
+        checks=checks,
+        period=period,
+        due=due_period(today()),
+        confirm_form=ConfirmForm(),
+        correct_form=CorrectForm(),
+        today=today(),
+        needs_reason=reaching_confirmed(db.session, lapsed),
+        move_out_reasons=MOVE_OUT_REASONS,
         back=url_for("confirmations.index", month=period),
     )
 
@@ -91,8 +103,8 @@ def correct(code, period):
 @bp.route("/confirmations/status")
 @allow("confirmations.status")
 def status():
-    buildings = list(db.session.scalars(
-        select(Building).options(selectinload(Building.managers)).order_by(Building.code)
-    ))
+    buildings = list(
+        db.session.scalars(select(Building).options(selectinload(Building.managers)).order_by(Building.code))
+    )
     grid = confirmation_status(db.session, buildings, due_period(today()), months=12)
     return render_template("confirmations/status.html", grid=grid, due=due_period(today()))

@@ -1,5 +1,6 @@
 """The dashboard (首页): the role's panel of the day's work on top (``crm.services.home``), then the
 district figures for the as-of month, scoped to what the user may see."""
+
 from __future__ import annotations
 
 from flask import Blueprint, render_template
@@ -59,12 +60,29 @@ def index():
     lapsed = expiries.overdue(db.session, today(), ids) if may(current_user, "confirmations.confirm") else None
     bridge = month_bridge(db.session, month, ids)
     # 属地化 as of the month's end: kept with the occupancy and tax figures it derives from.
-    loc = (cached(db.session, (OCCUPANCY, TAX), ("localisation", month, day, None if ids is None else tuple(sorted(ids))),
-                  lambda: localisation.summary(db.session, month, day, ids, top=0))
-           if may(current_user, "localisation.view") else None)
+    loc = (
+        cached(
+            db.session,
+            (OCCUPANCY, TAX),
+            ("localisation", month, day, None if ids is None else tuple(sorted(ids))),
+            lambda: localisation.summary(db.session, month, day, ids, top=0),
+        )
+        if may(current_user, "localisation.view")
+        else None
+    )
     return render_template(
-        "dashboard/index.html", loc=loc, summary=summary, chart=chart, month=month, pipeline=pipeline, flags=flags,
-        rules=rules, today=day, bridge=bridge, lapsed=lapsed, home=role_home(ids, day),
+        "dashboard/index.html",
+        loc=loc,
+        summary=summary,
+        chart=chart,
+        month=month,
+        pipeline=pipeline,
+        flags=flags,
+        rules=rules,
+        today=day,
+        bridge=bridge,
+        lapsed=lapsed,
+        home=role_home(ids, day),
     )
 
 

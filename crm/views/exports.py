@@ -1,6 +1,7 @@
 """Exports: every list as .xlsx or .csv, filtered as on screen and limited to what the user sees:
 a kind is refused to whoever its page refuses (``exports.<kind>``), and its rows are those of the
 user's scope (``crm.permissions.Scope``)."""
+
 from __future__ import annotations
 
 import io
@@ -47,5 +48,9 @@ def download(kind_name):
     except DomainError as error:
         abort(400, error.message)
     data = exports.export(kind, items, fmt)
-    return send_file(io.BytesIO(data), mimetype=exports.FORMATS[fmt], as_attachment=True,
-                     download_name=exports.filename(kind, fmt, today(), suffix))
+    return send_file(
+        io.BytesIO(data),
+        mimetype=exports.FORMATS[fmt],
+        as_attachment=True,
+        download_name=exports.filename(kind, fmt, today(), suffix),
+    )

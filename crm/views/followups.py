@@ -1,5 +1,6 @@
 """My work (我的跟进): the leads a promoter should call today, the overdue ones (by how many days),
 the ones never followed up, and the coming week. A promoter starts the day here."""
+
 from __future__ import annotations
 
 from flask import Blueprint, flash, render_template, request, url_for
@@ -29,8 +30,15 @@ def index():
             flash(problem, "warning")
     work = my_work(db.session, today(), owner_id, limit=SHOWN)
     return render_template(
-        "followups/index.html", work=work, today=today(), owner_id=owner_id, owners=promoters(db.session),
-        lead_flags=lead_flags, FLAG_LABELS=FLAG_LABELS,
+        "followups/index.html",
+        work=work,
+        today=today(),
+        owner_id=owner_id,
+        owners=promoters(db.session),
+        lead_flags=lead_flags,
+        FLAG_LABELS=FLAG_LABELS,
         # Built once for hundreds of rows: a lead's page is /leads/<id>.
-        lead_root=url_for("leads.show", lead_id=0).removesuffix("0"), rules=pipeline_rules(db.session), upcoming_days=UPCOMING_DAYS,
+        lead_root=url_for("leads.show", lead_id=0).removesuffix("0"),
+        rules=pipeline_rules(db.session),
+        upcoming_days=UPCOMING_DAYS,
     )

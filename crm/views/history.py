@@ -1,5 +1,6 @@
 """Change history (变更记录) as timelines: a building with its units, leases and monthly figures
 and the corrections of its confirmed months; a unit; a company with its leases; a lease."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
@@ -19,9 +20,18 @@ bp = Blueprint("history", __name__)
 
 def render(entries, title, building=None, subject=None, kinds=None, kind="", corrections=(), period=None):
     return render_template(
-        "history/timeline.html", entries=entries, title=title, building=building, subject=subject,
-        kinds=kinds, kind=kind, field_changes=timeline.field_changes, local_time=timeline.local_time, limit=timeline.PAGE_SIZE,
-        corrections=corrections, period=period,
+        "history/timeline.html",
+        entries=entries,
+        title=title,
+        building=building,
+        subject=subject,
+        kinds=kinds,
+        kind=kind,
+        field_changes=timeline.field_changes,
+        local_time=timeline.local_time,
+        limit=timeline.PAGE_SIZE,
+        corrections=corrections,
+        period=period,
     )
 
 
@@ -46,15 +56,24 @@ def building(code):
     period = period if P.PERIOD_RE.match(period) else None
     corrections = corrections_of(db.session, b.id, period) if kind in ("", "correction") else []
     entries = [] if kind == "correction" else timeline.building_timeline(db.session, b.id, kind or None)
-    return render(entries, f"{b.name} 变更记录", building=b, kinds=BUILDING_KINDS, kind=kind,
-                  corrections=corrections, period=period)
+    return render(
+        entries,
+        f"{b.name} 变更记录",
+        building=b,
+        kinds=BUILDING_KINDS,
+        kind=kind,
+        corrections=corrections,
+        period=period,
+    )
 
 
 @bp.route("/units/<int:unit_id>/history")
 @allow("history.view")
 def unit(unit_id):
     u = found(db.session.get(Unit, unit_id))
-    return render(timeline.object_timeline(db.session, "unit", u.id), f"单元 {u.label} 变更记录", building=u.building, subject=u)
+    return render(
+        timeline.object_timeline(db.session, "unit", u.id), f"单元 {u.label} 变更记录", building=u.building, subject=u
+    )
 
 
 @bp.route("/companies/<int:company_id>/history")
@@ -69,4 +88,9 @@ def company(company_id):
 @allow("history.view")
 def lease(lease_id):
     found_lease = found(db.session.get(Lease, lease_id))
-    return render(timeline.object_timeline(db.session, "lease", found_lease.id), f"{found_lease.company.name} 租约变更记录", building=found_lease.building, subject=found_lease)
+    return render(
+        timeline.object_timeline(db.session, "lease", found_lease.id),
+        f"{found_lease.company.name} 租约变更记录",
+        building=found_lease.building,
+        subject=found_lease,
+    )

@@ -1,5 +1,6 @@
 """Imports: choose a kind, download its template, upload, read the preview, confirm or reject;
 and the history of imports with the rows each one changed."""
+
 from __future__ import annotations
 
 import io
@@ -55,7 +56,8 @@ class UploadForm(AppForm):
     kind = SelectField("数据类型", choices=[], validate_choice=False)
     file = FileField("文件", validators=[FileRequired("请选择要上传的 .xlsx 或 .csv 文件")])
     correction_reason = TextAreaField(
-        "更正原因（仅更正已确认月份时填写）", validators=[Optional(), Length(max=500, message="最多 500 个字符")],
+        "更正原因（仅更正已确认月份时填写）",
+        validators=[Optional(), Length(max=500, message="最多 500 个字符")],
         description="文件中改动已确认月份（月度填报）的行，只能作为一次更正导入：填写原因，例如“10 月新签租约漏登记”。",
     )
 
@@ -83,7 +85,13 @@ def render_index(form: UploadForm, status: int = 200):
     batches = db.session.scalars(stmt.limit(HISTORY_PAGE).offset((page - 1) * HISTORY_PAGE)).all()
     pages = max((total + HISTORY_PAGE - 1) // HISTORY_PAGE, 1)
     return render_template(
-        "imports/index.html", form=form, kinds=kinds, batches=batches, page=page, pages=pages, total=total,
+        "imports/index.html",
+        form=form,
+        kinds=kinds,
+        batches=batches,
+        page=page,
+        pages=pages,
+        total=total,
     ), status
 
 
@@ -116,8 +124,14 @@ def upload():
     retention.prune_originals(db.session, retention.Retention.from_config(current_app.config), incoming=len(data))
     with transaction(form, default_field="file") as saved:
         batch = workflow.preview(
-            db.session, current_user, form.kind.data, os.path.basename(upload.filename or ""), data, today(),
-            form.correction_reason.data, limits=read_limits(),
+            db.session,
+            current_user,
+            form.kind.data,
+            os.path.basename(upload.filename or ""),
+            data,
+            today(),
+            form.correction_reason.data,
+            limits=read_limits(),
         )
     if not saved:
         return render_index(form, 400)
@@ -129,10 +143,14 @@ def upload():
 def original(batch_id):
     batch = get_batch(batch_id)
     if not batch.has_original:
-        flash(f"原始文件已于 {local_time(batch.original_removed_at)} 按保留期限删除，不能再下载；导入记录和报告仍然保留。", "warning")
+        flash(
+            f"原始文件已于 {local_time(batch.original_removed_at)} 按保留期限删除，不能再下载；导入记录和报告仍然保留。",
+            "warning",
+        )
         return redirect(url_for("imports.show", batch_id=batch.id))
-    return send_file(io.BytesIO(batch.content), as_attachment=True, download_name=batch.filename,
-                     mimetype="application/octet-stream")
+    return send_file(
+        io.BytesIO(batch.content), as_attachment=True, download_name=batch.filename, mimetype="application/octet-stream"
+    )
 
 
 def get_batch(batch_id: int) -> ImportBatch:
@@ -154,15 +172,32 @@ def show(batch_id):
         stmt = select(ImportChange).where(ImportChange.batch_id == batch.id)
         total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
         pages = max((total + CHANGES_PAGE - 1) // CHANGES_PAGE, 1)
-        changes = db.session.scalars(stmt.order_by(ImportChange.row_number, ImportChange.id)
-                                     .limit(CHANGES_PAGE).offset((page - 1) * CHANGES_PAGE)).all()
-    corrections = db.session.scalars(
-        select(Correction).where(Correction.import_batch_id == batch.id)
-        .options(selectinload(Correction.building)).order_by(Correction.building_id, Correction.period)
-    ).all() if batch.status == "applied" else []
+        changes = db.session.scalars(
+            stmt.order_by(ImportChange.row_number, ImportChange.id)
+            .limit(CHANGES_PAGE)
+            .offset((page - 1) * CHANGES_PAGE)
+        ).all()
+    corrections = (
+        db.session.scalars(
+            select(Correction)
+            .where(Correction.import_batch_id == batch.id)
+            .options(selectinload(Correction.building))
+            .order_by(Correction.building_id, Correction.period)
+        ).all()
+        if batch.status == "applied"
+        else []
+    )
     return render_template(
-        "imports/show.html", batch=batch, kind=kind, report=batch.report, changes=changes, page=page, pages=pages,
-        confirm_form=ConfirmForm(), reject_form=RejectForm(), corrections=corrections,
+        "imports/show.html",
+        batch=batch,
+        kind=kind,
+        report=batch.report,
+        changes=changes,
+        page=page,
+        pages=pages,
+        confirm_form=ConfirmForm(),
+        reject_form=RejectForm(),
+        corrections=corrections,
     )
 
 
@@ -175,8 +210,14 @@ def confirm(batch_id):
         abort(400)
     try:
         with transaction(show=False) as saved:
-            changes = workflow.confirm(db.session, current_user, batch, today(),
-                                       create_unmatched=form.create_unmatched.data, limits=read_limits())
+            changes = workflow.confirm(
+                db.session,
+                current_user,
+                batch,
+                today(),
+                create_unmatched=form.create_unmatched.data,
+                limits=read_limits(),
+            )
     except IntegrityError:  # another import created the same key meanwhile; rolled back already
         saved.error = Stale()
     if isinstance(saved.error, workflow.StalePreview):
@@ -214,5 +255,6 @@ def template_file(kind_name):
         kind = workflow.allowed_kind(current_user, kind_name)
     except DomainError:
         abort(404)
-    return send_file(io.BytesIO(template(kind)), as_attachment=True, download_name=f"{kind.label}导入模板.xlsx",
-                     mimetype=XLSX)
+    return send_file(
+        io.BytesIO(template(kind)), as_attachment=True, download_name=f"{kind.label}导入模板.xlsx", mimetype=XLSX
+    )

@@ -1,5 +1,6 @@
 """The admin's view of the scheduler: jobs with last and next runs and outcomes, deliveries that
 failed (retrying, given up, or impossible), and the group-robot URL of each role."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -23,8 +24,12 @@ def _job_rows():
     last = last_runs(db.session)
     now = datetime.now(timezone.utc)
     return [
-        {"job": job, "schedule": job.schedule(current_app.config), "last": last.get(job.name),
-         "next": job.schedule(current_app.config).next_after(now)}
+        {
+            "job": job,
+            "schedule": job.schedule(current_app.config),
+            "last": last.get(job.name),
+            "next": job.schedule(current_app.config).next_after(now),
+        }
         for job in JOBS
     ]
 
@@ -32,10 +37,19 @@ def _job_rows():
 def _render(form: WebhooksForm):
     troubled, counts = notify.troubled_deliveries(db.session)
     return render_template(
-        "jobs_admin/index.html", jobs=_job_rows(), runs=recent_runs(db.session, 30), troubled=troubled,
-        counts=counts, form=form, roles=ROLES, statuses=DELIVERY_STATUSES, channels=CHANNELS, outcomes=JOB_OUTCOMES,
+        "jobs_admin/index.html",
+        jobs=_job_rows(),
+        runs=recent_runs(db.session, 30),
+        troubled=troubled,
+        counts=counts,
+        form=form,
+        roles=ROLES,
+        statuses=DELIVERY_STATUSES,
+        channels=CHANNELS,
+        outcomes=JOB_OUTCOMES,
         job_labels={job.name: job.label for job in JOBS},
-        smtp_host=current_app.config.get("SMTP_HOST"), smtp_port=current_app.config.get("SMTP_PORT"),
+        smtp_host=current_app.config.get("SMTP_HOST"),
+        smtp_port=current_app.config.get("SMTP_PORT"),
     )
 
 
@@ -58,8 +72,12 @@ def webhooks():
         with transaction(form) as saved:
             notify.set_robot_hosts(db.session, form.webhook_hosts.data)
             for role in ROLES:
-                notify.set_role_webhook(db.session, role, getattr(form, f"webhook_{role}").data,
-                                        current_app.config.get("WEBHOOK_TEST_HOSTS") or ())
+                notify.set_role_webhook(
+                    db.session,
+                    role,
+                    getattr(form, f"webhook_{role}").data,
+                    current_app.config.get("WEBHOOK_TEST_HOSTS") or (),
+                )
         if saved:
             flash("群机器人设置已保存", "success")
             return redirect(url_for("jobs_admin.index"))

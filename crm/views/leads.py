@@ -4,6 +4,7 @@ on a lead — edit, follow up, move stage, match and reserve space, land, reassi
 Thin: permission, parse, one service call, commit, flash, redirect. A DomainError rolls back and
 shows its message beside the field it names, keeping what was typed.
 """
+
 from __future__ import annotations
 
 import functools
@@ -20,7 +21,13 @@ from crm.extensions import db
 from crm.forms import select_choices
 from crm.forms.profiles import ProposalForm
 from crm.forms.leads import (
-    FollowUpForm, LandingForm, LeadForm, MergeForm, ReassignForm, ReserveForm, StageForm,
+    FollowUpForm,
+    LandingForm,
+    LeadForm,
+    MergeForm,
+    ReassignForm,
+    ReserveForm,
+    StageForm,
 )
 from crm.models import Building, Lead, MoveInRequest
 from crm.models.lead import ACTIVE_STAGES, FOLLOWUP_METHODS, OFF_LINE_STAGES, PRIORITIES, SOURCES, STAGES
@@ -47,6 +54,7 @@ WAN = Decimal("10000")
 # ------------------------------------------------------------------------------------------
 # helpers
 
+
 def get_lead_or_404(lead_id: int) -> Lead:
     lead = db.session.get(Lead, lead_id)
     if lead is None:
@@ -62,9 +70,12 @@ def building_choices() -> list[tuple[int, str]]:
 def building_filter_options(selected: str) -> Markup:
     """The <option>s of the list's target-building filter, joined here as plain text with each
     name escaped: 350 of them looped in the template, or through ``Markup.format``, cost 30 ms."""
-    return Markup("".join(
-        f'<option value="{building_id}"{" selected" if str(building_id) == selected else ""}>{escape(name)}</option>'
-        for building_id, name in building_choices()))
+    return Markup(
+        "".join(
+            f'<option value="{building_id}"{" selected" if str(building_id) == selected else ""}>{escape(name)}</option>'
+            for building_id, name in building_choices()
+        )
+    )
 
 
 def owner_choices() -> list[tuple[int, str]]:
@@ -95,12 +106,20 @@ def yuan_from_wan(text) -> Decimal | None:
 
 def lead_input(form: LeadForm) -> leads.LeadInput:
     return leads.LeadInput(
-        company_name=form.company_name.data, uscc=form.uscc.data or "", source=form.source.data,
-        industry_group=form.industry_group.data or "", hq_type=form.hq_type.data,
-        intended_area=form.intended_area.data, expected_annual_tax=yuan_from_wan(form.expected_annual_tax.data),
-        target_building_ids=list(form.target_building_ids.data or []), priority=form.priority.data,
-        contact_name=form.contact_name.data, contact_phone=form.contact_phone.data, notes=form.notes.data,
-        next_followup_on=form.next_followup_on.data, owner_id=form.owner_id.data,
+        company_name=form.company_name.data,
+        uscc=form.uscc.data or "",
+        source=form.source.data,
+        industry_group=form.industry_group.data or "",
+        hq_type=form.hq_type.data,
+        intended_area=form.intended_area.data,
+        expected_annual_tax=yuan_from_wan(form.expected_annual_tax.data),
+        target_building_ids=list(form.target_building_ids.data or []),
+        priority=form.priority.data,
+        contact_name=form.contact_name.data,
+        contact_phone=form.contact_phone.data,
+        notes=form.notes.data,
+        next_followup_on=form.next_followup_on.data,
+        owner_id=form.owner_id.data,
     )
 
 
@@ -110,7 +129,9 @@ def lead_form(lead: Lead | None = None) -> LeadForm:
     form.owner_id.choices = select_choices(owner_choices())
     if lead is not None and request.method == "GET":
         form.target_building_ids.data = [b.id for b in lead.target_buildings]
-        form.expected_annual_tax.data = f"{lead.expected_annual_tax / WAN:.2f}" if lead.expected_annual_tax is not None else ""
+        form.expected_annual_tax.data = (
+            f"{lead.expected_annual_tax / WAN:.2f}" if lead.expected_annual_tax is not None else ""
+        )
         form.intended_area.data = f"{lead.intended_area:.2f}" if lead.intended_area is not None else ""
         form.industry_group.data = lead.industry_group or ""
         form.version.data = lead.version
@@ -136,14 +157,22 @@ def local_time(moment) -> str:
 
 def common_context() -> dict:
     return dict(
-        STAGES=STAGES, OFF_LINE_STAGES=OFF_LINE_STAGES, SOURCES=SOURCES, PRIORITIES=PRIORITIES,
-        FLAG_LABELS=leads.FLAG_LABELS, lead_flags=leads.lead_flags, rules=leads.pipeline_rules(db.session), today=today(),
-        may_edit=functools.partial(may, current_user._get_current_object(), "leads.edit"), local_time=local_time,
+        STAGES=STAGES,
+        OFF_LINE_STAGES=OFF_LINE_STAGES,
+        SOURCES=SOURCES,
+        PRIORITIES=PRIORITIES,
+        FLAG_LABELS=leads.FLAG_LABELS,
+        lead_flags=leads.lead_flags,
+        rules=leads.pipeline_rules(db.session),
+        today=today(),
+        may_edit=functools.partial(may, current_user._get_current_object(), "leads.edit"),
+        local_time=local_time,
     )
 
 
 # ------------------------------------------------------------------------------------------
 # list and board
+
 
 @bp.route("/leads")
 @allow("leads.view")
@@ -151,14 +180,21 @@ def index():
     sort, descending = sort_args(set(leads.SORTS), "next")
     context = common_context()
     filters, query = filters_from_request()
-    result = leads.search_leads(db.session, filters, context["today"], context["rules"], sort, descending,
-                            page_number(), per_page=50)
+    result = leads.search_leads(
+        db.session, filters, context["today"], context["rules"], sort, descending, page_number(), per_page=50
+    )
     query.keep("sort", sort if sort != "next" else None)
     query.keep("dir", "desc" if descending else None)
     return render_template(
-        "leads/index.html", result=result, args=query.kept, sort=sort, descending=descending,
-        owners=owner_choices(), building_options=building_filter_options(query.kept.get("building", "")),
-        export_url=export_url(query.kept), **context,
+        "leads/index.html",
+        result=result,
+        args=query.kept,
+        sort=sort,
+        descending=descending,
+        owners=owner_choices(),
+        building_options=building_filter_options(query.kept.get("building", "")),
+        export_url=export_url(query.kept),
+        **context,
     )
 
 
@@ -169,7 +205,9 @@ def card_renderer(context: dict):
     lead_root = url_for("leads.show", lead_id=0)[:-1]  # "/leads/"
 
     def board_card(lead: Lead) -> Markup:
-        return Markup(card(lead, may_edit(lead), tuple(leads.lead_flags(lead, day, rules)), day, leads.FLAG_LABELS, lead_root))
+        return Markup(
+            card(lead, may_edit(lead), tuple(leads.lead_flags(lead, day, rules)), day, leads.FLAG_LABELS, lead_root)
+        )
 
     return board_card
 
@@ -179,8 +217,14 @@ def render_board(partial: bool, message: str | None = None, category: str = "suc
     template = "leads/_board.html" if partial else "leads/board.html"
     context = common_context()
     return render_template(
-        template, columns=board_columns(db.session, filters.owner_id), owner=query.kept.get("owner", ""),
-        owners=owner_choices(), message=message, category=category, board_card=card_renderer(context), **context,
+        template,
+        columns=board_columns(db.session, filters.owner_id),
+        owner=query.kept.get("owner", ""),
+        owners=owner_choices(),
+        message=message,
+        category=category,
+        board_card=card_renderer(context),
+        **context,
     ), status
 
 
@@ -202,8 +246,16 @@ def move(lead_id):
         message, status, category = "请选择要移到的阶段", 400, "danger"
     else:
         with transaction(show=False) as saved:  # the board shows the message in its own place
-            leads.move_stage(db.session, lead, form.stage.data, current_user, today(), version=form.version.data or None,
-                         reason=form.reason.data, resume_on=form.resume_on.data)
+            leads.move_stage(
+                db.session,
+                lead,
+                form.stage.data,
+                current_user,
+                today(),
+                version=form.version.data or None,
+                reason=form.reason.data,
+                resume_on=form.resume_on.data,
+            )
         if saved:
             message = f"「{lead.company_name}」已移至「{lead.stage_label}」"
         else:
@@ -219,15 +271,25 @@ def move(lead_id):
 # ------------------------------------------------------------------------------------------
 # create, show, edit
 
+
 def save_lead_form(form: LeadForm, lead: Lead | None):
     """Create or update from ``form``; returns the lead, or None with the errors on the form."""
     with transaction(form, show=False) as saved:  # duplicates are listed, not shown as an error
         data = lead_input(form)
         if lead is None:
-            lead = leads.create_lead(db.session, data, current_user, today(), confirm_duplicate=form.confirm_duplicate.data)
+            lead = leads.create_lead(
+                db.session, data, current_user, today(), confirm_duplicate=form.confirm_duplicate.data
+            )
         else:
-            leads.update_lead(db.session, lead, data, current_user, today(), version=form.version.data or None,
-                          confirm_duplicate=form.confirm_duplicate.data)
+            leads.update_lead(
+                db.session,
+                lead,
+                data,
+                current_user,
+                today(),
+                version=form.version.data or None,
+                confirm_duplicate=form.confirm_duplicate.data,
+            )
     if saved:
         return lead, None
     if isinstance(saved.error, DuplicatesFound):
@@ -284,17 +346,28 @@ def edit(lead_id):
 
 def timeline(lead: Lead) -> list[dict]:
     """Follow-ups, stage changes and space proposals (载体推荐书) of the lead, newest first."""
-    items = [
-        dict(kind="followup", when=f.created_at, day=f.on, who=f.author.display_name, item=f)
-        for f in followups_of(db.session, lead)
-    ] + [
-        dict(kind="stage", when=c.changed_at, day=c.changed_at, who=c.user.display_name if c.user else "系统", item=c)
-        for c in leads.lead_history(db.session, lead)
-    ] + [
-        dict(kind="proposal", when=p.created_utc, day=p.created_utc.astimezone(BUSINESS_TZ),
-             who=p.created_by.display_name if p.created_by else "系统", item=p)
-        for p in proposals_of(db.session, lead)
-    ]
+    items = (
+        [
+            dict(kind="followup", when=f.created_at, day=f.on, who=f.author.display_name, item=f)
+            for f in followups_of(db.session, lead)
+        ]
+        + [
+            dict(
+                kind="stage", when=c.changed_at, day=c.changed_at, who=c.user.display_name if c.user else "系统", item=c
+            )
+            for c in leads.lead_history(db.session, lead)
+        ]
+        + [
+            dict(
+                kind="proposal",
+                when=p.created_utc,
+                day=p.created_utc.astimezone(BUSINESS_TZ),
+                who=p.created_by.display_name if p.created_by else "系统",
+                item=p,
+            )
+            for p in proposals_of(db.session, lead)
+        ]
+    )
 
     def key(entry):
         day = entry["day"]
@@ -315,7 +388,11 @@ def render_show(lead: Lead, followup: FollowUpForm | None = None, stage: StageFo
     followup = followup or followup_form()
     stage = stage or StageForm(formdata=None)
     stage.version.data = lead.version
-    requests = list(db.session.scalars(select(MoveInRequest).where(MoveInRequest.lead_id == lead.id).order_by(MoveInRequest.id.desc())))
+    requests = list(
+        db.session.scalars(
+            select(MoveInRequest).where(MoveInRequest.lead_id == lead.id).order_by(MoveInRequest.id.desc())
+        )
+    )
     pending = next((r for r in requests if r.status == "pending"), None)  # at most one per lead
     admin = current_user.role == "admin"
     reassign, merge = ReassignForm(formdata=None), MergeForm(formdata=None)
@@ -323,11 +400,23 @@ def render_show(lead: Lead, followup: FollowUpForm | None = None, stage: StageFo
         reassign.owner_id.choices = select_choices(owner_choices())
         reassign.owner_id.data = lead.owner_id
     return render_template(
-        "leads/show.html", lead=lead, timeline=timeline(lead), followup=followup, stage_form=stage,
-        pending=pending, requests=requests, request_units=units_by_request(db.session, requests),
-        reservations=reservations_of(db.session, lead, today()), reassign=reassign, merge=merge,
-        FOLLOWUP_METHODS=FOLLOWUP_METHODS, ACTIVE_STAGES=ACTIVE_STAGES, admin=admin, next_stage=leads.next_stage(lead.stage),
-        backward_stages={s for s in leads.STAGE_ORDER if leads.is_backward(lead.stage, s)}, **common_context(),
+        "leads/show.html",
+        lead=lead,
+        timeline=timeline(lead),
+        followup=followup,
+        stage_form=stage,
+        pending=pending,
+        requests=requests,
+        request_units=units_by_request(db.session, requests),
+        reservations=reservations_of(db.session, lead, today()),
+        reassign=reassign,
+        merge=merge,
+        FOLLOWUP_METHODS=FOLLOWUP_METHODS,
+        ACTIVE_STAGES=ACTIVE_STAGES,
+        admin=admin,
+        next_stage=leads.next_stage(lead.stage),
+        backward_stages={s for s in leads.STAGE_ORDER if leads.is_backward(lead.stage, s)},
+        **common_context(),
     ), status
 
 
@@ -345,8 +434,16 @@ def add_followup_view(lead_id):
     form = FollowUpForm()
     if form.validate_on_submit():
         with transaction(form) as saved:
-            add_followup(db.session, lead, current_user, today(), form.method.data, form.notes.data,
-                         on=form.on.data, next_on=form.next_on.data)
+            add_followup(
+                db.session,
+                lead,
+                current_user,
+                today(),
+                form.method.data,
+                form.notes.data,
+                on=form.on.data,
+                next_on=form.next_on.data,
+            )
         if saved:
             flash(f"已记录跟进，下次跟进日期 {lead.next_followup_on}", "success")
             return redirect(url_for("leads.show", lead_id=lead.id))
@@ -357,6 +454,7 @@ def add_followup_view(lead_id):
 # ------------------------------------------------------------------------------------------
 # matching and reserving
 
+
 @bp.route("/leads/<int:lead_id>/matches")
 @allow("leads.view")
 def matches(lead_id):
@@ -365,8 +463,13 @@ def matches(lead_id):
     form = ReserveForm(formdata=None)
     form.until.data = today() + timedelta(days=30)
     return render_template(
-        "leads/matches.html", lead=lead, result=result, form=form, max_until=today() + timedelta(days=MAX_RESERVE_DAYS),
-        reservations=reservations_of(db.session, lead, today()), proposal_form=ProposalForm(formdata=None),
+        "leads/matches.html",
+        lead=lead,
+        result=result,
+        form=form,
+        max_until=today() + timedelta(days=MAX_RESERVE_DAYS),
+        reservations=reservations_of(db.session, lead, today()),
+        proposal_form=ProposalForm(formdata=None),
         **common_context(),
     )
 
@@ -388,13 +491,17 @@ def reserve(lead_id):
     with transaction() as saved:
         units = reserve_units(db.session, lead, ids, form.until.data, current_user, today())
     if saved:
-        flash(f"已为「{lead.company_name}」预留 {units[0].building.name} {'、'.join(u.label for u in units)}，至 {form.until.data}", "success")
+        flash(
+            f"已为「{lead.company_name}」预留 {units[0].building.name} {'、'.join(u.label for u in units)}，至 {form.until.data}",
+            "success",
+        )
         return redirect(url_for("leads.show", lead_id=lead.id))
     return redirect(url_for("leads.matches", lead_id=lead.id))
 
 
 # ------------------------------------------------------------------------------------------
 # landing
+
 
 def vacant_units_for(building: Building | None, lead: Lead, day) -> list:
     """The building's units on ``day`` with their status, for ticking the landed ones."""
@@ -414,7 +521,8 @@ def land(lead_id):
     if request.method == "GET":
         reserved = reservations_of(db.session, lead, today())
         chosen = QueryReader(request.args).id("building_id", "落地楼宇") or (
-            reserved[0].unit.building_id if reserved else None)
+            reserved[0].unit.building_id if reserved else None
+        )
         form.building_id.data = chosen
         form.unit_ids.data = [r.unit_id for r in reserved if r.unit.building_id == chosen]
         form.start_date.data = today()
@@ -423,9 +531,13 @@ def land(lead_id):
     elif request.form.get("action") != "refresh" and form.validate_on_submit():
         with transaction(form) as saved:
             data = LandingInput(
-                building_id=form.building_id.data, unit_ids=list(form.unit_ids.data or []),
-                start_date=form.start_date.data, end_date=form.end_date.data, uscc=form.uscc.data,
-                company_name=form.company_name.data, registered_in_district=form.registered_in_district.data,
+                building_id=form.building_id.data,
+                unit_ids=list(form.unit_ids.data or []),
+                start_date=form.start_date.data,
+                end_date=form.end_date.data,
+                uscc=form.uscc.data,
+                company_name=form.company_name.data,
+                registered_in_district=form.registered_in_district.data,
                 uscc_override=form.uscc_override.data,
             )
             move_in = record_landing(db.session, lead, data, current_user, today())
@@ -438,13 +550,20 @@ def land(lead_id):
     building = db.session.get(Building, form.building_id.data) if form.building_id.data in known else None
     day = form.start_date.data or today()
     return render_template(
-        "leads/land.html", lead=lead, form=form, building=building, states=vacant_units_for(building, lead, day),
-        day=day, pending=pending_request(db.session, lead), **common_context(),
+        "leads/land.html",
+        lead=lead,
+        form=form,
+        building=building,
+        states=vacant_units_for(building, lead, day),
+        day=day,
+        pending=pending_request(db.session, lead),
+        **common_context(),
     )
 
 
 # ------------------------------------------------------------------------------------------
 # admin: reassign and merge
+
 
 @bp.route("/leads/<int:lead_id>/owner", methods=["POST"])
 @allow("leads.admin")
@@ -476,4 +595,3 @@ def merge(lead_id):
     if saved:
         flash(f"已将项目 #{drop.id}「{drop.company_name}」并入本项目", "success")
     return redirect(url_for("leads.show", lead_id=lead_id))
-

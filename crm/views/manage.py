@@ -6,6 +6,7 @@ names — units ticked, the lease in the URL — are checked one by one against 
 A refused operation (DomainError) rolls back and shows its message beside the field it names;
 a save on an out-of-date form (a version column) is refused with what the other person changed.
 """
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -15,7 +16,15 @@ from flask_login import current_user
 
 from crm.extensions import db
 from crm.forms.manage import (
-    AddUnitForm, EditUnitForm, MergeForm, MoveInForm, MoveOutForm, OpenEndedForm, RenewForm, RetireForm, SelfUseForm,
+    AddUnitForm,
+    EditUnitForm,
+    MergeForm,
+    MoveInForm,
+    MoveOutForm,
+    OpenEndedForm,
+    RenewForm,
+    RetireForm,
+    SelfUseForm,
     SplitForm,
 )
 from crm.models import Building, Lease, Unit
@@ -34,6 +43,7 @@ from crm.web.params import today
 from crm.web.transaction import transaction
 
 bp = Blueprint("manage", __name__)
+
 
 def managed_building(code: str) -> Building:
     return building_or_404(code, "buildings.manage")
@@ -71,8 +81,13 @@ def units(code):
     day = today()
     states = unit_states(db.session, building, day)
     return render_template(
-        "manage/units.html", building=building, states=states, floors=floors(states), today=day,
-        leasable=unit_ops.register_leasable_area(db.session, building, day), back=this_page(),
+        "manage/units.html",
+        building=building,
+        states=states,
+        floors=floors(states),
+        today=day,
+        leasable=unit_ops.register_leasable_area(db.session, building, day),
+        back=this_page(),
         can_manage=manageable(building),
     )
 
@@ -88,8 +103,14 @@ def add_unit(code):
     if form.validate_on_submit():
         with transaction(form, top="form") as saved:
             unit = unit_ops.add_unit(
-                db.session, building, form.floor.data, form.number.data, form.area.data, form.on.data,
-                form.self_use.data, form.correction_reason.data,
+                db.session,
+                building,
+                form.floor.data,
+                form.number.data,
+                form.area.data,
+                form.on.data,
+                form.self_use.data,
+                form.correction_reason.data,
             )
             label = unit.label
         if saved:
@@ -109,7 +130,12 @@ def unit(code, unit_id):
     if form.validate_on_submit():
         with transaction(form, top="form") as saved:
             unit_ops.update_unit(
-                db.session, unit, form.version.data, form.area.data, form.reserved_until.data, today(),
+                db.session,
+                unit,
+                form.version.data,
+                form.area.data,
+                form.reserved_until.data,
+                today(),
                 form.correction_reason.data,
             )
             label = unit.label
@@ -133,8 +159,9 @@ def self_use(code, unit_id):
             if form.action.data == "end":
                 unit_ops.end_self_use(db.session, unit, form.self_use_until.data, form.correction_reason.data)
             else:
-                unit_ops.start_self_use(db.session, unit, form.self_use_from.data, form.self_use_until.data,
-                                        form.correction_reason.data)
+                unit_ops.start_self_use(
+                    db.session, unit, form.self_use_from.data, form.self_use_until.data, form.correction_reason.data
+                )
             label = unit.label
         if saved:
             flash(f"已登记单元 {label} 的自用期", "success")
@@ -156,8 +183,15 @@ def render_unit(building: Building, unit_id: int, form: EditUnitForm, self_use_f
     if self_use_form.action.data == "start" and self_use_form.self_use_from.data is None:
         self_use_form.self_use_from.data = day
     return render_template(
-        "manage/unit.html", building=building, unit=unit, state=state, form=form, self_use_form=self_use_form,
-        self_use_periods=periods, current_self_use=current, describe_self_use=describe,
+        "manage/unit.html",
+        building=building,
+        unit=unit,
+        state=state,
+        form=form,
+        self_use_form=self_use_form,
+        self_use_periods=periods,
+        current_self_use=current,
+        describe_self_use=describe,
         history=object_timeline(db.session, "unit", unit.id, limit=20),
     )
 
@@ -213,7 +247,11 @@ def merge_units(code):
                 return redirect(url_for("manage.units", code=building.code))
     states = unit_states(db.session, building, today())
     return render_template(
-        "manage/merge.html", building=building, form=form, floors=floors(states), chosen_ids=chosen_ids,
+        "manage/merge.html",
+        building=building,
+        form=form,
+        floors=floors(states),
+        chosen_ids=chosen_ids,
     )
 
 
@@ -249,20 +287,35 @@ def move_in(code):
         chosen = units_named_in_form(building)
         chosen_ids = {u.id for u in chosen}
         if form.validate_on_submit():
-            details = moves.NewCompany(form.uscc.data or "", form.registered_in_district.data, form.industry_group.data or "")
+            details = moves.NewCompany(
+                form.uscc.data or "", form.registered_in_district.data, form.industry_group.data or ""
+            )
             with transaction(form, top="form") as saved:
                 lease = moves.move_in(
-                    db.session, building, form.company.data, chosen, form.start_date.data, form.end_date.data,
-                    details, form.correction_reason.data,
+                    db.session,
+                    building,
+                    form.company.data,
+                    chosen,
+                    form.start_date.data,
+                    form.end_date.data,
+                    details,
+                    form.correction_reason.data,
                 )
                 name, labels = lease.company.name, "、".join(u.label for u in lease.units)
             if saved:
                 flash(f"已登记 {name} 入驻 {labels}", "success")
-                return redirect(safe_redirect_target(request.args.get("next"), url_for("buildings.show", code=building.code)))
+                return redirect(
+                    safe_redirect_target(request.args.get("next"), url_for("buildings.show", code=building.code))
+                )
     day = form.start_date.data or picker_day()
     states = unit_states(db.session, building, day)
     return render_template(
-        "manage/move_in.html", building=building, form=form, floors=floors(states), chosen_ids=chosen_ids, day=day,
+        "manage/move_in.html",
+        building=building,
+        form=form,
+        floors=floors(states),
+        chosen_ids=chosen_ids,
+        day=day,
         back=safe_redirect_target(request.args.get("next"), None),
     )
 
@@ -281,7 +334,11 @@ def walk(code):
         floor = None
     at = numbers.index(floor) if floor is not None else None
     return render_template(
-        "manage/walk.html", building=building, floors=by_floor, floor=floor, today=day,
+        "manage/walk.html",
+        building=building,
+        floors=by_floor,
+        floor=floor,
+        today=day,
         states=by_floor[at][1] if at is not None else [],
         above=numbers[at - 1] if at else None,
         below=numbers[at + 1] if at is not None and at + 1 < len(numbers) else None,
@@ -307,8 +364,12 @@ def move_in_units(code):
     building = managed_building(code)
     day = picker_day()
     chosen_ids = set(QueryReader(request.args).ids("unit"))
-    return render_template("manage/_unit_picker.html", floors=floors(unit_states(db.session, building, day)),
-                           chosen_ids=chosen_ids, day=day)
+    return render_template(
+        "manage/_unit_picker.html",
+        floors=floors(unit_states(db.session, building, day)),
+        chosen_ids=chosen_ids,
+        day=day,
+    )
 
 
 def lease_form_page(code, lease_id, form_class, template, action, success):
@@ -331,12 +392,21 @@ def lease_form_page(code, lease_id, form_class, template, action, success):
             name = lease.company.name
         if saved:
             flash(success.format(name=name) + (note or ""), "success")
-            return redirect(safe_redirect_target(request.args.get("next"), url_for("buildings.show", code=building.code)))
+            return redirect(
+                safe_redirect_target(request.args.get("next"), url_for("buildings.show", code=building.code))
+            )
         if saved.error.field == "version":
             form.version.data = db.session.get(Lease, lease_id).version
     lease = db.session.get(Lease, lease_id)
-    return render_template(template, building=building, lease=lease, form=form, today=day,
-                           lapsed=moves.is_lapsed(lease, day), back=safe_redirect_target(request.args.get("next"), None))
+    return render_template(
+        template,
+        building=building,
+        lease=lease,
+        form=form,
+        today=day,
+        lapsed=moves.is_lapsed(lease, day),
+        back=safe_redirect_target(request.args.get("next"), None),
+    )
 
 
 def default_move_out(lease: Lease, day: date) -> date:
@@ -351,8 +421,9 @@ def default_move_out(lease: Lease, day: date) -> date:
 def move_out(code, lease_id):
     def record(lease, form):
         end = lease.end_date
-        moves.move_out(db.session, lease, form.version.data, form.moved_out_on.data, form.reason.data,
-                       form.correction_reason.data)
+        moves.move_out(
+            db.session, lease, form.version.data, form.moved_out_on.data, form.reason.data, form.correction_reason.data
+        )
         if lease.end_date != end:
             return f"；企业在到期后继续使用，到期日已顺延至 {lease.end_date}"
         return None
@@ -375,8 +446,9 @@ def open_ended(code, lease_id):
     def record(lease, form):
         moves.make_open_ended(db.session, lease, form.version.data, form.correction_reason.data)
 
-    return lease_form_page(code, lease_id, OpenEndedForm, "manage/open_ended.html", record,
-                           "已将 {name} 的租约转为不定期")
+    return lease_form_page(
+        code, lease_id, OpenEndedForm, "manage/open_ended.html", record, "已将 {name} 的租约转为不定期"
+    )
 
 
 @bp.route("/buildings/<code>/expiries")
@@ -398,9 +470,17 @@ def render_expiries(building, building_ids):
     ids = None if building_ids is None else list(building_ids)
     tax_of = visible_building_ids(current_user)  # a manager sees a tenant's tax of their buildings only
     return render_template(
-        "manage/expiries.html", building=building, days=days, windows=WINDOWS, today=day,
-        rows=expiring(db.session, day, days, ids, tax_of), overdue=overdue(db.session, day, ids, tax_of),
-        tax_months=tax_months(day), large=LARGE_TAXPAYER, manageable=manageable, back=this_page(),
+        "manage/expiries.html",
+        building=building,
+        days=days,
+        windows=WINDOWS,
+        today=day,
+        rows=expiring(db.session, day, days, ids, tax_of),
+        overdue=overdue(db.session, day, ids, tax_of),
+        tax_months=tax_months(day),
+        large=LARGE_TAXPAYER,
+        manageable=manageable,
+        back=this_page(),
     )
 
 

@@ -1,6 +1,7 @@
 """What the building page shows the people who keep the building: today's figures and a month
 awaiting their confirmation. Not a blueprint: the building page's view passes it to the template,
 and the management pages ask ``manageable`` too."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -38,6 +39,8 @@ def manage_panel(building: Building) -> ManagePanel:
     if panel.can_manage:
         panel.now = occupancy_on(db.session, day, [building.id]).get(building.id, Occupancy())
         due = due_period(day)
-        if not confirmed_snapshots(db.session, [due], [building.id]) and may(current_user, "confirmations.confirm", building):
+        if not confirmed_snapshots(db.session, [due], [building.id]) and may(
+            current_user, "confirmations.confirm", building
+        ):
             panel.due = due
     return panel

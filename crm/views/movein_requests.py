@@ -1,5 +1,6 @@
 """Move-in requests (入驻申请): a building's manager sees the landings promoters recorded in their
 buildings and confirms them (the lease is created, occupancy follows) or sends them back."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -11,7 +12,11 @@ from crm.models import MoveInRequest
 from crm.permissions import allow, ensure, visible_building_ids
 from crm.services.corrections import months_label
 from crm.services.landing import (
-    confirm_move_in, confirmed_months_reached, move_in_requests, reject_move_in, units_by_request,
+    confirm_move_in,
+    confirmed_months_reached,
+    move_in_requests,
+    reject_move_in,
+    units_by_request,
 )
 from crm.web.params import today
 from crm.web.transaction import transaction
@@ -29,8 +34,12 @@ def index():
         status = "pending"
     requests = move_in_requests(db.session, visible_building_ids(current_user), status or None)
     return render_template(
-        "movein_requests/index.html", requests=requests, units=units_by_request(db.session, requests),
-        status=status, STATUSES=STATUSES, form=DecisionForm(formdata=None),
+        "movein_requests/index.html",
+        requests=requests,
+        units=units_by_request(db.session, requests),
+        status=status,
+        STATUSES=STATUSES,
+        form=DecisionForm(formdata=None),
         frozen=reaching_confirmed(requests),
     )
 

@@ -1,4 +1,5 @@
 """Notifications (站内通知): the list, marking read, and the bell on every page."""
+
 from __future__ import annotations
 
 from datetime import timezone
@@ -34,8 +35,15 @@ def index():
     page = page_number()
     rows, total = notify.notifications_page(db.session, current_user.id, page, PER_PAGE, unread_only)
     pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
-    return render_template("notifications/index.html", notifications=rows, total=total, page=page, pages=pages,
-                           unread_only=unread_only, kind_labels=KIND_LABELS)
+    return render_template(
+        "notifications/index.html",
+        notifications=rows,
+        total=total,
+        page=page,
+        pages=pages,
+        unread_only=unread_only,
+        kind_labels=KIND_LABELS,
+    )
 
 
 @bp.route("/notifications/<int:notification_id>/read", methods=["POST"])

@@ -3,6 +3,7 @@
 The monthly briefing adds its own section to ``templates/reports/index.html``; the candidate
 section lives in ``templates/reports/_candidates.html``.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -27,7 +28,9 @@ def requested_report():
     """The candidate report for the ``year`` / ``as_of`` parameters (defaults: latest data)."""
     as_of = request.args.get("as_of", "").strip() or None
     day = today()
-    return candidate_report(db.session, year_of(request.args.get("year")), as_of, latest_allowed=P.period_of(day), today=day)
+    return candidate_report(
+        db.session, year_of(request.args.get("year")), as_of, latest_allowed=P.period_of(day), today=day
+    )
 
 
 def report_args() -> dict[str, str]:
@@ -60,8 +63,13 @@ def index():
             "unit": unit,
         }
     return render_template(
-        "reports/index.html", report=report, error=error, chart=chart, years=report_years(db.session),
-        args=report_args(), briefing_panel=reports_section(),
+        "reports/index.html",
+        report=report,
+        error=error,
+        chart=chart,
+        years=report_years(db.session),
+        args=report_args(),
+        briefing_panel=reports_section(),
     )
 
 
@@ -72,7 +80,11 @@ def candidates_pdf():
 
     try:
         report = requested_report()
-        data, moment, demo = as_json(report), generated_at().replace(second=0, microsecond=0), holds_demo_data(db.session)
+        data, moment, demo = (
+            as_json(report),
+            generated_at().replace(second=0, microsecond=0),
+            holds_demo_data(db.session),
+        )
         pdf = build_candidates_pdf(data, moment, demo=demo)
     except DomainError as error:
         flash(error.message, "warning")
@@ -81,5 +93,6 @@ def candidates_pdf():
         flash(str(error), "danger")
         return redirect(url_for("reports.index", **report_args()))
     filename = f"candidates-{report.as_of}.pdf"
-    return Response(pdf, mimetype="application/pdf",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        pdf, mimetype="application/pdf", headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )

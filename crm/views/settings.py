@@ -1,4 +1,5 @@
 """The admin's settings page: tier thresholds, candidate threshold and basis (口径)."""
+
 from __future__ import annotations
 
 from decimal import Decimal

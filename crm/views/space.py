@@ -4,6 +4,7 @@ the space proposal (载体推荐书) of a lead, and the district stacking plans 
 Thin: permission, read the request, one service call, commit, flash, redirect; the PDFs are built
 by ``crm/reports/profile.py`` and ``crm/reports/proposal.py`` from the services' plain data.
 """
+
 from __future__ import annotations
 
 import os
@@ -57,8 +58,9 @@ def pdf_response(content: bytes, filename: str):
     import io
 
     # send_file writes a Chinese name as RFC 5987 filename* (a plain header must be Latin-1).
-    response = send_file(io.BytesIO(content), mimetype="application/pdf", as_attachment=True, download_name=filename,
-                         max_age=0)
+    response = send_file(
+        io.BytesIO(content), mimetype="application/pdf", as_attachment=True, download_name=filename, max_age=0
+    )
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
@@ -66,15 +68,22 @@ def pdf_response(content: bytes, filename: str):
 # ------------------------------------------------------------------------------------------
 # the profile page and its edits
 
+
 def render_profile(building: Building, form: ProfileForm | None = None, status: int = 200):
     profile = profiles.profile_of(db.session, building)
     if form is None:
         form = ProfileForm(formdata=None, obj=profile)
         form.positioning.data = building.positioning or ""
     return render_template(
-        "space/profile.html", building=building, profile=profile, form=form, photo_form=PhotoForm(formdata=None),
-        action_form=PhotoActionForm(formdata=None), photos=profiles.photos_of(db.session, [building.id])[building.id],
-        can_edit=may(current_user, "profiles.edit", building), max_photos=profiles.MAX_PHOTOS,
+        "space/profile.html",
+        building=building,
+        profile=profile,
+        form=form,
+        photo_form=PhotoForm(formdata=None),
+        action_form=PhotoActionForm(formdata=None),
+        photos=profiles.photos_of(db.session, [building.id])[building.id],
+        can_edit=may(current_user, "profiles.edit", building),
+        max_photos=profiles.MAX_PHOTOS,
     ), status
 
 
@@ -113,7 +122,9 @@ def upload_photo(code):
         return redirect(url_for("space.profile", code=code))
     name = os.path.basename(upload.filename)[:80]
     with transaction() as saved:
-        profiles.add_photo(db.session, building, photo_folder(), upload.read(photo_store.MAX_BYTES + 1), name, current_user, now())
+        profiles.add_photo(
+            db.session, building, photo_folder(), upload.read(photo_store.MAX_BYTES + 1), name, current_user, now()
+        )
     if saved:
         flash(f"照片「{name}」已上传", "success")
     return redirect(url_for("space.profile", code=code))
@@ -141,8 +152,9 @@ def photo_action(code, action):
 @allow("buildings.view")
 def photo(code, sha256):
     building = building_or_404(code)
-    found = db.session.scalar(select(BuildingPhoto).where(BuildingPhoto.building_id == building.id,
-                                                          BuildingPhoto.sha256 == sha256))
+    found = db.session.scalar(
+        select(BuildingPhoto).where(BuildingPhoto.building_id == building.id, BuildingPhoto.sha256 == sha256)
+    )
     if found is None:
         abort(404)
     path = photo_store.photo_path(photo_folder(), found.sha256)
@@ -154,6 +166,7 @@ def photo(code, sha256):
 # ------------------------------------------------------------------------------------------
 # the PDFs
 
+
 @bp.route("/buildings/<code>/profile/internal.pdf")
 @allow("profiles.internal")
 def internal_pdf(code):
@@ -162,7 +175,9 @@ def internal_pdf(code):
     building = building_or_404(code)
     month = page_month()
     try:
-        content = build_internal_pdf(profiles.internal_data(db.session, building, month, today(), photo_folder()), now())
+        content = build_internal_pdf(
+            profiles.internal_data(db.session, building, month, today(), photo_folder()), now()
+        )
     except FontNotFound as error:
         flash(str(error), "danger")
         return redirect(url_for("space.profile", code=code))
@@ -176,7 +191,9 @@ def external_pdf(code):
 
     building = building_or_404(code)
     try:
-        content = build_external_pdf(profiles.external_data(db.session, building, today(), photo_folder(), promoter_contact()), now())
+        content = build_external_pdf(
+            profiles.external_data(db.session, building, today(), photo_folder(), promoter_contact()), now()
+        )
     except FontNotFound as error:
         flash(str(error), "danger")
         return redirect(url_for("space.profile", code=code))
@@ -189,7 +206,9 @@ def booklet():
     from crm.reports.profile import build_booklet_pdf
 
     try:
-        content = build_booklet_pdf(profiles.booklet_data(db.session, today(), photo_folder(), promoter_contact()), now())
+        content = build_booklet_pdf(
+            profiles.booklet_data(db.session, today(), photo_folder(), promoter_contact()), now()
+        )
     except FontNotFound as error:
         flash(str(error), "danger")
         return redirect(url_for("reports.index"))
@@ -198,6 +217,7 @@ def booklet():
 
 # ------------------------------------------------------------------------------------------
 # the district's stacking plans
+
 
 @bp.route("/stacking")
 @allow("buildings.view")
@@ -215,12 +235,20 @@ def stacking():
 
     scope = None if ids is None else tuple(sorted(ids))
     parts = cached_fragments("district-stacking", (OCCUPANCY, TAX), (day, lens, street, scope), render)
-    return render_template("space/stacking.html", content=parts["content"], lens=lens, street=street, day=day,
-                           LENSES=lenses.LENSES, legend=lenses.legend(lens))
+    return render_template(
+        "space/stacking.html",
+        content=parts["content"],
+        lens=lens,
+        street=street,
+        day=day,
+        LENSES=lenses.LENSES,
+        legend=lenses.legend(lens),
+    )
 
 
 # ------------------------------------------------------------------------------------------
 # the space proposal of a lead
+
 
 def lead_or_404(lead_id: int) -> Lead:
     lead = db.session.get(Lead, lead_id)

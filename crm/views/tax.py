@@ -1,4 +1,5 @@
 """Tax pages: a building's tax tab and the district tax page."""
+
 from __future__ import annotations
 
 from flask import Blueprint, flash, render_template, request
@@ -38,7 +39,9 @@ def building(code):
             "total_prev": in_unit((m.total_prev for m in page.months), unit),
             "unit": unit,
         }
-        return {"content": render_part("tax/_building.html", building=b, page=page, month=month, chart=chart, as_of=day)}
+        return {
+            "content": render_part("tax/_building.html", building=b, page=page, month=month, chart=chart, as_of=day)
+        }
 
     # The tabs and the export button follow the role; the rest follows the data and the dates.
     key = (b.id, month, request.args.get("month"), day, current_user.role, tier_rules(db.session))
@@ -76,11 +79,15 @@ def district():
 
 def district_content(year: int | None):
     """The district tax page's body for ``year`` (None: the last complete one), a cached part."""
+
     def render() -> dict[str, str]:
         page = district_tax(db.session, year)
         chart = {
             "years": [page.year_labels[y] for y in page.years],
-            "tiers": {tier or "none": [page.tier_counts[y][tier] for y in page.years] for tier in ("yi", "wuqianwan", "qianwan")},
+            "tiers": {
+                tier or "none": [page.tier_counts[y][tier] for y in page.years]
+                for tier in ("yi", "wuqianwan", "qianwan")
+            },
             "industries": slices_chart(page.industries),
             "streets": slices_chart(page.streets),
         }

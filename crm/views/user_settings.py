@@ -1,4 +1,5 @@
 """A user's reminder channels: in-app always, e-mail on or off."""
+
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
@@ -26,6 +27,9 @@ def channels():
         form.email_enabled.data = notify.email_enabled(db.session, current_user.id)
     hook = notify.role_webhooks(db.session).get(current_user.role)
     return render_template(
-        "notifications/settings.html", form=form, email=current_user.email,
-        email_configured=bool(current_app.config.get("SMTP_HOST")), role_hook=hook if hook and hook.enabled else None,
+        "notifications/settings.html",
+        form=form,
+        email=current_user.email,
+        email_configured=bool(current_app.config.get("SMTP_HOST")),
+        role_hook=hook if hook and hook.enabled else None,
     )

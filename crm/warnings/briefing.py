@@ -3,6 +3,7 @@
 stake — a ``BriefingSection`` (``crm.services.briefing.EXTRA_SECTIONS``) from the figures of
 ``crm.warnings.queries.briefing_warnings_data``, district-wide.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -20,26 +21,44 @@ def briefing_section(session, month: str, today: date | None = None) -> Briefing
     figures = briefing_warnings_data(session, month)
     if not (figures["new"] or figures["resolved"] or figures["auto_resolved"] or figures["still_open"]):
         return None
-    return BriefingSection(key="warnings", title=TITLE, paragraphs=[summary_line(figures)],
-                           tables=[top_table(figures["top"])], summary=summary_sentence(figures))
+    return BriefingSection(
+        key="warnings",
+        title=TITLE,
+        paragraphs=[summary_line(figures)],
+        tables=[top_table(figures["top"])],
+        summary=summary_sentence(figures),
+    )
 
 
 def summary_line(w: dict) -> str:
     """The section's paragraph: every figure of the month, the new ones by rule."""
     parts = [f"{r['label']} {r['count']} 条" for r in w["new_by_rule"] if r["count"]]
     new = f"本月新增预警 {w['new']} 条" + (f"（{'，'.join(parts)}）" if parts else "")
-    return (f"{new}；本月已解除 {w['resolved']} 条、自动解除 {w['auto_resolved']} 条；"
-            f"月末仍未解除 {w['still_open']} 条。")
+    return (
+        f"{new}；本月已解除 {w['resolved']} 条、自动解除 {w['auto_resolved']} 条；月末仍未解除 {w['still_open']} 条。"
+    )
 
 
 def top_table(top: list[dict]) -> SectionTable:
     columns = [
-        SectionColumn("预警", weight=0.40), SectionColumn("类型", weight=0.14), SectionColumn("楼宇", weight=0.14),
-        SectionColumn("责任人", weight=0.09), SectionColumn("状态", weight=0.09),
+        SectionColumn("预警", weight=0.40),
+        SectionColumn("类型", weight=0.14),
+        SectionColumn("楼宇", weight=0.14),
+        SectionColumn("责任人", weight=0.09),
+        SectionColumn("状态", weight=0.09),
         SectionColumn("涉及税收 万元", "wan", 0.14),
     ]
-    rows = [[r["title"], r["rule_label"], r["building"] or "—", r["owner"] or "—", r["state_label"],
-             r["tax_at_stake"] or None] for r in top]
+    rows = [
+        [
+            r["title"],
+            r["rule_label"],
+            r["building"] or "—",
+            r["owner"] or "—",
+            r["state_label"],
+            r["tax_at_stake"] or None,
+        ]
+        for r in top
+    ]
     return SectionTable(TOP_CAPTION, columns, rows, empty="月末没有未解除的预警。")
 
 

@@ -4,6 +4,7 @@ The demo's taxpayers fall less steeply than the default 30 % threshold, so the d
 tax-drop threshold to 20 % (a setting, as an admin would) to show that rule; every demo building
 keeps last year's tier on its projection, so 楼宇档次不保 has no demo warning (the tests cover it).
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -36,11 +37,16 @@ def seed_warnings(session, today: date) -> dict[str, int]:
     outcome = evaluate(session, today)
     users = {u.id: u for u in session.scalars(select(User))}
     for rule, (started, resolved) in HANDLING.items():
-        pending = list(session.scalars(select(EarlyWarning).where(EarlyWarning.rule == rule, EarlyWarning.state == PENDING)
-                                       .order_by(EarlyWarning.tax_at_stake.desc(), EarlyWarning.id)))
+        pending = list(
+            session.scalars(
+                select(EarlyWarning)
+                .where(EarlyWarning.rule == rule, EarlyWarning.state == PENDING)
+                .order_by(EarlyWarning.tax_at_stake.desc(), EarlyWarning.id)
+            )
+        )
         for warning, note in zip(pending, started):
             start_handling(session, warning, users.get(warning.owner_id), note)
-        for warning, (reason, note) in zip(pending[len(started):], resolved):
+        for warning, (reason, note) in zip(pending[len(started) :], resolved):
             owner = users.get(warning.owner_id)
             start_handling(session, warning, owner, "")
             resolve(session, warning, owner, reason, note, today)

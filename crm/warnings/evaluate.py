@@ -15,6 +15,7 @@ Owners: the building's manager; for a company warning (``COMPANY_RULES``) first 
 whose portfolio holds the company (a lead of theirs names it, landed leads first); else the
 manager of the company's building; else the first active admin.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -122,9 +123,9 @@ def owners_for(session, findings: list[Finding]) -> dict[tuple, int | None]:
 
 def _open_warnings(session, rule: str) -> dict[tuple[str, int], tuple[int, str, dict]]:
     rows = session.execute(
-        select(EarlyWarning.object_type, EarlyWarning.object_id, EarlyWarning.id, EarlyWarning.state,
-               EarlyWarning.figures)
-        .where(EarlyWarning.rule == rule, EarlyWarning.state.in_(OPEN_STATES))
+        select(
+            EarlyWarning.object_type, EarlyWarning.object_id, EarlyWarning.id, EarlyWarning.state, EarlyWarning.figures
+        ).where(EarlyWarning.rule == rule, EarlyWarning.state.in_(OPEN_STATES))
     )
     return {(ot, oid): (wid, state, figures) for ot, oid, wid, state, figures in rows}
 
@@ -133,16 +134,33 @@ def _auto_resolve(session, ids_by_state: dict[str, list[int]], today: date, now:
     notes, count = [], 0
     for state, ids in ids_by_state.items():
         for start in range(0, len(ids), 500):
-            done = session.execute(
-                update(EarlyWarning)
-                .where(EarlyWarning.id.in_(ids[start:start + 500]), EarlyWarning.state == state)
-                .values(state=AUTO_RESOLVED, resolved_at=now, resolved_on=today.isoformat(),
-                        version=EarlyWarning.version + 1)
-                .returning(EarlyWarning.id)
-            ).scalars().all()
+            done = (
+                session.execute(
+                    update(EarlyWarning)
+                    .where(EarlyWarning.id.in_(ids[start : start + 500]), EarlyWarning.state == state)
+                    .values(
+                        state=AUTO_RESOLVED,
+                        resolved_at=now,
+                        resolved_on=today.isoformat(),
+                        version=EarlyWarning.version + 1,
+                    )
+                    .returning(EarlyWarning.id)
+                )
+                .scalars()
+                .all()
+            )
             count += len(done)
-            notes += [dict(warning_id=wid, author_id=None, created_at=now, from_state=state, to_state=AUTO_RESOLVED,
-                           text=AUTO_NOTE) for wid in done]
+            notes += [
+                dict(
+                    warning_id=wid,
+                    author_id=None,
+                    created_at=now,
+                    from_state=state,
+                    to_state=AUTO_RESOLVED,
+                    text=AUTO_NOTE,
+                )
+                for wid in done
+            ]
     if notes:
         session.execute(insert(EarlyWarningNote), notes)
     return count
@@ -154,16 +172,37 @@ def _refresh_figures(session, findings: list[Finding], open_now: dict) -> None:
     for f in findings:
         wid, _, figures = open_now[f.object_key]
         if figures != f.figures:
-            session.execute(update(EarlyWarning).where(EarlyWarning.id == wid).values(
-                figures=f.figures, title=f.title[:300], severity=f.severity, tax_at_stake=f.tax_at_stake,
-                version=EarlyWarning.version + 1))
+            session.execute(
+                update(EarlyWarning)
+                .where(EarlyWarning.id == wid)
+                .values(
+                    figures=f.figures,
+                    title=f.title[:300],
+                    severity=f.severity,
+                    tax_at_stake=f.tax_at_stake,
+                    version=EarlyWarning.version + 1,
+                )
+            )
 
 
 def _row(f: Finding, owner: int | None, today: date, now: datetime) -> dict:
-    return dict(rule=f.rule, object_type=f.object_type, object_id=f.object_id, period=f.period,
-                building_id=f.building_id, company_id=f.company_id, title=f.title[:300], severity=f.severity,
-                figures=f.figures, tax_at_stake=f.tax_at_stake, owner_id=owner, state=PENDING, created_at=now,
-                created_on=today.isoformat(), version=1)
+    return dict(
+        rule=f.rule,
+        object_type=f.object_type,
+        object_id=f.object_id,
+        period=f.period,
+        building_id=f.building_id,
+        company_id=f.company_id,
+        title=f.title[:300],
+        severity=f.severity,
+        figures=f.figures,
+        tax_at_stake=f.tax_at_stake,
+        owner_id=owner,
+        state=PENDING,
+        created_at=now,
+        created_on=today.isoformat(),
+        version=1,
+    )
 
 
 def evaluate(session, today: date, rules=None, *, email_configured: bool = False, base_url: str = "") -> Outcome:
@@ -192,14 +231,24 @@ def evaluate(session, today: date, rules=None, *, email_configured: bool = False
         outcome.created[rule] = 0
     if new_ids:
         created = session.execute(
-            select(EarlyWarning.id, EarlyWarning.rule, EarlyWarning.title, EarlyWarning.owner_id, EarlyWarning.period,
-                   EarlyWarning.severity)
-            .where(EarlyWarning.id.in_(new_ids))).all()
+            select(
+                EarlyWarning.id,
+                EarlyWarning.rule,
+                EarlyWarning.title,
+                EarlyWarning.owner_id,
+                EarlyWarning.period,
+                EarlyWarning.severity,
+            ).where(EarlyWarning.id.in_(new_ids))
+        ).all()
         for row in created:
             outcome.created[row.rule] += 1
             outcome.still_open[row.rule] = outcome.still_open.get(row.rule, 0) + 1
-        notify.record(session, [_due(row) for row in created if row.owner_id is not None],
-                      email_configured=email_configured, base_url=base_url)
+        notify.record(
+            session,
+            [_due(row) for row in created if row.owner_id is not None],
+            email_configured=email_configured,
+            base_url=base_url,
+        )
     session.flush()
     return outcome
 
@@ -207,7 +256,11 @@ def evaluate(session, today: date, rules=None, *, email_configured: bool = False
 def _due(row) -> Due:
     link = f"/warnings/{row.id}"
     return Due(
-        kind=KIND, object_type="warning", object_id=str(row.id), recipient_id=row.owner_id, due_key=row.period[:16],
+        kind=KIND,
+        object_type="warning",
+        object_id=str(row.id),
+        recipient_id=row.owner_id,
+        due_key=row.period[:16],
         title=f"【预警·{SEVERITIES.get(row.severity, '')}】{RULES[row.rule]}"[:200],
         intro=f"新预警（{STATES[PENDING]}）：{row.title}",
         sections=[section("请处置", [Line(row.title, link)])],

@@ -4,6 +4,7 @@ Each step is a ``EarlyWarningNote`` with the change of state, so the timeline re
 when. Whoever may handle a warning is the permission rule's business (``warnings.handle``);
 these functions only refuse steps the state does not allow, naming the field.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -21,8 +22,14 @@ def _clean(text: str | None) -> str:
 
 
 def _step(session, warning: EarlyWarning, user, to_state: str, text: str) -> EarlyWarningNote:
-    note = EarlyWarningNote(warning=warning, author_id=getattr(user, "id", None), created_at=utcnow(),
-                            from_state=warning.state, to_state=to_state, text=text)
+    note = EarlyWarningNote(
+        warning=warning,
+        author_id=getattr(user, "id", None),
+        created_at=utcnow(),
+        from_state=warning.state,
+        to_state=to_state,
+        text=text,
+    )
     warning.state = to_state
     session.add(note)
     return note

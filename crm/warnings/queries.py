@@ -5,6 +5,7 @@ the number of rows (the list loads buildings, owners and companies with it).
 Scope: ``building_ids`` None reads every warning; a set reads only warnings of those buildings
 (a manager's, from ``crm.permissions.Scope``) — a warning of no building belongs to no manager.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -60,19 +61,34 @@ def _filtered(stmt, f: WarningFilters, today: date, overdue_days: int, with_rule
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
 
 
-def search_warnings(session, f: WarningFilters, today: date, overdue_days: int, page: int = 1,
-                    per_page: int = 50) -> tuple[list[EarlyWarning], int]:
+def search_warnings(
+    session, f: WarningFilters, today: date, overdue_days: int, page: int = 1, per_page: int = 50
+) -> tuple[list[EarlyWarning], int]:
     """One page of warnings (open first, then newest), with their building, owner and company."""
     open_first = func.coalesce(EarlyWarning.state.in_(OPEN_STATES), False).desc()
     # The page's ids first, sorted on the table alone; then those rows with what they show.
-    ids = list(session.scalars(
-        _filtered(select(EarlyWarning.id), f, today, overdue_days)
-        .order_by(open_first, EarlyWarning.created_on.desc(), EarlyWarning.id.desc())
-        .limit(per_page).offset((page - 1) * per_page)))
-    found = {w.id: w for w in session.scalars(
-        select(EarlyWarning).where(EarlyWarning.id.in_(ids)).options(
-            joinedload(EarlyWarning.building), joinedload(EarlyWarning.owner), joinedload(EarlyWarning.company))
-    ).unique()} if ids else {}
+    ids = list(
+        session.scalars(
+            _filtered(select(EarlyWarning.id), f, today, overdue_days)
+            .order_by(open_first, EarlyWarning.created_on.desc(), EarlyWarning.id.desc())
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
+    )
+    found = (
+        {
+            w.id: w
+            for w in session.scalars(
+                select(EarlyWarning)
+                .where(EarlyWarning.id.in_(ids))
+                .options(
+                    joinedload(EarlyWarning.building), joinedload(EarlyWarning.owner), joinedload(EarlyWarning.company)
+                )
+            ).unique()
+        }
+        if ids
+        else {}
+    )
     total = session.scalar(_filtered(select(func.count(EarlyWarning.id)), f, today, overdue_days)) or 0
     return [found[i] for i in ids], total
 
@@ -98,9 +114,11 @@ def counts(session, f: WarningFilters, today: date, overdue_days: int) -> Counts
     how many pending warnings are overdue — two grouped queries."""
     base = WarningFilters(building_id=f.building_id, owner_id=f.owner_id, building_ids=f.building_ids)
     table = {rule: dict.fromkeys(STATES, 0) for rule in RULES}
-    rows = session.execute(_filtered(
-        select(EarlyWarning.rule, EarlyWarning.state, func.count(EarlyWarning.id)), base, today, overdue_days, False)
-        .group_by(EarlyWarning.rule, EarlyWarning.state))
+    rows = session.execute(
+        _filtered(
+            select(EarlyWarning.rule, EarlyWarning.state, func.count(EarlyWarning.id)), base, today, overdue_days, False
+        ).group_by(EarlyWarning.rule, EarlyWarning.state)
+    )
     for rule, state, n in rows:
         table.setdefault(rule, dict.fromkeys(STATES, 0))[state] = n
     late = WarningFilters(building_id=f.building_id, owner_id=f.owner_id, building_ids=f.building_ids, overdue=True)
@@ -110,10 +128,16 @@ def counts(session, f: WarningFilters, today: date, overdue_days: int) -> Counts
 
 def warning_with_timeline(session, warning_id: int) -> EarlyWarning | None:
     return session.scalar(
-        select(EarlyWarning).where(EarlyWarning.id == warning_id).options(
-            joinedload(EarlyWarning.building), joinedload(EarlyWarning.owner), joinedload(EarlyWarning.company),
+        select(EarlyWarning)
+        .where(EarlyWarning.id == warning_id)
+        .options(
+            joinedload(EarlyWarning.building),
+            joinedload(EarlyWarning.owner),
+            joinedload(EarlyWarning.company),
             joinedload(EarlyWarning.resolved_by),
-            selectinload(EarlyWarning.notes).joinedload(EarlyWarningNote.author)))
+            selectinload(EarlyWarning.notes).joinedload(EarlyWarningNote.author),
+        )
+    )
 
 
 @dataclass
@@ -125,19 +149,35 @@ class BuildingPanel:
 def building_panel(session, building_id: int, closed_limit: int = 5) -> BuildingPanel:
     """A building's open warnings (all) and its latest closed ones, for its page."""
     base = select(EarlyWarning).where(EarlyWarning.building_id == building_id).options(joinedload(EarlyWarning.owner))
-    open_rows = session.scalars(base.where(EarlyWarning.state.in_(OPEN_STATES))
-                                .order_by(EarlyWarning.created_on.desc(), EarlyWarning.id.desc())).unique().all()
-    closed = session.scalars(base.where(EarlyWarning.state.in_((RESOLVED, AUTO_RESOLVED)))
-                             .order_by(EarlyWarning.resolved_at.desc(), EarlyWarning.id.desc())
-                             .limit(closed_limit)).unique().all()
+    open_rows = (
+        session.scalars(
+            base.where(EarlyWarning.state.in_(OPEN_STATES)).order_by(
+                EarlyWarning.created_on.desc(), EarlyWarning.id.desc()
+            )
+        )
+        .unique()
+        .all()
+    )
+    closed = (
+        session.scalars(
+            base.where(EarlyWarning.state.in_((RESOLVED, AUTO_RESOLVED)))
+            .order_by(EarlyWarning.resolved_at.desc(), EarlyWarning.id.desc())
+            .limit(closed_limit)
+        )
+        .unique()
+        .all()
+    )
     return BuildingPanel(list(open_rows), list(closed))
 
 
 def owner_choices(session, building_ids=None) -> list[tuple[int, str]]:
     from crm.models import User
 
-    stmt = _scoped(select(User.id, User.display_name).join(EarlyWarning, EarlyWarning.owner_id == User.id),
-                   building_ids).group_by(User.id, User.display_name).order_by(User.display_name)
+    stmt = (
+        _scoped(select(User.id, User.display_name).join(EarlyWarning, EarlyWarning.owner_id == User.id), building_ids)
+        .group_by(User.id, User.display_name)
+        .order_by(User.display_name)
+    )
     return [(uid, name) for uid, name in session.execute(stmt)]
 
 
@@ -146,10 +186,19 @@ def owner_choices(session, building_ids=None) -> list[tuple[int, str]]:
 
 
 def _item(w: EarlyWarning) -> dict:
-    return {"id": w.id, "rule": w.rule, "rule_label": RULES.get(w.rule, w.rule), "title": w.title,
-            "state": w.state, "state_label": w.state_label, "severity": w.severity_label,
-            "building": w.building.name if w.building else None, "owner": w.owner.display_name if w.owner else None,
-            "tax_at_stake": float(w.tax_at_stake or Decimal(0)), "created_on": w.created_on}
+    return {
+        "id": w.id,
+        "rule": w.rule,
+        "rule_label": RULES.get(w.rule, w.rule),
+        "title": w.title,
+        "state": w.state,
+        "state_label": w.state_label,
+        "severity": w.severity_label,
+        "building": w.building.name if w.building else None,
+        "owner": w.owner.display_name if w.owner else None,
+        "tax_at_stake": float(w.tax_at_stake or Decimal(0)),
+        "created_on": w.created_on,
+    }
 
 
 def briefing_warnings_data(session, period: str, building_ids=None) -> dict:
@@ -157,20 +206,39 @@ def briefing_warnings_data(session, period: str, building_ids=None) -> dict:
     in the month by rule, handled in the month (已解除 / 自动解除), still open at the end of the
     month, and the five open ones with the most tax at stake."""
     first, last = P.month_start(period).isoformat(), P.month_end(period).isoformat()
-    new_rows = session.execute(_scoped(
-        select(EarlyWarning.rule, func.count(EarlyWarning.id))
-        .where(EarlyWarning.created_on.between(first, last)), building_ids).group_by(EarlyWarning.rule)).all()
-    handled = dict(session.execute(_scoped(
-        select(EarlyWarning.state, func.count(EarlyWarning.id))
-        .where(EarlyWarning.resolved_on.between(first, last), EarlyWarning.state.in_((RESOLVED, AUTO_RESOLVED))),
-        building_ids).group_by(EarlyWarning.state)).all())
+    new_rows = session.execute(
+        _scoped(
+            select(EarlyWarning.rule, func.count(EarlyWarning.id)).where(EarlyWarning.created_on.between(first, last)),
+            building_ids,
+        ).group_by(EarlyWarning.rule)
+    ).all()
+    handled = dict(
+        session.execute(
+            _scoped(
+                select(EarlyWarning.state, func.count(EarlyWarning.id)).where(
+                    EarlyWarning.resolved_on.between(first, last), EarlyWarning.state.in_((RESOLVED, AUTO_RESOLVED))
+                ),
+                building_ids,
+            ).group_by(EarlyWarning.state)
+        ).all()
+    )
     # Open at the month's end: found by then, and not closed by then.
-    open_at_end = _scoped(select(EarlyWarning).where(
-        EarlyWarning.created_on <= last,
-        or_(EarlyWarning.resolved_on.is_(None), EarlyWarning.resolved_on > last)), building_ids)
+    open_at_end = _scoped(
+        select(EarlyWarning).where(
+            EarlyWarning.created_on <= last, or_(EarlyWarning.resolved_on.is_(None), EarlyWarning.resolved_on > last)
+        ),
+        building_ids,
+    )
     still_open = session.scalar(select(func.count()).select_from(open_at_end.subquery())) or 0
-    top = session.scalars(open_at_end.options(joinedload(EarlyWarning.building), joinedload(EarlyWarning.owner))
-                          .order_by(EarlyWarning.tax_at_stake.desc(), EarlyWarning.id).limit(5)).unique().all()
+    top = (
+        session.scalars(
+            open_at_end.options(joinedload(EarlyWarning.building), joinedload(EarlyWarning.owner))
+            .order_by(EarlyWarning.tax_at_stake.desc(), EarlyWarning.id)
+            .limit(5)
+        )
+        .unique()
+        .all()
+    )
     new_by_rule = {rule: 0 for rule in RULES}
     new_by_rule.update(dict(new_rows))
     return {

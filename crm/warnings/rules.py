@@ -25,6 +25,7 @@ not after today's month):
   unconfirmed more than the grace days after its end (on day 10 after month end it does not
   warn, on day 11 it does). Period: the oldest such month.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -119,9 +120,14 @@ def company_buildings(session, company_ids, today: date) -> dict[int, int]:
     ids = list(company_ids)
     if not ids:
         return {}
-    found = {cid: bid for cid, bid in session.execute(
-        select(Company.id, Company.registered_building_id)
-        .where(Company.id.in_(ids), Company.registered_building_id.is_not(None)))}
+    found = {
+        cid: bid
+        for cid, bid in session.execute(
+            select(Company.id, Company.registered_building_id).where(
+                Company.id.in_(ids), Company.registered_building_id.is_not(None)
+            )
+        )
+    }
     rest = [cid for cid in ids if cid not in found]
     if rest:
         active = case((lease_active_on(today), 1), else_=0)
@@ -164,10 +170,12 @@ def tax_drop(session, today: date, s: WarningSettings, top=None, month=None) -> 
         return []
     recent_first, year_ago_first = P.shift(month, -2), P.shift(month, -14)
     year_ago_last = P.shift(month, -12)
-    recent = func.coalesce(func.sum(case((TaxRecord.period.between(recent_first, month), TaxRecord.total_tax),
-                                         else_=0)), 0)
-    year_ago = func.coalesce(func.sum(case((TaxRecord.period.between(year_ago_first, year_ago_last),
-                                            TaxRecord.total_tax), else_=0)), 0)
+    recent = func.coalesce(
+        func.sum(case((TaxRecord.period.between(recent_first, month), TaxRecord.total_tax), else_=0)), 0
+    )
+    year_ago = func.coalesce(
+        func.sum(case((TaxRecord.period.between(year_ago_first, year_ago_last), TaxRecord.total_tax), else_=0)), 0
+    )
     rows = session.execute(
         select(TaxRecord.company_id, recent, year_ago)
         .where(TaxRecord.company_id.in_(list(top)), TaxRecord.period.between(year_ago_first, month))
@@ -186,15 +194,30 @@ def tax_drop(session, today: date, s: WarningSettings, top=None, month=None) -> 
     findings = []
     for cid, now_amount, before_amount, drop in falling:
         rank, tax_12m = top[cid]
-        findings.append(Finding(
-            "tax_drop", "company", cid, month,
-            f"{names.get(cid, cid)}：近 3 个月税收同比下降 {pct(drop)}%",
-            "high" if drop >= 2 * s.tax_drop_pct or drop >= 50 else "medium",
-            {"month": month, "recent": [recent_first, month], "year_ago": [year_ago_first, year_ago_last],
-             "recent_tax": yuan(now_amount), "year_ago_tax": yuan(before_amount), "drop_pct": pct(drop),
-             "threshold_pct": float(s.tax_drop_pct), "rank": rank, "tax_12m": yuan(tax_12m)},
-            tax_12m, buildings.get(cid), cid,
-        ))
+        findings.append(
+            Finding(
+                "tax_drop",
+                "company",
+                cid,
+                month,
+                f"{names.get(cid, cid)}：近 3 个月税收同比下降 {pct(drop)}%",
+                "high" if drop >= 2 * s.tax_drop_pct or drop >= 50 else "medium",
+                {
+                    "month": month,
+                    "recent": [recent_first, month],
+                    "year_ago": [year_ago_first, year_ago_last],
+                    "recent_tax": yuan(now_amount),
+                    "year_ago_tax": yuan(before_amount),
+                    "drop_pct": pct(drop),
+                    "threshold_pct": float(s.tax_drop_pct),
+                    "rank": rank,
+                    "tax_12m": yuan(tax_12m),
+                },
+                tax_12m,
+                buildings.get(cid),
+                cid,
+            )
+        )
     return findings
 
 
@@ -210,29 +233,51 @@ def lease_expiry(session, today: date, s: WarningSettings, top=None, month=None)
     if not top:
         return []
     later, mine, theirs = aliased(Lease), lease_units.alias("mine"), lease_units.alias("theirs")
-    renewed = exists().where(later.company_id == Lease.company_id, later.start_date > Lease.start_date,
-                             theirs.c.lease_id == later.id, mine.c.lease_id == Lease.id,
-                             theirs.c.unit_id == mine.c.unit_id)
+    renewed = exists().where(
+        later.company_id == Lease.company_id,
+        later.start_date > Lease.start_date,
+        theirs.c.lease_id == later.id,
+        mine.c.lease_id == Lease.id,
+        theirs.c.unit_id == mine.c.unit_id,
+    )
     rows = session.execute(
         select(Lease.id, Lease.company_id, Lease.building_id, Lease.end_date, Company.name, Building.name)
         .join(Company, Company.id == Lease.company_id)
         .join(Building, Building.id == Lease.building_id)
-        .where(Lease.company_id.in_(list(top)), lease_active_on(today), Lease.end_date.is_not(None),
-               Lease.end_date <= today + timedelta(days=s.lease_days), ~renewed)
+        .where(
+            Lease.company_id.in_(list(top)),
+            lease_active_on(today),
+            Lease.end_date.is_not(None),
+            Lease.end_date <= today + timedelta(days=s.lease_days),
+            ~renewed,
+        )
         .order_by(Lease.end_date, Lease.id)
     ).all()
     findings = []
     for lease_id, cid, bid, end, company, building in rows:
         days = (end - today).days
         rank, tax_12m = top[cid]
-        findings.append(Finding(
-            "lease_expiry", "lease", lease_id, end.isoformat(),
-            f"{company}在{building}的租约 {end.isoformat()} 到期（剩 {days} 天），尚未续约",
-            "high" if days <= 60 else "medium",
-            {"end_date": end.isoformat(), "days_left": days, "threshold_days": s.lease_days, "rank": rank,
-             "tax_12m": yuan(tax_12m), "month": month},
-            tax_12m, bid, cid,
-        ))
+        findings.append(
+            Finding(
+                "lease_expiry",
+                "lease",
+                lease_id,
+                end.isoformat(),
+                f"{company}在{building}的租约 {end.isoformat()} 到期（剩 {days} 天），尚未续约",
+                "high" if days <= 60 else "medium",
+                {
+                    "end_date": end.isoformat(),
+                    "days_left": days,
+                    "threshold_days": s.lease_days,
+                    "rank": rank,
+                    "tax_12m": yuan(tax_12m),
+                    "month": month,
+                },
+                tax_12m,
+                bid,
+                cid,
+            )
+        )
     return findings
 
 
@@ -248,8 +293,14 @@ def _flag_losses(session, start: date, today: date) -> dict[int, dict[str, date]
             lost[change.company_id].setdefault(change.flag, change.on)
     if not lost:
         return {}
-    current = {row.id: row for row in session.execute(
-        select(Company.id, Company.registered_in_district, Company.taxed_in_district).where(Company.id.in_(list(lost))))}
+    current = {
+        row.id: row
+        for row in session.execute(
+            select(Company.id, Company.registered_in_district, Company.taxed_in_district).where(
+                Company.id.in_(list(lost))
+            )
+        )
+    }
     still = {}
     for cid, flags in lost.items():
         row = current.get(cid)
@@ -276,8 +327,11 @@ def _moved_out(session, start: date, today: date) -> dict[int, tuple[date, int]]
 
 def _active(lease, day: date):
     # ``lease_active_on`` for an aliased lease.
-    return and_(lease.start_date <= day, or_(lease.moved_out_on.is_(None), lease.moved_out_on > day),
-                or_(lease.end_date.is_(None), lease.end_date >= day))
+    return and_(
+        lease.start_date <= day,
+        or_(lease.moved_out_on.is_(None), lease.moved_out_on > day),
+        or_(lease.end_date.is_(None), lease.end_date >= day),
+    )
 
 
 def _still_out(session, today: date, exclude) -> list[Finding]:
@@ -287,15 +341,26 @@ def _still_out(session, today: date, exclude) -> list[Finding]:
     from crm.models.warning import OPEN_STATES
 
     rows = session.execute(
-        select(EarlyWarning.object_id, EarlyWarning.period, EarlyWarning.title, EarlyWarning.severity,
-               EarlyWarning.figures, EarlyWarning.tax_at_stake, EarlyWarning.building_id)
-        .where(EarlyWarning.rule == "outflow", EarlyWarning.state.in_(OPEN_STATES))).all()
+        select(
+            EarlyWarning.object_id,
+            EarlyWarning.period,
+            EarlyWarning.title,
+            EarlyWarning.severity,
+            EarlyWarning.figures,
+            EarlyWarning.tax_at_stake,
+            EarlyWarning.building_id,
+        ).where(EarlyWarning.rule == "outflow", EarlyWarning.state.in_(OPEN_STATES))
+    ).all()
     rows = [r for r in rows if r.object_id not in exclude]
     if not rows:
         return []
     ids = [r.object_id for r in rows]
-    flags = {r.id: r for r in session.execute(
-        select(Company.id, Company.registered_in_district, Company.taxed_in_district).where(Company.id.in_(ids)))}
+    flags = {
+        r.id: r
+        for r in session.execute(
+            select(Company.id, Company.registered_in_district, Company.taxed_in_district).where(Company.id.in_(ids))
+        )
+    }
     leased = set(session.scalars(select(Lease.company_id).where(Lease.company_id.in_(ids), lease_active_on(today))))
     found = []
     for r in rows:
@@ -306,8 +371,20 @@ def _still_out(session, today: date, exclude) -> list[Finding]:
         holds = any(not getattr(company, flag) for flag in figures.get("lost_flags", []) if flag in FLAGS)
         holds = holds or (figures.get("moved_out") and r.object_id not in leased)
         if holds:
-            found.append(Finding("outflow", "company", r.object_id, r.period, r.title, r.severity, figures,
-                                 Decimal(r.tax_at_stake or 0), r.building_id, r.object_id))
+            found.append(
+                Finding(
+                    "outflow",
+                    "company",
+                    r.object_id,
+                    r.period,
+                    r.title,
+                    r.severity,
+                    figures,
+                    Decimal(r.tax_at_stake or 0),
+                    r.building_id,
+                    r.object_id,
+                )
+            )
     return found
 
 
@@ -334,14 +411,25 @@ def outflow(session, today: date, s: WarningSettings, month=None, **_) -> list[F
             reasons.append(f"{day.isoformat()} 迁出（区内已无在租）")
             days.append(day)
         severe = cid in moved or "taxed_in_district" in lost.get(cid, {})
-        findings.append(Finding(
-            "outflow", "company", cid, min(days).isoformat(),
-            f"{names.get(cid, cid)}：{'；'.join(reasons)}",
-            "high" if severe else "medium",
-            {"reasons": reasons, "lost_flags": sorted(lost.get(cid, {})), "moved_out": cid in moved,
-             "tax_12m": yuan(taxes.get(cid, ZERO))},
-            taxes.get(cid, ZERO), buildings.get(cid) or (moved[cid][1] if cid in moved else None), cid,
-        ))
+        findings.append(
+            Finding(
+                "outflow",
+                "company",
+                cid,
+                min(days).isoformat(),
+                f"{names.get(cid, cid)}：{'；'.join(reasons)}",
+                "high" if severe else "medium",
+                {
+                    "reasons": reasons,
+                    "lost_flags": sorted(lost.get(cid, {})),
+                    "moved_out": cid in moved,
+                    "tax_12m": yuan(taxes.get(cid, ZERO)),
+                },
+                taxes.get(cid, ZERO),
+                buildings.get(cid) or (moved[cid][1] if cid in moved else None),
+                cid,
+            )
+        )
     return findings + earlier
 
 
@@ -382,17 +470,28 @@ def occupancy_drop(session, today: date, s: WarningSettings, month=None, **_) ->
         points = (was - now) * HUNDRED
         if points < s.occupancy_points:
             continue
-        findings.append(Finding(
-            "occupancy_drop", "building", bid, last,
-            f"{name}：{P.label(last)}末入驻率 {pct(now * HUNDRED)}%，比上月末下降 {pct(points)} 个百分点",
-            "high" if points >= 2 * s.occupancy_points else "medium",
-            {"month": last, "previous_month": before, "rate_pct": pct(now * HUNDRED),
-             "previous_rate_pct": pct(was * HUNDRED), "drop_points": pct(points),
-             "threshold_points": float(s.occupancy_points),
-             "occupied_area": float(figures[(bid, last)].occupied_area),
-             "previous_occupied_area": float(figures[(bid, before)].occupied_area)},
-            taxes.get(bid, ZERO), bid,
-        ))
+        findings.append(
+            Finding(
+                "occupancy_drop",
+                "building",
+                bid,
+                last,
+                f"{name}：{P.label(last)}末入驻率 {pct(now * HUNDRED)}%，比上月末下降 {pct(points)} 个百分点",
+                "high" if points >= 2 * s.occupancy_points else "medium",
+                {
+                    "month": last,
+                    "previous_month": before,
+                    "rate_pct": pct(now * HUNDRED),
+                    "previous_rate_pct": pct(was * HUNDRED),
+                    "drop_points": pct(points),
+                    "threshold_points": float(s.occupancy_points),
+                    "occupied_area": float(figures[(bid, last)].occupied_area),
+                    "previous_occupied_area": float(figures[(bid, before)].occupied_area),
+                },
+                taxes.get(bid, ZERO),
+                bid,
+            )
+        )
     return findings
 
 
@@ -417,16 +516,30 @@ def tier_at_risk(session, today: date, s: WarningSettings, month=None, **_) -> l
         if projection >= threshold:
             continue
         gap = threshold - projection
-        findings.append(Finding(
-            "tier_at_risk", "building", bid, month,
-            f"{names[bid]}：{year - 1}年为{TIERS.get(tier, tier)}，按截至{P.label(month)}的进度预计全年 "
-            f"{money(projection)}，低于门槛 {money(gap)}",
-            "high" if tier == "yi" else "medium",
-            {"month": month, "tier_prev": tier, "tier_prev_label": TIERS.get(tier, tier), "annual_prev": yuan(annual_prev),
-             "ytd": yuan(tax["ytd"]), "projection": yuan(projection), "threshold": yuan(threshold), "gap": yuan(gap),
-             "basis": rules.basis},
-            gap, bid,
-        ))
+        findings.append(
+            Finding(
+                "tier_at_risk",
+                "building",
+                bid,
+                month,
+                f"{names[bid]}：{year - 1}年为{TIERS.get(tier, tier)}，按截至{P.label(month)}的进度预计全年 "
+                f"{money(projection)}，低于门槛 {money(gap)}",
+                "high" if tier == "yi" else "medium",
+                {
+                    "month": month,
+                    "tier_prev": tier,
+                    "tier_prev_label": TIERS.get(tier, tier),
+                    "annual_prev": yuan(annual_prev),
+                    "ytd": yuan(tax["ytd"]),
+                    "projection": yuan(projection),
+                    "threshold": yuan(threshold),
+                    "gap": yuan(gap),
+                    "basis": rules.basis,
+                },
+                gap,
+                bid,
+            )
+        )
     return findings
 
 
@@ -446,28 +559,42 @@ def unconfirmed(session, today: date, s: WarningSettings, **_) -> list[Finding]:
     months = overdue_months(today, s.confirm_days)
     if not months:
         return []
-    confirmed = set(session.execute(
-        select(OccupancySnapshot.building_id, OccupancySnapshot.period)
-        .where(OccupancySnapshot.period.in_(months), OccupancySnapshot.confirmed_at.is_not(None))).all())
+    confirmed = set(
+        session.execute(
+            select(OccupancySnapshot.building_id, OccupancySnapshot.period).where(
+                OccupancySnapshot.period.in_(months), OccupancySnapshot.confirmed_at.is_not(None)
+            )
+        ).all()
+    )
     findings = []
     for bid, name in session.execute(select(Building.id, Building.name).order_by(Building.id)):
         late = [m for m in months if (bid, m) not in confirmed]
         if not late:
             continue
         days = (today - P.month_end(late[0])).days
-        findings.append(Finding(
-            "unconfirmed", "building", bid, late[0],
-            f"{name}：{'、'.join(P.label(m) for m in late)}数据月末后 {days} 天仍未确认",
-            "medium" if len(late) > 1 else "low",
-            {"months": late, "days_after_month_end": days, "grace_days": s.confirm_days},
-            ZERO, bid,
-        ))
+        findings.append(
+            Finding(
+                "unconfirmed",
+                "building",
+                bid,
+                late[0],
+                f"{name}：{'、'.join(P.label(m) for m in late)}数据月末后 {days} 天仍未确认",
+                "medium" if len(late) > 1 else "low",
+                {"months": late, "days_after_month_end": days, "grace_days": s.confirm_days},
+                ZERO,
+                bid,
+            )
+        )
     return findings
 
 
 FINDERS = {
-    "tax_drop": tax_drop, "lease_expiry": lease_expiry, "outflow": outflow,
-    "occupancy_drop": occupancy_drop, "tier_at_risk": tier_at_risk, "unconfirmed": unconfirmed,
+    "tax_drop": tax_drop,
+    "lease_expiry": lease_expiry,
+    "outflow": outflow,
+    "occupancy_drop": occupancy_drop,
+    "tier_at_risk": tier_at_risk,
+    "unconfirmed": unconfirmed,
 }
 
 

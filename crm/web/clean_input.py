@@ -6,6 +6,7 @@ removed before any form, page filter, export link or hand-read ``request.form`` 
 route needs to remember it. JSON bodies are cleaned the same way by the API
 (``crm/api/support.py``), uploaded files by the import readers.
 """
+
 from __future__ import annotations
 
 from flask import Request
@@ -17,8 +18,11 @@ from crm.services.bounds import clean_text
 class CleanParameters(ImmutableMultiDict):
     def __init__(self, mapping=None):
         if mapping is not None:
-            pairs = mapping.items(multi=True) if isinstance(mapping, MultiDict) else (
-                mapping.items() if isinstance(mapping, dict) else mapping)
+            pairs = (
+                mapping.items(multi=True)
+                if isinstance(mapping, MultiDict)
+                else (mapping.items() if isinstance(mapping, dict) else mapping)
+            )
             mapping = [(clean_text(key), clean_text(value)) for key, value in pairs]
         super().__init__(mapping)
 

@@ -1,5 +1,6 @@
 """How numbers read on screen (DESIGN.md): 万元 with one decimal, 亿元 past ¥100 m, m² with
 thousands separators, percentages with one decimal, rises red ↑ and falls green ↓."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -44,14 +45,32 @@ def day_after(day: date) -> date:
 
 def init_app(app) -> None:
     app.jinja_env.filters.update(
-        unit_tip=unit_tip, money=money, wan=wan, area=area, area_exact=area_exact, pct=pct, yuan=yuan,
-        month_label=P.label, signed_area=signed_area, signed_count=signed_count, day_after=day_after,
+        unit_tip=unit_tip,
+        money=money,
+        wan=wan,
+        area=area,
+        area_exact=area_exact,
+        pct=pct,
+        yuan=yuan,
+        month_label=P.label,
+        signed_area=signed_area,
+        signed_count=signed_count,
+        day_after=day_after,
     )
     from crm.permissions import may_open
 
     app.jinja_env.globals.update(
-        may_open=may_open, change=change, year_label=year_label, INDUSTRY_GROUPS=INDUSTRY_GROUPS, STREETS=STREETS, ZONES=ZONES, TIERS=TIERS, HQ_TYPES=HQ_TYPES, ROLES=ROLES,
-        UNIT_STATUSES=UNIT_STATUSES, INDUSTRY_SECTIONS=INDUSTRY_SECTIONS,
+        may_open=may_open,
+        change=change,
+        year_label=year_label,
+        INDUSTRY_GROUPS=INDUSTRY_GROUPS,
+        STREETS=STREETS,
+        ZONES=ZONES,
+        TIERS=TIERS,
+        HQ_TYPES=HQ_TYPES,
+        ROLES=ROLES,
+        UNIT_STATUSES=UNIT_STATUSES,
+        INDUSTRY_SECTIONS=INDUSTRY_SECTIONS,
     )
 
     @app.context_processor

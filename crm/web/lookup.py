@@ -1,5 +1,6 @@
 """Finding the object a URL names, for pages and the API alike: missing is 404, not the user's is
 403 (``ensure`` logs the refusal)."""
+
 from __future__ import annotations
 
 from flask import abort

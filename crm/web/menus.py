@@ -6,6 +6,7 @@ work they do not have; an admin gets everything, the admin pages under 系统管
 only when its page exists and the user may open it (``may_open``), so the menu never leads to a
 403. The desktop bar and the phone's collapsed menu are the same list.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -28,29 +29,73 @@ WARNINGS = ("warnings.index", "预警", None)
 
 MENUS: dict[str, tuple] = {
     "manager": (
-        HOME, ("confirmations.index", "月度填报", None), BUILDINGS, ("manage.district_expiries", "租约到期", None),
-        ("movein_requests.index", "入驻申请", None), WARNINGS, LOCALISATION, COMPANIES, IMPORTS,
+        HOME,
+        ("confirmations.index", "月度填报", None),
+        BUILDINGS,
+        ("manage.district_expiries", "租约到期", None),
+        ("movein_requests.index", "入驻申请", None),
+        WARNINGS,
+        LOCALISATION,
+        COMPANIES,
+        IMPORTS,
     ),
     "promoter": (
-        HOME, ("followups.index", "我的跟进", None), LEADS, BOARD, LOCALISATION, WARNINGS, BUILDINGS, STACKING,
-        COMPANIES, TAX, IMPORTS,
+        HOME,
+        ("followups.index", "我的跟进", None),
+        LEADS,
+        BOARD,
+        LOCALISATION,
+        WARNINGS,
+        BUILDINGS,
+        STACKING,
+        COMPANIES,
+        TAX,
+        IMPORTS,
     ),
     "leader": (
-        HOME, ("briefings.index", "简报", None), ("reports.index", "亿元楼", "candidates"),
-        ("confirmations.status", "填报情况", None), WARNINGS, LOCALISATION, BUILDINGS, STACKING, COMPANIES, LEADS, TAX,
+        HOME,
+        ("briefings.index", "简报", None),
+        ("reports.index", "亿元楼", "candidates"),
+        ("confirmations.status", "填报情况", None),
+        WARNINGS,
+        LOCALISATION,
+        BUILDINGS,
+        STACKING,
+        COMPANIES,
+        LEADS,
+        TAX,
     ),
     # An admin's bar holds the daily pages; the rest sits in two groups so the bar fits 1366 px.
     "admin": (
-        HOME, BUILDINGS, COMPANIES, LEADS, ("confirmations.index", "月度填报", None), LOCALISATION, WARNINGS, TAX,
-        ("reports.index", "报表", None), IMPORTS,
-        ("更多", (
-            BOARD, ("movein_requests.index", "入驻申请", None), ("manage.district_expiries", "租约到期", None), STACKING,
-        )),
-        ("系统管理", (
-            ("admin.users", "用户", None), ("confirmations.status", "填报情况", None),
-            ("jobs_admin.index", "定时任务与提醒", None), ("settings.index", "门槛与口径", None),
-            ("warnings.settings", "预警阈值", None),
-        )),
+        HOME,
+        BUILDINGS,
+        COMPANIES,
+        LEADS,
+        ("confirmations.index", "月度填报", None),
+        LOCALISATION,
+        WARNINGS,
+        TAX,
+        ("reports.index", "报表", None),
+        IMPORTS,
+        (
+            "更多",
+            (
+                BOARD,
+                ("movein_requests.index", "入驻申请", None),
+                ("manage.district_expiries", "租约到期", None),
+                STACKING,
+            ),
+        ),
+        (
+            "系统管理",
+            (
+                ("admin.users", "用户", None),
+                ("confirmations.status", "填报情况", None),
+                ("jobs_admin.index", "定时任务与提醒", None),
+                ("settings.index", "门槛与口径", None),
+                ("warnings.settings", "预警阈值", None),
+            ),
+        ),
     ),
 }
 
@@ -80,7 +125,9 @@ def _active(endpoint: str, entries: list[tuple], current: str | None) -> bool:
 
 def menu_for(role: str | None, current: str | None) -> list[MenuItem]:
     entries = MENUS.get(role or "", ())
-    flat = [e for e in entries if isinstance(e[1], str)] + [c for e in entries if not isinstance(e[1], str) for c in e[1]]
+    flat = [e for e in entries if isinstance(e[1], str)] + [
+        c for e in entries if not isinstance(e[1], str) for c in e[1]
+    ]
     flat = [e for e in flat if may_open(e[0])]
 
     def item(entry) -> MenuItem:

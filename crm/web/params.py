@@ -1,4 +1,5 @@
 """Reading the query-string parameters that pages and the API share (month, sort, page)."""
+
 from __future__ import annotations
 
 

@@ -1,5 +1,6 @@
 """Response headers, trusted proxies and safe redirects: what every response and every redirect
 to a requested place must respect, whoever is signed in."""
+
 from __future__ import annotations
 
 import unicodedata
@@ -9,19 +10,21 @@ from flask import request
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-CSP = "; ".join([
-    "default-src 'self'",
-    "script-src 'self'",
-    # Inline style attributes size charts and stacking-plan blocks; no inline script is allowed.
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data:",
-    "font-src 'self'",
-    "connect-src 'self'",
-    "object-src 'none'",
-    "base-uri 'self'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-])
+CSP = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        # Inline style attributes size charts and stacking-plan blocks; no inline script is allowed.
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
 
 MAX_REDIRECT_LENGTH = 2048
 

@@ -13,6 +13,7 @@ Services only ``flush()``; the view never calls ``commit()`` or ``rollback()`` i
 half-written survives a refused operation, and every page words a lost race the same way.
 The JSON API turns the same two failures into answers in ``crm/api/support.py``.
 """
+
 from __future__ import annotations
 
 from flask import flash
@@ -67,8 +68,15 @@ class transaction:
     ``Stale``) go on to an error handler, as the JSON API does; ``top`` and ``default_field`` are
     passed to ``show_error``."""
 
-    def __init__(self, form=None, *, show: bool = True, reraise: bool = False, top: str = "flash",
-                 default_field: str | None = None):
+    def __init__(
+        self,
+        form=None,
+        *,
+        show: bool = True,
+        reraise: bool = False,
+        top: str = "flash",
+        default_field: str | None = None,
+    ):
         self.form, self.show, self.reraise, self.top, self.default_field = form, show, reraise, top, default_field
         self.ok = False
         self.error: DomainError | None = None

@@ -2,6 +2,7 @@
 its warnings, as of the served day ``TODAY``), driven by Playwright
 through Debian's Chromium. Without Chromium they skip — unless CRM_REQUIRE_BROWSER is set (CI),
 where a skip would hide a broken journey, so it fails instead."""
+
 from __future__ import annotations
 
 import os
@@ -77,8 +78,15 @@ def browser():
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
         )
         yield browser
         browser.close()

@@ -1,4 +1,5 @@
 """Signing out from the menu, on a desktop screen and on a phone (where the menu folds away)."""
+
 from __future__ import annotations
 
 import pytest
@@ -8,7 +9,9 @@ from tests.e2e.conftest import PASSWORD
 pytestmark = pytest.mark.e2e
 
 
-@pytest.mark.parametrize("viewport", [{"width": 1366, "height": 900}, {"width": 390, "height": 844}], ids=["desktop", "phone"])
+@pytest.mark.parametrize(
+    "viewport", [{"width": 1366, "height": 900}, {"width": 390, "height": 844}], ids=["desktop", "phone"]
+)
 def test_sign_out_from_the_menu(browser, live_server, viewport):
     context = browser.new_context(base_url=live_server, locale="zh-CN", viewport=viewport)
     page = context.new_page()

@@ -1,6 +1,7 @@
 """An admin generates October's briefing on /reports; a leader downloads the latest one there: the
 PDF opens, reads in Chinese, and its headline occupancy is the dashboard's for that month. The
 first pages, rendered by pdftoppm, are kept in test-artifacts/ beside the page screenshots."""
+
 from __future__ import annotations
 
 import io
@@ -19,8 +20,9 @@ MONTH = "2026-10"  # the last complete month on 2026-11-15
 
 
 def signed_in_page(browser, live_server, username):
-    context = browser.new_context(base_url=live_server, locale="zh-CN", viewport={"width": 1366, "height": 900},
-                                  accept_downloads=True)
+    context = browser.new_context(
+        base_url=live_server, locale="zh-CN", viewport={"width": 1366, "height": 900}, accept_downloads=True
+    )
     page = context.new_page()
     page.goto("/login")
     page.fill("input[name=username]", username)
@@ -69,8 +71,12 @@ def test_leader_downloads_the_latest_briefing_with_the_dashboards_occupancy(brow
     path.write_bytes(pdf)
     for old in ARTIFACTS.glob("briefing-page-*.png"):
         old.unlink()
-    result = subprocess.run(["pdftoppm", "-r", "70", "-png", "-f", "1", "-l", "3", str(path),
-                             str(ARTIFACTS / "briefing-page")], capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        ["pdftoppm", "-r", "70", "-png", "-f", "1", "-l", "3", str(path), str(ARTIFACTS / "briefing-page")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     images = sorted(ARTIFACTS.glob("briefing-page-*.png"))
     assert len(images) == min(3, len(reader.pages)) and all(image.stat().st_size > 10_000 for image in images)

@@ -1,4 +1,5 @@
 """A manager sees only their street; leadership sees the whole district."""
+
 from __future__ import annotations
 
 import pytest

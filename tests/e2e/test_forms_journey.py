@@ -1,5 +1,6 @@
 """Forms in the browser: the searchable target-building picker (Tom Select) on a new lead, and a
 stage move back down the line that asks for a reason and a confirmation."""
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """An admin uploads a company list, reads the preview, confirms, and finds the new company listed."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,5 +1,6 @@
 """A promoter takes the untouched 属地化 target with the most tax at stake to 已完成 (属地注册 today), and the
 dashboard's 属地注册率 of this month counts one more registered tenant — last month's stays."""
+
 from __future__ import annotations
 
 import re
@@ -12,9 +13,12 @@ pytestmark = pytest.mark.e2e
 def card(page) -> dict:
     page.goto("/?month=2026-11")
     registered, tenants = (int(n) for n in re.findall(r"\d+", page.locator("[data-testid=loc-counts]").inner_text()))
-    return {"registered": registered, "tenants": tenants,
-            "rate": page.locator("[data-testid=loc-rate]").inner_text(),
-            "october": page.locator("[data-testid=loc-trend] td[data-month='2026-10']").inner_text()}
+    return {
+        "registered": registered,
+        "tenants": tenants,
+        "rate": page.locator("[data-testid=loc-rate]").inner_text(),
+        "october": page.locator("[data-testid=loc-trend] td[data-month='2026-10']").inner_text(),
+    }
 
 
 def test_a_target_completed_moves_this_months_rate(sign_in, screenshot, page):

@@ -1,6 +1,7 @@
 """A building manager records a move-in and a move-out, confirms last month, and sees the
 occupancy change on the building page and on the dashboard (demo data; today 2026-11-15, so
 last month is 2026-10, which the demo leaves unconfirmed)."""
+
 from __future__ import annotations
 
 import re
@@ -43,10 +44,14 @@ def test_manager_moves_in_moves_out_and_confirms_the_month(sign_in, screenshot):
     assert page.locator("[data-testid=confirm-due]").is_visible()
     before = building_occupancy(page)
     # Units vacant at the end of October (the stacking plan shows the as-of month's last day).
-    vacant_at_month_end = [t.split(" · ")[0] for t in page.locator(".sp-unit.st-vacant").evaluate_all("els => els.map(e => e.title)")]
+    vacant_at_month_end = [
+        t.split(" · ")[0] for t in page.locator(".sp-unit.st-vacant").evaluate_all("els => els.map(e => e.title)")
+    ]
     assert vacant_at_month_end, "the demo building should have a vacant unit"
     page.locator(".sp-unit").first.click()
-    assert re.search(rf"/buildings/{code}/units/\d+$", page.locator("[data-testid=manage-unit-link]").get_attribute("href"))
+    assert re.search(
+        rf"/buildings/{code}/units/\d+$", page.locator("[data-testid=manage-unit-link]").get_attribute("href")
+    )
     screenshot(page, "manager-building-before")
 
     # Move-in on 31 October of a company new to the system, into a unit vacant then and today.

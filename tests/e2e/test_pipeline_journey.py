@@ -1,4 +1,5 @@
 """A promoter's lead from first contact to a confirmed move-in, in the browser."""
+
 from __future__ import annotations
 
 import re
@@ -14,9 +15,10 @@ USCC = "91210200241281392F"
 
 def funnel(page) -> dict[str, int]:
     page.goto("/?month=2026-11")  # the running month: today's pipeline (a past month stays as it ended)
-    return {stage: int(page.locator(f"[data-testid=funnel-{stage}]").inner_text())
-            for stage in ("lead", "negotiation", "registered", "settled")} | {
-        "landed": int(page.locator("[data-testid=landed-month]").inner_text())}
+    return {
+        stage: int(page.locator(f"[data-testid=funnel-{stage}]").inner_text())
+        for stage in ("lead", "negotiation", "registered", "settled")
+    } | {"landed": int(page.locator("[data-testid=landed-month]").inner_text())}
 
 
 def occupancy(page, code: str) -> float:

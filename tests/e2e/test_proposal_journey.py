@@ -1,4 +1,5 @@
 """A promoter builds a space proposal (载体推荐书) for a lead from its matching results and downloads it."""
+
 from __future__ import annotations
 
 import io

@@ -1,6 +1,7 @@
 """Each role's day starts on its home panel and menu, at 1440 px and on a 390 px phone; a manager
 walks a building on the phone (巡楼) and records a move-out one-handed. Screenshots go to
 test-artifacts/roles-<role>-<width>.png."""
+
 from __future__ import annotations
 
 import pytest
@@ -9,7 +10,12 @@ pytestmark = pytest.mark.e2e
 
 # role -> (demo login, the home panel, menu items that must be there, menu items that must not)
 ROLES = {
-    "manager": ("louyu1", "home-manager", ["首页", "月度填报", "楼宇", "租约到期", "入驻申请"], ["招商项目", "我的跟进"]),
+    "manager": (
+        "louyu1",
+        "home-manager",
+        ["首页", "月度填报", "楼宇", "租约到期", "入驻申请"],
+        ["招商项目", "我的跟进"],
+    ),
     "promoter": ("zhaoshang1", "home-promoter", ["首页", "我的跟进", "招商项目", "看板"], ["月度填报"]),
     "leader": ("leader", "home-leader", ["首页", "简报", "亿元楼", "填报情况"], ["我的跟进", "月度填报"]),
     "admin": ("admin", "home-manager", ["首页", "月度填报", "招商项目", "属地化", "预警", "更多", "系统管理"], []),
@@ -35,7 +41,9 @@ def test_home_and_menu_of_each_role(sign_in, screenshot, role):
     assert all(item in labels for item in present), labels
     assert not any(item in labels for item in absent), labels
     # The whole menu sits on one line at 1440 px.
-    tops = page.locator("#mainnav .navbar-nav > .nav-item").evaluate_all("els => els.map(e => e.getBoundingClientRect().top)")
+    tops = page.locator("#mainnav .navbar-nav > .nav-item").evaluate_all(
+        "els => els.map(e => e.getBoundingClientRect().top)"
+    )
     assert len(set(tops)) == 1, tops
     assert fits_width(page)
     screenshot(page, f"roles-{role}-1440")
@@ -67,7 +75,15 @@ def test_manager_walks_a_floor_on_the_phone_and_moves_a_tenant_out(sign_in, scre
     page = sign_in("louyu5")
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto("/buildings")
-    code = page.locator("[data-testid=buildings-table] tbody tr").first.locator("td").nth(1).locator("a").get_attribute("href").rstrip("/").split("/")[-1]
+    code = (
+        page.locator("[data-testid=buildings-table] tbody tr")
+        .first.locator("td")
+        .nth(1)
+        .locator("a")
+        .get_attribute("href")
+        .rstrip("/")
+        .split("/")[-1]
+    )
     page.goto(f"/buildings/{code}/units")
     assert page.locator("[data-testid=unit-card]").first.is_visible()
     assert fits_width(page)

@@ -1,4 +1,5 @@
 """Leadership reads the candidate list and the tax pages; a promoter sees a building's tax tab."""
+
 from __future__ import annotations
 
 import pytest

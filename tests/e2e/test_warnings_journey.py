@@ -1,6 +1,7 @@
 """A building manager handles a warning: the bell tells of it, the list shows it, they take it
 in hand (待处置 → 处置中), try to resolve it without a reason (told, note kept), then resolve it
 with one (已解除) and read the timeline (the demo's warnings, evaluated on its day 2026-11-15)."""
+
 from __future__ import annotations
 
 import pytest
@@ -20,7 +21,9 @@ def managers_warning(served_app):
             select(EarlyWarning.id, EarlyWarning.title, User.username)
             .join(User, User.id == EarlyWarning.owner_id)
             .where(User.role == "manager", EarlyWarning.state == "pending", EarlyWarning.rule == "unconfirmed")
-            .order_by(EarlyWarning.id).limit(1)).one()
+            .order_by(EarlyWarning.id)
+            .limit(1)
+        ).one()
         db.session.remove()
     return row
 
@@ -53,7 +56,9 @@ def test_a_manager_takes_a_warning_in_hand_and_resolves_it(managers_warning, sig
     assert page.locator("[data-testid=warning-state]").inner_text() == "已解除"
     assert "数据有误" in page.locator("[data-testid=resolved-box]").inner_text()
     timeline = page.locator("[data-testid=timeline]").inner_text()
-    assert "待处置 → 处置中" in timeline and "处置中 → 已解除" in timeline and "已电话提醒楼宇负责人本周内补录" in timeline
+    assert (
+        "待处置 → 处置中" in timeline and "处置中 → 已解除" in timeline and "已电话提醒楼宇负责人本周内补录" in timeline
+    )
     screenshot(page, "warnings-manager-resolved")
 
     page.set_viewport_size({"width": 390, "height": 844})

@@ -1,4 +1,5 @@
 """A small hand-made district for import tests (figures in the docstring of ``district``)."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -20,7 +21,9 @@ def password_hash() -> str:
 
 def user(session, username, role, buildings=()):
     """Like ``factories.user`` but hashing the password once per run: a district has four users."""
-    u = User(username=username, role=role, display_name=username, buildings=list(buildings), password_hash=password_hash())
+    u = User(
+        username=username, role=role, display_name=username, buildings=list(buildings), password_hash=password_hash()
+    )
     session.add(u)
     session.flush()
     return u

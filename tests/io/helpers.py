@@ -1,4 +1,5 @@
 """Building spreadsheet files in memory, and a fingerprint of the tables an import may touch."""
+
 from __future__ import annotations
 
 import hashlib
@@ -9,8 +10,16 @@ from sqlalchemy import text
 
 from crm.extensions import db
 
-AFFECTED_TABLES = ("buildings", "units", "unit_self_use", "companies", "leases", "lease_units", "tax_records",
-                   "building_tax_months")
+AFFECTED_TABLES = (
+    "buildings",
+    "units",
+    "unit_self_use",
+    "companies",
+    "leases",
+    "lease_units",
+    "tax_records",
+    "building_tax_months",
+)
 
 
 def xlsx(rows: list[list], title: str = "数据") -> bytes:
@@ -48,9 +57,12 @@ def db_state() -> dict[str, tuple[int, str]]:
 
 SPREADSHEET_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 RELATIONSHIP_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-PACKAGE_RELS = (b'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/'
-                b'package/2006/relationships"><Relationship Id="rId1" Type="' + RELATIONSHIP_NS.encode()
-                + b'/officeDocument" Target="xl/workbook.xml"/></Relationships>')
+PACKAGE_RELS = (
+    b'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/'
+    b'package/2006/relationships"><Relationship Id="rId1" Type="'
+    + RELATIONSHIP_NS.encode()
+    + b'/officeDocument" Target="xl/workbook.xml"/></Relationships>'
+)
 
 
 def raw_xlsx(sheets: list[bytes], shared_strings: bytes | None = None, names: list[str] | None = None) -> bytes:
@@ -62,18 +74,27 @@ def raw_xlsx(sheets: list[bytes], shared_strings: bytes | None = None, names: li
     names = names or [f"Sheet{i + 1}" for i in range(len(sheets))]
     overrides = "".join(
         f'<Override PartName="/xl/worksheets/sheet{i + 1}.xml" ContentType="application/vnd.openxmlformats-'
-        f'officedocument.spreadsheetml.worksheet+xml"/>' for i in range(len(sheets)))
+        f'officedocument.spreadsheetml.worksheet+xml"/>'
+        for i in range(len(sheets))
+    )
     content_types = (
         '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
         'content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
         'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/'
         'workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-        + overrides + "</Types>")
-    workbook = (f'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{SPREADSHEET_NS}" xmlns:r="{RELATIONSHIP_NS}">'
-                "<sheets>" + "".join(f'<sheet name="{name}" sheetId="{i + 1}" r:id="rId{i + 1}"/>'
-                                     for i, name in enumerate(names)) + "</sheets></workbook>")
-    rels = "".join(f'<Relationship Id="rId{i + 1}" Type="{RELATIONSHIP_NS}/worksheet" Target="worksheets/sheet{i + 1}.xml"/>'
-                   for i in range(len(sheets)))
+        + overrides
+        + "</Types>"
+    )
+    workbook = (
+        f'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{SPREADSHEET_NS}" xmlns:r="{RELATIONSHIP_NS}">'
+        "<sheets>"
+        + "".join(f'<sheet name="{name}" sheetId="{i + 1}" r:id="rId{i + 1}"/>' for i, name in enumerate(names))
+        + "</sheets></workbook>"
+    )
+    rels = "".join(
+        f'<Relationship Id="rId{i + 1}" Type="{RELATIONSHIP_NS}/worksheet" Target="worksheets/sheet{i + 1}.xml"/>'
+        for i in range(len(sheets))
+    )
     if shared_strings is not None:
         rels += f'<Relationship Id="rIdS" Type="{RELATIONSHIP_NS}/sharedStrings" Target="sharedStrings.xml"/>'
     out = io.BytesIO()
@@ -81,12 +102,23 @@ def raw_xlsx(sheets: list[bytes], shared_strings: bytes | None = None, names: li
         archive.writestr("[Content_Types].xml", content_types)
         archive.writestr("_rels/.rels", PACKAGE_RELS)
         archive.writestr("xl/workbook.xml", workbook)
-        archive.writestr("xl/_rels/workbook.xml.rels", '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns='
-                         '"http://schemas.openxmlformats.org/package/2006/relationships">' + rels + "</Relationships>")
+        archive.writestr(
+            "xl/_rels/workbook.xml.rels",
+            '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns='
+            '"http://schemas.openxmlformats.org/package/2006/relationships">' + rels + "</Relationships>",
+        )
         for i, sheet in enumerate(sheets):
-            part = sheet if sheet.startswith(b"<?xml") else (
-                b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="' + SPREADSHEET_NS.encode() + b'">'
-                + sheet + b"</worksheet>")
+            part = (
+                sheet
+                if sheet.startswith(b"<?xml")
+                else (
+                    b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="'
+                    + SPREADSHEET_NS.encode()
+                    + b'">'
+                    + sheet
+                    + b"</worksheet>"
+                )
+            )
             archive.writestr(f"xl/worksheets/sheet{i + 1}.xml", part)
         if shared_strings is not None:
             archive.writestr("xl/sharedStrings.xml", shared_strings)

@@ -4,6 +4,7 @@
 
 The text cases (CSV) live as files in tests/io/corpus/.
 """
+
 from __future__ import annotations
 
 import io
@@ -40,15 +41,20 @@ def rewrite_zip(data: bytes, replace: dict[str, bytes], add: dict[str, bytes] | 
 def macro_workbook() -> bytes:
     data = xlsx(COMPANIES)
     types = zipfile.ZipFile(io.BytesIO(data)).read("[Content_Types].xml")
-    types = types.replace(b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
-                          b"application/vnd.ms-excel.sheet.macroEnabled.main+xml")
+    types = types.replace(
+        b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+        b"application/vnd.ms-excel.sheet.macroEnabled.main+xml",
+    )
     return rewrite_zip(data, {"[Content_Types].xml": types}, {"xl/vbaProject.bin": b"\x00" * 64})
 
 
 def ratio_bomb() -> bytes:
     """A sheet of 60 MB of spaces: it deflates about a thousand times over."""
-    sheet = (b'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-             + b" " * 60_000_000 + b"<sheetData/></worksheet>")
+    sheet = (
+        b'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        + b" " * 60_000_000
+        + b"<sheetData/></worksheet>"
+    )
     return rewrite_zip(xlsx(COMPANIES), {"xl/worksheets/sheet1.xml": sheet})
 
 
@@ -60,7 +66,7 @@ def declared_size_bomb() -> bytes:
     while True:
         at = data.index(b"PK\x01\x02", at)
         name_length = struct.unpack_from("<H", data, at + 28)[0]
-        if bytes(data[at + 46:at + 46 + name_length]) == name:
+        if bytes(data[at + 46 : at + 46 + name_length]) == name:
             struct.pack_into("<I", data, at + 24, 4_000_000_000)  # uncompressed size
             return bytes(data)
         at += 4

@@ -1,4 +1,5 @@
 """``crm import KIND FILE [--dry-run]`` and ``crm export KIND --out FILE``."""
+
 from __future__ import annotations
 
 import csv
@@ -18,7 +19,9 @@ def run(app, *args):
 
 def test_dry_run_reports_and_writes_nothing_then_import_applies(app, session, district, tmp_path):
     path = tmp_path / "企业.csv"
-    path.write_bytes(csv_bytes([["统一社会信用代码", "企业名称"], [NEW, "命令行企业"], [f.make_uscc(102), "外地乙有限公司"]]))
+    path.write_bytes(
+        csv_bytes([["统一社会信用代码", "企业名称"], [NEW, "命令行企业"], [f.make_uscc(102), "外地乙有限公司"]])
+    )
     before = db_state()
     result = run(app, "import", "companies", str(path), "--dry-run")
     assert result.exit_code == 0, result.output
@@ -48,7 +51,9 @@ def test_a_rejected_file_exits_1_with_the_row_numbered_report(app, session, dist
 
 def test_unmatched_tax_codes_need_create_unmatched(app, session, district, tmp_path):
     path = tmp_path / "tax.csv"
-    path.write_bytes(csv_bytes([["统一社会信用代码", "企业名称", "所属期", "全口径税收（元）"], [NEW, "新公司", "2026-10", 5]]))
+    path.write_bytes(
+        csv_bytes([["统一社会信用代码", "企业名称", "所属期", "全口径税收（元）"], [NEW, "新公司", "2026-10", 5]])
+    )
     result = run(app, "import", "tax", str(path))
     assert result.exit_code == 1 and f"未匹配：第 2 行，统一社会信用代码 {NEW} 2026-10" in result.output
     result = run(app, "import", "tax", str(path), "--create-unmatched")
@@ -69,7 +74,22 @@ def test_export_writes_the_list(app, session, district, tmp_path):
     result = run(app, "export", "companies", "--out", str(out))
     assert result.exit_code == 0, result.output
     rows = list(csv.reader(out.read_text(encoding="utf-8-sig").splitlines()))
-    assert rows[0][:2] == ["统一社会信用代码", "企业名称"] and {r[1] for r in rows[1:]} == {"注册甲有限公司", "外地乙有限公司"}
-    result = run(app, "export", "tax", "--out", str(tmp_path / "tax.xlsx"), "--building", "B01", "--first", "2026-09", "--last", "2026-09")
+    assert rows[0][:2] == ["统一社会信用代码", "企业名称"] and {r[1] for r in rows[1:]} == {
+        "注册甲有限公司",
+        "外地乙有限公司",
+    }
+    result = run(
+        app,
+        "export",
+        "tax",
+        "--out",
+        str(tmp_path / "tax.xlsx"),
+        "--building",
+        "B01",
+        "--first",
+        "2026-09",
+        "--last",
+        "2026-09",
+    )
     assert result.exit_code == 0 and (tmp_path / "tax.xlsx").stat().st_size > 0
     assert run(app, "export", "companies", "--out", str(tmp_path / "x.pdf")).exit_code == 1

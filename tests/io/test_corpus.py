@@ -1,5 +1,6 @@
 """Every bad file of the corpus is refused with the right row, column and reason, and leaves the
 database exactly as it was (row counts and a content hash of every table an import may touch)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -25,14 +26,24 @@ TEXT_CASES = [
     ("units_zero_area.csv", "units", (3, "面积（m²）", "D"), "面积必须大于 0，当前为 0"),
     ("units_non_numeric_area.csv", "units", (2, "面积（m²）", "D"), "面积应为数字，当前为“约一百平”"),
     # A01 declares 1,000 m² and has 400 m² of units: +500 fits (900), +200 would make 1,100.
-    ("units_past_leasable.csv", "units", (3, "面积（m²）", "D"), "可租面积合计 1,100.00 m² 将超过登记办公面积 1,000.00 m²"),
+    (
+        "units_past_leasable.csv",
+        "units",
+        (3, "面积（m²）", "D"),
+        "可租面积合计 1,100.00 m² 将超过登记办公面积 1,000.00 m²",
+    ),
     ("tax_future_period.csv", "tax", (3, "所属期", "B"), "所属期 2026-12 尚未到来"),
     ("tax_malformed_period.csv", "tax", (2, "所属期", "B"), "所属期不存在：2026-13"),
     ("tax_non_numeric_amount.csv", "tax", (2, "全口径税收（元）", "C"), "全口径税收应为数字，当前为“一千元整”"),
     ("tax_negative_amount.csv", "tax", (2, "全口径税收（元）", "C"), "全口径税收必须大于 0，当前为 -1000"),
     ("tax_zero_amount.csv", "tax", (2, "全口径税收（元）", "C"), "全口径税收必须大于 0"),
     ("tax_same_key_twice.csv", "tax", (3, "统一社会信用代码", "A"), "的 2026-10 税收与第 2 行重复"),
-    ("leases_overlap_db.csv", "leases", (2, "单元", "C"), "单元 2F-01 在该期间已有有效租约（外地乙有限公司，2025-01-01 起）"),
+    (
+        "leases_overlap_db.csv",
+        "leases",
+        (2, "单元", "C"),
+        "单元 2F-01 在该期间已有有效租约（外地乙有限公司，2025-01-01 起）",
+    ),
     ("leases_overlap_in_file.csv", "leases", (3, "单元", "C"), "单元 3F-01 与第 2 行的租约时间重叠"),
     ("leases_self_use_unit.csv", "leases", (2, "单元", "C"), "单元 2F-02 为自用，不能出租"),
 ]
@@ -78,7 +89,9 @@ def test_bad_text_file_names_row_and_column_and_writes_nothing(session, district
 
 
 @pytest.mark.parametrize("filename, reason", WHOLE_FILE_CASES, ids=[c[0] for c in WHOLE_FILE_CASES])
-def test_bad_binary_file_is_refused_before_reading_and_writes_nothing(session, district, binary_corpus, filename, reason):
+def test_bad_binary_file_is_refused_before_reading_and_writes_nothing(
+    session, district, binary_corpus, filename, reason
+):
     errors = refused(session, district, "companies", filename, binary_corpus[filename])
     assert len(errors) == 1 and errors[0].row is None
     assert reason in errors[0].message
@@ -86,16 +99,20 @@ def test_bad_binary_file_is_refused_before_reading_and_writes_nothing(session, d
 
 def test_a_manager_row_for_another_building_is_an_error(session, district):
     # The manager keeps B01 only: the A01 row (row 3) is refused, and so the whole file.
-    errors = refused(session, district, "units", "u.csv", (CORPUS / "units_other_building.csv").read_bytes(), user="manager")
+    errors = refused(
+        session, district, "units", "u.csv", (CORPUS / "units_other_building.csv").read_bytes(), user="manager"
+    )
     assert [(e.row, e.column) for e in errors] == [(3, "楼宇编码")]
     assert "A01（甲大厦）不在您负责的楼宇范围内" in errors[0].message
 
 
 def test_every_error_of_a_file_is_reported_not_only_the_first(session, district):
-    data = "统一社会信用代码,所属期,全口径税收（元）,区级税收（元）\n" \
-           "912102000000001018,2026-10,abc,1\n" \
-           "91310110666007217U,2026-10,100,1\n" \
-           "912102000000001018,2026-08,100,200\n"
+    data = (
+        "统一社会信用代码,所属期,全口径税收（元）,区级税收（元）\n"
+        "912102000000001018,2026-10,abc,1\n"
+        "91310110666007217U,2026-10,100,1\n"
+        "912102000000001018,2026-08,100,200\n"
+    )
     errors = refused(session, district, "tax", "t.csv", data.encode())
     assert [(e.row, e.letter) for e in errors] == [(2, "C"), (3, "A"), (4, "D")]
     assert "区级税收 200.00 元 大于全口径税收 100.00 元" in errors[2].message

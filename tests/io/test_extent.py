@@ -4,6 +4,7 @@ A workbook holding only A1 and XFD1048576 made calamine ask for 550 GB and abort
 (exit 134, no Python exception). Those tests run the reader in a subprocess, so that the failure
 they guard against could only ever kill the child.
 """
+
 from __future__ import annotations
 
 import io
@@ -36,16 +37,23 @@ def whole_sheet_workbook() -> bytes:
 
 
 def run_python(code: str, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=120,
-                          env={**os.environ, **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-c", code, *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **(env or {})},
+    )
 
 
 def test_reading_a_workbook_that_spans_the_whole_sheet_is_refused_and_the_process_lives(tmp_path):
     path = tmp_path / "整张表.xlsx"
     path.write_bytes(whole_sheet_workbook())
-    code = ("import sys\nfrom crm.io.readers import read_table\nfrom crm.services.errors import DomainError\n"
-            "try:\n    read_table('整张表.xlsx', open(sys.argv[1], 'rb').read())\n"
-            "except DomainError as error:\n    print(error.message)\n")
+    code = (
+        "import sys\nfrom crm.io.readers import read_table\nfrom crm.services.errors import DomainError\n"
+        "try:\n    read_table('整张表.xlsx', open(sys.argv[1], 'rb').read())\n"
+        "except DomainError as error:\n    print(error.message)\n"
+    )
     result = run_python(code, str(path))
     assert result.returncode == 0, result.stderr[-2000:]
     assert "数据延伸到第 1,048,576 行" in result.stdout and LIMIT_MESSAGE in result.stdout
@@ -70,32 +78,33 @@ def sheet(rows: str, head: str = "") -> bytes:
 
 
 HEADER = '<row r="1"><c r="A1" t="inlineStr"><is><t>企业名称</t></is></c></row>'
-FAR = '<v>1</v></c>'
+FAR = "<v>1</v></c>"
 
 # Sheets calamine would read as (nearly) the whole grid, each written another way.
 TOO_LARGE = {
     "a cell in the last row and column": sheet(HEADER + f'<row r="1048576"><c r="XFD1048576">{FAR}</row>'),
-    "cells without a reference go right of the previous one":
-        sheet('<row r="1">' + "<c><v>1</v></c>" * 150 + "</row>"),
-    "rows without a reference follow the previous one":
-        sheet(HEADER + '<row r="199999"><c r="A199999"><v>1</v></c></row><row><c><v>1</v></c></row>'
-              '<row><c><v>1</v></c></row>'),
+    "cells without a reference go right of the previous one": sheet('<row r="1">' + "<c><v>1</v></c>" * 150 + "</row>"),
+    "rows without a reference follow the previous one": sheet(
+        HEADER + '<row r="199999"><c r="A199999"><v>1</v></c></row><row><c><v>1</v></c></row><row><c><v>1</v></c></row>'
+    ),
     "a cell without a reference in a far row": sheet(HEADER + f'<row r="1048576"><c>{FAR}</row>'),
     "a repeated reference, the last one counts": sheet(HEADER + f'<row r="2"><c r="A2" r="XFD1048576">{FAR}</row>'),
     "a repeated reference after the style": sheet(HEADER + f'<row r="2"><c s="0" r="A2" r="XFD2">{FAR}</row>'),
     "a reference in single quotes": sheet(HEADER + f"<row r=\"2\"><c r='XFD1048576'>{FAR}</row>"),
     "spaces around the equals sign": sheet(HEADER + f'<row r="2"><c r = "XFD1048576">{FAR}</row>'),
     "a reference in lower case": sheet(HEADER + f'<row r="2"><c r="xfd1048576">{FAR}</row>'),
-    "a namespace prefix on the cell":
-        sheet(HEADER + '<row r="2"><x:c xmlns:x="urn:x" r="XFD1048576"><x:v>1</x:v></x:c></row>'),
+    "a namespace prefix on the cell": sheet(
+        HEADER + '<row r="2"><x:c xmlns:x="urn:x" r="XFD1048576"><x:v>1</x:v></x:c></row>'
+    ),
     "a > inside a quoted value before the reference": sheet(HEADER + f'<row r="2"><c t="n>" r="XFD9">{FAR}</row>'),
-    "a dimension tag that claims one cell": sheet(HEADER + f'<row r="900000"><c r="B900000">{FAR}</row>',
-                                                  head='<dimension ref="A1"/>'),
+    "a dimension tag that claims one cell": sheet(
+        HEADER + f'<row r="900000"><c r="B900000">{FAR}</row>', head='<dimension ref="A1"/>'
+    ),
     "a grid larger than the cell limit": sheet(HEADER + f'<row r="150000"><c r="AH150000">{FAR}</row>'),
-    "a far row in a narrower column than the header's":
-        sheet('<row r="1"><c r="AB1"><v>1</v></c></row><row r="2"><c r="A999999"><v>1</v></c></row>'),
+    "a far row in a narrower column than the header's": sheet(
+        '<row r="1"><c r="AB1"><v>1</v></c></row><row r="2"><c r="A999999"><v>1</v></c></row>'
+    ),
     "a row far past the last <row> tag": sheet(HEADER + f'<row r="2"><c r="A300000">{FAR}</row>'),
-
 }
 # Sheets that look large but hold little: calamine reads them as small grids.
 SMALL = {
@@ -105,12 +114,17 @@ SMALL = {
     "an empty row far away": sheet(HEADER + '<row r="1048576"/>'),
     "a column past the header's": sheet(f'<row r="1"><c r="B1"><v>1</v></c></row><row r="2"><c r="Z2">{FAR}</row>'),
     "a row past its <row> tag": sheet(HEADER + f'<row r="2"><c r="B150000">{FAR}</row>'),
-    "a repeated reference after r, s and t is not read": sheet(HEADER + f'<row r="2"><c s="0" r="A2" t="n" r="XFD2">{FAR}</row>'),
+    "a repeated reference after r, s and t is not read": sheet(
+        HEADER + f'<row r="2"><c s="0" r="A2" t="n" r="XFD2">{FAR}</row>'
+    ),
     "merged cells over the whole sheet": sheet(HEADER) + b'<mergeCells count="1"><mergeCell ref="A1:XFD1048576"/>'
-                                                         b'</mergeCells>',
-    "an ordinary sheet": sheet("".join(
-        f'<row r="{r}">' + "".join(f'<c r="{col}{r}" t="n"><v>{r}</v></c>' for col in "ABCDEFGHIJ") + "</row>"
-        for r in range(1, 2001))),
+    b"</mergeCells>",
+    "an ordinary sheet": sheet(
+        "".join(
+            f'<row r="{r}">' + "".join(f'<c r="{col}{r}" t="n"><v>{r}</v></c>' for col in "ABCDEFGHIJ") + "</row>"
+            for r in range(1, 2001)
+        )
+    ),
 }
 
 
@@ -137,8 +151,10 @@ def test_every_sheet_is_checked_and_named_not_only_the_one_read():
 
 
 def test_a_shared_strings_table_declaring_more_strings_than_cells_is_refused():
-    strings = (b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/'
-               b'2006/main" count="1" uniqueCount="99999999999999"><si><t>a</t></si></sst>')
+    strings = (
+        b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/'
+        b'2006/main" count="1" uniqueCount="99999999999999"><si><t>a</t></si></sst>'
+    )
     data = raw_xlsx([sheet('<row r="1"><c r="A1" t="s"><v>0</v></c></row>')], shared_strings=strings)
     with pytest.raises(DomainError, match="共享文字表声明了 99,999,999,999,999 条文字，超过最多 5,000,000 条的上限"):
         read_table("表.xlsx", data)
@@ -194,17 +210,30 @@ def test_the_imports_page_refuses_it_for_every_kind_and_the_settings_apply(app, 
         client = app.test_client()
         assert client.post("/login", data={"username": username, "password": "pw-for-tests-123"}).status_code == 302
         for kind in kinds_for(session.scalar(select(User).where(User.username == username))):
-            response = client.post("/imports", data={"kind": kind.name, "file": (io.BytesIO(data), "整张表.xlsx")},
-                                   content_type="multipart/form-data")
+            response = client.post(
+                "/imports",
+                data={"kind": kind.name, "file": (io.BytesIO(data), "整张表.xlsx")},
+                content_type="multipart/form-data",
+            )
             assert response.status_code == 302, (username, kind.name, response.status_code)
             batch = session.get(ImportBatch, int(response.headers["Location"].rsplit("/", 1)[1]))
             assert batch.status == "invalid" and LIMIT_MESSAGE in batch.report["errors"][0][3]
             session.rollback()
     app.config["IMPORT_MAX_ROWS"] = 2
     try:
-        response = client.post("/imports", data={"kind": "units", "file": (io.BytesIO(csv_bytes(
-            [["楼宇编码", "楼层", "单元号", "面积"], ["B01", 2, "03", 10], ["B01", 2, "04", 10]])), "u.csv")},
-            content_type="multipart/form-data")
+        response = client.post(
+            "/imports",
+            data={
+                "kind": "units",
+                "file": (
+                    io.BytesIO(
+                        csv_bytes([["楼宇编码", "楼层", "单元号", "面积"], ["B01", 2, "03", 10], ["B01", 2, "04", 10]])
+                    ),
+                    "u.csv",
+                ),
+            },
+            content_type="multipart/form-data",
+        )
     finally:
         app.config["IMPORT_MAX_ROWS"] = ReadLimits.rows
     batch = session.get(ImportBatch, int(response.headers["Location"].rsplit("/", 1)[1]))

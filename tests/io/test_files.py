@@ -1,4 +1,5 @@
 """Reading cells and files, writing exports and templates."""
+
 from __future__ import annotations
 
 import io
@@ -18,39 +19,62 @@ from tests.io.conftest import TODAY
 from tests.io.helpers import xlsx
 
 
-@pytest.mark.parametrize("raw, expected", [
-    (datetime(2026, 10, 31, 0, 0), date(2026, 10, 31)),
-    (date(2026, 10, 31), date(2026, 10, 31)),
-    (46326.0, date(2026, 10, 31)),  # an Excel serial in a cell formatted as a number
-    ("2026-10-31", date(2026, 10, 31)),
-    ("2026/10/31", date(2026, 10, 31)),
-    ("2026年10月31日", date(2026, 10, 31)),
-    ("２０２６年１０月３１日", date(2026, 10, 31)),  # full-width digits from a Chinese IME
-    ("20261031", date(2026, 10, 31)),
-])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        (datetime(2026, 10, 31, 0, 0), date(2026, 10, 31)),
+        (date(2026, 10, 31), date(2026, 10, 31)),
+        (46326.0, date(2026, 10, 31)),  # an Excel serial in a cell formatted as a number
+        ("2026-10-31", date(2026, 10, 31)),
+        ("2026/10/31", date(2026, 10, 31)),
+        ("2026年10月31日", date(2026, 10, 31)),
+        ("２０２６年１０月３１日", date(2026, 10, 31)),  # full-width digits from a Chinese IME
+        ("20261031", date(2026, 10, 31)),
+    ],
+)
 def test_dates(raw, expected):
     assert p.day(raw) == expected
 
 
-@pytest.mark.parametrize("raw, message", [("2026-02-30", "日期“2026-02-30”不存在"),
-                                          ("31/10/2026", "请按 2026-11-28 的格式填写日期"), ("明天", "请按 2026-11-28 的格式填写日期")])
+@pytest.mark.parametrize(
+    "raw, message",
+    [
+        ("2026-02-30", "日期“2026-02-30”不存在"),
+        ("31/10/2026", "请按 2026-11-28 的格式填写日期"),
+        ("明天", "请按 2026-11-28 的格式填写日期"),
+    ],
+)
 def test_bad_dates(raw, message):
     with pytest.raises(p.CellError, match=message):
         p.day(raw)
 
 
-@pytest.mark.parametrize("raw, expected", [
-    ("2026-10", "2026-10"), ("2026/9", "2026-09"), ("2026年10月", "2026-10"), ("202611", "2026-11"),
-    (date(2026, 10, 1), "2026-10"), (202610, "2026-10"),
-])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("2026-10", "2026-10"),
+        ("2026/9", "2026-09"),
+        ("2026年10月", "2026-10"),
+        ("202611", "2026-11"),
+        (date(2026, 10, 1), "2026-10"),
+        (202610, "2026-10"),
+    ],
+)
 def test_periods(raw, expected):
     assert p.period(raw, TODAY) == expected
 
 
-@pytest.mark.parametrize("raw, expected, scale", [
-    ("1,234,567.891", Decimal("1234567.89"), 1), (1234.5, Decimal("1234.50"), 1), ("¥ 3,000 元", Decimal("3000.00"), 1),
-    ("１２．５", Decimal("12.50"), 1), ("12.3456", Decimal("123456.00"), 10000), (0.1, Decimal("1000.00"), 10000),
-])
+@pytest.mark.parametrize(
+    "raw, expected, scale",
+    [
+        ("1,234,567.891", Decimal("1234567.89"), 1),
+        (1234.5, Decimal("1234.50"), 1),
+        ("¥ 3,000 元", Decimal("3000.00"), 1),
+        ("１２．５", Decimal("12.50"), 1),
+        ("12.3456", Decimal("123456.00"), 10000),
+        (0.1, Decimal("1000.00"), 10000),
+    ],
+)
 def test_amounts_with_separators_and_wan(raw, expected, scale):
     assert p.positive_amount(raw, "金额", Decimal(scale)) == expected
 
@@ -90,7 +114,14 @@ def test_money_header_in_an_unknown_unit_is_an_error(session):
 
 def test_exports_escape_cells_a_spreadsheet_would_run():
     assert [escape_formula(v) for v in ("=cmd|' /C calc'!A0", "+1", "-1", "@SUM(A1)", "\tx", "\rx", "a=b")] == [
-        "'=cmd|' /C calc'!A0", "'+1", "'-1", "'@SUM(A1)", "'\tx", "'\rx", "a=b"]
+        "'=cmd|' /C calc'!A0",
+        "'+1",
+        "'-1",
+        "'@SUM(A1)",
+        "'\tx",
+        "'\rx",
+        "a=b",
+    ]
     data = write_xlsx(["名称", "金额"], [["=1+1", Decimal("-5.00")]], "测试")
     sheet = openpyxl.load_workbook(io.BytesIO(data)).active
     assert sheet["A2"].value == "'=1+1" and sheet["A2"].data_type == "s"

@@ -14,6 +14,7 @@ any failing assertion. Only files the worker survived are then uploaded on /impo
 kind and given to ``crm import --dry-run``, in this process. Derandomized: the same examples in
 every run.
 """
+
 from __future__ import annotations
 
 import io
@@ -31,7 +32,7 @@ from hypothesis import strategies as st
 from crm.io.kinds import all_kinds
 from tests.io.helpers import raw_xlsx
 
-WORKER = textwrap.dedent('''
+WORKER = textwrap.dedent("""
     import io, json, struct, sys, zipfile
     import python_calamine
     from crm.io.extent import ReadLimits, part_extent
@@ -57,7 +58,7 @@ WORKER = textwrap.dedent('''
         data = sys.stdin.buffer.read(struct.unpack(">I", head)[0])
         sys.stdout.write(json.dumps(answer(data)) + "\\n")
         sys.stdout.flush()
-''')
+""")
 
 
 class Worker:
@@ -68,8 +69,9 @@ class Worker:
 
     def read(self, data: bytes) -> dict:
         if self.process is None or self.process.poll() is not None:
-            self.process = subprocess.Popen([sys.executable, "-c", WORKER], stdin=subprocess.PIPE,
-                                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            self.process = subprocess.Popen(
+                [sys.executable, "-c", WORKER], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+            )
         try:
             self.process.stdin.write(struct.pack(">I", len(data)) + data)
             self.process.stdin.flush()
@@ -99,6 +101,7 @@ def worker():
 # ------------------------------------------------------------------------------------------
 # workbooks
 
+
 def column_name(number: int) -> str:
     letters = ""
     while number > 0:
@@ -108,8 +111,11 @@ def column_name(number: int) -> str:
 
 
 SMALL_ROWS, SMALL_COLUMNS = st.integers(1, 40), st.integers(1, 12)
-ROWS = st.one_of(SMALL_ROWS, st.integers(1, 1_048_576),
-                 st.sampled_from([199_999, 200_000, 200_001, 1_048_576, 1_048_577, 4_294_967_297]))
+ROWS = st.one_of(
+    SMALL_ROWS,
+    st.integers(1, 1_048_576),
+    st.sampled_from([199_999, 200_000, 200_001, 1_048_576, 1_048_577, 4_294_967_297]),
+)
 COLUMNS = st.one_of(SMALL_COLUMNS, st.integers(1, 16_384), st.sampled_from([100, 101, 16_384, 16_385, 321_272_406]))
 TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc"), max_codepoint=0x3000), max_size=12)
 HEADERS = sorted({column.zh for kind in all_kinds() for column in kind.importable})
@@ -148,11 +154,18 @@ def cell_value(draw) -> tuple[str, str]:
 def cell_xml(draw, row: int, columns, rows) -> str:
     column = draw(columns)
     ref = f"{column_name(column)}{row}"
-    style = draw(st.sampled_from(["plain", "plain", "plain", "lower", "none", "repeated", "quoted", "spaced", "styled"]))
+    style = draw(
+        st.sampled_from(["plain", "plain", "plain", "lower", "none", "repeated", "quoted", "spaced", "styled"])
+    )
     far = f"{column_name(draw(columns))}{draw(rows)}"
     attributes = {
-        "plain": f' r="{ref}"', "lower": f' r="{ref.lower()}"', "none": "", "repeated": f' r="{ref}" r="{far}"',
-        "quoted": f" r='{ref}'", "spaced": f' r = "{ref}"', "styled": f' s="0" r="{ref}"',
+        "plain": f' r="{ref}"',
+        "lower": f' r="{ref.lower()}"',
+        "none": "",
+        "repeated": f' r="{ref}" r="{far}"',
+        "quoted": f" r='{ref}'",
+        "spaced": f' r = "{ref}"',
+        "styled": f' s="0" r="{ref}"',
     }[style]
     kind, content = draw(cell_value())
     if not content:
@@ -164,21 +177,43 @@ def cell_xml(draw, row: int, columns, rows) -> str:
 def sheet_xml(draw, header: list[str] | None) -> bytes:
     rows = []
     if header:
-        rows.append('<row r="1">' + "".join(f'<c r="{column_name(i + 1)}1" t="inlineStr"><is><t>{escape(h)}</t></is></c>'
-                                            for i, h in enumerate(header)) + "</row>")
+        rows.append(
+            '<row r="1">'
+            + "".join(
+                f'<c r="{column_name(i + 1)}1" t="inlineStr"><is><t>{escape(h)}</t></is></c>'
+                for i, h in enumerate(header)
+            )
+            + "</row>"
+        )
     far = draw(st.booleans())  # a sheet either reaches anywhere or stays near A1, as most files do
     rows_, columns = (ROWS, COLUMNS) if far else (SMALL_ROWS, SMALL_COLUMNS)
     for _ in range(draw(st.integers(0, 6))):
         row = draw(rows_)
         cells = "".join(draw(st.lists(cell_xml(row, columns, rows_), max_size=5)))
         style = draw(st.sampled_from(["numbered", "numbered", "bare", "empty"]))
-        rows.append({"numbered": f'<row r="{row}">{cells}</row>', "bare": f"<row>{cells}</row>",
-                     "empty": f'<row r="{row}"/>'}[style])
-    dimension = draw(st.sampled_from(["", '<dimension ref="A1"/>', '<dimension ref="A1:XFD1048576"/>',
-                                      f'<dimension ref="A1:{column_name(draw(columns))}{draw(rows_)}"/>']))
+        rows.append(
+            {"numbered": f'<row r="{row}">{cells}</row>', "bare": f"<row>{cells}</row>", "empty": f'<row r="{row}"/>'}[
+                style
+            ]
+        )
+    dimension = draw(
+        st.sampled_from(
+            [
+                "",
+                '<dimension ref="A1"/>',
+                '<dimension ref="A1:XFD1048576"/>',
+                f'<dimension ref="A1:{column_name(draw(columns))}{draw(rows_)}"/>',
+            ]
+        )
+    )
     merges = draw(st.lists(st.tuples(COLUMNS, ROWS, COLUMNS, ROWS), max_size=3))
-    merged = "" if not merges else f'<mergeCells count="{len(merges)}">' + "".join(
-        f'<mergeCell ref="{column_name(a)}{b}:{column_name(c)}{d}"/>' for a, b, c, d in merges) + "</mergeCells>"
+    merged = (
+        ""
+        if not merges
+        else f'<mergeCells count="{len(merges)}">'
+        + "".join(f'<mergeCell ref="{column_name(a)}{b}:{column_name(c)}{d}"/>' for a, b, c, d in merges)
+        + "</mergeCells>"
+    )
     return (dimension + "<sheetData>" + "".join(rows) + "</sheetData>" + merged).encode()
 
 
@@ -190,17 +225,26 @@ def workbooks(draw) -> bytes:
     if draw(st.booleans()):
         texts = draw(st.lists(TEXT, max_size=6))
         count = draw(st.sampled_from([str(len(texts)), "99999999999999", "0", "x"]))
-        strings = ('<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/'
-                   f'spreadsheetml/2006/main" uniqueCount="{count}">'
-                   + "".join(f"<si><t>{escape(t)}</t></si>" for t in texts) + "</sst>").encode()
+        strings = (
+            '<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/'
+            f'spreadsheetml/2006/main" uniqueCount="{count}">'
+            + "".join(f"<si><t>{escape(t)}</t></si>" for t in texts)
+            + "</sst>"
+        ).encode()
     return raw_xlsx(sheets, shared_strings=strings)
 
 
 # ------------------------------------------------------------------------------------------
 # the property
 
-@settings(max_examples=120, deadline=None, derandomize=True, database=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+
+@settings(
+    max_examples=120,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(data=workbooks())
 def test_a_generated_workbook_never_kills_the_process_nor_answers_5xx(app, session, district, worker, tmp_path, data):
     answer = worker.read(data)
@@ -210,12 +254,16 @@ def test_a_generated_workbook_never_kills_the_process_nor_answers_5xx(app, sessi
     client = app.test_client()
     assert client.post("/login", data={"username": "admin", "password": "pw-for-tests-123"}).status_code == 302
     for kind in all_kinds():
-        response = client.post("/imports", data={"kind": kind.name, "file": (io.BytesIO(data), "生成.xlsx")},
-                               content_type="multipart/form-data")
+        response = client.post(
+            "/imports",
+            data={"kind": kind.name, "file": (io.BytesIO(data), "生成.xlsx")},
+            content_type="multipart/form-data",
+        )
         assert response.status_code < 500, (kind.name, response.status_code)
     path = tmp_path / "生成.xlsx"
     path.write_bytes(data)
     result = app.test_cli_runner().invoke(args=["import", "companies", str(path), "--dry-run"])
-    assert result.exit_code in (0, 1) and result.exception is None or isinstance(result.exception, SystemExit), \
+    assert result.exit_code in (0, 1) and result.exception is None or isinstance(result.exception, SystemExit), (
         result.output
+    )
     session.rollback()

@@ -1,5 +1,6 @@
 """Property tests (Hypothesis) of the import parsers and the header matcher: any input gets a
 value or a Chinese CellError, never a crash; the ways people write a value all read the same."""
+
 from __future__ import annotations
 
 import random
@@ -39,8 +40,14 @@ def test_every_parser_answers_any_cell_with_a_value_or_a_reason(value):
 @given(st.dates(min_value=date(1990, 1, 1), max_value=date(2100, 12, 31)))
 def test_the_ways_of_writing_a_date_read_the_same(day):
     y, m, d = day.year, day.month, day.day
-    for written in (day.isoformat(), f"{y}/{m}/{d}", f"{y}年{m}月{d}日", f"{y}.{m:02d}.{d:02d}", f"{y}{m:02d}{d:02d}",
-                    (day - date(1899, 12, 30)).days):
+    for written in (
+        day.isoformat(),
+        f"{y}/{m}/{d}",
+        f"{y}年{m}月{d}日",
+        f"{y}.{m:02d}.{d:02d}",
+        f"{y}{m:02d}{d:02d}",
+        (day - date(1899, 12, 30)).days,
+    ):
         assert parsers.day(written) == day, written
 
 

@@ -1,5 +1,6 @@
 """Uploaded import files are kept for a while only: refused and unconfirmed uploads a day, every
 original 30 days and 500 MB in all (settings); the batch, its report and its changes stay."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -53,8 +54,12 @@ def test_refused_and_unconfirmed_uploads_lose_their_file_after_a_day_and_keep_th
     session.commit()
     assert (pruned.removed, pruned.expired) == (3, 1)
     session.expire_all()
-    assert kept(session) == {junk.id: ("invalid", 0), waiting.id: ("expired", 0), rejected.id: ("rejected", 0),
-                             applied.id: ("applied", applied.size)}
+    assert kept(session) == {
+        junk.id: ("invalid", 0),
+        waiting.id: ("expired", 0),
+        rejected.id: ("rejected", 0),
+        applied.id: ("applied", applied.size),
+    }
     assert junk.report["error_count"] == 1 and junk.original_removed_at is not None  # the report stays
     with pytest.raises(DomainError, match="超时未确认"):
         workflow.confirm(session, admin, waiting, TODAY)

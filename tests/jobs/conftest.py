@@ -1,5 +1,6 @@
 """Fixtures for the reminder jobs: a real SMTP server (aiosmtpd) and a local webhook robot, both
 on 127.0.0.1 in this process, and helpers that build who-is-due data by hand."""
+
 from __future__ import annotations
 
 import email
@@ -139,8 +140,14 @@ def robot(app, monkeypatch):
 
 
 def make_user(session, username, role, email=True, active=True, buildings=()):
-    user = User(username=username, role=role, display_name=f"{username}姓名",
-                email=f"{username}@xigang.example" if email else None, active=active, buildings=list(buildings))
+    user = User(
+        username=username,
+        role=role,
+        display_name=f"{username}姓名",
+        email=f"{username}@xigang.example" if email else None,
+        active=active,
+        buildings=list(buildings),
+    )
     user.set_password("pw-for-tests-123")
     session.add(user)
     session.flush()
@@ -148,8 +155,15 @@ def make_user(session, username, role, email=True, active=True, buildings=()):
 
 
 def make_lead(session, owner, name, created_on, next_on=None, last_on=None, stage="contact"):
-    lead = Lead(company_name=name, source="上门", owner_id=owner.id, stage=stage, created_on=created_on,
-                next_followup_on=next_on, last_followup_on=last_on)
+    lead = Lead(
+        company_name=name,
+        source="上门",
+        owner_id=owner.id,
+        stage=stage,
+        created_on=created_on,
+        next_followup_on=next_on,
+        last_followup_on=last_on,
+    )
     session.add(lead)
     session.flush()
     return lead
@@ -157,16 +171,39 @@ def make_lead(session, owner, name, created_on, next_on=None, last_on=None, stag
 
 def promoters_with_one_due_lead(session, count: int, day: date) -> None:
     """``count`` promoters, each with one lead due on ``day``: exactly ``count`` digests due."""
-    session.execute(insert(User), [
-        dict(username=f"p{i:03d}", role="promoter", display_name=f"专员{i:03d}", email=f"p{i:03d}@xigang.example",
-             password_hash="x", active=True, session_token=f"token-{i:03d}")
-        for i in range(count)
-    ])
+    session.execute(
+        insert(User),
+        [
+            dict(
+                username=f"p{i:03d}",
+                role="promoter",
+                display_name=f"专员{i:03d}",
+                email=f"p{i:03d}@xigang.example",
+                password_hash="x",
+                active=True,
+                session_token=f"token-{i:03d}",
+            )
+            for i in range(count)
+        ],
+    )
     ids = dict(session.execute(User.__table__.select().with_only_columns(User.username, User.id)).all())
-    session.execute(insert(Lead), [
-        dict(company_name=f"待跟进企业{i:03d}", source="上门", owner_id=ids[f"p{i:03d}"], stage="contact",
-             created_on=day - timedelta(days=2), next_followup_on=day, last_followup_on=day - timedelta(days=1),
-             hq_type="none", priority="normal", is_demo=False, version=1)
-        for i in range(count)
-    ])
+    session.execute(
+        insert(Lead),
+        [
+            dict(
+                company_name=f"待跟进企业{i:03d}",
+                source="上门",
+                owner_id=ids[f"p{i:03d}"],
+                stage="contact",
+                created_on=day - timedelta(days=2),
+                next_followup_on=day,
+                last_followup_on=day - timedelta(days=1),
+                hq_type="none",
+                priority="normal",
+                is_demo=False,
+                version=1,
+            )
+            for i in range(count)
+        ],
+    )
     session.commit()

@@ -1,5 +1,6 @@
 """`crm scheduler tick --date 2026-12-06` on the demo: the real briefing of November is generated,
 archived and mailed — PDF attached — to every leader and admin, once."""
+
 from __future__ import annotations
 
 import io
@@ -26,8 +27,9 @@ def test_the_briefing_day_tick_archives_and_mails_the_real_briefing(app, session
     assert result.exit_code == 0, result.output
     assert "月度简报生成与发送：完成 — 2026年11月简报已生成归档" in result.output
 
-    sent = session.scalar(select(func.count()).select_from(Delivery).where(Delivery.channel == "email",
-                                                                           Delivery.status == "sent"))
+    sent = session.scalar(
+        select(func.count()).select_from(Delivery).where(Delivery.channel == "email", Delivery.status == "sent")
+    )
     smtp.wait_for(sent)
     [message] = briefings_to(smtp, "leader@xigang.example")
     [attachment] = list(message.iter_attachments())
@@ -39,7 +41,12 @@ def test_the_briefing_day_tick_archives_and_mails_the_real_briefing(app, session
 
     session.expire_all()
     [briefing] = session.scalars(select(Briefing)).all()
-    assert (briefing.period, briefing.version, briefing.source, briefing.generated_by_id) == ("2026-11", 1, "schedule", None)
+    assert (briefing.period, briefing.version, briefing.source, briefing.generated_by_id) == (
+        "2026-11",
+        1,
+        "schedule",
+        None,
+    )
     assert briefing.pdf == pdf
     # November's tax is not imported yet in the demo: the briefing says so rather than printing zero.
     assert briefing.data["tax_imported"] is False and briefing.data["as_of"]["tax_latest_period"] == "2026-10"
@@ -48,4 +55,6 @@ def test_the_briefing_day_tick_archives_and_mails_the_real_briefing(app, session
     again = runner.invoke(args=["scheduler", "tick", "--date", "2026-12-06"])
     assert "月度简报生成与发送：已运行过，跳过" in again.output
     assert session.scalar(select(JobRun.outcome).where(JobRun.job == "monthly_briefing")) == "ok"
-    assert len(session.scalars(select(Briefing.id)).all()) == 1 and len(briefings_to(smtp, "leader@xigang.example")) == 1
+    assert (
+        len(session.scalars(select(Briefing.id)).all()) == 1 and len(briefings_to(smtp, "leader@xigang.example")) == 1
+    )

@@ -1,6 +1,7 @@
 """Delivering reminders: real SMTP (aiosmtpd), a local webhook robot, and everything that goes
 wrong — a refusing or absent mail server, a robot answering 500 or hanging, a user without an
 e-mail — none of which stops the other deliveries, and each of which an admin can see."""
+
 from __future__ import annotations
 
 import sys
@@ -29,15 +30,26 @@ def traveller():
 
 def promoter_with_work(session, username="zs", email=True):
     user = make_user(session, username, "promoter", email=email)
-    make_lead(session, user, f"{username}今日企业", DAY - timedelta(days=10), next_on=DAY, last_on=DAY - timedelta(days=3))
-    make_lead(session, user, f"{username}逾期企业", DAY - timedelta(days=30), next_on=DAY - timedelta(days=4),
-              last_on=DAY - timedelta(days=11))
+    make_lead(
+        session, user, f"{username}今日企业", DAY - timedelta(days=10), next_on=DAY, last_on=DAY - timedelta(days=3)
+    )
+    make_lead(
+        session,
+        user,
+        f"{username}逾期企业",
+        DAY - timedelta(days=30),
+        next_on=DAY - timedelta(days=4),
+        last_on=DAY - timedelta(days=11),
+    )
     return user
 
 
 def statuses(session) -> dict[tuple[str, str], str]:
-    rows = session.execute(select(Reminder.recipient_id, Delivery.channel, Delivery.status)
-                           .join(Reminder, Reminder.id == Delivery.reminder_id)).all()
+    rows = session.execute(
+        select(Reminder.recipient_id, Delivery.channel, Delivery.status).join(
+            Reminder, Reminder.id == Delivery.reminder_id
+        )
+    ).all()
     from crm.models import User
 
     names = dict(session.execute(select(User.id, User.username)).all())
@@ -87,8 +99,9 @@ def test_a_refused_recipient_fails_alone_and_is_retried_with_backoff(app, sessio
     assert sorted(m["To"] for m in smtp.messages) == ["fine@xigang.example", "refused@xigang.example"]
 
 
-def test_mail_server_down_does_not_stop_the_webhook_and_gives_up_after_the_last_attempt(app, session, robot, traveller,
-                                                                                      monkeypatch):
+def test_mail_server_down_does_not_stop_the_webhook_and_gives_up_after_the_last_attempt(
+    app, session, robot, traveller, monkeypatch
+):
     monkeypatch.setitem(app.config, "SMTP_HOST", "127.0.0.1")
     monkeypatch.setitem(app.config, "SMTP_PORT", free_port())  # nobody listens there
     promoter_with_work(session)
@@ -242,7 +255,11 @@ def test_a_live_claim_of_another_process_is_left_alone(app, session, smtp, trave
     session.commit()
     run_job(session, JOBS_BY_NAME["followup_digest"], DAY, app.config)
     delivery = session.scalar(select(Delivery))
-    delivery.status, delivery.claimed_by, delivery.claimed_at = "sending", f"{socket.gethostname()}:{os.getppid()}:x", NOW
+    delivery.status, delivery.claimed_by, delivery.claimed_at = (
+        "sending",
+        f"{socket.gethostname()}:{os.getppid()}:x",
+        NOW,
+    )
     session.commit()
     assert deliver_due(session, app.config).sent == 0
     # …until the claim is older than the timeout (a host that vanished).

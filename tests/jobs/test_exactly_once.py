@@ -4,6 +4,7 @@ database (SQLite file or PostgreSQL) and the in-process aiosmtpd server, with 10
 Two processes at once deliver exactly 100 messages, one per recipient. A process that dies
 after 30 sends — holding a claimed batch it never sent, as SIGKILL would leave it — and is then
 restarted still ends at exactly 100: the claim of the dead process is taken over, not lost."""
+
 from __future__ import annotations
 
 import os
@@ -26,13 +27,23 @@ CRM = str(Path(sys.executable).parent / "crm")
 
 def tick_process(database_url, mailbox, tmp_path, crash_after=None) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CRM_")}
-    env.update(CRM_DATABASE_URL=database_url, CRM_INSTANCE_PATH=str(tmp_path / "instance"),
-               CRM_SMTP_HOST="127.0.0.1", CRM_SMTP_PORT=str(mailbox.port), CRM_SMTP_TLS="none",
-               CRM_SECRET_KEY="test-secret")
+    env.update(
+        CRM_DATABASE_URL=database_url,
+        CRM_INSTANCE_PATH=str(tmp_path / "instance"),
+        CRM_SMTP_HOST="127.0.0.1",
+        CRM_SMTP_PORT=str(mailbox.port),
+        CRM_SMTP_TLS="none",
+        CRM_SECRET_KEY="test-secret",
+    )
     if crash_after is not None:
         env["CRM_TEST_CRASH_AFTER_SENDS"] = str(crash_after)
-    return subprocess.Popen([CRM, "scheduler", "tick", "--date", DAY.isoformat()], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [CRM, "scheduler", "tick", "--date", DAY.isoformat()],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def finish(process: subprocess.Popen) -> tuple[int, str]:
@@ -68,8 +79,9 @@ def test_two_processes_at_once_deliver_each_reminder_once(database_url, session,
     assert "跟进提醒 100 份" in run.detail
 
 
-def test_a_process_killed_mid_run_and_restarted_still_delivers_exactly_once(database_url, session, smtp, due_digests,
-                                                                           tmp_path):
+def test_a_process_killed_mid_run_and_restarted_still_delivers_exactly_once(
+    database_url, session, smtp, due_digests, tmp_path
+):
     crashed = tick_process(database_url, smtp, tmp_path, crash_after=30)
     code, output = finish(crashed)
     assert code == 137, output

@@ -1,6 +1,7 @@
 """属地化 follow-ups are told to the item's owner on its next follow-up date (or the first tick
 after it), once per item and date: a second tick, the next mornings — nothing more; a new
 follow-up with a new date tells again on that date. Done items are not told."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -22,8 +23,13 @@ def tick(app, session, day):
 
 def told(session):
     session.expire_all()
-    return sorted(session.execute(select(Reminder.object_id, Reminder.recipient_id, Reminder.due_key)
-                                  .where(Reminder.kind == "localisation_followup")).all())
+    return sorted(
+        session.execute(
+            select(Reminder.object_id, Reminder.recipient_id, Reminder.due_key).where(
+                Reminder.kind == "localisation_followup"
+            )
+        ).all()
+    )
 
 
 def test_told_once_per_item_and_date(app, session):
@@ -48,8 +54,15 @@ def test_told_once_per_item_and_date(app, session):
         tick(app, session, DUE + timedelta(days=offset))
     assert len(told(session)) == 1
 
-    L.add_followup(session, session.merge(item), promoter, DUE + timedelta(days=3), "走访", "已走访，财务在研究",
-                   next_on=date(2026, 12, 20))
+    L.add_followup(
+        session,
+        session.merge(item),
+        promoter,
+        DUE + timedelta(days=3),
+        "走访",
+        "已走访，财务在研究",
+        next_on=date(2026, 12, 20),
+    )
     L.move(session, session.merge(item), "visited", DUE + timedelta(days=3))
     session.commit()
     tick(app, session, date(2026, 12, 20))

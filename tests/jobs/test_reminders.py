@@ -1,5 +1,6 @@
 """What is due on a date, computed over hand-made data (crm.reminders.agenda), and recorded
 exactly once (crm.reminders.notify) — the unique key decides, not the caller's care."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
@@ -22,10 +23,14 @@ def test_a_promoters_digest_holds_due_overdue_unfollowed_and_stale_leads(session
     zs = make_user(session, "zs", "promoter")
     other = make_user(session, "ls", "promoter")
     make_lead(session, zs, "今日", DAY - timedelta(days=30), next_on=DAY, last_on=DAY - timedelta(days=5))
-    make_lead(session, zs, "逾期", DAY - timedelta(days=30), next_on=DAY - timedelta(days=3), last_on=DAY - timedelta(days=10))
+    make_lead(
+        session, zs, "逾期", DAY - timedelta(days=30), next_on=DAY - timedelta(days=3), last_on=DAY - timedelta(days=10)
+    )
     make_lead(session, zs, "新而未跟", DAY - timedelta(days=4))  # 4 days > the 3 allowed
     make_lead(session, zs, "新且在期", DAY - timedelta(days=3))  # exactly 3: not yet late
-    make_lead(session, zs, "停滞", DAY - timedelta(days=60), next_on=DAY + timedelta(days=5), last_on=DAY - timedelta(days=15))
+    make_lead(
+        session, zs, "停滞", DAY - timedelta(days=60), next_on=DAY + timedelta(days=5), last_on=DAY - timedelta(days=15)
+    )
     make_lead(session, zs, "已入驻", DAY - timedelta(days=60), next_on=DAY, stage="settled")
     make_lead(session, other, "别人的", DAY - timedelta(days=30), next_on=DAY + timedelta(days=1), last_on=DAY)
     [digest] = agenda.followup_digests(session, DAY)
@@ -55,8 +60,12 @@ def test_recording_twice_records_once(session):
 def test_escalation_lists_week_old_overdue_and_leases_past_their_end(session):
     admin = make_user(session, "boss", "admin")
     zs = make_user(session, "zs", "promoter")
-    make_lead(session, zs, "八天", DAY - timedelta(days=60), next_on=DAY - timedelta(days=8), last_on=DAY - timedelta(days=9))
-    make_lead(session, zs, "七天", DAY - timedelta(days=60), next_on=DAY - timedelta(days=7), last_on=DAY - timedelta(days=9))
+    make_lead(
+        session, zs, "八天", DAY - timedelta(days=60), next_on=DAY - timedelta(days=8), last_on=DAY - timedelta(days=9)
+    )
+    make_lead(
+        session, zs, "七天", DAY - timedelta(days=60), next_on=DAY - timedelta(days=7), last_on=DAY - timedelta(days=9)
+    )
     b = f.building(session, "A01", "甲大厦")
     u1, u2 = f.unit(session, b, 3, "01"), f.unit(session, b, 3, "02")
     f.lease(session, f.company(session, "过期很久公司"), b, [u1], date(2025, 1, 1), DAY - timedelta(days=8))
@@ -80,8 +89,14 @@ def test_leases_are_told_once_per_threshold_to_the_buildings_managers(session):
     f.lease(session, f.company(session, "八十天公司"), b, [units[0]], date(2025, 1, 1), DAY + timedelta(days=80))
     f.lease(session, f.company(session, "百天公司"), b, [units[1]], date(2025, 1, 1), DAY + timedelta(days=100))
     f.lease(session, f.company(session, "二十天公司"), b, [units[2]], date(2025, 1, 1), DAY + timedelta(days=20))
-    f.lease(session, f.company(session, "无人管公司"), orphan_building, [f.unit(session, orphan_building, 1, "01")],
-            date(2025, 1, 1), DAY + timedelta(days=30))
+    f.lease(
+        session,
+        f.company(session, "无人管公司"),
+        orphan_building,
+        [f.unit(session, orphan_building, 1, "01")],
+        date(2025, 1, 1),
+        DAY + timedelta(days=30),
+    )
     everyone = agenda.people(session)
 
     def run(day):
@@ -89,7 +104,9 @@ def test_leases_are_told_once_per_threshold_to_the_buildings_managers(session):
         return notify.record_items_in_digests(session, items, day, everyone, email_configured=False)
 
     assert len(run(DAY)) == 2  # the manager's digest and the admins' (the building without a manager)
-    digest = session.scalar(select(Reminder).where(Reminder.kind == "lease_digest", Reminder.recipient_id == manager.id))
+    digest = session.scalar(
+        select(Reminder).where(Reminder.kind == "lease_digest", Reminder.recipient_id == manager.id)
+    )
     assert digest.title == "2026-12-02 租约到期提醒：2 份租约即将到期"
     assert "【30 天内到期】（1）\n· 二十天公司（甲大厦）— 2026-12-22 到期，还有 20 天" in digest.body_text
     assert "【90 天内到期】（1）\n· 八十天公司（甲大厦）— 2027-02-20 到期，还有 80 天" in digest.body_text
@@ -107,8 +124,11 @@ def test_leases_are_told_once_per_threshold_to_the_buildings_managers(session):
     # Each item belongs to the digest that told it.
     items = session.scalars(select(Reminder).where(Reminder.kind.like("lease_expiry_%"))).all()
     assert sorted((i.kind, i.digest_id is not None) for i in items) == [
-        ("lease_expiry_30", True), ("lease_expiry_30", True), ("lease_expiry_30", True),
-        ("lease_expiry_90", True), ("lease_expiry_90", True),
+        ("lease_expiry_30", True),
+        ("lease_expiry_30", True),
+        ("lease_expiry_30", True),
+        ("lease_expiry_90", True),
+        ("lease_expiry_90", True),
     ]
 
 
@@ -116,13 +136,26 @@ def test_monthly_confirmation_reminds_on_days_1_3_5_then_tells_admins(session):
     b1, b2 = f.building(session, "A01", "甲大厦"), f.building(session, "B01", "乙大厦")
     manager = make_user(session, "ly", "manager", buildings=[b1, b2])
     admin = make_user(session, "boss", "admin")
-    session.add(OccupancySnapshot(building_id=b2.id, period="2026-11", leasable_area=0, occupied_area=0, vacant_area=0,
-                                  tenants=0, registered_tenants=0, confirmed_at=datetime.now(timezone.utc)))
+    session.add(
+        OccupancySnapshot(
+            building_id=b2.id,
+            period="2026-11",
+            leasable_area=0,
+            occupied_area=0,
+            vacant_area=0,
+            tenants=0,
+            registered_tenants=0,
+            confirmed_at=datetime.now(timezone.utc),
+        )
+    )
     session.flush()
     told = []
     for day in range(1, 9):
         new = record(session, agenda.confirmation_reminders(session, date(2026, 12, day)))
-        told += [(day, r.kind, r.recipient_id, r.due_key) for r in session.scalars(select(Reminder).where(Reminder.id.in_(new)))]
+        told += [
+            (day, r.kind, r.recipient_id, r.due_key)
+            for r in session.scalars(select(Reminder).where(Reminder.id.in_(new)))
+        ]
     assert told == [
         (1, "confirm_month", manager.id, "2026-11#1"),
         (3, "confirm_month", manager.id, "2026-11#3"),
@@ -138,8 +171,18 @@ def test_nothing_to_confirm_means_no_reminder(session):
     b = f.building(session, "A01")
     make_user(session, "ly", "manager", buildings=[b])
     make_user(session, "boss", "admin")
-    session.add(OccupancySnapshot(building_id=b.id, period="2026-11", leasable_area=0, occupied_area=0, vacant_area=0,
-                                  tenants=0, registered_tenants=0, confirmed_at=datetime.now(timezone.utc)))
+    session.add(
+        OccupancySnapshot(
+            building_id=b.id,
+            period="2026-11",
+            leasable_area=0,
+            occupied_area=0,
+            vacant_area=0,
+            tenants=0,
+            registered_tenants=0,
+            confirmed_at=datetime.now(timezone.utc),
+        )
+    )
     session.flush()
     assert agenda.confirmation_reminders(session, date(2026, 12, 1)) == []
     assert agenda.confirmation_reminders(session, date(2026, 12, 6)) == []

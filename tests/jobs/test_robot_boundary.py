@@ -1,6 +1,7 @@
 """Group robots can only be robots: a stored URL is checked again when sent, the host's addresses
 are checked right before connecting and the connection goes to the address checked, redirects are
 not followed, and the admin sees a status and a short reason — never what the other side said."""
+
 from __future__ import annotations
 
 import socket
@@ -106,14 +107,20 @@ def test_a_redirect_is_not_followed(app, session, robot):
     assert elsewhere["hits"] == 0
 
 
-@pytest.mark.parametrize("status, answer, shown", [
-    (500, b"root:x:0:0:root:/root:/bin/bash SECRET", "群机器人返回 HTTP 500"),
-    (404, b'{"errcode": 404, "errmsg": "SECRET internal page"}', "群机器人返回 HTTP 404"),
-    (200, b'{"errcode": 93000, "errmsg": "invalid webhook url, SECRET"}',
-     "群机器人拒绝了消息（错误码 93000：Webhook 地址无效或已失效）"),
-    (200, b'{"errcode": "SECRET-as-code", "errmsg": "x"}', "群机器人拒绝了消息"),
-    (200, b'{"errcode": 7, "errmsg": "SECRET"}', "群机器人拒绝了消息（错误码 7）"),
-])
+@pytest.mark.parametrize(
+    "status, answer, shown",
+    [
+        (500, b"root:x:0:0:root:/root:/bin/bash SECRET", "群机器人返回 HTTP 500"),
+        (404, b'{"errcode": 404, "errmsg": "SECRET internal page"}', "群机器人返回 HTTP 404"),
+        (
+            200,
+            b'{"errcode": 93000, "errmsg": "invalid webhook url, SECRET"}',
+            "群机器人拒绝了消息（错误码 93000：Webhook 地址无效或已失效）",
+        ),
+        (200, b'{"errcode": "SECRET-as-code", "errmsg": "x"}', "群机器人拒绝了消息"),
+        (200, b'{"errcode": 7, "errmsg": "SECRET"}', "群机器人拒绝了消息（错误码 7）"),
+    ],
+)
 def test_the_admin_sees_a_status_and_a_reason_never_the_answer(app, session, robot, login, status, answer, shown):
     robot.status, robot.answer = status, answer
     delivery = send_now(app, session, robot_delivery(app, session, robot.url))

@@ -1,6 +1,7 @@
 """The scheduler process and job runs: APScheduler built from crm.reminders.jobs with coalesce, one
 instance and a misfire grace; never imported by the web app; a job run unique per job and date,
 taken over when its process died; the ``crm scheduler tick`` command."""
+
 from __future__ import annotations
 
 import os
@@ -26,15 +27,28 @@ def test_the_scheduler_runs_the_job_list_on_its_schedules(app):
     scheduler = build_scheduler(app)
     jobs = {job.id: job for job in scheduler.get_jobs()}
     assert set(jobs) == {
-        "followup_digest+lease_expiry+escalation+localisation_followup+monthly_confirmation+warnings+import_originals", "monthly_briefing", "deliver",
+        "followup_digest+lease_expiry+escalation+localisation_followup+monthly_confirmation+warnings+import_originals",
+        "monthly_briefing",
+        "deliver",
     }
     # Applied to every job when the scheduler starts (APScheduler keeps them as job defaults).
     assert scheduler._job_defaults == {"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600}
     assert type(scheduler).__name__ == "BlockingScheduler" and str(scheduler.timezone) == "Asia/Shanghai"
-    daily = jobs["followup_digest+lease_expiry+escalation+localisation_followup+monthly_confirmation+warnings+import_originals"]
-    assert daily.args[1:] == (["followup_digest", "lease_expiry", "escalation", "localisation_followup", "monthly_confirmation",
-                               "warnings", "import_originals"],
-                              ("monthly_briefing",))
+    daily = jobs[
+        "followup_digest+lease_expiry+escalation+localisation_followup+monthly_confirmation+warnings+import_originals"
+    ]
+    assert daily.args[1:] == (
+        [
+            "followup_digest",
+            "lease_expiry",
+            "escalation",
+            "localisation_followup",
+            "monthly_confirmation",
+            "warnings",
+            "import_originals",
+        ],
+        ("monthly_briefing",),
+    )
     now = datetime(2026, 12, 2, 9, 0, tzinfo=timezone.utc)  # 17:00 in Shanghai
     assert daily.trigger.get_next_fire_time(None, now).isoformat() == "2026-12-03T08:30:00+08:00"
     briefing = jobs["monthly_briefing"].trigger.get_next_fire_time(None, now)
@@ -55,9 +69,11 @@ def test_schedules_follow_the_configuration(app, monkeypatch):
 
 
 def test_the_web_app_never_imports_a_scheduler(database_url, app, tmp_path):
-    code = ("import sys; from crm import create_app; app = create_app(); "
-            "client = app.test_client(); client.get('/login'); "
-            "print(sorted(m for m in sys.modules if m.startswith(('apscheduler', 'crm.reminders.scheduler'))))")
+    code = (
+        "import sys; from crm import create_app; app = create_app(); "
+        "client = app.test_client(); client.get('/login'); "
+        "print(sorted(m for m in sys.modules if m.startswith(('apscheduler', 'crm.reminders.scheduler'))))"
+    )
     env = {k: v for k, v in os.environ.items() if not k.startswith("CRM_")}
     env.update(CRM_DATABASE_URL=database_url, CRM_SECRET_KEY="x", CRM_INSTANCE_PATH=str(tmp_path))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
@@ -80,11 +96,31 @@ def test_a_run_left_by_a_dead_process_is_taken_over_a_live_one_is_not(app, sessi
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     host = socket.gethostname()
     now = datetime.now(timezone.utc)
-    session.add_all([
-        JobRun(job="escalation", run_key="2026-12-02", outcome="running", runner=f"{host}:{dead.stdout.strip()}", started_at=now),
-        JobRun(job="lease_expiry", run_key="2026-12-02", outcome="running", runner=f"{host}:{os.getppid()}", started_at=now),
-        JobRun(job="monthly_confirmation", run_key="2026-12-02", outcome="failed", runner=f"{host}:{os.getppid()}", started_at=now),
-    ])
+    session.add_all(
+        [
+            JobRun(
+                job="escalation",
+                run_key="2026-12-02",
+                outcome="running",
+                runner=f"{host}:{dead.stdout.strip()}",
+                started_at=now,
+            ),
+            JobRun(
+                job="lease_expiry",
+                run_key="2026-12-02",
+                outcome="running",
+                runner=f"{host}:{os.getppid()}",
+                started_at=now,
+            ),
+            JobRun(
+                job="monthly_confirmation",
+                run_key="2026-12-02",
+                outcome="failed",
+                runner=f"{host}:{os.getppid()}",
+                started_at=now,
+            ),
+        ]
+    )
     session.commit()
     assert claim_run(session, "escalation", "2026-12-02") is not None
     assert claim_run(session, "lease_expiry", "2026-12-02") is None
@@ -114,8 +150,13 @@ def test_a_failing_job_records_its_error_and_is_retried_by_the_next_tick(app, se
 
 def test_the_scheduled_morning_run_catches_up_a_missed_briefing(app, session, monkeypatch):
     made = []
-    monkeypatch.setitem(sys.modules, "crm.monthly_briefing", SimpleNamespace(
-        generate_briefing=lambda s, month, generated_by=None: made.append(month) or SimpleNamespace(pdf=b"%PDF")))
+    monkeypatch.setitem(
+        sys.modules,
+        "crm.monthly_briefing",
+        SimpleNamespace(
+            generate_briefing=lambda s, month, generated_by=None: made.append(month) or SimpleNamespace(pdf=b"%PDF")
+        ),
+    )
     monkeypatch.setitem(app.config, "TODAY", "2026-12-05")
     run_scheduled(app, ["followup_digest"], ("monthly_briefing",))
     assert made == []  # before the briefing day: not due

@@ -1,6 +1,7 @@
 """The briefing PDF: it prints the JSON's figures, every page renders, the CJK font is embedded,
 names with markup render literally, tables repeat their header, and no line begins with a
 Chinese closing punctuation mark — ReportLab's own CJK wrap lets "，" begin a line, ours does not."""
+
 from __future__ import annotations
 
 import copy
@@ -29,7 +30,9 @@ except ImportError:  # pragma: no cover
 NOW = datetime(2026, 11, 6, 9, 0, tzinfo=BUSINESS_TZ)
 INJECTION = '<img src="http://127.0.0.1:9/x.png"/> & <font color="red">红字</font>'
 # Ten characters then "，": at a width of ten characters, a naive wrap starts the next line with "，".
-COMMA_TEXT = "甲乙丙丁戊己庚辛壬癸，子丑寅卯辰巳午未申酉；天地玄黄宇宙洪荒日月。盈昃辰宿列张寒来暑往！秋收冬藏闰余成岁律吕）调阳"
+COMMA_TEXT = (
+    "甲乙丙丁戊己庚辛壬癸，子丑寅卯辰巳午未申酉；天地玄黄宇宙洪荒日月。盈昃辰宿列张寒来暑往！秋收冬藏闰余成岁律吕）调阳"
+)
 
 
 def pdf_lines(pdf: bytes) -> list[str]:
@@ -59,12 +62,31 @@ def test_pdf_prints_the_json_figures(briefing):
     # Page 1 says how many buildings' figures are derived, not confirmed; the appendix lists them.
     assert "2栋楼宇本月数据尚未确认" in flat and "见附录" in flat
     # Headline: leasable 2,100 m²; occupied 600 / 1,400 / 1,100; occupancy 28.6 % (↓38.1 points, ↓23.8 year on year).
-    for figure in ["2,100m²", "600m²", "1,400m²", "1,100m²", "28.6%", "66.7%", "52.4%", "↓38.1个百分点", "↓23.8个百分点",
-                   "1,500m²", "↑800m²", "↓800m²"]:
+    for figure in [
+        "2,100m²",
+        "600m²",
+        "1,400m²",
+        "1,100m²",
+        "28.6%",
+        "66.7%",
+        "52.4%",
+        "↓38.1个百分点",
+        "↓23.8个百分点",
+        "1,500m²",
+        "↑800m²",
+        "↓800m²",
+    ]:
         assert figure in flat, figure
     # The month bridge: 1,400.00 + 200.00 − 600.00 − 400.00 + 0.00 = 600.00 m²; tenants 4 +1 −1 −1 = 3.
-    for figure in ["变动说明（2026年10月末较上月末）", "上月末1,400.004", "新入驻+200.00+1", "迁出−600.00−1",
-                   "到期未处置−400.00−1", "其他0.000", "本月末600.003"]:
+    for figure in [
+        "变动说明（2026年10月末较上月末）",
+        "上月末1,400.004",
+        "新入驻+200.00+1",
+        "迁出−600.00−1",
+        "到期未处置−400.00−1",
+        "其他0.000",
+        "本月末600.003",
+    ]:
         assert figure in flat, figure
     # Tax: month 35.0 万元 (↑75.0 % on September, ↑40.0 % on last October); YTD 1,055.0 vs 1,225.0 (↓13.9 %).
     for figure in ["35.0万元", "20.0万元", "25.0万元", "↑75.0%", "↑40.0%", "1,055.0万元", "1,225.0万元", "↓13.9%"]:
@@ -77,15 +99,25 @@ def test_pdf_prints_the_json_figures(briefing):
     # Tiers: A 升档 to 千万楼, B not yet at last year's 千万楼.
     assert "升档" in flat and "尚未达到上年档次" in flat
     # Pipeline: 1 new lead (100.0 万元), 1 signed (200.0), 1 landed (50.0), 3 active, weighted 180.0.
-    for figure in ["本月新增招商项目1个（预计年税收100.0万元）", "本月签约1个（预计年税收200.0万元）",
-                   "入驻1个（预计年税收50.0万元）", "本年累计入驻1个，上年同期1个", "在谈项目2个", "加权180.0万元",
-                   "项目二有限公司", "项目三有限公司", "张专员"]:
+    for figure in [
+        "本月新增招商项目1个（预计年税收100.0万元）",
+        "本月签约1个（预计年税收200.0万元）",
+        "入驻1个（预计年税收50.0万元）",
+        "本年累计入驻1个，上年同期1个",
+        "在谈项目2个",
+        "加权180.0万元",
+        "项目二有限公司",
+        "项目三有限公司",
+        "张专员",
+    ]:
         assert figure in flat, figure
     # Watch list: c1's lease ends 2027-03-31 (150 days), c5 left the district on 2026-10-20.
     for figure in ["甲一科技有限公司", "2027-03-31", "150", "1,050.0", "乙二金融有限公司", "2026-10-20"]:
         assert figure in flat, figure
     # Appendix: definitions and the data's as-of date.
-    assert squeeze("入驻数据：截至 2026-10-31") in flat and "口径说明" in flat and "税收数据：最新所属期2026年10月" in flat
+    assert (
+        squeeze("入驻数据：截至 2026-10-31") in flat and "口径说明" in flat and "税收数据：最新所属期2026年10月" in flat
+    )
 
 
 def test_every_page_renders_with_pdftoppm(briefing, tmp_path):
@@ -96,8 +128,9 @@ def test_every_page_renders_with_pdftoppm(briefing, tmp_path):
     _, pdf, pages = briefing
     path = tmp_path / "briefing.pdf"
     path.write_bytes(pdf)
-    result = subprocess.run(["pdftoppm", "-r", "40", "-png", str(path), str(tmp_path / "page")],
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        ["pdftoppm", "-r", "40", "-png", str(path), str(tmp_path / "page")], capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     images = sorted(tmp_path.glob("page*.png"))
     assert len(images) == pages >= 3
@@ -182,8 +215,10 @@ def test_tables_repeat_their_header_and_the_chart_continues(session):
 
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-SUMMARY_OCCUPANCY = ("全区入驻率28.6%，较上月下降38.1个百分点，主要因乙大厦1家企业迁出（600 m²）、1家企业租约到期未处置（400 m²）；"
-                     "同期甲大厦新入驻1家企业（200 m²）。")
+SUMMARY_OCCUPANCY = (
+    "全区入驻率28.6%，较上月下降38.1个百分点，主要因乙大厦1家企业迁出（600 m²）、1家企业租约到期未处置（400 m²）；"
+    "同期甲大厦新入驻1家企业（200 m²）。"
+)
 
 
 def page_texts(pdf: bytes) -> list[str]:
@@ -201,8 +236,24 @@ def render_page(pdf: bytes, page: int, out: Path, resolution: int = 60) -> Path:
     """Page ``page`` (1-based) of ``pdf`` as ``out``.png, drawn by poppler."""
     source = out.with_suffix(".pdf")
     source.write_bytes(pdf)
-    result = subprocess.run(["pdftoppm", "-r", str(resolution), "-png", "-f", str(page), "-l", str(page), "-singlefile",
-                             str(source), str(out)], capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [
+            "pdftoppm",
+            "-r",
+            str(resolution),
+            "-png",
+            "-f",
+            str(page),
+            "-l",
+            str(page),
+            "-singlefile",
+            str(source),
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     source.unlink()
     assert result.returncode == 0, result.stderr
     return out.with_suffix(".png")
@@ -216,7 +267,10 @@ def test_page_one_has_the_issue_a_worded_summary_and_only_the_count_of_unconfirm
     # The summary says what the figures mean, from the month bridge, the tax and the watch list.
     assert squeeze(SUMMARY_OCCUPANCY) in first
     assert squeeze("本年累计税收1,055.0 万元，同比下降13.9%，主要因乙大厦减少1,210.0 万元。") in first
-    assert squeeze("需关注：乙大厦入驻率降至0.0%（下降100.0个百分点）；2栋楼宇入驻率低于70%目标（乙大厦、丙大厦）") in first
+    assert (
+        squeeze("需关注：乙大厦入驻率降至0.0%（下降100.0个百分点）；2栋楼宇入驻率低于70%目标（乙大厦、丙大厦）")
+        in first
+    )
     assert "2栋楼宇本月数据尚未确认（其数字按现有租约推算），见附录。" in first
     assert "尚未确认的楼宇" not in first  # the list itself is not on page 1 ...
     [appendix] = [text for text in pages if "附录未确认楼宇、数据截至与口径说明" in text]
@@ -258,7 +312,9 @@ def test_the_occupancy_chart_of_35_buildings_stays_whole_on_one_page(session):
     data = briefing_data(session, month_scene.M, today=month_scene.TODAY, now=NOW)
     many = copy.deepcopy(data)
     template = data["buildings"][0]
-    many["buildings"] = [dict(template, code=f"X{i:03d}", name=f"楼宇{i:02d}号", occupancy=i / 40) for i in range(1, 36)]
+    many["buildings"] = [
+        dict(template, code=f"X{i:03d}", name=f"楼宇{i:02d}号", occupancy=i / 40) for i in range(1, 36)
+    ]
     pdf, _ = build_briefing_pdf(many)
     pages = page_texts(pdf)
     chart_pages = [text for text in pages if "单位：%" in text]
@@ -272,10 +328,23 @@ def test_an_extra_section_is_numbered_on_and_its_sentence_joins_the_summary(sess
 
     def warnings_section(session, month, today):
         return BriefingSection(
-            key="warnings", title="预警", paragraphs=[f"{month}共触发预警 1 条。"],
-            tables=[SectionTable("本月预警", [SectionColumn("楼宇", weight=3), SectionColumn("空置面积 m²", "area"),
-                                            SectionColumn("入驻率", "percent")], [["<b>甲大厦</b>", 1234.5, 0.655]])],
-            notes=["预警规则见预警页面。"], summary="本月触发预警1条。")
+            key="warnings",
+            title="预警",
+            paragraphs=[f"{month}共触发预警 1 条。"],
+            tables=[
+                SectionTable(
+                    "本月预警",
+                    [
+                        SectionColumn("楼宇", weight=3),
+                        SectionColumn("空置面积 m²", "area"),
+                        SectionColumn("入驻率", "percent"),
+                    ],
+                    [["<b>甲大厦</b>", 1234.5, 0.655]],
+                )
+            ],
+            notes=["预警规则见预警页面。"],
+            summary="本月触发预警1条。",
+        )
 
     monkeypatch.setattr(service, "EXTRA_SECTIONS", [warnings_section, lambda session, month, today: None])
     month_scene.build(session)

@@ -1,5 +1,6 @@
 """The candidate PDF: the same figures as the JSON, an embedded CJK font, every page renders,
 names with markup render literally, and a clear error when no font can be found."""
+
 from __future__ import annotations
 
 import io
@@ -42,7 +43,10 @@ def test_pdf_shows_the_json_figures_in_wan(report_pdf):
     text = pdf_text(pdf)
     flat = squeeze(text)
     assert "西岗区亿元税收楼宇候选名单" in flat
-    assert squeeze("西岗区 · 2026年 · 数据截至 2026年6月 · 口径 全口径 · 亿元楼门槛 1.00 亿元 · 候选门槛 5,000.0 万元") in flat
+    assert (
+        squeeze("西岗区 · 2026年 · 数据截至 2026年6月 · 口径 全口径 · 亿元楼门槛 1.00 亿元 · 候选门槛 5,000.0 万元")
+        in flat
+    )
     # 本年亿元楼 above the candidates: B 1.02 亿元 / 8,400.0 万元 (¥100 m and more print in 亿元).
     assert flat.index("乙大厦") < flat.index("甲大厦")
     assert "1.02 亿元" in text and "8,400.0" in text
@@ -84,8 +88,9 @@ def test_every_page_renders_with_pdftoppm(report_pdf, tmp_path):
     path = tmp_path / "candidates.pdf"
     path.write_bytes(pdf)
     pages = len(PdfReader(io.BytesIO(pdf)).pages)
-    result = subprocess.run(["pdftoppm", "-r", "40", "-png", str(path), str(tmp_path / "page")],
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        ["pdftoppm", "-r", "40", "-png", str(path), str(tmp_path / "page")], capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     images = sorted(tmp_path.glob("page*.png"))
     assert len(images) == pages >= 1
@@ -116,8 +121,15 @@ def test_the_table_header_repeats_on_every_page(session):
 
 
 def test_no_candidates_is_said_in_words(session):
-    data = {"year": 2026, "as_of": "2026-03", "basis": "total", "threshold": 1e8, "candidate_threshold": 5e7,
-            "yi_buildings": [], "candidates": []}
+    data = {
+        "year": 2026,
+        "as_of": "2026-03",
+        "basis": "total",
+        "threshold": 1e8,
+        "candidate_threshold": 5e7,
+        "yi_buildings": [],
+        "candidates": [],
+    }
     flat = squeeze(pdf_text(build_candidates_pdf(data, GENERATED)))
     assert "没有预计全年税收达到候选门槛的楼宇" in flat
     assert "尚无楼宇本年累计税收达到亿元楼门槛" in flat

@@ -1,4 +1,5 @@
 """The month bridge (变动说明), component by component, computed by hand on small buildings."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -31,18 +32,25 @@ def area_of(bridge):
 
 
 def test_each_component_by_hand(session, b):
-    lease(session, b, (1, "01"), 100, date(2025, 1, 1))                              # stays: no line
-    lease(session, b, (1, "02"), 200, date(2026, 10, 10), date(2028, 10, 9))          # 新入驻 200
+    lease(session, b, (1, "01"), 100, date(2025, 1, 1))  # stays: no line
+    lease(session, b, (1, "02"), 200, date(2026, 10, 10), date(2028, 10, 9))  # 新入驻 200
     lease(session, b, (1, "03"), 300, date(2025, 1, 1), moved_out_on=date(2026, 10, 20))  # 迁出 300
-    lease(session, b, (1, "04"), 400, date(2025, 1, 1), date(2026, 10, 15))           # 到期未处置 400
-    lease(session, b, (1, "05"), 50, date(2026, 10, 5), date(2026, 10, 20))          # within October: none
-    lease(session, b, (1, "06"), 70, date(2024, 1, 1), date(2026, 9, 30))            # ends on a: 到期未处置 70
+    lease(session, b, (1, "04"), 400, date(2025, 1, 1), date(2026, 10, 15))  # 到期未处置 400
+    lease(session, b, (1, "05"), 50, date(2026, 10, 5), date(2026, 10, 20))  # within October: none
+    lease(session, b, (1, "06"), 70, date(2024, 1, 1), date(2026, 9, 30))  # ends on a: 到期未处置 70
     bridge = month_bridge(session, MONTH)
     area = bridge.area
     assert area_of(area) == (870, 200, 300, 470, 0, 300)
     assert area.other_items == [] and area.balances
     tenants = bridge.tenants
-    assert (tenants.prev, tenants.moved_in, tenants.moved_out, tenants.lapsed, tenants.other, tenants.value) == (4, 1, 1, 2, 0, 2)
+    assert (tenants.prev, tenants.moved_in, tenants.moved_out, tenants.lapsed, tenants.other, tenants.value) == (
+        4,
+        1,
+        1,
+        2,
+        0,
+        2,
+    )
     # The building's own history says the same.
     assert area_of(building_bridges(session, b.id, [MONTH])[MONTH].area) == (870, 200, 300, 470, 0, 300)
 
@@ -57,8 +65,8 @@ def test_a_lease_ended_in_the_month_with_a_move_out_after_it_is_still_lapsed_tha
 def test_a_renewal_after_a_lapse_is_other_not_a_move_in(session, b):
     u = f.unit(session, b, 3, "01", 250)
     c = f.company(session, "续签有限公司")
-    f.lease(session, c, b, [u], date(2024, 1, 1), date(2026, 9, 10))        # lapsed in September
-    f.lease(session, c, b, [u], date(2026, 10, 8), date(2029, 10, 7))       # signed again in October
+    f.lease(session, c, b, [u], date(2024, 1, 1), date(2026, 9, 10))  # lapsed in September
+    f.lease(session, c, b, [u], date(2026, 10, 8), date(2029, 10, 7))  # signed again in October
     bridge = month_bridge(session, MONTH)
     assert (bridge.area.moved_in, bridge.area.other) == (0, 250)
     [item] = bridge.area.other_items

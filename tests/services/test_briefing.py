@@ -1,6 +1,7 @@
 """The briefing's figures (crm.services.briefing) for the hand-made month of tests/briefing_month.py,
 each against a hand-computed value; the archive; the refusals; and, on the scale-1 demo, the same
 figures as the dashboard shows for that month."""
+
 from __future__ import annotations
 
 import json
@@ -37,7 +38,11 @@ def data(session, scene):
 
 
 def test_title_block_and_the_unconfirmed_buildings_in_street_order(data):
-    assert (data["title"], data["month"], data["month_label"]) == ("西岗区商务楼宇经济月度简报", "2026-10", "2026年10月")
+    assert (data["title"], data["month"], data["month_label"]) == (
+        "西岗区商务楼宇经济月度简报",
+        "2026-10",
+        "2026年10月",
+    )
     assert data["generated_at"] == "2026-11-06T09:00:00+08:00" and data["generated_by"] == "定时任务"
     assert data["demo"] is False
     confirmation = data["confirmation"]
@@ -49,11 +54,23 @@ def test_title_block_and_the_unconfirmed_buildings_in_street_order(data):
 
 def test_headline_area_occupancy_and_tenants(data):
     h = data["headline"]
-    assert (h["leasable_area"]["value"], h["leasable_area"]["prev_month"], h["leasable_area"]["prev_year"]) == (2100, 2100, 2100)
+    assert (h["leasable_area"]["value"], h["leasable_area"]["prev_month"], h["leasable_area"]["prev_year"]) == (
+        2100,
+        2100,
+        2100,
+    )
     assert h["leasable_area"]["change_month"] == 0 and h["leasable_area"]["change_year"] == 0
-    assert (h["occupied_area"]["value"], h["occupied_area"]["prev_month"], h["occupied_area"]["prev_year"]) == (600, 1400, 1100)
+    assert (h["occupied_area"]["value"], h["occupied_area"]["prev_month"], h["occupied_area"]["prev_year"]) == (
+        600,
+        1400,
+        1100,
+    )
     assert (h["occupied_area"]["change_month"], h["occupied_area"]["change_year"]) == (-800, -500)
-    assert (h["vacant_area"]["value"], h["vacant_area"]["change_month"], h["vacant_area"]["change_year"]) == (1500, 800, 500)
+    assert (h["vacant_area"]["value"], h["vacant_area"]["change_month"], h["vacant_area"]["change_year"]) == (
+        1500,
+        800,
+        500,
+    )
     occ = h["occupancy"]
     assert occ["value"] == pytest.approx(600 / 2100)
     assert occ["prev_month"] == pytest.approx(1400 / 2100) and occ["prev_year"] == pytest.approx(1100 / 2100)
@@ -65,7 +82,9 @@ def test_headline_area_occupancy_and_tenants(data):
     assert (reg["value"], reg["prev_month"], reg["prev_year"]) == pytest.approx((2 / 3, 3 / 4, 2 / 3))
     assert reg["change_month"] == pytest.approx((2 / 3 - 3 / 4) * 100) and reg["change_year"] == pytest.approx(0)
     by_area = h["registered_area_rate"]
-    assert (by_area["value"], by_area["prev_month"], by_area["prev_year"]) == pytest.approx((400 / 600, 1000 / 1400, 700 / 1100))
+    assert (by_area["value"], by_area["prev_month"], by_area["prev_year"]) == pytest.approx(
+        (400 / 600, 1000 / 1400, 700 / 1100)
+    )
 
 
 def test_headline_bridge_explains_the_change_by_hand(data):
@@ -90,14 +109,26 @@ def test_headline_bridge_explains_the_change_by_hand(data):
 def test_headline_moves_count_and_area(data):
     h = data["headline"]
     assert (h["move_ins"]["value"], h["move_ins"]["prev_month"], h["move_ins"]["prev_year"]) == (1, 0, 1)
-    assert (h["move_in_area"]["value"], h["move_in_area"]["prev_month"], h["move_in_area"]["prev_year"]) == (200, 0, 500)
+    assert (h["move_in_area"]["value"], h["move_in_area"]["prev_month"], h["move_in_area"]["prev_year"]) == (
+        200,
+        0,
+        500,
+    )
     assert (h["move_outs"]["value"], h["move_outs"]["prev_month"], h["move_outs"]["prev_year"]) == (1, 0, 1)
-    assert (h["move_out_area"]["value"], h["move_out_area"]["change_month"], h["move_out_area"]["change_year"]) == (600, 600, 100)
+    assert (h["move_out_area"]["value"], h["move_out_area"]["change_month"], h["move_out_area"]["change_year"]) == (
+        600,
+        600,
+        100,
+    )
 
 
 def test_headline_tax(data):
     h = data["headline"]
-    assert (h["tax_month"]["value"], h["tax_month"]["prev_month"], h["tax_month"]["prev_year"]) == (350_000, 200_000, 250_000)
+    assert (h["tax_month"]["value"], h["tax_month"]["prev_month"], h["tax_month"]["prev_year"]) == (
+        350_000,
+        200_000,
+        250_000,
+    )
     assert h["tax_month"]["change_month"] == pytest.approx(0.75) and h["tax_month"]["change_year"] == pytest.approx(0.4)
     ytd = h["tax_ytd"]
     assert (ytd["value"], ytd["prev_year"], ytd["change_month"]) == (10_550_000, 12_250_000, None)
@@ -122,14 +153,23 @@ def test_tax_series_top_buildings_and_tier_movements(data):
     tax = data["tax"]
     monthly = {m["period"]: m["amount"] for m in tax["monthly"]}
     assert len(tax["monthly"]) == 24 and tax["monthly"][0]["period"] == "2024-11" and tax["monthly"][-1]["period"] == M
-    assert (monthly["2025-06"], monthly["2025-10"], monthly["2026-01"], monthly["2026-10"]) == (12_000_000, 250_000, 10_000_000, 350_000)
+    assert (monthly["2025-06"], monthly["2025-10"], monthly["2026-01"], monthly["2026-10"]) == (
+        12_000_000,
+        250_000,
+        10_000_000,
+        350_000,
+    )
     assert sum(monthly.values()) == 12_000_000 + 250_000 + 10_000_000 + 200_000 + 350_000
     assert [(t["rank"], t["code"], t["tax_ytd"], t["tax_ytd_prev"]) for t in tax["top_buildings"]] == [
-        (1, "A01", 10_500_000, 100_000), (2, "B01", 50_000, 12_150_000)]
+        (1, "A01", 10_500_000, 100_000),
+        (2, "B01", 50_000, 12_150_000),
+    ]
     assert tax["top_buildings"][0]["yoy"] == pytest.approx(104.0)
     assert (tax["tier_year"], tax["tiers"]) == (2025, {"yi": 0, "wuqianwan": 0, "qianwan": 1})
     assert [(m["code"], m["tier_prev_year"], m["tier_so_far"], m["direction"]) for m in tax["tier_movements"]] == [
-        ("A01", None, "qianwan", "up"), ("B01", "qianwan", None, "pending")]
+        ("A01", None, "qianwan", "up"),
+        ("B01", "qianwan", None, "pending"),
+    ]
 
 
 def test_yi_section_comes_from_the_candidate_report(data):
@@ -145,34 +185,66 @@ def test_pipeline_section(data):
     assert (pipe["new_leads"], pipe["new_leads_expected_tax"]) == (1, 1_000_000)  # L1; L4 is merged away
     counts = {s["stage"]: s["count"] for s in pipe["funnel"]}
     # As of M's end: L6, created in November, is not there yet.
-    assert counts == {"lead": 0, "contact": 1, "visit": 0, "negotiation": 0, "signed": 1, "registered": 0,
-                      "settled": 2, "paused": 0, "lost": 0}
+    assert counts == {
+        "lead": 0,
+        "contact": 1,
+        "visit": 0,
+        "negotiation": 0,
+        "signed": 1,
+        "registered": 0,
+        "settled": 2,
+        "paused": 0,
+        "lost": 0,
+    }
     assert (pipe["active_count"], pipe["active_expected_tax"], pipe["active_weighted_tax"]) == (2, 3_000_000, 1_800_000)
     assert pipe["state_as_of"] == "2026-10-31"
     assert [(s["company_name"], s["date"], s["expected_annual_tax"], s["buildings"]) for s in pipe["signed"]] == [
-        ("项目二有限公司", "2026-10-12", 2_000_000, "甲大厦")]
+        ("项目二有限公司", "2026-10-12", 2_000_000, "甲大厦")
+    ]
     assert [(s["company_name"], s["date"]) for s in pipe["landed"]] == [("项目三有限公司", "2026-10-25")]
     assert (pipe["signed_expected_tax"], pipe["landed_expected_tax"]) == (2_000_000, 500_000)
     assert (pipe["landed_month"], pipe["landed_year"], pipe["landed_year_prev"]) == (1, 1, 1)
-    assert pipe["promoters"] == [{"username": "zs", "name": "张专员", "active": 2, "expected_tax": 3_000_000,
-                                  "followups_month": 1, "overdue": 1}]
+    assert pipe["promoters"] == [
+        {"username": "zs", "name": "张专员", "active": 2, "expected_tax": 3_000_000, "followups_month": 1, "overdue": 1}
+    ]
     assert (pipe["followups_total"], pipe["overdue_total"]) == (1, 1)
 
 
 def test_watch_list(data):
     watch = data["watch"]
     # c1 (rank 1 by tax of 2025-11..2026-10) ends 2027-03-31: 150 days after 2026-11-01; c2 pays no tax.
-    assert watch["expiring_large_taxpayers"] == [{
-        "company": "甲一科技有限公司", "rank": 1, "code": "A01", "building": "甲大厦", "end_date": "2027-03-31",
-        "days_left": 150, "area": 100, "tax_12m": 10_500_000}]
+    assert watch["expiring_large_taxpayers"] == [
+        {
+            "company": "甲一科技有限公司",
+            "rank": 1,
+            "code": "A01",
+            "building": "甲大厦",
+            "end_date": "2027-03-31",
+            "days_left": 150,
+            "area": 100,
+            "tax_12m": 10_500_000,
+        }
+    ]
     assert [(d["code"], d["change_points"]) for d in watch["occupancy_drops"]] == [("B01", -100.0)]
-    assert watch["left_district"] == [{"company": "乙二金融有限公司", "code": "B01", "building": "乙大厦",
-                                       "moved_out_on": "2026-10-20", "area": 600, "tax_12m": 50_000}]
+    assert watch["left_district"] == [
+        {
+            "company": "乙二金融有限公司",
+            "code": "B01",
+            "building": "乙大厦",
+            "moved_out_on": "2026-10-20",
+            "area": 600,
+            "tax_12m": 50_000,
+        }
+    ]
 
 
 def test_appendix_as_of_and_definitions(data):
     as_of = data["as_of"]
-    assert (as_of["occupancy_date"], as_of["tax_basis_label"], as_of["pipeline_state_date"]) == ("2026-10-31", "全口径", "2026-10-31")
+    assert (as_of["occupancy_date"], as_of["tax_basis_label"], as_of["pipeline_state_date"]) == (
+        "2026-10-31",
+        "全口径",
+        "2026-10-31",
+    )
     assert any(line.startswith("入驻率：") for line in data["definitions"])
     assert any("亿元楼 ≥ 1.00 亿元" in line and "五千万楼 ≥ 5,000.0 万元" in line for line in data["definitions"])
 
@@ -194,12 +266,15 @@ def test_a_month_without_tax_is_said_so(session, scene):
     assert data["headline"]["tax_ytd"]["value"] == 10_000_000
 
 
-@pytest.mark.parametrize("month, message", [
-    ("2026-11", "2026年11月尚未结束，月度简报要到 2026-12-01 起才能生成；最近可生成的是2026年10月"),
-    ("2027-02", "2027年2月尚未到来，不能生成简报；最近可生成的是2026年10月"),
-    ("2024-12", "2024年12月早于系统中最早的数据（2025年1月），无法生成简报"),
-    ("2026-13", "月份格式不正确：'2026-13'，应为 YYYY-MM，例如 2026-10"),
-])
+@pytest.mark.parametrize(
+    "month, message",
+    [
+        ("2026-11", "2026年11月尚未结束，月度简报要到 2026-12-01 起才能生成；最近可生成的是2026年10月"),
+        ("2027-02", "2027年2月尚未到来，不能生成简报；最近可生成的是2026年10月"),
+        ("2024-12", "2024年12月早于系统中最早的数据（2025年1月），无法生成简报"),
+        ("2026-13", "月份格式不正确：'2026-13'，应为 YYYY-MM，例如 2026-10"),
+    ],
+)
 def test_refuses_a_month_not_ended_in_the_future_or_before_any_data(session, scene, month, message):
     with pytest.raises(DomainError) as refused:
         generate_briefing(session, month, today=TODAY, now=NOW)
@@ -214,13 +289,16 @@ def test_refuses_when_there_is_no_data_at_all(session):
 
 def test_generating_archives_a_new_version_and_keeps_the_old(session, scene):
     first = generate_briefing(session, M, today=TODAY, now=NOW)
-    second = generate_briefing(session, M, generated_by=scene["admin"], today=TODAY,
-                               now=datetime(2026, 11, 7, 10, 30, tzinfo=BUSINESS_TZ))
+    second = generate_briefing(
+        session, M, generated_by=scene["admin"], today=TODAY, now=datetime(2026, 11, 7, 10, 30, tzinfo=BUSINESS_TZ)
+    )
     session.commit()
     session.expire_all()
     rows = list(session.scalars(select(Briefing).order_by(Briefing.version)))
     assert [(b.period, b.version, b.source, b.generated_by_id) for b in rows] == [
-        (M, 1, "schedule", None), (M, 2, "web", scene["admin"].id)]
+        (M, 1, "schedule", None),
+        (M, 2, "web", scene["admin"].id),
+    ]
     assert rows[0].pdf.startswith(b"%PDF") and rows[1].pdf.startswith(b"%PDF") and rows[0].pdf != rows[1].pdf
     assert rows[0].size == len(rows[0].pdf) and rows[0].pages >= 3
     assert rows[1].data["generated_by"] == "admin1" and rows[0].data["generated_by"] == "定时任务"
@@ -248,7 +326,7 @@ def assert_dashboard_pipeline_is_the_briefings(page: str, pipe: dict) -> None:
     """The dashboard's pipeline card, read off the page, against the briefing's JSON."""
     from crm.web.formatting import money, wan
 
-    card = page[page.index('data-testid="pipeline"'):page.index('data-testid="deadline-block"')]
+    card = page[page.index('data-testid="pipeline"') : page.index('data-testid="deadline-block"')]
     assert _testid(card, "pipeline-as-of") == "2026年10月末" and pipe["state_as_of"] == "2026-10-31"
     for stage in pipe["funnel"]:
         assert _testid(card, f"funnel-{stage['stage']}") == str(stage["count"]), stage["stage"]
@@ -256,10 +334,19 @@ def assert_dashboard_pipeline_is_the_briefings(page: str, pipe: dict) -> None:
     assert _testid(card, "active-count") == str(pipe["active_count"])
     assert _testid(card, "active-expected-tax") == money(pipe["active_expected_tax"])
     assert _testid(card, "active-weighted-tax") == money(pipe["active_weighted_tax"])
-    assert (_testid(card, "landed-month"), _testid(card, "landed-year")) == (str(pipe["landed_month"]), str(pipe["landed_year"]))
-    rows = re.findall(r'data-promoter="([^"]+)".*?promoter-active">(\d+)<.*?promoter-followups">(\d+)<'
-                      r'.*?promoter-overdue">(\d+)<', card, re.S)
-    assert rows == [(p["username"], str(p["active"]), str(p["followups_month"]), str(p["overdue"])) for p in pipe["promoters"]]
+    assert (_testid(card, "landed-month"), _testid(card, "landed-year")) == (
+        str(pipe["landed_month"]),
+        str(pipe["landed_year"]),
+    )
+    rows = re.findall(
+        r'data-promoter="([^"]+)".*?promoter-active">(\d+)<.*?promoter-followups">(\d+)<'
+        r'.*?promoter-overdue">(\d+)<',
+        card,
+        re.S,
+    )
+    assert rows == [
+        (p["username"], str(p["active"]), str(p["followups_month"]), str(p["overdue"])) for p in pipe["promoters"]
+    ]
     # The demo's October differs from today: leads came and moved in November, and October had landings.
     assert pipe["landed_month"] > 0 and pipe["followups_total"] > 50
 
@@ -298,8 +385,13 @@ def test_demo_month_figures_equal_the_dashboards(app, session, client):
     from crm.services.expiries import expiring
 
     top = top_taxpayers(session, "2025-11", "2026-10")
-    expected = sorted((e.lease.company.name, e.lease.end_date.isoformat(), float(e.tax_12m), float(e.area), e.days_left)
-                      for e in expiring(session, date(2026, 11, 1), 180) if e.lease.company_id in top)
-    got = sorted((r["company"], r["end_date"], r["tax_12m"], r["area"], r["days_left"])
-                 for r in data["watch"]["expiring_large_taxpayers"])
+    expected = sorted(
+        (e.lease.company.name, e.lease.end_date.isoformat(), float(e.tax_12m), float(e.area), e.days_left)
+        for e in expiring(session, date(2026, 11, 1), 180)
+        if e.lease.company_id in top
+    )
+    got = sorted(
+        (r["company"], r["end_date"], r["tax_12m"], r["area"], r["days_left"])
+        for r in data["watch"]["expiring_large_taxpayers"]
+    )
     assert got == expected and len(got) >= 5

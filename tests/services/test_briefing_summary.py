@@ -1,5 +1,6 @@
 """本月综述 (crm.services.briefing_summary): the sentences of the briefing's first page, from
 hand-written briefing data and hand-computed figures — no database."""
+
 from __future__ import annotations
 
 import copy
@@ -29,8 +30,11 @@ BASE = {
     "headline": {
         # 1,000,000 m² leasable; 801,024 → 800,000 occupied: −1,024 ÷ 1,000,000 = −0.1024 points.
         "leasable_area": {"value": 1_000_000, "change_month": 0},
-        "occupied_area": {"value": 800_000, "change_month": -1024,
-                          "movers": [mover("moved_out", "K01", "凯旋商城C座", 1024.0, 2)]},
+        "occupied_area": {
+            "value": 800_000,
+            "change_month": -1024,
+            "movers": [mover("moved_out", "K01", "凯旋商城C座", 1024.0, 2)],
+        },
         "occupancy": {"value": 0.8, "change_month": -0.1024},
         "tax_month": {"value": 350_000, "change_month": 0.75},
     },
@@ -42,8 +46,13 @@ BASE = {
     ],
     "watch": {"occupancy_drops": [], "expiring_large_taxpayers": [], "left_district": []},
     "yi": {"available": True, "yi_so_far": [], "candidates": []},
-    "pipeline": {"new_leads": 4, "signed": [{}, {}], "landed_month": 1, "active_count": 12,
-                 "active_weighted_tax": 3_456_780},
+    "pipeline": {
+        "new_leads": 4,
+        "signed": [{}, {}],
+        "landed_month": 1,
+        "active_count": 12,
+        "active_weighted_tax": 3_456_780,
+    },
     "confirmation": {"buildings": 35, "all_confirmed": True, "unconfirmed": []},
     "sections": [],
 }
@@ -60,7 +69,9 @@ def test_issue_number_is_the_months_number():
 
 
 def test_a_small_fall_is_explained_by_the_building_that_lost_tenants(data):
-    assert occupancy_sentence(data) == "全区入驻率80.0%，较上月下降0.1个百分点，主要因凯旋商城C座2家企业迁出（1,024 m²）。"
+    assert (
+        occupancy_sentence(data) == "全区入驻率80.0%，较上月下降0.1个百分点，主要因凯旋商城C座2家企业迁出（1,024 m²）。"
+    )
 
 
 def test_points_round_half_up(data):
@@ -74,24 +85,30 @@ def test_a_rise_names_the_two_largest_arrivals_and_sums_what_went_the_other_way(
     data["headline"]["occupancy"]["change_month"] = 0.4
     data["headline"]["occupied_area"]["change_month"] = 4000
     data["headline"]["occupied_area"]["movers"] = [
-        mover("moved_in", "A01", "甲大厦", 3000.0, 2), mover("moved_in", "B01", "乙大厦", 1500.0, 1),
-        mover("moved_out", "D01", "丁大厦", 800.0, 1), mover("moved_in", "C01", "丙大厦", 500.0, 1),
+        mover("moved_in", "A01", "甲大厦", 3000.0, 2),
+        mover("moved_in", "B01", "乙大厦", 1500.0, 1),
+        mover("moved_out", "D01", "丁大厦", 800.0, 1),
+        mover("moved_in", "C01", "丙大厦", 500.0, 1),
         mover("lapsed", "E01", "戊大厦", 200.0, 1),
     ]
     assert occupancy_sentence(data) == (
         "全区入驻率80.0%，较上月上升0.4个百分点，主要因甲大厦新入驻2家企业（3,000 m²）、乙大厦新入驻1家企业（1,500 m²）；"
-        "同期迁出及到期未处置共2家企业（1,000 m²）。")
+        "同期迁出及到期未处置共2家企业（1,000 m²）。"
+    )
 
 
 def test_one_building_named_once_and_a_single_counter_move_named(data):
     data["headline"]["occupancy"]["change_month"] = -38.095
     data["headline"]["occupied_area"]["change_month"] = -800
     data["headline"]["occupied_area"]["movers"] = [
-        mover("moved_out", "B01", "乙大厦", 600.0, 1), mover("lapsed", "B01", "乙大厦", 400.0, 1),
-        mover("moved_in", "A01", "甲大厦", 200.0, 1)]
+        mover("moved_out", "B01", "乙大厦", 600.0, 1),
+        mover("lapsed", "B01", "乙大厦", 400.0, 1),
+        mover("moved_in", "A01", "甲大厦", 200.0, 1),
+    ]
     assert occupancy_sentence(data) == (
         "全区入驻率80.0%，较上月下降38.1个百分点，主要因乙大厦1家企业迁出（600 m²）、1家企业租约到期未处置（400 m²）；"
-        "同期甲大厦新入驻1家企业（200 m²）。")
+        "同期甲大厦新入驻1家企业（200 m²）。"
+    )
 
 
 def test_a_fall_from_more_leasable_area_says_so(data):
@@ -108,8 +125,9 @@ def test_a_fall_without_moves_points_to_the_bridge(data):
 
 def test_tax_names_the_building_behind_the_year_on_year_change(data):
     # YTD 1,055.0 万元 against 1,225.0: −13.877 % → 13.9 %; 乙大厦 5.0 against 1,215.0: −1,210.0 万元.
-    assert tax_sentence(data) == ("本月税收35.0 万元，较上月增长75.0%；本年累计税收1,055.0 万元，同比下降13.9%，"
-                                  "主要因乙大厦减少1,210.0 万元。")
+    assert tax_sentence(data) == (
+        "本月税收35.0 万元，较上月增长75.0%；本年累计税收1,055.0 万元，同比下降13.9%，主要因乙大厦减少1,210.0 万元。"
+    )
 
 
 def test_tax_not_yet_imported_and_no_last_year(data):
@@ -128,12 +146,14 @@ def test_attention_names_drops_buildings_below_target_expiring_taxpayers_and_dep
         "occupancy_drops": [{"code": "B01", "name": "乙大厦", "occupancy": 0.65, "change_points": -6.25}],
         "expiring_large_taxpayers": [
             {"company": "甲一科技有限公司", "building": "甲大厦", "end_date": "2027-03-31"},
-            {"company": "甲二咨询有限公司", "building": "甲大厦", "end_date": "2027-04-30"}],
+            {"company": "甲二咨询有限公司", "building": "甲大厦", "end_date": "2027-04-30"},
+        ],
         "left_district": [{"company": "乙二金融有限公司"}],
     }
     assert attention_sentence(data) == (
         "需关注：乙大厦入驻率降至65.0%（下降6.3个百分点）；1栋楼宇入驻率低于70%目标（乙大厦）；"
-        "2家大额纳税企业租约即将到期（最早为甲一科技有限公司，甲大厦，2027-03-31到期）；1家企业本月迁出本区（乙二金融有限公司）。")
+        "2家大额纳税企业租约即将到期（最早为甲一科技有限公司，甲大厦，2027-03-31到期）；1家企业本月迁出本区（乙二金融有限公司）。"
+    )
 
 
 def test_attention_lists_three_buildings_then_etc(data):
@@ -150,14 +170,31 @@ def test_nothing_to_watch(data):
 
 def test_candidates_name_the_nearest_with_the_reports_verdict(data):
     verdict = "差 1,226.0 万元；空置可补 800.0 万元，储备项目可补 347.0 万元，仍缺 79.0 万元"
-    data["yi"] = {"available": True, "yi_so_far": [{"name": "环球金融中心"}], "candidates": [
-        {"code": "A01", "name": "甲大厦", "projection": 120_000_000, "gap": -20_000_000, "verdict": "按当前进度可达标"},
-        {"code": "C01", "name": "丙大厦", "projection": 70_000_000, "gap": 30_000_000, "verdict": "差 3,000.0 万元"},
-        {"code": "B01", "name": "乙大厦", "projection": 87_740_000, "gap": 12_260_000, "verdict": verdict},
-    ]}
+    data["yi"] = {
+        "available": True,
+        "yi_so_far": [{"name": "环球金融中心"}],
+        "candidates": [
+            {
+                "code": "A01",
+                "name": "甲大厦",
+                "projection": 120_000_000,
+                "gap": -20_000_000,
+                "verdict": "按当前进度可达标",
+            },
+            {
+                "code": "C01",
+                "name": "丙大厦",
+                "projection": 70_000_000,
+                "gap": 30_000_000,
+                "verdict": "差 3,000.0 万元",
+            },
+            {"code": "B01", "name": "乙大厦", "projection": 87_740_000, "gap": 12_260_000, "verdict": verdict},
+        ],
+    }
     assert candidates_sentence(data) == (
         "环球金融中心本年累计税收已达亿元楼门槛；准亿元楼甲大厦按当前进度可达标；"
-        f"距亿元楼门槛最近的是乙大厦（预计全年8,774.0 万元），{verdict}。")
+        f"距亿元楼门槛最近的是乙大厦（预计全年8,774.0 万元），{verdict}。"
+    )
 
 
 def test_no_candidate_sentence_without_candidates(data):
@@ -167,8 +204,10 @@ def test_no_candidate_sentence_without_candidates(data):
 
 
 def test_the_paragraph_in_order_with_an_extra_sections_sentence(data):
-    data["sections"] = [{"key": "warnings", "title": "预警", "summary": "本月触发预警3条。"},
-                        {"key": "quiet", "title": "无话", "summary": ""}]
+    data["sections"] = [
+        {"key": "warnings", "title": "预警", "summary": "本月触发预警3条。"},
+        {"key": "quiet", "title": "无话", "summary": ""},
+    ]
     assert summary_sentences(data) == [
         "全区入驻率80.0%，较上月下降0.1个百分点，主要因凯旋商城C座2家企业迁出（1,024 m²）。",
         "本月税收35.0 万元，较上月增长75.0%；本年累计税收1,055.0 万元，同比下降13.9%，主要因乙大厦减少1,210.0 万元。",
@@ -180,6 +219,9 @@ def test_the_paragraph_in_order_with_an_extra_sections_sentence(data):
 
 def test_confirmation_says_how_many_not_which(data):
     assert confirmation_sentence(data) == "全部35栋楼宇均已确认2026年11月数据。"
-    data["confirmation"] = {"buildings": 35, "all_confirmed": False,
-                            "unconfirmed": [{"code": c, "name": c, "street": "白云"} for c in ("X1", "X2", "X3")]}
+    data["confirmation"] = {
+        "buildings": 35,
+        "all_confirmed": False,
+        "unconfirmed": [{"code": c, "name": c, "street": "白云"} for c in ("X1", "X2", "X3")],
+    }
     assert confirmation_sentence(data) == "3栋楼宇本月数据尚未确认（其数字按现有租约推算），见附录。"

@@ -1,5 +1,6 @@
 """The 亿元楼 candidate list on a hand-built district (tests/candidate_district.py): every number
 of the JSON against the values worked out by hand there."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -20,7 +21,9 @@ def data(session):
 def test_every_number_of_the_report_matches_the_hand_computation(session, data):
     report = as_json(candidate_report(session, 2026, "2026-06"))
     expected = district.EXPECTED
-    assert {k: v for k, v in report.items() if k != "candidates"} == {k: v for k, v in expected.items() if k != "candidates"}
+    assert {k: v for k, v in report.items() if k != "candidates"} == {
+        k: v for k, v in expected.items() if k != "candidates"
+    }
     assert [c["code"] for c in report["candidates"]] == [c["code"] for c in expected["candidates"]]
     for got, want in zip(report["candidates"], expected["candidates"]):
         assert got.keys() == want.keys()
@@ -101,20 +104,61 @@ def _row(gap, vacancy, pipeline):
     from crm.services.candidates import BuildingRow
 
     D = Decimal
-    return BuildingRow(code="X01", name="X", street="八一路", tier_prev=None, ytd=D(0), ytd_prev=D(0), annual_prev=D(0),
-                       full_prev_year=True, projection=D(100_000_000) - D(gap), gap=D(gap), vacant_area=D(0),
-                       occupied_area=D(0), tax_per_m2=None, vacancy_potential=None if vacancy is None else D(vacancy),
-                       pipeline_potential=D(pipeline))
+    return BuildingRow(
+        code="X01",
+        name="X",
+        street="八一路",
+        tier_prev=None,
+        ytd=D(0),
+        ytd_prev=D(0),
+        annual_prev=D(0),
+        full_prev_year=True,
+        projection=D(100_000_000) - D(gap),
+        gap=D(gap),
+        vacant_area=D(0),
+        occupied_area=D(0),
+        tax_per_m2=None,
+        vacancy_potential=None if vacancy is None else D(vacancy),
+        pipeline_potential=D(pipeline),
+    )
 
 
-@pytest.mark.parametrize("gap, vacancy, pipeline, expected", [
-    (12_260_000, 8_000_000, 3_470_000, "差 1,226.0 万元；空置可补 800.0 万元，储备项目可补 347.0 万元，仍缺 79.0 万元"),
-    (5_000_000, 6_000_000, 1_000_000, "差 500.0 万元；空置可补 600.0 万元，储备项目可补 100.0 万元，填满空置即可达标"),
-    (5_000_000, 1_000_000, 5_000_000, "差 500.0 万元；空置可补 100.0 万元，储备项目可补 500.0 万元，储备项目落地即可达标"),
-    (5_000_000, 3_000_000, 2_000_000, "差 500.0 万元；空置可补 300.0 万元，储备项目可补 200.0 万元，填满空置且储备项目落地可达标"),
-    (5_000_000, None, 250, "差 500.0 万元；空置潜力无法估算（月末无已出租面积），储备项目可补 0.0 万元，仍缺 500.0 万元"),
-    (0, 0, 0, "按当前进度可达标"),
-])
+@pytest.mark.parametrize(
+    "gap, vacancy, pipeline, expected",
+    [
+        (
+            12_260_000,
+            8_000_000,
+            3_470_000,
+            "差 1,226.0 万元；空置可补 800.0 万元，储备项目可补 347.0 万元，仍缺 79.0 万元",
+        ),
+        (
+            5_000_000,
+            6_000_000,
+            1_000_000,
+            "差 500.0 万元；空置可补 600.0 万元，储备项目可补 100.0 万元，填满空置即可达标",
+        ),
+        (
+            5_000_000,
+            1_000_000,
+            5_000_000,
+            "差 500.0 万元；空置可补 100.0 万元，储备项目可补 500.0 万元，储备项目落地即可达标",
+        ),
+        (
+            5_000_000,
+            3_000_000,
+            2_000_000,
+            "差 500.0 万元；空置可补 300.0 万元，储备项目可补 200.0 万元，填满空置且储备项目落地可达标",
+        ),
+        (
+            5_000_000,
+            None,
+            250,
+            "差 500.0 万元；空置潜力无法估算（月末无已出租面积），储备项目可补 0.0 万元，仍缺 500.0 万元",
+        ),
+        (0, 0, 0, "按当前进度可达标"),
+    ],
+)
 def test_the_verdict_states_gap_vacancy_pipeline_and_what_is_missing(gap, vacancy, pipeline, expected):
     from crm.services.candidates import verdict
 

@@ -1,4 +1,5 @@
 """Monthly confirmation: the derived figures, the flags, freezing, refusals and corrections."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -26,8 +27,15 @@ def world(session):
     early, newer = f.company(session, "早期有限公司"), f.company(session, "新到有限公司", registered=False)
     f.lease(session, early, b, [u1], date(2025, 1, 1), moved_out_on=date(2026, 10, 20))
     f.lease(session, newer, b, [u2], date(2026, 10, 8), date(2028, 10, 7))
-    f.lease(session, f.company(session, "过期有限公司"), b, [u3], date(2024, 1, 1), date(2026, 8, 31),
-            moved_out_on=date(2026, 9, 1))
+    f.lease(
+        session,
+        f.company(session, "过期有限公司"),
+        b,
+        [u3],
+        date(2024, 1, 1),
+        date(2026, 8, 31),
+        moved_out_on=date(2026, 9, 1),
+    )
     manager = f.user(session, "ly", "manager", buildings=[b])
     return dict(b=b, manager=manager, units=(u1, u2, u3))
 

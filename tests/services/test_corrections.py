@@ -1,5 +1,6 @@
 """Corrections: every change reaching a confirmed month needs a reason, moves the month's snapshot
 to a new version by exactly its own effect, and is recorded with exactly its own changes."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -36,8 +37,9 @@ def world(session):
 
 
 def snapshot(session, b, period) -> OccupancySnapshot:
-    return session.scalar(select(OccupancySnapshot).where(OccupancySnapshot.building_id == b.id,
-                                                          OccupancySnapshot.period == period))
+    return session.scalar(
+        select(OccupancySnapshot).where(OccupancySnapshot.building_id == b.id, OccupancySnapshot.period == period)
+    )
 
 
 def corrections(session) -> list[Correction]:
@@ -49,6 +51,7 @@ def published(session, b, period):
 
 
 # ------------------------------------------------------------------------------------------ reach
+
 
 def test_a_move_out_on_the_end_date_reaches_only_that_month():
     lease = LeaseState(date(2024, 1, 1), date(2026, 8, 15))
@@ -69,6 +72,7 @@ def test_changing_only_the_move_out_reason_reaches_nothing():
 
 
 # ------------------------------------------------------------------------------------------ refusal
+
 
 def test_a_write_reaching_a_confirmed_month_without_a_reason_is_refused_on_any_path(session, world):
     b, u2 = world["b"], world["u2"]
@@ -91,10 +95,17 @@ def test_a_change_after_the_confirmed_months_needs_no_reason(session, world):
 
 # ------------------------------------------------------------------------------------------ recording
 
+
 def test_a_move_in_as_a_correction_is_one_record_with_its_own_change(session, world):
     b, u2 = world["b"], world["u2"]
-    lease = moves.move_in(session, b, f.company(session, "补登有限公司").name, [u2], date(2026, 10, 16),
-                          correction_reason="10 月 16 日入驻漏登记")
+    lease = moves.move_in(
+        session,
+        b,
+        f.company(session, "补登有限公司").name,
+        [u2],
+        date(2026, 10, 16),
+        correction_reason="10 月 16 日入驻漏登记",
+    )
     session.commit()
     [correction] = corrections(session)
     assert (correction.building_id, correction.period, correction.operation) == (b.id, "2026-10", "move_in")
@@ -103,7 +114,8 @@ def test_a_move_in_as_a_correction_is_one_record_with_its_own_change(session, wo
     assert snapshot(session, b, "2026-10").version == 2
     assert correction.figures["occupied_area"] == ["200", "500"] and correction.figures["tenants"] == [1, 2]
     assert [(i.change.object_type, i.change.object_id, i.change.action) for i in correction.items] == [
-        ("lease", lease.id, "create")]
+        ("lease", lease.id, "create")
+    ]
     assert published(session, b, "2026-10").occupied_area == 500
     assert published(session, b, "2026-09").occupied_area == 200 and snapshot(session, b, "2026-09").version == 1
 
@@ -113,8 +125,14 @@ def test_a_later_correction_does_not_sweep_in_earlier_changes(session, world):
     # A change that reached October before corrections were enforced (behind the application's back).
     f.legacy_lease(session, f.company(session, "静默有限公司"), b, [world["u3"]], date(2026, 10, 5))
     session.commit()
-    lease = moves.move_in(session, b, f.company(session, "补登有限公司").name, [world["u2"]], date(2026, 10, 16),
-                          correction_reason="10 月 16 日入驻漏登记")
+    lease = moves.move_in(
+        session,
+        b,
+        f.company(session, "补登有限公司").name,
+        [world["u2"]],
+        date(2026, 10, 16),
+        correction_reason="10 月 16 日入驻漏登记",
+    )
     session.commit()
     [correction] = corrections(session)
     # The month moves by the 300 m² of this move-in only, not by the silent 500 m² as well …
@@ -126,10 +144,14 @@ def test_a_later_correction_does_not_sweep_in_earlier_changes(session, world):
 
 def test_one_correction_per_confirmed_month_reached(session, world):
     b = world["b"]
-    moves.move_in(session, b, f.company(session).name, [world["u2"]], date(2026, 9, 20), correction_reason="9 月入驻漏登记")
+    moves.move_in(
+        session, b, f.company(session).name, [world["u2"]], date(2026, 9, 20), correction_reason="9 月入驻漏登记"
+    )
     session.commit()
     assert [(c.period, c.version_before, c.version_after) for c in corrections(session)] == [
-        ("2026-09", 1, 2), ("2026-10", 1, 2)]
+        ("2026-09", 1, 2),
+        ("2026-10", 1, 2),
+    ]
     assert {c.figures["occupied_area"][1] for c in corrections(session)} == {"500"}
 
 
@@ -143,7 +165,10 @@ def test_a_move_out_and_a_renewal_are_corrections_of_the_months_they_reach(sessi
     session.commit()
     [correction] = corrections(session)
     assert (correction.period, correction.operation, correction.figures["occupied_area"]) == (
-        "2026-10", "move_out", ["200", "0"])
+        "2026-10",
+        "move_out",
+        ["200", "0"],
+    )
     # Renewing a lease that starts after the confirmed months reaches none of them.
     lease = moves.move_in(session, b, f.company(session).name, [world["u2"]], date(2026, 11, 1), date(2027, 10, 31))
     moves.renew(session, lease, lease.version, date(2028, 10, 31))
@@ -154,12 +179,20 @@ def test_a_move_out_and_a_renewal_are_corrections_of_the_months_they_reach(sessi
 def test_unit_operations_are_corrections(session, world):
     b = world["b"]
     with pytest.raises(DomainError, match="2026年10月的入驻数据已确认"):
-        unit_ops.split_unit(session, world["u3"], date(2026, 10, 20),
-                            [unit_ops.Part("03A", Decimal(250)), unit_ops.Part("03B", Decimal(250))])
+        unit_ops.split_unit(
+            session,
+            world["u3"],
+            date(2026, 10, 20),
+            [unit_ops.Part("03A", Decimal(250)), unit_ops.Part("03B", Decimal(250))],
+        )
     session.rollback()
-    made = unit_ops.split_unit(session, world["u3"], date(2026, 10, 20),
-                               [unit_ops.Part("03A", Decimal(250)), unit_ops.Part("03B", Decimal(250))],
-                               correction_reason="10 月 20 日已拆分")
+    made = unit_ops.split_unit(
+        session,
+        world["u3"],
+        date(2026, 10, 20),
+        [unit_ops.Part("03A", Decimal(250)), unit_ops.Part("03B", Decimal(250))],
+        correction_reason="10 月 20 日已拆分",
+    )
     session.commit()
     [split] = corrections(session)
     assert (split.period, split.operation, split.version_after) == ("2026-10", "split", 2)
@@ -177,7 +210,9 @@ def test_unit_operations_are_corrections(session, world):
     session.commit()
     resized = [c for c in corrections(session) if c.operation == "edit_unit"]
     assert [(c.period, c.figures["leasable_area"]) for c in resized] == [
-        ("2026-09", ["1000", "1020"]), ("2026-10", ["1000", "1020"])]
+        ("2026-09", ["1000", "1020"]),
+        ("2026-10", ["1000", "1020"]),
+    ]
     assert snapshot(session, b, "2026-10").version == 3
 
 
@@ -191,14 +226,24 @@ def test_self_use_is_dated_and_a_start_in_a_confirmed_month_is_a_correction(sess
     session.commit()
     [correction] = corrections(session)
     assert (correction.period, correction.operation, correction.figures["leasable_area"]) == (
-        "2026-10", "self_use", ["1000", "500"])
+        "2026-10",
+        "self_use",
+        ["1000", "500"],
+    )
     assert [i.change.changes for i in correction.items] == [
-        {"self_use": [False, True], "self_use_start": [None, "2026-10-16"]}]
+        {"self_use": [False, True], "self_use_start": [None, "2026-10-16"]}
+    ]
     # September keeps its figures: self-use began after it.
     assert published(session, b, "2026-09").leasable_area == 1000
     assert published(session, b, "2026-10").leasable_area == 500
-    assert session.scalar(select(func.count()).select_from(ChangeLog).where(ChangeLog.object_type == "unit",
-                                                                           ChangeLog.object_id == u3.id)) == 2
+    assert (
+        session.scalar(
+            select(func.count())
+            .select_from(ChangeLog)
+            .where(ChangeLog.object_type == "unit", ChangeLog.object_id == u3.id)
+        )
+        == 2
+    )
 
 
 def test_a_refused_operation_leaves_no_reason_behind_for_the_next_write(session, world):

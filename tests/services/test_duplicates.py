@@ -1,4 +1,5 @@
 """The duplicate guard (normalised names, USCC, active leads and current tenants) and merging."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -15,12 +16,15 @@ from tests import factories as f
 TODAY = date(2026, 11, 15)
 
 
-@pytest.mark.parametrize("a, b", [
-    ("大连蓝港数据科技有限公司", "大连蓝港数据科技有限责任公司"),
-    ("华信（大连）软件股份有限公司", "华信软件"),
-    ("华信(大连)软件有限公司", "华信 软件 集团"),
-    ("ABC Logistics 有限公司", "abclogistics"),
-])
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        ("大连蓝港数据科技有限公司", "大连蓝港数据科技有限责任公司"),
+        ("华信（大连）软件股份有限公司", "华信软件"),
+        ("华信(大连)软件有限公司", "华信 软件 集团"),
+        ("ABC Logistics 有限公司", "abclogistics"),
+    ],
+)
 def test_names_normalise_alike(a, b):
     assert normalise_name(a) == normalise_name(b)
 
@@ -70,8 +74,15 @@ def test_admin_merge_moves_followups_and_records_history(session):
     zs1, zs2, admin = (f.user(session, n, r) for n, r in [("zs1", "promoter"), ("zs2", "promoter"), ("admin", "admin")])
     b1, b2 = f.building(session, "XG01"), f.building(session, "XG02")
     keep = f.lead(session, zs1, "甲公司", stage="visit", target_buildings=[b1], last_followup_on=date(2026, 11, 1))
-    drop = f.lead(session, zs2, "甲公司有限公司", stage="contact", target_buildings=[b2], uscc="91310110666007217T",
-                  last_followup_on=date(2026, 11, 10))
+    drop = f.lead(
+        session,
+        zs2,
+        "甲公司有限公司",
+        stage="contact",
+        target_buildings=[b2],
+        uscc="91310110666007217T",
+        last_followup_on=date(2026, 11, 10),
+    )
     for day in (date(2026, 11, 5), date(2026, 11, 10)):
         session.add(FollowUp(lead=drop, author=zs2, on=day, method="电话", notes="沟通"))
     session.flush()
@@ -80,7 +91,11 @@ def test_admin_merge_moves_followups_and_records_history(session):
     assert keep.uscc == "91310110666007217T" and keep.last_followup_on == date(2026, 11, 10)
     assert [b.code for b in keep.target_buildings] == ["XG01", "XG02"]
     assert drop.stage == "lost" and drop.merged_into_id == keep.id and "已合并至项目" in drop.lost_reason
-    notes = list(session.scalars(select(LeadStageChange.note).where(LeadStageChange.user_id == admin.id).order_by(LeadStageChange.id)))
+    notes = list(
+        session.scalars(
+            select(LeadStageChange.note).where(LeadStageChange.user_id == admin.id).order_by(LeadStageChange.id)
+        )
+    )
     assert notes[0].startswith(f"合并：项目 #{drop.id}") and "转入跟进记录 2 条" in notes[0]
     assert notes[1].startswith(f"已合并至项目 #{keep.id}")
     with pytest.raises(DomainError, match="已合并"):
@@ -89,11 +104,14 @@ def test_admin_merge_moves_followups_and_records_history(session):
         merge_leads(session, keep, keep, admin, TODAY)
 
 
-@pytest.mark.parametrize("typed, stored", [
-    ("华信（大连）软件有限公司", "华信(大连)软件有限责任公司"),  # full-width and half-width brackets
-    ("ＡＢＣ物流有限公司", "abc 物流 有限公司"),  # full-width letters and spaces
-    ("大连蓝港\u3000数据科技集团股份有限公司", "大连蓝港数据科技"),  # ideographic space, legal forms
-])
+@pytest.mark.parametrize(
+    "typed, stored",
+    [
+        ("华信（大连）软件有限公司", "华信(大连)软件有限责任公司"),  # full-width and half-width brackets
+        ("ＡＢＣ物流有限公司", "abc 物流 有限公司"),  # full-width letters and spaces
+        ("大连蓝港\u3000数据科技集团股份有限公司", "大连蓝港数据科技"),  # ideographic space, legal forms
+    ],
+)
 def test_a_name_typed_in_any_form_finds_the_stored_one(session, typed, stored):
     owner = f.user(session, "zs", "promoter")
     lead = f.lead(session, owner, stored, stage="contact")
@@ -135,9 +153,26 @@ def test_the_duplicate_check_of_a_file_costs_the_same_statements_however_many_le
 
     few = count_statements(session, check_file)
     owner = scene["zs1"]
-    session.execute(insert(Lead), [dict(company_name=f"存量企业{i}有限公司", source="上门", owner_id=owner.id, stage="contact",
-                                        created_on=TODAY, hq_type="none", priority="normal") for i in range(2000)])
-    session.add(Lead(company_name="待查企业7（大连）有限公司", source="上门", owner_id=owner.id, stage="visit", created_on=TODAY))
+    session.execute(
+        insert(Lead),
+        [
+            dict(
+                company_name=f"存量企业{i}有限公司",
+                source="上门",
+                owner_id=owner.id,
+                stage="contact",
+                created_on=TODAY,
+                hq_type="none",
+                priority="normal",
+            )
+            for i in range(2000)
+        ],
+    )
+    session.add(
+        Lead(
+            company_name="待查企业7（大连）有限公司", source="上门", owner_id=owner.id, stage="visit", created_on=TODAY
+        )
+    )
     session.flush()
     assert count_statements(session, check_file) == few
     found = check_file()
@@ -162,7 +197,9 @@ def test_an_exact_same_name_with_full_width_brackets_is_caught_and_stored_as_typ
 
 
 def test_the_list_finds_a_name_stored_with_full_width_brackets_however_it_is_typed(session, scene):
-    lead = leads.create_lead(session, leads.LeadInput(company_name="东祥教育咨询（广州）有限公司", source="网络"), scene["zs1"], TODAY)
+    lead = leads.create_lead(
+        session, leads.LeadInput(company_name="东祥教育咨询（广州）有限公司", source="网络"), scene["zs1"], TODAY
+    )
     rules = leads.pipeline_rules(session)
     for query in ("咨询（广州）", "咨询(广州)"):
         found = leads.search_leads(session, leads.LeadFilters(q=query), TODAY, rules).leads

@@ -17,6 +17,7 @@ XG03 丙大厦  unit 1F-01 800, no lease: occupied 0 → 0 %, vacant 800
              tax (E, registered here, no lease): 2025 1,000,000/month; 2026-01..10 500,000/month
 F, no building: 2026-05 9,999,999 — in no building's sum.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
@@ -120,15 +121,15 @@ def test_building_figures_tax(session, district):
     # ÷ occupied 4000 m² at 2026-10-31 = 14,500.00 per m²
     assert x1.tax_per_m2 == D("14500.00")
 
-    assert x2.tax_ytd == D("60000000")       # 10 × 6,000,000
+    assert x2.tax_ytd == D("60000000")  # 10 × 6,000,000
     assert x2.tax_ytd_prev == D("50000000")  # 10 × 5,000,000
-    assert x2.tax_12m == D("70000000")       # 2 × 5,000,000 + 10 × 6,000,000
-    assert x2.tax_per_m2 == D("46666.67")    # 70,000,000 ÷ 1500 = 46,666.666… → 46,666.67
+    assert x2.tax_12m == D("70000000")  # 2 × 5,000,000 + 10 × 6,000,000
+    assert x2.tax_per_m2 == D("46666.67")  # 70,000,000 ÷ 1500 = 46,666.666… → 46,666.67
 
-    assert x3.tax_ytd == D("5000000")        # 10 × 500,000
+    assert x3.tax_ytd == D("5000000")  # 10 × 500,000
     assert x3.tax_ytd_prev == D("10000000")  # 10 × 1,000,000
-    assert x3.tax_12m == D("7000000")        # 2 × 1,000,000 + 10 × 500,000
-    assert x3.tax_per_m2 is None             # no occupied area
+    assert x3.tax_12m == D("7000000")  # 2 × 1,000,000 + 10 × 500,000
+    assert x3.tax_per_m2 is None  # no occupied area
 
 
 def test_tier_is_that_of_the_last_complete_year(session, district):
@@ -159,7 +160,7 @@ def test_in_december_the_tier_is_of_the_year_itself(session, district):
     # Jan..Dec 2025 = 108,000,000
     assert x1.tax_ytd_prev == D("108000000")
     assert x2.tier == "wuqianwan"  # 60,000,000
-    assert x3.tier is None         # 5,000,000
+    assert x3.tier is None  # 5,000,000
 
 
 def test_tier_on_the_district_basis(session):
@@ -242,12 +243,12 @@ def test_scoping_by_building_ids_excludes_the_other_buildings(session, district)
     assert s.occupancy.leasable_area == D("5800")  # 5000 + 800
     assert s.occupancy.occupied_area == D("4000")  # 4000 + 0
     assert s.occupancy.tenants == 2
-    assert s.tax_ytd == D("45000000")              # 40,000,000 + 5,000,000
-    assert s.tax_ytd_prev == D("100000000")        # 90,000,000 + 10,000,000
+    assert s.tax_ytd == D("45000000")  # 40,000,000 + 5,000,000
+    assert s.tax_ytd_prev == D("100000000")  # 90,000,000 + 10,000,000
     assert s.tiers == {"yi": 1, "wuqianwan": 0, "qianwan": 1}
     amounts = dict(s.monthly_tax)
-    assert amounts["2025-01"] == D("10000000")     # 9,000,000 + 1,000,000
-    assert amounts["2026-10"] == D("4500000")      # 4,000,000 + 500,000
+    assert amounts["2025-01"] == D("10000000")  # 9,000,000 + 1,000,000
+    assert amounts["2026-10"] == D("4500000")  # 4,000,000 + 500,000
     assert building_figures(session, M, building_ids=[]) == []
 
 
@@ -263,17 +264,30 @@ def test_district_of_no_buildings(session):
 
 
 def snapshot(session, building, period, confirmed, **figures):
-    s = OccupancySnapshot(building=building, period=period,
-                          confirmed_at=datetime(2026, 11, 3, tzinfo=timezone.utc) if confirmed else None,
-                          **figures)
+    s = OccupancySnapshot(
+        building=building,
+        period=period,
+        confirmed_at=datetime(2026, 11, 3, tzinfo=timezone.utc) if confirmed else None,
+        **figures,
+    )
     session.add(s)
     session.flush()
     return s
 
 
 def test_confirmed_snapshot_overrides_the_derived_month(session, district):
-    snapshot(session, district["x2"], M, True, leasable_area=D("2000"), occupied_area=D("1000"),
-             vacant_area=D("1000"), tenants=4, registered_tenants=1, registered_area=D("300"))
+    snapshot(
+        session,
+        district["x2"],
+        M,
+        True,
+        leasable_area=D("2000"),
+        occupied_area=D("1000"),
+        vacant_area=D("1000"),
+        tenants=4,
+        registered_tenants=1,
+        registered_area=D("300"),
+    )
     x2 = by_code(building_figures(session, M))["XG02"]
     assert x2.occupancy.confirmed
     assert x2.occupancy.occupied_area == D("1000")  # the frozen number, not the derived 1500
@@ -285,15 +299,25 @@ def test_confirmed_snapshot_overrides_the_derived_month(session, district):
     assert s.occupancy.occupied_area == D("5000")  # 4000 + 1000 + 0
     # A snapshot frozen before snapshots kept their companies, whose leases now count otherwise
     # (1, not 4): its counts stand, as companies of their own.
-    assert s.occupancy.tenants == 6                # A, C + 4 + 0
-    assert s.occupancy.registered_tenants == 2     # A + 1 + 0
+    assert s.occupancy.tenants == 6  # A, C + 4 + 0
+    assert s.occupancy.registered_tenants == 2  # A + 1 + 0
     # a snapshot of another month does not touch M
     assert by_code(building_figures(session, "2026-09"))["XG02"].occupancy.occupied_area == D("1500")
 
 
 def test_unconfirmed_snapshot_does_not_override(session, district):
-    snapshot(session, district["x2"], M, False, leasable_area=D("2000"), occupied_area=D("1000"),
-             vacant_area=D("1000"), tenants=4, registered_tenants=1, registered_area=D("300"))
+    snapshot(
+        session,
+        district["x2"],
+        M,
+        False,
+        leasable_area=D("2000"),
+        occupied_area=D("1000"),
+        vacant_area=D("1000"),
+        tenants=4,
+        registered_tenants=1,
+        registered_area=D("300"),
+    )
     x2 = by_code(building_figures(session, M))["XG02"]
     assert not x2.occupancy.confirmed
     assert x2.occupancy.occupied_area == D("1500")
@@ -306,8 +330,18 @@ def test_unconfirmed_snapshot_does_not_override(session, district):
 
 def test_building_history(session, district):
     x1 = district["x1"]
-    snapshot(session, x1, "2025-03", True, leasable_area=D("5000"), occupied_area=D("2500"),
-             vacant_area=D("2500"), tenants=2, registered_tenants=1, registered_area=D("2000"))
+    snapshot(
+        session,
+        x1,
+        "2025-03",
+        True,
+        leasable_area=D("5000"),
+        occupied_area=D("2500"),
+        vacant_area=D("2500"),
+        tenants=2,
+        registered_tenants=1,
+        registered_area=D("2000"),
+    )
     points = building_history(session, x1, M)
     assert len(points) == 24
     assert [p.period for p in points][0] == "2024-11"
@@ -366,13 +400,22 @@ def test_a_company_in_two_buildings_is_one_tenant_of_the_district(session, distr
     snapshot_ids = session.query(OccupancySnapshot).filter_by(building_id=district["x2"].id, period=M).one().tenant_ids
     assert snapshot_ids == sorted([a.id, session.query(Company).filter_by(name="丁公司").one().id])
     # Written behind the app's back, as an older release let such edits in without a correction.
-    session.execute(update(Lease.__table__).where(Lease.__table__.c.id == second.id).values(moved_out_on=date(2026, 10, 15)))
+    session.execute(
+        update(Lease.__table__).where(Lease.__table__.c.id == second.id).values(moved_out_on=date(2026, 10, 15))
+    )
     session.expire(second)
     # D's registration ends on 2026-11-01 (the flags are dated): October keeps it, November not.
-    set_flag(session, session.query(Company).filter_by(name="丁公司").one(), "registered_in_district", False,
-             date(2026, 11, 1))
+    set_flag(
+        session,
+        session.query(Company).filter_by(name="丁公司").one(),
+        "registered_in_district",
+        False,
+        date(2026, 11, 1),
+    )
     s = district_summary(session, M)
     assert (s.occupancy.tenants, s.occupancy.registered_tenants) == (3, 2)
     # The month after is derived from the leases: A only in XG01, D unregistered.
-    assert (district_summary(session, "2026-11").occupancy.tenants,
-            district_summary(session, "2026-11").occupancy.registered_tenants) == (3, 1)
+    assert (
+        district_summary(session, "2026-11").occupancy.tenants,
+        district_summary(session, "2026-11").occupancy.registered_tenants,
+    ) == (3, 1)

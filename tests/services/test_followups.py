@@ -1,4 +1,5 @@
 """Follow-ups set the next date (a week later by default, never in the past) and feed "my work"."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -23,12 +24,15 @@ def test_followup_defaults_next_date_a_week_later_and_updates_the_lead(session):
     assert lead.last_followup_on == TODAY and lead.next_followup_on == date(2026, 11, 30)
 
 
-@pytest.mark.parametrize("kw, field, message", [
-    ({"next_on": date(2026, 11, 14)}, "next_on", "已经过去"),
-    ({"on": date(2026, 11, 16)}, "on", "晚于今天"),
-    ({"method": "飞鸽传书"}, "method", "跟进方式"),
-    ({"notes": " "}, "notes", "跟进内容"),
-])
+@pytest.mark.parametrize(
+    "kw, field, message",
+    [
+        ({"next_on": date(2026, 11, 14)}, "next_on", "已经过去"),
+        ({"on": date(2026, 11, 16)}, "on", "晚于今天"),
+        ({"method": "飞鸽传书"}, "method", "跟进方式"),
+        ({"notes": " "}, "notes", "跟进内容"),
+    ],
+)
 def test_bad_followups_are_refused(session, kw, field, message):
     zs = f.user(session, "zs", "promoter")
     lead = f.lead(session, zs, "甲公司", next_followup_on=date(2026, 11, 16))
@@ -42,9 +46,18 @@ def test_bad_followups_are_refused(session, kw, field, message):
 def test_my_work_splits_due_overdue_never_and_upcoming(session):
     zs, other = f.user(session, "zs", "promoter"), f.user(session, "other", "promoter")
     f.lead(session, zs, "今天", stage="visit", next_followup_on=TODAY, last_followup_on=date(2026, 11, 8))
-    f.lead(session, zs, "逾期五天", stage="negotiation", next_followup_on=date(2026, 11, 10), last_followup_on=date(2026, 11, 3))
+    f.lead(
+        session,
+        zs,
+        "逾期五天",
+        stage="negotiation",
+        next_followup_on=date(2026, 11, 10),
+        last_followup_on=date(2026, 11, 3),
+    )
     f.lead(session, zs, "从未跟进", created_on=date(2026, 11, 9), next_followup_on=date(2026, 11, 12))
-    f.lead(session, zs, "下周", stage="contact", next_followup_on=date(2026, 11, 20), last_followup_on=date(2026, 11, 13))
+    f.lead(
+        session, zs, "下周", stage="contact", next_followup_on=date(2026, 11, 20), last_followup_on=date(2026, 11, 13)
+    )
     f.lead(session, zs, "已退出", stage="lost", next_followup_on=date(2026, 11, 1))
     f.lead(session, other, "别人的", stage="visit", next_followup_on=TODAY, last_followup_on=TODAY)
     work = my_work(session, TODAY, zs.id)
@@ -58,8 +71,14 @@ def test_my_work_splits_due_overdue_never_and_upcoming(session):
 def test_my_work_cut_at_a_limit_keeps_the_most_urgent_and_counts_all(session):
     zs = f.user(session, "zs", "promoter")
     for days in range(1, 8):  # seven overdue leads, 1–7 days late
-        f.lead(session, zs, f"逾期{days}天", stage="visit", next_followup_on=TODAY - timedelta(days=days),
-               last_followup_on=date(2026, 10, 1))
+        f.lead(
+            session,
+            zs,
+            f"逾期{days}天",
+            stage="visit",
+            next_followup_on=TODAY - timedelta(days=days),
+            last_followup_on=date(2026, 10, 1),
+        )
     work = my_work(session, TODAY, zs.id, limit=3)
     assert [i.days_overdue for i in work.overdue] == [7, 6, 5]
     assert work.counts == {"overdue": 7, "due_today": 0, "never": 0, "upcoming": 0} and not work.empty

@@ -1,4 +1,5 @@
 """The change history: who, when (UTC), and each field's old and new value, for every write path."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
@@ -12,9 +13,13 @@ from tests import factories as f
 
 
 def log_of(session, object_type, object_id):
-    return list(session.scalars(
-        select(ChangeLog).where(ChangeLog.object_type == object_type, ChangeLog.object_id == object_id).order_by(ChangeLog.id)
-    ))
+    return list(
+        session.scalars(
+            select(ChangeLog)
+            .where(ChangeLog.object_type == object_type, ChangeLog.object_id == object_id)
+            .order_by(ChangeLog.id)
+        )
+    )
 
 
 def test_create_records_who_and_when_but_no_field_change(session):
@@ -73,7 +78,10 @@ def test_lease_move_out_is_in_the_building_and_company_timelines(session):
     session.commit()
     building_entries = building_timeline(session, b.id)
     assert [(e.object_type, e.action) for e in building_entries] == [
-        ("lease", "update"), ("lease", "create"), ("unit", "create"), ("building", "create"),
+        ("lease", "update"),
+        ("lease", "create"),
+        ("unit", "create"),
+        ("building", "create"),
     ]
     changes = {c.label: (c.old, c.new) for c in field_changes(building_entries[0])}
     assert changes == {"迁出日期": ("（空）", "2026-09-01"), "迁出原因": ("（空）", "到期")}
@@ -86,7 +94,9 @@ def test_bulk_writes_are_covered_too(session):
     b = f.building(session, "H01")
     session.add_all([Unit(building=b, floor=2, number=f"{n:02d}", area=Decimal(50)) for n in range(1, 31)])
     session.commit()
-    count = session.scalar(select(ChangeLog.id).where(ChangeLog.object_type == "unit").order_by(ChangeLog.id.desc()).limit(1))
+    count = session.scalar(
+        select(ChangeLog.id).where(ChangeLog.object_type == "unit").order_by(ChangeLog.id.desc()).limit(1)
+    )
     assert len(building_timeline(session, b.id, "unit")) == 30 and count is not None
     assert session.scalar(select(Company.id)) is None
 

@@ -1,4 +1,5 @@
 """Landing: the promoter records the move-in, the manager confirms, the lease and occupancy follow."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -23,7 +24,9 @@ def scene(session):
     b = f.building(session, "A01", "甲大厦")
     u1, u2, u3 = (f.unit(session, b, 8, n, 300) for n in ("01", "02", "03"))
     f.lease(session, f.company(session, "在驻公司"), b, [u3], date(2025, 1, 1))
-    lead = f.lead(session, zs, "大连落地软件有限公司", stage="registered", industry_group="数字技术服务", hq_type="regional")
+    lead = f.lead(
+        session, zs, "大连落地软件有限公司", stage="registered", industry_group="数字技术服务", hq_type="regional"
+    )
     return {"zs": zs, "ly": ly, "b": b, "units": (u1, u2, u3), "lead": lead}
 
 
@@ -35,7 +38,12 @@ def test_land_then_confirm_creates_company_lease_and_settles(session, scene):
     u1, u2, _ = scene["units"]
     request = record_landing(session, scene["lead"], landing(scene, [u1, u2]), scene["zs"], TODAY)
     company = request.company
-    assert (company.name, company.uscc, company.industry_group, company.hq_type) == ("大连落地软件有限公司", USCC, "数字技术服务", "regional")
+    assert (company.name, company.uscc, company.industry_group, company.hq_type) == (
+        "大连落地软件有限公司",
+        USCC,
+        "数字技术服务",
+        "regional",
+    )
     assert company.registered_building == scene["b"] and scene["lead"].company == company
     assert request.status == "pending" and scene["lead"].stage == "registered"
     assert session.scalar(select(func.count()).select_from(Lease)) == 1  # nothing let before the manager confirms

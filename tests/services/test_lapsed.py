@@ -1,5 +1,6 @@
 """Lapsed leases (到期未处置): shown in the month bridge, blocking the month's confirmation until
 resolved by one of 续租, 迁出 or 转不定期 — each reaching a confirmed month only as a correction."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -66,12 +67,15 @@ def resolve_open_ended(session, lease):
     moves.make_open_ended(session, lease, lease.version)
 
 
-@pytest.mark.parametrize("resolve, occupied, moved_out, end", [
-    (resolve_by_renewal, 500, 0, date(2027, 10, 15)),
-    (resolve_by_move_out_after_the_end, 200, 300, date(2026, 10, 15)),
-    (resolve_by_move_out_on_the_end_date, 200, 300, date(2026, 10, 15)),
-    (resolve_open_ended, 500, 0, None),
-])
+@pytest.mark.parametrize(
+    "resolve, occupied, moved_out, end",
+    [
+        (resolve_by_renewal, 500, 0, date(2027, 10, 15)),
+        (resolve_by_move_out_after_the_end, 200, 300, date(2026, 10, 15)),
+        (resolve_by_move_out_on_the_end_date, 200, 300, date(2026, 10, 15)),
+        (resolve_open_ended, 500, 0, None),
+    ],
+)
 def test_each_resolution_unblocks_the_month(session, world, resolve, occupied, moved_out, end):
     lease = world["lease"]
     resolve(session, lease)
@@ -93,11 +97,20 @@ def test_a_lease_ending_on_the_last_day_blocks_its_month(session, world):
 
 def test_an_older_lapse_blocks_every_later_month(session, world):
     b = world["b"]
-    f.lease(session, f.company(session, "八月到期公司"), b, [f.unit(session, b, 4, "01", 50)],
-            date(2025, 1, 1), date(2026, 8, 20))
+    f.lease(
+        session,
+        f.company(session, "八月到期公司"),
+        b,
+        [f.unit(session, b, 4, "01", 50)],
+        date(2025, 1, 1),
+        date(2026, 8, 20),
+    )
     lapsed = lapsed_leases(session, [b.id], "2026-09")[b.id]
     assert [lease.company.name for lease in lapsed] == ["八月到期公司"]
-    assert [lease.company.name for lease in lapsed_leases(session, [b.id], "2026-10")[b.id]] == ["八月到期公司", "到期未续有限公司"]
+    assert [lease.company.name for lease in lapsed_leases(session, [b.id], "2026-10")[b.id]] == [
+        "八月到期公司",
+        "到期未续有限公司",
+    ]
 
 
 def test_renewing_a_lapsed_lease_to_a_past_date_is_refused(session, world):
@@ -139,7 +152,11 @@ def test_resolving_into_a_confirmed_month_is_a_correction(session, world):
     assert error.value.field == "correction_reason"
     moves.make_open_ended(session, lease, lease.version, "9 月到期后已续签，漏登记")
     september = session.scalar(select(OccupancySnapshot).where(OccupancySnapshot.period == "2026-09"))
-    assert (september.occupied_area, september.version, september.correction_reason) == (500, 2, "9 月到期后已续签，漏登记")
+    assert (september.occupied_area, september.version, september.correction_reason) == (
+        500,
+        2,
+        "9 月到期后已续签，漏登记",
+    )
 
 
 def test_an_open_ended_lease_cannot_be_made_open_ended(session, world):

@@ -1,5 +1,6 @@
 """Leads: validation, stage rules with their history, optimistic concurrency, reassigning,
 the filtered list and the deadline flags."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -26,8 +27,13 @@ def people(session):
 
 
 def data(**kw) -> leads.LeadInput:
-    values = dict(company_name="大连蓝港数据科技有限公司", source="展会", industry_group="数字技术服务",
-                  intended_area="600", expected_annual_tax="3000000")
+    values = dict(
+        company_name="大连蓝港数据科技有限公司",
+        source="展会",
+        industry_group="数字技术服务",
+        intended_area="600",
+        expected_annual_tax="3000000",
+    )
     values.update(kw)
     return leads.LeadInput(**values)
 
@@ -35,14 +41,17 @@ def data(**kw) -> leads.LeadInput:
 def stages(session, lead) -> list[tuple]:
     rows = session.execute(
         select(LeadStageChange.from_stage, LeadStageChange.to_stage, LeadStageChange.note)
-        .where(LeadStageChange.lead_id == lead.id).order_by(LeadStageChange.id)
+        .where(LeadStageChange.lead_id == lead.id)
+        .order_by(LeadStageChange.id)
     )
     return [tuple(r) for r in rows]
 
 
 def test_create_sets_owner_first_followup_deadline_and_history(session, people):
     b = f.building(session, "XG01")
-    lead = leads.create_lead(session, data(target_building_ids=[b.id], uscc=" 91210200241281392f "), people["zs1"], TODAY)
+    lead = leads.create_lead(
+        session, data(target_building_ids=[b.id], uscc=" 91210200241281392f "), people["zs1"], TODAY
+    )
     assert lead.owner == people["zs1"] and lead.stage == "lead" and lead.created_on == TODAY
     assert lead.next_followup_on == date(2026, 11, 18)  # first follow-up within 3 days
     assert lead.uscc == "91210200241281392F" and lead.intended_area == Decimal("600.00")
@@ -58,14 +67,17 @@ def test_admin_names_the_owner_and_it_must_be_a_promoter(session, people):
     assert error.value.field == "owner_id"
 
 
-@pytest.mark.parametrize("kw, field, message", [
-    ({"company_name": "  "}, "company_name", "请填写企业名称"),
-    ({"uscc": "91310110666007217U"}, "uscc", "校验位错误"),
-    ({"source": "朋友介绍"}, "source", "项目来源"),
-    ({"intended_area": "六百"}, "intended_area", "意向面积应为数字"),
-    ({"expected_annual_tax": "-5"}, "expected_annual_tax", "不能为负数"),
-    ({"next_followup_on": date(2026, 11, 14)}, "next_followup_on", "早于今天"),
-])
+@pytest.mark.parametrize(
+    "kw, field, message",
+    [
+        ({"company_name": "  "}, "company_name", "请填写企业名称"),
+        ({"uscc": "91310110666007217U"}, "uscc", "校验位错误"),
+        ({"source": "朋友介绍"}, "source", "项目来源"),
+        ({"intended_area": "六百"}, "intended_area", "意向面积应为数字"),
+        ({"expected_annual_tax": "-5"}, "expected_annual_tax", "不能为负数"),
+        ({"next_followup_on": date(2026, 11, 14)}, "next_followup_on", "早于今天"),
+    ],
+)
 def test_bad_input_names_the_field_and_writes_nothing(session, people, kw, field, message):
     with pytest.raises(DomainError, match=message) as error:
         leads.create_lead(session, data(**kw), people["zs1"], TODAY)
@@ -80,8 +92,11 @@ def test_stage_moves_are_recorded_with_who(session, people):
     leads.move_stage(session, lead, "negotiation", people["zs1"], TODAY, reason="对方总经理来访")
     leads.move_stage(session, lead, "signed", people["zs1"], TODAY)
     assert lead.stage == "signed" and lead.signed_on == TODAY
-    assert stages(session, lead)[1:] == [("lead", "contact", None), ("contact", "negotiation", "对方总经理来访"),
-                                         ("negotiation", "signed", None)]
+    assert stages(session, lead)[1:] == [
+        ("lead", "contact", None),
+        ("contact", "negotiation", "对方总经理来访"),
+        ("negotiation", "signed", None),
+    ]
     assert {c.user_id for c in session.scalars(select(LeadStageChange))} == {people["zs1"].id}
 
 
@@ -140,14 +155,34 @@ def test_flags_follow_the_configurable_deadlines(session, people):
     assert (rules.first_followup_days, rules.stale_days, rules.signed_register_days) == (3, 14, 90)
     new = f.lead(session, zs, "新线索", created_on=date(2026, 11, 12))  # 3 days: still in time
     late = f.lead(session, zs, "晚了", created_on=date(2026, 11, 11))  # 4 days, never followed up
-    stale = f.lead(session, zs, "久未跟进", stage="visit", created_on=date(2026, 9, 1), last_followup_on=date(2026, 10, 31))
-    fresh = f.lead(session, zs, "刚跟进", stage="visit", created_on=date(2026, 9, 1), last_followup_on=date(2026, 11, 1))
-    signed = f.lead(session, zs, "签约久", stage="signed", created_on=date(2026, 5, 1), last_followup_on=TODAY,
-                    signed_on=date(2026, 8, 16), next_followup_on=date(2026, 11, 14))
+    stale = f.lead(
+        session, zs, "久未跟进", stage="visit", created_on=date(2026, 9, 1), last_followup_on=date(2026, 10, 31)
+    )
+    fresh = f.lead(
+        session, zs, "刚跟进", stage="visit", created_on=date(2026, 9, 1), last_followup_on=date(2026, 11, 1)
+    )
+    signed = f.lead(
+        session,
+        zs,
+        "签约久",
+        stage="signed",
+        created_on=date(2026, 5, 1),
+        last_followup_on=TODAY,
+        signed_on=date(2026, 8, 16),
+        next_followup_on=date(2026, 11, 14),
+    )
     lost = f.lead(session, zs, "退出", stage="lost", created_on=date(2026, 1, 1))
-    flags = {lead.company_name: leads.lead_flags(lead, TODAY, rules) for lead in (new, late, stale, fresh, signed, lost)}
-    assert flags == {"新线索": [], "晚了": ["first_followup_late"], "久未跟进": ["stale"], "刚跟进": [],
-                     "签约久": ["signed_not_registered", "followup_overdue"], "退出": []}
+    flags = {
+        lead.company_name: leads.lead_flags(lead, TODAY, rules) for lead in (new, late, stale, fresh, signed, lost)
+    }
+    assert flags == {
+        "新线索": [],
+        "晚了": ["first_followup_late"],
+        "久未跟进": ["stale"],
+        "刚跟进": [],
+        "签约久": ["signed_not_registered", "followup_overdue"],
+        "退出": [],
+    }
 
     session.add(Setting(key="lead_stale_days", value="30"))
     session.flush()
@@ -157,15 +192,34 @@ def test_flags_follow_the_configurable_deadlines(session, people):
 def test_list_filters_sorts_and_pages(session, people):
     zs1, zs2 = people["zs1"], people["zs2"]
     b = f.building(session, "XG01")
-    f.lead(session, zs1, "甲公司", stage="visit", expected_annual_tax=Decimal("5000000"), industry_group="金融服务",
-           next_followup_on=date(2026, 11, 10), target_buildings=[b], hq_type="regional")
-    f.lead(session, zs1, "乙公司", stage="lead", expected_annual_tax=Decimal("9000000"), source="网络",
-           next_followup_on=date(2026, 11, 20))
+    f.lead(
+        session,
+        zs1,
+        "甲公司",
+        stage="visit",
+        expected_annual_tax=Decimal("5000000"),
+        industry_group="金融服务",
+        next_followup_on=date(2026, 11, 10),
+        target_buildings=[b],
+        hq_type="regional",
+    )
+    f.lead(
+        session,
+        zs1,
+        "乙公司",
+        stage="lead",
+        expected_annual_tax=Decimal("9000000"),
+        source="网络",
+        next_followup_on=date(2026, 11, 20),
+    )
     f.lead(session, zs2, "丙公司", stage="lost", expected_annual_tax=Decimal("1000000"))
     rules = leads.pipeline_rules(session)
 
     def names(sort="company", descending=False, **kw):
-        return [lead.company_name for lead in leads.search_leads(session, leads.LeadFilters(**kw), TODAY, rules, sort, descending).leads]
+        return [
+            lead.company_name
+            for lead in leads.search_leads(session, leads.LeadFilters(**kw), TODAY, rules, sort, descending).leads
+        ]
 
     assert sorted(names()) == sorted(["甲公司", "乙公司", "丙公司"])  # merged leads only are hidden
     assert names("tax", True) == ["乙公司", "甲公司", "丙公司"]

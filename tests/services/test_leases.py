@@ -1,5 +1,6 @@
 """create_lease: a unit has at most one active lease on any date (DESIGN.md "Lease"), and a refused
 lease writes nothing."""
+
 from __future__ import annotations
 
 from datetime import date

@@ -9,6 +9,7 @@ The world, on ON = 2026-11-15 (tax window 2025-11..2026-10):
   11-16), F 40 m² (registered on ON itself), D 50 m² (registered at XG02, moved out on ON).
   Tax 90,000 (C, 2026-09) ÷ 400 m² = 225.00 /m².
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -28,8 +29,16 @@ ON = date(2026, 11, 15)
 
 
 def _company(session, name, registered, taxed, registered_building=None):
-    c = Company(name=name, uscc=f.make_uscc(), registered_in_district=registered, taxed_in_district=taxed,
-                registered_building=registered_building, hq_type="none", industry_group="商务服务", employees=12)
+    c = Company(
+        name=name,
+        uscc=f.make_uscc(),
+        registered_in_district=registered,
+        taxed_in_district=taxed,
+        registered_building=registered_building,
+        hq_type="none",
+        industry_group="商务服务",
+        employees=12,
+    )
     session.add(c)
     session.flush()
     return c
@@ -42,10 +51,14 @@ def world(session):
     u = {n: f.unit(session, x1, 1, n, a) for n, a in (("A", 100), ("B", 200), ("R", 50), ("T", 50))}
     v = {n: f.unit(session, x2, 2, n, a) for n, a in (("C", 300), ("E", 60), ("F", 40), ("D", 50))}
     c = {
-        "A": _company(session, "甲", False, False), "B": _company(session, "乙", False, False),
-        "R": _company(session, "丙", True, True, x1), "T": _company(session, "丁", True, False),
-        "C": _company(session, "戊", False, False), "E": _company(session, "己", True, True, x2),
-        "F": _company(session, "庚", False, False), "D": _company(session, "辛", True, True, x2),
+        "A": _company(session, "甲", False, False),
+        "B": _company(session, "乙", False, False),
+        "R": _company(session, "丙", True, True, x1),
+        "T": _company(session, "丁", True, False),
+        "C": _company(session, "戊", False, False),
+        "E": _company(session, "己", True, True, x2),
+        "F": _company(session, "庚", False, False),
+        "D": _company(session, "辛", True, True, x2),
     }
     start = date(2025, 1, 1)
     f.lease(session, c["A"], x1, [u["A"]], start, date(2027, 12, 31))
@@ -71,7 +84,12 @@ def test_occupying_unregistered_on_the_date_with_tax_at_stake(session, world):
     assert names(rows) == ["甲", "戊"]  # by tax at stake, highest first
     a, c = rows
     assert (a.building_code, a.area, a.tax_at_stake) == ("XG01", Decimal("100"), Decimal("75000.00"))
-    assert (a.start_date, a.end_date, a.industry_group, a.employees) == (date(2025, 1, 1), date(2027, 12, 31), "商务服务", 12)
+    assert (a.start_date, a.end_date, a.industry_group, a.employees) == (
+        date(2025, 1, 1),
+        date(2027, 12, 31),
+        "商务服务",
+        12,
+    )
     assert (c.building_code, c.street, c.tax_at_stake, c.state_label) == ("XG02", "白云", Decimal("67500.00"), "待核实")
     # The day before: B's lease still runs (ends that day) and F is not yet registered.
     assert sorted(names(L.targets(session, "occupying_unregistered", date(2026, 11, 14)))) == ["乙", "庚", "戊", "甲"]
@@ -81,7 +99,10 @@ def test_occupying_unregistered_on_the_date_with_tax_at_stake(session, world):
 def test_registered_but_untaxed_and_registered_not_occupying(session, world):
     untaxed = L.targets(session, "occupying_untaxed", ON)
     # F registered on ON but was never taxed here: 40 m² × 225.00.
-    assert [(r.company_name, r.tax_at_stake) for r in untaxed] == [("丁", Decimal("37500.00")), ("庚", Decimal("9000.00"))]
+    assert [(r.company_name, r.tax_at_stake) for r in untaxed] == [
+        ("丁", Decimal("37500.00")),
+        ("庚", Decimal("9000.00")),
+    ]
     # D moved out on ON: no longer occupying; E moves out the day after: still a tenant.
     assert names(L.targets(session, "registered_not_occupying", ON)) == ["辛"]
     assert names(L.targets(session, "registered_not_occupying", date(2026, 11, 14))) == []
@@ -103,12 +124,16 @@ def test_completing_sets_the_flag_from_its_date_and_moves_that_months_rate(sessi
     assert district_summary(session, "2026-11").occupancy.registered_tenants == 4
     assert district_summary(session, "2026-10").occupancy.registered_tenants == 4  # R, T, E, D (F not yet)
     # A completed item stays on the list under its state, and is no open target any more.
-    assert [(r.company_name, r.state_label) for r in L.targets(session, "occupying_unregistered", today,
-                                                                 filters=L.Filters(state="done"))] == [("甲", "已完成")]
+    assert [
+        (r.company_name, r.state_label)
+        for r in L.targets(session, "occupying_unregistered", today, filters=L.Filters(state="done"))
+    ] == [("甲", "已完成")]
     assert "甲" not in names(L.targets(session, "occupying_unregistered", today, filters=L.Filters(state="open")))
     changes = flag_changes(session, date(2026, 11, 1), date(2026, 11, 30))
     assert [(c.company_name, c.flag, c.value, c.on) for c in changes] == [
-        ("庚", "registered_in_district", True, ON), ("甲", "registered_in_district", True, date(2026, 11, 20))]
+        ("庚", "registered_in_district", True, ON),
+        ("甲", "registered_in_district", True, date(2026, 11, 20)),
+    ]
 
 
 def test_flag_changes_list_a_company_that_stopped_being_registered(session, world):
@@ -181,7 +206,8 @@ def test_a_companies_import_dates_the_flag_on_its_day(session, world):
     plan, _ = workflow.import_now(session, admin, "companies", "c.csv", data, date(2026, 11, 20))
     assert plan.ok and world["A"].registered_in_district is True
     assert [(c.company_name, c.on) for c in flag_changes(session, date(2026, 11, 16), date(2026, 11, 30))] == [
-        ("甲", date(2026, 11, 20))]
+        ("甲", date(2026, 11, 20))
+    ]
     assert "甲" in names(L.targets(session, "occupying_unregistered", date(2026, 11, 19)))
     assert "甲" not in names(L.targets(session, "occupying_unregistered", date(2026, 11, 20)))
 
@@ -189,15 +215,19 @@ def test_a_companies_import_dates_the_flag_on_its_day(session, world):
 def test_the_briefing_section_says_the_figures_and_a_sentence_for_the_summary(session, world):
     section = L.briefing_section(session, "2026-11", date(2026, 12, 3)).as_json()
     assert section["title"] == "属地化（入驻不注册）"
-    assert section["paragraphs"][0].startswith("2026年11月末，属地注册率按企业数 75.0%（3 / 4 家），按面积 58.3%。"
-                                               "入驻不注册的企业 1 家待办，税收影响约 7.5 万元")
+    assert section["paragraphs"][0].startswith(
+        "2026年11月末，属地注册率按企业数 75.0%（3 / 4 家），按面积 58.3%。"
+        "入驻不注册的企业 1 家待办，税收影响约 7.5 万元"
+    )
     trend, top = section["tables"]
     assert [c["header"] for c in trend["columns"]][1::11] == ["25/12", "26/11"]
     # October's end: R, T, E and D registered of eight tenants (F only from 11-15).
     assert trend["rows"][0][-2:] == [0.5, 0.75]
     assert top["rows"] == [["甲", "测试大厦XG01", "八一路", 100.0, "商务服务", "—", 75000.0, "待核实"]]
-    assert section["summary"] == ("属地注册率按企业数75.0%（较上月上升25.0个百分点）、按面积58.3%；"
-                                  "入驻不注册企业1家待办，税收影响约7.5 万元（估算）。")
+    assert section["summary"] == (
+        "属地注册率按企业数75.0%（较上月上升25.0个百分点）、按面积58.3%；"
+        "入驻不注册企业1家待办，税收影响约7.5 万元（估算）。"
+    )
 
 
 def test_no_briefing_section_for_a_district_without_tenants(session):

@@ -1,4 +1,5 @@
 """Move-ins and move-outs: finding or creating the company, the refusals, confirmed months."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -31,7 +32,9 @@ def leases(session):
 
 def test_move_in_of_a_known_company_by_uscc_or_name(session, world):
     c = f.company(session, "大连海星科技有限公司")
-    lease = moves.move_in(session, world["b"], f" {c.uscc.lower()} ", [world["u1"]], date(2026, 11, 1), date(2028, 10, 31))
+    lease = moves.move_in(
+        session, world["b"], f" {c.uscc.lower()} ", [world["u1"]], date(2026, 11, 1), date(2028, 10, 31)
+    )
     assert lease.company is c and lease.units == [world["u1"]]
     lease2 = moves.move_in(session, world["b"], "大连海星科技有限公司", [world["u2"]], date(2026, 11, 1))
     assert lease2.company is c and lease2.end_date is None
@@ -40,21 +43,31 @@ def test_move_in_of_a_known_company_by_uscc_or_name(session, world):
 
 def test_move_in_creates_a_new_company_with_a_valid_uscc(session, world):
     lease = moves.move_in(
-        session, world["b"], "新来的有限公司", [world["u1"]], date(2026, 11, 2), None,
+        session,
+        world["b"],
+        "新来的有限公司",
+        [world["u1"]],
+        date(2026, 11, 2),
+        None,
         moves.NewCompany(uscc="91210200241281392f", registered_in_district=True, industry_group="金融服务"),
     )
     c = lease.company
     assert (c.name, c.uscc, c.registered_in_district, c.industry_group) == ("新来的有限公司", VALID, True, "金融服务")
 
 
-@pytest.mark.parametrize("uscc, field, message", [
-    ("", "uscc", "新登记的企业请填写统一社会信用代码"),
-    ("91310110666007217U", "uscc", "校验位错误：末位应为 T"),
-    ("9121020024128139", "uscc", "应为 18 位"),
-])
+@pytest.mark.parametrize(
+    "uscc, field, message",
+    [
+        ("", "uscc", "新登记的企业请填写统一社会信用代码"),
+        ("91310110666007217U", "uscc", "校验位错误：末位应为 T"),
+        ("9121020024128139", "uscc", "应为 18 位"),
+    ],
+)
 def test_new_company_needs_a_valid_uscc(session, world, uscc, field, message):
     with pytest.raises(DomainError) as error:
-        moves.move_in(session, world["b"], "新来的有限公司", [world["u1"]], date(2026, 11, 2), None, moves.NewCompany(uscc=uscc))
+        moves.move_in(
+            session, world["b"], "新来的有限公司", [world["u1"]], date(2026, 11, 2), None, moves.NewCompany(uscc=uscc)
+        )
     assert error.value.field == field and message in error.value.message
     assert session.scalar(select(func.count(Company.id))) == 0
 
@@ -65,7 +78,9 @@ def test_move_in_to_an_occupied_unit_is_refused_and_nothing_is_written(session, 
     session.commit()
     before = leases(session)
     with pytest.raises(DomainError, match="单元 5F-01 在该期间已有有效租约（先来有限公司"):
-        moves.move_in(session, world["b"], "后到有限公司", [world["u1"]], date(2026, 12, 1), None, moves.NewCompany(uscc=VALID))
+        moves.move_in(
+            session, world["b"], "后到有限公司", [world["u1"]], date(2026, 12, 1), None, moves.NewCompany(uscc=VALID)
+        )
     session.rollback()
     assert leases(session) == before and session.scalar(select(Company.id).where(Company.uscc == VALID)) is None
 
@@ -119,7 +134,9 @@ def test_change_in_a_confirmed_month_needs_a_reason_and_is_recorded_as_a_correct
     session.commit()
     figures = occupancy_for_months(session, ["2026-09"], [b.id])[(b.id, "2026-09")]
     assert figures.confirmed and figures.occupied_area == 300
-    correction = session.scalar(select(ChangeLog).where(ChangeLog.object_type == "snapshot", ChangeLog.action == "correct"))
+    correction = session.scalar(
+        select(ChangeLog).where(ChangeLog.object_type == "snapshot", ChangeLog.action == "correct")
+    )
     assert correction.reason == "9 月入驻漏登记"
     assert correction.changes["occupied_area"] == ["0", "300"]
 

@@ -2,6 +2,7 @@
 
 Every case is small and computed by hand in the comments: areas in m², dates in 2026 unless said.
 """
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -122,7 +123,7 @@ def test_unit_leased_twice_in_a_month_after_a_move_out(session, b):
     f.lease(session, second, b, [u], date(2026, 3, 20))
     end = occ(session, date(2026, 3, 31), b)
     assert end.occupied_area == D("100")  # the unit once, not 2 × 100
-    assert end.tenants == 1               # only the second company is in
+    assert end.tenants == 1  # only the second company is in
     assert end.occupancy == pytest.approx(0.5)  # 100 ÷ 200
     mid = occ(session, date(2026, 3, 15), b)  # first moved out on the 10th, second not in until the 20th
     assert mid.occupied_area == 0
@@ -135,7 +136,7 @@ def test_unit_leased_twice_in_a_month_after_an_end_date(session, b):
     f.lease(session, f.company(session), b, [u], date(2026, 1, 1), date(2026, 3, 10))
     f.lease(session, f.company(session), b, [u], date(2026, 3, 20))
     assert occ(session, date(2026, 3, 10), b).occupied_area == D("100")  # last day of the first
-    assert occ(session, date(2026, 3, 15), b).occupied_area == 0         # neither
+    assert occ(session, date(2026, 3, 15), b).occupied_area == 0  # neither
     assert occ(session, date(2026, 3, 31), b).occupied_area == D("100")  # the second, once
     assert occ(session, date(2026, 3, 31), b).tenants == 1
 
@@ -204,9 +205,9 @@ def test_tenants_registered_tenants_and_registered_area(session, b):
     a = f.company(session, registered=True)
     b_co = f.company(session, registered=False)
     c = f.company(session, registered=True)
-    f.lease(session, a, b, [u[1], u[2]], date(2026, 1, 1))    # A: one lease over two units, 300 m²
-    f.lease(session, b_co, b, [u[3]], date(2026, 1, 1))       # B: not registered, 300 m²
-    f.lease(session, c, b, [u[4]], date(2026, 1, 1))          # C: two leases, 50 + 70 = 120 m²
+    f.lease(session, a, b, [u[1], u[2]], date(2026, 1, 1))  # A: one lease over two units, 300 m²
+    f.lease(session, b_co, b, [u[3]], date(2026, 1, 1))  # B: not registered, 300 m²
+    f.lease(session, c, b, [u[4]], date(2026, 1, 1))  # C: two leases, 50 + 70 = 120 m²
     f.lease(session, c, b, [u[5]], date(2026, 2, 1))
     on = occ(session, date(2026, 3, 31), b)
     # leasable = 100+200+300+50+70+80 = 800; occupied = 300+300+120 = 720; vacant = 80
@@ -214,9 +215,9 @@ def test_tenants_registered_tenants_and_registered_area(session, b):
     assert on.occupied_area == D("720")
     assert on.vacant_area == D("80")
     assert on.occupancy == pytest.approx(0.9)  # 720 ÷ 800
-    assert on.tenants == 3                     # A, B, C — each once
-    assert on.registered_tenants == 2          # A and C
-    assert on.registered_area == D("420")      # 300 + 120
+    assert on.tenants == 3  # A, B, C — each once
+    assert on.registered_tenants == 2  # A and C
+    assert on.registered_area == D("420")  # 300 + 120
     assert registered_rate(on.registered_tenants, on.tenants) == pytest.approx(2 / 3)
     assert registered_rate(0, 0) is None
 
@@ -267,8 +268,15 @@ def test_several_days_in_one_call_equal_separate_calls(session, b):
     f.lease(session, f.company(session), b, [u1], date(2026, 1, 15), moved_out_on=date(2026, 3, 10))
     f.lease(session, f.company(session, registered=False), b, [u1, u2], date(2026, 3, 20))
     f.lease(session, f.company(session), other, [u3], date(2026, 2, 1), date(2026, 4, 30))
-    days = [date(2026, 1, 31), date(2026, 2, 28), date(2026, 3, 15), date(2026, 3, 31), date(2026, 4, 30),
-            date(2026, 5, 31), date(2026, 1, 1)]
+    days = [
+        date(2026, 1, 31),
+        date(2026, 2, 28),
+        date(2026, 3, 15),
+        date(2026, 3, 31),
+        date(2026, 4, 30),
+        date(2026, 5, 31),
+        date(2026, 1, 1),
+    ]
     together = occupancy_on_days(session, days)
     for day in days:
         separate = occupancy_on(session, day)
@@ -291,8 +299,9 @@ def test_sql_and_model_agree_on_active_days(session, b):
     # Walk every day of March–April for a lease with an end and a move-out and compare the SQL
     # answer with Lease.is_active_on (both spell out the DESIGN.md definition).
     u = f.unit(session, b, 1, "01", 100)
-    lease = f.lease(session, f.company(session), b, [u], date(2026, 3, 5), date(2026, 4, 20),
-                    moved_out_on=date(2026, 4, 12))
+    lease = f.lease(
+        session, f.company(session), b, [u], date(2026, 3, 5), date(2026, 4, 20), moved_out_on=date(2026, 4, 12)
+    )
     days = [date(2026, 3, 1) + timedelta(days=i) for i in range(61)]
     together = occupancy_on_days(session, days)
     for day in days:

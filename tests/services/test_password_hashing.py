@@ -1,5 +1,6 @@
 """Passwords are stored as Argon2id at OWASP's settings; a hash from before (Werkzeug's scrypt)
 still signs its user in, once, and is then replaced."""
+
 from __future__ import annotations
 
 from werkzeug.security import generate_password_hash

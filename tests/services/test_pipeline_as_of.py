@@ -21,6 +21,7 @@ Y = 175,000 + 500,000 × 0.95 = 650,000.
 Today: 接洽 C, 洽谈 A, 入驻 D and E, 退出 B; X = 1,000,000 × 0.50 ÷ 2 + 300,000 × 0.20 = 310,000,
 Y = 250,000.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
@@ -50,8 +51,16 @@ def scene(session):
     zs.display_name = "张专员"
 
     def lead(name, stage, created, tax, targets=(), path=(), **kw):
-        item = f.lead(session, zs, name, stage=stage, created_on=created, expected_annual_tax=Decimal(tax),
-                      target_buildings=list(targets), **kw)
+        item = f.lead(
+            session,
+            zs,
+            name,
+            stage=stage,
+            created_on=created,
+            expected_annual_tax=Decimal(tax),
+            target_buildings=list(targets),
+            **kw,
+        )
         session.flush()
         before = None
         for to_stage, moment in [("lead", beijing(created.year, created.month, created.day, 10)), *path]:
@@ -59,24 +68,83 @@ def scene(session):
             before = to_stage
         return item
 
-    a = lead("甲项目", "negotiation", date(2026, 9, 1), 1_000_000, (x, y), [
-        ("contact", beijing(2026, 9, 20, 10)), ("visit", beijing(2026, 10, 31, 23, 30)),
-        ("negotiation", beijing(2026, 11, 1, 0, 10))], next_followup_on=date(2026, 11, 20), last_followup_on=date(2026, 11, 10))
-    b = lead("乙项目", "lost", date(2026, 10, 10), 2_000_000, (x,), [("lost", beijing(2026, 11, 5, 9))],
-             next_followup_on=date(2026, 10, 13))
-    lead("丙项目", "contact", date(2026, 11, 2), 300_000, (x,), [("contact", beijing(2026, 11, 3, 9))],
-         next_followup_on=date(2026, 11, 25))
-    d = lead("丁项目", "settled", date(2026, 6, 1), 400_000, (), [
-        ("contact", beijing(2026, 6, 2, 9)), ("visit", beijing(2026, 6, 3, 9)), ("negotiation", beijing(2026, 7, 1, 9)),
-        ("signed", beijing(2026, 8, 1, 9)), ("registered", beijing(2026, 9, 1, 9)), ("settled", beijing(2026, 10, 25, 9))],
-        signed_on=date(2026, 8, 1), landed_on=date(2026, 10, 25))
-    lead("戊项目", "settled", date(2026, 6, 1), 500_000, (y,), [
-        ("signed", beijing(2026, 8, 1, 9)), ("registered", beijing(2026, 9, 15, 9)), ("settled", beijing(2026, 11, 3, 9))],
-        signed_on=date(2026, 8, 1), landed_on=date(2026, 11, 3))
-    lead("乙项目（重复）", "lost", date(2026, 10, 15), 9_000_000, (x,), [("lost", beijing(2026, 10, 20, 9))],
-         merged_into_id=b.id)
-    for item, on, next_on in ((a, date(2026, 10, 5), date(2026, 10, 20)), (a, date(2026, 11, 10), date(2026, 11, 20)),
-                              (d, date(2026, 10, 20), date(2026, 10, 27))):
+    a = lead(
+        "甲项目",
+        "negotiation",
+        date(2026, 9, 1),
+        1_000_000,
+        (x, y),
+        [
+            ("contact", beijing(2026, 9, 20, 10)),
+            ("visit", beijing(2026, 10, 31, 23, 30)),
+            ("negotiation", beijing(2026, 11, 1, 0, 10)),
+        ],
+        next_followup_on=date(2026, 11, 20),
+        last_followup_on=date(2026, 11, 10),
+    )
+    b = lead(
+        "乙项目",
+        "lost",
+        date(2026, 10, 10),
+        2_000_000,
+        (x,),
+        [("lost", beijing(2026, 11, 5, 9))],
+        next_followup_on=date(2026, 10, 13),
+    )
+    lead(
+        "丙项目",
+        "contact",
+        date(2026, 11, 2),
+        300_000,
+        (x,),
+        [("contact", beijing(2026, 11, 3, 9))],
+        next_followup_on=date(2026, 11, 25),
+    )
+    d = lead(
+        "丁项目",
+        "settled",
+        date(2026, 6, 1),
+        400_000,
+        (),
+        [
+            ("contact", beijing(2026, 6, 2, 9)),
+            ("visit", beijing(2026, 6, 3, 9)),
+            ("negotiation", beijing(2026, 7, 1, 9)),
+            ("signed", beijing(2026, 8, 1, 9)),
+            ("registered", beijing(2026, 9, 1, 9)),
+            ("settled", beijing(2026, 10, 25, 9)),
+        ],
+        signed_on=date(2026, 8, 1),
+        landed_on=date(2026, 10, 25),
+    )
+    lead(
+        "戊项目",
+        "settled",
+        date(2026, 6, 1),
+        500_000,
+        (y,),
+        [
+            ("signed", beijing(2026, 8, 1, 9)),
+            ("registered", beijing(2026, 9, 15, 9)),
+            ("settled", beijing(2026, 11, 3, 9)),
+        ],
+        signed_on=date(2026, 8, 1),
+        landed_on=date(2026, 11, 3),
+    )
+    lead(
+        "乙项目（重复）",
+        "lost",
+        date(2026, 10, 15),
+        9_000_000,
+        (x,),
+        [("lost", beijing(2026, 10, 20, 9))],
+        merged_into_id=b.id,
+    )
+    for item, on, next_on in (
+        (a, date(2026, 10, 5), date(2026, 10, 20)),
+        (a, date(2026, 11, 10), date(2026, 11, 20)),
+        (d, date(2026, 10, 20), date(2026, 10, 27)),
+    ):
         session.add(FollowUp(lead_id=item.id, author=zs, on=on, method="电话", notes="跟进", next_followup_on=next_on))
     session.flush()
     return x, y
@@ -91,9 +159,14 @@ def test_a_past_month_is_read_as_of_its_end(session, scene):
     assert (october.at.day, october.at.live) == (date(2026, 10, 31), False)
     assert counts(october) == {"lead": 1, "visit": 1, "registered": 1, "settled": 1}
     assert (october.active_count, october.active_expected_tax, october.active_weighted_tax) == (
-        3, Decimal("3500000"), Decimal("1025000.00"))
+        3,
+        Decimal("3500000"),
+        Decimal("1025000.00"),
+    )
     assert (october.landed.month, october.landed.year) == (1, 1)
-    assert [(p.user.username, p.active, p.followups_this_month, p.overdue) for p in october.promoters] == [("zs", 3, 2, 2)]
+    assert [(p.user.username, p.active, p.followups_this_month, p.overdue) for p in october.promoters] == [
+        ("zs", 3, 2, 2)
+    ]
 
 
 def test_the_running_month_is_todays_state(session, scene):
@@ -102,20 +175,35 @@ def test_the_running_month_is_todays_state(session, scene):
     assert counts(november) == {"contact": 1, "negotiation": 1, "settled": 2, "lost": 1}
     assert (november.landed.month, november.landed.year) == (1, 2)
     # A's next follow-up is 11-20, B is lost: nothing overdue today; one follow-up (A 11-10) so far.
-    assert [(p.user.username, p.active, p.followups_this_month, p.overdue) for p in november.promoters] == [("zs", 2, 1, 0)]
+    assert [(p.user.username, p.active, p.followups_this_month, p.overdue) for p in november.promoters] == [
+        ("zs", 2, 1, 0)
+    ]
 
 
 def test_pipeline_potential_shares_a_lead_among_its_buildings_as_of_the_month(session, scene):
     x, y = scene
     assert pipeline_potentials(session, as_of(M, TODAY)) == {x.id: Decimal("375000.00"), y.id: Decimal("650000.00")}
-    assert pipeline_potentials(session, as_of("2026-11", TODAY)) == {x.id: Decimal("310000.00"), y.id: Decimal("250000.00")}
+    assert pipeline_potentials(session, as_of("2026-11", TODAY)) == {
+        x.id: Decimal("310000.00"),
+        y.id: Decimal("250000.00"),
+    }
     assert pipeline_potentials(session, as_of(M, TODAY), [y.id]) == {y.id: Decimal("650000.00")}
 
 
 def test_the_briefing_of_the_month_has_the_same_figures(session, scene):
     pipe = briefing_data(session, M, today=TODAY)["pipeline"]
-    assert {s["stage"]: s["count"] for s in pipe["funnel"] if s["count"]} == {"lead": 1, "visit": 1, "registered": 1, "settled": 1}
-    assert (pipe["active_count"], pipe["active_weighted_tax"], pipe["landed_month"], pipe["overdue_total"]) == (3, 1_025_000, 1, 2)
+    assert {s["stage"]: s["count"] for s in pipe["funnel"] if s["count"]} == {
+        "lead": 1,
+        "visit": 1,
+        "registered": 1,
+        "settled": 1,
+    }
+    assert (pipe["active_count"], pipe["active_weighted_tax"], pipe["landed_month"], pipe["overdue_total"]) == (
+        3,
+        1_025_000,
+        1,
+        2,
+    )
     assert (pipe["new_leads"], pipe["new_leads_expected_tax"]) == (1, 2_000_000)  # B; C came in November, F is merged
     assert [(r["company_name"], r["stage_label"]) for r in pipe["landed"]] == [("丁项目", "入驻")]
     assert pipe["signed"] == []  # D and E signed in August

@@ -2,6 +2,7 @@
 since: for any leads whose stage changes and follow-ups were recorded as the services record
 them, the figures rewound to today equal today's live figures — funnel, landings, promoters,
 overdue — merged duplicates and promoters without leads included."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
@@ -12,7 +13,16 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from crm.models import FollowUp, LeadStageChange
 from crm.models.lead import ACTIVE_STAGES, OFF_LINE_STAGES, STAGES
 from crm.services.leads import pipeline_rules
-from crm.services.pipeline import AsOf, deadline_counts, funnel, funnel_of, landed_of, lead_states, pipeline_month, promoters_of
+from crm.services.pipeline import (
+    AsOf,
+    deadline_counts,
+    funnel,
+    funnel_of,
+    landed_of,
+    lead_states,
+    pipeline_month,
+    promoters_of,
+)
 from tests import factories as f
 
 TODAY = date(2026, 11, 15)
@@ -42,18 +52,37 @@ def make(session, leads):
     for owner, age, stages, followups, merge, tax in leads:
         created = TODAY - timedelta(days=age)
         path = ["lead"] + [s for s in stages if s != "settled"]
-        lead = f.lead(session, owners[owner], stage=path[-1], created_on=created,
-                      expected_annual_tax=None if tax is None else Decimal(tax),
-                      next_followup_on=created + timedelta(days=3))
+        lead = f.lead(
+            session,
+            owners[owner],
+            stage=path[-1],
+            created_on=created,
+            expected_annual_tax=None if tax is None else Decimal(tax),
+            next_followup_on=created + timedelta(days=3),
+        )
         session.flush()
         step = max(age // len(path), 1)
         for k, (before, after) in enumerate(zip([None, *path], path)):
-            session.add(LeadStageChange(lead_id=lead.id, from_stage=before, to_stage=after,
-                                        changed_at=stamp(min(created + timedelta(days=k * step), TODAY))))
+            session.add(
+                LeadStageChange(
+                    lead_id=lead.id,
+                    from_stage=before,
+                    to_stage=after,
+                    changed_at=stamp(min(created + timedelta(days=k * step), TODAY)),
+                )
+            )
         for days_ago, next_in in sorted(followups, reverse=True):
             on = max(TODAY - timedelta(days=days_ago), created)
-            session.add(FollowUp(lead_id=lead.id, author=owners[owner], on=on, method="电话", notes="x",
-                                 next_followup_on=on + timedelta(days=next_in)))
+            session.add(
+                FollowUp(
+                    lead_id=lead.id,
+                    author=owners[owner],
+                    on=on,
+                    method="电话",
+                    notes="x",
+                    next_followup_on=on + timedelta(days=next_in),
+                )
+            )
             lead.next_followup_on = on + timedelta(days=next_in)  # as add_followup sets it
             lead.last_followup_on = max(lead.last_followup_on or on, on)
         if merge and kept:
@@ -65,8 +94,10 @@ def make(session, leads):
 
 def figures(session, at: AsOf):
     states = lead_states(session, at)
-    promoters = [(p.user.username, p.active, p.expected_tax, p.followups_this_month, p.overdue)
-                 for p in promoters_of(session, states, at)]
+    promoters = [
+        (p.user.username, p.active, p.expected_tax, p.followups_this_month, p.overdue)
+        for p in promoters_of(session, states, at)
+    ]
     return funnel_of(states), landed_of(states, at), promoters
 
 
@@ -79,8 +110,12 @@ def test_the_history_rewound_to_today_is_todays_state(session, leads):
         assert live.at == AsOf(MONTH, TODAY, True)
         assert figures(session, live.at) == figures(session, AsOf(MONTH, TODAY, False))
         # The running month's funnel is the board's, its overdue the live flag's.
-        assert [(s.stage, s.count, s.expected_tax) for s in live.funnel] == [(s.stage, s.count, s.expected_tax) for s in funnel(session)]
+        assert [(s.stage, s.count, s.expected_tax) for s in live.funnel] == [
+            (s.stage, s.count, s.expected_tax) for s in funnel(session)
+        ]
         assert live.overdue == deadline_counts(session, TODAY, pipeline_rules(session))["followup_overdue"]
-        assert live.active_count == sum(1 for lead in kept if lead.stage in ACTIVE_STAGES and lead.merged_into_id is None)
+        assert live.active_count == sum(
+            1 for lead in kept if lead.stage in ACTIVE_STAGES and lead.merged_into_id is None
+        )
     finally:
         session.rollback()

@@ -1,4 +1,5 @@
 """Property tests (Hypothesis): the USCC check and the month parser hold for any input."""
+
 from __future__ import annotations
 
 from hypothesis import given, settings
@@ -24,7 +25,7 @@ def test_a_code_with_its_check_character_is_valid(first17):
 @given(body, st.integers(0, 17), st.sampled_from(CHARSET))
 def test_every_single_character_change_is_rejected(first17, position, replacement):
     code = first17 + check_character(first17)
-    changed = code[:position] + replacement + code[position + 1:]
+    changed = code[:position] + replacement + code[position + 1 :]
     if changed != code:
         assert uscc_problem(changed) is not None
 

@@ -1,5 +1,6 @@
 """Which group-robot URLs and addresses the app accepts: only https URLs on the allowlisted robot
 hosts (by name, never an IP in any notation), and at send time only public addresses."""
+
 from __future__ import annotations
 
 import socket
@@ -7,7 +8,13 @@ import socket
 import pytest
 
 from crm.reminders.robot_urls import (
-    DEFAULT_HOSTS, RobotTarget, RobotUrlRefused, address_problem, check_url, parse_hosts, resolve,
+    DEFAULT_HOSTS,
+    RobotTarget,
+    RobotUrlRefused,
+    address_problem,
+    check_url,
+    parse_hosts,
+    resolve,
 )
 
 ACCEPTED = [
@@ -68,8 +75,19 @@ def test_an_allowlisted_host_is_matched_exactly_and_the_test_hosts_alone_may_use
         check_url("http://robot.example.gov.cn/", ("robot.example.gov.cn",), test_hosts=("localhost",))
 
 
-@pytest.mark.parametrize("text", ["127.0.0.1", "0x7f000001", "[::1]", "2130706433", "*.qq.com",
-                                  "https://qyapi.weixin.qq.com/", "a..b", "qyapi.weixin.qq.com:443"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "127.0.0.1",
+        "0x7f000001",
+        "[::1]",
+        "2130706433",
+        "*.qq.com",
+        "https://qyapi.weixin.qq.com/",
+        "a..b",
+        "qyapi.weixin.qq.com:443",
+    ],
+)
 def test_the_allowlist_takes_host_names_only(text):
     with pytest.raises(RobotUrlRefused) as refused:
         parse_hosts(f"qyapi.weixin.qq.com\n{text}")
@@ -82,25 +100,45 @@ def test_the_allowlist_is_normalised_and_empty_means_the_defaults():
     assert parse_hosts("机器人.中国") == ("xn--gmqz0qc7o.xn--fiqs8s",)
 
 
-@pytest.mark.parametrize("address, kind", [
-    ("127.0.0.1", "本机地址"), ("127.8.9.10", "本机地址"), ("::1", "本机地址"),
-    ("0.0.0.0", "未指定地址"), ("::", "未指定地址"),
-    ("169.254.169.254", "链路本地地址"), ("fe80::1%eth0", "链路本地地址"),
-    ("224.0.0.1", "组播地址"), ("239.255.255.250", "组播地址"), ("ff02::1", "组播地址"), ("ff0e::1", "组播地址"),
-    ("10.1.2.3", "内网地址"), ("172.16.0.1", "内网地址"), ("192.168.1.1", "内网地址"), ("fc00::1", "内网地址"),
-    ("198.18.0.1", "内网地址"), ("2001:db8::1", "内网地址"),
-    ("240.0.0.1", "内网地址"), ("255.255.255.255", "内网地址"),
-    ("100.64.0.1", "非公网地址"),
-    ("::ffff:127.0.0.1", "本机地址"), ("::ffff:10.0.0.1", "内网地址"), ("::ffff:169.254.169.254", "链路本地地址"),
-    ("64:ff9b::7f00:1", "本机地址"), ("2002:7f00:1::", "本机地址"), ("2002:a00:1::1", "内网地址"),
-    ("::127.0.0.1", "保留地址"),
-])
+@pytest.mark.parametrize(
+    "address, kind",
+    [
+        ("127.0.0.1", "本机地址"),
+        ("127.8.9.10", "本机地址"),
+        ("::1", "本机地址"),
+        ("0.0.0.0", "未指定地址"),
+        ("::", "未指定地址"),
+        ("169.254.169.254", "链路本地地址"),
+        ("fe80::1%eth0", "链路本地地址"),
+        ("224.0.0.1", "组播地址"),
+        ("239.255.255.250", "组播地址"),
+        ("ff02::1", "组播地址"),
+        ("ff0e::1", "组播地址"),
+        ("10.1.2.3", "内网地址"),
+        ("172.16.0.1", "内网地址"),
+        ("192.168.1.1", "内网地址"),
+        ("fc00::1", "内网地址"),
+        ("198.18.0.1", "内网地址"),
+        ("2001:db8::1", "内网地址"),
+        ("240.0.0.1", "内网地址"),
+        ("255.255.255.255", "内网地址"),
+        ("100.64.0.1", "非公网地址"),
+        ("::ffff:127.0.0.1", "本机地址"),
+        ("::ffff:10.0.0.1", "内网地址"),
+        ("::ffff:169.254.169.254", "链路本地地址"),
+        ("64:ff9b::7f00:1", "本机地址"),
+        ("2002:7f00:1::", "本机地址"),
+        ("2002:a00:1::1", "内网地址"),
+        ("::127.0.0.1", "保留地址"),
+    ],
+)
 def test_non_public_addresses_are_refused_in_every_notation(address, kind):
     assert address_problem(address) == kind
 
 
-@pytest.mark.parametrize("address", ["101.91.22.57", "203.119.129.1", "2408:8000::1", "::ffff:101.91.22.57",
-                                     "64:ff9b::651b:1639"])
+@pytest.mark.parametrize(
+    "address", ["101.91.22.57", "203.119.129.1", "2408:8000::1", "::ffff:101.91.22.57", "64:ff9b::651b:1639"]
+)
 def test_public_addresses_pass(address):
     assert address_problem(address) is None
 
@@ -112,7 +150,10 @@ def test_loopback_is_let_through_only_for_a_test_robot():
 
 def fake_resolver(*addresses):
     def resolver(host, port, type=0):
-        return [(socket.AF_INET6 if ":" in a else socket.AF_INET, socket.SOCK_STREAM, 6, "", (a, port)) for a in addresses]
+        return [
+            (socket.AF_INET6 if ":" in a else socket.AF_INET, socket.SOCK_STREAM, 6, "", (a, port)) for a in addresses
+        ]
+
     return resolver
 
 

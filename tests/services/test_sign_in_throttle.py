@@ -1,4 +1,5 @@
 """Sign-in throttling (crm.accounts.signin): guessing gets nowhere, and nobody can lock the owner out."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -29,7 +30,9 @@ def attempt(session, password, address, at, username="leader"):
 
 def guesses_heard(session, *where) -> int:
     """Attempts whose password was actually checked (not refused by the throttle)."""
-    return session.scalar(select(func.count()).select_from(LoginAttempt).where(LoginAttempt.throttled.is_(False), *where))
+    return session.scalar(
+        select(func.count()).select_from(LoginAttempt).where(LoginAttempt.throttled.is_(False), *where)
+    )
 
 
 def test_the_delays_grow_from_the_fifth_failure_and_stop_at_30_minutes():
@@ -107,7 +110,9 @@ def test_spraying_from_a_shared_office_address_does_not_shut_a_colleague_out(ses
         attempt(session, "wrong-password-x", ATTACKER, START + timedelta(seconds=n), username=f"staff{n}")
     assert attempt(session, f.PASSWORD, ATTACKER, START + timedelta(minutes=2)).user is not None
     # ...while a username the address sprayed stays refused until its failures age out.
-    assert attempt(session, "wrong-password-x", ATTACKER, START + timedelta(minutes=3), username="staff3").throttled_minutes
+    assert attempt(
+        session, "wrong-password-x", ATTACKER, START + timedelta(minutes=3), username="staff3"
+    ).throttled_minutes
 
 
 def test_a_success_clears_the_pairs_count(session, leader):

@@ -1,5 +1,6 @@
 """Building tax (DESIGN.md "Tax record", "Building tax", "Tiers"): the roll-up, sums per building and
 period, monthly totals, tiers at their exact thresholds and the 区级 basis setting."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -9,8 +10,14 @@ from sqlalchemy import select
 
 from crm.models import BuildingTaxMonth, Setting, TaxRecord
 from crm.services.tax import (
-    company_tax_totals, latest_tax_period, monthly_totals, refresh_rollup, tax_by_building,
-    tax_by_building_and_period, tier_rules, window_sum,
+    company_tax_totals,
+    latest_tax_period,
+    monthly_totals,
+    refresh_rollup,
+    tax_by_building,
+    tax_by_building_and_period,
+    tier_rules,
+    window_sum,
 )
 
 try:
@@ -91,8 +98,9 @@ def test_refresh_rollup_of_one_period_picks_up_a_changed_and_a_deleted_record(se
 
 def test_refresh_rollup_moves_tax_when_a_record_is_reattributed(session, world):
     b1, b2 = world["b1"].id, world["b2"].id
-    record = session.scalar(select(TaxRecord).where(TaxRecord.company_id == world["a"].id,
-                                                    TaxRecord.period == "2026-02"))
+    record = session.scalar(
+        select(TaxRecord).where(TaxRecord.company_id == world["a"].id, TaxRecord.period == "2026-02")
+    )
     record.building_id = b2
     session.flush()
     refresh_rollup(session, ["2026-02"])
@@ -136,7 +144,11 @@ def test_monthly_totals_with_zero_months(session, world):
     assert monthly_totals(session, periods, [b2]) == [D("0"), D("4000.00"), D("0"), D("800.00"), D("0")]
     # district basis: Jan 300.10 + 1,000 = 1,300.10; Feb 150; Mar 200
     assert monthly_totals(session, periods, basis="district") == [
-        D("0"), D("1300.10"), D("150.00"), D("200.00"), D("0")
+        D("0"),
+        D("1300.10"),
+        D("150.00"),
+        D("200.00"),
+        D("0"),
     ]
 
 
@@ -148,7 +160,10 @@ def test_company_tax_totals(session, world):
     a, b, c, d = (world[k].id for k in "abcd")
     # A 1,000.50 + 500 = 1,500.50; B 2,000.25; C 4,000 + 800 = 4,800; D 9,999 (no building is fine here)
     assert company_tax_totals(session, [a, b, c, d], "2026-01", "2026-03") == {
-        a: D("1500.50"), b: D("2000.25"), c: D("4800.00"), d: D("9999.00")
+        a: D("1500.50"),
+        b: D("2000.25"),
+        c: D("4800.00"),
+        d: D("9999.00"),
     }
     assert company_tax_totals(session, [a, c], "2026-02", "2026-12") == {a: D("500.00"), c: D("800.00")}
     assert company_tax_totals(session, [], "2026-01", "2026-12") == {}
@@ -157,17 +172,20 @@ def test_company_tax_totals(session, world):
 # --- tiers ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("amount, tier", [
-    ("100000000", "yi"),
-    ("100000000.00", "yi"),
-    ("250000000", "yi"),
-    ("99999999.99", "wuqianwan"),
-    ("50000000", "wuqianwan"),
-    ("49999999.99", "qianwan"),
-    ("10000000", "qianwan"),
-    ("9999999.99", None),
-    ("0", None),
-])
+@pytest.mark.parametrize(
+    "amount, tier",
+    [
+        ("100000000", "yi"),
+        ("100000000.00", "yi"),
+        ("250000000", "yi"),
+        ("99999999.99", "wuqianwan"),
+        ("50000000", "wuqianwan"),
+        ("49999999.99", "qianwan"),
+        ("10000000", "qianwan"),
+        ("9999999.99", None),
+        ("0", None),
+    ],
+)
 def test_tier_at_exact_thresholds(session, amount, tier):
     rules = tier_rules(session)
     assert rules.basis == "total"

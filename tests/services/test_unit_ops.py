@@ -1,4 +1,5 @@
 """Unit operations: add, split, merge, resize, retire; self-use and reservation; the rules."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -41,12 +42,15 @@ def test_add_unit_counts_from_its_first_day(session, b):
     assert occupancy_on(session, date(2026, 11, 1), [b.id])[b.id].leasable_area == Decimal("850.50")
 
 
-@pytest.mark.parametrize("area, message", [
-    ("0.5", "小于 1 m²"),
-    ("1600", "超过整栋楼的面积 1,500.00"),
-    ("500", "调整后可租面积 1,100.00 m² 将超过登记办公面积 1,000.00 m²"),
-    ("abc", "面积应为数字"),
-])
+@pytest.mark.parametrize(
+    "area, message",
+    [
+        ("0.5", "小于 1 m²"),
+        ("1600", "超过整栋楼的面积 1,500.00"),
+        ("500", "调整后可租面积 1,100.00 m² 将超过登记办公面积 1,000.00 m²"),
+        ("abc", "面积应为数字"),
+    ],
+)
 def test_add_unit_refuses_bad_areas(session, b, area, message):
     with pytest.raises(DomainError) as error:
         ops.add_unit(session, b, 4, "01", area, TODAY)
@@ -62,7 +66,9 @@ def test_add_unit_refuses_a_taken_number_and_a_floor_outside_the_building(sessio
 
 
 def test_split_retires_the_unit_and_creates_parts_that_add_up(session, b):
-    parts = ops.split_unit(session, unit(session, b, 3, "03"), TODAY, [ops.Part("03A", Decimal("120")), ops.Part("03B", Decimal("180"))])
+    parts = ops.split_unit(
+        session, unit(session, b, 3, "03"), TODAY, [ops.Part("03A", Decimal("120")), ops.Part("03B", Decimal("180"))]
+    )
     assert [(u.number, u.area, u.active_from) for u in parts] == [("03A", 120, TODAY), ("03B", 180, TODAY)]
     assert unit(session, b, 3, "03").retired_on == TODAY
     # Leasable area is the same before and after; the day before, the old unit still counts.
@@ -72,7 +78,12 @@ def test_split_retires_the_unit_and_creates_parts_that_add_up(session, b):
 
 def test_split_whose_parts_do_not_add_up_is_refused(session, b):
     with pytest.raises(DomainError) as error:
-        ops.split_unit(session, unit(session, b, 3, "03"), TODAY, [ops.Part("03A", Decimal("100")), ops.Part("03B", Decimal("150"))])
+        ops.split_unit(
+            session,
+            unit(session, b, 3, "03"),
+            TODAY,
+            [ops.Part("03A", Decimal("100")), ops.Part("03B", Decimal("150"))],
+        )
     assert error.value.message == "拆分后各部分面积之和 250.00 m² 与原单元面积 300.00 m² 不一致"
     assert units_count(session) == 3 and unit(session, b, 3, "03").retired_on is None
 
@@ -80,8 +91,12 @@ def test_split_whose_parts_do_not_add_up_is_refused(session, b):
 def test_only_vacant_units_may_be_split_merged_or_retired(session, b):
     c = f.company(session, "占用有限公司")
     f.lease(session, c, b, [unit(session, b, 3, "02")], date(2027, 1, 1))  # let from next year
-    with pytest.raises(DomainError, match="单元 3F-02 在 2026-11-15 之后仍有租约（占用有限公司），只有空置单元可以拆分"):
-        ops.split_unit(session, unit(session, b, 3, "02"), TODAY, [ops.Part("A", Decimal(100)), ops.Part("B", Decimal(100))])
+    with pytest.raises(
+        DomainError, match="单元 3F-02 在 2026-11-15 之后仍有租约（占用有限公司），只有空置单元可以拆分"
+    ):
+        ops.split_unit(
+            session, unit(session, b, 3, "02"), TODAY, [ops.Part("A", Decimal(100)), ops.Part("B", Decimal(100))]
+        )
     with pytest.raises(DomainError, match="只有空置单元可以合并"):
         ops.merge_units(session, b, [unit(session, b, 3, "01"), unit(session, b, 3, "02")], TODAY, "01-02")
     with pytest.raises(DomainError, match="只有空置单元可以停用"):

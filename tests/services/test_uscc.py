@@ -1,4 +1,5 @@
 """统一社会信用代码 check (GB 32100-2015, DESIGN.md "USCC check"), with hand-computed check characters."""
+
 from __future__ import annotations
 
 import pytest
@@ -74,7 +75,7 @@ def test_forbidden_letters_are_named(letter):
 def test_non_digit_in_characters_3_to_8_is_rejected(position):
     # Characters 3–8 (indexes 2..7) are the administrative area code: digits only.
     # Recompute the check character so that only the digit rule can be the reason.
-    body = VALID_1[:position] + "A" + VALID_1[position + 1:17]
+    body = VALID_1[:position] + "A" + VALID_1[position + 1 : 17]
     code = body + check_character(body)
     problem = uscc_problem(code)
     assert problem is not None
@@ -111,7 +112,7 @@ def test_every_single_character_change_is_rejected():
             for ch in CHARSET:
                 if ch == valid[position]:
                     continue
-                changed = valid[:position] + ch + valid[position + 1:]
+                changed = valid[:position] + ch + valid[position + 1 :]
                 if uscc_problem(changed) is None:
                     accepted.append(changed)
         assert accepted == []
@@ -120,4 +121,4 @@ def test_every_single_character_change_is_rejected():
 def test_every_single_character_change_to_a_forbidden_letter_is_rejected():
     for position in range(18):
         for ch in "IOSVZ":
-            assert not is_valid_uscc(VALID_1[:position] + ch + VALID_1[position + 1:])
+            assert not is_valid_uscc(VALID_1[:position] + ch + VALID_1[position + 1 :])

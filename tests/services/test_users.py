@@ -1,4 +1,5 @@
 """Creating staff accounts (crm.accounts.users) and checking passwords (crm.accounts.signin)."""
+
 from __future__ import annotations
 
 import pytest
@@ -78,38 +79,44 @@ def test_short_password_is_refused(session):
     assert create_user(session, "someone", "promoter", "k7#Qm2!vXp").id is not None  # exactly 10 is enough
 
 
-@pytest.mark.parametrize("password, message", [
-    ("a" * 10, "同一个字符的重复"),
-    ("Z" * 40, "同一个字符的重复"),
-    ("abcdefghij", "连续的字母、数字或键盘上相邻的键"),
-    ("jihgfedcba", "连续的字母、数字或键盘上相邻的键"),
-    ("0987654321", "连续的字母、数字或键盘上相邻的键"),
-    ("7890123456", "连续的字母、数字或键盘上相邻的键"),
-    ("QWERTYUIOP[]", "连续的字母、数字或键盘上相邻的键"),
-    ("';lkjhgfdsa", "连续的字母、数字或键盘上相邻的键"),
-    ("zxcvbnm,./", "连续的字母、数字或键盘上相邻的键"),
-    ("!@#$%^&*()", "连续的字母、数字或键盘上相邻的键"),
-    ("abcdef123456", "连续的字母、数字或键盘上相邻的键"),
-    ("abababababab", "几个字符的简单重复"),
-    ("1212121212", "几个字符的简单重复"),
-    ("abcdabcdabcd", "几个字符的简单重复"),
-    ("louyu9-secret", "不能包含用户名"),
-    ("my-LOUYU9-pass", "不能包含用户名"),
-    ("1234567890", "过于常见"),
-])
+@pytest.mark.parametrize(
+    "password, message",
+    [
+        ("a" * 10, "同一个字符的重复"),
+        ("Z" * 40, "同一个字符的重复"),
+        ("abcdefghij", "连续的字母、数字或键盘上相邻的键"),
+        ("jihgfedcba", "连续的字母、数字或键盘上相邻的键"),
+        ("0987654321", "连续的字母、数字或键盘上相邻的键"),
+        ("7890123456", "连续的字母、数字或键盘上相邻的键"),
+        ("QWERTYUIOP[]", "连续的字母、数字或键盘上相邻的键"),
+        ("';lkjhgfdsa", "连续的字母、数字或键盘上相邻的键"),
+        ("zxcvbnm,./", "连续的字母、数字或键盘上相邻的键"),
+        ("!@#$%^&*()", "连续的字母、数字或键盘上相邻的键"),
+        ("abcdef123456", "连续的字母、数字或键盘上相邻的键"),
+        ("abababababab", "几个字符的简单重复"),
+        ("1212121212", "几个字符的简单重复"),
+        ("abcdabcdabcd", "几个字符的简单重复"),
+        ("louyu9-secret", "不能包含用户名"),
+        ("my-LOUYU9-pass", "不能包含用户名"),
+        ("1234567890", "过于常见"),
+    ],
+)
 def test_predictable_passwords_are_refused(session, password, message):
     error = refused(session, "louyu9", "manager", password)
     assert error.field == "password" and message in error.message
 
 
-@pytest.mark.parametrize("password", [
-    "xigang-demo-2026",  # the demo password
-    "pw-for-tests-123",
-    "a brand new secret",
-    "西岗区楼宇招商通2026",
-    "k7#Qm2!vXp",
-    "abc-xyz-qwe-ert1",  # short runs inside a longer password are fine
-])
+@pytest.mark.parametrize(
+    "password",
+    [
+        "xigang-demo-2026",  # the demo password
+        "pw-for-tests-123",
+        "a brand new secret",
+        "西岗区楼宇招商通2026",
+        "k7#Qm2!vXp",
+        "abc-xyz-qwe-ert1",  # short runs inside a longer password are fine
+    ],
+)
 def test_ordinary_passwords_are_accepted(session, password):
     assert create_user(session, "louyu9", "manager", password).check_password(password)
 
@@ -125,18 +132,35 @@ def test_a_short_username_is_not_searched_for_inside_the_password(session):
     assert create_user(session, "zs", "promoter", "zs-has-a-fine-one").id is not None
 
 
-@pytest.mark.parametrize("email", ["zhangsan", "zhangsan@", "@xigang.gov.cn", "zhang san@xigang.gov.cn",
-                                   "zhangsan@xigang", "zhangsan@@xigang.gov.cn", "zhangsan@xigang..gov.cn",
-                                   "zhangsan@-xigang.gov.cn", "zhangsan@xigang.gov.cn, lisi@xigang.gov.cn",
-                                   "<zhangsan@xigang.gov.cn>", "zhangsan@192.168.1.1", "张三@xigang.gov.cn",
-                                   "zhangsan@xigang.gov.cn\x00evil", "a" * 65 + "@xigang.gov.cn"])
+@pytest.mark.parametrize(
+    "email",
+    [
+        "zhangsan",
+        "zhangsan@",
+        "@xigang.gov.cn",
+        "zhang san@xigang.gov.cn",
+        "zhangsan@xigang",
+        "zhangsan@@xigang.gov.cn",
+        "zhangsan@xigang..gov.cn",
+        "zhangsan@-xigang.gov.cn",
+        "zhangsan@xigang.gov.cn, lisi@xigang.gov.cn",
+        "<zhangsan@xigang.gov.cn>",
+        "zhangsan@192.168.1.1",
+        "张三@xigang.gov.cn",
+        "zhangsan@xigang.gov.cn\x00evil",
+        "a" * 65 + "@xigang.gov.cn",
+    ],
+)
 def test_malformed_email_addresses_are_refused(session, email):
     error = refused(session, "louyu9", "manager", GOOD, email=email)
     assert error.field == "email" and "电子邮箱格式不正确" in error.message
 
 
 def test_email_addresses_are_trimmed_and_blank_is_none(session):
-    assert create_user(session, "a1x", "leader", GOOD, email="  Li.Ming+crm@dl-xg.gov.cn ").email == "Li.Ming+crm@dl-xg.gov.cn"
+    assert (
+        create_user(session, "a1x", "leader", GOOD, email="  Li.Ming+crm@dl-xg.gov.cn ").email
+        == "Li.Ming+crm@dl-xg.gov.cn"
+    )
     assert create_user(session, "a2x", "leader", GOOD, email="   ").email is None
 
 

@@ -1,4 +1,5 @@
 """Building profiles, photos, profile PDFs, stacking lenses and space proposals, as a user checks them."""
+
 from __future__ import annotations
 
 import io
@@ -30,6 +31,7 @@ def pdf_text(content: bytes) -> str:
 # ------------------------------------------------------------------------------------------
 # lenses: hand-computed buckets and quintiles
 
+
 def test_expiry_buckets_by_calendar_months():
     day = date(2026, 11, 15)
     assert LS.expiry_bucket(None, day) == "exp-open"
@@ -58,9 +60,17 @@ def lens_world(session):
     units, companies = [], []
     for i in range(1, 6):
         u = f.unit(session, b, floor=1 + (i - 1) // 3, number=f"0{i}", area="100")
-        c = f.company(session, name=f"透镜企业{i}", registered=i % 2 == 1, industry_group="金融服务" if i == 1 else None)
-        f.lease(session, c, b, [u], date(2025, 1, 1), [date(2027, 1, 31), date(2027, 4, 30), date(2027, 10, 31),
-                                                       date(2028, 6, 30), None][i - 1])
+        c = f.company(
+            session, name=f"透镜企业{i}", registered=i % 2 == 1, industry_group="金融服务" if i == 1 else None
+        )
+        f.lease(
+            session,
+            c,
+            b,
+            [u],
+            date(2025, 1, 1),
+            [date(2027, 1, 31), date(2027, 4, 30), date(2027, 10, 31), date(2028, 6, 30), None][i - 1],
+        )
         f.tax(session, c, "2026-06", i * 10000, building=b)
         units.append(u)
         companies.append(c)
@@ -78,12 +88,15 @@ def unit_classes(html: str) -> dict[str, str]:
     return found
 
 
-@pytest.mark.parametrize("lens, expected", [
-    ("expiry", {"01": "exp-3", "02": "exp-6", "03": "exp-12", "04": "exp-later", "05": "exp-open"}),
-    ("tax", {"01": "tax-q1", "02": "tax-q2", "03": "tax-q3", "04": "tax-q4", "05": "tax-q5"}),
-    ("registration", {"01": "reg-yes", "02": "reg-no", "03": "reg-yes", "04": "reg-no", "05": "reg-yes"}),
-    ("industry", {"01": "ind-4", "02": "ind-none"}),
-])
+@pytest.mark.parametrize(
+    "lens, expected",
+    [
+        ("expiry", {"01": "exp-3", "02": "exp-6", "03": "exp-12", "04": "exp-later", "05": "exp-open"}),
+        ("tax", {"01": "tax-q1", "02": "tax-q2", "03": "tax-q3", "04": "tax-q4", "05": "tax-q5"}),
+        ("registration", {"01": "reg-yes", "02": "reg-no", "03": "reg-yes", "04": "reg-no", "05": "reg-yes"}),
+        ("industry", {"01": "ind-4", "02": "ind-none"}),
+    ],
+)
 def test_building_page_lens_classes(lens_world, login, lens, expected):
     b, units, vacant = lens_world
     html = login("admin").get(f"/buildings/{b.code}?lens={lens}&month=2026-10").get_data(as_text=True)
@@ -113,6 +126,7 @@ def test_district_stacking_filters_by_street(lens_world, login, session):
 # ------------------------------------------------------------------------------------------
 # photos
 
+
 def jpeg_with_exif(width=3000, height=1500) -> bytes:
     image = Image.new("RGB", (width, height), (200, 30, 30))
     exif = Image.Exif()
@@ -125,10 +139,14 @@ def jpeg_with_exif(width=3000, height=1500) -> bytes:
 
 def png_declaring(width: int, height: int) -> bytes:
     """A tiny PNG whose header declares ``width`` × ``height`` pixels (a decompression bomb)."""
+
     def chunk(kind, data):
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b"")
+    )
 
 
 def test_reencoding_strips_exif_and_caps_the_long_side(tmp_path):
@@ -145,6 +163,7 @@ def test_reencoding_strips_exif_and_caps_the_long_side(tmp_path):
 def test_bomb_refused_without_decoding(tmp_path, monkeypatch):
     def no_decoding(*_args, **_kwargs):
         raise AssertionError("decoded")
+
     monkeypatch.setattr(Image.Image, "load", no_decoding)
     with pytest.raises(DomainError) as refused:
         PH.store(str(tmp_path), png_declaring(50_000, 50_000), "bomb.png")
@@ -161,6 +180,7 @@ def test_non_image_and_oversized_refused(tmp_path):
 
 # ------------------------------------------------------------------------------------------
 # profile page: who may edit
+
 
 @pytest.fixture()
 def profile_world(session):
@@ -179,8 +199,15 @@ def profile_world(session):
     return a, tenant
 
 
-FORM = {"description": "甲大厦简介", "transit": "地铁 2 号线", "parking": "200 个", "dining": "员工餐厅",
-        "property_contact": "王经理 0411-8000 0000", "positioning": "金融科技", "policies": "租金补贴三年"}
+FORM = {
+    "description": "甲大厦简介",
+    "transit": "地铁 2 号线",
+    "parking": "200 个",
+    "dining": "员工餐厅",
+    "property_contact": "王经理 0411-8000 0000",
+    "positioning": "金融科技",
+    "policies": "租金补贴三年",
+}
 
 
 def test_manager_of_another_building_is_refused(profile_world, login, session):
@@ -202,8 +229,9 @@ def test_manager_of_the_building_edits_and_photo_uploads(profile_world, login, s
     served = client.get(f"/buildings/{a.code}/photos/{photo.sha256}.jpg")
     assert served.status_code == 200 and served.mimetype == "image/jpeg" and b"SecretCameraMaker" not in served.data
     bad = {"photo": (io.BytesIO(b"not an image at all"), "x.png")}
-    page = client.post(f"/buildings/{a.code}/profile/photos", data=bad, content_type="multipart/form-data",
-                       follow_redirects=True).get_data(as_text=True)
+    page = client.post(
+        f"/buildings/{a.code}/profile/photos", data=bad, content_type="multipart/form-data", follow_redirects=True
+    ).get_data(as_text=True)
     assert "照片「x.png」不是有效的 JPEG、PNG 或 WebP 图片" in page
     assert session.scalar(select(BuildingPhoto).where(BuildingPhoto.id != photo.id)) is None
 
@@ -217,6 +245,7 @@ def test_too_long_field_is_named_and_kept(profile_world, login):
 
 # ------------------------------------------------------------------------------------------
 # the PDFs
+
 
 def test_internal_pdf_has_the_figures(profile_world, login):
     a, tenant = profile_world
@@ -249,13 +278,16 @@ def test_booklet_has_contents_with_page_numbers(profile_world, login):
     assert re.search(r"P01\s*甲大厦\s*八一路\s*322\s*P02\s*乙大厦\s*八一路\s*0", contents)
     # 甲 starts on page 2, 乙 on 3: the bookmarks say so, and the contents print those numbers.
     assert [(o.title, reader.get_destination_page_number(o) + 1) for o in reader.outline] == [
-        ("P01 甲大厦", 2), ("P02 乙大厦", 3)]
+        ("P01 甲大厦", 2),
+        ("P02 乙大厦", 3),
+    ]
     assert re.search(r"\b2\s+3\s*$", contents)
     assert "甲大厦" in reader.pages[1].extract_text() and "乙大厦" in reader.pages[2].extract_text()
 
 
 # ------------------------------------------------------------------------------------------
 # the proposal
+
 
 def test_proposal_is_archived_and_on_the_timeline(profile_world, login, session):
     a, tenant = profile_world
@@ -284,10 +316,12 @@ def test_proposal_refuses_let_units_and_too_many(profile_world, login, session):
     let = session.scalar(select(f.Unit).where(f.Unit.floor == 6))
     session.commit()
     client = login("promo")
-    page = client.post(f"/leads/{lead.id}/proposals", data={"choice": [str(let.id)]},
-                       follow_redirects=True).get_data(as_text=True)
+    page = client.post(f"/leads/{lead.id}/proposals", data={"choice": [str(let.id)]}, follow_redirects=True).get_data(
+        as_text=True
+    )
     assert "已不再空置" in page
-    page = client.post(f"/leads/{lead.id}/proposals", data={"choice": [str(i) for i in range(1, 7)]},
-                       follow_redirects=True).get_data(as_text=True)
+    page = client.post(
+        f"/leads/{lead.id}/proposals", data={"choice": [str(i) for i in range(1, 7)]}, follow_redirects=True
+    ).get_data(as_text=True)
     assert "最多包含 5 个载体" in page
     assert session.scalar(select(SpaceProposal)) is None

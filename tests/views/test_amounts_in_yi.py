@@ -4,6 +4,7 @@ page with amounts — dashboard, tax pages, reports, buildings (each building's 
 and the text of the briefing and the candidate PDF are scanned for a 万元 amount of 10,000.0 or
 more: a one-decimal number of five integer digits (the 万元 cell of a table or a chart's data),
 or any number of five integer digits written with 万元."""
+
 from __future__ import annotations
 
 import io
@@ -33,7 +34,10 @@ def pdf_text(pdf: bytes) -> str:
 
 def test_the_scanner_sees_what_it_looks_for():
     assert offending("预计年税收 75,839.1 万元") == ["75,839.1", "75,839.1 万元"]
-    assert offending("<td>10,200.0</td> 1,234.5 9,999.9 7.58 亿元 2,100 m² 38,333 元 1,234,567.8") == ["1,234,567.8", "10,200.0"]
+    assert offending("<td>10,200.0</td> 1,234.5 9,999.9 7.58 亿元 2,100 m² 38,333 元 1,234,567.8") == [
+        "1,234,567.8",
+        "10,200.0",
+    ]
     assert offending('"values": [31234.5, 20.0]') == ["31234.5"]
 
 
@@ -44,8 +48,19 @@ def test_no_amount_of_100_million_prints_in_wan(app, session, client):
     session.commit()
     client.post("/login", data={"username": "leader", "password": "pw-for-tests-123"})
     codes = list(session.scalars(Building.__table__.select().with_only_columns(Building.code).order_by(Building.code)))
-    paths = ["/", "/?month=2026-10", "/?month=2025-12", "/tax", "/tax?year=2026", "/tax?year=2024", "/buildings",
-             "/buildings?month=2025-12", "/reports", "/reports?year=2025", "/reports?year=2024"]
+    paths = [
+        "/",
+        "/?month=2026-10",
+        "/?month=2025-12",
+        "/tax",
+        "/tax?year=2026",
+        "/tax?year=2024",
+        "/buildings",
+        "/buildings?month=2025-12",
+        "/reports",
+        "/reports?year=2025",
+        "/reports?year=2024",
+    ]
     paths += [f"/buildings/{code}" for code in codes] + [f"/buildings/{code}/tax" for code in codes]
     found = {}
     for path in paths:
@@ -56,8 +71,11 @@ def test_no_amount_of_100_million_prints_in_wan(app, session, client):
     # The demo does reach ¥100 m: the district's year to date and its 亿元楼 print in 亿元.
     assert "亿元" in client.get("/").get_data(as_text=True)
 
-    briefing = pdf_text(build_briefing_pdf(briefing_data(session, "2026-10", today=TODAY,
-                                                         now=datetime(2026, 11, 6, 9, tzinfo=BUSINESS_TZ)))[0])
+    briefing = pdf_text(
+        build_briefing_pdf(
+            briefing_data(session, "2026-10", today=TODAY, now=datetime(2026, 11, 6, 9, tzinfo=BUSINESS_TZ))
+        )[0]
+    )
     if bad := offending(briefing):
         found["briefing 2026-10"] = bad
     assert "亿元" in briefing

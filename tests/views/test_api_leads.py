@@ -1,6 +1,7 @@
 """The integration API's pipeline: leads with the /leads filters, one lead with its history, my
 follow-ups, and the daily writes — a follow-up and a stage move (with the 409 on a stale version).
 Every refusal is checked against the database: nothing written."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -22,16 +23,24 @@ def fresh(session, lead_id) -> Lead:
 # ------------------------------------------------------------------------------------------
 # reading
 
+
 def test_leads_list_with_the_pages_filters(caller, world):
     zs1 = caller("zs1")
     body = zs1.get("/api/v1/leads").get_json()
     assert body["total"] == 3
     assert [lead["company_name"] for lead in body["items"]] == [  # by next follow-up date, as the page
-        "华信（大连）软件有限公司", "大连星海咨询有限公司", "大连蓝港数据科技有限公司"]
+        "华信（大连）软件有限公司",
+        "大连星海咨询有限公司",
+        "大连蓝港数据科技有限公司",
+    ]
     followed = body["items"][2]
     assert followed["owner"] == {"id": world["users"]["zs1"].id, "name": "zs1"}
     assert (followed["stage"], followed["stage_label"], followed["intended_area"], followed["expected_annual_tax"]) == (
-        "visit", "考察", 500.0, 3000000.0)
+        "visit",
+        "考察",
+        500.0,
+        3000000.0,
+    )
     assert followed["target_buildings"] == [{"code": "A01", "name": "甲大厦"}] and followed["version"] == 1
     assert body["items"][0]["flags"] == ["first_followup_late", "followup_overdue"]
     mine = zs1.get("/api/v1/leads?owner=me").get_json()["items"]
@@ -45,8 +54,13 @@ def test_leads_list_with_the_pages_filters(caller, world):
 
 
 def test_leads_refuse_bad_filters_and_managers(caller, world):
-    for query, field in [("stage=won", "stage"), ("owner=abc", "owner"), ("building=ZZ9", "building"),
-                         ("overdue=yes", "overdue"), ("per_page=201", "per_page")]:
+    for query, field in [
+        ("stage=won", "stage"),
+        ("owner=abc", "owner"),
+        ("building=ZZ9", "building"),
+        ("overdue=yes", "overdue"),
+        ("per_page=201", "per_page"),
+    ]:
         response = caller("leader").get(f"/api/v1/leads?{query}")
         assert response.status_code == 400 and response.get_json()["field"] == field, query
     # Control characters are dropped on every path, as a search for nothing.
@@ -60,12 +74,17 @@ def test_one_lead_with_followups_and_stage_history(caller, world, session):
     lead = world["followed"]
     zs1 = caller("zs1")
     zs1.post(f"/api/v1/leads/{lead.id}/followups", json={"method": "电话", "notes": "约好下周考察"})
-    zs1.post(f"/api/v1/leads/{lead.id}/stage", json={"to_stage": "negotiation", "version": fresh(session, lead.id).version})
+    zs1.post(
+        f"/api/v1/leads/{lead.id}/stage", json={"to_stage": "negotiation", "version": fresh(session, lead.id).version}
+    )
     body = caller("leader").get(f"/api/v1/leads/{lead.id}").get_json()
     assert body["stage"] == "negotiation" and body["version"] == 3
     assert [(f["method"], f["notes"], f["on"], f["author"]["name"]) for f in body["followups"]] == [
-        ("电话", "约好下周考察", "2026-11-15", "zs1")]
-    assert [(c["from_stage"], c["to_stage"], c["user"]["name"]) for c in body["stage_history"]] == [("visit", "negotiation", "zs1")]
+        ("电话", "约好下周考察", "2026-11-15", "zs1")
+    ]
+    assert [(c["from_stage"], c["to_stage"], c["user"]["name"]) for c in body["stage_history"]] == [
+        ("visit", "negotiation", "zs1")
+    ]
     assert body["stage_history"][0]["changed_at"].endswith("+00:00")
     assert body["movein_requests"] == []
     assert caller("leader").get("/api/v1/leads/999999").status_code == 404
@@ -89,23 +108,32 @@ def test_my_followups_due_overdue_never_upcoming(caller, world):
 # ------------------------------------------------------------------------------------------
 # a follow-up
 
+
 def test_a_promoter_records_a_followup_on_their_lead(caller, world, session):
     lead = world["followed"]
-    response = caller("zs1").post(f"/api/v1/leads/{lead.id}/followups",
-                                  json={"method": "走访", "notes": "  到企业总部面谈 ", "on": "2026-11-14", "next_on": "2026-11-25"})
+    response = caller("zs1").post(
+        f"/api/v1/leads/{lead.id}/followups",
+        json={"method": "走访", "notes": "  到企业总部面谈 ", "on": "2026-11-14", "next_on": "2026-11-25"},
+    )
     assert response.status_code == 201
     body = response.get_json()
     assert body["followup"]["notes"] == "到企业总部面谈" and body["followup"]["next_followup_on"] == "2026-11-25"
     assert body["lead"]["next_followup_on"] == "2026-11-25" and body["lead"]["version"] == 2
     row = session.scalar(select(FollowUp).where(FollowUp.lead_id == lead.id))
-    assert (row.method, row.on, row.next_followup_on, row.author_id) == ("走访", date(2026, 11, 14), date(2026, 11, 25),
-                                                                      world["users"]["zs1"].id)
+    assert (row.method, row.on, row.next_followup_on, row.author_id) == (
+        "走访",
+        date(2026, 11, 14),
+        date(2026, 11, 25),
+        world["users"]["zs1"].id,
+    )
     stored = fresh(session, lead.id)
     assert (stored.next_followup_on, stored.last_followup_on) == (date(2026, 11, 25), date(2026, 11, 14))
 
 
 def test_next_followup_defaults_to_a_week_later(caller, world, session):
-    response = caller("admin").post(f"/api/v1/leads/{world['overdue'].id}/followups", json={"method": "微信", "notes": "发资料"})
+    response = caller("admin").post(
+        f"/api/v1/leads/{world['overdue'].id}/followups", json={"method": "微信", "notes": "发资料"}
+    )
     assert response.status_code == 201 and response.get_json()["followup"]["next_followup_on"] == "2026-11-22"
 
 
@@ -142,6 +170,7 @@ def test_bad_followups_name_the_field_and_write_nothing(caller, world, session):
 # ------------------------------------------------------------------------------------------
 # a stage move
 
+
 def test_a_promoter_moves_their_lead_with_the_version_read(caller, world, session):
     lead = world["followed"]
     seen = caller("zs1").get(f"/api/v1/leads/{lead.id}").get_json()["version"]
@@ -157,8 +186,15 @@ def test_a_promoter_moves_their_lead_with_the_version_read(caller, world, sessio
 def test_a_stale_version_is_a_conflict_and_changes_nothing(caller, world, session):
     lead = world["followed"]
     seen = caller("zs1").get(f"/api/v1/leads/{lead.id}").get_json()["version"]
-    assert caller("admin").post(f"/api/v1/leads/{lead.id}/stage", json={"to_stage": "negotiation", "version": seen}).status_code == 200
-    response = caller("zs1").post(f"/api/v1/leads/{lead.id}/stage", json={"to_stage": "lost", "version": seen, "reason": "预算不足"})
+    assert (
+        caller("admin")
+        .post(f"/api/v1/leads/{lead.id}/stage", json={"to_stage": "negotiation", "version": seen})
+        .status_code
+        == 200
+    )
+    response = caller("zs1").post(
+        f"/api/v1/leads/{lead.id}/stage", json={"to_stage": "lost", "version": seen, "reason": "预算不足"}
+    )
     assert response.status_code == 409
     error = response.get_json()
     assert error["field"] == "version" and "刚被admin 修改过（当前阶段：洽谈）" in error["error"]
@@ -187,7 +223,9 @@ def test_lost_needs_a_reason_and_paused_a_resume_date(caller, world, session):
         error = response.get_json()
         assert response.status_code == 400 and error["field"] == field and words in error["error"], (payload, error)
     assert fresh(session, lead.id).stage == "visit" and count(session, LeadStageChange) == 0
-    paused = zs1.post(f"/api/v1/leads/{lead.id}/stage", json={"to_stage": "paused", "version": 1, "resume_on": "2027-01-10"})
+    paused = zs1.post(
+        f"/api/v1/leads/{lead.id}/stage", json={"to_stage": "paused", "version": 1, "resume_on": "2027-01-10"}
+    )
     assert paused.status_code == 200 and paused.get_json()["paused_until"] == "2027-01-10"
     lost = zs1.post(f"/api/v1/leads/{lead.id}/stage", json={"to_stage": "lost", "version": 2, "reason": "选址外地"})
     assert lost.status_code == 200 and fresh(session, lead.id).lost_reason == "选址外地"

@@ -1,5 +1,6 @@
 """The integration API's landing: a promoter records a move-in request, the building's manager
 confirms it (a lease, the lead settled) or sends it back; each refusal writes nothing."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -16,8 +17,14 @@ def count(session, model) -> int:
 
 
 def landing(world, **changes) -> dict:
-    body = {"building": "A01", "unit_ids": [world["vacant"].id], "start_date": "2026-11-20", "end_date": "2029-11-19",
-            "uscc": VALID_USCC, "company_name": "大连星海咨询有限公司"}
+    body = {
+        "building": "A01",
+        "unit_ids": [world["vacant"].id],
+        "start_date": "2026-11-20",
+        "end_date": "2029-11-19",
+        "uscc": VALID_USCC,
+        "company_name": "大连星海咨询有限公司",
+    }
     return body | changes
 
 
@@ -33,7 +40,13 @@ def test_a_promoter_records_a_landing(caller, world, session):
     assert [u["label"] for u in body["units"]] == ["3F-01"] and body["requested_by"]["name"] == "zs1"
     row = session.scalar(select(MoveInRequest))
     assert (row.lead_id, row.building_id, row.unit_id_list, row.start_date, row.end_date, row.status) == (
-        world["landing"].id, world["a"].id, [world["vacant"].id], date(2026, 11, 20), date(2029, 11, 19), "pending")
+        world["landing"].id,
+        world["a"].id,
+        [world["vacant"].id],
+        date(2026, 11, 20),
+        date(2029, 11, 19),
+        "pending",
+    )
     company = session.get(Company, row.company_id)
     assert (company.name, company.uscc, company.registered_in_district) == ("大连星海咨询有限公司", VALID_USCC, True)
     lead = caller("zs1").get(f"/api/v1/leads/{world['landing'].id}").get_json()
@@ -64,7 +77,11 @@ def test_bad_landings_name_the_field_and_write_nothing(caller, world, session):
 
 def test_only_a_registered_lead_lands_and_only_once(caller, world, session):
     response = caller("zs1").post(f"/api/v1/leads/{world['followed'].id}/movein-requests", json=landing(world))
-    assert response.status_code == 400 and response.get_json()["field"] == "building" and "注册落地" in response.get_json()["error"]
+    assert (
+        response.status_code == 400
+        and response.get_json()["field"] == "building"
+        and "注册落地" in response.get_json()["error"]
+    )
     assert record(caller, world).status_code == 201
     again = record(caller, world)
     assert again.status_code == 400 and "待确认的入驻申请" in again.get_json()["error"]
@@ -100,12 +117,20 @@ def test_the_buildings_manager_confirms_a_lease_follows(caller, world, session):
     assert body["status"] == "confirmed" and body["decided_by"]["name"] == "ly" and body["lease_id"] is not None
     session.expire_all()
     lease = session.get(Lease, body["lease_id"])
-    assert ([u.id for u in lease.units], lease.start_date, lease.end_date) == ([world["vacant"].id], date(2026, 11, 20), date(2029, 11, 19))
+    assert ([u.id for u in lease.units], lease.start_date, lease.end_date) == (
+        [world["vacant"].id],
+        date(2026, 11, 20),
+        date(2029, 11, 19),
+    )
     assert session.get(Lead, world["landing"].id).stage == "settled"
     units = caller("ly").get("/api/v1/buildings/A01/units?on=2026-11-20&status=occupied").get_json()["items"]
     assert {u["label"] for u in units} == {"3F-01", "3F-02"}
     twice = caller("admin").post(f"/api/v1/movein-requests/{request_id}/confirm")
-    assert twice.status_code == 409 and twice.get_json() == {"error": "该入驻申请已处理过", "field": "status", "status": 409}
+    assert twice.status_code == 409 and twice.get_json() == {
+        "error": "该入驻申请已处理过",
+        "field": "status",
+        "status": 409,
+    }
     assert caller("admin").post("/api/v1/movein-requests/999999/confirm").status_code == 404
 
 
@@ -116,7 +141,10 @@ def test_a_confirmation_is_refused_when_the_unit_was_let_in_between(caller, worl
     response = caller("ly").post(f"/api/v1/movein-requests/{request_id}/confirm")
     assert response.status_code == 400 and response.get_json()["field"] == "unit_ids"
     session.expire_all()
-    assert session.get(MoveInRequest, request_id).status == "pending" and session.get(Lead, world["landing"].id).stage == "registered"
+    assert (
+        session.get(MoveInRequest, request_id).status == "pending"
+        and session.get(Lead, world["landing"].id).stage == "registered"
+    )
 
 
 def test_a_rejection_needs_its_reason(caller, world, session):

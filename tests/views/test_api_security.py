@@ -1,5 +1,6 @@
 """Writing through the API with CSRF protection on: a personal token needs no CSRF token (a foreign
 page cannot send it), a cookie session does — the API opens no hole the forms close."""
+
 from __future__ import annotations
 
 import re
@@ -44,7 +45,9 @@ def test_a_cookie_session_write_without_csrf_is_refused(app, world, session, csr
     assert error["field"] == "csrf_token" and "X-CSRFToken" in error["error"] and "Bearer" in error["error"]
     assert followups(session) == 0
     # with the page's CSRF token the same write goes through, as from the app's own pages
-    token = re.search(r'<meta name="csrf-token" content="([^"]+)"', client.get("/leads").get_data(as_text=True)).group(1)
+    token = re.search(r'<meta name="csrf-token" content="([^"]+)"', client.get("/leads").get_data(as_text=True)).group(
+        1
+    )
     assert client.post(path(world), json=BODY, headers={"X-CSRFToken": token}).status_code == 201
     assert followups(session) == 1
 

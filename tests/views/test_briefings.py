@@ -1,5 +1,6 @@
 """The briefing on /reports: an admin generates, leaders and admins list and download the archive;
 a refused month is explained beside the field and nothing is written."""
+
 from __future__ import annotations
 
 import re
@@ -46,7 +47,12 @@ def test_admin_generates_then_leader_downloads_the_archived_pdf(app, login, scen
     assert response.status_code == 302 and response.headers["Location"].endswith("/reports#briefings")
     session.expire_all()
     briefing = session.scalar(select(Briefing))
-    assert (briefing.period, briefing.version, briefing.source, briefing.generated_by_id) == ("2026-10", 1, "web", scene["admin"].id)
+    assert (briefing.period, briefing.version, briefing.source, briefing.generated_by_id) == (
+        "2026-10",
+        1,
+        "web",
+        scene["admin"].id,
+    )
     page = admin.get("/reports").get_data(as_text=True)
     assert "2026年10月月度简报已生成并归档" in page
 
@@ -74,12 +80,15 @@ def test_regenerating_keeps_the_old_version(login, scene, session):
     assert page.count("最新</span>") == 1
 
 
-@pytest.mark.parametrize("month, message", [
-    ("2026-11", "2026年11月尚未结束，月度简报要到 2026-12-01 起才能生成；最近可生成的是2026年10月"),
-    ("2027-03", "2027年3月尚未到来，不能生成简报；最近可生成的是2026年10月"),
-    ("2019-01", "2019年1月早于系统中最早的数据（2025年1月），无法生成简报"),
-    ("十月", "月份格式不正确：&#39;十月&#39;，应为 YYYY-MM，例如 2026-10"),
-])
+@pytest.mark.parametrize(
+    "month, message",
+    [
+        ("2026-11", "2026年11月尚未结束，月度简报要到 2026-12-01 起才能生成；最近可生成的是2026年10月"),
+        ("2027-03", "2027年3月尚未到来，不能生成简报；最近可生成的是2026年10月"),
+        ("2019-01", "2019年1月早于系统中最早的数据（2025年1月），无法生成简报"),
+        ("十月", "月份格式不正确：&#39;十月&#39;，应为 YYYY-MM，例如 2026-10"),
+    ],
+)
 def test_a_refused_month_is_explained_beside_the_field_and_nothing_is_written(login, scene, session, month, message):
     response = login("admin1").post("/reports/briefings", data={"month": month})
     page = response.get_data(as_text=True)
@@ -112,8 +121,17 @@ def test_promoters_and_managers_see_no_briefings(login, scene, session, username
 
 def test_the_reports_page_lists_the_latest_six_and_links_the_rest(login, scene, session):
     for index in range(8):
-        session.add(Briefing(period=f"2026-{index + 1:02d}", version=1, source="schedule", size=2048, pages=9,
-                             pdf=b"%PDF-1.4\n", data={}))
+        session.add(
+            Briefing(
+                period=f"2026-{index + 1:02d}",
+                version=1,
+                source="schedule",
+                size=2048,
+                pages=9,
+                pdf=b"%PDF-1.4\n",
+                data={},
+            )
+        )
     session.commit()
     page = login("leader1").get("/reports").get_data(as_text=True)
     assert page.count('data-testid="briefing-row"') == 6 and "查看全部 8 份归档简报" in page

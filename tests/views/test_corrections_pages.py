@@ -1,5 +1,6 @@
 """Corrections and dated self-use as a manager and a script meet them: the API's move-in
 confirmation, the units API on a date, the unit page's self-use form."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -30,13 +31,17 @@ def test_api_confirming_a_move_in_dated_in_a_confirmed_month_needs_a_reason(call
     assert "甲大厦 2026年10月的入驻数据已确认" in refused.get_json()["error"]
     assert caller("ly").post(f"/api/v1/movein-requests/{request_id}/confirm", json=[1]).status_code == 400
 
-    done = caller("ly").post(f"/api/v1/movein-requests/{request_id}/confirm",
-                             json={"correction_reason": "10 月 20 日已入驻"})
+    done = caller("ly").post(
+        f"/api/v1/movein-requests/{request_id}/confirm", json={"correction_reason": "10 月 20 日已入驻"}
+    )
     assert done.status_code == 200, done.get_json()
     session.expire_all()
     [correction] = session.scalars(select(Correction)).all()
     assert (correction.operation, correction.reason, correction.figures["occupied_area"]) == (
-        "movein_request", "10 月 20 日已入驻", ["200", "300"])
+        "movein_request",
+        "10 月 20 日已入驻",
+        ["200", "300"],
+    )
     lease_id = done.get_json()["lease_id"]
     assert [(i.change.object_type, i.change.object_id) for i in correction.items] == [("lease", lease_id)]
 
@@ -79,4 +84,5 @@ def test_the_unit_page_marks_self_use_from_a_date_as_a_correction_when_it_must(a
     assert ended.status_code == 302
     session.expire_all()
     assert [(p.start_date, p.end_date) for p in session.scalars(select(UnitSelfUse))] == [
-        (date(2026, 10, 20), date(2026, 12, 31))]
+        (date(2026, 10, 20), date(2026, 12, 31))
+    ]

@@ -1,6 +1,7 @@
 """Forms that forgive: every error at once beside its field with what was typed kept, numbers
 with thousands separators, dates in four ways, required marks; stage moves (next stage offered, a
 backward move needs a reason); the move-in picker dated; error pages leading back."""
+
 from __future__ import annotations
 
 import re
@@ -38,14 +39,30 @@ def count(session, model) -> int:
     return session.scalar(select(func.count()).select_from(model))
 
 
-LEAD = {"company_name": "东祥教育咨询（广州）有限公司", "source": "网络", "industry_group": "", "hq_type": "none",
-        "priority": "normal"}
+LEAD = {
+    "company_name": "东祥教育咨询（广州）有限公司",
+    "source": "网络",
+    "industry_group": "",
+    "hq_type": "none",
+    "priority": "normal",
+}
 
 
 def test_the_lead_form_shows_every_error_at_once_and_keeps_what_was_typed(login, world, session):
-    html = page(login("zs1").post("/leads/new", data=LEAD | {
-        "company_name": "", "uscc": "91310110666007217U", "intended_area": "一千二", "expected_annual_tax": "-5",
-        "next_followup_on": "28/11/2026", "contact_phone": "0411-8888"}))
+    html = page(
+        login("zs1").post(
+            "/leads/new",
+            data=LEAD
+            | {
+                "company_name": "",
+                "uscc": "91310110666007217U",
+                "intended_area": "一千二",
+                "expected_annual_tax": "-5",
+                "next_followup_on": "28/11/2026",
+                "contact_phone": "0411-8888",
+            },
+        )
+    )
     assert error_of(html, "company_name") == ["请填写企业名称"]
     assert error_of(html, "uscc") == ["统一社会信用代码校验位错误：末位应为 T，实为 U"]
     assert error_of(html, "intended_area") == ["意向面积（m²）应为数字，当前为“一千二”"]
@@ -56,8 +73,11 @@ def test_the_lead_form_shows_every_error_at_once_and_keeps_what_was_typed(login,
 
 
 def test_numbers_with_separators_and_slash_dates_are_taken(login, world, session):
-    response = login("zs1").post("/leads/new", data=LEAD | {
-        "intended_area": "1,200.5", "expected_annual_tax": "１，２００", "next_followup_on": "2026年11月28日"})
+    response = login("zs1").post(
+        "/leads/new",
+        data=LEAD
+        | {"intended_area": "1,200.5", "expected_annual_tax": "１，２００", "next_followup_on": "2026年11月28日"},
+    )
     assert response.status_code == 302
     lead = session.scalar(select(Lead).where(Lead.company_name == LEAD["company_name"]))
     assert lead.intended_area == Decimal("1200.50") and lead.expected_annual_tax == Decimal("12000000.00")
@@ -72,12 +92,16 @@ def test_required_fields_are_marked(login, world):
     assert re.search(r'<input aria-required="true"[^>]*id="moved_out_on"[^>]*required', html)
 
 
-@pytest.mark.parametrize("typed, stored", [("2026.11.01", date(2026, 11, 1)), ("2026/11/01", date(2026, 11, 1)),
-                                           ("2026年11月1日", date(2026, 11, 1))])
+@pytest.mark.parametrize(
+    "typed, stored",
+    [("2026.11.01", date(2026, 11, 1)), ("2026/11/01", date(2026, 11, 1)), ("2026年11月1日", date(2026, 11, 1))],
+)
 def test_a_move_out_date_is_read_in_every_format(login, world, session, typed, stored):
     lease = world["lease"]
-    response = login("ly").post(f"/buildings/A01/leases/{lease.id}/move-out", data={
-        "version": str(lease.version), "moved_out_on": typed, "reason": "提前退租"})
+    response = login("ly").post(
+        f"/buildings/A01/leases/{lease.id}/move-out",
+        data={"version": str(lease.version), "moved_out_on": typed, "reason": "提前退租"},
+    )
     assert response.status_code == 302
     session.expire_all()
     assert session.get(Lease, lease.id).moved_out_on == stored
@@ -85,10 +109,15 @@ def test_a_move_out_date_is_read_in_every_format(login, world, session, typed, s
 
 def test_a_bad_move_out_date_says_the_format_not_that_it_is_empty(login, world, session):
     lease = world["lease"]
-    html = page(login("ly").post(f"/buildings/A01/leases/{lease.id}/move-out", data={
-        "version": str(lease.version), "moved_out_on": "28/11/2026", "reason": ""}))
+    html = page(
+        login("ly").post(
+            f"/buildings/A01/leases/{lease.id}/move-out",
+            data={"version": str(lease.version), "moved_out_on": "28/11/2026", "reason": ""},
+        )
+    )
     assert error_of(html, "moved_out_on") == [
-        "请按 2026-11-28 的格式填写迁出日期（也可写 2026/11/28、2026.11.28 或 2026年11月28日），当前为“28/11/2026”"]
+        "请按 2026-11-28 的格式填写迁出日期（也可写 2026/11/28、2026.11.28 或 2026年11月28日），当前为“28/11/2026”"
+    ]
     assert error_of(html, "reason") == ["请选择迁出原因"]  # both at once
     session.expire_all()
     assert session.get(Lease, lease.id).moved_out_on is None
@@ -96,7 +125,9 @@ def test_a_bad_move_out_date_says_the_format_not_that_it_is_empty(login, world, 
 
 def test_the_stage_form_offers_the_next_stage_and_marks_backward_ones(login, world):
     html = page(login("zs1").get(f"/leads/{world['contact']}"))
-    select_html = re.search(r'<select class="form-select form-select-sm" id="stage" name="stage">.*?</select>', html, re.S).group(0)
+    select_html = re.search(
+        r'<select class="form-select form-select-sm" id="stage" name="stage">.*?</select>', html, re.S
+    ).group(0)
     assert re.search(r'<option value="visit" selected>考察', select_html)
     assert '<option value="lead" data-backward="true">线索（10%） · 退回</option>' in select_html
     assert "selected" not in select_html.split('value="visit"')[0]  # 线索 is not the default any more
@@ -105,15 +136,18 @@ def test_the_stage_form_offers_the_next_stage_and_marks_backward_ones(login, wor
 def test_a_backward_move_needs_a_reason_which_the_timeline_shows(login, world, session):
     client = login("zs1")
     lead = session.get(Lead, world["contact"])
-    refused = client.post(f"/leads/{lead.id}/stage", data={"stage": "lead", "version": lead.version}, follow_redirects=True)
+    refused = client.post(
+        f"/leads/{lead.id}/stage", data={"stage": "lead", "version": lead.version}, follow_redirects=True
+    )
     assert "从「接洽」退回「线索」须填写退回原因" in page(refused)
     session.expire_all()
     assert session.get(Lead, lead.id).stage == "contact"
     client.post(f"/leads/{lead.id}/stage", data={"stage": "lead", "version": lead.version, "reason": "企业换了对接人"})
     session.expire_all()
     assert session.get(Lead, lead.id).stage == "lead"
-    change = session.scalar(select(LeadStageChange).where(LeadStageChange.lead_id == lead.id)
-                            .order_by(LeadStageChange.id.desc()).limit(1))
+    change = session.scalar(
+        select(LeadStageChange).where(LeadStageChange.lead_id == lead.id).order_by(LeadStageChange.id.desc()).limit(1)
+    )
     assert (change.from_stage, change.to_stage, change.note) == ("contact", "lead", "退回原因：企业换了对接人")
     assert "退回原因：企业换了对接人" in page(client.get(f"/leads/{lead.id}"))
 
@@ -123,7 +157,11 @@ def test_the_api_answers_a_backward_move_without_reason_with_422(login, world, s
     lead = session.get(Lead, world["contact"])
     response = client.post(f"/api/v1/leads/{lead.id}/stage", json={"to_stage": "lead", "version": lead.version})
     assert response.status_code == 422
-    assert response.get_json() == {"error": "从「接洽」退回「线索」须填写退回原因（reason）", "field": "reason", "status": 422}
+    assert response.get_json() == {
+        "error": "从「接洽」退回「线索」须填写退回原因（reason）",
+        "field": "reason",
+        "status": 422,
+    }
     forward = client.post(f"/api/v1/leads/{lead.id}/stage", json={"to_stage": "visit", "version": lead.version})
     assert forward.status_code == 200 and forward.get_json()["stage"] == "visit"
 
@@ -133,6 +171,7 @@ def test_the_move_in_picker_shows_status_on_the_chosen_day(login, world):
     a1 = world["a1"].id  # let until 2026-11-20
     today_picker = page(client.get("/buildings/A01/move-in/units?on=2026-11-15"))
     later = page(client.get(f"/buildings/A01/move-in/units?on=2026/11/21&unit={a1}"))
+
     def label(html):
         return re.search(rf'<label[^>]*for="u{a1}"[^>]*>.*?</label>', html, re.S).group(0)
 

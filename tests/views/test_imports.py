@@ -1,4 +1,5 @@
 """The imports page, preview, confirm and history; export downloads and buttons — as each role sees them."""
+
 from __future__ import annotations
 
 import csv
@@ -31,8 +32,9 @@ def login(app, session):
 
 
 def upload(client, kind, name, data):
-    return client.post("/imports", data={"kind": kind, "file": (io.BytesIO(data), name)},
-                       content_type="multipart/form-data")
+    return client.post(
+        "/imports", data={"kind": kind, "file": (io.BytesIO(data), name)}, content_type="multipart/form-data"
+    )
 
 
 def batch_id(response) -> int:
@@ -57,8 +59,13 @@ def test_who_may_open_the_imports_page(app, login, district):
 
 def test_upload_preview_confirm_and_history(login, district, session):
     client = login("admin")
-    data = xlsx([["统一社会信用代码", "企业名称", "属地注册"], [NEW, "新上传科技有限公司", "是"],
-                 [f.make_uscc(101), "注册甲有限公司", "是"]])
+    data = xlsx(
+        [
+            ["统一社会信用代码", "企业名称", "属地注册"],
+            [NEW, "新上传科技有限公司", "是"],
+            [f.make_uscc(101), "注册甲有限公司", "是"],
+        ]
+    )
     response = upload(client, "companies", "企业名录.xlsx", data)
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).get_data(as_text=True)
@@ -81,7 +88,9 @@ def test_a_bad_file_shows_each_error_with_row_and_column_and_cannot_be_confirmed
     response = upload(client, "companies", "bad.csv", data)
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "有错误，未导入" in page and "确认导入" not in page
-    assert re.search(r'<td class="text-end">2</td>\s*<td>A 列 统一社会信用代码</td><td>统一社会信用代码校验位错误', page)
+    assert re.search(
+        r'<td class="text-end">2</td>\s*<td>A 列 统一社会信用代码</td><td>统一社会信用代码校验位错误', page
+    )
     assert client.post(f"/imports/{batch_id(response)}/confirm", follow_redirects=True).status_code == 200
     assert db_state() == before
 
@@ -135,7 +144,9 @@ def test_template_download(login, district):
 
 def test_exports_are_filtered_as_on_screen_and_scoped(login, district):
     leader = login("leader")
-    rows = list(csv.reader(io.StringIO(leader.get("/exports/buildings?street=白云&format=csv").data.decode("utf-8-sig"))))
+    rows = list(
+        csv.reader(io.StringIO(leader.get("/exports/buildings?street=白云&format=csv").data.decode("utf-8-sig")))
+    )
     assert [r[0] for r in rows[1:]] == ["B01"]
     response = leader.get("/exports/companies?q=甲")
     assert response.mimetype.endswith("spreadsheetml.sheet")
@@ -158,8 +169,9 @@ def test_list_pages_have_an_export_button_keeping_the_filters(login, district):
     assert "/exports/companies?q=%E7%94%B2&amp;registered=yes" in page
 
 
-def test_uploads_never_keep_more_than_the_total_and_a_removed_original_is_said_so(app, login, district, session,
-                                                                                   monkeypatch):
+def test_uploads_never_keep_more_than_the_total_and_a_removed_original_is_said_so(
+    app, login, district, session, monkeypatch
+):
     monkeypatch.setitem(app.config, "IMPORT_ORIGINALS_MB", 0.05)  # 52,428 bytes in all
     client = login("admin")
     junk = b"PK\x03\x04" + b"\x00" * 20_000  # refused: not a workbook
@@ -179,13 +191,26 @@ def test_uploads_never_keep_more_than_the_total_and_a_removed_original_is_said_s
 
 def test_company_preview_names_rows_and_warns_of_an_existing_name_under_another_uscc(login, district, session):
     client = login("admin")
-    data = xlsx([["统一社会信用代码", "企业名称", "属地注册"],
-                 [NEW, "注册甲有限责任公司", "是"],  # 注册甲有限公司's name (legal-form variant), another code
-                 [f.make_uscc(104), "全新科技有限公司", "否"]])
+    data = xlsx(
+        [
+            ["统一社会信用代码", "企业名称", "属地注册"],
+            [NEW, "注册甲有限责任公司", "是"],  # 注册甲有限公司's name (legal-form variant), another code
+            [f.make_uscc(104), "全新科技有限公司", "否"],
+        ]
+    )
     page = client.get(upload(client, "companies", "企业.xlsx", data).headers["Location"]).get_data(as_text=True)
     assert 'data-testid="count-create">2 行' in page
     warning = re.search(r"<li>第 2 行[^<]*</li>", page).group(0)
-    assert "「企业名称」" in warning and (f"企业名称与已有企业「注册甲有限公司」相同，但统一社会信用代码不同"
-                                      f"（已有 {f.make_uscc(101)}，本行 {NEW}）：本行将作为新企业导入，请核对代码") in warning
-    assert 'data-testid="sample-name">注册甲有限责任公司<' in page and 'data-testid="sample-name">全新科技有限公司<' in page
+    assert (
+        "「企业名称」" in warning
+        and (
+            f"企业名称与已有企业「注册甲有限公司」相同，但统一社会信用代码不同"
+            f"（已有 {f.make_uscc(101)}，本行 {NEW}）：本行将作为新企业导入，请核对代码"
+        )
+        in warning
+    )
+    assert (
+        'data-testid="sample-name">注册甲有限责任公司<' in page
+        and 'data-testid="sample-name">全新科技有限公司<' in page
+    )
     assert "<li>第 3 行" not in page  # the company with a new name is not warned

@@ -1,6 +1,7 @@
 """Lapsed leases (到期未处置) on the pages: the confirmation page lists them with the three actions
 inline and will not confirm until they are resolved; the expiries page, the building page, the
 units list and the manager's dashboard show them; the dashboard explains the month's change."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -44,8 +45,11 @@ def test_the_confirmation_page_lists_them_inline_and_refuses_to_confirm(login, w
     page = client.get(BACK).get_data(as_text=True)
     assert 'data-testid="lapsed-list"' in page and "到期未续有限公司" in page and "2026-10-15 到期，已过 31 天" in page
     lid = world["lease_id"]
-    for path in (f"/buildings/A01/leases/{lid}/renew?next=", f"/buildings/A01/leases/{lid}/move-out?next=",
-                 f"/buildings/A01/leases/{lid}/open-ended?next="):
+    for path in (
+        f"/buildings/A01/leases/{lid}/renew?next=",
+        f"/buildings/A01/leases/{lid}/move-out?next=",
+        f"/buildings/A01/leases/{lid}/open-ended?next=",
+    ):
         assert path in page
     assert 'value="2026-10-16"' in page  # the move-out date offered: the day after the end
     assert 'data-testid="confirm-button" disabled' in page
@@ -54,16 +58,23 @@ def test_the_confirmation_page_lists_them_inline_and_refuses_to_confirm(login, w
     assert snapshots(session) == 0
 
 
-@pytest.mark.parametrize("action, form, end, moved_out", [
-    ("renew", {"end_date": "2027-10-15"}, date(2027, 10, 15), None),
-    ("move-out", {"moved_out_on": "2026-10-16", "reason": "到期"}, date(2026, 10, 15), date(2026, 10, 16)),
-    ("open-ended", {}, None, None),
-])
-def test_each_inline_action_resolves_and_returns_to_the_confirmation_page(login, world, session, action, form, end, moved_out):
+@pytest.mark.parametrize(
+    "action, form, end, moved_out",
+    [
+        ("renew", {"end_date": "2027-10-15"}, date(2027, 10, 15), None),
+        ("move-out", {"moved_out_on": "2026-10-16", "reason": "到期"}, date(2026, 10, 15), date(2026, 10, 16)),
+        ("open-ended", {}, None, None),
+    ],
+)
+def test_each_inline_action_resolves_and_returns_to_the_confirmation_page(
+    login, world, session, action, form, end, moved_out
+):
     client = login("ly")
     lid = world["lease_id"]
-    response = client.post(f"/buildings/A01/leases/{lid}/{action}?next=/confirmations%3Fmonth%3D2026-10",
-                           data=dict(form, version=str(world["lease"].version)))
+    response = client.post(
+        f"/buildings/A01/leases/{lid}/{action}?next=/confirmations%3Fmonth%3D2026-10",
+        data=dict(form, version=str(world["lease"].version)),
+    )
     assert response.status_code == 302 and response.headers["Location"].endswith(BACK)
     lease = lease_now(session, lid)
     assert (lease.end_date, lease.moved_out_on) == (end, moved_out)
@@ -74,14 +85,22 @@ def test_each_inline_action_resolves_and_returns_to_the_confirmation_page(login,
 
 
 def test_a_foreign_next_is_ignored(login, world):
-    response = login("ly").post(f"/buildings/A01/leases/{world['lease_id']}/open-ended?next=//evil.example/x",
-                                data={"version": str(world["lease"].version)})
+    response = login("ly").post(
+        f"/buildings/A01/leases/{world['lease_id']}/open-ended?next=//evil.example/x",
+        data={"version": str(world["lease"].version)},
+    )
     assert response.headers["Location"].endswith("/buildings/A01")
 
 
 def test_a_refused_renewal_shows_the_form_with_the_message(login, world, session):
-    page = login("ly").post(f"/buildings/A01/leases/{world['lease_id']}/renew?next=/confirmations",
-                            data={"version": str(world["lease"].version), "end_date": "2026-11-01"}).get_data(as_text=True)
+    page = (
+        login("ly")
+        .post(
+            f"/buildings/A01/leases/{world['lease_id']}/renew?next=/confirmations",
+            data={"version": str(world["lease"].version), "end_date": "2026-11-01"},
+        )
+        .get_data(as_text=True)
+    )
     assert "续租后租约仍为到期未处置" in page and 'data-testid="lapsed-note"' in page
     assert lease_now(session, world["lease_id"]).end_date == date(2026, 10, 15)
 
@@ -89,7 +108,7 @@ def test_a_refused_renewal_shows_the_form_with_the_message(login, world, session
 def test_expiries_building_units_and_dashboard_show_them(login, world):
     client = login("ly")
     expiries = client.get("/expiries").get_data(as_text=True)
-    assert "到期未处置 <span class=\"text-muted\">1 份</span>" in expiries and "到期未处置 · 已过 31 天" in expiries
+    assert '到期未处置 <span class="text-muted">1 份</span>' in expiries and "到期未处置 · 已过 31 天" in expiries
     assert f"/buildings/A01/leases/{world['lease_id']}/open-ended" in expiries
     building = client.get("/buildings/A01").get_data(as_text=True)
     assert 'data-testid="building-lapsed"' in building and "到期未处置的租约 1 份（截至今日 2026-11-15）" in building
@@ -110,9 +129,11 @@ def test_the_dashboard_and_the_building_history_explain_the_month(login, world):
     client = login("leader")
     dashboard = client.get("/?month=2026-10").get_data(as_text=True)
     assert "变动说明" in dashboard
-    assert ('上月末 500.00\n  + 新入驻 <span data-testid="bridge-in">0.00</span>\n'
-            '  − 迁出 <span data-testid="bridge-out">0.00</span>\n'
-            '  − 到期未处置 <span data-testid="bridge-lapsed">300.00</span>') in dashboard
+    assert (
+        '上月末 500.00\n  + 新入驻 <span data-testid="bridge-in">0.00</span>\n'
+        '  − 迁出 <span data-testid="bridge-out">0.00</span>\n'
+        '  − 到期未处置 <span data-testid="bridge-lapsed">300.00</span>'
+    ) in dashboard
     assert "= 本月末 <strong>200.00</strong> m²" in dashboard
     api = client.get("/api/v1/summary?month=2026-10").get_json()["bridge"]
     assert api["occupied_area"] == {"moved_in": 0.0, "moved_out": 0.0, "lapsed": 300.0, "other": 0.0, "other_items": []}

@@ -1,5 +1,6 @@
 """Pipeline pages as each role uses them: the list, the board (htmx moves, conflicts, CSRF), a
 lead's page and its forms, matching and reserving, landing and the manager's confirmation."""
+
 from __future__ import annotations
 
 import re
@@ -29,11 +30,25 @@ def scene(session):
     f.user(session, "leader", "leader")
     f.user(session, "ly_a", "manager", buildings=[a])
     f.user(session, "ly_b", "manager", buildings=[b])
-    mine = f.lead(session, zs1, "大连蓝港数据科技有限公司", stage="contact", intended_area=Decimal("500"),
-                  industry_group="数字技术服务", expected_annual_tax=Decimal("3000000"), next_followup_on=date(2026, 11, 20),
-                  last_followup_on=date(2026, 11, 10))
-    theirs = f.lead(session, zs2, "华信（大连）软件有限公司", stage="visit", next_followup_on=date(2026, 11, 12),
-                    last_followup_on=date(2026, 11, 5))
+    mine = f.lead(
+        session,
+        zs1,
+        "大连蓝港数据科技有限公司",
+        stage="contact",
+        intended_area=Decimal("500"),
+        industry_group="数字技术服务",
+        expected_annual_tax=Decimal("3000000"),
+        next_followup_on=date(2026, 11, 20),
+        last_followup_on=date(2026, 11, 10),
+    )
+    theirs = f.lead(
+        session,
+        zs2,
+        "华信（大连）软件有限公司",
+        stage="visit",
+        next_followup_on=date(2026, 11, 12),
+        last_followup_on=date(2026, 11, 5),
+    )
     session.commit()
     return {"a": a, "b": b, "units": units, "mine": mine.id, "theirs": theirs.id}
 
@@ -77,8 +92,15 @@ def test_roles_and_ownership(login, scene, client):
 
 def test_new_lead_warns_of_a_duplicate_then_saves_when_confirmed(login, scene, session):
     client = login("zs1")
-    form = {"company_name": "华信软件有限责任公司", "source": "网络", "industry_group": "数字技术服务", "hq_type": "none",
-            "priority": "normal", "intended_area": "400", "expected_annual_tax": "120"}
+    form = {
+        "company_name": "华信软件有限责任公司",
+        "source": "网络",
+        "industry_group": "数字技术服务",
+        "hq_type": "none",
+        "priority": "normal",
+        "intended_area": "400",
+        "expected_annual_tax": "120",
+    }
     page = text(client.post("/leads/new", data=form))
     assert "疑似重复" in page and "负责人 zs2" in page and 'value="华信软件有限责任公司"' in page
     assert session.scalar(select(func.count()).select_from(Lead)) == 2
@@ -90,8 +112,19 @@ def test_new_lead_warns_of_a_duplicate_then_saves_when_confirmed(login, scene, s
 
 
 def test_bad_uscc_is_shown_beside_the_field(login, scene, session):
-    page = text(login("zs1").post("/leads/new", data={"company_name": "新公司", "source": "网络", "hq_type": "none",
-                                                      "priority": "normal", "industry_group": "", "uscc": "91310110666007217U"}))
+    page = text(
+        login("zs1").post(
+            "/leads/new",
+            data={
+                "company_name": "新公司",
+                "source": "网络",
+                "hq_type": "none",
+                "priority": "normal",
+                "industry_group": "",
+                "uscc": "91310110666007217U",
+            },
+        )
+    )
     assert 'data-testid="error-uscc">统一社会信用代码校验位错误：末位应为 T，实为 U' in page
     assert session.scalar(select(func.count()).select_from(Lead)) == 2
 
@@ -99,10 +132,15 @@ def test_bad_uscc_is_shown_beside_the_field(login, scene, session):
 def test_followup_form_and_timeline(login, scene, session):
     client = login("zs1")
     lead_id = scene["mine"]
-    page = text(client.post(f"/leads/{lead_id}/followups", data={"method": "电话", "notes": "约考察", "next_on": "2026-11-01"}))
+    page = text(
+        client.post(f"/leads/{lead_id}/followups", data={"method": "电话", "notes": "约考察", "next_on": "2026-11-01"})
+    )
     assert 'data-testid="error-next_on">下次跟进日期 2026-11-01 已经过去' in page and "约考察</textarea>" in page
     assert session.scalar(select(func.count()).select_from(FollowUp)) == 0
-    assert client.post(f"/leads/{lead_id}/followups", data={"method": "走访", "notes": "上门拜访总经理"}).status_code == 302
+    assert (
+        client.post(f"/leads/{lead_id}/followups", data={"method": "走访", "notes": "上门拜访总经理"}).status_code
+        == 302
+    )
     page = text(client.get(f"/leads/{lead_id}"))
     assert 'data-testid="next-followup">2026-11-22' in page  # a week after today (2026-11-15)
     assert "上门拜访总经理" in page and "走访" in page
@@ -113,7 +151,9 @@ def test_board_move_with_htmx_returns_the_board_and_counts(login, scene, session
     lead = session.get(Lead, scene["mine"])
     page = text(client.get("/leads/board"))
     assert re.search(r'data-testid="count-contact">1<', page)
-    response = client.post(f"/leads/{lead.id}/stage", data={"stage": "negotiation", "version": lead.version}, headers=HX)
+    response = client.post(
+        f"/leads/{lead.id}/stage", data={"stage": "negotiation", "version": lead.version}, headers=HX
+    )
     assert response.status_code == 200
     page = text(response)
     assert page.lstrip().startswith('<div id="board"') and "已移至「洽谈」" in page
@@ -136,8 +176,13 @@ def test_board_cards_follow_the_lead_and_the_reader(login, scene, client):
     assert "locked" in card(page, scene["mine"]) and "locked" not in card(page, scene["theirs"])
     client.post("/logout")
     zs1 = login("zs1")
-    assert zs1.post(f"/leads/{scene['mine']}/followups",
-                    data={"method": "电话", "notes": "约定下周看房", "next_on": "2026-11-25"}).status_code == 302
+    assert (
+        zs1.post(
+            f"/leads/{scene['mine']}/followups",
+            data={"method": "电话", "notes": "约定下周看房", "next_on": "2026-11-25"},
+        ).status_code
+        == 302
+    )
     page = text(zs1.get("/leads/board"))
     assert "2026-11-25" in card(page, scene["mine"]) and "2026-11-20" not in card(page, scene["mine"])
 
@@ -146,7 +191,9 @@ def test_second_mover_gets_a_conflict_and_lost_needs_a_reason(login, scene, sess
     lead = session.get(Lead, scene["mine"])
     seen = lead.version
     client = login("zs1")
-    assert client.post(f"/leads/{lead.id}/stage", data={"stage": "visit", "version": seen}, headers=HX).status_code == 200
+    assert (
+        client.post(f"/leads/{lead.id}/stage", data={"stage": "visit", "version": seen}, headers=HX).status_code == 200
+    )
     response = client.post(f"/leads/{lead.id}/stage", data={"stage": "negotiation", "version": seen}, headers=HX)
     assert response.status_code == 409 and "刚被zs1 修改过（当前阶段：考察）" in text(response)
     session.expire_all()
@@ -189,8 +236,14 @@ def test_board_queries_do_not_grow_with_leads(login, scene, session):
 
     def add(count, prefix):
         for n in range(count):
-            lead = Lead(company_name=f"{prefix}{n}", source="网络", owner_id=zs1, stage=["lead", "visit", "signed"][n % 3],
-                        created_on=date(2026, 11, 1), next_followup_on=date(2026, 11, 14 + n % 5))
+            lead = Lead(
+                company_name=f"{prefix}{n}",
+                source="网络",
+                owner_id=zs1,
+                stage=["lead", "visit", "signed"][n % 3],
+                created_on=date(2026, 11, 1),
+                next_followup_on=date(2026, 11, 14 + n % 5),
+            )
             session.add(lead)
             session.add(FollowUp(lead=lead, author_id=zs1, on=date(2026, 11, 2), method="电话", notes="x"))
         session.commit()
@@ -223,7 +276,11 @@ def test_the_lead_list_filters_leads_never_followed_up(login, scene, session):
     f.lead(session, zs1, "大连新线索有限公司", created_on=date(2026, 11, 14))  # no follow-up yet
     session.commit()
     page = text(login("zs1").get("/leads?overdue=never"))
-    assert "大连新线索有限公司" in page and "大连蓝港数据科技有限公司" not in page and "华信（大连）软件有限公司" not in page
+    assert (
+        "大连新线索有限公司" in page
+        and "大连蓝港数据科技有限公司" not in page
+        and "华信（大连）软件有限公司" not in page
+    )
 
 
 def test_match_reserve_land_and_confirm(login, scene, session, client):
@@ -244,9 +301,18 @@ def test_match_reserve_land_and_confirm(login, scene, session, client):
         session.expire_all()
     form = text(zs1.get(f"/leads/{lead_id}/land"))
     assert "6F-01 · 250 m² · 预留至 2026-12-31" in form  # the lead's held units are offered, ticked
-    response = zs1.post(f"/leads/{lead_id}/land", data={
-        "action": "submit", "building_id": scene["a"].id, "unit_ids": [a1.id, a2.id], "start_date": "2026-11-20",
-        "uscc": "91210200241281392F", "company_name": "大连蓝港数据科技有限公司", "registered_in_district": "y"})
+    response = zs1.post(
+        f"/leads/{lead_id}/land",
+        data={
+            "action": "submit",
+            "building_id": scene["a"].id,
+            "unit_ids": [a1.id, a2.id],
+            "start_date": "2026-11-20",
+            "uscc": "91210200241281392F",
+            "company_name": "大连蓝港数据科技有限公司",
+            "registered_in_district": "y",
+        },
+    )
     assert response.status_code == 302
     request = session.scalar(select(MoveInRequest))
     assert request.status == "pending"
@@ -273,9 +339,18 @@ def test_landing_in_let_units_is_refused_beside_the_field(login, scene, session)
     lead.stage = "registered"
     session.commit()
     let = session.scalar(select(Unit).where(Unit.building_id == scene["b"].id))
-    page = text(zs1.post(f"/leads/{lead.id}/land", data={
-        "action": "submit", "building_id": scene["b"].id, "unit_ids": [let.id], "start_date": "2026-11-20",
-        "uscc": "91210200241281392F"}))
+    page = text(
+        zs1.post(
+            f"/leads/{lead.id}/land",
+            data={
+                "action": "submit",
+                "building_id": scene["b"].id,
+                "unit_ids": [let.id],
+                "start_date": "2026-11-20",
+                "uscc": "91210200241281392F",
+            },
+        )
+    )
     assert "2F-01 在 2026-11-20 不是空置的" in page
     assert session.scalar(select(func.count()).select_from(MoveInRequest)) == 0
 

@@ -1,4 +1,5 @@
 """Building managers' pages: forms that write, refusals that write nothing, and what they show."""
+
 from __future__ import annotations
 
 import logging
@@ -59,9 +60,14 @@ def test_a_promoter_sees_a_managers_move_out_at_once(login, world, client):
     assert 'data-testid="tenants-table"' in promoter_page and "甲租户有限公司" in promoter_page
     client.post("/logout")
     lease = world["lease"]
-    response = login("ly").post(f"/buildings/A01/leases/{lease.id}/move-out", data={
-        "version": str(lease.version), "moved_out_on": "2026-11-01", "reason": "提前退租",
-    })
+    response = login("ly").post(
+        f"/buildings/A01/leases/{lease.id}/move-out",
+        data={
+            "version": str(lease.version),
+            "moved_out_on": "2026-11-01",
+            "reason": "提前退租",
+        },
+    )
     assert response.status_code == 302
     client.post("/logout")
     promoter_page = login("zs").get("/buildings/A01?month=2026-11").get_data(as_text=True)
@@ -70,10 +76,18 @@ def test_a_promoter_sees_a_managers_move_out_at_once(login, world, client):
 
 def test_move_in_through_the_form_creates_the_company_and_lease(login, world, session):
     client = login("ly")
-    response = client.post("/buildings/A01/move-in", data={
-        "company": "新入驻科技有限公司", "uscc": VALID, "registered_in_district": "y", "industry_group": "科技服务",
-        "units": [str(world["a2"].id), str(world["a3"].id)], "start_date": "2026-11-10", "end_date": "2029-11-09",
-    })
+    response = client.post(
+        "/buildings/A01/move-in",
+        data={
+            "company": "新入驻科技有限公司",
+            "uscc": VALID,
+            "registered_in_district": "y",
+            "industry_group": "科技服务",
+            "units": [str(world["a2"].id), str(world["a3"].id)],
+            "start_date": "2026-11-10",
+            "end_date": "2029-11-09",
+        },
+    )
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "已登记 新入驻科技有限公司 入驻 3F-02、3F-03" in page
@@ -86,29 +100,60 @@ def test_move_in_through_the_form_creates_the_company_and_lease(login, world, se
 
 def test_a_refused_move_in_keeps_what_was_typed_and_writes_nothing(login, world, session):
     leases_before, companies_before = count(session, Lease), count(session, Company)
-    page = login("ly").post("/buildings/A01/move-in", data={
-        "company": "占用测试有限公司", "uscc": VALID, "units": [str(world["a1"].id)], "start_date": "2026-11-10",
-    }).get_data(as_text=True)
+    page = (
+        login("ly")
+        .post(
+            "/buildings/A01/move-in",
+            data={
+                "company": "占用测试有限公司",
+                "uscc": VALID,
+                "units": [str(world["a1"].id)],
+                "start_date": "2026-11-10",
+            },
+        )
+        .get_data(as_text=True)
+    )
     assert "单元 3F-01 在该期间已有有效租约（甲租户有限公司" in page
-    assert 'value="占用测试有限公司"' in page and f'value="{world["a1"].id}" id="u{world["a1"].id}" autocomplete="off" checked' in page
+    assert (
+        'value="占用测试有限公司"' in page
+        and f'value="{world["a1"].id}" id="u{world["a1"].id}" autocomplete="off" checked' in page
+    )
     assert count(session, Lease) == leases_before and count(session, Company) == companies_before
 
 
 def test_bad_uscc_is_shown_beside_its_field(login, world):
-    page = login("ly").post("/buildings/A01/move-in", data={
-        "company": "新公司有限公司", "uscc": "91310110666007217U", "units": [str(world["a2"].id)], "start_date": "2026-11-10",
-    }).get_data(as_text=True)
+    page = (
+        login("ly")
+        .post(
+            "/buildings/A01/move-in",
+            data={
+                "company": "新公司有限公司",
+                "uscc": "91310110666007217U",
+                "units": [str(world["a2"].id)],
+                "start_date": "2026-11-10",
+            },
+        )
+        .get_data(as_text=True)
+    )
     assert 'is-invalid" id="uscc"' in page or 'id="uscc"' in page
-    assert '<div class="invalid-feedback d-block" data-testid="error-uscc">统一社会信用代码校验位错误：末位应为 T，实为 U</div>' in page
+    assert (
+        '<div class="invalid-feedback d-block" data-testid="error-uscc">统一社会信用代码校验位错误：末位应为 T，实为 U</div>'
+        in page
+    )
 
 
 def test_naming_another_buildings_unit_is_403_logged_and_changes_nothing(login, world, session, caplog):
     client = login("ly")
     before = count(session, Lease)
     with caplog.at_level(logging.WARNING, logger="crm.permissions"):
-        response = client.post("/buildings/A01/move-in", data={
-            "company": "甲租户有限公司", "units": [str(world["b1"].id)], "start_date": "2026-11-10",
-        })
+        response = client.post(
+            "/buildings/A01/move-in",
+            data={
+                "company": "甲租户有限公司",
+                "units": [str(world["b1"].id)],
+                "start_date": "2026-11-10",
+            },
+        )
     assert response.status_code == 403 and count(session, Lease) == before
     refusal = [r.getMessage() for r in caplog.records if "refused" in r.getMessage()]
     assert refusal and "user=ly" in refusal[0] and "route=/buildings/A01/move-in" in refusal[0] and "Unit" in refusal[0]
@@ -129,7 +174,12 @@ def test_editing_another_buildings_unit_through_a_changed_id_is_403(login, world
     b1 = world["b1"].id
     assert client.post(f"/buildings/A01/units/{b1}", data={"version": "1", "area": "1"}).status_code == 403
     assert client.post(f"/buildings/A01/units/{b1}/retire", data={"on": "2026-11-15"}).status_code == 403
-    assert client.post("/buildings/A01/units/merge", data={"units": [world["a2"].id, b1], "on": "2026-11-15", "number": "X"}).status_code == 403
+    assert (
+        client.post(
+            "/buildings/A01/units/merge", data={"units": [world["a2"].id, b1], "on": "2026-11-15", "number": "X"}
+        ).status_code
+        == 403
+    )
     session.rollback()
     assert session.get(Unit, b1).area == 500 and session.get(Unit, b1).retired_on is None
 
@@ -137,9 +187,14 @@ def test_editing_another_buildings_unit_through_a_changed_id_is_403(login, world
 def test_move_out_then_the_tenant_is_gone_today(login, world, session):
     client = login("ly")
     lease = world["lease"]
-    response = client.post(f"/buildings/A01/leases/{lease.id}/move-out", data={
-        "version": str(lease.version), "moved_out_on": "2026-11-01", "reason": "提前退租",
-    })
+    response = client.post(
+        f"/buildings/A01/leases/{lease.id}/move-out",
+        data={
+            "version": str(lease.version),
+            "moved_out_on": "2026-11-01",
+            "reason": "提前退租",
+        },
+    )
     assert response.status_code == 302
     page = client.get("/buildings/A01").get_data(as_text=True)
     assert "已登记 甲租户有限公司 迁出" in page and 'data-testid="today-occupancy">0.0%' in page
@@ -147,9 +202,18 @@ def test_move_out_then_the_tenant_is_gone_today(login, world, session):
 
 def test_move_out_before_move_in_shows_the_message(login, world):
     lease = world["lease"]
-    page = login("ly").post(f"/buildings/A01/leases/{lease.id}/move-out", data={
-        "version": str(lease.version), "moved_out_on": "2024-12-31", "reason": "到期",
-    }).get_data(as_text=True)
+    page = (
+        login("ly")
+        .post(
+            f"/buildings/A01/leases/{lease.id}/move-out",
+            data={
+                "version": str(lease.version),
+                "moved_out_on": "2024-12-31",
+                "reason": "到期",
+            },
+        )
+        .get_data(as_text=True)
+    )
     assert "迁出日期 2024-12-31 早于入驻日期 2025-01-01" in page
 
 
@@ -159,7 +223,9 @@ def test_two_people_editing_one_unit_the_second_is_refused(login, world, session
     assert first.post(f"/buildings/A01/units/{unit_id}", data={"version": version, "area": "320"}).status_code == 302
     second = app.test_client()
     second.post("/login", data={"username": "admin", "password": f.PASSWORD})
-    page = second.post(f"/buildings/A01/units/{unit_id}", data={"version": version, "area": "280"}).get_data(as_text=True)
+    page = second.post(f"/buildings/A01/units/{unit_id}", data={"version": version, "area": "280"}).get_data(
+        as_text=True
+    )
     assert "保存未成功：您打开表单之后，ly 于" in page and "面积（m²）：300 → 320" in page
     assert 'name="version" type="hidden" value="%d"' % (version + 1) in page
     session.rollback()
@@ -169,19 +235,38 @@ def test_two_people_editing_one_unit_the_second_is_refused(login, world, session
 def test_split_and_merge_through_the_forms(login, world, session):
     client = login("ly")
     a3 = world["a3"].id
-    response = client.post(f"/buildings/A01/units/{a3}/split", data={
-        "on": "2026-11-15", "parts-0-number": "03A", "parts-0-area": "100", "parts-1-number": "03B", "parts-1-area": "150",
-    })
+    response = client.post(
+        f"/buildings/A01/units/{a3}/split",
+        data={
+            "on": "2026-11-15",
+            "parts-0-number": "03A",
+            "parts-0-area": "100",
+            "parts-1-number": "03B",
+            "parts-1-area": "150",
+        },
+    )
     assert "拆分后各部分面积之和 250.00 m² 与原单元面积 300.00 m² 不一致" in response.get_data(as_text=True)
-    response = client.post(f"/buildings/A01/units/{a3}/split", data={
-        "on": "2026-11-15", "parts-0-number": "03A", "parts-0-area": "100", "parts-1-number": "03B", "parts-1-area": "200",
-    })
+    response = client.post(
+        f"/buildings/A01/units/{a3}/split",
+        data={
+            "on": "2026-11-15",
+            "parts-0-number": "03A",
+            "parts-0-area": "100",
+            "parts-1-number": "03B",
+            "parts-1-area": "200",
+        },
+    )
     assert response.status_code == 302
     session.rollback()
     parts = {u.number: u for u in session.scalars(select(Unit).where(Unit.number.in_(["03A", "03B"])))}
-    response = client.post("/buildings/A01/units/merge", data={
-        "units": [str(world["a2"].id), str(parts["03A"].id)], "on": "2026-11-15", "number": "02-03A",
-    })
+    response = client.post(
+        "/buildings/A01/units/merge",
+        data={
+            "units": [str(world["a2"].id), str(parts["03A"].id)],
+            "on": "2026-11-15",
+            "number": "02-03A",
+        },
+    )
     assert response.status_code == 302
     page = client.get("/buildings/A01/units").get_data(as_text=True)
     assert ">02-03A<" in page and ">03B<" in page and ">03A<" not in page
@@ -206,7 +291,9 @@ def test_a_change_in_a_confirmed_month_asks_for_a_reason_and_shows_as_a_correcti
     data = {"company": "甲租户有限公司", "units": [str(world["a2"].id)], "start_date": "2026-10-20"}
     page = client.post("/buildings/A01/move-in", data=data).get_data(as_text=True)
     assert "2026年10月的入驻数据已确认" in page and "请填写更正原因" in page
-    assert client.post("/buildings/A01/move-in", data=data | {"correction_reason": "10 月入驻漏登记"}).status_code == 302
+    assert (
+        client.post("/buildings/A01/move-in", data=data | {"correction_reason": "10 月入驻漏登记"}).status_code == 302
+    )
     history = client.get("/buildings/A01/history?type=snapshot").get_data(as_text=True)
     assert "更正" in history and "更正原因：10 月入驻漏登记" in history and "<del>400</del> → <ins>700</ins>" in history
 
@@ -223,7 +310,9 @@ def test_admin_sees_which_buildings_confirmed_which_months(login, world):
 def test_history_timelines(login, world, session):
     client = login("ly")
     unit = world["a2"]
-    client.post(f"/buildings/A01/units/{unit.id}", data={"version": unit.version, "area": "310", "reserved_until": "2026-12-31"})
+    client.post(
+        f"/buildings/A01/units/{unit.id}", data={"version": unit.version, "area": "310", "reserved_until": "2026-12-31"}
+    )
     page = client.get(f"/units/{unit.id}/history").get_data(as_text=True)
     assert "<del>300</del> → <ins>310</ins>" in page and "<del>（空）</del> → <ins>2026-12-31</ins>" in page
     assert "单元 3F-02 变更记录" in page
@@ -235,6 +324,9 @@ def test_expiries_show_the_tax_and_flag_large_taxpayers(login, world):
     client = login("leader")
     page = client.get("/buildings/A01/expiries?within=90").get_data(as_text=True)
     assert "甲租户有限公司" in page and "纳税大户" in page and ">1,500.0<" in page and ">46<" in page
-    assert "甲租户有限公司" not in client.get("/buildings/A01/expiries?within=30").get_data(as_text=True).split("已过到期日")[0]
+    assert (
+        "甲租户有限公司"
+        not in client.get("/buildings/A01/expiries?within=30").get_data(as_text=True).split("已过到期日")[0]
+    )
     district = client.get("/expiries?within=180").get_data(as_text=True)
     assert "甲大厦" in district and "乙租户有限公司" not in district  # open-ended lease never expires

@@ -1,6 +1,7 @@
 """Notifications as a user sees them: the bell on every page (one query), the list with what,
 which object and when, marking read; the channel settings; the admin's jobs page with failed
 deliveries and group-robot URLs."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -27,9 +28,15 @@ def people(session):
 
 
 def add_notification(session, user, title, link="/leads/7", read=False, created=None):
-    n = Notification(recipient_id=user.id, kind="followup_digest", title=title, body=f"{title}的详情", link=link,
-                     created_at=created or datetime(2026, 11, 16, 0, 30, tzinfo=timezone.utc),
-                     read_at=datetime(2026, 11, 16, 1, 0, tzinfo=timezone.utc) if read else None)
+    n = Notification(
+        recipient_id=user.id,
+        kind="followup_digest",
+        title=title,
+        body=f"{title}的详情",
+        link=link,
+        created_at=created or datetime(2026, 11, 16, 0, 30, tzinfo=timezone.utc),
+        read_at=datetime(2026, 11, 16, 1, 0, tzinfo=timezone.utc) if read else None,
+    )
     session.add(n)
     session.commit()
     return n
@@ -111,7 +118,7 @@ def test_a_user_turns_email_off(login, session, people, app, monkeypatch):
     monkeypatch.setitem(app.config, "SMTP_HOST", "127.0.0.1")
     client = login("zs")
     page = client.get("/account/notifications").get_data(as_text=True)
-    assert "站内通知" in page and 'checked' in page
+    assert "站内通知" in page and "checked" in page
     assert "没有填写邮箱地址" in page  # the factory user has no e-mail
     client.post("/account/notifications", data={})
     assert notify.email_enabled(session, people["zs"].id) is False
@@ -120,16 +127,35 @@ def test_a_user_turns_email_off(login, session, people, app, monkeypatch):
 
 
 def failed_delivery(session, user):
-    reminder = Reminder(kind="followup_digest", object_type="user", object_id=str(user.id), recipient_id=user.id,
-                        due_key="2026-11-16", title="2026-11-16 跟进提醒：逾期 2", body_text="…")
+    reminder = Reminder(
+        kind="followup_digest",
+        object_type="user",
+        object_id=str(user.id),
+        recipient_id=user.id,
+        due_key="2026-11-16",
+        title="2026-11-16 跟进提醒：逾期 2",
+        body_text="…",
+    )
     session.add(reminder)
     session.flush()
-    delivery = Delivery(reminder_id=reminder.id, channel="email", target="zs@xigang.example", status="failed",
-                        attempts=2, last_error="邮件服务器拒收收件人：zs@xigang.example 550 mailbox unavailable")
+    delivery = Delivery(
+        reminder_id=reminder.id,
+        channel="email",
+        target="zs@xigang.example",
+        status="failed",
+        attempts=2,
+        last_error="邮件服务器拒收收件人：zs@xigang.example 550 mailbox unavailable",
+    )
     session.add(delivery)
-    session.add(JobRun(job="monthly_briefing", run_key="2026-10", outcome="failed",
-                       detail="月度简报功能尚未安装（缺少 crm.services.briefing），未生成简报",
-                       started_at=datetime(2026, 11, 6, 1, 0, tzinfo=timezone.utc)))
+    session.add(
+        JobRun(
+            job="monthly_briefing",
+            run_key="2026-10",
+            outcome="failed",
+            detail="月度简报功能尚未安装（缺少 crm.services.briefing），未生成简报",
+            started_at=datetime(2026, 11, 6, 1, 0, tzinfo=timezone.utc),
+        )
+    )
     session.commit()
     return delivery
 
@@ -166,9 +192,18 @@ def test_admin_sets_a_group_robot_and_a_bad_url_is_refused_beside_its_field(logi
     assert session.get(RoleWebhook, "promoter") is None
 
 
-@pytest.mark.parametrize("url", ["http://127.0.0.1:5432", "https://169.254.169.254/latest/meta-data/", "https://[::1]/",
-                                 "https://0x7f000001/", "https://2130706433/", "https://intranet.example/send",
-                                 "http://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=1"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:5432",
+        "https://169.254.169.254/latest/meta-data/",
+        "https://[::1]/",
+        "https://0x7f000001/",
+        "https://2130706433/",
+        "https://intranet.example/send",
+        "http://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=1",
+    ],
+)
 def test_robot_urls_that_point_anywhere_but_a_robot_are_refused_and_nothing_is_saved(login, session, people, url):
     client = login("admin")
     response = client.post("/admin/jobs/webhooks", data={"webhook_leader": url})
@@ -185,8 +220,10 @@ def test_the_admin_edits_the_robot_host_allowlist_on_the_jobs_page(login, sessio
     own = "https://robot.dl-xigang.gov.cn/send?key=1"
     refused = client.post("/admin/jobs/webhooks", data={"webhook_promoter": own})
     assert "robot.dl-xigang.gov.cn 不在允许列表中" in refused.get_data(as_text=True)
-    saved = client.post("/admin/jobs/webhooks", data={"webhook_hosts": "qyapi.weixin.qq.com\nrobot.dl-xigang.gov.cn",
-                                                      "webhook_promoter": own})
+    saved = client.post(
+        "/admin/jobs/webhooks",
+        data={"webhook_hosts": "qyapi.weixin.qq.com\nrobot.dl-xigang.gov.cn", "webhook_promoter": own},
+    )
     assert saved.status_code == 302
     assert session.get(RoleWebhook, "promoter").url == own
     assert notify.robot_hosts(session) == ("qyapi.weixin.qq.com", "robot.dl-xigang.gov.cn")

@@ -1,4 +1,5 @@
 """Pages and JSON as each role sees them, on a small hand-made district."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -18,10 +19,14 @@ def district(session):
     f.unit(session, a, 4, "01", 500, self_use=True)
     b1 = f.unit(session, b, 2, "01", 400)
     f.unit(session, b, 2, "02", 100)
-    reg, unreg, other = f.company(session, "注册甲有限公司"), f.company(session, "外地乙有限公司", registered=False), f.company(session, "丙公司")
-    f.lease(session, reg, a, [a1, a2], date(2025, 1, 1), date(2027, 12, 31))   # 400 m²
-    f.lease(session, unreg, a, [a3], date(2026, 10, 31))                          # 600 m², from the last day
-    f.lease(session, other, b, [b1], date(2024, 1, 1), date(2026, 10, 15))       # ended mid-month
+    reg, unreg, other = (
+        f.company(session, "注册甲有限公司"),
+        f.company(session, "外地乙有限公司", registered=False),
+        f.company(session, "丙公司"),
+    )
+    f.lease(session, reg, a, [a1, a2], date(2025, 1, 1), date(2027, 12, 31))  # 400 m²
+    f.lease(session, unreg, a, [a3], date(2026, 10, 31))  # 600 m², from the last day
+    f.lease(session, other, b, [b1], date(2024, 1, 1), date(2026, 10, 15))  # ended mid-month
     # Tax: A gets 2025 total 120,000,000 (亿元楼) and 2026 Jan–Oct 30,000,000; B 2026 5,000,000.
     f.tax(session, reg, "2025-06", 120_000_000, 40_000_000, building=a)
     f.tax(session, reg, "2026-03", 30_000_000, 9_000_000, building=a)
@@ -105,7 +110,11 @@ def test_building_api_units_and_months(login, district):
     assert data["tax_per_m2"] == 30000.0
     assert len(data["months"]) == 24 and data["months"][-1]["month"] == "2026-10"
     assert data["months"][-1]["occupancy"] == 1.0
-    assert {u["number"]: u["status"] for u in data["units"] if u["floor"] == 3} == {"01": "occupied", "02": "occupied", "03": "occupied"}
+    assert {u["number"]: u["status"] for u in data["units"] if u["floor"] == 3} == {
+        "01": "occupied",
+        "02": "occupied",
+        "03": "occupied",
+    }
 
 
 def test_bad_month_is_a_clear_400(login, district):

@@ -4,6 +4,7 @@ Every place that redirects to a target a request names — ``next`` after sign-i
 marking notifications read, a notification's stored link, the report page's parameters — goes
 through ``crm.web.security.safe_redirect_target``; these tests throw the usual tricks at each.
 """
+
 from __future__ import annotations
 
 import re
@@ -58,7 +59,13 @@ NASTY_QUERY_STRINGS = [
     "next=javascript%3Aalert(1)",
     "next=%E2%80%8B%2F%2Fevil.example",
 ]
-GOOD = ["/buildings", "/leads/7", "/companies?q=%E5%A4%A7%E8%BF%9E&page=2", "/buildings?street=白云", "/reports#briefings"]
+GOOD = [
+    "/buildings",
+    "/leads/7",
+    "/companies?q=%E5%A4%A7%E8%BF%9E&page=2",
+    "/buildings?street=白云",
+    "/reports#briefings",
+]
 
 
 @pytest.mark.parametrize("target", NASTY)
@@ -97,8 +104,10 @@ def sign_in(client, query_string):
 @pytest.mark.parametrize("target", NASTY)
 def test_sign_in_never_sends_the_user_off_site(app, zs, target):
     client = app.test_client()
-    assert location(client.post("/login", query_string={"next": target},
-                                data={"username": "zs", "password": f.PASSWORD})) == "/"
+    assert (
+        location(client.post("/login", query_string={"next": target}, data={"username": "zs", "password": f.PASSWORD}))
+        == "/"
+    )
     assert location(client.get("/login", query_string={"next": target})) == "/"  # already signed in
 
 
@@ -119,13 +128,22 @@ def test_marking_notifications_read_never_sends_the_user_off_site(login, zs, tar
 
 def test_marking_notifications_read_returns_to_the_page(login, zs):
     client = login("zs")
-    assert location(client.post("/notifications/read-all", data={"next": "/notifications?page=2"})) == "/notifications?page=2"
+    assert (
+        location(client.post("/notifications/read-all", data={"next": "/notifications?page=2"}))
+        == "/notifications?page=2"
+    )
 
 
 @pytest.mark.parametrize("link", ["//evil.example", "/\t/evil.example", "https://evil.example", "/\\evil.example"])
 def test_a_malformed_stored_link_does_not_leave_the_site(login, session, zs, link):
-    n = Notification(recipient_id=zs.id, kind="followup_digest", title="甲", body="甲", link=link,
-                     created_at=datetime(2026, 11, 16, tzinfo=timezone.utc))
+    n = Notification(
+        recipient_id=zs.id,
+        kind="followup_digest",
+        title="甲",
+        body="甲",
+        link=link,
+        created_at=datetime(2026, 11, 16, tzinfo=timezone.utc),
+    )
     session.add(n)
     session.commit()
     assert location(login("zs").post(f"/notifications/{n.id}/read", data={"open": "1"})) == "/notifications"

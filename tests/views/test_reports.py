@@ -1,4 +1,5 @@
 """/reports with the 亿元楼 candidates, its PDF, the JSON API, the CLI and the admin's settings."""
+
 from __future__ import annotations
 
 import json
@@ -50,8 +51,16 @@ def test_anonymous_api_is_401(client, data):
 def test_api_returns_exactly_the_contract(login, data):
     got = login("leader").get("/api/v1/reports/candidates?year=2026&as_of=2026-06").get_json()
     want = district.EXPECTED
-    assert set(got) == {"year", "as_of", "basis", "threshold", "candidate_threshold", "prev_year_label", "yi_buildings",
-                        "candidates"}
+    assert set(got) == {
+        "year",
+        "as_of",
+        "basis",
+        "threshold",
+        "candidate_threshold",
+        "prev_year_label",
+        "yi_buildings",
+        "candidates",
+    }
     scalars = ("year", "as_of", "basis", "threshold", "candidate_threshold", "prev_year_label")
     assert {k: got[k] for k in scalars} == {k: want[k] for k in scalars}
     assert got["yi_buildings"] == want["yi_buildings"]
@@ -100,8 +109,10 @@ def test_admin_changes_thresholds_and_the_report_follows(login, data, session):
     form = client.get("/admin/settings").get_data(as_text=True)
     assert 'name="yi" required type="text" value="10000.00"' in form  # 亿元楼 in 万元
     assert 'name="candidate" required type="text" value="5000.00"' in form
-    response = client.post("/admin/settings", data={
-        "basis": "total", "yi": "10000", "wuqianwan": "5000", "qianwan": "1000", "candidate": "8000"})
+    response = client.post(
+        "/admin/settings",
+        data={"basis": "total", "yi": "10000", "wuqianwan": "5000", "qianwan": "1000", "candidate": "8000"},
+    )
     assert response.status_code == 302
     assert session.get(Setting, "candidate_threshold").value == "80000000.00"
     got = client.get("/api/v1/reports/candidates?year=2026&as_of=2026-06").get_json()
@@ -110,14 +121,20 @@ def test_admin_changes_thresholds_and_the_report_follows(login, data, session):
 
 def test_bad_settings_are_refused_beside_the_field(login, data, session):
     client = login("admin")
-    page = client.post("/admin/settings", data={
-        "basis": "total", "yi": "10000", "wuqianwan": "5000", "qianwan": "1000", "candidate": "12000"}).get_data(as_text=True)
+    page = client.post(
+        "/admin/settings",
+        data={"basis": "total", "yi": "10000", "wuqianwan": "5000", "qianwan": "1000", "candidate": "12000"},
+    ).get_data(as_text=True)
     assert "候选门槛不能高于亿元楼门槛" in page and 'value="12000"' in page
-    page = client.post("/admin/settings", data={
-        "basis": "total", "yi": "10000", "wuqianwan": "5000", "qianwan": "6000", "candidate": "5000"}).get_data(as_text=True)
+    page = client.post(
+        "/admin/settings",
+        data={"basis": "total", "yi": "10000", "wuqianwan": "5000", "qianwan": "6000", "candidate": "5000"},
+    ).get_data(as_text=True)
     assert "千万楼门槛必须低于五千万楼门槛" in page
-    page = client.post("/admin/settings", data={
-        "basis": "total", "yi": "abc", "wuqianwan": "5000", "qianwan": "1000", "candidate": "5000"}).get_data(as_text=True)
+    page = client.post(
+        "/admin/settings",
+        data={"basis": "total", "yi": "abc", "wuqianwan": "5000", "qianwan": "1000", "candidate": "5000"},
+    ).get_data(as_text=True)
     assert "is-invalid" in page
     session.expire_all()
     assert session.get(Setting, "candidate_threshold") is None and session.get(Setting, "tier_qianwan") is None

@@ -7,6 +7,7 @@ vacant; one move-in request waits for it. 乙大厦 (B01, kept by "ly2") has one
 Promoter "p1" has a lead due today, one 5 days overdue and one never followed up; "p2" has one
 overdue. Tax 2026-09: A01's tenant ¥120 m (a 亿元楼), B01's ¥60 m (a candidate: ¥80 m projected).
 """
+
 from __future__ import annotations
 
 import re
@@ -32,21 +33,55 @@ def world(session):
     f.lease(session, tenant_b, b, [b_unit], date(2024, 1, 1))
     f.tax(session, tenant_a, "2026-09", 120_000_000, building=a)
     f.tax(session, tenant_b, "2026-09", 60_000_000, building=b)
-    users = {name: f.user(session, name, role, buildings=kept) for name, role, kept in (
-        ("admin", "admin", []), ("leader", "leader", []), ("p1", "promoter", []), ("p2", "promoter", []),
-        ("ly", "manager", [a]), ("ly2", "manager", [b]))}
+    users = {
+        name: f.user(session, name, role, buildings=kept)
+        for name, role, kept in (
+            ("admin", "admin", []),
+            ("leader", "leader", []),
+            ("p1", "promoter", []),
+            ("p2", "promoter", []),
+            ("ly", "manager", [a]),
+            ("ly2", "manager", [b]),
+        )
+    }
     leads = {
-        "due": f.lead(session, users["p1"], "今日跟进有限公司", stage="contact", last_followup_on=date(2026, 11, 1),
-                      next_followup_on=date(2026, 11, 15)),
-        "late": f.lead(session, users["p1"], "逾期有限公司", stage="contact", last_followup_on=date(2026, 11, 1),
-                       next_followup_on=date(2026, 11, 10)),
+        "due": f.lead(
+            session,
+            users["p1"],
+            "今日跟进有限公司",
+            stage="contact",
+            last_followup_on=date(2026, 11, 1),
+            next_followup_on=date(2026, 11, 15),
+        ),
+        "late": f.lead(
+            session,
+            users["p1"],
+            "逾期有限公司",
+            stage="contact",
+            last_followup_on=date(2026, 11, 1),
+            next_followup_on=date(2026, 11, 10),
+        ),
         "never": f.lead(session, users["p1"], "未跟进有限公司"),
-        "other": f.lead(session, users["p2"], "他人逾期有限公司", stage="contact", last_followup_on=date(2026, 11, 1),
-                        next_followup_on=date(2026, 11, 1)),
+        "other": f.lead(
+            session,
+            users["p2"],
+            "他人逾期有限公司",
+            stage="contact",
+            last_followup_on=date(2026, 11, 1),
+            next_followup_on=date(2026, 11, 1),
+        ),
     }
     for lead, building, unit in ((leads["due"], a, units[3]), (leads["other"], b, b_unit)):
-        session.add(MoveInRequest(lead=lead, company=f.company(session), building=building, unit_ids=str(unit.id),
-                                  start_date=date(2026, 12, 1), requested_by_id=lead.owner_id))
+        session.add(
+            MoveInRequest(
+                lead=lead,
+                company=f.company(session),
+                building=building,
+                unit_ids=str(unit.id),
+                start_date=date(2026, 12, 1),
+                requested_by_id=lead.owner_id,
+            )
+        )
     session.commit()
     return dict(leads={key: lead.id for key, lead in leads.items()})
 
@@ -60,13 +95,37 @@ def text(html: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 
-@pytest.mark.parametrize("user, expected", [
-    ("ly", ["首页", "月度填报", "楼宇", "租约到期", "入驻申请", "预警", "属地化", "企业", "数据导入"]),
-    ("p1", ["首页", "我的跟进", "招商项目", "看板", "属地化", "预警", "楼宇", "楼层图", "企业", "税收", "数据导入"]),
-    ("leader", ["首页", "简报", "亿元楼", "填报情况", "预警", "属地化", "楼宇", "楼层图", "企业", "招商项目", "税收"]),
-    ("admin", ["首页", "楼宇", "企业", "招商项目", "月度填报", "属地化", "预警", "税收", "报表", "数据导入", "更多",
-               "系统管理"]),
-])
+@pytest.mark.parametrize(
+    "user, expected",
+    [
+        ("ly", ["首页", "月度填报", "楼宇", "租约到期", "入驻申请", "预警", "属地化", "企业", "数据导入"]),
+        (
+            "p1",
+            ["首页", "我的跟进", "招商项目", "看板", "属地化", "预警", "楼宇", "楼层图", "企业", "税收", "数据导入"],
+        ),
+        (
+            "leader",
+            ["首页", "简报", "亿元楼", "填报情况", "预警", "属地化", "楼宇", "楼层图", "企业", "招商项目", "税收"],
+        ),
+        (
+            "admin",
+            [
+                "首页",
+                "楼宇",
+                "企业",
+                "招商项目",
+                "月度填报",
+                "属地化",
+                "预警",
+                "税收",
+                "报表",
+                "数据导入",
+                "更多",
+                "系统管理",
+            ],
+        ),
+    ],
+)
 def test_each_role_has_its_menu(login, world, user, expected):
     html = login(user).get("/").get_data(as_text=True)
     assert menu(html) == expected
@@ -76,9 +135,18 @@ def test_the_admins_menu_holds_the_admin_pages(login, world):
     html = login("admin").get("/buildings").get_data(as_text=True)
     more, admin = [part.split("</ul>", 1)[0] for part in html.split('class="dropdown-menu')[1:3]]
     assert re.findall(r'class="dropdown-item[^"]*" href="([^"]+)">', more) == [
-        "/leads/board", "/movein-requests", "/expiries", "/stacking"]
+        "/leads/board",
+        "/movein-requests",
+        "/expiries",
+        "/stacking",
+    ]
     assert re.findall(r'class="dropdown-item[^"]*" href="([^"]+)">', admin) == [
-        "/admin/users", "/confirmations/status", "/admin/jobs", "/admin/settings", "/admin/warnings/settings"]
+        "/admin/users",
+        "/confirmations/status",
+        "/admin/jobs",
+        "/admin/settings",
+        "/admin/warnings/settings",
+    ]
     assert 'class="nav-link text-nowrap active" aria-current="page" href="/buildings"' in html
 
 

@@ -1,5 +1,6 @@
 """A building manager sees their buildings and nothing else, and changes only what is wholly
 theirs — on pages, in the API, in exports and in imports alike (the world: tests/scope_world.py)."""
+
 from __future__ import annotations
 
 import io
@@ -30,14 +31,18 @@ def as_user(app, world):
 
 def preview(session, client, kind: str, text: str) -> ImportBatch:
     """Upload ``text`` as a CSV file of ``kind`` on /imports; the batch its preview recorded."""
-    response = client.post("/imports", data={"kind": kind, "file": (io.BytesIO(text.encode("utf-8")), f"{kind}.csv")},
-                           content_type="multipart/form-data")
+    response = client.post(
+        "/imports",
+        data={"kind": kind, "file": (io.BytesIO(text.encode("utf-8")), f"{kind}.csv")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 302, response.get_data(as_text=True)[:300]
     return session.get(ImportBatch, int(response.headers["Location"].rsplit("/", 1)[1]))
 
 
 # ------------------------------------------------------------------------------------------
 # A manager downloads no leads: the leads list is not theirs to read.
+
 
 def test_a_manager_cannot_download_the_leads_list(as_user):
     for name in ("manager", "other_manager"):
@@ -50,6 +55,7 @@ def test_a_manager_cannot_download_the_leads_list(as_user):
 
 # ------------------------------------------------------------------------------------------
 # A manager's companies import touches only companies wholly theirs, before and after.
+
 
 def company_file(*rows) -> str:
     lines = ["统一社会信用代码,企业名称,注册楼宇编码"] + [",".join(row) for row in rows]
@@ -81,9 +87,13 @@ def test_a_manager_cannot_move_their_own_company_to_another_street(session, as_u
 # ------------------------------------------------------------------------------------------
 # A shared company: each manager sees the tax attributed to their own buildings only.
 
+
 def test_a_shared_companys_tax_shows_each_manager_only_their_buildings(as_user, world):
     shared = world["companies"]["共享"]
-    api = {name: as_user(name).get(f"/api/v1/companies/{shared.id}").get_json() for name in ("manager", "other_manager", "leader")}
+    api = {
+        name: as_user(name).get(f"/api/v1/companies/{shared.id}").get_json()
+        for name in ("manager", "other_manager", "leader")
+    }
     assert [(t["month"], t["building"]["code"]) for t in api["manager"]["tax"]] == [("2026-08", "A2")]
     assert [(t["month"], t["building"]["code"]) for t in api["other_manager"]["tax"]] == [("2026-09", "B1")]
     assert [(t["month"], t["building"]["code"]) for t in api["leader"]["tax"]] == [("2026-09", "B1"), ("2026-08", "A2")]
@@ -96,7 +106,9 @@ def test_a_shared_companys_history_shows_a_manager_only_leases_of_their_building
     shared = world["companies"]["共享"]
 
     def lease_entries(name):
-        return as_user(name).get(f"/companies/{shared.id}/history").get_data(as_text=True).count("</span> 租约 <strong>")
+        return (
+            as_user(name).get(f"/companies/{shared.id}/history").get_data(as_text=True).count("</span> 租约 <strong>")
+        )
 
     assert (lease_entries("leader"), lease_entries("manager"), lease_entries("other_manager")) == (2, 1, 1)
 
@@ -111,7 +123,9 @@ def test_a_building_page_shows_a_manager_a_tenants_tax_of_their_buildings_only(a
     # 共享 paid ¥3,000,000 attributed to A2 and ¥4,000,000 to B1 in the 12 months to 2026-10.
     assert tax_cells(as_user("leader").get("/buildings/A2").get_data(as_text=True), "共享科技有限公司") == ["700.0"]
     assert tax_cells(as_user("manager").get("/buildings/A2").get_data(as_text=True), "共享科技有限公司") == ["300.0"]
-    assert tax_cells(as_user("other_manager").get("/buildings/B1").get_data(as_text=True), "共享科技有限公司") == ["400.0"]
+    assert tax_cells(as_user("other_manager").get("/buildings/B1").get_data(as_text=True), "共享科技有限公司") == [
+        "400.0"
+    ]
 
 
 def test_expiring_leases_show_a_manager_a_tenants_tax_of_their_buildings_only(as_user):
@@ -128,8 +142,11 @@ def test_a_managers_lease_reminder_tells_a_tenants_tax_of_their_buildings_only(s
 
     day = date(2026, 12, 1)  # 共享's two leases end 2027-02-28: within 90 days
     everyone = agenda.people(session)
-    lines = {(everyone[i.recipient_id].name, i.line.text) for i in agenda.lease_expiry_items(session, day, everyone)
-             if "共享" in i.line.text}
+    lines = {
+        (everyone[i.recipient_id].name, i.line.text)
+        for i in agenda.lease_expiry_items(session, day, everyone)
+        if "共享" in i.line.text
+    }
     assert lines == {
         ("manager", "共享科技有限公司（甲二大厦）— 2027-02-28 到期，还有 89 天，近 12 个月纳税 300.0 万元"),
         ("other_manager", "共享科技有限公司（乙一大厦）— 2027-02-28 到期，还有 89 天，近 12 个月纳税 400.0 万元"),

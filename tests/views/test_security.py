@@ -1,4 +1,5 @@
 """Sign-in hardening: throttling, audit, server-side session tokens, timeouts, headers, policy."""
+
 from __future__ import annotations
 
 import pytest
@@ -11,8 +12,12 @@ from tests import factories as f
 
 
 def post_login(client, username, password, agent="pytest-agent", address="10.9.8.7"):
-    return client.post("/login", data={"username": username, "password": password},
-                       headers={"User-Agent": agent}, environ_base={"REMOTE_ADDR": address})
+    return client.post(
+        "/login",
+        data={"username": username, "password": password},
+        headers={"User-Agent": agent},
+        environ_base={"REMOTE_ADDR": address},
+    )
 
 
 def test_five_failures_then_even_the_right_password_waits_a_minute(client, session):
@@ -84,8 +89,10 @@ def test_password_change_ends_other_sessions_and_keeps_this_one(app, session):
     here, there = app.test_client(), app.test_client()
     post_login(here, "zs", f.PASSWORD)
     post_login(there, "zs", f.PASSWORD)
-    response = here.post("/account/password", data={
-        "current_password": f.PASSWORD, "new_password": "a brand new secret", "confirm": "a brand new secret"})
+    response = here.post(
+        "/account/password",
+        data={"current_password": f.PASSWORD, "new_password": "a brand new secret", "confirm": "a brand new secret"},
+    )
     assert response.status_code == 302
     assert here.get("/buildings").status_code == 200
     assert there.get("/buildings").status_code == 302
@@ -96,7 +103,9 @@ def test_common_and_short_passwords_are_refused_beside_the_field(login, session)
     session.commit()
     client = login("zs")
     for new, message in [("password123", "过于常见"), ("short", "至少 10 个字符"), ("x" * 129, "最多 128 个字符")]:
-        page = client.post("/account/password", data={"current_password": f.PASSWORD, "new_password": new, "confirm": new})
+        page = client.post(
+            "/account/password", data={"current_password": f.PASSWORD, "new_password": new, "confirm": new}
+        )
         assert message in page.get_data(as_text=True)
     user = session.scalar(select(User).where(User.username == "zs"))
     session.refresh(user)
@@ -169,12 +178,30 @@ def test_admin_creates_a_user_and_the_form_keeps_what_was_typed(login, session):
     f.building(session, "XG01")
     session.commit()
     client = login("admin")
-    page = client.post("/admin/users", data={"username": "wang", "display_name": "王芳", "role": "manager",
-                                             "email": "", "buildings": ["XG01"], "password": "password123"})
+    page = client.post(
+        "/admin/users",
+        data={
+            "username": "wang",
+            "display_name": "王芳",
+            "role": "manager",
+            "email": "",
+            "buildings": ["XG01"],
+            "password": "password123",
+        },
+    )
     text = page.get_data(as_text=True)
     assert "过于常见" in text and 'value="王芳"' in text
-    response = client.post("/admin/users", data={"username": "wang", "display_name": "王芳", "role": "manager",
-                                                  "email": "", "buildings": ["XG01"], "password": "a-fine-secret-9"})
+    response = client.post(
+        "/admin/users",
+        data={
+            "username": "wang",
+            "display_name": "王芳",
+            "role": "manager",
+            "email": "",
+            "buildings": ["XG01"],
+            "password": "a-fine-secret-9",
+        },
+    )
     assert response.status_code == 302
     user = session.scalar(select(User).where(User.username == "wang"))
     assert user.must_change_password and [b.code for b in user.buildings] == ["XG01"]
@@ -208,8 +235,10 @@ def test_a_password_change_revokes_the_users_tokens(app, session, zs_with_token)
     _, secret, _ = zs_with_token
     client = app.test_client()
     post_login(client, "zs", f.PASSWORD)
-    client.post("/account/password", data={
-        "current_password": f.PASSWORD, "new_password": "a brand new secret", "confirm": "a brand new secret"})
+    client.post(
+        "/account/password",
+        data={"current_password": f.PASSWORD, "new_password": "a brand new secret", "confirm": "a brand new secret"},
+    )
     assert api_status(app, secret) == 401
 
 
@@ -235,8 +264,11 @@ def test_weak_passwords_are_refused_on_every_password_form(app, login, session):
     zs = f.user(session, "zhaoshang7", "promoter")
     session.commit()
     own = login("zhaoshang7")
-    for new, message in [("a" * 10, "同一个字符的重复"), ("abcdefghij", "连续的字母"),
-                         ("Zhaoshang7-2026", "不能包含用户名")]:
+    for new, message in [
+        ("a" * 10, "同一个字符的重复"),
+        ("abcdefghij", "连续的字母"),
+        ("Zhaoshang7-2026", "不能包含用户名"),
+    ]:
         page = own.post("/account/password", data={"current_password": f.PASSWORD, "new_password": new, "confirm": new})
         assert message in page.get_data(as_text=True)
     admin = app.test_client()
@@ -269,8 +301,16 @@ def test_the_admin_sets_a_users_email_and_a_malformed_one_is_refused_beside_the_
 def test_the_new_user_form_refuses_a_malformed_email_beside_the_field(login, session):
     f.user(session, "admin", "admin")
     session.commit()
-    page = login("admin").post("/admin/users", data={"username": "wang", "display_name": "王芳", "role": "leader",
-                                                      "email": "wang at xigang.gov.cn", "password": "a-fine-secret-9"})
+    page = login("admin").post(
+        "/admin/users",
+        data={
+            "username": "wang",
+            "display_name": "王芳",
+            "role": "leader",
+            "email": "wang at xigang.gov.cn",
+            "password": "a-fine-secret-9",
+        },
+    )
     text = page.get_data(as_text=True)
     assert "电子邮箱格式不正确" in text and 'value="王芳"' in text
     assert session.scalar(select(User).where(User.username == "wang")) is None

@@ -1,4 +1,5 @@
 """The building tax tab and the district tax page as each role sees them."""
+
 from __future__ import annotations
 
 import pytest
@@ -65,4 +66,4 @@ def test_district_page_without_any_tax(login, session):
     f.user(session, "leader", "leader")
     session.commit()
     page = login("leader").get("/tax").get_data(as_text=True)
-    assert "还没有任何税收数据" in page and "<h1 class=\"h4\">全区楼宇税收</h1>" in page  # markup, not escaped text
+    assert "还没有任何税收数据" in page and '<h1 class="h4">全区楼宇税收</h1>' in page  # markup, not escaped text

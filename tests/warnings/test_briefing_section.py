@@ -1,6 +1,7 @@
 """The briefing's 预警处置 section: the month's figures from the warnings table (new by rule,
 handled, still open at the month's end, the top five by tax at stake), as the section's data and
 its sentence for 本月综述. The printed section is checked in tests/reports/test_briefing_extra_sections.py."""
+
 from __future__ import annotations
 
 from crm.models import EarlyWarning
@@ -10,9 +11,22 @@ from tests import factories as f
 
 
 def add(session, building, n, rule, created_on, state="pending", resolved_on=None, tax=0):
-    session.add(EarlyWarning(rule=rule, object_type="building", object_id=n, period="2026-10", building_id=building.id,
-                             title=f"预警{n}<号>", severity="medium", figures={}, tax_at_stake=tax, state=state,
-                             created_on=created_on, resolved_on=resolved_on))
+    session.add(
+        EarlyWarning(
+            rule=rule,
+            object_type="building",
+            object_id=n,
+            period="2026-10",
+            building_id=building.id,
+            title=f"预警{n}<号>",
+            severity="medium",
+            figures={},
+            tax_at_stake=tax,
+            state=state,
+            created_on=created_on,
+            resolved_on=resolved_on,
+        )
+    )
 
 
 def october(session):
@@ -37,12 +51,15 @@ def test_the_months_figures_make_the_section_and_its_sentence(session):
 
     section = briefing_section(session, "2026-10").as_json()
     assert section["title"] == "预警处置"
-    assert section["paragraphs"] == ["本月新增预警 2 条（大户税收下滑 2 条）；本月已解除 1 条、自动解除 1 条；月末仍未解除 3 条。"]
+    assert section["paragraphs"] == [
+        "本月新增预警 2 条（大户税收下滑 2 条）；本月已解除 1 条、自动解除 1 条；月末仍未解除 3 条。"
+    ]
     (top,) = section["tables"]
     assert top["rows"][0] == ["预警1<号>", "大户税收下滑", "预警大厦", "—", "待处置", 5_000_000.0]
     assert top["rows"][2][-1] is None  # no tax at stake: printed as —
-    assert section["summary"] == ("本月新增预警2条，解除2条（其中自动解除1条），月末仍有3条未解除，"
-                                  "涉及税收最多的是“预警1<号>”（500.0 万元）。")
+    assert section["summary"] == (
+        "本月新增预警2条，解除2条（其中自动解除1条），月末仍有3条未解除，涉及税收最多的是“预警1<号>”（500.0 万元）。"
+    )
 
 
 def test_a_month_without_any_warning_has_no_section(session):
@@ -50,5 +67,9 @@ def test_a_month_without_any_warning_has_no_section(session):
     assert briefing_section(session, "2026-08") is None  # everything was found later
     # November: 5 new, 6 resolved, 1, 4 and 5 open at its end — 5 with the most tax at stake.
     section = briefing_section(session, "2026-11").as_json()
-    assert section["paragraphs"][0].startswith("本月新增预警 1 条（大户租约临期未续 1 条）；本月已解除 1 条、自动解除 0 条")
-    assert section["summary"].startswith("本月新增预警1条，解除1条，月末仍有3条未解除，涉及税收最多的是“预警5<号>”（9,900.0 万元）")
+    assert section["paragraphs"][0].startswith(
+        "本月新增预警 1 条（大户租约临期未续 1 条）；本月已解除 1 条、自动解除 0 条"
+    )
+    assert section["summary"].startswith(
+        "本月新增预警1条，解除1条，月末仍有3条未解除，涉及税收最多的是“预警5<号>”（9,900.0 万元）"
+    )

@@ -1,6 +1,7 @@
 """Evaluating the rules: each warning recorded once and told once to its owner, the owner chosen
 by the rule's object, open warnings resolved when their condition goes, handling through the
 states with a timeline; a tax import evaluates the tax rules at once."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -115,10 +116,14 @@ def test_handling_steps_refuse_what_the_state_does_not_allow(session):
     resolve(session, w, user, "renewed", "签了三年", TODAY)
     with pytest.raises(DomainError):
         resolve(session, w, user, "renewed", "", TODAY)
-    timeline = session.scalars(select(EarlyWarningNote).where(EarlyWarningNote.warning_id == w.id)
-                               .order_by(EarlyWarningNote.id)).all()
+    timeline = session.scalars(
+        select(EarlyWarningNote).where(EarlyWarningNote.warning_id == w.id).order_by(EarlyWarningNote.id)
+    ).all()
     assert [(n.from_state, n.to_state, n.text) for n in timeline] == [
-        ("pending", "handling", "电话联系财务"), (None, None, "已上门走访"), ("handling", "resolved", "已续约：签了三年")]
+        ("pending", "handling", "电话联系财务"),
+        (None, None, "已上门走访"),
+        ("handling", "resolved", "已续约：签了三年"),
+    ]
     assert (w.state, w.resolve_reason, w.resolve_note, w.resolved_by_id) == ("resolved", "renewed", "签了三年", user.id)
 
 
@@ -128,13 +133,33 @@ def test_confirming_the_month_resolves_the_unconfirmed_warning(session):
     b = f.building(session, "E07")
     f.user(session, "adm", "admin")
     for period in ("2026-08", "2026-09"):
-        session.add(OccupancySnapshot(building_id=b.id, period=period, leasable_area=0, occupied_area=0, vacant_area=0,
-                                      tenants=0, registered_tenants=0, confirmed_at=datetime.now(timezone.utc)))
+        session.add(
+            OccupancySnapshot(
+                building_id=b.id,
+                period=period,
+                leasable_area=0,
+                occupied_area=0,
+                vacant_area=0,
+                tenants=0,
+                registered_tenants=0,
+                confirmed_at=datetime.now(timezone.utc),
+            )
+        )
     session.flush()
     evaluate(session, date(2026, 11, 11), ["unconfirmed"])
     [w] = warnings(session)
-    session.add(OccupancySnapshot(building_id=b.id, period="2026-10", leasable_area=0, occupied_area=0, vacant_area=0,
-                                  tenants=0, registered_tenants=0, confirmed_at=datetime.now(timezone.utc)))
+    session.add(
+        OccupancySnapshot(
+            building_id=b.id,
+            period="2026-10",
+            leasable_area=0,
+            occupied_area=0,
+            vacant_area=0,
+            tenants=0,
+            registered_tenants=0,
+            confirmed_at=datetime.now(timezone.utc),
+        )
+    )
     session.flush()
     assert evaluate(session, date(2026, 11, 12), ["unconfirmed"]).auto_resolved == {"unconfirmed": 1}
     session.refresh(w)

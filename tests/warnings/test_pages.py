@@ -2,6 +2,7 @@
 overdue flag, a manager handling a warning with a reason (and a bad input answered and kept), the
 building page's panel, the thresholds page, the JSON list — and queries that do not grow with
 the rows."""
+
 from __future__ import annotations
 
 import re
@@ -15,10 +16,21 @@ from tests import factories as f
 
 
 def warning(session, building, owner, rule="occupancy_drop", state="pending", created_on="2026-11-10", n=1, **kw):
-    w = EarlyWarning(rule=rule, object_type="building", object_id=building.id * 1000 + n, period="2026-10",
-                     building_id=building.id, title=kw.pop("title", f"{building.name} 入驻率下滑 {n}"), severity="medium",
-                     figures={"drop_points": 5.0}, tax_at_stake=kw.pop("tax", 0), owner_id=owner.id, state=state,
-                     created_on=created_on, **kw)
+    w = EarlyWarning(
+        rule=rule,
+        object_type="building",
+        object_id=building.id * 1000 + n,
+        period="2026-10",
+        building_id=building.id,
+        title=kw.pop("title", f"{building.name} 入驻率下滑 {n}"),
+        severity="medium",
+        figures={"drop_points": 5.0},
+        tax_at_stake=kw.pop("tax", 0),
+        owner_id=owner.id,
+        state=state,
+        created_on=created_on,
+        **kw,
+    )
     session.add(w)
     session.flush()
     return w
@@ -27,8 +39,11 @@ def warning(session, building, owner, rule="occupancy_drop", state="pending", cr
 @pytest.fixture()
 def scene(session):
     a, b = f.building(session, "W1", "甲大厦"), f.building(session, "W2", "乙大厦")
-    users = {"admin": f.user(session, "adm", "admin"), "mgr": f.user(session, "mgr", "manager", [a]),
-             "other": f.user(session, "mgr2", "manager", [b])}
+    users = {
+        "admin": f.user(session, "adm", "admin"),
+        "mgr": f.user(session, "mgr", "manager", [a]),
+        "other": f.user(session, "mgr2", "manager", [b]),
+    }
     ws = {
         "late": warning(session, a, users["mgr"], created_on="2026-11-07", n=1),  # pending 8 days on 11-15: overdue
         "fresh": warning(session, a, users["mgr"], created_on="2026-11-08", n=2),  # 7 days: not yet
@@ -49,7 +64,11 @@ def by_testid(html, name) -> str:
 
 def test_the_list_counts_by_rule_and_state_and_flags_the_overdue(login, scene):
     html = text(login("adm").get("/warnings"))
-    assert (by_testid(html, "count-pending"), by_testid(html, "count-handling"), by_testid(html, "count-overdue")) == ("3", "1", "1")
+    assert (by_testid(html, "count-pending"), by_testid(html, "count-handling"), by_testid(html, "count-overdue")) == (
+        "3",
+        "1",
+        "1",
+    )
     assert html.count('data-testid="warning-row"') == 4
     assert html.count('data-testid="overdue-badge"') == 1
     overdue = text(login("adm").get("/warnings?overdue=1"))  # the same client, still signed in
@@ -76,14 +95,20 @@ def test_a_manager_handles_a_warning_to_resolved_with_a_reason(login, scene, ses
     assert bad.status_code == 200 and "请选择解除原因" in page and "新租户下月入驻" in page  # kept as typed
     session.expire_all()
     assert session.get(EarlyWarning, w.id).state == "handling"
-    done = client.post(f"/warnings/{w.id}/resolve", data={"resolve-reason": "retained", "resolve-note": "新租户下月入驻"})
+    done = client.post(
+        f"/warnings/{w.id}/resolve", data={"resolve-reason": "retained", "resolve-note": "新租户下月入驻"}
+    )
     assert done.status_code == 302
     page = text(client.get(f"/warnings/{w.id}"))
     assert by_testid(page, "warning-state") == "已解除"
     assert "已挽留（迁回或恢复）：新租户下月入驻" in page and "待处置 → 处置中" in page and "处置中 → 已解除" in page
     session.expire_all()
     stored = session.get(EarlyWarning, w.id)
-    assert (stored.state, stored.resolve_reason, stored.resolved_by_id) == ("resolved", "retained", scene["users"]["mgr"].id)
+    assert (stored.state, stored.resolve_reason, stored.resolved_by_id) == (
+        "resolved",
+        "retained",
+        scene["users"]["mgr"].id,
+    )
 
 
 def test_the_building_page_shows_its_warnings(login, scene):
@@ -94,14 +119,23 @@ def test_the_building_page_shows_its_warnings(login, scene):
 
 def test_the_thresholds_page_checks_and_saves(login, scene, session):
     client = login("adm")
-    form = {"warn_top_n": "50", "warn_tax_drop_pct": "25", "warn_lease_days": "120", "warn_occupancy_points": "3.5",
-            "warn_confirm_days": "10", "warn_outflow_days": "30", "warn_overdue_days": "7"}
+    form = {
+        "warn_top_n": "50",
+        "warn_tax_drop_pct": "25",
+        "warn_lease_days": "120",
+        "warn_occupancy_points": "3.5",
+        "warn_confirm_days": "10",
+        "warn_outflow_days": "30",
+        "warn_overdue_days": "7",
+    }
     bad = client.post("/admin/warnings/settings", data=form | {"warn_tax_drop_pct": "三十"})
     assert "税收下滑阈值（%）应为数字：三十" in text(bad) and 'value="120"' in text(bad)
     assert session.get(Setting, "warn_top_n") is None  # nothing written
     assert client.post("/admin/warnings/settings", data=form).status_code == 302
     assert {k: session.get(Setting, k).value for k in ("warn_top_n", "warn_occupancy_points")} == {
-        "warn_top_n": "50", "warn_occupancy_points": "3.5"}
+        "warn_top_n": "50",
+        "warn_occupancy_points": "3.5",
+    }
 
 
 def signed_in(app, username):

@@ -2,6 +2,7 @@
 a 30.0 % tax drop warns and 29.9 % does not, a lease ending in 180 days warns and 181 does not,
 a fall of 5.0 occupancy points warns and 4.9 does not, a month unconfirmed on day 11 after its
 end warns and on day 10 does not; a tier projection exactly at its threshold does not warn."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
@@ -43,7 +44,11 @@ def test_tax_drop_warns_from_thirty_percent(session):
     assert set(warned) == {at_30.id}
     w = warned[at_30.id]
     assert (w.period, w.figures["drop_pct"], w.figures["recent_tax"], w.figures["year_ago_tax"]) == (
-        "2026-10", 30.0, 2100.0, 3000.0)
+        "2026-10",
+        30.0,
+        2100.0,
+        3000.0,
+    )
     assert w.building_id == b.id and w.severity == "medium"
     assert w.tax_at_stake == Decimal("2100")  # its last 12 months: 2025-11..2026-10
 
@@ -55,9 +60,18 @@ def test_tax_drop_only_for_the_top_taxpayers(session):
     monthly(session, falling, b, 2026, (8, 9, 10), 100)
     monthly(session, bigger, b, 2026, (8, 9, 10), 5000)
     assert set(found(session, "tax_drop")) == {falling.id}
-    update_warning_settings(session, {"warn_top_n": "1", "warn_tax_drop_pct": "30", "warn_lease_days": "180",
-                                      "warn_occupancy_points": "5", "warn_confirm_days": "10",
-                                      "warn_outflow_days": "30", "warn_overdue_days": "7"})
+    update_warning_settings(
+        session,
+        {
+            "warn_top_n": "1",
+            "warn_tax_drop_pct": "30",
+            "warn_lease_days": "180",
+            "warn_occupancy_points": "5",
+            "warn_confirm_days": "10",
+            "warn_outflow_days": "30",
+            "warn_overdue_days": "7",
+        },
+    )
     assert found(session, "tax_drop") == {}  # rank 2 of the last 12 months: outside the top 1
 
 
@@ -110,11 +124,19 @@ def test_occupancy_drop_warns_from_five_points(session):
     five, four_nine = f.building(session, "P01"), f.building(session, "P02")
     c1, c2, c3, c4 = (f.company(session) for _ in range(4))
     # P01: 1,000 m²; 600 let at the end of October, 550 at the end of November: 5.0 points.
-    big, small, _ = f.unit(session, five, 1, "01", 550), f.unit(session, five, 1, "02", 50), f.unit(session, five, 1, "03", 400)
+    big, small, _ = (
+        f.unit(session, five, 1, "01", 550),
+        f.unit(session, five, 1, "02", 50),
+        f.unit(session, five, 1, "03", 400),
+    )
     f.lease(session, c1, five, [big], date(2024, 1, 1))
     f.lease(session, c2, five, [small], date(2024, 1, 1), None, moved_out_on=date(2026, 11, 10))
     # P02: 600 → 551 m² of 1,000: 4.9 points.
-    big2, small2, _ = f.unit(session, four_nine, 1, "01", 551), f.unit(session, four_nine, 1, "02", 49), f.unit(session, four_nine, 1, "03", 400)
+    big2, small2, _ = (
+        f.unit(session, four_nine, 1, "01", 551),
+        f.unit(session, four_nine, 1, "02", 49),
+        f.unit(session, four_nine, 1, "03", 400),
+    )
     f.lease(session, c3, four_nine, [big2], date(2024, 1, 1))
     f.lease(session, c4, four_nine, [small2], date(2024, 1, 1), None, moved_out_on=date(2026, 11, 10))
 
@@ -122,7 +144,11 @@ def test_occupancy_drop_warns_from_five_points(session):
     assert set(warned) == {five.id}
     w = warned[five.id]
     assert (w.period, w.figures["previous_rate_pct"], w.figures["rate_pct"], w.figures["drop_points"]) == (
-        "2026-11", 60.0, 55.0, 5.0)
+        "2026-11",
+        60.0,
+        55.0,
+        5.0,
+    )
 
 
 def test_tier_at_risk_when_the_projection_falls_below_last_years_tier(session):
@@ -144,9 +170,18 @@ def test_tier_at_risk_when_the_projection_falls_below_last_years_tier(session):
 
 
 def confirmed(session, building, period):
-    session.add(OccupancySnapshot(building_id=building.id, period=period, leasable_area=0, occupied_area=0,
-                                  vacant_area=0, tenants=0, registered_tenants=0,
-                                  confirmed_at=datetime(2026, 11, 1, tzinfo=timezone.utc)))
+    session.add(
+        OccupancySnapshot(
+            building_id=building.id,
+            period=period,
+            leasable_area=0,
+            occupied_area=0,
+            vacant_area=0,
+            tenants=0,
+            registered_tenants=0,
+            confirmed_at=datetime(2026, 11, 1, tzinfo=timezone.utc),
+        )
+    )
     session.flush()
 
 

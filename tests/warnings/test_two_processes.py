@@ -1,6 +1,7 @@
 """Exactly once across processes: two real ``crm warnings evaluate`` processes at once against
 the test database (SQLite file or PostgreSQL) record each of 40 warnings once and tell its owner
 once."""
+
 from __future__ import annotations
 
 import os
@@ -19,10 +20,16 @@ DUE = 40
 
 def evaluate_process(database_url, tmp_path) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CRM_")}
-    env.update(CRM_DATABASE_URL=database_url, CRM_INSTANCE_PATH=str(tmp_path / "instance"),
-               CRM_SECRET_KEY="test-secret")
-    return subprocess.Popen([CRM, "warnings", "evaluate", "--date", "2026-11-15"], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    env.update(
+        CRM_DATABASE_URL=database_url, CRM_INSTANCE_PATH=str(tmp_path / "instance"), CRM_SECRET_KEY="test-secret"
+    )
+    return subprocess.Popen(
+        [CRM, "warnings", "evaluate", "--date", "2026-11-15"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def finish(process) -> tuple[int, str]:
@@ -36,8 +43,12 @@ def test_two_processes_at_once_record_and_tell_each_warning_once(database_url, s
     for n in range(DUE):
         c = f.company(session)
         for month in (8, 9, 10):
-            session.add_all([f.TaxRecord(company=c, period=f"2025-{month:02d}", total_tax=1000, building=b),
-                             f.TaxRecord(company=c, period=f"2026-{month:02d}", total_tax=100 + n, building=b)])
+            session.add_all(
+                [
+                    f.TaxRecord(company=c, period=f"2025-{month:02d}", total_tax=1000, building=b),
+                    f.TaxRecord(company=c, period=f"2026-{month:02d}", total_tax=100 + n, building=b),
+                ]
+            )
     session.flush()
     f.refresh_rollup(session)
     session.commit()
@@ -51,6 +62,9 @@ def test_two_processes_at_once_record_and_tell_each_warning_once(database_url, s
 
     session.expire_all()
     assert session.scalar(select(func.count(EarlyWarning.id)).where(EarlyWarning.rule == "tax_drop")) == DUE
-    told = session.execute(select(Notification.link, func.count()).where(Notification.recipient_id == manager.id)
-                           .group_by(Notification.link)).all()
+    told = session.execute(
+        select(Notification.link, func.count())
+        .where(Notification.recipient_id == manager.id)
+        .group_by(Notification.link)
+    ).all()
     assert len(told) == DUE + 1 and {n for _, n in told} == {1}  # each warning told once

@@ -4,6 +4,7 @@ A new kind (the pipeline's ``leads``) is a new module here that subclasses ``Imp
 decorates it with ``@register``; nothing else needs to know about it. Which roles may import a
 kind is the permission action ``imports.<name>`` in ``crm/permissions.py``.
 """
+
 from __future__ import annotations
 
 import importlib

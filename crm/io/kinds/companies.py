@@ -20,6 +20,7 @@ What a building manager may import (the rule is ``crm.permissions.Scope.may_chan
 
 Admins and the command line import any company.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -35,10 +36,17 @@ from crm.services.companies import company_ties, current_buildings, read_company
 from crm.services.uscc import normalise_uscc, uscc_problem
 
 FIELDS = {
-    "name": "企业名称", "industry_section": "行业门类", "industry_group": "产业类别",
-    "registered_in_district": "属地注册", "taxed_in_district": "属地纳税", "hq_type": "总部类型",
-    "employees": "从业人数", "registered_capital": "注册资本", "registered_building_id": "注册楼宇",
-    "contact_name": "联系人", "contact_phone": "联系电话",
+    "name": "企业名称",
+    "industry_section": "行业门类",
+    "industry_group": "产业类别",
+    "registered_in_district": "属地注册",
+    "taxed_in_district": "属地纳税",
+    "hq_type": "总部类型",
+    "employees": "从业人数",
+    "registered_capital": "注册资本",
+    "registered_building_id": "注册楼宇",
+    "contact_name": "联系人",
+    "contact_phone": "联系电话",
 }
 CHUNK = 5000
 
@@ -60,7 +68,7 @@ def companies_by_uscc(session, codes) -> dict[str, Company]:
     codes = sorted(codes)
     found = {}
     for start in range(0, len(codes), CHUNK):
-        for company in session.scalars(select(Company).where(Company.uscc.in_(codes[start:start + CHUNK]))):
+        for company in session.scalars(select(Company).where(Company.uscc.in_(codes[start : start + CHUNK]))):
             found[company.uscc] = company
     return found
 
@@ -70,7 +78,7 @@ def companies_by_name_key(session, keys) -> dict[str, list[Company]]:
     keys = sorted(keys)
     found: dict[str, list[Company]] = {}
     for start in range(0, len(keys), CHUNK):
-        for company in session.scalars(select(Company).where(Company.name_key.in_(keys[start:start + CHUNK]))):
+        for company in session.scalars(select(Company).where(Company.name_key.in_(keys[start : start + CHUNK]))):
             found.setdefault(company.name_key, []).append(company)
     return found
 
@@ -96,26 +104,79 @@ class CompaniesKind(ImportKind):
     export_name = "企业"
     description = "企业名录，按统一社会信用代码匹配；没有代码的行是错误。楼宇管理员只能导入在其楼宇注册或入驻的企业。"
     columns = [
-        Column("uscc", "统一社会信用代码", "uscc", uscc_cell, required=True, example="91210200241281392F",
-               note="18 位，按 GB 32100-2015 校验", aliases=("信用代码", "社会信用代码")),
+        Column(
+            "uscc",
+            "统一社会信用代码",
+            "uscc",
+            uscc_cell,
+            required=True,
+            example="91210200241281392F",
+            note="18 位，按 GB 32100-2015 校验",
+            aliases=("信用代码", "社会信用代码"),
+        ),
         Column("name", "企业名称", "name", lambda v, env: text(v, 200), required=True, example="大连示例科技有限公司"),
-        Column("industry_section", "行业门类", "industry_section", section, example="I",
-               note="GB/T 4754-2017 门类字母 A–T 或名称"),
-        Column("industry_group", "产业类别", "industry_group",
-               lambda v, env: choice(v, {g: g for g in INDUSTRY_GROUPS}, "产业类别"), example=INDUSTRY_GROUPS[0],
-               note="可选：" + "、".join(INDUSTRY_GROUPS)),
-        Column("registered_in_district", "属地注册", "registered_in_district", lambda v, env: boolean(v), blank=False,
-               example="是", note="是/否，留空视为否"),
-        Column("taxed_in_district", "属地纳税", "taxed_in_district", lambda v, env: boolean(v), blank=False,
-               example="是", note="是/否，留空视为否"),
-        Column("hq_type", "总部类型", "hq_type", lambda v, env: choice(v, HQ_TYPES, "总部类型"), blank="none",
-               example="区域型总部", note="可选：" + "、".join(HQ_TYPES.values()) + "；留空为非总部"),
+        Column(
+            "industry_section",
+            "行业门类",
+            "industry_section",
+            section,
+            example="I",
+            note="GB/T 4754-2017 门类字母 A–T 或名称",
+        ),
+        Column(
+            "industry_group",
+            "产业类别",
+            "industry_group",
+            lambda v, env: choice(v, {g: g for g in INDUSTRY_GROUPS}, "产业类别"),
+            example=INDUSTRY_GROUPS[0],
+            note="可选：" + "、".join(INDUSTRY_GROUPS),
+        ),
+        Column(
+            "registered_in_district",
+            "属地注册",
+            "registered_in_district",
+            lambda v, env: boolean(v),
+            blank=False,
+            example="是",
+            note="是/否，留空视为否",
+        ),
+        Column(
+            "taxed_in_district",
+            "属地纳税",
+            "taxed_in_district",
+            lambda v, env: boolean(v),
+            blank=False,
+            example="是",
+            note="是/否，留空视为否",
+        ),
+        Column(
+            "hq_type",
+            "总部类型",
+            "hq_type",
+            lambda v, env: choice(v, HQ_TYPES, "总部类型"),
+            blank="none",
+            example="区域型总部",
+            note="可选：" + "、".join(HQ_TYPES.values()) + "；留空为非总部",
+        ),
         Column("employees", "从业人数", "employees", lambda v, env: integer(v, "从业人数", 0), example=120),
-        Column("registered_capital", "注册资本", "registered_capital",
-               lambda v, env: positive_amount(v, "注册资本", env.scale, MAX_AMOUNT), unit="元", money=True, example=5000000,
-               note="单位元；表头写“注册资本（万元）”时按万元换算"),
-        Column("registered_building", "注册楼宇编码", "registered_building", lambda v, env: text(v, 16),
-               example="XG01", note="注册地址所在楼宇的编码；税收优先归属该楼宇。不在本区楼宇留空"),
+        Column(
+            "registered_capital",
+            "注册资本",
+            "registered_capital",
+            lambda v, env: positive_amount(v, "注册资本", env.scale, MAX_AMOUNT),
+            unit="元",
+            money=True,
+            example=5000000,
+            note="单位元；表头写“注册资本（万元）”时按万元换算",
+        ),
+        Column(
+            "registered_building",
+            "注册楼宇编码",
+            "registered_building",
+            lambda v, env: text(v, 16),
+            example="XG01",
+            note="注册地址所在楼宇的编码；税收优先归属该楼宇。不在本区楼宇留空",
+        ),
         Column("contact_name", "联系人", "contact_name", lambda v, env: text(v, 50), example="王经理"),
         Column("contact_phone", "联系电话", "contact_phone", lambda v, env: text(v, 30), example="0411-80000000"),
         Column("buildings", "所在楼宇", "buildings", export_only=True),
@@ -151,16 +212,20 @@ class CompaniesKind(ImportKind):
             after = v.get("registered_building_id", company.registered_building_id if company else None)
             if not ctx.scope.may_change_company(now, after):
                 column = "registered_building" if "registered_building_id" in v else "uscc"
-                self.error(ctx, plan, r.row, column,
-                           "此企业不属于您负责的楼宇：楼宇管理员只能导入注册地和在租楼宇都在其负责楼宇内的企业，"
-                           "新企业须注册在您负责的楼宇；其他情况请联系系统管理员")
+                self.error(
+                    ctx,
+                    plan,
+                    r.row,
+                    column,
+                    "此企业不属于您负责的楼宇：楼宇管理员只能导入注册地和在租楼宇都在其负责楼宇内的企业，"
+                    "新企业须注册在您负责的楼宇；其他情况请联系系统管理员",
+                )
                 continue
             if company is None:
                 self.warn_same_name(plan, r.row, v["name"], code, named, seen_names, ctx.scope.everywhere)
             plan.rows.append(row_plan(r.row, code, v, company, diff(company, v, FIELDS) if company else None))
 
-    def warn_same_name(self, plan, row: int, name: str, code: str, named: dict, seen_names: dict,
-                       reveal: bool) -> None:
+    def warn_same_name(self, plan, row: int, name: str, code: str, named: dict, seen_names: dict, reveal: bool) -> None:
         """A new company whose name is an existing company's, or an earlier row's, under another
         USCC: often a mistyped code or a re-registration. Imported as new, but the preview says so.
         Only an admin (``reveal``) is shown the stored company's code: a manager may not see it."""
@@ -168,11 +233,18 @@ class CompaniesKind(ImportKind):
         header = self.column("name").header
         for other in named.get(key, []):
             stored = f"已有 {other.uscc}，" if reveal else ""
-            plan.warn(row, header, None, f"企业名称与已有企业「{other.name}」相同，但统一社会信用代码不同"
-                                         f"（{stored}本行 {code}）：本行将作为新企业导入，请核对代码")
+            plan.warn(
+                row,
+                header,
+                None,
+                f"企业名称与已有企业「{other.name}」相同，但统一社会信用代码不同"
+                f"（{stored}本行 {code}）：本行将作为新企业导入，请核对代码",
+            )
         if key in seen_names and seen_names[key][1] != code:
             first_row, first_code = seen_names[key]
-            plan.warn(row, header, None, f"企业名称与第 {first_row} 行相同，但统一社会信用代码不同（{first_code}、{code}）")
+            plan.warn(
+                row, header, None, f"企业名称与第 {first_row} 行相同，但统一社会信用代码不同（{first_code}、{code}）"
+            )
         seen_names.setdefault(key, (row, code))
 
     def apply(self, ctx: Context, plan) -> list[Change]:
@@ -199,7 +271,7 @@ class CompaniesKind(ImportKind):
         codes = dict(session.execute(select(Building.id, Building.code)).all())
         where = {}
         for start in range(0, len(companies), CHUNK):
-            where.update(current_buildings(session, [c.id for c in companies[start:start + CHUNK]], today))
+            where.update(current_buildings(session, [c.id for c in companies[start : start + CHUNK]], today))
         return [(c, codes, scope.only_visible(where.get(c.id, []))) for c in companies]
 
     def export_values(self, item) -> dict:

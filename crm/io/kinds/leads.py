@@ -15,6 +15,7 @@ on an update row these columns must repeat what is stored (as an export does) or
 The duplicate check looks the whole file up in a few indexed queries (``DuplicateIndex``) and new
 leads are written with bulk statements, so a 100,000-row file takes seconds, not hours.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
@@ -39,9 +40,17 @@ from crm.services.leads import LeadInput, pipeline_rules, read_lead_filters, sea
 from crm.services.periods import BUSINESS_TZ
 
 FIELDS = {
-    "company_name": "企业名称", "uscc": "统一社会信用代码", "source": "来源", "industry_group": "产业类别",
-    "hq_type": "总部类型", "intended_area": "意向面积", "expected_annual_tax": "预计年税收", "priority": "优先级",
-    "contact_name": "联系人", "contact_phone": "联系电话", "notes": "备注",
+    "company_name": "企业名称",
+    "uscc": "统一社会信用代码",
+    "source": "来源",
+    "industry_group": "产业类别",
+    "hq_type": "总部类型",
+    "intended_area": "意向面积",
+    "expected_annual_tax": "预计年税收",
+    "priority": "优先级",
+    "contact_name": "联系人",
+    "contact_phone": "联系电话",
+    "notes": "备注",
 }
 # The service names a field; the file names a column.
 FIELD_COLUMNS = {"owner_id": "owner", "target_building_ids": "buildings", "next_followup_on": "next_followup_on"}
@@ -72,46 +81,144 @@ class LeadsKind(ImportKind):
     label = "招商项目"
     order = 60
     export_name = "招商项目"
-    description = ("招商项目清单。有项目编号的行更新该项目，没有的行新建项目（阶段默认为“线索”，也可填写历史阶段及其日期）；"
-                   "与在跟项目或在驻企业重复的行须在“确认重复”填“是”才会导入。招商专员只能导入自己负责的项目。")
+    description = (
+        "招商项目清单。有项目编号的行更新该项目，没有的行新建项目（阶段默认为“线索”，也可填写历史阶段及其日期）；"
+        "与在跟项目或在驻企业重复的行须在“确认重复”填“是”才会导入。招商专员只能导入自己负责的项目。"
+    )
     columns = [
-        Column("id", "项目编号", "id", lambda v, env: integer(v, "项目编号", 1), example="",
-               note="更新已有项目时填写；新项目留空"),
-        Column("company_name", "企业名称", "company_name", lambda v, env: text(v, 200), required=True,
-               example="大连示例数据科技有限公司"),
-        Column("uscc", "统一社会信用代码", "uscc", uscc_cell, example="91210200241281392F", note="已知时填写，按 GB 32100-2015 校验"),
-        Column("source", "来源", "source", lambda v, env: choice(v, {s: s for s in SOURCES}, "来源"), required=True,
-               example=SOURCES[0], note="可选：" + "、".join(SOURCES)),
-        Column("industry_group", "产业类别", "industry_group",
-               lambda v, env: choice(v, {g: g for g in INDUSTRY_GROUPS}, "产业类别"), example=INDUSTRY_GROUPS[0]),
-        Column("hq_type", "总部类型", "hq_type", lambda v, env: choice(v, HQ_TYPES, "总部类型"), blank="none",
-               example="区域型总部", note="留空为非总部"),
-        Column("intended_area", "意向面积", "intended_area", lambda v, env: nonnegative_amount(v, "意向面积", maximum=MAX_AREA),
-               unit="m²", example=600),
-        Column("expected_annual_tax", "预计年税收", "expected_annual_tax",
-               lambda v, env: nonnegative_amount(v, "预计年税收", env.scale), unit="元", money=True, example=3000000,
-               note="单位元；表头写“预计年税收（万元）”时按万元换算"),
+        Column(
+            "id",
+            "项目编号",
+            "id",
+            lambda v, env: integer(v, "项目编号", 1),
+            example="",
+            note="更新已有项目时填写；新项目留空",
+        ),
+        Column(
+            "company_name",
+            "企业名称",
+            "company_name",
+            lambda v, env: text(v, 200),
+            required=True,
+            example="大连示例数据科技有限公司",
+        ),
+        Column(
+            "uscc",
+            "统一社会信用代码",
+            "uscc",
+            uscc_cell,
+            example="91210200241281392F",
+            note="已知时填写，按 GB 32100-2015 校验",
+        ),
+        Column(
+            "source",
+            "来源",
+            "source",
+            lambda v, env: choice(v, {s: s for s in SOURCES}, "来源"),
+            required=True,
+            example=SOURCES[0],
+            note="可选：" + "、".join(SOURCES),
+        ),
+        Column(
+            "industry_group",
+            "产业类别",
+            "industry_group",
+            lambda v, env: choice(v, {g: g for g in INDUSTRY_GROUPS}, "产业类别"),
+            example=INDUSTRY_GROUPS[0],
+        ),
+        Column(
+            "hq_type",
+            "总部类型",
+            "hq_type",
+            lambda v, env: choice(v, HQ_TYPES, "总部类型"),
+            blank="none",
+            example="区域型总部",
+            note="留空为非总部",
+        ),
+        Column(
+            "intended_area",
+            "意向面积",
+            "intended_area",
+            lambda v, env: nonnegative_amount(v, "意向面积", maximum=MAX_AREA),
+            unit="m²",
+            example=600,
+        ),
+        Column(
+            "expected_annual_tax",
+            "预计年税收",
+            "expected_annual_tax",
+            lambda v, env: nonnegative_amount(v, "预计年税收", env.scale),
+            unit="元",
+            money=True,
+            example=3000000,
+            note="单位元；表头写“预计年税收（万元）”时按万元换算",
+        ),
         Column("buildings", "目标楼宇", "buildings", codes, example="XG01、XG05", note="楼宇编码，多个用顿号分隔"),
-        Column("owner", "负责人账号", "owner", lambda v, env: text(v, 64), example="zhaoshang1",
-               note="招商专员的用户名；招商专员导入时可留空（即本人）"),
-        Column("priority", "优先级", "priority", lambda v, env: choice(v, PRIORITIES, "优先级"), blank="normal",
-               example="中"),
-        Column("next_followup_on", "下次跟进日期", "next_followup_on", lambda v, env: day(v), example="2026-11-20",
-               note="不能早于今天；新项目留空时为立项后 3 天；阶段为搁置时填恢复跟进日期（晚于今天）"),
+        Column(
+            "owner",
+            "负责人账号",
+            "owner",
+            lambda v, env: text(v, 64),
+            example="zhaoshang1",
+            note="招商专员的用户名；招商专员导入时可留空（即本人）",
+        ),
+        Column(
+            "priority",
+            "优先级",
+            "priority",
+            lambda v, env: choice(v, PRIORITIES, "优先级"),
+            blank="normal",
+            example="中",
+        ),
+        Column(
+            "next_followup_on",
+            "下次跟进日期",
+            "next_followup_on",
+            lambda v, env: day(v),
+            example="2026-11-20",
+            note="不能早于今天；新项目留空时为立项后 3 天；阶段为搁置时填恢复跟进日期（晚于今天）",
+        ),
         Column("contact_name", "联系人", "contact_name", lambda v, env: text(v, 50), example="王经理"),
         Column("contact_phone", "联系电话", "contact_phone", lambda v, env: text(v, 30), example="13800000000"),
         Column("notes", "备注", "notes", lambda v, env: text(v, 4000), example=""),
-        Column("confirm_duplicate", "确认重复", "confirm_duplicate", lambda v, env: boolean(v), blank=False,
-               example="否", note="与在跟项目或在驻企业疑似重复、仍要导入时填“是”"),
-        Column("stage", "阶段", "stage", stage_cell, example="",
-               note="新项目可填：" + "、".join(label for code, label in STAGE_CHOICES.items() if code != "settled")
-                    + "；留空为线索。入驻须经楼宇管理员确认入驻申请，不能导入。已有项目的阶段请在看板上调整"),
-        Column("stage_on", "阶段日期", "stage_on", lambda v, env: day(v), example="",
-               note="进入该阶段的日期，记入阶段历史：不能晚于今天，不能早于立项日期；留空为今天"),
-        Column("created_on", "立项日期", "created_on", lambda v, env: day(v), example="",
-               note="新项目可填，不能晚于今天；留空时为阶段日期（未填则为今天）"),
-        Column("lost_reason", "退出原因", "lost_reason", lambda v, env: text(v, 500), example="",
-               note="阶段为退出时必填"),
+        Column(
+            "confirm_duplicate",
+            "确认重复",
+            "confirm_duplicate",
+            lambda v, env: boolean(v),
+            blank=False,
+            example="否",
+            note="与在跟项目或在驻企业疑似重复、仍要导入时填“是”",
+        ),
+        Column(
+            "stage",
+            "阶段",
+            "stage",
+            stage_cell,
+            example="",
+            note="新项目可填："
+            + "、".join(label for code, label in STAGE_CHOICES.items() if code != "settled")
+            + "；留空为线索。入驻须经楼宇管理员确认入驻申请，不能导入。已有项目的阶段请在看板上调整",
+        ),
+        Column(
+            "stage_on",
+            "阶段日期",
+            "stage_on",
+            lambda v, env: day(v),
+            example="",
+            note="进入该阶段的日期，记入阶段历史：不能晚于今天，不能早于立项日期；留空为今天",
+        ),
+        Column(
+            "created_on",
+            "立项日期",
+            "created_on",
+            lambda v, env: day(v),
+            example="",
+            note="新项目可填，不能晚于今天；留空时为阶段日期（未填则为今天）",
+        ),
+        Column(
+            "lost_reason", "退出原因", "lost_reason", lambda v, env: text(v, 500), example="", note="阶段为退出时必填"
+        ),
         Column("last_followup_on", "最近跟进", "last_followup_on", export_only=True),
     ]
 
@@ -121,16 +228,28 @@ class LeadsKind(ImportKind):
         usernames = {r.values.get("owner") for r in rows} - {None, ""}
         owners = {u.username: u for u in session.scalars(select(User).where(User.username.in_(usernames)))}
         refs = {code for r in rows for code in r.values.get("buildings") or []}
-        buildings = {b.code: b for b in session.scalars(select(Building).where(Building.code.in_(refs)))} if refs else {}
+        buildings = (
+            {b.code: b for b in session.scalars(select(Building).where(Building.code.in_(refs)))} if refs else {}
+        )
         ids = {r.values["id"] for r in rows if r.values.get("id")}
-        known = {l.id: l for l in session.scalars(select(Lead).where(Lead.id.in_(ids)).options(selectinload(Lead.target_buildings)))} if ids else {}
+        known = (
+            {
+                lead.id: lead
+                for lead in session.scalars(
+                    select(Lead).where(Lead.id.in_(ids)).options(selectinload(Lead.target_buildings))
+                )
+            }
+            if ids
+            else {}
+        )
         first_days = pipeline_rules(session).first_followup_days
         by_id = {b.id: b for b in buildings.values()}
         for r in rows:  # once per row: the duplicate lookup, the in-file check and the stored key use it
             r.values["name_key"] = normalise_name(r.values["company_name"])
         new_rows = [r.values for r in rows if not r.values.get("id")]
-        duplicates = DuplicateIndex.load(session, [v["name_key"] for v in new_rows],
-                                         [normalise_code(v.get("uscc")) for v in new_rows], ctx.today)
+        duplicates = DuplicateIndex.load(
+            session, [v["name_key"] for v in new_rows], [normalise_code(v.get("uscc")) for v in new_rows], ctx.today
+        )
         seen: dict[str, int] = {}
         for r in rows:
             v = r.values
@@ -146,18 +265,31 @@ class LeadsKind(ImportKind):
                 self.error(ctx, plan, r.row, "buildings", f"楼宇编码 {'、'.join(missing)} 不存在")
                 continue
             data = LeadInput(
-                company_name=v["company_name"], uscc=v.get("uscc") or "", source=v["source"],
-                industry_group=v.get("industry_group") or "", hq_type=v.get("hq_type") or "none",
-                intended_area=v.get("intended_area"), expected_annual_tax=v.get("expected_annual_tax"),
+                company_name=v["company_name"],
+                uscc=v.get("uscc") or "",
+                source=v["source"],
+                industry_group=v.get("industry_group") or "",
+                hq_type=v.get("hq_type") or "none",
+                intended_area=v.get("intended_area"),
+                expected_annual_tax=v.get("expected_annual_tax"),
                 target_building_ids=[buildings[c].id for c in v.get("buildings") or []],
-                priority=v.get("priority") or "normal", contact_name=v.get("contact_name") or "",
-                contact_phone=v.get("contact_phone") or "", notes=v.get("notes") or "",
-                next_followup_on=v.get("next_followup_on"), owner_id=owner.id,
+                priority=v.get("priority") or "normal",
+                contact_name=v.get("contact_name") or "",
+                contact_phone=v.get("contact_phone") or "",
+                notes=v.get("notes") or "",
+                next_followup_on=v.get("next_followup_on"),
+                owner_id=owner.id,
             )
             try:
                 clean = validate_lead(session, data, ctx.today, by_id)
             except DomainError as error:
-                self.error(ctx, plan, r.row, FIELD_COLUMNS.get(error.field, error.field if error.field in v else "company_name"), error.message)
+                self.error(
+                    ctx,
+                    plan,
+                    r.row,
+                    FIELD_COLUMNS.get(error.field, error.field if error.field in v else "company_name"),
+                    error.message,
+                )
                 continue
             values = dict(clean.values)
             values["owner_id"] = owner.id
@@ -175,7 +307,9 @@ class LeadsKind(ImportKind):
                 seen.setdefault(mark, r.row)
             if lead is not None:
                 changes = diff(lead, values, FIELDS)
-                if values["target_building_ids"] is not None and sorted(values["target_building_ids"]) != sorted(b.id for b in lead.target_buildings):
+                if values["target_building_ids"] is not None and sorted(values["target_building_ids"]) != sorted(
+                    b.id for b in lead.target_buildings
+                ):
                     changes["目标楼宇"] = ("、".join(b.code for b in lead.target_buildings), "、".join(v["buildings"]))
                 if values["owner_id"] != lead.owner_id:
                     changes["负责人"] = (lead.owner.username, owner.username)
@@ -206,7 +340,10 @@ class LeadsKind(ImportKind):
         stage_on, created_on = v.get("stage_on"), v.get("created_on")
         problem = None
         if stage == "settled":
-            problem = ("stage", "“入驻”须由楼宇管理员确认入驻申请后自动完成，不能导入；已落地的历史项目可导入为“注册落地”")
+            problem = (
+                "stage",
+                "“入驻”须由楼宇管理员确认入驻申请后自动完成，不能导入；已落地的历史项目可导入为“注册落地”",
+            )
         elif stage_on and stage_on > today:
             problem = ("stage_on", f"阶段日期 {stage_on} 晚于今天（{today}）")
         elif created_on and created_on > today:
@@ -269,8 +406,12 @@ class LeadsKind(ImportKind):
 
     def apply(self, ctx: Context, plan) -> list[Change]:
         session = ctx.session
-        wanted = {bid for rp in plan.rows if rp.action == "update" for bid in rp.values.get("target_building_ids") or []}
-        buildings = {b.id: b for b in session.scalars(select(Building).where(Building.id.in_(wanted)))} if wanted else {}
+        wanted = {
+            bid for rp in plan.rows if rp.action == "update" for bid in rp.values.get("target_building_ids") or []
+        }
+        buildings = (
+            {b.id: b for b in session.scalars(select(Building).where(Building.id.in_(wanted)))} if wanted else {}
+        )
         changes = []
         for rp in plan.rows:
             if rp.action != "update":
@@ -298,15 +439,24 @@ class LeadsKind(ImportKind):
         ids = reserve_lead_ids(session, len(creates))
         now = datetime.now(timezone.utc)
         for start in range(0, len(creates), WRITE_CHUNK):
-            chunk = creates[start:start + WRITE_CHUNK]
-            chunk_ids = ids[start:start + WRITE_CHUNK]
-            insert_rows(session, Lead.__table__, [dict(_lead_row(rp.values), id=lead_id, created_at=now)
-                                                  for rp, lead_id in zip(chunk, chunk_ids)])
-            links = [dict(lead_id=lead_id, building_id=bid)
-                     for rp, lead_id in zip(chunk, chunk_ids) for bid in rp.values.get("target_building_ids") or []]
+            chunk = creates[start : start + WRITE_CHUNK]
+            chunk_ids = ids[start : start + WRITE_CHUNK]
+            insert_rows(
+                session,
+                Lead.__table__,
+                [dict(_lead_row(rp.values), id=lead_id, created_at=now) for rp, lead_id in zip(chunk, chunk_ids)],
+            )
+            links = [
+                dict(lead_id=lead_id, building_id=bid)
+                for rp, lead_id in zip(chunk, chunk_ids)
+                for bid in rp.values.get("target_building_ids") or []
+            ]
             insert_rows(session, lead_target_buildings, links)
-            history = [entry for rp, lead_id in zip(chunk, chunk_ids)
-                       for entry in _history_rows(rp.values, lead_id, actor_id, today, now)]
+            history = [
+                entry
+                for rp, lead_id in zip(chunk, chunk_ids)
+                for entry in _history_rows(rp.values, lead_id, actor_id, today, now)
+            ]
             insert_rows(session, LeadStageChange.__table__, history)
         if ids:
             # Statements bypass the flush that gives the pipeline figures a new token: give it here.
@@ -316,8 +466,16 @@ class LeadsKind(ImportKind):
     def export_items(self, session, scope, args, today, keep=None):
         """Every lead the list shows for these filters, in its order (not just one page)."""
         filters, _ = read_lead_filters(args)
-        result = search_leads(session, filters, today, pipeline_rules(session), args.get("sort", "next"),
-                               args.get("dir") == "desc", page=1, per_page=10**9)
+        result = search_leads(
+            session,
+            filters,
+            today,
+            pipeline_rules(session),
+            args.get("sort", "next"),
+            args.get("dir") == "desc",
+            page=1,
+            per_page=10**9,
+        )
         return result.leads
 
     def export_values(self, lead) -> dict:
@@ -356,8 +514,13 @@ def _lead_row(v: dict) -> dict:
     stage, stage_on = v["stage"], v["stage_on"]
     row = {key: v.get(key) for key in FIELDS}
     row.update(
-        name_key=v["name_key"], owner_id=v["owner_id"], stage=stage, created_on=v["created_on"], next_followup_on=v["next_followup_on"],
-        lost_reason=v["lost_reason"], paused_until=v["next_followup_on"] if stage == "paused" else None,
+        name_key=v["name_key"],
+        owner_id=v["owner_id"],
+        stage=stage,
+        created_on=v["created_on"],
+        next_followup_on=v["next_followup_on"],
+        lost_reason=v["lost_reason"],
+        paused_until=v["next_followup_on"] if stage == "paused" else None,
         signed_on=stage_on if stage in ("signed", "registered") else None,
     )
     return row
@@ -365,8 +528,16 @@ def _lead_row(v: dict) -> dict:
 
 def _history_rows(v: dict, lead_id: int, actor_id: int | None, today: date, now: datetime) -> list[dict]:
     """Created as 线索 on the 立项日期, then — for a later stage — moved there on the 阶段日期."""
-    rows = [dict(lead_id=lead_id, user_id=actor_id, from_stage=None, to_stage="lead", note="导入新建",
-                 changed_at=stage_moment(v["created_on"], today, now))]
+    rows = [
+        dict(
+            lead_id=lead_id,
+            user_id=actor_id,
+            from_stage=None,
+            to_stage="lead",
+            note="导入新建",
+            changed_at=stage_moment(v["created_on"], today, now),
+        )
+    ]
     stage = v["stage"]
     if stage != "lead":
         if stage == "lost":
@@ -375,7 +546,14 @@ def _history_rows(v: dict, lead_id: int, actor_id: int | None, today: date, now:
             note = f"搁置至 {v['next_followup_on']}（导入历史阶段）"
         else:
             note = "导入历史阶段"
-        rows.append(dict(lead_id=lead_id, user_id=actor_id, from_stage="lead", to_stage=stage, note=note,
-                         changed_at=stage_moment(v["stage_on"], today, now)))
+        rows.append(
+            dict(
+                lead_id=lead_id,
+                user_id=actor_id,
+                from_stage="lead",
+                to_stage=stage,
+                note=note,
+                changed_at=stage_moment(v["stage_on"], today, now),
+            )
+        )
     return rows
-

@@ -5,6 +5,7 @@ self-use on a day of the lease, and no unit under two active leases on any day �
 between the rows of the file, each clash reported on the row that causes it. New leases are
 created through ``create_lease`` itself.
 """
+
 from __future__ import annotations
 
 import re
@@ -56,26 +57,55 @@ class LeasesKind(ImportKind):
     label = "租约（入驻）"
     order = 40
     export_name = "租约"
-    description = ("企业在楼宇单元的租约，按“统一社会信用代码 + 楼宇编码 + 开始日期”匹配。"
-                   "企业须已登记；同一单元同一天只能有一份有效租约。")
+    description = (
+        "企业在楼宇单元的租约，按“统一社会信用代码 + 楼宇编码 + 开始日期”匹配。"
+        "企业须已登记；同一单元同一天只能有一份有效租约。"
+    )
     columns = [
-        Column("uscc", "统一社会信用代码", "uscc", uscc_cell, required=True, example="91210200241281392F",
-               aliases=("信用代码", "社会信用代码")),
-        Column("company_name", "企业名称", "company_name", export_only=True, example="大连示例科技有限公司",
-               note="仅供阅读，导入时按统一社会信用代码匹配企业"),
+        Column(
+            "uscc",
+            "统一社会信用代码",
+            "uscc",
+            uscc_cell,
+            required=True,
+            example="91210200241281392F",
+            aliases=("信用代码", "社会信用代码"),
+        ),
+        Column(
+            "company_name",
+            "企业名称",
+            "company_name",
+            export_only=True,
+            example="大连示例科技有限公司",
+            note="仅供阅读，导入时按统一社会信用代码匹配企业",
+        ),
         Column("building_code", "楼宇编码", "building_code", lambda v, env: text(v, 16), required=True, example="XG01"),
-        Column("units", "单元", "units", unit_refs, required=True, example="12F-1201、12F-1202",
-               note="写成“楼层F-单元号”，多个单元用顿号或逗号分隔；单元号在楼内唯一时也可只写单元号"),
+        Column(
+            "units",
+            "单元",
+            "units",
+            unit_refs,
+            required=True,
+            example="12F-1201、12F-1202",
+            note="写成“楼层F-单元号”，多个单元用顿号或逗号分隔；单元号在楼内唯一时也可只写单元号",
+        ),
         Column("start_date", "开始日期", "start_date", lambda v, env: day(v), required=True, example=date(2026, 1, 1)),
-        Column("end_date", "结束日期", "end_date", lambda v, env: day(v), example=date(2028, 12, 31),
-               note="无固定期限留空"),
+        Column(
+            "end_date", "结束日期", "end_date", lambda v, env: day(v), example=date(2028, 12, 31), note="无固定期限留空"
+        ),
         Column("moved_out_on", "退租日期", "moved_out_on", lambda v, env: day(v), note="已退租时填写"),
-        Column("move_out_reason", "退租原因", "move_out_reason",
-               lambda v, env: choice(v, {r: r for r in MOVE_OUT_REASONS}, "退租原因"),
-               note="可选：" + "、".join(MOVE_OUT_REASONS)),
+        Column(
+            "move_out_reason",
+            "退租原因",
+            "move_out_reason",
+            lambda v, env: choice(v, {r: r for r in MOVE_OUT_REASONS}, "退租原因"),
+            note="可选：" + "、".join(MOVE_OUT_REASONS),
+        ),
     ]
-    notes = ["日期可写 2026-10-31、2026/10/31 或 2026年10月31日，也可用 Excel 日期格式。",
-             "只能导入本楼宇已有的单元；请先导入单元，再导入租约。"]
+    notes = [
+        "日期可写 2026-10-31、2026/10/31 或 2026年10月31日，也可用 Excel 日期格式。",
+        "只能导入本楼宇已有的单元；请先导入单元，再导入租约。",
+    ]
 
     def plan_rows(self, ctx: Context, rows, plan) -> None:
         session = ctx.session
@@ -84,7 +114,9 @@ class LeasesKind(ImportKind):
         kept = []
         for r in rows:
             if r.values["uscc"] not in known:
-                self.error(ctx, plan, r.row, "uscc", f"统一社会信用代码 {r.values['uscc']} 的企业尚未登记，请先导入企业")
+                self.error(
+                    ctx, plan, r.row, "uscc", f"统一社会信用代码 {r.values['uscc']} 的企业尚未登记，请先导入企业"
+                )
             else:
                 kept.append(r)
         rows[:] = kept
@@ -102,7 +134,9 @@ class LeasesKind(ImportKind):
                 continue
             key = (company.id, building.id, v["start_date"])
             if key in seen:
-                self.error(ctx, plan, r.row, "start_date", f"与第 {seen[key]} 行是同一份租约（企业、楼宇、开始日期相同）")
+                self.error(
+                    ctx, plan, r.row, "start_date", f"与第 {seen[key]} 行是同一份租约（企业、楼宇、开始日期相同）"
+                )
                 continue
             seen[key] = r.row
             v.update(_company=company, _building=building, _units=chosen)
@@ -147,7 +181,9 @@ class LeasesKind(ImportKind):
         ids = sorted(company_ids)
         found = {}
         for start in range(0, len(ids), CHUNK):
-            stmt = select(Lease).where(Lease.company_id.in_(ids[start:start + CHUNK])).options(selectinload(Lease.units))
+            stmt = (
+                select(Lease).where(Lease.company_id.in_(ids[start : start + CHUNK])).options(selectinload(Lease.units))
+            )
             for lease in session.scalars(stmt):
                 found.setdefault((lease.company_id, lease.building_id, lease.start_date), lease)
         return found
@@ -162,10 +198,18 @@ class LeasesKind(ImportKind):
             else:
                 found = [u for u in mine if u.number == ref]
             if not found:
-                self.error(ctx, plan, r.row, "units", f"单元 {ref} 在 {building.code}（{building.name}）中不存在，请先导入单元")
+                self.error(
+                    ctx, plan, r.row, "units", f"单元 {ref} 在 {building.code}（{building.name}）中不存在，请先导入单元"
+                )
                 return None
             if len(found) > 1:
-                self.error(ctx, plan, r.row, "units", f"单元号 {ref} 在多个楼层都有，请写成“楼层F-单元号”，例如 {found[0].label}")
+                self.error(
+                    ctx,
+                    plan,
+                    r.row,
+                    "units",
+                    f"单元号 {ref} 在多个楼层都有，请写成“楼层F-单元号”，例如 {found[0].label}",
+                )
                 return None
             if found[0] not in chosen:
                 chosen.append(found[0])
@@ -189,7 +233,7 @@ class LeasesKind(ImportKind):
             stmt = (
                 select(Lease, lease_units.c.unit_id)
                 .join(lease_units, lease_units.c.lease_id == Lease.id)
-                .where(lease_units.c.unit_id.in_(unit_ids[start:start + CHUNK]))
+                .where(lease_units.c.unit_id.in_(unit_ids[start : start + CHUNK]))
             )
             for lease, unit_id in ctx.session.execute(stmt):
                 on_unit[unit_id].append(lease)
@@ -205,9 +249,15 @@ class LeasesKind(ImportKind):
                 for other in on_unit.get(unit.id, []):
                     if other.id in rewritten or (matched is not None and other.id == matched.id):
                         continue
-                    if other.start_date <= last and last_active_day(other) >= first and other.start_date <= last_active_day(other):
-                        clash = (f"单元 {unit.label} 在该期间已有有效租约（{other.company.name}，{other.start_date} 起），"
-                                 "同一单元同一天只能有一份有效租约")
+                    if (
+                        other.start_date <= last
+                        and last_active_day(other) >= first
+                        and other.start_date <= last_active_day(other)
+                    ):
+                        clash = (
+                            f"单元 {unit.label} 在该期间已有有效租约（{other.company.name}，{other.start_date} 起），"
+                            "同一单元同一天只能有一份有效租约"
+                        )
                         break
                 if clash:
                     break
@@ -218,20 +268,39 @@ class LeasesKind(ImportKind):
             spans.sort()
             for (a_first, a_last, a_row, unit), (b_first, b_last, b_row, _) in zip(spans, spans[1:]):
                 if b_first <= a_last:
-                    self.error(ctx, plan, b_row, "units",
-                               f"单元 {unit.label} 与第 {a_row} 行的租约时间重叠（{a_first} 起），同一单元同一天只能有一份有效租约")
+                    self.error(
+                        ctx,
+                        plan,
+                        b_row,
+                        "units",
+                        f"单元 {unit.label} 与第 {a_row} 行的租约时间重叠（{a_first} 起），同一单元同一天只能有一份有效租约",
+                    )
 
     @staticmethod
     def _span(v, lease):
         """The days the row's lease (new or changed) alters."""
-        new = LeaseState(v["start_date"], v.get("end_date"), v.get("moved_out_on"),
-                         frozenset(u.id for u in v["_units"]), v["_company"].id)
+        new = LeaseState(
+            v["start_date"],
+            v.get("end_date"),
+            v.get("moved_out_on"),
+            frozenset(u.id for u in v["_units"]),
+            v["_company"].id,
+        )
         if lease is None:
             return lease_span(None, new)
-        old = LeaseState(lease.start_date, lease.end_date, lease.moved_out_on,
-                         frozenset(u.id for u in lease.units), lease.company_id)
-        return lease_span(old, LeaseState(new.start, v.get("end_date", lease.end_date),
-                                          v.get("moved_out_on", lease.moved_out_on), new.units, new.company_id))
+        old = LeaseState(
+            lease.start_date, lease.end_date, lease.moved_out_on, frozenset(u.id for u in lease.units), lease.company_id
+        )
+        return lease_span(
+            old,
+            LeaseState(
+                new.start,
+                v.get("end_date", lease.end_date),
+                v.get("moved_out_on", lease.moved_out_on),
+                new.units,
+                new.company_id,
+            ),
+        )
 
     @staticmethod
     def _reach_column(row: RowPlan) -> str:
@@ -270,9 +339,17 @@ class LeasesKind(ImportKind):
                 ctx.session.flush()
                 changes.append(Change(rp.row, "update", "leases", lease.id, rp.key, rp.changes))
             elif rp.action == "create":
-                lease = create_lease(ctx.session, v["_company"], v["_building"], v["_units"], v["start_date"],
-                                     v.get("end_date"), v.get("moved_out_on"), v.get("move_out_reason"),
-                                     self_use_checked=True)
+                lease = create_lease(
+                    ctx.session,
+                    v["_company"],
+                    v["_building"],
+                    v["_units"],
+                    v["start_date"],
+                    v.get("end_date"),
+                    v.get("moved_out_on"),
+                    v.get("move_out_reason"),
+                    self_use_checked=True,
+                )
                 changes.append(Change(rp.row, "create", "leases", lease.id, rp.key))
         ctx.session.flush()
         return fill_ids(sorted(changes, key=lambda c: c.row))
@@ -292,7 +369,12 @@ class LeasesKind(ImportKind):
     def export_values(self, item) -> dict:
         lease, code = item
         return {
-            "uscc": lease.company.uscc, "company_name": lease.company.name, "building_code": code,
-            "units": labels(lease.units), "start_date": lease.start_date, "end_date": lease.end_date,
-            "moved_out_on": lease.moved_out_on, "move_out_reason": lease.move_out_reason,
+            "uscc": lease.company.uscc,
+            "company_name": lease.company.name,
+            "building_code": code,
+            "units": labels(lease.units),
+            "start_date": lease.start_date,
+            "end_date": lease.end_date,
+            "moved_out_on": lease.moved_out_on,
+            "move_out_reason": lease.move_out_reason,
         }

@@ -7,6 +7,7 @@ building of its largest active lease at the period's end — and the per-buildin
 touched periods is rebuilt. Tax files run to 100,000 rows, so this kind reads plain tuples and
 writes with Core bulk statements rather than ORM objects.
 """
+
 from __future__ import annotations
 
 
@@ -35,22 +36,67 @@ class TaxKind(ImportKind):
     label = "税收"
     order = 50
     export_name = "税收"
-    description = ("税务部门按月提供的企业税收，按“统一社会信用代码 + 所属期”匹配：已有的记录被替换（计为更新）。"
-                   "系统中没有的代码列为“未匹配”，由管理员决定拒绝文件或新建这些企业。")
+    description = (
+        "税务部门按月提供的企业税收，按“统一社会信用代码 + 所属期”匹配：已有的记录被替换（计为更新）。"
+        "系统中没有的代码列为“未匹配”，由管理员决定拒绝文件或新建这些企业。"
+    )
     columns = [
-        Column("uscc", "统一社会信用代码", "uscc", uscc_cell, required=True, example="91210200241281392F",
-               aliases=("纳税人识别号", "信用代码", "社会信用代码")),
-        Column("company_name", "企业名称", "company_name", lambda v, env: text(v, 200), example="大连示例科技有限公司",
-               note="用于新建未匹配的企业；匹配已有企业时不修改其名称", aliases=("纳税人名称",)),
-        Column("period", "所属期", "period", lambda v, env: period(v, env.today), required=True, example="2026-10",
-               note="YYYY-MM，不能晚于本月", aliases=("税款所属期", "月份")),
-        Column("total_tax", "全口径税收", "total_tax", lambda v, env: positive_amount(v, "全口径税收", env.scale),
-               unit="元", money=True, required=True, example=1234567.89,
-               note="大于 0，单位元；表头写“全口径税收（万元）”时按万元换算"),
-        Column("district_tax", "区级税收", "district_tax", lambda v, env: nonnegative_amount(v, "区级税收", env.scale),
-               unit="元", money=True, example=345678.9, note="区级留成，可为 0 或留空，不能超过全口径税收"),
-        Column("building_code", "归属楼宇", "building_code", export_only=True,
-               note="导出时显示记录归属的楼宇；导入时按规则重新归属，此列被忽略"),
+        Column(
+            "uscc",
+            "统一社会信用代码",
+            "uscc",
+            uscc_cell,
+            required=True,
+            example="91210200241281392F",
+            aliases=("纳税人识别号", "信用代码", "社会信用代码"),
+        ),
+        Column(
+            "company_name",
+            "企业名称",
+            "company_name",
+            lambda v, env: text(v, 200),
+            example="大连示例科技有限公司",
+            note="用于新建未匹配的企业；匹配已有企业时不修改其名称",
+            aliases=("纳税人名称",),
+        ),
+        Column(
+            "period",
+            "所属期",
+            "period",
+            lambda v, env: period(v, env.today),
+            required=True,
+            example="2026-10",
+            note="YYYY-MM，不能晚于本月",
+            aliases=("税款所属期", "月份"),
+        ),
+        Column(
+            "total_tax",
+            "全口径税收",
+            "total_tax",
+            lambda v, env: positive_amount(v, "全口径税收", env.scale),
+            unit="元",
+            money=True,
+            required=True,
+            example=1234567.89,
+            note="大于 0，单位元；表头写“全口径税收（万元）”时按万元换算",
+        ),
+        Column(
+            "district_tax",
+            "区级税收",
+            "district_tax",
+            lambda v, env: nonnegative_amount(v, "区级税收", env.scale),
+            unit="元",
+            money=True,
+            example=345678.9,
+            note="区级留成，可为 0 或留空，不能超过全口径税收",
+        ),
+        Column(
+            "building_code",
+            "归属楼宇",
+            "building_code",
+            export_only=True,
+            note="导出时显示记录归属的楼宇；导入时按规则重新归属，此列被忽略",
+        ),
     ]
 
     def plan_rows(self, ctx: Context, rows, plan) -> None:
@@ -71,8 +117,13 @@ class TaxKind(ImportKind):
                 self.error(ctx, plan, r.row, "uscc", problems[code])
                 continue
             if v.get("district_tax") is not None and v["district_tax"] > v["total_tax"]:
-                self.error(ctx, plan, r.row, "district_tax",
-                           f"区级税收 {v['district_tax']:,.2f} 元 大于全口径税收 {v['total_tax']:,.2f} 元")
+                self.error(
+                    ctx,
+                    plan,
+                    r.row,
+                    "district_tax",
+                    f"区级税收 {v['district_tax']:,.2f} 元 大于全口径税收 {v['total_tax']:,.2f} 元",
+                )
                 continue
             key = (code, month)
             if key in seen:
@@ -103,7 +154,7 @@ class TaxKind(ImportKind):
         found = {}
         for start in range(0, len(codes), CHUNK):
             stmt = select(Company.uscc, Company.id, Company.uscc_override, Company.registered_building_id).where(
-                Company.uscc.in_(codes[start:start + CHUNK])
+                Company.uscc.in_(codes[start : start + CHUNK])
             )
             for uscc, cid, override, building in session.execute(stmt):
                 found[uscc] = (cid, override, building)
@@ -114,8 +165,9 @@ class TaxKind(ImportKind):
         """(company_id, period) -> (record id, total, district) for the file's companies and periods."""
         if not company_ids:
             return {}
-        stmt = select(TaxRecord.company_id, TaxRecord.period, TaxRecord.id, TaxRecord.total_tax, TaxRecord.district_tax).where(
-            TaxRecord.period.in_(periods))
+        stmt = select(
+            TaxRecord.company_id, TaxRecord.period, TaxRecord.id, TaxRecord.total_tax, TaxRecord.district_tax
+        ).where(TaxRecord.period.in_(periods))
         if len(company_ids) <= CHUNK:  # a small file: its companies only, not the district's month
             stmt = stmt.where(TaxRecord.company_id.in_(company_ids))
         return {(cid, p): (rid, total, district) for cid, p, rid, total, district in session.execute(stmt)}
@@ -150,8 +202,9 @@ class TaxKind(ImportKind):
             code = rp.key.split()[0]
             if code not in companies:
                 name = rp.values.get("company_name") or f"未登记企业（{code}）"
-                companies[code] = Company(name=name, uscc=code, hq_type="none",
-                                          registered_in_district=False, taxed_in_district=False)
+                companies[code] = Company(
+                    name=name, uscc=code, hq_type="none", registered_in_district=False, taxed_in_district=False
+                )
                 ctx.session.add(companies[code])
                 changes.append(Change(rp.row, "create", "companies", None, code, record=companies[code]))
         ctx.session.flush()
@@ -195,9 +248,13 @@ class TaxKind(ImportKind):
         stmt = update(TAX).where(TAX.c.id == bindparam("b_id")).values(**values)
         for start in range(0, len(updates), WRITE_CHUNK):
             params = [
-                dict(b_id=rp.target, b_total=rp.values["total_tax"], b_district=rp.values.get("district_tax"),
-                     b_building=building_of(rp.values["_company_id"], rp.values["period"]))
-                for rp in updates[start:start + WRITE_CHUNK]
+                dict(
+                    b_id=rp.target,
+                    b_total=rp.values["total_tax"],
+                    b_district=rp.values.get("district_tax"),
+                    b_building=building_of(rp.values["_company_id"], rp.values["period"]),
+                )
+                for rp in updates[start : start + WRITE_CHUNK]
             ]
             session.execute(stmt, params)
 
@@ -210,17 +267,25 @@ class TaxKind(ImportKind):
         stmt = insert(TAX)
         for start in range(0, len(creates), WRITE_CHUNK):
             params = [
-                dict(company_id=rp.values["_company_id"], period=rp.values["period"], total_tax=rp.values["total_tax"],
-                     district_tax=rp.values.get("district_tax"),
-                     building_id=building_of(rp.values["_company_id"], rp.values["period"]))
-                for rp in creates[start:start + WRITE_CHUNK]
+                dict(
+                    company_id=rp.values["_company_id"],
+                    period=rp.values["period"],
+                    total_tax=rp.values["total_tax"],
+                    district_tax=rp.values.get("district_tax"),
+                    building_id=building_of(rp.values["_company_id"], rp.values["period"]),
+                )
+                for rp in creates[start : start + WRITE_CHUNK]
             ]
             session.execute(stmt, params)
         if not creates:
             return []
         periods = sorted({rp.values["period"] for rp in creates})
-        found = dict(((cid, p), rid) for rid, cid, p in session.execute(
-            select(TaxRecord.id, TaxRecord.company_id, TaxRecord.period).where(TaxRecord.period.in_(periods))))
+        found = dict(
+            ((cid, p), rid)
+            for rid, cid, p in session.execute(
+                select(TaxRecord.id, TaxRecord.company_id, TaxRecord.period).where(TaxRecord.period.in_(periods))
+            )
+        )
         return [found[(rp.values["_company_id"], rp.values["period"])] for rp in creates]
 
     # ------------------------------------------------------------------ exporting
@@ -229,7 +294,9 @@ class TaxKind(ImportKind):
         last = P.parse_period(args.get("last") or args.get("period") or P.last_complete_month(today), "last")
         first = P.parse_period(args.get("first") or args.get("period") or P.year_start(last), "first")
         stmt = (
-            select(Company.uscc, Company.name, TaxRecord.period, TaxRecord.total_tax, TaxRecord.district_tax, Building.code)
+            select(
+                Company.uscc, Company.name, TaxRecord.period, TaxRecord.total_tax, TaxRecord.district_tax, Building.code
+            )
             .join(Company, Company.id == TaxRecord.company_id)
             .outerjoin(Building, Building.id == TaxRecord.building_id)
             .where(TaxRecord.period.between(first, last))
@@ -242,5 +309,11 @@ class TaxKind(ImportKind):
 
     def export_values(self, item) -> dict:
         uscc, name, month, total, district, code = item
-        return {"uscc": uscc, "company_name": name, "period": month, "total_tax": total,
-                "district_tax": district, "building_code": code}
+        return {
+            "uscc": uscc,
+            "company_name": name,
+            "period": month,
+            "total_tax": total,
+            "district_tax": district,
+            "building_code": code,
+        }

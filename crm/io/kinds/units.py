@@ -10,6 +10,7 @@ a unit that is self-use as it is (a new unit is self-use from its 启用日期),
 unit that is not — turning self-use on or off always needs its date, so no past month changes
 by accident.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -95,32 +96,80 @@ class UnitsKind(ImportKind):
     description = "楼宇的单元，按“楼宇编码 + 楼层 + 单元号”匹配。楼宇管理员只能导入自己负责的楼宇。"
     columns = [
         Column("building_code", "楼宇编码", "building_code", lambda v, env: text(v, 16), required=True, example="XG01"),
-        Column("floor", "楼层", "floor", lambda v, env: integer(v, "楼层", -10, "Ff层楼"), required=True, example=12,
-               note="整数，地下层用负数"),
-        Column("number", "单元号", "number", lambda v, env: text(v, 16), required=True, example="1201",
-               aliases=("房号", "unit")),
-        Column("area", "面积", "area", lambda v, env: positive_amount(v, "面积", maximum=MAX_AREA), unit="m²", required=True,
-               example=256.5, note="大于 0；各单元（自用除外）合计即楼宇的可租面积，不能超过楼宇的登记办公面积"),
-        Column("self_use", "自用", "self_use", lambda v, env: boolean(v), blank=False, example="否",
-               note="是/否；自用单元不计入可租面积，也不能出租。设为自用或取消自用须填写下面的日期"),
-        Column("self_use_from", "自用起始日期", "self_use_from", lambda v, env: day(v), example=None,
-               note="自用从哪天开始；填写后以日期为准（自用期从这天起，到自用截止日期止）"),
-        Column("self_use_until", "自用截止日期", "self_use_until", lambda v, env: day(v), example=None,
-               note="自用的最后一天；仍在自用留空。只填截止日期时，结束该日所在的自用期"),
+        Column(
+            "floor",
+            "楼层",
+            "floor",
+            lambda v, env: integer(v, "楼层", -10, "Ff层楼"),
+            required=True,
+            example=12,
+            note="整数，地下层用负数",
+        ),
+        Column(
+            "number",
+            "单元号",
+            "number",
+            lambda v, env: text(v, 16),
+            required=True,
+            example="1201",
+            aliases=("房号", "unit"),
+        ),
+        Column(
+            "area",
+            "面积",
+            "area",
+            lambda v, env: positive_amount(v, "面积", maximum=MAX_AREA),
+            unit="m²",
+            required=True,
+            example=256.5,
+            note="大于 0；各单元（自用除外）合计即楼宇的可租面积，不能超过楼宇的登记办公面积",
+        ),
+        Column(
+            "self_use",
+            "自用",
+            "self_use",
+            lambda v, env: boolean(v),
+            blank=False,
+            example="否",
+            note="是/否；自用单元不计入可租面积，也不能出租。设为自用或取消自用须填写下面的日期",
+        ),
+        Column(
+            "self_use_from",
+            "自用起始日期",
+            "self_use_from",
+            lambda v, env: day(v),
+            example=None,
+            note="自用从哪天开始；填写后以日期为准（自用期从这天起，到自用截止日期止）",
+        ),
+        Column(
+            "self_use_until",
+            "自用截止日期",
+            "self_use_until",
+            lambda v, env: day(v),
+            example=None,
+            note="自用的最后一天；仍在自用留空。只填截止日期时，结束该日所在的自用期",
+        ),
         Column("active_from", "启用日期", "active_from", lambda v, env: day(v), note="单元启用的日期，一直存在可留空"),
-        Column("retired_on", "停用日期", "retired_on", lambda v, env: day(v), note="单元拆分、合并或停用的日期，可留空"),
+        Column(
+            "retired_on", "停用日期", "retired_on", lambda v, env: day(v), note="单元拆分、合并或停用的日期，可留空"
+        ),
         Column("status", "状态", "status", export_only=True),
         Column("tenant", "租户", "tenant", export_only=True),
         Column("lease_end", "租约到期", "lease_end", export_only=True),
     ]
-    notes = ["日期可写 2026-10-31、2026/10/31 或 2026年10月31日，也可用 Excel 日期格式。",
-             "改动已确认月份（月度填报）的行只能作为更正导入：上传时填写更正原因。"]
+    notes = [
+        "日期可写 2026-10-31、2026/10/31 或 2026年10月31日，也可用 Excel 日期格式。",
+        "改动已确认月份（月度填报）的行只能作为更正导入：上传时填写更正原因。",
+    ]
 
     def plan_rows(self, ctx: Context, rows, plan) -> None:
         session = ctx.session
         buildings = building_lookup(ctx, self, plan, rows)
         ids = {b.id for b in buildings.values()}
-        existing = {(u.building_id, u.floor, u.number): u for u in session.scalars(select(Unit).where(Unit.building_id.in_(ids)))}
+        existing = {
+            (u.building_id, u.floor, u.number): u
+            for u in session.scalars(select(Unit).where(Unit.building_id.in_(ids)))
+        }
         periods = periods_of(session, [u.id for u in existing.values()])
         seen: dict[tuple, int] = {}
         in_file = set()
@@ -174,10 +223,13 @@ class UnitsKind(ImportKind):
                 return None if same.end_date == end else self._checked(SelfUsePlan(start, end, same), own, label)
             return self._checked(SelfUsePlan(start, end), own, label)
         if end is not None:
-            period = period_on(own, end) or next((p for p in own if p.end_date is None and meets(p, date.min, end)),
-                                                 None)
+            period = period_on(own, end) or next(
+                (p for p in own if p.end_date is None and meets(p, date.min, end)), None
+            )
             if period is None:
-                raise RowError("self_use_until", f"单元 {label} 在 {end} 不是自用，无法结束自用；新的自用期请填写自用起始日期")
+                raise RowError(
+                    "self_use_until", f"单元 {label} 在 {end} 不是自用，无法结束自用；新的自用期请填写自用起始日期"
+                )
             if period.end_date == end:
                 return None
             return self._checked(SelfUsePlan(period.start_date, end, period), own, label)
@@ -191,8 +243,10 @@ class UnitsKind(ImportKind):
                 return self._checked(SelfUsePlan(v.get("active_from"), None), own, label)
             raise RowError("self_use_from", f"单元 {label} 设为自用须填写自用起始日期（从哪天起自用）")
         if current is not None and (current.start_date is None or current.start_date <= today):
-            raise RowError("self_use_until",
-                           f"单元 {label} 目前为自用{note(current)}：取消自用须填写自用截止日期（自用的最后一天）")
+            raise RowError(
+                "self_use_until",
+                f"单元 {label} 目前为自用{note(current)}：取消自用须填写自用截止日期（自用的最后一天）",
+            )
         return None
 
     @staticmethod
@@ -204,8 +258,11 @@ class UnitsKind(ImportKind):
 
     def _check_self_use_leases(self, ctx, plan, planned) -> None:
         """A self-use period may not meet a lease of the unit."""
-        wanted = {unit.id: (r, change) for r, _, unit, _ in planned
-                  if unit is not None and (change := r.values["_self_use"]) is not None}
+        wanted = {
+            unit.id: (r, change)
+            for r, _, unit, _ in planned
+            if unit is not None and (change := r.values["_self_use"]) is not None
+        }
         if not wanted:
             return
         stmt = (
@@ -221,8 +278,13 @@ class UnitsKind(ImportKind):
             plan.basis.append(f"lease|{lease.id}|{lease.version}|{unit_id}")
             active_until = last_active_day(lease)
             if lease.start_date <= last and active_until >= first and lease.start_date <= active_until:
-                self.error(ctx, plan, r.row, "self_use_from",
-                           f"该单元在自用期内有租约（{lease.company.name}，{lease.start_date} 起），不能设为自用")
+                self.error(
+                    ctx,
+                    plan,
+                    r.row,
+                    "self_use_from",
+                    f"该单元在自用期内有租约（{lease.company.name}，{lease.start_date} 起），不能设为自用",
+                )
                 del wanted[unit_id]
         plan.basis.sort()
 
@@ -241,7 +303,7 @@ class UnitsKind(ImportKind):
         changes = diff(unit, v, FIELDS) if unit else {}
         if change is not None:
             old = change.old or SelfUseState()
-            for (label_, before, after_) in zip(SELF_USE_LABELS, (old.start, old.end), (change.start, change.end)):
+            for label_, before, after_ in zip(SELF_USE_LABELS, (old.start, old.end), (change.start, change.end)):
                 if before != after_ or change.period is None:
                     changes[label_] = (before, after_)
         if unit is None:
@@ -256,6 +318,7 @@ class UnitsKind(ImportKind):
     def _unit_state(v, unit) -> UnitState:
         def value(key):
             return v[key] if key in v else (getattr(unit, key) if unit is not None else None)
+
         return UnitState(value("active_from"), value("retired_on"), value("area"))
 
     def _check_leasable(self, ctx, plan, planned, existing, in_file, periods) -> None:
@@ -282,9 +345,14 @@ class UnitsKind(ImportKind):
             totals[building.id] = total
             if total > building.declared_office_area and building.id not in reported:
                 reported.add(building.id)
-                self.error(ctx, plan, r.row, "area",
-                           f"加上单元 {label} 后，{building.code}（{building.name}）的可租面积合计 {total:,.2f} m² "
-                           f"将超过登记办公面积 {building.declared_office_area:,.2f} m²")
+                self.error(
+                    ctx,
+                    plan,
+                    r.row,
+                    "area",
+                    f"加上单元 {label} 后，{building.code}（{building.name}）的可租面积合计 {total:,.2f} m² "
+                    f"将超过登记办公面积 {building.declared_office_area:,.2f} m²",
+                )
 
     def apply(self, ctx: Context, plan) -> list[Change]:
         changes = []
@@ -341,11 +409,17 @@ class UnitsKind(ImportKind):
     def export_values(self, item) -> dict:
         unit, code, status, lease, self_use, period = item
         return {
-            "building_code": code, "floor": unit.floor, "number": unit.number, "area": unit.area,
-            "self_use": self_use, "self_use_from": period.start_date if period else None,
+            "building_code": code,
+            "floor": unit.floor,
+            "number": unit.number,
+            "area": unit.area,
+            "self_use": self_use,
+            "self_use_from": period.start_date if period else None,
             "self_use_until": period.end_date if period else None,
-            "active_from": unit.active_from, "retired_on": unit.retired_on,
-            "status": UNIT_STATUSES[status], "tenant": lease[0] if lease else None,
+            "active_from": unit.active_from,
+            "retired_on": unit.retired_on,
+            "status": UNIT_STATUSES[status],
+            "tenant": lease[0] if lease else None,
             "lease_end": lease[1] if lease else None,
         }
 
