@@ -24,7 +24,8 @@ def test_target_buildings_by_search_and_a_backward_move_with_reason(sign_in, scr
     chosen = page.locator(".ts-wrapper .item").all_inner_texts()
     assert len(chosen) == 2 and chosen[0].startswith("XG01") and chosen[1].startswith("XG02")
     screenshot(page, "forms-target-buildings")
-    page.locator("#company_name").click()  # leave the picker, as a user does before saving
+    page.evaluate("document.activeElement.blur()")  # the user leaves the picker before saving
+    page.locator("#target_building_ids-ts-dropdown").wait_for(state="hidden")
     page.click("main button:has-text('保存')")
     page.wait_for_url(re.compile(r"/leads/\d+$"))
     assert "XG01" in page.content() and "XG02" in page.content()

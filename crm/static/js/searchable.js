@@ -13,7 +13,7 @@
         hidePlaceholder: true,
         // Closed after each pick, so the list never covers the buttons below it; typing opens it again.
         closeAfterSelect: true,
-        onItemAdd: function () { this.setTextboxValue(""); },
+        openOnFocus: false,  // tabbing through the form does not drop the list over the fields below
         placeholder: multiple ? "输入名称或编号搜索…" : undefined,
         render: {
           no_results: function () { return '<div class="no-results">没有匹配的选项</div>'; }
