@@ -32,23 +32,10 @@ import uuid
 from datetime import date, datetime, timezone
 from pathlib import Path
 
+from bench.imports import LEAD_HEADER
+
 TODAY = "2026-11-15"
-HEADER = [
-    "企业名称",
-    "统一社会信用代码",
-    "来源",
-    "产业类别",
-    "意向面积（m²）",
-    "预计年税收（元）",
-    "目标楼宇",
-    "负责人账号",
-    "联系人",
-    "联系电话",
-    "阶段",
-    "阶段日期",
-    "立项日期",
-    "确认重复",
-]
+HEADER = LEAD_HEADER  # the leads file of bench.imports, one spelling of the template
 PROMOTERS = [f"zs{n}" for n in range(1, 6)]
 BUILDINGS = [f"XG{n:02d}" for n in range(1, 31)]
 STAGES = ["接洽", "考察", "洽谈", "签约"]

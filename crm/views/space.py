@@ -28,6 +28,7 @@ from crm.space import lenses
 from crm.space import photos as photo_store
 from crm.space import profiles
 from crm.space import proposals
+from crm.web.lookup import building_or_404
 from crm.web.transaction import transaction
 from crm.web.params import page_month, today
 
@@ -40,14 +41,6 @@ def photo_folder() -> str:
 
 def now() -> datetime:
     return datetime.now(P.BUSINESS_TZ)
-
-
-def building_or_404(code: str) -> Building:
-    building = db.session.scalar(select(Building).where(Building.code == code))
-    if building is None:
-        abort(404)
-    ensure("buildings.view", building)
-    return building
 
 
 def promoter_contact() -> dict:
@@ -96,8 +89,7 @@ def profile(code):
 @bp.route("/buildings/<code>/profile", methods=["POST"])
 @allow("profiles.edit")
 def edit_profile(code):
-    building = building_or_404(code)
-    ensure("profiles.edit", building)
+    building = building_or_404(code, "profiles.edit")
     form = ProfileForm()
     if not form.validate_on_submit():
         return render_profile(building, form, 400)
@@ -113,8 +105,7 @@ def edit_profile(code):
 @bp.route("/buildings/<code>/profile/photos", methods=["POST"])
 @allow("profiles.edit")
 def upload_photo(code):
-    building = building_or_404(code)
-    ensure("profiles.edit", building)
+    building = building_or_404(code, "profiles.edit")
     form = PhotoForm()
     upload = form.photo.data
     if not form.validate_on_submit() or not upload or not getattr(upload, "filename", ""):
@@ -133,8 +124,7 @@ def upload_photo(code):
 @bp.route("/buildings/<code>/profile/photos/<action>", methods=["POST"])
 @allow("profiles.edit")
 def photo_action(code, action):
-    building = building_or_404(code)
-    ensure("profiles.edit", building)
+    building = building_or_404(code, "profiles.edit")
     form = PhotoActionForm()
     operations = {"delete": (profiles.remove_photo, "照片已删除"), "cover": (profiles.make_cover, "已设为封面")}
     if action not in operations:
