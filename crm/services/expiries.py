@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from crm.models import Lease
@@ -75,24 +75,35 @@ def _loaded(stmt):
     return stmt.options(selectinload(Lease.units), selectinload(Lease.company), selectinload(Lease.building))
 
 
+def _expiring_where(today: date, days: int):
+    return (
+        Lease.start_date <= today,
+        Lease.end_date.between(today, today + timedelta(days=days)),
+        (Lease.moved_out_on.is_(None)) | (Lease.moved_out_on > today),
+    )
+
+
 def expiring(session, today: date, days: int, building_ids=None, tax_of=None) -> list[Expiry]:
     """Leases (of ``building_ids``; None: all) active today whose end falls within ``days`` days,
     soonest first, with their tenant's tax (see ``tenant_tax`` for ``tax_of``)."""
-    stmt = _scoped(
-        select(Lease).where(
-            Lease.start_date <= today,
-            Lease.end_date.between(today, today + timedelta(days=days)),
-            (Lease.moved_out_on.is_(None)) | (Lease.moved_out_on > today),
-        ),
-        building_ids,
-    )
+    stmt = _scoped(select(Lease).where(*_expiring_where(today, days)), building_ids)
     leases = list(session.scalars(_loaded(stmt).order_by(Lease.end_date, Lease.id)))
     return _with_tax(session, leases, today, tax_of)
 
 
-def overdue(session, today: date, building_ids=None, tax_of=None) -> list[Expiry]:
+def count_expiring(session, today: date, days: int, building_ids=None) -> int:
+    """How many leases ``expiring`` would list: one count, for a home page's tile."""
+    return session.scalar(_scoped(select(func.count(Lease.id)).where(*_expiring_where(today, days)), building_ids))
+
+
+def overdue(session, today: date, building_ids=None, tax_of=None, limit: int | None = None) -> list[Expiry]:
     """到期未处置: leases past their end with no move-out, longest past first — to be renewed,
-    moved out or made open-ended."""
+    moved out or made open-ended (the first ``limit`` of them, when given)."""
     stmt = _scoped(select(Lease).where(lease_lapsed_on(today)), building_ids)
-    leases = list(session.scalars(_loaded(stmt).order_by(Lease.end_date, Lease.id)))
+    leases = list(session.scalars(_loaded(stmt).order_by(Lease.end_date, Lease.id).limit(limit)))
     return _with_tax(session, leases, today, tax_of)
+
+
+def count_overdue(session, today: date, building_ids=None) -> int:
+    """How many leases ``overdue`` would list."""
+    return session.scalar(_scoped(select(func.count(Lease.id)).where(lease_lapsed_on(today)), building_ids))

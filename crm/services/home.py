@@ -53,15 +53,14 @@ def manager_home(session, building_ids, today: date) -> ManagerHome:
         stmt = stmt.where(Building.id.in_(building_ids))
     buildings = list(session.scalars(stmt))
     confirmed = {building_id for building_id, _ in confirmed_snapshots(session, [period], building_ids)}
-    expiring = expiries.expiring(session, today, 90, building_ids, tax_of=building_ids)
     return ManagerHome(
         period=period,
         buildings=len(buildings),
         unconfirmed=[b for b in buildings if b.id not in confirmed],
-        lapsed=len(expiries.overdue(session, today, building_ids, tax_of=building_ids)),
+        lapsed=expiries.count_overdue(session, today, building_ids),
         pending_moveins=pending_request_count(session, building_ids),
-        expiring_30=sum(1 for e in expiring if e.days_left <= 30),
-        expiring_90=len(expiring),
+        expiring_30=expiries.count_expiring(session, today, 30, building_ids),
+        expiring_90=expiries.count_expiring(session, today, 90, building_ids),
     )
 
 

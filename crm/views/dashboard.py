@@ -23,6 +23,7 @@ from crm.services.tax import tier_rules
 from crm.web.params import page_month, today
 
 bp = Blueprint("dashboard", __name__)
+LAPSED_SHOWN = 5  # the lapsed leases named on the dashboard; the rest are counted
 
 
 def district_figures(month: str, ids) -> tuple:
@@ -57,7 +58,10 @@ def index():
         rules = pipeline_rules(db.session)
         flags = flag_items(deadline_counts(db.session, day, rules))
     # The people who resolve lapsed leases see theirs, as of today.
-    lapsed = expiries.overdue(db.session, today(), ids) if may(current_user, "confirmations.confirm") else None
+    lapsed = lapsed_count = None
+    if may(current_user, "confirmations.confirm"):
+        lapsed_count = expiries.count_overdue(db.session, day, ids)
+        lapsed = expiries.overdue(db.session, day, ids, limit=LAPSED_SHOWN)
     bridge = month_bridge(db.session, month, ids)
     # 属地化 as of the month's end: kept with the occupancy and tax figures it derives from.
     loc = (
@@ -82,6 +86,8 @@ def index():
         today=day,
         bridge=bridge,
         lapsed=lapsed,
+        lapsed_count=lapsed_count,
+        lapsed_shown=LAPSED_SHOWN,
         home=role_home(ids, day),
     )
 

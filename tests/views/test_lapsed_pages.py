@@ -141,3 +141,19 @@ def test_the_dashboard_and_the_building_history_explain_the_month(login, world):
     building = client.get("/buildings/A01?month=2026-10").get_data(as_text=True)
     row = building.split('data-testid="bridge-row-2026-10"')[1].split("</tr>")[0]
     assert ">500.00<" in row and ">−300.00<" in row and ">200.00<" in row
+
+
+def test_the_dashboard_names_the_five_longest_lapsed_and_counts_the_rest(login, world, session):
+    a = world["a"]
+    for n in range(6):  # six more, each ended a day later than the one before
+        unit = f.unit(session, a, 4, f"0{n}", 100)
+        company = f.company(session, f"到期{n}号有限公司")
+        f.lease(session, company, a, [unit], date(2024, 1, 1), date(2026, 10, 16 + n))
+    session.commit()
+    home = login("ly")
+    dashboard = home.get("/?month=2026-10").get_data(as_text=True)
+    panel = dashboard.split('data-testid="dashboard-lapsed"')[1].split("</div>")[0]
+    assert "到期未处置的租约 7 份" in panel and "……另有 2 份" in panel
+    assert "到期未续有限公司" in panel and "到期3号有限公司" in panel and "到期4号有限公司" not in panel
+    tiles = home.get("/").get_data(as_text=True)
+    assert "7 份" in tiles.split('data-testid="home-lapsed"')[1][:400]
