@@ -29,6 +29,7 @@ OPERATIONS = {
     "edit_unit": "修改单元面积",
     "self_use": "自用登记",
     "import": "导入",
+    "localise": "属地化完成",
     "recompute": "按现有数据重新核算",
     "edit": "修改",
     "legacy": "更正",

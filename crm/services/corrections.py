@@ -191,6 +191,46 @@ def correcting(session, building: Building, day: date | Span | None, reason: str
     finish(session, window)
 
 
+def _tenant_months(session, company_id: int, first: date) -> list[tuple[int, str]]:
+    """The confirmed (building, month) pairs from ``first``'s month on at whose month end
+    ``company_id`` was a tenant of the building."""
+    leases = session.execute(
+        select(Lease.building_id, Lease.start_date, Lease.end_date, Lease.moved_out_on).where(
+            Lease.company_id == company_id
+        )
+    ).all()
+    confirmed = confirmed_periods(session, sorted({bid for bid, *_ in leases}))
+    found = set()
+    for bid, start, end, moved_out in leases:
+        for period in confirmed[bid]:
+            day = P.month_end(period)
+            active = start <= day and (end is None or end >= day) and (moved_out is None or moved_out > day)
+            if day >= first and active:
+                found.add((bid, period))
+    return sorted(found)
+
+
+@contextmanager
+def correcting_company(session, company, first: date, reason: str, operation: str):
+    """Around a write that changes how ``company`` counts from ``first`` on (its 属地 flags): each
+    confirmed month of a building it occupied at that month's end moves by exactly that change,
+    recorded as a correction under ``reason`` — the month explains its new figure."""
+    hits = [(company, bid, period) for bid, period in _tenant_months(session, company.id, first)]
+    if not hits:
+        yield None
+        return
+    window = open_window(session, reason, operation)
+    window.note(session, hits)
+    try:
+        yield window
+    except BaseException:
+        window.depth -= 1
+        if window.depth <= 0:
+            _close(session)
+        raise
+    finish(session, window)
+
+
 def correct_from(session, window, reason: str | None = None) -> list[Correction]:
     """Close the window ``require_reason`` opened: record the corrections it made."""
     if not isinstance(window, Window):

@@ -33,6 +33,7 @@ from crm.formats import half_up, money, percent
 from crm.models.choices import HQ_TYPES
 from crm.models.lead import FOLLOWUP_METHODS
 from crm.models.localisation import (
+    FLAGS,
     KIND_FLAG,
     KINDS,
     OPEN_STATES,
@@ -48,6 +49,7 @@ from crm.services import periods as P
 from crm.services.bounds import QueryReader, check_day
 from crm.services.briefing_sections import BriefingSection, SectionColumn, SectionTable
 from crm.services.companies import tied_to_buildings
+from crm.services.corrections import correcting_company
 from crm.services.district_flags import FlagChange, flag_on, set_flag
 from crm.services.errors import DomainError
 from crm.services.occupancy import lease_active_on, occupancy_on, unit_counts_on
@@ -445,7 +447,10 @@ def move(
             raise DomainError(f"完成日期 {completed_on} 晚于今天，请填写已经办结的日期", field="completed_on")
         flag = KIND_FLAG.get(item.kind)
         if flag is not None:
-            set_flag(session, item.company, flag, True, completed_on)
+            # A date in a month already confirmed corrects that month's frozen figures.
+            reason = f"{item.company.name} 自 {completed_on} 起{FLAGS[flag]}（属地化事项已完成）"
+            with correcting_company(session, item.company, completed_on, reason, "localise"):
+                set_flag(session, item.company, flag, True, completed_on)
         item.completed_on = completed_on
     item.reason = reason if to_state == "blocked" else item.reason
     item.state = to_state

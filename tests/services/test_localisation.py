@@ -233,3 +233,44 @@ def test_the_briefing_section_says_the_figures_and_a_sentence_for_the_summary(se
 def test_no_briefing_section_for_a_district_without_tenants(session):
     f.building(session, "XG09")
     assert L.briefing_section(session, "2026-11", date(2026, 12, 3)) is None
+
+
+def test_a_completion_dated_in_a_confirmed_month_corrects_that_month_and_says_why(session, world):
+    from sqlalchemy import select
+
+    from crm.models import Correction, OccupancySnapshot
+    from crm.services.confirmation import confirm_month
+
+    today = date(2026, 12, 3)
+    manager = f.user(session, "ly", "manager", buildings=[world["x1"]])
+    confirm_month(session, manager, world["x1"], "2026-10", today)
+    october = session.scalar(select(OccupancySnapshot).where(OccupancySnapshot.building_id == world["x1"].id))
+    # XG01 at the end of October: A and B unregistered, R and T registered.
+    assert (october.tenants, october.registered_tenants, october.registered_area) == (4, 2, Decimal("100.00"))
+    item = L.item_for(session, world["A"], "occupying_unregistered", world["x1"].id)
+    L.move(session, item, "done", today, completed_on=date(2026, 10, 20))
+    session.refresh(october)
+    assert (october.registered_tenants, october.registered_area) == (3, Decimal("200.00"))
+    (correction,) = session.scalars(select(Correction)).all()
+    assert (correction.building_id, correction.period, correction.operation_label) == (
+        world["x1"].id,
+        "2026-10",
+        "属地化完成",
+    )
+    assert correction.reason == "甲 自 2026-10-20 起属地注册（属地化事项已完成）"
+    assert correction.figures["registered_tenants"] == [2, 3]
+    assert district_summary(session, "2026-10").occupancy.registered_tenants == 5  # R, T, E, D and now A
+
+
+def test_a_completion_dated_after_the_confirmed_months_corrects_none(session, world):
+    from sqlalchemy import func, select
+
+    from crm.models import Correction
+    from crm.services.confirmation import confirm_month
+
+    today = date(2026, 12, 3)
+    manager = f.user(session, "ly", "manager", buildings=[world["x1"]])
+    confirm_month(session, manager, world["x1"], "2026-10", today)
+    item = L.item_for(session, world["A"], "occupying_unregistered", world["x1"].id)
+    L.move(session, item, "done", today, completed_on=date(2026, 11, 1))
+    assert session.scalar(select(func.count()).select_from(Correction)) == 0
