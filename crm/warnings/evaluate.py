@@ -223,6 +223,9 @@ def evaluate(session, today: date, rules=None, *, email_configured: bool = False
         _refresh_figures(session, [f for f in findings if f.object_key in open_now], open_now)
         fresh += [f for f in findings if f.object_key not in open_now]
         outcome.still_open[rule] = len(open_now) - outcome.auto_resolved[rule]
+    # Inserted in a fixed order, so a warning's id never depends on the order a database
+    # happened to return the rows the rules read.
+    fresh.sort(key=lambda f: (list(RULES).index(f.rule), f.object_type, f.object_id, f.period))
     owners = owners_for(session, fresh)
     rows = [_row(f, owners[(f.rule, *f.object_key)], today, now) for f in fresh]
     new_ids = _insert_ignoring_duplicates(session, rows) if rows else []
