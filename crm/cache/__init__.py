@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import itertools
 import threading
 from collections import OrderedDict
 from datetime import date
@@ -56,12 +57,23 @@ def _weight(value) -> int:
     if isinstance(value, (bytes, bytearray)):
         return 40 + len(value)
     if isinstance(value, dict):
-        return 64 + sum(_weight(k) + _weight(v) for k, v in value.items())
+        return 64 + _sampled(len(value), [_weight(k) + _weight(v) for k, v in _first(value.items())])
     if isinstance(value, (list, tuple, set, frozenset)):
-        return 64 + sum(_weight(v) for v in value)
+        return 64 + _sampled(len(value), [_weight(v) for v in _first(value)])
     if dataclasses.is_dataclass(value):
         return 400
     return 32
+
+
+SAMPLE = 64  # a long collection is weighed by its first items: weighing every row cost more than the cache saved
+
+
+def _first(items):
+    return itertools.islice(items, SAMPLE)
+
+
+def _sampled(length: int, weights: list[int]) -> int:
+    return sum(weights) if length <= len(weights) else sum(weights) * length // max(len(weights), 1)
 
 
 _PLAIN = (str, int, float, bool, type(None), date, Decimal)  # hashable as they are (datetime is a date)
