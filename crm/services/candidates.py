@@ -28,6 +28,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import case, func, select
 
+from crm.cache import cached
+from crm.cache.versions import OCCUPANCY, PIPELINE, SETTINGS, TAX
 from crm.formats import money
 from crm.models import Building, BuildingTaxMonth
 from crm.models.setting import all_settings
@@ -205,7 +207,20 @@ def candidate_report(
     today: date | None = None,
 ) -> CandidateReport:
     """This year's 亿元楼 and the ranked candidates for ``year`` as of ``as_of`` (see module doc);
-    the pipeline is read at the end of the as-of month, or ``today`` while that month runs."""
+    the pipeline is read at the end of the as-of month, or ``today`` while that month runs.
+
+    Plain data derived from buildings, tax, settings and the pipeline, so it is kept in the
+    figure cache under those four data versions (a leader's home and /reports read it on every
+    view); callers must not change what they get."""
+    return cached(
+        session,
+        (OCCUPANCY, TAX, SETTINGS, PIPELINE),
+        ("candidate_report", year, as_of, latest_allowed, today),
+        lambda: _candidate_report(session, year, as_of, latest_allowed, today),
+    )
+
+
+def _candidate_report(session, year, as_of, latest_allowed, today) -> CandidateReport:
     period = resolve_period(session, year, as_of, latest_allowed)
     rules: TierRules = tier_rules(session)
     settings = all_settings(session)
