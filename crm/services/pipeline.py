@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import case, func, select, union_all
+from sqlalchemy import and_, case, exists, false, func, null, select, union_all
 from sqlalchemy.orm import joinedload
 
 from crm.models import FollowUp, Lead, LeadStageChange, User, lead_target_buildings
@@ -151,18 +151,22 @@ def _stages_left(session, at: AsOf) -> dict[int, str]:
     return {lead_id: from_stage or NOT_YET for lead_id, from_stage in session.execute(stmt)}
 
 
-def _next_dates(session, at: AsOf) -> tuple[dict[int, date | None], set[int]]:
-    """({lead: the next follow-up date its latest follow-up by the as-of day set}, the leads
-    followed up at all) — each follow-up sets the lead's next date."""
-    stmt = _first_of_each(
-        select(FollowUp.lead_id, FollowUp.next_followup_on).where(FollowUp.on <= at.day),
-        FollowUp.lead_id,
-        FollowUp.on.desc(),
-        FollowUp.id.desc(),
+def _follow_up_columns(day: date) -> tuple:
+    """Per lead (correlated to ``Lead.id``): the next date its latest follow-up by ``day`` set,
+    whether it was followed up by ``day``, and whether it was followed up at all — each an index
+    seek on (lead, date, id) instead of ranking every follow-up of the district."""
+    by_day = and_(FollowUp.lead_id == Lead.id, FollowUp.on <= day)
+    latest_next = (
+        select(FollowUp.next_followup_on)
+        .where(by_day)
+        .order_by(FollowUp.on.desc(), FollowUp.id.desc())
+        .limit(1)
+        .correlate(Lead)
+        .scalar_subquery()
     )
-    latest = {lead_id: _day(next_on) for lead_id, next_on in session.execute(stmt)}
-    ever = set(session.scalars(select(FollowUp.lead_id).group_by(FollowUp.lead_id)))
-    return latest, ever
+    followed_by_day = exists().where(by_day).correlate(Lead)
+    followed_ever = exists().where(FollowUp.lead_id == Lead.id).correlate(Lead)
+    return latest_next, followed_by_day, followed_ever
 
 
 def _day(value) -> date | None:
@@ -206,6 +210,7 @@ def _lead_states(session, at: AsOf, first_followup_days: int) -> tuple[LeadState
     a lead followed up only afterwards, the default first-follow-up deadline.
     """
     day = at.day
+    history = (null(), false(), false()) if at.live else _follow_up_columns(day)
     rows = session.execute(
         select(
             Lead.id,
@@ -216,25 +221,23 @@ def _lead_states(session, at: AsOf, first_followup_days: int) -> tuple[LeadState
             Lead.signed_on,
             Lead.landed_on,
             Lead.created_on,
+            *history,
         )
         .where(Lead.merged_into_id.is_(None), Lead.created_on <= day)
         .order_by(Lead.id)
     ).all()
-    if at.live:
-        stages_left, latest_next, followed = {}, {}, set()
-    else:
-        stages_left = _stages_left(session, at)
-        latest_next, followed = _next_dates(session, at)
+    stages_left = {} if at.live else _stages_left(session, at)
     first_followup = timedelta(days=first_followup_days)
     states = []
-    for lead_id, owner_id, stage_now, tax, next_now, signed_on, landed_on, created_on in rows:
+    for lead_id, owner_id, stage_now, tax, next_now, signed_on, landed_on, created_on, *followed in rows:
+        latest_next, followed_by_day, followed_ever = followed
         stage = stages_left.get(lead_id, stage_now)
         if stage == NOT_YET:
             continue
-        if lead_id not in followed:  # live, or never followed up: the lead's own date
+        if not followed_ever:  # live, or never followed up: the lead's own date
             due = _day(next_now)
-        elif lead_id in latest_next:
-            due = latest_next[lead_id]
+        elif followed_by_day:
+            due = _day(latest_next)
         else:  # followed up only after the as-of day
             due = created_on + first_followup
         overdue = due is not None and due < day and stage in ACTIVE_STAGES
