@@ -28,7 +28,7 @@ test: $(STAMP)
 
 # Each benchmark loads the demo at --scale 10 once into its own cache under bench-results/ and
 # reuses it afterwards (delete bench-results/ after changing the demo or the schema).
-BENCHES = pages manage pipeline leads reports briefing reminders imports
+BENCHES = pages manage pipeline leads caches localisation warnings reports briefing reminders imports
 bench: $(STAMP)
 	set -e; for bench in $(BENCHES); do $(BIN)/python -m bench.$$bench --scale 10 $$( [ $$bench = imports ] || echo --reuse ); done
 
