@@ -181,8 +181,15 @@ def correcting(session, building: Building, day: date | Span | None, reason: str
     """``require_reason`` around an operation's writes, then ``correct_from``: the window never
     outlives a refused operation (a later write in the transaction must not pass under its reason)."""
     window = require_reason(session, building, day, reason, operation)
-    try:
+    with _recorded_on_success(session, window):
         yield window
+
+
+@contextmanager
+def _recorded_on_success(session, window: Window):
+    """Record ``window``'s corrections when the block succeeds; drop the window when it fails."""
+    try:
+        yield
     except BaseException:
         window.depth -= 1
         if window.depth <= 0:
@@ -221,14 +228,8 @@ def correcting_company(session, company, first: date, reason: str, operation: st
         return
     window = open_window(session, reason, operation)
     window.note(session, hits)
-    try:
+    with _recorded_on_success(session, window):
         yield window
-    except BaseException:
-        window.depth -= 1
-        if window.depth <= 0:
-            _close(session)
-        raise
-    finish(session, window)
 
 
 def correct_from(session, window, reason: str | None = None) -> list[Correction]:
