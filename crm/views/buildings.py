@@ -114,9 +114,16 @@ def building_panels(building: Building, month: str, can_manage: bool, scope_ids,
     another's building. Under another lens than 状态 the plan is its own fragment (``lens_plan``):
     the other parts stay the ones every lens shares."""
 
+    found = []  # the units' states, read once when both the panels and the lens plan are rendered
+
+    def states_at(as_of):
+        if not found:
+            found.append(unit_states(db.session, building, as_of))
+        return found[0]
+
     def render() -> dict[str, str]:
         as_of = P.month_end(month)
-        states = unit_states(db.session, building, as_of)
+        states = states_at(as_of)
         tenants = sorted(
             {s.lease.id: s.lease for s in states if s.lease}.values(), key=lambda lease: lease.company.name
         )
@@ -136,7 +143,7 @@ def building_panels(building: Building, month: str, can_manage: bool, scope_ids,
     parts = cached_fragments("building-panels", (OCCUPANCY, TAX), (building.id, month, can_manage, scope_ids), render)
     if lens == lenses.DEFAULT:
         return parts
-    return {**parts, "plan": lens_plan(building, month, can_manage, lens)}
+    return {**parts, "plan": lens_plan(building, month, can_manage, lens, states_at)}
 
 
 def plan_html(building: Building, month: str, can_manage: bool, states, lens: str) -> str:
@@ -156,13 +163,14 @@ def plan_html(building: Building, month: str, can_manage: bool, states, lens: st
     )
 
 
-def lens_plan(building: Building, month: str, can_manage: bool, lens: str):
-    """The plan under a lens other than 状态, cached on its own."""
+def lens_plan(building: Building, month: str, can_manage: bool, lens: str, states_at=None):
+    """The plan under a lens other than 状态, cached on its own; ``states_at(day)`` gives the
+    units' states when the caller has them already."""
 
     def render() -> dict[str, str]:
-        return {
-            "plan": plan_html(building, month, can_manage, unit_states(db.session, building, P.month_end(month)), lens)
-        }
+        as_of = P.month_end(month)
+        states = states_at(as_of) if states_at else unit_states(db.session, building, as_of)
+        return {"plan": plan_html(building, month, can_manage, states, lens)}
 
     return cached_fragments("building-plan-lens", (OCCUPANCY, TAX), (building.id, month, can_manage, lens), render)[
         "plan"
