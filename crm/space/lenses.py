@@ -181,7 +181,7 @@ class BuildingPlan:
 def district_plans(session, day: date, lens: str, building_ids=None, street: str | None = None) -> list[BuildingPlan]:
     """Every visible building's plan on ``day`` under ``lens`` (of one street when given), by code."""
     from crm.models import Building
-    from crm.services.units import floors, unit_states_of
+    from crm.services.units import floors, plan_states_of
 
     stmt = select(Building).order_by(Building.code)
     if building_ids is not None:
@@ -191,7 +191,7 @@ def district_plans(session, day: date, lens: str, building_ids=None, street: str
     buildings = list(session.scalars(stmt))
     # Every building's units in one batch: all of them when the reader sees the whole district.
     everything = building_ids is None and not street
-    states = unit_states_of(session, None if everything else [b.id for b in buildings], day)
+    states = plan_states_of(session, None if everything else [b.id for b in buildings], day)
     found = marks(session, [s for b in buildings for s in states.get(b.id, [])], lens, day)
     plans = []
     for building in buildings:
