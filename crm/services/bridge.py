@@ -670,11 +670,15 @@ def month_bridge(session, month: str, building_ids=None) -> MonthBridge:
     return cached(session, (OCCUPANCY,), ("month_bridge", month, scope), compute)
 
 
-def building_bridges(session, building_id: int, periods: list[str]) -> dict[str, MonthBridge]:
+def building_bridges(
+    session, building_id: int, periods: list[str], figures: dict[tuple[int, str], Occupancy] | None = None
+) -> dict[str, MonthBridge]:
     """The bridges of one building for each of ``periods`` (its page's history), from the month
-    figures its page shows (``crm.services.snapshots.occupancy_for_months``)."""
+    figures its page shows (``crm.services.snapshots.occupancy_for_months``; ``figures`` when the
+    page has read them already for every month involved)."""
     wanted = sorted(set(periods) | {P.shift(p, -1) for p in periods})
-    figures = occupancy_for_months(session, wanted, [building_id])
+    if figures is None or any((building_id, p) not in figures for p in wanted):
+        figures = occupancy_for_months(session, wanted, [building_id])
     seen = {}
     for p in wanted:
         occ = figures.get((building_id, p), Occupancy())
