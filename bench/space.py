@@ -47,7 +47,7 @@ def main() -> None:
     os.environ["CRM_DATABASE_URL"] = "sqlite:///" + os.path.join(folder, "crm.db")
     from sqlalchemy import select
 
-    from crm import create_app
+    from crm import create_server_app
     from crm.extensions import db
     from crm.models import Building, Lead, User
     from crm.reports.profile import build_booklet_pdf, build_external_pdf, build_internal_pdf
@@ -56,7 +56,7 @@ def main() -> None:
     from crm.space import profiles as S
     from crm.space import proposals as PR
 
-    app = create_app()
+    app = create_server_app()
     today = date(2026, 11, 15)
     rows = []
     with app.app_context():

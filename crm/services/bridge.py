@@ -564,12 +564,28 @@ def _area_change(changes: list[PairChange]) -> dict[int, Decimal]:
     return change
 
 
+def confirmed_at_both_ends(prev: Seen, now: Seen, area_change: dict, tenant_change: dict) -> list[int]:
+    """The buildings whose figures are confirmed at both month-ends: their start is asked of the leases."""
+    return [
+        bid
+        for bid in set(prev.per_building) | set(now.per_building) | set(area_change) | set(tenant_change)
+        if prev.per_building.get(bid, Occupancy()).confirmed and now.per_building.get(bid, Occupancy()).confirmed
+    ]
+
+
 def derived_ends(
-    session, month: str, prev: Seen, now: Seen, area_change: dict[int, Decimal], tenant_change: dict[int, int]
+    session,
+    month: str,
+    prev: Seen,
+    now: Seen,
+    area_change: dict[int, Decimal],
+    tenant_change: dict[int, int],
+    asked: dict[tuple[int, date], Occupancy] | None = None,
 ) -> tuple[dict[int, Occupancy], dict[int, Occupancy]]:
     """Per building, the month-end figures the leases give on a and on b. A month-end shown
     unconfirmed is the leases' figure already, and the other end follows from the changes; only
-    buildings confirmed at both ends are asked of the database (one query)."""
+    buildings confirmed at both ends are asked of the database (one query, or none when
+    ``asked`` already holds their figures on the previous month's end)."""
     at_a: dict[int, Occupancy] = {}
     at_b: dict[int, Occupancy] = {}
     ask = []
@@ -583,8 +599,11 @@ def derived_ends(
             ask.append(bid)
     if ask:
         day = P.month_end(P.shift(month, -1))
-        for (bid, _), occ in occupancy_on_days(session, [day], ask).items():
-            at_a[bid] = occ
+        if asked is None:
+            asked = occupancy_on_days(session, [day], ask)
+        for bid in ask:
+            if (bid, day) in asked:
+                at_a[bid] = asked[(bid, day)]
     for bid in set(prev.per_building) | set(now.per_building) | set(area_change) | set(tenant_change):
         area, tenants = area_change.get(bid, ZERO), tenant_change.get(bid, 0)
         if bid in at_b:
@@ -607,10 +626,19 @@ def _bridges(session, periods: list[str], building_ids, seen: dict[str, Seen]) -
     tenants = tenant_rows(session, periods, changes, building_ids)
     names = _names(session, changes, {bid for s in seen.values() for bid in s.per_building})
     notes = _snapshot_notes(session, all_periods, building_ids)
+    # The month-ends the leases are asked for, of every month at once.
+    asks = {
+        P.month_end(P.shift(month, -1)): confirmed_at_both_ends(
+            seen[P.shift(month, -1)], seen[month], _area_change(by_period[month]), tenants[month].building_change()
+        )
+        for month in periods
+    }
+    wanted = sorted({bid for ids in asks.values() for bid in ids})
+    asked = occupancy_on_days(session, [day for day, ids in asks.items() if ids], wanted) if wanted else {}
     result = {}
     for month in periods:
         prev, now, mine = seen[P.shift(month, -1)], seen[month], by_period[month]
-        ends = derived_ends(session, month, prev, now, _area_change(mine), tenants[month].building_change())
+        ends = derived_ends(session, month, prev, now, _area_change(mine), tenants[month].building_change(), asked)
         result[month] = MonthBridge(
             month,
             area_bridge(month, prev, now, mine, renewed, names, ends, notes),
@@ -642,11 +670,15 @@ def month_bridge(session, month: str, building_ids=None) -> MonthBridge:
     return cached(session, (OCCUPANCY,), ("month_bridge", month, scope), compute)
 
 
-def building_bridges(session, building_id: int, periods: list[str]) -> dict[str, MonthBridge]:
+def building_bridges(
+    session, building_id: int, periods: list[str], figures: dict[tuple[int, str], Occupancy] | None = None
+) -> dict[str, MonthBridge]:
     """The bridges of one building for each of ``periods`` (its page's history), from the month
-    figures its page shows (``crm.services.snapshots.occupancy_for_months``)."""
+    figures its page shows (``crm.services.snapshots.occupancy_for_months``; ``figures`` when the
+    page has read them already for every month involved)."""
     wanted = sorted(set(periods) | {P.shift(p, -1) for p in periods})
-    figures = occupancy_for_months(session, wanted, [building_id])
+    if figures is None or any((building_id, p) not in figures for p in wanted):
+        figures = occupancy_for_months(session, wanted, [building_id])
     seen = {}
     for p in wanted:
         occ = figures.get((building_id, p), Occupancy())

@@ -75,11 +75,16 @@ def add_months(day: date, months: int) -> date:
     return target.replace(day=min(day.day, last))
 
 
-def expiry_bucket(end: date | None, day: date) -> str:
+def expiry_limits(day: date) -> list[tuple[date, str]]:
+    """(last end date, class) of the expiry buckets on ``day``, nearest first."""
+    return [(add_months(day, months), css) for months, css in ((3, "exp-3"), (6, "exp-6"), (12, "exp-12"))]
+
+
+def expiry_bucket(end: date | None, day: date, limits: list[tuple[date, str]] | None = None) -> str:
     if end is None:
         return "exp-open"
-    for months, css in ((3, "exp-3"), (6, "exp-6"), (12, "exp-12")):
-        if end <= add_months(day, months):
+    for last, css in limits if limits is not None else expiry_limits(day):
+        if end <= last:
             return css
     return "exp-later"
 
@@ -142,6 +147,7 @@ def marks(session, states, lens: str, day: date) -> dict[int, Mark]:
         return {}
     density, bounds = district_tax_density(session, day) if lens == "tax" else ({}, [])
     groups = {g: css for css, g in INDUSTRY_CLASSES}
+    limits = expiry_limits(day)
     found = {}
     for s in states:
         lease = s.lease
@@ -149,7 +155,7 @@ def marks(session, states, lens: str, day: date) -> dict[int, Mark]:
             continue
         company = lease.company
         if lens == "expiry":
-            css = expiry_bucket(lease.end_date, day)
+            css = expiry_bucket(lease.end_date, day, limits)
             figure = f"租期至 {lease.end_date}" if lease.end_date else "不定期租约"
         elif lens == "industry":
             css = groups.get(company.industry_group or "", "ind-none")
@@ -175,15 +181,22 @@ class BuildingPlan:
 def district_plans(session, day: date, lens: str, building_ids=None, street: str | None = None) -> list[BuildingPlan]:
     """Every visible building's plan on ``day`` under ``lens`` (of one street when given), by code."""
     from crm.models import Building
-    from crm.services.units import floors, unit_states
+    from crm.services.units import floors, plan_states_of
 
     stmt = select(Building).order_by(Building.code)
     if building_ids is not None:
         stmt = stmt.where(Building.id.in_(building_ids))
     if street:
         stmt = stmt.where(Building.street == street)
+    buildings = list(session.scalars(stmt))
+    # Every building's units in one batch: all of them when the reader sees the whole district.
+    everything = building_ids is None and not street
+    states = plan_states_of(session, None if everything else [b.id for b in buildings], day)
+    found = marks(session, [s for b in buildings for s in states.get(b.id, [])], lens, day)
     plans = []
-    for building in session.scalars(stmt):
-        states = unit_states(session, building, day)
-        plans.append(BuildingPlan(building, floors(states), marks(session, states, lens, day)))
+    for building in buildings:
+        own = states.get(building.id, [])
+        plans.append(
+            BuildingPlan(building, floors(own), {s.unit.id: found[s.unit.id] for s in own if s.unit.id in found})
+        )
     return plans

@@ -25,7 +25,7 @@ from crm.services.candidates import candidate_report
 from crm.services.errors import DomainError
 from crm.services.figures import building_history
 from crm.services.tax_analysis import building_tax
-from crm.services.units import floors, unit_states
+from crm.services.units import floors, plan_states_of, unit_states
 from crm.space import photos as photo_store
 from crm.warnings.queries import building_panel
 from crm.warnings.rules import RULES
@@ -305,5 +305,6 @@ def internal_data(session, building: Building, month: str, today: date, photo_fo
 
 def booklet_data(session, today: date, photo_folder: str | None, contact: dict | None) -> list[dict]:
     """The 对外招商版 data of every building, by code, for the district booklet."""
-    buildings = session.scalars(select(Building).order_by(Building.code))
-    return [external_data(session, b, today, photo_folder, contact) for b in buildings]
+    buildings = list(session.scalars(select(Building).order_by(Building.code)))
+    states = plan_states_of(session, None, today)  # every building's units in one read
+    return [external_data(session, b, today, photo_folder, contact, states.get(b.id, [])) for b in buildings]

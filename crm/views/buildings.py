@@ -85,9 +85,9 @@ def show(code):
     )
 
 
-def history_chart(building: Building, month: str) -> dict:
+def history_chart(building: Building, month: str, history=None) -> dict:
     """Month-end occupancy (%) and monthly tax (万元, or 亿元 past ¥100 m) of the 24 months ending ``month``."""
-    history = building_history(db.session, building, month)
+    history = history if history is not None else building_history(db.session, building, month)
     amounts, unit = chart_amounts(p.tax for p in history)
     return {
         "labels": [P.label(p.period) for p in history],
@@ -100,10 +100,12 @@ def history_chart(building: Building, month: str) -> dict:
 BRIDGE_MONTHS = 12
 
 
-def bridge_rows(building: Building, month: str) -> list:
-    """The month bridges of the 12 months ending ``month``, newest first."""
+def bridge_rows(building: Building, month: str, history=None) -> list:
+    """The month bridges of the 12 months ending ``month``, newest first (from the month figures
+    of ``history`` when given: the 24 months the page's chart shows)."""
     periods = P.months_ending(month, BRIDGE_MONTHS)
-    bridges = building_bridges(db.session, building.id, periods)
+    figures = None if history is None else {(building.id, point.period): point.occupancy for point in history}
+    bridges = building_bridges(db.session, building.id, periods, figures)
     return [bridges[p] for p in reversed(periods)]
 
 
@@ -114,9 +116,16 @@ def building_panels(building: Building, month: str, can_manage: bool, scope_ids,
     another's building. Under another lens than 状态 the plan is its own fragment (``lens_plan``):
     the other parts stay the ones every lens shares."""
 
+    found = []  # the units' states, read once when both the panels and the lens plan are rendered
+
+    def states_at(as_of):
+        if not found:
+            found.append(unit_states(db.session, building, as_of))
+        return found[0]
+
     def render() -> dict[str, str]:
         as_of = P.month_end(month)
-        states = unit_states(db.session, building, as_of)
+        states = states_at(as_of)
         tenants = sorted(
             {s.lease.id: s.lease for s in states if s.lease}.values(), key=lambda lease: lease.company.name
         )
@@ -124,19 +133,20 @@ def building_panels(building: Building, month: str, can_manage: bool, scope_ids,
             db.session, [lease.company_id for lease in tenants], P.shift(month, -11), month, scope_ids
         )
         shared = dict(building=building, month=month, as_of=as_of, can_manage=can_manage)
-        chart = history_chart(building, month)
+        history = building_history(db.session, building, month)
+        chart = history_chart(building, month, history)
         return {
             "plan": plan_html(building, month, can_manage, states, lenses.DEFAULT),
             "tenants": render_part("buildings/_tenants.html", tenants=tenants, tax_12m=tax_12m, **shared),
             "chart": str(htmlsafe_json_dumps(chart)),
             "tax_unit": chart["unit"],
-            "bridge": render_part("buildings/_bridge.html", bridges=bridge_rows(building, month), **shared),
+            "bridge": render_part("buildings/_bridge.html", bridges=bridge_rows(building, month, history), **shared),
         }
 
     parts = cached_fragments("building-panels", (OCCUPANCY, TAX), (building.id, month, can_manage, scope_ids), render)
     if lens == lenses.DEFAULT:
         return parts
-    return {**parts, "plan": lens_plan(building, month, can_manage, lens)}
+    return {**parts, "plan": lens_plan(building, month, can_manage, lens, states_at)}
 
 
 def plan_html(building: Building, month: str, can_manage: bool, states, lens: str) -> str:
@@ -156,13 +166,14 @@ def plan_html(building: Building, month: str, can_manage: bool, states, lens: st
     )
 
 
-def lens_plan(building: Building, month: str, can_manage: bool, lens: str):
-    """The plan under a lens other than 状态, cached on its own."""
+def lens_plan(building: Building, month: str, can_manage: bool, lens: str, states_at=None):
+    """The plan under a lens other than 状态, cached on its own; ``states_at(day)`` gives the
+    units' states when the caller has them already."""
 
     def render() -> dict[str, str]:
-        return {
-            "plan": plan_html(building, month, can_manage, unit_states(db.session, building, P.month_end(month)), lens)
-        }
+        as_of = P.month_end(month)
+        states = states_at(as_of) if states_at else unit_states(db.session, building, as_of)
+        return {"plan": plan_html(building, month, can_manage, states, lens)}
 
     return cached_fragments("building-plan-lens", (OCCUPANCY, TAX), (building.id, month, can_manage, lens), render)[
         "plan"

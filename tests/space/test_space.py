@@ -123,6 +123,30 @@ def test_district_stacking_filters_by_street(lens_world, login, session):
     assert "L02" in client.get("/stacking").get_data(as_text=True)
 
 
+def unit_tips(html: str, tag: str) -> dict[str, tuple[str, str]]:
+    """{unit label: (status and lens classes, tooltip)} of every unit drawn as ``tag``."""
+    found = {}
+    for cls, title in re.findall(rf'<{tag} [^>]*class="sp-unit ([^"]*)"[^>]*title="([^"]*)"', html):
+        keep = " ".join(c for c in cls.split() if c.startswith(("st-", "exp-", "tax-", "reg-", "ind-", "lens-", "sp-")))
+        found[title.split(" · ")[0]] = (keep, title)
+    return found
+
+
+@pytest.mark.parametrize("lens", ["status", "expiry", "industry", "tax", "registration"])
+def test_district_plan_shows_each_unit_as_the_building_page(lens_world, login, session, lens):
+    b, units, vacant = lens_world
+    f.unit(session, b, floor=3, number="10", area="60", self_use=True)
+    f.unit(session, b, floor=3, number="11", area="40", reserved_until=date(2026, 12, 31))
+    lapsed = f.unit(session, b, floor=2, number="12", area="70")
+    f.lease(session, f.company(session, name="到期企业"), b, [lapsed], date(2024, 1, 1), date(2026, 6, 30))
+    session.commit()
+    client = login("admin")
+    page = unit_tips(client.get(f"/buildings/{b.code}?lens={lens}").get_data(as_text=True), "button")
+    district = unit_tips(client.get(f"/stacking?lens={lens}").get_data(as_text=True), "span")
+    assert len(page) == 9 and district == page
+    assert "自用" in page["3F-10"][1] and "到期未处置：到期企业" in page["2F-12"][1]
+
+
 # ------------------------------------------------------------------------------------------
 # photos
 
