@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import io
 import re
+import subprocess
 
 import pypdf
 import pytest
+
+from tests.e2e.conftest import ARTIFACTS
 
 pytestmark = pytest.mark.e2e
 
@@ -32,6 +35,10 @@ def test_promoter_sends_a_proposal(sign_in, screenshot, page):
     with page.expect_download() as download:
         page.click("[data-testid=proposal-submit]")
     content = open(download.value.path(), "rb").read()
+    (ARTIFACTS / "proposal.pdf").write_bytes(content)  # rendered to PNG below, for a person to look at
+    subprocess.run(
+        ["pdftoppm", "-r", "60", "-png", str(ARTIFACTS / "proposal.pdf"), str(ARTIFACTS / "proposal")], check=True
+    )
     text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(content)).pages)
     assert "载体推荐书" in text and "推荐书旅程测试科技有限公司" in text
     assert first_building.split("\n")[0].replace("意向楼宇", "").strip() in text
