@@ -11,7 +11,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -117,11 +117,12 @@ def match_header(columns: list[Column], table: Table, plan: Plan) -> dict[str, L
     return found
 
 
-# A column's cells read so far, by text, while they repeat (a source, a building code, a date):
+# A column's cells read so far, by text (or number, or date), while they repeat (a source, a building code, a date):
 # a parser gives the same value for the same text, so each distinct text is read once. Past this
 # many distinct texts (names, codes, phone numbers) the column is read cell by cell.
 REMEMBERED = 2048
 IMMUTABLE = (str, int, float, bool, Decimal, date, tuple, type(None))
+CELL_TYPES = (int, float, bool, date, datetime)  # what else a reader gives: remembered by type and value
 
 
 class _Remembered:
@@ -174,14 +175,16 @@ def parse_rows(located: dict[str, Located], table: Table, plan: Plan, today: dat
             if parse is None:
                 values[key] = raw
                 continue
-            if seen is None or raw.__class__ is not str:
+            kind = raw.__class__
+            if seen is None or (kind is not str and kind not in CELL_TYPES):
                 try:
                     values[key] = parse(raw, env)
                 except CellError as error:
                     plan.error(number, loc.header, loc.letter, error.message)
                     bad = True
                 continue
-            known = seen.get(raw)
+            cell = raw if kind is str else (kind, raw)  # 1, 1.0 and True are equal keys: told apart by type
+            known = seen.get(cell)
             if known is None:
                 try:
                     known = _Remembered(parse(raw, env))
@@ -190,7 +193,7 @@ def parse_rows(located: dict[str, Located], table: Table, plan: Plan, today: dat
                 if known.value.__class__ not in IMMUTABLE:
                     pass  # a value that could be changed later is never shared between rows
                 elif len(seen) < REMEMBERED:
-                    seen[raw] = known
+                    seen[cell] = known
                 else:  # mostly distinct texts: read the rest of the column cell by cell
                     steps[position] = (loc, index, key, parse, env, required, blank, None)
             if known.error is not None:

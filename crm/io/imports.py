@@ -18,7 +18,7 @@ import json
 from datetime import date, datetime, timezone
 
 
-from crm.io import parsed
+from crm.io import collector, parsed
 from crm.io.bulk import insert_rows
 from crm.io.extent import ReadLimits
 from crm.io.kind import Change, Context
@@ -124,6 +124,7 @@ def check_correction(correction: str | None) -> None:
         raise DomainError("更正原因太短：请说明为什么要改动已确认的月份", field="correction_reason")
 
 
+@collector.held()
 def preview(
     session,
     user,
@@ -153,6 +154,7 @@ def preview(
     return batch
 
 
+@collector.held()
 def refresh(session, user, batch: ImportBatch, today: date, limits: ReadLimits | None = None) -> ImportBatch:
     """Re-plan a waiting batch against the data as it is now."""
     kind = allowed_kind(user, batch.kind)
@@ -163,6 +165,7 @@ def refresh(session, user, batch: ImportBatch, today: date, limits: ReadLimits |
     return batch
 
 
+@collector.held()
 def confirm(
     session, user, batch: ImportBatch, today: date, create_unmatched: bool = False, limits: ReadLimits | None = None
 ) -> list[Change]:
@@ -249,6 +252,7 @@ def _change_row(batch: ImportBatch, c: Change) -> dict:
     )
 
 
+@collector.held()
 def import_now(
     session,
     user,
