@@ -16,8 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Iterable
 
-from sqlalchemy import String, any_, bindparam, func, literal_column, select, update
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import JSON, Text, bindparam, cast, func, literal_column, select, update
 
 from crm.models import Building, Company, FollowUp, Lead, Lease, MoveInRequest, User
 from crm.models.lead import ACTIVE_STAGES, stage_label
@@ -143,11 +142,12 @@ def find_duplicates(
 
 def _among(session, column, values: list[str]):
     """``column`` is one of ``values``, and the parameters to run it with: on PostgreSQL and
-    SQLite the values travel as one array (``= ANY``) or JSON text (``json_each``) parameter,
-    not as one parameter each, which SQLAlchemy would name and bind one by one."""
+    SQLite the values travel as one JSON text parameter (``json_array_elements_text``,
+    ``json_each``), not as one parameter each, which SQLAlchemy would name and bind one by one."""
     dialect = session.connection().dialect.name
     if dialect == "postgresql":
-        return column == any_(bindparam("values", type_=ARRAY(String))), {"values": values}
+        listed = select(func.json_array_elements_text(cast(bindparam("values", type_=Text), JSON)))
+        return column.in_(listed), {"values": json.dumps(values, ensure_ascii=False)}
     if dialect == "sqlite":
         listed = select(literal_column("value")).select_from(func.json_each(bindparam("values")))
         return column.in_(listed), {"values": json.dumps(values, ensure_ascii=False)}
