@@ -11,7 +11,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -117,35 +117,90 @@ def match_header(columns: list[Column], table: Table, plan: Plan) -> dict[str, L
     return found
 
 
+# A column's cells read so far, by text (or number, or date), while they repeat (a source, a building code, a date):
+# a parser gives the same value for the same text, so each distinct text is read once. Past this
+# many distinct texts (names, codes, phone numbers) the column is read cell by cell.
+REMEMBERED = 2048
+IMMUTABLE = (str, int, float, bool, Decimal, date, tuple, type(None))
+CELL_TYPES = (int, float, bool, date, datetime)  # what else a reader gives: remembered by type and value
+
+
+class _Remembered:
+    """What a column's parser made of a text: a value (a list kept as a tuple) or a CellError."""
+
+    __slots__ = ("value", "error", "listed")
+
+    def __init__(self, value=None, error: CellError | None = None):
+        self.listed = value.__class__ is list
+        self.value = tuple(value) if self.listed else value
+        self.error = error
+
+
 def parse_rows(located: dict[str, Located], table: Table, plan: Plan, today: date) -> list[ParsedRow]:
     """Every non-blank data row with its values; a cell that cannot be read is an error."""
     readable = [loc for loc in located.values() if not loc.column.export_only]
     envs = {loc.column.key: ParseEnv(today, loc.scale) for loc in readable}
     # What each column needs, looked up once rather than once a cell (100,000 rows × 20 columns).
     steps = [
-        (loc, loc.index, loc.column.key, loc.column.parse, envs[loc.column.key], loc.column.required, loc.column.blank)
+        (
+            loc,
+            loc.index,
+            loc.column.key,
+            loc.column.parse,
+            envs[loc.column.key],
+            loc.column.required,
+            loc.column.blank,
+            {} if loc.column.parse else None,
+        )
         for loc in readable
     ]
     rows = []
     for number, cells in table.rows:
-        if all(is_empty(cell) for cell in cells):
+        for cell in cells:  # skip a blank row (parsers.is_empty, inlined: most rows stop at their first cell)
+            if cell is not None and (cell.__class__ is not str or cell.strip()):
+                break
+        else:
             continue
         values: dict[str, Any] = {}
         bad = False
         width = len(cells)
-        for loc, index, key, parse, env, required, blank in steps:
+        for position, (loc, index, key, parse, env, required, blank, seen) in enumerate(steps):
             raw = cells[index] if index < width else None
-            if raw is None or (isinstance(raw, str) and not raw.strip()):  # parsers.is_empty, inlined
+            if raw is None or (raw.__class__ is str and not raw.strip()):  # parsers.is_empty, inlined
                 if required:
                     plan.error(number, loc.header, loc.letter, "不能为空")
                     bad = True
                 values[key] = blank
                 continue
-            try:
-                values[key] = parse(raw, env) if parse else raw
-            except CellError as error:
-                plan.error(number, loc.header, loc.letter, error.message)
+            if parse is None:
+                values[key] = raw
+                continue
+            kind = raw.__class__
+            if seen is None or (kind is not str and kind not in CELL_TYPES):
+                try:
+                    values[key] = parse(raw, env)
+                except CellError as error:
+                    plan.error(number, loc.header, loc.letter, error.message)
+                    bad = True
+                continue
+            cell = raw if kind is str else (kind, raw)  # 1, 1.0 and True are equal keys: told apart by type
+            known = seen.get(cell)
+            if known is None:
+                try:
+                    known = _Remembered(parse(raw, env))
+                except CellError as error:
+                    known = _Remembered(error=error)
+                if known.value.__class__ not in IMMUTABLE:
+                    pass  # a value that could be changed later is never shared between rows
+                elif len(seen) < REMEMBERED:
+                    seen[cell] = known
+                else:  # mostly distinct texts: read the rest of the column cell by cell
+                    steps[position] = (loc, index, key, parse, env, required, blank, None)
+            if known.error is not None:
+                plan.error(number, loc.header, loc.letter, known.error.message)
                 bad = True
+            else:
+                values[key] = list(known.value) if known.listed else known.value
         if not bad:
             rows.append(ParsedRow(number, values))
     return rows

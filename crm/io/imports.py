@@ -1,7 +1,8 @@
 """The import workflow: preview a file into an ``ImportBatch``, then confirm or reject it.
 
-Confirming re-reads the stored file and re-plans it inside the confirming transaction; when the
-new plan's digest differs from the preview's — a record it reads was changed, created or deleted
+Confirming re-plans the stored file inside the confirming transaction — the rows the preview read
+from it, kept with the batch (``crm.io.parsed``), or the file read again when none were kept; when
+the new plan's digest differs from the preview's — a record it reads was changed, created or deleted
 in between — nothing is written (``StalePreview``) and the caller shows a fresh preview instead.
 Otherwise the kind applies the whole plan and every record written is listed as an
 ``ImportChange``. Rows that reach a month a manager has confirmed are refused unless the upload
@@ -17,6 +18,7 @@ import json
 from datetime import date, datetime, timezone
 
 
+from crm.io import collector, parsed
 from crm.io.bulk import insert_rows
 from crm.io.extent import ReadLimits
 from crm.io.kind import Change, Context
@@ -67,13 +69,20 @@ def build_plan(
     today: date,
     correction: str | None = None,
     limits: ReadLimits | None = None,
+    read=None,
+    kept: tuple | None = None,
 ) -> tuple[Plan, Context]:
     """The plan of a file; a file that cannot be read (or is too large) is a plan of one error.
-    ``correction`` is the reason for rows that reach a confirmed month ("" refuses them)."""
+    ``correction`` is the reason for rows that reach a confirmed month ("" refuses them).
+    ``kept`` is what ``parsed.unpack`` gave for the file: its rows are planned without reading
+    it; ``read(located, rows)`` sees the rows read from the file (see ``ImportKind.plan``)."""
     ctx = Context(session, user, today, scope_of(user), correction=clean_reason(correction))
+    if kept is not None:
+        ctx.located, rows = kept
+        return kind.plan_read(ctx, rows, Plan(kind.name)), ctx
     try:
         table = read_table(filename, data, limits)
-        return kind.plan(ctx, table), ctx
+        return kind.plan(ctx, table, read), ctx
     except DomainError as error:  # also raised while rows are read: a CSV past the limits
         plan = Plan(kind.name)
         plan.error(None, None, None, error.message)
@@ -115,6 +124,7 @@ def check_correction(correction: str | None) -> None:
         raise DomainError("更正原因太短：请说明为什么要改动已确认的月份", field="correction_reason")
 
 
+@collector.held()
 def preview(
     session,
     user,
@@ -130,10 +140,21 @@ def preview(
     ``correction`` is the reason for rows that reach a confirmed month; without it they are errors."""
     kind = allowed_kind(user, kind_name)
     check_correction(correction)
-    plan, _ = build_plan(session, user, kind, filename, data, today, correction, limits)
-    return _new_batch(session, user, kind, filename, data, plan, "previewed" if plan.ok else "invalid", correction)
+    sha256 = hashlib.sha256(data).hexdigest()
+    read = {}
+
+    def keep(located, rows):
+        read["rows"] = parsed.pack(located, rows, today, sha256)
+
+    plan, _ = build_plan(session, user, kind, filename, data, today, correction, limits, keep)
+    batch = _new_batch(session, user, kind, filename, data, plan, "previewed" if plan.ok else "invalid", correction)
+    if plan.ok:
+        batch.parsed_rows = read.get("rows")
+        session.flush()
+    return batch
 
 
+@collector.held()
 def refresh(session, user, batch: ImportBatch, today: date, limits: ReadLimits | None = None) -> ImportBatch:
     """Re-plan a waiting batch against the data as it is now."""
     kind = allowed_kind(user, batch.kind)
@@ -144,6 +165,7 @@ def refresh(session, user, batch: ImportBatch, today: date, limits: ReadLimits |
     return batch
 
 
+@collector.held()
 def confirm(
     session, user, batch: ImportBatch, today: date, create_unmatched: bool = False, limits: ReadLimits | None = None
 ) -> list[Change]:
@@ -151,7 +173,12 @@ def confirm(
     if batch.status != "previewed":
         raise DomainError(f"这次导入的状态是“{batch.status_label}”，不能确认")
     kind = allowed_kind(user, batch.kind)
-    plan, ctx = build_plan(session, user, kind, batch.filename, batch.content, today, batch.correction_reason, limits)
+    content = batch.content
+    # The rows kept are used only for these very bytes (and the day they were read on).
+    kept = parsed.unpack(batch.parsed_rows, kind, today, hashlib.sha256(content).hexdigest())
+    plan, ctx = build_plan(
+        session, user, kind, batch.filename, content, today, batch.correction_reason, limits, kept=kept
+    )
     if plan.digest() != batch.plan_digest:
         raise StalePreview(
             "预览之后数据已有变化（可能有人修改了相关记录），本次没有写入任何数据。已按最新数据重新生成预览，请核对后再确认。"
@@ -225,6 +252,7 @@ def _change_row(batch: ImportBatch, c: Change) -> dict:
     )
 
 
+@collector.held()
 def import_now(
     session,
     user,

@@ -68,7 +68,9 @@ class ImportKind(ABC):
     export_name: str = ""  # file name stem of exports, in Chinese
 
     # ------------------------------------------------------------------ planning
-    def plan(self, ctx: Context, table: Table) -> Plan:
+    def plan(self, ctx: Context, table: Table, read=None) -> Plan:
+        """The plan of ``table``; ``read(located, rows)``, when given, sees the rows as read from
+        the file (before planning, which may add to their values) when every cell was readable."""
         plan = Plan(self.name)
         ctx.located = match_header(self.columns, table, plan)
         if plan.errors:
@@ -77,6 +79,12 @@ class ImportKind(ABC):
         if not rows and not plan.errors:
             plan.error(None, None, None, "文件中没有数据行：表头下面至少需要一行数据")
             return plan
+        if read is not None and not plan.errors:
+            read(ctx.located, rows)
+        return self.plan_read(ctx, rows, plan)
+
+    def plan_read(self, ctx: Context, rows: list[ParsedRow], plan: Plan) -> Plan:
+        """The plan of rows already read from the file (``ctx.located`` says where they were)."""
         self.plan_rows(ctx, rows, plan)
         self.check_confirmed(ctx, plan)
         plan.rows.sort(key=lambda r: r.row)

@@ -92,6 +92,7 @@ def _remove(session, rows, now: datetime) -> Pruned:
             .where(ImportBatch.id.in_(ids[start : start + 1000]), ImportBatch.original_removed_at.is_(None))
             .values(
                 content=b"",
+                parsed_rows=None,
                 original_removed_at=now,
                 status=case((ImportBatch.status == WAITING, "expired"), else_=ImportBatch.status),
                 decided_at=case((ImportBatch.status == WAITING, now), else_=ImportBatch.decided_at),

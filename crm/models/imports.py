@@ -2,7 +2,8 @@
 did change (one row per record written).
 
 The original file is kept in the database, not on a host's disk: several app hosts share one
-database, and confirming re-reads the very bytes the preview was made from. Originals are kept
+database, and confirming plans the very rows the preview was made from (kept, read from the file,
+with the batch). Originals are kept
 for a while only (``crm.io.retention``): then the content goes, and the batch with its report and
 changed rows stays, saying when its original was removed.
 """
@@ -43,6 +44,9 @@ class ImportBatch(db.Model):
     sha256: Mapped[str] = mapped_column(String(64))
     size: Mapped[int] = mapped_column(Integer)
     content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)  # empty once removed
+    # The rows the preview read from the content (``crm.io.parsed``), so the confirm need not read
+    # the file again; None for a file that could not be kept so, and once the content is removed.
+    parsed_rows: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     original_removed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_count: Mapped[int] = mapped_column(Integer, default=0)
     updated_count: Mapped[int] = mapped_column(Integer, default=0)

@@ -10,12 +10,13 @@ queries (``IN`` lists by the thousand), however many leads and companies are sto
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from typing import Iterable
 
-from sqlalchemy import func, select, update
+from sqlalchemy import JSON, Text, bindparam, cast, func, literal_column, select, update
 
 from crm.models import Building, Company, FollowUp, Lead, Lease, MoveInRequest, User
 from crm.models.lead import ACTIVE_STAGES, stage_label
@@ -139,8 +140,22 @@ def find_duplicates(
 # stage or lease condition in the same query, planners start from those columns' indexes and scan.
 
 
+def _among(session, column, values: list[str]):
+    """``column`` is one of ``values``, and the parameters to run it with: on PostgreSQL and
+    SQLite the values travel as one JSON text parameter (``json_array_elements_text``,
+    ``json_each``), not as one parameter each, which SQLAlchemy would name and bind one by one."""
+    dialect = session.connection().dialect.name
+    if dialect == "postgresql":
+        listed = select(func.json_array_elements_text(cast(bindparam("values", type_=Text), JSON)))
+        return column.in_(listed), {"values": json.dumps(values, ensure_ascii=False)}
+    if dialect == "sqlite":
+        listed = select(literal_column("value")).select_from(func.json_each(bindparam("values")))
+        return column.in_(listed), {"values": json.dumps(values, ensure_ascii=False)}
+    return column.in_(bindparam("values", expanding=True)), {"values": values}
+
+
 def _active_leads(session, column: str, values: list[str]) -> list[_Found]:
-    wanted = (Lead.name_key if column == "key" else Lead.uscc).in_(values)
+    wanted, params = _among(session, Lead.name_key if column == "key" else Lead.uscc, values)
     stmt = (
         select(Lead.id, Lead.company_name, Lead.name_key, Lead.uscc, Lead.stage, Lead.merged_into_id, User.display_name)
         .join(User, User.id == Lead.owner_id)
@@ -148,16 +163,18 @@ def _active_leads(session, column: str, values: list[str]) -> list[_Found]:
     )
     return [
         _Found("lead", lead_id, name, key, code, owner=owner, stage=stage)
-        for lead_id, name, key, code, stage, merged, owner in session.execute(stmt)
+        for lead_id, name, key, code, stage, merged, owner in session.execute(stmt, params)
         if stage in ACTIVE_STAGES and merged is None
     ]
 
 
 def _current_tenants(session, column: str, values: list[str], today: date) -> list[_Found]:
-    wanted = (Company.name_key if column == "key" else Company.uscc).in_(values)
+    wanted, params = _among(session, Company.name_key if column == "key" else Company.uscc, values)
     companies = {
         row.id: row
-        for row in session.execute(select(Company.id, Company.name, Company.name_key, Company.uscc).where(wanted))
+        for row in session.execute(
+            select(Company.id, Company.name, Company.name_key, Company.uscc).where(wanted), params
+        )
     }
     if not companies:
         return []

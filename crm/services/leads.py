@@ -13,7 +13,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -127,7 +127,23 @@ class LeadInput:
 
 def clean_text(text) -> str:
     # NFKC: full-width letters, digits and brackets typed by a Chinese input method become ASCII.
-    return unicodedata.normalize("NFKC", text or "").strip()
+    if not text:
+        return ""
+    return (text if text.isascii() else unicodedata.normalize("NFKC", text)).strip()
+
+
+ONE = Decimal(1)
+_LEAD_LENGTHS: tuple[int | None, int | None, int | None] | None = None
+
+
+def _lengths() -> tuple[int | None, int | None, int | None]:
+    """The stored lengths of a lead's company name, contact and phone (read once)."""
+    global _LEAD_LENGTHS
+    if _LEAD_LENGTHS is None:
+        _LEAD_LENGTHS = tuple(
+            bounds.column_length(column) for column in (Lead.company_name, Lead.contact_name, Lead.contact_phone)
+        )
+    return _LEAD_LENGTHS
 
 
 def typed_name(text) -> str:
@@ -158,11 +174,12 @@ def validate_lead(
     The company name is stored as typed (trimmed, spaces collapsed): the duplicate check compares
     names through ``names.name_key``, so full-width brackets need no rewriting to be matched."""
     problems = Problems()
+    name_max, contact_max, phone_max = _lengths()
     name = typed_name(data.company_name)
     if not name:
         problems.add("请填写企业名称", "company_name")
-    else:
-        problems.check(bounds.check_length, name, bounds.column_length(Lead.company_name), "企业名称", "company_name")
+    elif name_max is not None and len(name) > name_max:
+        problems.check(bounds.check_length, name, name_max, "企业名称", "company_name")
     uscc = normalise_uscc(clean_text(data.uscc)) or None
     if uscc is not None and (problem := uscc_problem(uscc)):
         problems.add(problem, "uscc")
@@ -174,28 +191,38 @@ def validate_lead(
         problems.add("总部类型无效", "hq_type")
     if data.priority not in PRIORITIES:
         problems.add("优先级无效", "priority")
-    area = problems.check(_number, data.intended_area, "intended_area", "意向面积")
-    area = None if area is None else problems.check(bounds.check_area, area, "意向面积", "intended_area")
-    tax = problems.check(_number, data.expected_annual_tax, "expected_annual_tax", "预计年税收")
-    tax = (
-        None
-        if tax is None
-        else problems.check(bounds.check_amount, tax, "预计年税收", "expected_annual_tax", bounds.MAX_TAX)
-    )
-    if (
-        problems.check(bounds.check_day, data.next_followup_on, "下次跟进日期", "next_followup_on") is not None
-        and data.next_followup_on < today
-    ):
-        problems.add(
-            f"下次跟进日期 {data.next_followup_on} 早于今天（{today}），请选今天或以后的日期", "next_followup_on"
+    area = data.intended_area
+    if area is None or (area.__class__ is Decimal and area.is_finite() and 0 <= area <= bounds.MAX_AREA):
+        # What the checks below give for a number in range (an import's cells are read so).
+        area = None if area is None else area.quantize(bounds.CENT, ROUND_HALF_UP)
+    else:
+        area = problems.check(_number, area, "intended_area", "意向面积")
+        area = None if area is None else problems.check(bounds.check_area, area, "意向面积", "intended_area")
+    tax = data.expected_annual_tax
+    if tax is None or (tax.__class__ is Decimal and tax.is_finite() and 0 <= tax <= bounds.MAX_TAX):
+        tax = None if tax is None else (tax * ONE).quantize(bounds.CENT, ROUND_HALF_UP)  # as check_amount
+    else:
+        tax = problems.check(_number, tax, "expected_annual_tax", "预计年税收")
+        tax = (
+            None
+            if tax is None
+            else problems.check(bounds.check_amount, tax, "预计年税收", "expected_annual_tax", bounds.MAX_TAX)
         )
-    ids = sorted(set(data.target_building_ids or []))
+    followup = data.next_followup_on
+    if followup is not None and (
+        problems.check(bounds.check_day, followup, "下次跟进日期", "next_followup_on") is not None and followup < today
+    ):
+        problems.add(f"下次跟进日期 {followup} 早于今天（{today}），请选今天或以后的日期", "next_followup_on")
+    ids = data.target_building_ids or []
+    if len(ids) > 1:
+        ids = sorted(set(ids))
     if known_buildings is not None:
         buildings = [known_buildings[i] for i in ids if i in known_buildings]
     else:
         buildings = list(session.scalars(select(Building).where(Building.id.in_(ids)))) if ids else []
     if len(buildings) != len(ids):
         problems.add("所选目标楼宇不存在", "target_building_ids")
+    notes = data.notes
     values = dict(
         company_name=name,
         uscc=uscc,
@@ -207,14 +234,16 @@ def validate_lead(
         priority=data.priority,
         contact_name=clean_text(data.contact_name) or None,
         contact_phone=clean_text(data.contact_phone) or None,
-        notes=(data.notes or "").strip() or None,
+        notes=(notes.strip() if notes else notes) or None,
     )
     for key, label, maximum in (
-        ("contact_name", "联系人", bounds.column_length(Lead.contact_name)),
-        ("contact_phone", "联系电话", bounds.column_length(Lead.contact_phone)),
+        ("contact_name", "联系人", contact_max),
+        ("contact_phone", "联系电话", phone_max),
         ("notes", "备注", bounds.MAX_NOTES),
     ):
-        problems.check(bounds.check_length, values[key], maximum, label, key)
+        value = values[key]
+        if value is not None and maximum is not None and len(value) > maximum:
+            problems.check(bounds.check_length, value, maximum, label, key)
     problems.raise_any()
     return CleanLead(values, buildings)
 

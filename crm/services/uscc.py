@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 WEIGHTS = [pow(3, i, 31) for i in range(17)]
 VALUES = {ch: index for index, ch in enumerate(CHARSET)}  # imports check 100,000 codes at a time
@@ -12,8 +14,14 @@ def check_character(first17: str) -> str:
     return CHARSET[(31 - total % 31) % 31]
 
 
+# The shape of a valid code written as stored (upper case, no spaces): most codes checked are.
+WELL_FORMED = re.compile(r"[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}")
+
+
 def uscc_problem(code: str) -> str | None:
     """Why ``code`` is not a valid USCC, in Chinese, or None when it is valid."""
+    if code.__class__ is str and WELL_FORMED.fullmatch(code) and code[17] == check_character(code[:17]):
+        return None
     if code is None or not code.strip():
         return "统一社会信用代码不能为空"
     code = code.strip().upper()

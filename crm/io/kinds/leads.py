@@ -27,6 +27,7 @@ from sqlalchemy.orm import selectinload
 from crm.io.bulk import insert_rows
 from crm.io.columns import Column
 from crm.io.kind import Change, Context, ImportKind, diff, row_plan, set_fields
+from crm.io.report import RowPlan
 from crm.io.kinds import register
 from crm.io.kinds.companies import uscc_cell
 from crm.io.parsers import MAX_AREA, boolean, choice, day, integer, narrow, nonnegative_amount, text
@@ -251,16 +252,23 @@ class LeadsKind(ImportKind):
             session, [v["name_key"] for v in new_rows], [normalise_code(v.get("uscc")) for v in new_rows], ctx.today
         )
         seen: dict[str, int] = {}
+        building_ids = {code: b.id for code, b in buildings.items()}  # read once, not once a row
+        owner_ids: dict[int, int] = {}
         for r in rows:
             v = r.values
-            lead = known.get(v.get("id")) if v.get("id") else None
-            if v.get("id") and lead is None:
+            lead_id = v.get("id")
+            lead = known.get(lead_id) if lead_id else None
+            if lead_id and lead is None:
                 self.error(ctx, plan, r.row, "id", f"项目编号 {v['id']} 不存在")
                 continue
             owner = self._owner(ctx, plan, r, v, owners, lead, promoter)
             if owner is None:
                 continue
-            missing = [code for code in v.get("buildings") or [] if code not in buildings]
+            owner_id = owner_ids.get(id(owner))
+            if owner_id is None:
+                owner_id = owner_ids[id(owner)] = owner.id
+            codes_given = v.get("buildings") or []
+            missing = [code for code in codes_given if code not in building_ids]
             if missing:
                 self.error(ctx, plan, r.row, "buildings", f"楼宇编码 {'、'.join(missing)} 不存在")
                 continue
@@ -272,13 +280,13 @@ class LeadsKind(ImportKind):
                 hq_type=v.get("hq_type") or "none",
                 intended_area=v.get("intended_area"),
                 expected_annual_tax=v.get("expected_annual_tax"),
-                target_building_ids=[buildings[c].id for c in v.get("buildings") or []],
+                target_building_ids=[building_ids[c] for c in codes_given],
                 priority=v.get("priority") or "normal",
                 contact_name=v.get("contact_name") or "",
                 contact_phone=v.get("contact_phone") or "",
                 notes=v.get("notes") or "",
                 next_followup_on=v.get("next_followup_on"),
-                owner_id=owner.id,
+                owner_id=owner_id,
             )
             try:
                 clean = validate_lead(session, data, ctx.today, by_id)
@@ -291,8 +299,8 @@ class LeadsKind(ImportKind):
                     error.message,
                 )
                 continue
-            values = dict(clean.values)
-            values["owner_id"] = owner.id
+            values = clean.values  # a new dict of the check's own
+            values["owner_id"] = owner_id
             values["target_building_ids"] = [b.id for b in clean.buildings] if "buildings" in v else None
             values["next_followup_on"] = v.get("next_followup_on")
             key = values["name_key"] = v["name_key"]
@@ -303,8 +311,10 @@ class LeadsKind(ImportKind):
                     continue
             elif not self._unchanged_history(ctx, plan, r, lead):
                 continue
-            for mark in filter(None, (key, values["uscc"])):
-                seen.setdefault(mark, r.row)
+            if key:
+                seen.setdefault(key, r.row)
+            if values["uscc"]:
+                seen.setdefault(values["uscc"], r.row)
             if lead is not None:
                 changes = diff(lead, values, FIELDS)
                 if values["target_building_ids"] is not None and sorted(values["target_building_ids"]) != sorted(
@@ -315,7 +325,7 @@ class LeadsKind(ImportKind):
                     changes["负责人"] = (lead.owner.username, owner.username)
                 plan.rows.append(row_plan(r.row, f"#{lead.id}", values, lead, changes))
             else:
-                plan.rows.append(row_plan(r.row, values["company_name"], values))
+                plan.rows.append(RowPlan(r.row, "create", values["company_name"], values))
 
     def _owner(self, ctx, plan, r, v, owners, lead, promoter):
         if promoter:
@@ -390,9 +400,13 @@ class LeadsKind(ImportKind):
         return True
 
     def _duplicate_ok(self, ctx, plan, r, values, key, seen, duplicates: DuplicateIndex) -> bool:
+        uscc = values["uscc"]
+        matches = duplicates.matches(key, uscc)
+        earlier = seen[key] if key and key in seen else seen[uscc] if uscc and uscc in seen else None
+        if not matches and earlier is None:
+            return True  # nearly every row
         confirmed = bool(r.values.get("confirm_duplicate"))
-        found = [m.description for m in duplicates.matches(key, values["uscc"])]
-        earlier = next((seen[mark] for mark in (key, values["uscc"]) if mark and mark in seen), None)
+        found = [m.description for m in matches]
         if earlier is not None:
             found.append(f"本文件第 {earlier} 行")
         if not found:
