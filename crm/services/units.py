@@ -74,15 +74,7 @@ def unit_states_of(session, building_ids, day: date) -> dict[int, list[UnitState
         lease.id: lease
         for lease in session.scalars(active.options(joinedload(Lease.company)).order_by(Lease.start_date))
     }
-    pairs = session.execute(
-        scoped(
-            select(lease_units.c.unit_id, lease_units.c.lease_id)
-            .join(Lease, Lease.id == lease_units.c.lease_id)
-            .where(lease_active_on(day)),
-            Lease.building_id,
-        )
-    )
-    lease_of_unit = {unit_id: leases[lease_id] for unit_id, lease_id in pairs if lease_id in leases}
+    lease_of_unit = _lease_of_unit(session, scoped, day, leases)
     by_id = {unit.id: unit for unit in units}
     units_of_lease = defaultdict(list)
     for unit_id, lease in lease_of_unit.items():
@@ -99,9 +91,27 @@ def unit_states_of(session, building_ids, day: date) -> dict[int, list[UnitState
     for found in periods.values():
         found.sort(key=lambda p: p.start_date or date.min)
     lapsed = _lapsed_by_unit(session, building_ids, day)
+    return _states_by_building(units, lease_of_unit, periods, lapsed, day)
+
+
+def _lease_of_unit(session, scoped, day: date, leases: dict) -> dict:
+    """{unit id: its lease among ``leases`` (by id), active on ``day``} — the pairs in one query."""
+    pairs = session.execute(
+        scoped(
+            select(lease_units.c.unit_id, lease_units.c.lease_id)
+            .join(Lease, Lease.id == lease_units.c.lease_id)
+            .where(lease_active_on(day)),
+            Lease.building_id,
+        )
+    )
+    return {unit_id: leases[lease_id] for unit_id, lease_id in pairs if lease_id in leases}
+
+
+def _states_by_building(units, lease_of_unit, periods, lapsed, day: date) -> dict[int, list[UnitState]]:
+    """Each unit's state on ``day`` from its lease, self-use periods and lapsed lease, by building."""
     states: dict[int, list[UnitState]] = defaultdict(list)
     for unit in units:
-        lease, own = lease_of_unit.get(unit.id), period_on(periods.get(unit.id, []), day)
+        lease, own = lease_of_unit.get(unit.id), period_on(periods.get(unit.id, ()), day)
         states[unit.building_id].append(
             UnitState(
                 unit,
@@ -213,15 +223,7 @@ def plan_states_of(session, building_ids, day: date) -> dict[int, list[UnitState
             ).order_by(Lease.start_date)
         )
     }
-    pairs = session.execute(
-        scoped(
-            select(lease_units.c.unit_id, lease_units.c.lease_id)
-            .join(Lease, Lease.id == lease_units.c.lease_id)
-            .where(lease_active_on(day)),
-            Lease.building_id,
-        )
-    )
-    lease_of_unit = {unit_id: leases[lease_id] for unit_id, lease_id in pairs if lease_id in leases}
+    lease_of_unit = _lease_of_unit(session, scoped, day, leases)
     periods = defaultdict(list)
     for row in session.execute(
         scoped(
@@ -246,19 +248,7 @@ def plan_states_of(session, building_ids, day: date) -> dict[int, list[UnitState
             ).order_by(Lease.end_date)
         )
     }  # the latest end wins
-    states: dict[int, list[UnitState]] = defaultdict(list)
-    for unit in units:
-        lease, own = lease_of_unit.get(unit.id), period_on(periods.get(unit.id, ()), day)
-        states[unit.building_id].append(
-            UnitState(
-                unit,
-                status_of(unit, lease, day, own is not None),
-                lease,
-                None if lease is not None else lapsed.get(unit.id),
-                own,
-            )
-        )
-    return states
+    return _states_by_building(units, lease_of_unit, periods, lapsed, day)
 
 
 def floors(states: list[UnitState]) -> list[tuple[int, list[UnitState]]]:
