@@ -48,6 +48,7 @@ BOARD_CARD = re.compile(r'data-lead="(\d+)" data-version="(\d+)"')
 LOCKED = b"database is locked"
 # Moves stay among the working stages so a lead can always take another follow-up and move.
 NEXT_STAGE = {"lead": "contact", "contact": "visit", "visit": "negotiation", "negotiation": "contact"}
+STAGE_ORDER = ["lead", "contact", "visit", "negotiation"]
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 SHARES = PLAN["mix"]  # {"read": .80, "write": .15, "heavy": .05}
@@ -278,6 +279,8 @@ class Staff(FastHttpUser):
         stage = NEXT_STAGE[self.leads[lead_id]]
         headers = {"HX-Request": "true", "X-CSRFToken": token, **FORM}
         form = {"stage": stage, "version": version, "owner": "me"}
+        if STAGE_ORDER.index(stage) < STAGE_ORDER.index(self.leads[lead_id]):
+            form["reason"] = "压测：企业重新比较方案，退回接洽"  # a backward move states why, as on the board
         if (
             self.send(
                 "POST",

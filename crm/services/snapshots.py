@@ -45,15 +45,13 @@ def occupancy_for_months(session, periods: list[str], building_ids=None) -> dict
     """Month-end figures per (building, period): the confirmed snapshot, else derived.
 
     Kept in the figure cache (snapshots, units, leases and companies all change the occupancy
-    token). One month is computed for every building at once, so the dashboard, the lists, each
-    manager's scope and every building page of that month read the same entry; a history of many
-    months only for the buildings asked (a building page's 24 months). Callers get copies they
-    may add to."""
+    token). Only the buildings asked are computed: after a write to a lease every entry is
+    recomputed, and the building page a manager opens next must not pay for the whole district.
+    Callers get copies they may add to."""
     periods = tuple(sorted(set(periods)))
-    scope = None if building_ids is None or len(periods) == 1 else tuple(sorted(building_ids))
+    scope = None if building_ids is None else tuple(sorted(set(building_ids)))
     found = _month_figures(session, periods, scope)
-    wanted = None if building_ids is None else set(building_ids)
-    return {key: replace(occ) for key, occ in found.items() if wanted is None or key[0] in wanted}
+    return {key: replace(occ) for key, occ in found.items()}
 
 
 @derived(OCCUPANCY)
