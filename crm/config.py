@@ -122,6 +122,9 @@ class Config:
         self.REMEMBER_COOKIE_DURATION = self.ABSOLUTE_TIMEOUT_SECONDS
         self.PROXY_COUNT = int(os.environ.get("CRM_PROXY_COUNT", 0))
         self.PAGE_SIZE = int(os.environ.get("CRM_PAGE_SIZE", 50))
+        # Rendered page parts shared by the worker processes of one host (crm/cache/fragments.py);
+        # empty turns the store off.
+        self.FRAGMENT_CACHE_DIR = os.environ.get("CRM_FRAGMENT_CACHE_DIR", str(Path(instance_path) / "fragments"))
         # A fixed "today" lets operators replay a day and tests freeze the business clock.
         self.TODAY = os.environ.get("CRM_TODAY")
         # Reminders and the scheduler (crm/reminders/jobs.py, its own process: ``crm scheduler run``).

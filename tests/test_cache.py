@@ -207,3 +207,28 @@ def test_nothing_is_kept_while_a_kind_has_no_token(session):
     for _ in range(2):
         figure_cache.cached(session, (OCCUPANCY,), ("tokenless",), lambda: computed.append(1))
     assert len(computed) == 2
+
+
+def test_page_parts_are_shared_by_the_processes_of_a_host_until_a_write(app, session, scene, tmp_path, monkeypatch):
+    from crm.cache.fragments import cached_fragments
+
+    monkeypatch.setitem(app.config, "FRAGMENT_CACHE_DIR", str(tmp_path))
+    renders = []
+
+    def part():
+        renders.append(1)
+        return {"plan": f"<p>{occupied(session)} m²</p>"}
+
+    def page():
+        return cached_fragments("test-plan", (OCCUPANCY,), ("A01", MONTH), part)["plan"]
+
+    assert page() == "<p>100.00 m²</p>" and len(renders) == 1
+    figure_cache.clear()  # another worker process: its own memory, the same disk
+    assert page() == "<p>100.00 m²</p>" and len(renders) == 1
+    stored = len(list(tmp_path.glob("*/*.json")))
+    scene["lease"].units.append(scene["units"][1])  # unsaved: rendered, not stored
+    assert page() == "<p>400.00 m²</p>" and len(list(tmp_path.glob("*/*.json"))) == stored
+    session.commit()
+    figure_cache.clear()
+    assert page() == "<p>400.00 m²</p>" and len(renders) == 3
+    assert len(list(tmp_path.glob("*/*.json"))) == stored + 1

@@ -413,6 +413,8 @@ def test_localisation_work_list_in_every_street(s, demo):
         states[item.state] += 1
     assert set(states) == {"pending", "visited", "mobilised", "blocked", "done"}
     assert states["done"] == stats["属地化已完成"] == 5
+    # The periods the load reports are those it wrote before its completions added one each.
+    assert stats["属地标志时段"] == count(s, CompanyFlagPeriod) - 5
     assert all(i.owner_id for i in items)
     # A completion registers its company from a day of this month, which the month's figures count.
     for item in items:

@@ -75,13 +75,17 @@ def backfill_flag_periods(session) -> int:
     from crm.models import Lease
     from crm.models.localisation import UNKNOWN_START
 
-    written = 0
+    def count() -> int:
+        return session.scalar(select(func.count()).select_from(CompanyFlagPeriod))
+
+    # Counted, not taken from the rowcount: an INSERT … SELECT through the session reports -1 on
+    # PostgreSQL.
+    before = count()
     for flag in FLAGS:
         first_lease = select(func.min(Lease.start_date)).where(Lease.company_id == Company.id).scalar_subquery()
         rows = select(Company.id, literal(flag), func.coalesce(first_lease, UNKNOWN_START)).where(
             getattr(Company, flag).is_(True),
             ~exists().where(CompanyFlagPeriod.company_id == Company.id, CompanyFlagPeriod.flag == flag),
         )
-        result = session.execute(insert(CompanyFlagPeriod).from_select(["company_id", "flag", "start_date"], rows))
-        written += result.rowcount or 0
-    return written
+        session.execute(insert(CompanyFlagPeriod).from_select(["company_id", "flag", "start_date"], rows))
+    return count() - before
