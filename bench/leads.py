@@ -109,6 +109,7 @@ def build(leads: int, reuse: bool, tmp: Path):
 
     app = create_server_app()
     app.config["WTF_CSRF_ENABLED"] = False
+    app.config["FRAGMENT_CACHE_DIR"] = ""  # one process: "cold" is served by nothing stored
     return app
 
 

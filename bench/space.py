@@ -57,6 +57,7 @@ def main() -> None:
     from crm.space import proposals as PR
 
     app = create_server_app()
+    app.config["FRAGMENT_CACHE_DIR"] = ""  # one process: a first request is served by nothing stored
     today = date(2026, 11, 15)
     rows = []
     with app.app_context():
