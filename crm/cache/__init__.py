@@ -41,7 +41,7 @@ from typing import Callable, TypeVar
 from crm.cache.memo import remembered
 from crm.cache.versions import OCCUPANCY, PIPELINE, SETTINGS, TAX, has_pending_changes, tokens
 
-__all__ = ["OCCUPANCY", "PIPELINE", "SETTINGS", "TAX", "cached", "derived", "clear"]
+__all__ = ["OCCUPANCY", "PIPELINE", "SETTINGS", "TAX", "cached", "derived", "clear", "versioned_key"]
 
 T = TypeVar("T")
 BUDGET_BYTES = 48 * 2**20  # per process; the district tables of scale 10 are a few MB each
@@ -97,18 +97,29 @@ def frozen(value):
     return value
 
 
+def versioned_key(session, kinds: tuple[str, ...], key):
+    """(the full key of ``key`` under the data versions of ``kinds``, the tokens it was read
+    from), or None when nothing may be kept: the session holds unsaved changes (a computation's
+    own autoflush would make them visible, the tokens would not), or a kind has no token. A
+    caller keeps what it computed only while ``tokens(session)`` is still the returned tokens."""
+    if has_pending_changes(session):
+        return None
+    versions = tokens(session)
+    depend = tuple(versions.get(kind) for kind in kinds)
+    if None in depend:
+        return None
+    database = remembered(session, "database_url", lambda: str(session.get_bind().url))
+    return (database, depend, frozen(key)), versions
+
+
 def cached(session, kinds: tuple[str, ...], key, compute: Callable[[], T]) -> T:
     """``compute()``, or what it returned before under the same data versions of ``kinds`` and
     ``key`` (see the module's contract)."""
     global _weight_total
-    if has_pending_changes(session):
-        return compute()  # its own autoflush makes the changes visible; the tokens would not be
-    versions = tokens(session)
-    depend = tuple(versions.get(kind) for kind in kinds)
-    if None in depend:
+    keyed = versioned_key(session, kinds, key)
+    if keyed is None:
         return compute()
-    database = remembered(session, "database_url", lambda: str(session.get_bind().url))
-    full_key = (database, depend, frozen(key))
+    full_key, versions = keyed
     with _lock:
         found = _cache.get(full_key)
         if found is not None:

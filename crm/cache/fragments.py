@@ -35,8 +35,8 @@ from typing import Callable
 from flask import current_app
 from markupsafe import Markup
 
-from crm.cache import cached, frozen
-from crm.cache.versions import has_pending_changes, tokens
+from crm.cache import cached, frozen, versioned_key
+from crm.cache.versions import tokens
 from crm.extensions import db
 
 log = logging.getLogger(__name__)
@@ -72,14 +72,12 @@ def _shared(session, depends: tuple[str, ...], key, render: Callable[[], dict[st
     """{part: HTML}: from the host's store when another process rendered it under the same
     tokens, else rendered here and stored for the others."""
     directory = _store_directory()
-    if directory is None or has_pending_changes(session):
+    keyed = versioned_key(session, depends, key) if directory is not None else None
+    if keyed is None:
         return render()
-    versions = tokens(session)
-    depend = tuple(versions.get(kind) for kind in depends)
-    if None in depend:
-        return render()
+    full_key, versions = keyed
     # repr is stable across processes for a frozen key (str, int, date, Decimal, tuples).
-    digest = hashlib.sha256(repr((str(session.get_bind().url), depend, key)).encode("utf-8")).hexdigest()
+    digest = hashlib.sha256(repr(full_key).encode("utf-8")).hexdigest()
     path = directory / digest[:2] / f"{digest}.json"
     stored = _read(path)
     if stored is not None:

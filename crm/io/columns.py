@@ -190,12 +190,11 @@ def parse_rows(located: dict[str, Located], table: Table, plan: Plan, today: dat
                     known = _Remembered(parse(raw, env))
                 except CellError as error:
                     known = _Remembered(error=error)
-                if known.value.__class__ not in IMMUTABLE:
-                    pass  # a value that could be changed later is never shared between rows
-                elif len(seen) < REMEMBERED:
-                    seen[cell] = known
-                else:  # mostly distinct texts: read the rest of the column cell by cell
-                    steps[position] = (loc, index, key, parse, env, required, blank, None)
+                if known.value.__class__ in IMMUTABLE:  # a value that could change is never shared by rows
+                    if len(seen) < REMEMBERED:
+                        seen[cell] = known
+                    else:  # mostly distinct texts: read the rest of the column cell by cell
+                        steps[position] = (loc, index, key, parse, env, required, blank, None)
             if known.error is not None:
                 plan.error(number, loc.header, loc.letter, known.error.message)
                 bad = True

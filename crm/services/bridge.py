@@ -564,11 +564,16 @@ def _area_change(changes: list[PairChange]) -> dict[int, Decimal]:
     return change
 
 
+def _buildings_of(prev: Seen, now: Seen, area_change: dict, tenant_change: dict) -> set[int]:
+    """Every building either month-end shows or the month's changes touch."""
+    return set(prev.per_building) | set(now.per_building) | set(area_change) | set(tenant_change)
+
+
 def confirmed_at_both_ends(prev: Seen, now: Seen, area_change: dict, tenant_change: dict) -> list[int]:
     """The buildings whose figures are confirmed at both month-ends: their start is asked of the leases."""
     return [
         bid
-        for bid in set(prev.per_building) | set(now.per_building) | set(area_change) | set(tenant_change)
+        for bid in _buildings_of(prev, now, area_change, tenant_change)
         if prev.per_building.get(bid, Occupancy()).confirmed and now.per_building.get(bid, Occupancy()).confirmed
     ]
 
@@ -589,7 +594,7 @@ def derived_ends(
     at_a: dict[int, Occupancy] = {}
     at_b: dict[int, Occupancy] = {}
     ask = []
-    for bid in set(prev.per_building) | set(now.per_building) | set(area_change) | set(tenant_change):
+    for bid in _buildings_of(prev, now, area_change, tenant_change):
         shown_a, shown_b = prev.per_building.get(bid, Occupancy()), now.per_building.get(bid, Occupancy())
         if not shown_b.confirmed:
             at_b[bid] = shown_b
@@ -604,7 +609,7 @@ def derived_ends(
         for bid in ask:
             if (bid, day) in asked:
                 at_a[bid] = asked[(bid, day)]
-    for bid in set(prev.per_building) | set(now.per_building) | set(area_change) | set(tenant_change):
+    for bid in _buildings_of(prev, now, area_change, tenant_change):
         area, tenants = area_change.get(bid, ZERO), tenant_change.get(bid, 0)
         if bid in at_b:
             at_a[bid] = Occupancy(occupied_area=at_b[bid].occupied_area - area, tenants=at_b[bid].tenants - tenants)

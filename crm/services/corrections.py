@@ -201,20 +201,16 @@ def _recorded_on_success(session, window: Window):
 def _tenant_months(session, company_id: int, first: date) -> list[tuple[int, str]]:
     """The confirmed (building, month) pairs from ``first``'s month on at whose month end
     ``company_id`` was a tenant of the building."""
-    leases = session.execute(
-        select(Lease.building_id, Lease.start_date, Lease.end_date, Lease.moved_out_on).where(
-            Lease.company_id == company_id
-        )
-    ).all()
-    confirmed = confirmed_periods(session, sorted({bid for bid, *_ in leases}))
-    found = set()
-    for bid, start, end, moved_out in leases:
-        for period in confirmed[bid]:
-            day = P.month_end(period)
-            active = start <= day and (end is None or end >= day) and (moved_out is None or moved_out > day)
-            if day >= first and active:
-                found.add((bid, period))
-    return sorted(found)
+    leases = list(session.scalars(select(Lease).where(Lease.company_id == company_id)))
+    confirmed = confirmed_periods(session, sorted({lease.building_id for lease in leases}))
+    return sorted(
+        {
+            (lease.building_id, period)
+            for lease in leases
+            for period in confirmed[lease.building_id]
+            if P.month_end(period) >= first and lease.is_active_on(P.month_end(period))
+        }
+    )
 
 
 @contextmanager

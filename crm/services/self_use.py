@@ -20,13 +20,17 @@ from crm.services.errors import DomainError
 
 def periods_of(session, unit_ids) -> dict[int, list[UnitSelfUse]]:
     """Each unit's self-use periods, earliest first, in one query."""
-    found = defaultdict(list)
     ids = sorted(set(unit_ids))
-    if ids:
-        for period in session.scalars(select(UnitSelfUse).where(UnitSelfUse.unit_id.in_(ids))):
-            found[period.unit_id].append(period)
-    for periods in found.values():
-        periods.sort(key=lambda p: p.start_date or date.min)
+    return by_unit(session.scalars(select(UnitSelfUse).where(UnitSelfUse.unit_id.in_(ids))) if ids else ())
+
+
+def by_unit(periods) -> dict[int, list]:
+    """Self-use periods (rows with ``unit_id`` and ``start_date``) by unit, earliest first."""
+    found = defaultdict(list)
+    for period in periods:
+        found[period.unit_id].append(period)
+    for listed in found.values():
+        listed.sort(key=lambda p: p.start_date or date.min)
     return found
 
 

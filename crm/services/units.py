@@ -22,7 +22,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from crm.models import Building, Company, Lease, Unit, UnitSelfUse, lease_units
 from crm.services.occupancy import lease_active_on, lease_lapsed_on, unit_exists_on
-from crm.services.self_use import period_on
+from crm.services.self_use import by_unit, period_on
 
 
 @dataclass
@@ -56,10 +56,7 @@ def unit_states(session, building: Building, day: date) -> list[UnitState]:
 def unit_states_of(session, building_ids, day: date) -> dict[int, list[UnitState]]:
     """{building id: its units' states on ``day``, top floor first} for ``building_ids`` (None:
     every building) — five queries whatever the number of buildings."""
-
-    def scoped(stmt, column):
-        return stmt if building_ids is None else stmt.where(column.in_(list(building_ids)))
-
+    scoped = _scope(building_ids)
     units = list(
         session.scalars(
             scoped(select(Unit).where(unit_exists_on(day)), Unit.building_id).order_by(
@@ -82,16 +79,20 @@ def unit_states_of(session, building_ids, day: date) -> dict[int, list[UnitState
             units_of_lease[lease.id].append(by_id[unit_id])
     for lease in leases.values():
         set_committed_value(lease, "units", sorted(units_of_lease[lease.id], key=lambda u: (u.floor, u.number)))
-    periods = defaultdict(list)
-    for period in session.scalars(
-        scoped(select(UnitSelfUse).join(Unit, Unit.id == UnitSelfUse.unit_id), Unit.building_id)
-    ):
-        if period.unit_id in by_id:
-            periods[period.unit_id].append(period)
-    for found in periods.values():
-        found.sort(key=lambda p: p.start_date or date.min)
+    periods = by_unit(
+        session.scalars(scoped(select(UnitSelfUse).join(Unit, Unit.id == UnitSelfUse.unit_id), Unit.building_id))
+    )
     lapsed = _lapsed_by_unit(session, building_ids, day)
     return _states_by_building(units, lease_of_unit, periods, lapsed, day)
+
+
+def _scope(building_ids):
+    """A statement limited to ``building_ids`` by one of its columns (None: every building)."""
+
+    def scoped(stmt, column):
+        return stmt if building_ids is None else stmt.where(column.in_(list(building_ids)))
+
+    return scoped
 
 
 def _lease_of_unit(session, scoped, day: date, leases: dict) -> dict:
@@ -137,9 +138,9 @@ def _lapsed_by_unit(session, building_ids, day: date) -> dict[int, Lease]:
         .options(joinedload(Lease.company))
         .order_by(Lease.end_date)
     )
-    if building_ids is not None:
-        stmt = stmt.where(Lease.building_id.in_(list(building_ids)))
-    return {unit_id: lease for unit_id, lease in session.execute(stmt)}  # the latest end wins
+    return {
+        unit_id: lease for unit_id, lease in session.execute(_scope(building_ids)(stmt, Lease.building_id))
+    }  # the latest end wins
 
 
 class PlanCompany(NamedTuple):
@@ -199,10 +200,7 @@ def plan_states_of(session, building_ids, day: date) -> dict[int, list[UnitState
     """``unit_states_of`` as plain rows: {building id: states, top floor first} whose unit, lease
     (with its company), lapsed lease and self-use period are read-only tuples carrying the fields
     a stacking plan and its lenses show. Same five queries, same statuses."""
-
-    def scoped(stmt, column):
-        return stmt if building_ids is None else stmt.where(column.in_(list(building_ids)))
-
+    scoped = _scope(building_ids)
     units = [
         PlanUnit(*row)
         for row in session.execute(
@@ -224,18 +222,17 @@ def plan_states_of(session, building_ids, day: date) -> dict[int, list[UnitState
         )
     }
     lease_of_unit = _lease_of_unit(session, scoped, day, leases)
-    periods = defaultdict(list)
-    for row in session.execute(
-        scoped(
-            select(UnitSelfUse.unit_id, UnitSelfUse.start_date, UnitSelfUse.end_date).join(
-                Unit, Unit.id == UnitSelfUse.unit_id
-            ),
-            Unit.building_id,
+    periods = by_unit(
+        PlanPeriod(*row)
+        for row in session.execute(
+            scoped(
+                select(UnitSelfUse.unit_id, UnitSelfUse.start_date, UnitSelfUse.end_date).join(
+                    Unit, Unit.id == UnitSelfUse.unit_id
+                ),
+                Unit.building_id,
+            )
         )
-    ):
-        periods[row[0]].append(PlanPeriod(*row))
-    for found in periods.values():
-        found.sort(key=lambda p: p.start_date or date.min)
+    )
     lapsed = {
         row[0]: _plan_lease(row[1:])
         for row in session.execute(

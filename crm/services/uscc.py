@@ -15,7 +15,7 @@ def check_character(first17: str) -> str:
 
 
 # The shape of a valid code written as stored (upper case, no spaces): most codes checked are.
-WELL_FORMED = re.compile(r"[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}")
+WELL_FORMED = re.compile(f"[{CHARSET}]{{2}}[0-9]{{6}}[{CHARSET}]{{10}}")
 
 
 def uscc_problem(code: str) -> str | None:
