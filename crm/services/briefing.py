@@ -69,7 +69,7 @@ from crm.services.candidates import as_json as candidates_json
 from crm.services.candidates import candidate_report, holds_demo_data, previous_year_figures
 from crm.services.errors import DomainError
 from crm.services.figures import BuildingFigures, DistrictSummary, building_figures, district_summary
-from crm.services.pipeline import LeadState, landed_of, pipeline_month, summary_json
+from crm.services.pipeline import LeadState, landed_of, lead_states, pipeline_month, summary_json
 from crm.services.pipeline import as_of as pipeline_as_of
 from crm.services.localisation import briefing_section as localisation_section
 from crm.services.tax import ZERO, TierRules, latest_tax_period, previous_year_heading, tier_rules
@@ -462,7 +462,8 @@ def pipeline_section(session, month: str, today: date | None) -> dict:
     """The pipeline as of M's end — the figures of ``crm.services.pipeline.pipeline_month``, as
     the dashboard and the API show them for M — with the month's new, signed and landed leads."""
     summary = pipeline_month(session, month, today)
-    at, states = summary.at, summary.states
+    at = summary.at
+    states = lead_states(session, at)
 
     def in_month(day: date | None) -> bool:
         return day is not None and at.first <= day <= at.day

@@ -22,14 +22,14 @@ they never disagree. Amounts follow the basis setting (全口径 or 区级).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import case, func, select
 
 from crm.cache import cached
-from crm.cache.versions import OCCUPANCY, PIPELINE, SETTINGS, TAX
+from crm.cache.versions import OCCUPANCY, SETTINGS, TAX
 from crm.formats import money
 from crm.models import Building, BuildingTaxMonth
 from crm.models.setting import all_settings
@@ -72,7 +72,8 @@ class BuildingRow:
     occupied_area: Decimal
     tax_per_m2: Decimal | None
     vacancy_potential: Decimal | None
-    pipeline_potential: Decimal
+    building_id: int = field(default=0, repr=False)
+    pipeline_potential: Decimal = ZERO  # added to the cached rows on each call
     verdict: str = ""
     rank: int = 0
 
@@ -209,18 +210,23 @@ def candidate_report(
     """This year's 亿元楼 and the ranked candidates for ``year`` as of ``as_of`` (see module doc);
     the pipeline is read at the end of the as-of month, or ``today`` while that month runs.
 
-    Plain data derived from buildings, tax, settings and the pipeline, so it is kept in the
-    figure cache under those four data versions (a leader's home and /reports read it on every
-    view); callers must not change what they get."""
-    return cached(
+    Which buildings are listed, and their tax and space figures, derive from buildings, tax and
+    settings alone: they are kept in the figure cache under those data versions (a leader's home
+    and /reports read them on every view). The pipeline potentials, and the verdicts that weigh
+    them, are added on each call, so a follow-up or a stage move does not recompute the rest."""
+    listed = cached(
         session,
-        (OCCUPANCY, TAX, SETTINGS, PIPELINE),
-        ("candidate_report", year, as_of, latest_allowed, today),
-        lambda: _candidate_report(session, year, as_of, latest_allowed, today),
+        (OCCUPANCY, TAX, SETTINGS),
+        ("candidate_report", year, as_of, latest_allowed),
+        lambda: _listed_buildings(session, year, as_of, latest_allowed),
     )
+    pipeline = pipeline_potentials(session, pipeline_as_of(listed.as_of, today))
+    return _with_pipeline(listed, pipeline)
 
 
-def _candidate_report(session, year, as_of, latest_allowed, today) -> CandidateReport:
+def _listed_buildings(session, year, as_of, latest_allowed) -> CandidateReport:
+    """The report without pipeline potentials or verdicts: which buildings are 亿元楼 and
+    which are candidates, ranked, with their tax and space figures."""
     period = resolve_period(session, year, as_of, latest_allowed)
     rules: TierRules = tier_rules(session)
     settings = all_settings(session)
@@ -237,17 +243,15 @@ def _candidate_report(session, year, as_of, latest_allowed, today) -> CandidateR
 
     figures = building_figures(session, period.as_of)
     previous = previous_year_figures(session, period.year - 1, rules.basis)
-    pipeline = pipeline_potentials(session, pipeline_as_of(period.as_of, today))
     for fig in figures:
         building = fig.building
         annual_prev, months_prev = previous.get(building.id, (ZERO, 0))
         if fig.tax_ytd <= 0 and annual_prev <= 0:
             continue  # no tax either year: neither 亿元楼 nor candidate
-        row = _row(fig, annual_prev, months_prev == 12, period.month, threshold, rules, pipeline.get(building.id, ZERO))
+        row = _row(fig, building.id, annual_prev, months_prev == 12, period.month, threshold, rules)
         if row.ytd >= threshold:
             report.yi_buildings.append(row)
         elif row.projection >= candidate_threshold or (row.tier_prev == "yi" and row.projection >= threshold):
-            row.verdict = verdict(row, was_yi=row.tier_prev == "yi")
             report.candidates.append(row)
 
     report.yi_buildings.sort(key=lambda r: (-r.ytd, r.code))
@@ -257,7 +261,20 @@ def _candidate_report(session, year, as_of, latest_allowed, today) -> CandidateR
     return report
 
 
-def _row(fig, annual_prev, full_prev_year, month, threshold, rules, pipeline) -> BuildingRow:
+def _with_pipeline(listed: CandidateReport, pipeline: dict[int, Decimal]) -> CandidateReport:
+    """A copy of ``listed`` (kept in the cache, so never changed) with each building's pipeline
+    potential and each candidate's verdict."""
+
+    def with_potential(row: BuildingRow) -> BuildingRow:
+        return replace(row, pipeline_potential=pipeline.get(row.building_id, ZERO))
+
+    candidates = [with_potential(row) for row in listed.candidates]
+    for row in candidates:
+        row.verdict = verdict(row, was_yi=row.tier_prev == "yi")
+    return replace(listed, yi_buildings=[with_potential(row) for row in listed.yi_buildings], candidates=candidates)
+
+
+def _row(fig, building_id, annual_prev, full_prev_year, month, threshold, rules) -> BuildingRow:
     occupancy = fig.occupancy
     tax_per_m2 = fig.tax_per_m2  # None without occupied area: potential cannot be estimated
     projection = project(fig.tax_ytd, fig.tax_ytd_prev, annual_prev, full_prev_year, month)
@@ -277,7 +294,7 @@ def _row(fig, annual_prev, full_prev_year, month, threshold, rules, pipeline) ->
         occupied_area=occupancy.occupied_area,
         tax_per_m2=tax_per_m2,
         vacancy_potential=None if tax_per_m2 is None else (vacant * tax_per_m2).quantize(CENT, ROUND_HALF_UP),
-        pipeline_potential=pipeline,
+        building_id=building_id,
     )
 
 

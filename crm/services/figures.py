@@ -21,6 +21,8 @@ from crm.services.occupancy import Occupancy, registered_rate
 from crm.services.snapshots import district_tenants, occupancy_for_months
 from crm.services.tax import ZERO, monthly_totals, tax_by_building_and_period, tax_windows, tax_year_label, tier_rules
 
+HISTORY_MONTHS = 24  # a building page's chart
+
 
 @dataclass
 class BuildingFigures:
@@ -155,7 +157,7 @@ class MonthPoint:
     district_tax: Decimal
 
 
-def building_history(session, building: Building, month: str, count: int = 24) -> list[MonthPoint]:
+def building_history(session, building: Building, month: str, count: int = HISTORY_MONTHS) -> list[MonthPoint]:
     """Month-end occupancy and monthly tax of one building for the ``count`` months ending M."""
     periods = P.months_ending(month, count)
     occupancy = occupancy_for_months(session, periods, [building.id])

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import and_, case, exists, false, func, null, select, union_all
+from sqlalchemy import Date, and_, case, exists, false, func, literal, null, select, union_all
 from sqlalchemy.orm import joinedload
 
 from crm.models import FollowUp, Lead, LeadStageChange, User, lead_target_buildings
@@ -272,7 +272,6 @@ class PipelineSummary:
     funnel: list[StageFigures]
     landed: Landed
     promoters: list[PromoterFigures]
-    states: tuple[LeadState, ...] = field(default=(), repr=False)
 
     @property
     def active_count(self) -> int:
@@ -343,24 +342,110 @@ def pipeline_month(session, month: str, today: date | None) -> PipelineSummary:
     """The pipeline figures of ``month`` as of its end (or today while it runs): the funnel by
     stage, landings of the month and of the year to date, and each promoter's work."""
     at = as_of(month, today)
-    days = pipeline_rules(session).first_followup_days
-    funnel, landed, owners = _tallies(session, at, days)
+    funnel, landed, owners = _tallies(session, at, pipeline_rules(session).first_followup_days)
     promoters = _promoter_rows(session, owners, at)
-    return PipelineSummary(at, [replace(f) for f in funnel], landed, promoters, _lead_states(session, at, days))
+    return PipelineSummary(at, [replace(f) for f in funnel], landed, promoters)
 
 
-@derived(PIPELINE)  # a pass over every lead's state: kept, so a dashboard costs the same at 20,000 leads
+def _state_columns(at: AsOf, first_followup_days: int) -> tuple:
+    """(a lead's stage, whether it is overdue, the outer join it needs) at ``at`` as SQL over
+    ``Lead``: the rules of ``_lead_states``, for the database to count. The join (None while
+    the month runs) is each lead's first stage change after the moment: its from-stage was the
+    stage then (NOT_YET for a lead created later)."""
+    day = at.day
+    if at.live:
+        return Lead.stage, and_(Lead.stage.in_(ACTIVE_STAGES), Lead.next_followup_on < day), None
+    first_later = _first_of_each(
+        select(LeadStageChange.lead_id, LeadStageChange.from_stage).where(LeadStageChange.changed_at >= _after(day)),
+        LeadStageChange.lead_id,
+        LeadStageChange.changed_at,
+        LeadStageChange.id,
+    ).subquery()
+    stage = case((first_later.c.lead_id.is_(None), Lead.stage), else_=func.coalesce(first_later.c.from_stage, NOT_YET))
+    return stage, _due_then(day, first_followup_days) < day, (first_later, first_later.c.lead_id == Lead.id)
+
+
+NEVER_DUE, LONG_DUE = date.max, date.min  # stand-ins that compare as "not overdue" / "overdue"
+
+
+def _due_then(day: date, first_followup_days: int):
+    """The next follow-up date in force at ``day`` as one SQL expression over ``Lead`` (the rule
+    of ``_lead_states``): the one the latest follow-up by then set (one index seek; never due
+    when it set none); before any follow-up, the lead's own date; for a lead followed up only
+    afterwards, its first-follow-up deadline — given as a stand-in date on the right side of
+    ``day``, so the look-up of the latest follow-up is written (and run) once."""
+    latest = (
+        select(func.coalesce(FollowUp.next_followup_on, NEVER_DUE))
+        .where(FollowUp.lead_id == Lead.id, FollowUp.on <= day)
+        .order_by(FollowUp.on.desc(), FollowUp.id.desc())
+        .limit(1)
+        .correlate(Lead)
+        .scalar_subquery()
+    )
+    followed_ever = exists().where(FollowUp.lead_id == Lead.id).correlate(Lead)
+    first_deadline_passed = Lead.created_on < day - timedelta(days=first_followup_days)
+    before_any = case(
+        (followed_ever, case((first_deadline_passed, literal(LONG_DUE, Date)), else_=literal(NEVER_DUE, Date))),
+        else_=Lead.next_followup_on,
+    )
+    return func.coalesce(latest, before_any)
+
+
+def _with_stage_join(stmt, join):
+    return stmt if join is None else stmt.outerjoin(*join)
+
+
+@derived(PIPELINE)  # counted by the database: a few hundred (stage, owner) groups, not a state per lead
 def _tallies(session, at: AsOf, first_followup_days: int):
-    """(funnel, landings, {owner id: (active, Σ expected tax, overdue)}) of the states at ``at``."""
-    states = _lead_states(session, at, first_followup_days)
-    owners: dict[int, list] = defaultdict(lambda: [0, ZERO, 0])
-    for state in states:
-        if state.active:
-            tally = owners[state.owner_id]
-            tally[0] += 1
-            tally[1] += state.expected_tax
-            tally[2] += int(state.overdue)
-    return funnel_of(states), landed_of(states, at), {owner: tuple(t) for owner, t in owners.items()}
+    """(funnel, landings, {owner id: (active, Σ expected tax, overdue)}) of the lead states at
+    ``at`` (those of ``_lead_states``, merged duplicates and leads not yet created left out)."""
+    stage, late, join = _state_columns(at, first_followup_days)
+    leads = (
+        _with_stage_join(
+            select(
+                stage.label("stage"),
+                Lead.owner_id.label("owner_id"),
+                Lead.expected_annual_tax.label("tax"),
+                Lead.landed_on.label("landed_on"),
+                # The follow-up look-ups only for the leads active then (AND stops early).
+                case((and_(stage.in_(ACTIVE_STAGES), late), 1), else_=0).label("late"),
+            ).select_from(Lead),
+            join,
+        )
+        .where(Lead.merged_into_id.is_(None), Lead.created_on <= at.day)
+        .subquery()
+    )
+    settled = and_(leads.c.stage == "settled", leads.c.landed_on <= at.day)
+
+    def count_of(condition):
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    rows = session.execute(
+        select(
+            leads.c.stage,
+            leads.c.owner_id,
+            func.count(),
+            func.coalesce(func.sum(leads.c.tax), 0),
+            func.sum(leads.c.late),
+            count_of(and_(settled, leads.c.landed_on >= at.first)),
+            count_of(and_(settled, leads.c.landed_on >= at.year_start)),
+        ).group_by(leads.c.stage, leads.c.owner_id)
+    )
+    found: dict[str, tuple[int, Decimal]] = {}
+    owners: dict[int, tuple[int, Decimal, int]] = {}
+    landed = Landed(month=0, year=0)
+    for stage_then, owner_id, n, total, overdue, landed_month, landed_year in rows:
+        if stage_then == NOT_YET:  # created after the moment
+            continue
+        total = Decimal(total).quantize(CENT)  # SQLite sums decimals as floats
+        count, sum_so_far = found.get(stage_then, (0, ZERO))
+        found[stage_then] = (count + n, sum_so_far + total)
+        if stage_then in ACTIVE_STAGES:
+            active_n, active_tax, late_n = owners.get(owner_id, (0, ZERO, 0))
+            owners[owner_id] = (active_n + n, active_tax + total, late_n + int(overdue))
+        landed.month += int(landed_month)
+        landed.year += int(landed_year)
+    return _stage_rows(found), landed, owners
 
 
 def _promoter_rows(session, owners: dict[int, tuple], at: AsOf) -> list[PromoterFigures]:
@@ -421,22 +506,34 @@ def summary_json(summary: PipelineSummary) -> dict:
 def pipeline_potentials(session, at: AsOf, building_ids=None) -> dict[int, Decimal]:
     """{building_id: Σ expected annual tax × stage probability ÷ number of target buildings} of
     the leads active at the as-of moment: a lead aimed at several buildings is shared among
-    them, so the potentials of the district add up to its weighted pipeline once."""
-    active = {s.id: s for s in lead_states(session, at) if s.active}
-    targets: dict[int, list[int]] = defaultdict(list)
-    for lead_id, building_id in session.execute(
-        select(lead_target_buildings.c.lead_id, lead_target_buildings.c.building_id)
-    ):
-        if lead_id in active:
-            targets[lead_id].append(building_id)
-    wanted = None if building_ids is None else set(building_ids)
+    them, so the potentials of the district add up to its weighted pipeline once.
+
+    The database sums the expected tax per (building, stage then, number of targets): the
+    shares of a group are its sum × probability ÷ targets, exactly as lead by lead."""
+    stage, _, join = _state_columns(at, 0)
+    targets = lead_target_buildings.alias("targets")
+    target_count = select(func.count()).where(targets.c.lead_id == Lead.id).correlate(Lead).scalar_subquery()
+    aimed = _with_stage_join(
+        select(
+            lead_target_buildings.c.building_id.label("building_id"),
+            stage.label("stage"),
+            target_count.label("shared_by"),
+            Lead.expected_annual_tax.label("tax"),
+        ).join(Lead, Lead.id == lead_target_buildings.c.lead_id),
+        join,
+    ).where(Lead.merged_into_id.is_(None), Lead.created_on <= at.day)
+    if building_ids is not None:
+        aimed = aimed.where(lead_target_buildings.c.building_id.in_(list(building_ids)))
+    aimed = aimed.subquery()
     totals: dict[int, Decimal] = defaultdict(lambda: ZERO)
-    for lead_id, buildings in targets.items():
-        state = active[lead_id]
-        share = state.expected_tax * STAGES[state.stage][1] / len(buildings)
-        for building_id in buildings:
-            if wanted is None or building_id in wanted:
-                totals[building_id] += share
+    for building_id, stage_then, shared_by, total in session.execute(
+        select(aimed.c.building_id, aimed.c.stage, aimed.c.shared_by, func.coalesce(func.sum(aimed.c.tax), 0)).group_by(
+            aimed.c.building_id, aimed.c.stage, aimed.c.shared_by
+        )
+    ):
+        if stage_then in ACTIVE_STAGES:
+            sum_of_tax = Decimal(total).quantize(CENT)  # SQLite sums decimals as floats
+            totals[building_id] += sum_of_tax * STAGES[stage_then][1] / shared_by
     return {bid: total.quantize(CENT, ROUND_HALF_UP) for bid, total in totals.items()}
 
 

@@ -15,7 +15,8 @@ from crm.permissions import allow, may_open, visible_building_ids
 from crm.services import expiries
 from crm.services import periods as P
 from crm.services.bridge import building_bridges
-from crm.services.figures import building_figures, building_history
+from crm.services.snapshots import occupancy_for_months
+from crm.services.figures import HISTORY_MONTHS, building_figures, building_history
 from crm.services.tax import company_tax_totals, tier_rules
 from crm.services.units import floors, unit_states
 from crm.services.vacancy import band, vacant_since
@@ -100,11 +101,11 @@ def history_chart(building: Building, month: str, history=None) -> dict:
 BRIDGE_MONTHS = 12
 
 
-def bridge_rows(building: Building, month: str, history=None) -> list:
-    """The month bridges of the 12 months ending ``month``, newest first (from the month figures
-    of ``history`` when given: the 24 months the page's chart shows)."""
+def bridge_rows(building: Building, month: str) -> list:
+    """The month bridges of the 12 months ending ``month``, newest first, from the month figures
+    of the 24 months the page's chart shows (read once for both)."""
     periods = P.months_ending(month, BRIDGE_MONTHS)
-    figures = None if history is None else {(building.id, point.period): point.occupancy for point in history}
+    figures = occupancy_for_months(db.session, P.months_ending(month, HISTORY_MONTHS), [building.id])
     bridges = building_bridges(db.session, building.id, periods, figures)
     return [bridges[p] for p in reversed(periods)]
 
@@ -123,27 +124,36 @@ def building_panels(building: Building, month: str, can_manage: bool, scope_ids,
             found.append(unit_states(db.session, building, as_of))
         return found[0]
 
-    def render() -> dict[str, str]:
+    def render_space() -> dict[str, str]:
         as_of = P.month_end(month)
-        states = states_at(as_of)
+        shared = dict(building=building, month=month, as_of=as_of, can_manage=can_manage)
+        return {
+            "plan": plan_html(building, month, can_manage, states_at(as_of), lenses.DEFAULT),
+            "bridge": render_part("buildings/_bridge.html", bridges=bridge_rows(building, month), **shared),
+        }
+
+    def render_tax() -> dict[str, str]:
+        as_of = P.month_end(month)
         tenants = sorted(
-            {s.lease.id: s.lease for s in states if s.lease}.values(), key=lambda lease: lease.company.name
+            {s.lease.id: s.lease for s in states_at(as_of) if s.lease}.values(), key=lambda lease: lease.company.name
         )
         tax_12m = company_tax_totals(
             db.session, [lease.company_id for lease in tenants], P.shift(month, -11), month, scope_ids
         )
         shared = dict(building=building, month=month, as_of=as_of, can_manage=can_manage)
-        history = building_history(db.session, building, month)
-        chart = history_chart(building, month, history)
+        chart = history_chart(building, month)
         return {
-            "plan": plan_html(building, month, can_manage, states, lenses.DEFAULT),
             "tenants": render_part("buildings/_tenants.html", tenants=tenants, tax_12m=tax_12m, **shared),
             "chart": str(htmlsafe_json_dumps(chart)),
             "tax_unit": chart["unit"],
-            "bridge": render_part("buildings/_bridge.html", bridges=bridge_rows(building, month, history), **shared),
         }
 
-    parts = cached_fragments("building-panels", (OCCUPANCY, TAX), (building.id, month, can_manage, scope_ids), render)
+    # Two parts kept apart: a tax import leaves the plan and the bridges (space alone) as they were.
+    key = (building.id, month, can_manage, scope_ids)
+    parts = {
+        **cached_fragments("building-space", (OCCUPANCY,), key, render_space),
+        **cached_fragments("building-panels", (OCCUPANCY, TAX), key, render_tax),
+    }
     if lens == lenses.DEFAULT:
         return parts
     return {**parts, "plan": lens_plan(building, month, can_manage, lens, states_at)}

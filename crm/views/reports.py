@@ -10,6 +10,7 @@ from datetime import datetime
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
+from crm.cache import cached, frozen
 from crm.extensions import db
 from crm.formats import chart_unit, in_unit
 from crm.permissions import allow
@@ -85,7 +86,14 @@ def candidates_pdf():
             generated_at().replace(second=0, microsecond=0),
             holds_demo_data(db.session),
         )
-        pdf = build_candidates_pdf(data, moment, demo=demo)
+        # The PDF is a function of what it shows: the same figures in the same minute are the same
+        # file, so it is kept under those (no data version: the key names all it depends on).
+        pdf = cached(
+            db.session,
+            (),
+            ("candidates.pdf", frozen(data), moment, demo),
+            lambda: build_candidates_pdf(data, moment, demo=demo),
+        )
     except DomainError as error:
         flash(error.message, "warning")
         return redirect(url_for("reports.index", **report_args()))

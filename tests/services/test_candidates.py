@@ -163,3 +163,24 @@ def test_the_verdict_states_gap_vacancy_pipeline_and_what_is_missing(gap, vacanc
     from crm.services.candidates import verdict
 
     assert verdict(_row(gap, vacancy, pipeline), was_yi=False) == expected
+
+
+def test_a_stage_move_shows_at_once_and_leaves_an_earlier_report_as_it_was(session, data):
+    """The listing is kept under buildings, tax and settings; the pipeline potential (and the
+    verdict weighing it) is added to a copy on each call."""
+    from sqlalchemy import select
+
+    from crm.models import Lead
+
+    def potential_of_c01(report):
+        return next(row.pipeline_potential for row in report.candidates if row.code == "C01")
+
+    before = candidate_report(session, 2026, "2026-06")
+    assert potential_of_c01(before) == Decimal("5700000.00")  # 10M × 50 % + 4M × 35 % ÷ 2
+    talks = session.scalar(select(Lead).where(Lead.company_name == "洽谈中的项目"))
+    talks.stage = "lost"
+    session.commit()
+    after = candidate_report(session, 2026, "2026-06")
+    assert potential_of_c01(after) == Decimal("700000.00")
+    assert potential_of_c01(before) == Decimal("5700000.00")
+    assert [row.code for row in after.candidates] == [row.code for row in before.candidates]

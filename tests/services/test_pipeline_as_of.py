@@ -180,6 +180,61 @@ def test_the_running_month_is_todays_state(session, scene):
     ]
 
 
+def test_overdue_leads_of_the_running_month_are_counted_per_promoter(session, scene):
+    promoter = f.user(session, "ls", "promoter")
+    for n, (stage, due, tax) in enumerate(
+        [("contact", date(2026, 11, 1), "123.45"), ("visit", None, "0.10"), ("lead", date(2026, 11, 14), None)]
+    ):
+        f.lead(
+            session, promoter, f"逾期{n}", stage=stage, next_followup_on=due, expected_annual_tax=tax and Decimal(tax)
+        )
+    november = pipeline_month(session, "2026-11", TODAY)
+    mine = next(p for p in november.promoters if p.user.username == "ls")
+    assert (mine.active, mine.expected_tax, mine.overdue) == (3, Decimal("123.55"), 2)  # one without a date
+
+
+def test_a_lead_followed_up_only_after_the_month_was_due_its_first_follow_up(session, scene):
+    """At October's end G (created 10-27) was past its first follow-up (10-27 + 3 days < 10-31);
+    H (created 10-29) was not. Both were followed up in November only."""
+    ww = f.user(session, "ww", "promoter")
+    for name, created, followed in [
+        ("庚项目", date(2026, 10, 27), date(2026, 11, 10)),
+        ("辛项目", date(2026, 10, 29), date(2026, 11, 2)),
+    ]:
+        item = f.lead(session, ww, name, stage="contact", created_on=created, next_followup_on=date(2026, 11, 25))
+        session.add(
+            LeadStageChange(
+                lead_id=item.id,
+                from_stage=None,
+                to_stage="lead",
+                changed_at=beijing(created.year, created.month, created.day, 9),
+            )
+        )
+        session.add(
+            LeadStageChange(
+                lead_id=item.id,
+                from_stage="lead",
+                to_stage="contact",
+                changed_at=beijing(created.year, created.month, created.day, 10),
+            )
+        )
+        session.add(
+            FollowUp(
+                lead_id=item.id,
+                author=ww,
+                on=followed,
+                method="电话",
+                notes="首次",
+                next_followup_on=date(2026, 11, 25),
+            )
+        )
+        item.last_followup_on = followed
+    session.flush()
+    october = pipeline_month(session, M, TODAY)
+    mine = next(p for p in october.promoters if p.user.username == "ww")
+    assert (mine.active, mine.overdue) == (2, 1)
+
+
 def test_pipeline_potential_shares_a_lead_among_its_buildings_as_of_the_month(session, scene):
     x, y = scene
     assert pipeline_potentials(session, as_of(M, TODAY)) == {x.id: Decimal("375000.00"), y.id: Decimal("650000.00")}

@@ -185,3 +185,26 @@ def test_manager_company_list_names_only_their_buildings(login, district, sessio
     page = login("ly").get("/companies?q=两楼").get_data(as_text=True)
     assert "两楼企业有限公司" in page and "乙大厦" in page
     assert "甲大厦" not in page and "/buildings/A01" not in page
+
+
+def test_the_building_page_shows_a_tax_record_and_a_move_out_at_once(login, district, session):
+    """The page's space parts and tax parts are kept apart; each shows its own writes at once."""
+    from sqlalchemy import select
+
+    from crm.models import Company, Lease
+
+    client = login("leader")
+    url = "/buildings/A01?month=2026-10"
+    page = client.get(url).get_data(as_text=True)
+    assert 'data-value="30000000.00">3,000.0<' in page
+    assert "3F-03 · 600.00 m² · 已出租 · 外地乙有限公司" in page
+    company = session.scalar(select(Company).where(Company.name == "注册甲有限公司"))
+    f.tax(session, company, "2026-09", 1_000_000, 300_000, building=district["a"])
+    session.commit()
+    page = client.get(url).get_data(as_text=True)
+    assert 'data-value="31000000.00">3,100.0<' in page
+    lease = session.scalar(select(Lease).join(Company).where(Company.name == "外地乙有限公司"))
+    lease.moved_out_on = date(2026, 10, 31)
+    session.commit()
+    page = client.get(url).get_data(as_text=True)
+    assert "3F-03 · 600.00 m² · 空置" in page
