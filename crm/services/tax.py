@@ -13,6 +13,8 @@ from decimal import Decimal
 from sqlalchemy import case, delete, func, insert, select
 from sqlalchemy.orm import joinedload
 
+from crm.cache import derived
+from crm.cache.versions import TAX
 from crm.formats import month_span, year_label
 from crm.models import BuildingTaxMonth, TaxRecord
 from crm.models.setting import all_settings
@@ -103,6 +105,7 @@ def tax_by_building_and_period(session, first: str, last: str, building_ids=None
     return table
 
 
+@derived(TAX)  # every building's sums, asked by each building page: kept until tax changes
 def tax_windows(session, windows: dict[str, tuple[str, str]], building_ids=None, basis="total"):
     """{building_id: {window name: Σ tax over its first..last periods}}, summed in SQL.
 

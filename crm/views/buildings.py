@@ -126,10 +126,9 @@ def building_panels(building: Building, month: str, can_manage: bool, scope_ids,
 
     def render_space() -> dict[str, str]:
         as_of = P.month_end(month)
-        shared = dict(building=building, month=month, as_of=as_of, can_manage=can_manage)
         return {
-            "plan": plan_html(building, month, can_manage, states_at(as_of), lenses.DEFAULT),
-            "bridge": render_part("buildings/_bridge.html", bridges=bridge_rows(building, month), **shared),
+            "plan": plan_html(building, month, states_at(as_of), lenses.DEFAULT),
+            "bridge": render_part("buildings/_bridge.html", bridges=bridge_rows(building, month)),
         }
 
     def render_tax() -> dict[str, str]:
@@ -148,18 +147,20 @@ def building_panels(building: Building, month: str, can_manage: bool, scope_ids,
             "tax_unit": chart["unit"],
         }
 
-    # Two parts kept apart: a tax import leaves the plan and the bridges (space alone) as they were.
-    key = (building.id, month, can_manage, scope_ids)
+    # Two parts kept apart: the space parts (plan, bridges) are the same for every reader and a
+    # tax import leaves them as they were; the tax parts follow the reader's scope.
     parts = {
-        **cached_fragments("building-space", (OCCUPANCY,), key, render_space),
-        **cached_fragments("building-panels", (OCCUPANCY, TAX), key, render_tax),
+        **cached_fragments("building-space", (OCCUPANCY,), (building.id, month), render_space),
+        **cached_fragments(
+            "building-panels", (OCCUPANCY, TAX), (building.id, month, can_manage, scope_ids), render_tax
+        ),
     }
     if lens == lenses.DEFAULT:
         return parts
-    return {**parts, "plan": lens_plan(building, month, can_manage, lens, states_at)}
+    return {**parts, "plan": lens_plan(building, month, lens, states_at)}
 
 
-def plan_html(building: Building, month: str, can_manage: bool, states, lens: str) -> str:
+def plan_html(building: Building, month: str, states, lens: str) -> str:
     """The stacking plan of ``states`` (the units at the month's end) under ``lens``."""
     as_of = P.month_end(month)
     bands = {uid: band(first, as_of) for uid, first in vacant_since(db.session, building.id, states, as_of).items()}
@@ -169,22 +170,16 @@ def plan_html(building: Building, month: str, can_manage: bool, states, lens: st
         bands=bands,
         lens=lens,
         marks=lenses.marks(db.session, states, lens, as_of),
-        building=building,
-        month=month,
-        as_of=as_of,
-        can_manage=can_manage,
     )
 
 
-def lens_plan(building: Building, month: str, can_manage: bool, lens: str, states_at=None):
+def lens_plan(building: Building, month: str, lens: str, states_at=None):
     """The plan under a lens other than 状态, cached on its own; ``states_at(day)`` gives the
     units' states when the caller has them already."""
 
     def render() -> dict[str, str]:
         as_of = P.month_end(month)
         states = states_at(as_of) if states_at else unit_states(db.session, building, as_of)
-        return {"plan": plan_html(building, month, can_manage, states, lens)}
+        return {"plan": plan_html(building, month, states, lens)}
 
-    return cached_fragments("building-plan-lens", (OCCUPANCY, TAX), (building.id, month, can_manage, lens), render)[
-        "plan"
-    ]
+    return cached_fragments("building-plan-lens", (OCCUPANCY, TAX), (building.id, month, lens), render)["plan"]

@@ -47,12 +47,14 @@ def test_building_page_offers_management_to_its_managers_only(login, world, clie
     assert 'data-testid="today-occupancy">40.0%' in page  # 400 of 1,000 m² today
     assert "2026年10月的入驻数据尚未确认" in page
     assert "/buildings/A01/leases/%d/move-out" % world["lease"].id in page
+    assert 'id="sp-actions"' in page and 'data-manage-url="/buildings/A01/units/0"' in page
     client.post("/logout")
     page = login("zs").get("/buildings/A01").get_data(as_text=True)
     assert 'data-testid="manage-bar"' not in page and "move-in" not in page
-    # The stacking plan and tenants table are kept per data version: the manager's copy, with its
-    # unit actions and move-out links, must not reach a promoter.
-    assert "甲租户有限公司" in page and "/move-out" not in page and "data-unit-id" not in page
+    # The stacking plan is the same for every reader; the unit actions and move-out links of the
+    # manager's page must not reach a promoter.
+    assert "甲租户有限公司" in page and "/move-out" not in page
+    assert 'id="sp-actions"' not in page and "/units/0" not in page
 
 
 def test_a_promoter_sees_a_managers_move_out_at_once(login, world, client):

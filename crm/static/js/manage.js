@@ -1,14 +1,13 @@
 /* Building managers: a tapped unit of the stacking plan offers a link to manage it.
-   app.js fills #sp-info with the unit's details; this fills #sp-actions beside it. The plan
-   carries one URL pattern (unit id 0) rather than a URL per unit. */
+   app.js fills #sp-info with the unit's details; this fills #sp-actions beside it, which a
+   manager's page alone carries, with one URL pattern (unit id 0) rather than a URL per unit. */
 (function () {
   "use strict";
   var actions = document.getElementById("sp-actions");
-  var plan = document.querySelector(".stacking-plan[data-manage-url]");
-  if (!actions || !plan) return;
-  var pattern = plan.getAttribute("data-manage-url");
+  var pattern = actions && actions.getAttribute("data-manage-url");
+  if (!pattern) return;
   document.addEventListener("click", function (event) {
-    var unit = event.target.closest(".sp-unit[data-unit-id]");
+    var unit = event.target.closest(".stacking-plan .sp-unit[data-unit-id]");
     if (!unit) return;
     actions.textContent = "";
     var link = document.createElement("a");
