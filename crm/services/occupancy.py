@@ -29,6 +29,8 @@ from decimal import Decimal
 
 from sqlalchemy import Date, and_, case, exists, func, literal, or_, select, union_all
 
+from crm.cache import derived
+from crm.cache.versions import OCCUPANCY
 from crm.models import Company, Lease, Unit, UnitSelfUse, lease_units
 from crm.services.district_flags import flag_on
 
@@ -206,7 +208,9 @@ def tenant_sets_on_days(
     return {key: (tuple(sorted(ids)), tuple(sorted(reg))) for key, (ids, reg) in found.items()}
 
 
+@derived(OCCUPANCY)  # a manager's building page asks for today's figures on every view
 def occupancy_on(session, day: date, building_ids=None) -> dict[int, Occupancy]:
+    """{building: its figures on ``day``} (shared, read-only: see ``crm.cache``)."""
     return {bid: occ for (bid, _), occ in occupancy_on_days(session, [day], building_ids).items()}
 
 
