@@ -19,11 +19,14 @@ what ``compute()`` returns now, from memory when the same key was computed under
   table) and after each write of its own, so a write committed by any process or host is seen
   at the next request.
 
-Only what saves a page at least a third of its server time at scale 10 goes through here
-(``python -m bench.caches`` measures each layer; README "Caches" lists them with their gain): the
-month figures (``crm.services.snapshots``), the pipeline states (``crm.services.pipeline``), a
-month's bridge, the dashboard's figures and the rendered parts of ``crm/cache/fragments.py``
-(building list, building panels, tax pages, company search). ``crm/cache/memo.py`` keeps a value
+Only what saves a page at least a third of its server time at scale 10, or is needed under load,
+goes through here (``python -m bench.caches`` and ``make loadtest`` measure each layer; README
+"Caches" lists them with their gain): the month figures (``crm.services.snapshots``), every
+building's tax sums (``crm.services.tax``), the pipeline figures (``crm.services.pipeline``), a
+month's bridge, the dashboard's figures, the candidate listing, a building's figures today, the
+candidate PDF (under what it shows: no data version) and the rendered parts of
+``crm/cache/fragments.py`` (building list, a building's space and tax parts, tax pages, company
+search). ``crm/cache/memo.py`` keeps a value
 for one transaction only (the tokens, the settings, a manager's buildings).
 """
 
