@@ -4,9 +4,11 @@ Month figures follow one as-of rule (DESIGN.md "As of"): for month M they are re
 M — or today, while M runs (``as_of``). A lead counts when it was created by then; its stage is
 the one its stage history gives at that moment; landings and follow-ups are those dated within M
 (landings of the year from January to M's end); a lead is overdue when the next follow-up date in
-force at that moment has passed. ``pipeline_month`` computes all of them from one statement over
-the leads, so the dashboard, ``/api/v1/summary`` and the briefing of a month cannot disagree;
-``pipeline_potentials`` reads the same lead states for the 亿元楼 candidates.
+force at that moment has passed. These rules are written once, as SQL over the leads
+(``_state_columns``): ``pipeline_month`` has the database count by them, so the dashboard,
+``/api/v1/summary`` and the briefing of a month cannot disagree; ``lead_states`` lists the leads
+by them (the briefing's new, signed and landed leads); ``pipeline_potentials`` sums the 亿元楼
+candidates' potentials by them.
 
 What has no history is read as it is now: a lead's owner, expected tax and target buildings.
 Merged duplicates never count. The board and the deadline flags are today's live work.
@@ -20,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import Date, and_, case, exists, false, func, literal, null, select, union_all
+from sqlalchemy import Date, and_, case, exists, func, literal, select, union_all
 from sqlalchemy.orm import joinedload
 
 from crm.models import FollowUp, Lead, LeadStageChange, User, lead_target_buildings
@@ -139,39 +141,52 @@ def _first_of_each(stmt, partition, *order):
     return select(*[c for c in ranked.c if c.name != "rank"]).where(ranked.c.rank == 1)
 
 
-def _stages_left(session, at: AsOf) -> dict[int, str]:
-    """{lead: the stage its first change after the as-of moment left} — NOT_YET for a lead whose
-    creation came later. A lead absent here has not changed since: its stage now is its stage then."""
-    stmt = _first_of_each(
-        select(LeadStageChange.lead_id, LeadStageChange.from_stage).where(LeadStageChange.changed_at >= _after(at.day)),
+def _state_columns(at: AsOf, first_followup_days: int) -> tuple:
+    """(a lead's stage, whether it is overdue, the outer join it needs) at ``at`` as SQL over
+    ``Lead``: the rules of ``_lead_states``, for the database to count. The join (None while
+    the month runs) is each lead's first stage change after the moment: its from-stage was the
+    stage then (NOT_YET for a lead created later)."""
+    day = at.day
+    if at.live:
+        return Lead.stage, and_(Lead.stage.in_(ACTIVE_STAGES), Lead.next_followup_on < day), None
+    first_later = _first_of_each(
+        select(LeadStageChange.lead_id, LeadStageChange.from_stage).where(LeadStageChange.changed_at >= _after(day)),
         LeadStageChange.lead_id,
         LeadStageChange.changed_at,
         LeadStageChange.id,
-    )
-    return {lead_id: from_stage or NOT_YET for lead_id, from_stage in session.execute(stmt)}
+    ).subquery()
+    stage = case((first_later.c.lead_id.is_(None), Lead.stage), else_=func.coalesce(first_later.c.from_stage, NOT_YET))
+    return stage, _due_then(day, first_followup_days) < day, (first_later, first_later.c.lead_id == Lead.id)
 
 
-def _follow_up_columns(day: date) -> tuple:
-    """Per lead (correlated to ``Lead.id``): the next date its latest follow-up by ``day`` set,
-    whether it was followed up by ``day``, and whether it was followed up at all — each an index
-    seek on (lead, date, id) instead of ranking every follow-up of the district."""
-    by_day = and_(FollowUp.lead_id == Lead.id, FollowUp.on <= day)
-    latest_next = (
-        select(FollowUp.next_followup_on)
-        .where(by_day)
+NEVER_DUE, LONG_DUE = date.max, date.min  # stand-ins that compare as "not overdue" / "overdue"
+
+
+def _due_then(day: date, first_followup_days: int):
+    """The next follow-up date in force at ``day`` as one SQL expression over ``Lead`` (the rule
+    of ``_lead_states``): the one the latest follow-up by then set (one index seek; never due
+    when it set none); before any follow-up, the lead's own date; for a lead followed up only
+    afterwards, its first-follow-up deadline — given as a stand-in date on the right side of
+    ``day``, so the look-up of the latest follow-up is written (and run) once."""
+    latest = (
+        select(func.coalesce(FollowUp.next_followup_on, NEVER_DUE))
+        .where(FollowUp.lead_id == Lead.id, FollowUp.on <= day)
         .order_by(FollowUp.on.desc(), FollowUp.id.desc())
         .limit(1)
         .correlate(Lead)
         .scalar_subquery()
     )
-    followed_by_day = exists().where(by_day).correlate(Lead)
     followed_ever = exists().where(FollowUp.lead_id == Lead.id).correlate(Lead)
-    return latest_next, followed_by_day, followed_ever
+    first_deadline_passed = Lead.created_on < day - timedelta(days=first_followup_days)
+    before_any = case(
+        (followed_ever, case((first_deadline_passed, literal(LONG_DUE, Date)), else_=literal(NEVER_DUE, Date))),
+        else_=Lead.next_followup_on,
+    )
+    return func.coalesce(latest, before_any)
 
 
-def _day(value) -> date | None:
-    # SQLite hands a date back as text from a sub-query.
-    return value if value is None or isinstance(value, date) else date.fromisoformat(str(value)[:10])
+def _with_stage_join(stmt, join):
+    return stmt if join is None else stmt.outerjoin(*join)
 
 
 @dataclass(frozen=True)
@@ -201,48 +216,37 @@ def lead_states(session, at: AsOf, rules: PipelineRules | None = None) -> tuple[
 
 @derived(PIPELINE)
 def _lead_states(session, at: AsOf, first_followup_days: int) -> tuple[LeadState, ...]:
-    """The states of ``lead_states``.
-
-    Live (the as-of day is today), a lead's own columns are its state. Otherwise its stage is the
-    one its first stage change after that moment left (else its stage now), and it is overdue when
-    the next follow-up date in force then had passed: the one its latest follow-up by then set;
-    before any follow-up, the date it was created with — which later follow-ups overwrote, so for
-    a lead followed up only afterwards, the default first-follow-up deadline.
+    """The states of ``lead_states``, by the rules the month's figures are counted with
+    (``_state_columns``): live (the as-of day is today), a lead's own columns are its state.
+    Otherwise its stage is the one its first stage change after that moment left (else its stage
+    now), and it is overdue when the next follow-up date in force then had passed: the one its
+    latest follow-up by then set; before any follow-up, the date it was created with — which later
+    follow-ups overwrote, so for a lead followed up only afterwards, the default first-follow-up
+    deadline.
     """
-    day = at.day
-    history = (null(), false(), false()) if at.live else _follow_up_columns(day)
+    stage, late, join = _state_columns(at, first_followup_days)
     rows = session.execute(
-        select(
-            Lead.id,
-            Lead.owner_id,
-            Lead.stage,
-            func.coalesce(Lead.expected_annual_tax, 0),
-            Lead.next_followup_on,
-            Lead.signed_on,
-            Lead.landed_on,
-            Lead.created_on,
-            *history,
+        _with_stage_join(
+            select(
+                Lead.id,
+                Lead.owner_id,
+                stage,
+                func.coalesce(Lead.expected_annual_tax, 0),
+                case((and_(stage.in_(ACTIVE_STAGES), late), 1), else_=0),
+                Lead.signed_on,
+                Lead.landed_on,
+                Lead.created_on,
+            ).select_from(Lead),
+            join,
         )
-        .where(Lead.merged_into_id.is_(None), Lead.created_on <= day)
+        .where(Lead.merged_into_id.is_(None), Lead.created_on <= at.day)
         .order_by(Lead.id)
-    ).all()
-    stages_left = {} if at.live else _stages_left(session, at)
-    first_followup = timedelta(days=first_followup_days)
-    states = []
-    for lead_id, owner_id, stage_now, tax, next_now, signed_on, landed_on, created_on, *followed in rows:
-        latest_next, followed_by_day, followed_ever = followed
-        stage = stages_left.get(lead_id, stage_now)
-        if stage == NOT_YET:
-            continue
-        if not followed_ever:  # live, or never followed up: the lead's own date
-            due = _day(next_now)
-        elif followed_by_day:
-            due = _day(latest_next)
-        else:  # followed up only after the as-of day
-            due = created_on + first_followup
-        overdue = due is not None and due < day and stage in ACTIVE_STAGES
-        states.append(LeadState(lead_id, owner_id, stage, Decimal(tax), overdue, signed_on, landed_on, created_on))
-    return tuple(states)
+    )
+    return tuple(
+        LeadState(lead_id, owner_id, stage_then, Decimal(tax), bool(overdue), signed_on, landed_on, created_on)
+        for lead_id, owner_id, stage_then, tax, overdue, signed_on, landed_on, created_on in rows
+        if stage_then != NOT_YET  # created after the moment
+    )
 
 
 # ------------------------------------------------------------------------------------------
@@ -345,54 +349,6 @@ def pipeline_month(session, month: str, today: date | None) -> PipelineSummary:
     funnel, landed, owners = _tallies(session, at, pipeline_rules(session).first_followup_days)
     promoters = _promoter_rows(session, owners, at)
     return PipelineSummary(at, [replace(f) for f in funnel], landed, promoters)
-
-
-def _state_columns(at: AsOf, first_followup_days: int) -> tuple:
-    """(a lead's stage, whether it is overdue, the outer join it needs) at ``at`` as SQL over
-    ``Lead``: the rules of ``_lead_states``, for the database to count. The join (None while
-    the month runs) is each lead's first stage change after the moment: its from-stage was the
-    stage then (NOT_YET for a lead created later)."""
-    day = at.day
-    if at.live:
-        return Lead.stage, and_(Lead.stage.in_(ACTIVE_STAGES), Lead.next_followup_on < day), None
-    first_later = _first_of_each(
-        select(LeadStageChange.lead_id, LeadStageChange.from_stage).where(LeadStageChange.changed_at >= _after(day)),
-        LeadStageChange.lead_id,
-        LeadStageChange.changed_at,
-        LeadStageChange.id,
-    ).subquery()
-    stage = case((first_later.c.lead_id.is_(None), Lead.stage), else_=func.coalesce(first_later.c.from_stage, NOT_YET))
-    return stage, _due_then(day, first_followup_days) < day, (first_later, first_later.c.lead_id == Lead.id)
-
-
-NEVER_DUE, LONG_DUE = date.max, date.min  # stand-ins that compare as "not overdue" / "overdue"
-
-
-def _due_then(day: date, first_followup_days: int):
-    """The next follow-up date in force at ``day`` as one SQL expression over ``Lead`` (the rule
-    of ``_lead_states``): the one the latest follow-up by then set (one index seek; never due
-    when it set none); before any follow-up, the lead's own date; for a lead followed up only
-    afterwards, its first-follow-up deadline — given as a stand-in date on the right side of
-    ``day``, so the look-up of the latest follow-up is written (and run) once."""
-    latest = (
-        select(func.coalesce(FollowUp.next_followup_on, NEVER_DUE))
-        .where(FollowUp.lead_id == Lead.id, FollowUp.on <= day)
-        .order_by(FollowUp.on.desc(), FollowUp.id.desc())
-        .limit(1)
-        .correlate(Lead)
-        .scalar_subquery()
-    )
-    followed_ever = exists().where(FollowUp.lead_id == Lead.id).correlate(Lead)
-    first_deadline_passed = Lead.created_on < day - timedelta(days=first_followup_days)
-    before_any = case(
-        (followed_ever, case((first_deadline_passed, literal(LONG_DUE, Date)), else_=literal(NEVER_DUE, Date))),
-        else_=Lead.next_followup_on,
-    )
-    return func.coalesce(latest, before_any)
-
-
-def _with_stage_join(stmt, join):
-    return stmt if join is None else stmt.outerjoin(*join)
 
 
 @derived(PIPELINE)  # counted by the database: a few hundred (stage, owner) groups, not a state per lead
