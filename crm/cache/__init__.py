@@ -24,6 +24,7 @@ goes through here (``python -m bench.caches`` and ``make loadtest`` measure each
 "Caches" lists them with their gain): the month figures (``crm.services.snapshots``), every
 building's tax sums (``crm.services.tax``), the pipeline figures (``crm.services.pipeline``), a
 month's bridge, the dashboard's figures, the candidate listing, a building's figures today, the
+demo-data flag and a home's lease counts (asked by every page or home: they pay under load), the
 candidate PDF (under what it shows: no data version) and the rendered parts of
 ``crm/cache/fragments.py`` (building list, a building's space and tax parts, tax pages, company
 search). ``crm/cache/memo.py`` keeps a value

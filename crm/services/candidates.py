@@ -28,7 +28,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import case, func, select
 
-from crm.cache import cached
+from crm.cache import cached, derived
 from crm.cache.versions import OCCUPANCY, SETTINGS, TAX
 from crm.formats import money
 from crm.models import Building, BuildingTaxMonth
@@ -346,6 +346,7 @@ def as_json(report: CandidateReport) -> dict:
     }
 
 
+@derived(OCCUPANCY)  # asked by every page (the 演示数据 banner); buildings are of the occupancy kind
 def holds_demo_data(session) -> bool:
     """Whether the database holds invented demo buildings, so reports label themselves 演示数据."""
     return session.scalar(select(Building.id).where(Building.is_demo.is_(True)).limit(1)) is not None

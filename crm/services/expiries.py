@@ -11,6 +11,8 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from crm.cache import derived
+from crm.cache.versions import OCCUPANCY
 from crm.models import Lease
 from crm.services import periods as P
 from crm.services.occupancy import lease_lapsed_on
@@ -91,6 +93,7 @@ def expiring(session, today: date, days: int, building_ids=None, tax_of=None) ->
     return _with_tax(session, leases, today, tax_of)
 
 
+@derived(OCCUPANCY)  # a home page's tiles, asked by every manager's home
 def count_expiring(session, today: date, days: int, building_ids=None) -> int:
     """How many leases ``expiring`` would list: one count, for a home page's tile."""
     return session.scalar(_scoped(select(func.count(Lease.id)).where(*_expiring_where(today, days)), building_ids))
@@ -104,6 +107,7 @@ def overdue(session, today: date, building_ids=None, tax_of=None, limit: int | N
     return _with_tax(session, leases, today, tax_of)
 
 
+@derived(OCCUPANCY)
 def count_overdue(session, today: date, building_ids=None) -> int:
     """How many leases ``overdue`` would list."""
     return session.scalar(_scoped(select(func.count(Lease.id)).where(lease_lapsed_on(today)), building_ids))

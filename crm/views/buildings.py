@@ -162,7 +162,7 @@ def building_panels(building: Building, month: str, can_manage: bool, scope_ids,
 
 def lapsed_leases(building: Building, day) -> list:
     """The building's 到期未处置 leases with their tenants' tax (as the reader may see it): the
-    list, its units, tenants and tax are read only when a count says there are any."""
+    list is read only when the count (kept with the occupancy figures) says there are any."""
     if not expiries.count_overdue(db.session, day, [building.id]):
         return []
     return expiries.overdue(db.session, day, [building.id], visible_building_ids(current_user))
