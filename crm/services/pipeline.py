@@ -142,13 +142,13 @@ def _first_of_each(stmt, partition, *order):
 
 
 def _state_columns(at: AsOf, first_followup_days: int) -> tuple:
-    """(a lead's stage, whether it is overdue, the outer join it needs) at ``at`` as SQL over
-    ``Lead``: the rules of ``_lead_states``, for the database to count. The join (None while
-    the month runs) is each lead's first stage change after the moment: its from-stage was the
-    stage then (NOT_YET for a lead created later)."""
+    """(a lead's stage, 1 when it is active and overdue else 0, the outer join they need) at
+    ``at`` as SQL over ``Lead``: the rules of ``_lead_states``, for the database to count. The
+    join (None while the month runs) is each lead's first stage change after the moment: its
+    from-stage was the stage then (NOT_YET for a lead created later)."""
     day = at.day
     if at.live:
-        return Lead.stage, and_(Lead.stage.in_(ACTIVE_STAGES), Lead.next_followup_on < day), None
+        return Lead.stage, _flag(and_(Lead.stage.in_(ACTIVE_STAGES), Lead.next_followup_on < day)), None
     first_later = _first_of_each(
         select(LeadStageChange.lead_id, LeadStageChange.from_stage).where(LeadStageChange.changed_at >= _after(day)),
         LeadStageChange.lead_id,
@@ -156,7 +156,13 @@ def _state_columns(at: AsOf, first_followup_days: int) -> tuple:
         LeadStageChange.id,
     ).subquery()
     stage = case((first_later.c.lead_id.is_(None), Lead.stage), else_=func.coalesce(first_later.c.from_stage, NOT_YET))
-    return stage, _due_then(day, first_followup_days) < day, (first_later, first_later.c.lead_id == Lead.id)
+    # The follow-up look-ups only for the leads active then (AND stops early).
+    overdue = _flag(and_(stage.in_(ACTIVE_STAGES), _due_then(day, first_followup_days) < day))
+    return stage, overdue, (first_later, first_later.c.lead_id == Lead.id)
+
+
+def _flag(condition):
+    return case((condition, 1), else_=0)
 
 
 NEVER_DUE, LONG_DUE = date.max, date.min  # stand-ins that compare as "not overdue" / "overdue"
@@ -185,8 +191,11 @@ def _due_then(day: date, first_followup_days: int):
     return func.coalesce(latest, before_any)
 
 
-def _with_stage_join(stmt, join):
-    return stmt if join is None else stmt.outerjoin(*join)
+def _counted_at(stmt, at: AsOf, join):
+    """``stmt`` over the leads that count at ``at`` — created by then, not merged into another —
+    with the stage join of ``_state_columns``."""
+    stmt = stmt if join is None else stmt.outerjoin(*join)
+    return stmt.where(Lead.merged_into_id.is_(None), Lead.created_on <= at.day)
 
 
 @dataclass(frozen=True)
@@ -224,23 +233,12 @@ def _lead_states(session, at: AsOf, first_followup_days: int) -> tuple[LeadState
     follow-ups overwrote, so for a lead followed up only afterwards, the default first-follow-up
     deadline.
     """
-    stage, late, join = _state_columns(at, first_followup_days)
+    stage, overdue, join = _state_columns(at, first_followup_days)
+    columns = (Lead.id, Lead.owner_id, stage, func.coalesce(Lead.expected_annual_tax, 0), overdue)
     rows = session.execute(
-        _with_stage_join(
-            select(
-                Lead.id,
-                Lead.owner_id,
-                stage,
-                func.coalesce(Lead.expected_annual_tax, 0),
-                case((and_(stage.in_(ACTIVE_STAGES), late), 1), else_=0),
-                Lead.signed_on,
-                Lead.landed_on,
-                Lead.created_on,
-            ).select_from(Lead),
-            join,
-        )
-        .where(Lead.merged_into_id.is_(None), Lead.created_on <= at.day)
-        .order_by(Lead.id)
+        _counted_at(
+            select(*columns, Lead.signed_on, Lead.landed_on, Lead.created_on).select_from(Lead), at, join
+        ).order_by(Lead.id)
     )
     return tuple(
         LeadState(lead_id, owner_id, stage_then, Decimal(tax), bool(overdue), signed_on, landed_on, created_on)
@@ -355,22 +353,18 @@ def pipeline_month(session, month: str, today: date | None) -> PipelineSummary:
 def _tallies(session, at: AsOf, first_followup_days: int):
     """(funnel, landings, {owner id: (active, Σ expected tax, overdue)}) of the lead states at
     ``at`` (those of ``_lead_states``, merged duplicates and leads not yet created left out)."""
-    stage, late, join = _state_columns(at, first_followup_days)
-    leads = (
-        _with_stage_join(
-            select(
-                stage.label("stage"),
-                Lead.owner_id.label("owner_id"),
-                Lead.expected_annual_tax.label("tax"),
-                Lead.landed_on.label("landed_on"),
-                # The follow-up look-ups only for the leads active then (AND stops early).
-                case((and_(stage.in_(ACTIVE_STAGES), late), 1), else_=0).label("late"),
-            ).select_from(Lead),
-            join,
-        )
-        .where(Lead.merged_into_id.is_(None), Lead.created_on <= at.day)
-        .subquery()
-    )
+    stage, overdue, join = _state_columns(at, first_followup_days)
+    leads = _counted_at(
+        select(
+            stage.label("stage"),
+            Lead.owner_id.label("owner_id"),
+            Lead.expected_annual_tax.label("tax"),
+            Lead.landed_on.label("landed_on"),
+            overdue.label("late"),
+        ).select_from(Lead),
+        at,
+        join,
+    ).subquery()
     settled = and_(leads.c.stage == "settled", leads.c.landed_on <= at.day)
 
     def count_of(condition):
@@ -466,18 +460,19 @@ def pipeline_potentials(session, at: AsOf, building_ids=None) -> dict[int, Decim
 
     The database sums the expected tax per (building, stage then, number of targets): the
     shares of a group are its sum × probability ÷ targets, exactly as lead by lead."""
-    stage, _, join = _state_columns(at, 0)
+    stage, _, join = _state_columns(at, 0)  # the overdue flag (and its deadline) is not asked here
     targets = lead_target_buildings.alias("targets")
     target_count = select(func.count()).where(targets.c.lead_id == Lead.id).correlate(Lead).scalar_subquery()
-    aimed = _with_stage_join(
+    aimed = _counted_at(
         select(
             lead_target_buildings.c.building_id.label("building_id"),
             stage.label("stage"),
             target_count.label("shared_by"),
             Lead.expected_annual_tax.label("tax"),
         ).join(Lead, Lead.id == lead_target_buildings.c.lead_id),
+        at,
         join,
-    ).where(Lead.merged_into_id.is_(None), Lead.created_on <= at.day)
+    )
     if building_ids is not None:
         aimed = aimed.where(lead_target_buildings.c.building_id.in_(list(building_ids)))
     aimed = aimed.subquery()

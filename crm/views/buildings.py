@@ -86,9 +86,9 @@ def show(code):
     )
 
 
-def history_chart(building: Building, month: str, history=None) -> dict:
+def history_chart(building: Building, month: str) -> dict:
     """Month-end occupancy (%) and monthly tax (万元, or 亿元 past ¥100 m) of the 24 months ending ``month``."""
-    history = history if history is not None else building_history(db.session, building, month)
+    history = building_history(db.session, building, month)
     amounts, unit = chart_amounts(p.tax for p in history)
     return {
         "labels": [P.label(p.period) for p in history],
