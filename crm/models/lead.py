@@ -32,6 +32,8 @@ lead_target_buildings = Table(
     db.metadata,
     Column("lead_id", ForeignKey("leads.id", ondelete="CASCADE"), primary_key=True),
     Column("building_id", ForeignKey("buildings.id"), primary_key=True),
+    # The leads aimed at a building (its pipeline potential) without a scan of every target.
+    Index("ix_lead_target_buildings_building_id", "building_id", "lead_id"),
 )
 
 
@@ -53,9 +55,9 @@ class Lead(db.Model):
     hq_type: Mapped[str] = mapped_column(String(16), default="none")
     intended_area: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
     expected_annual_tax: Mapped[Decimal | None] = mapped_column(Numeric(16, 2))
-    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     priority: Mapped[str] = mapped_column(String(8), default="normal")
-    stage: Mapped[str] = mapped_column(String(16), default="lead", index=True)
+    stage: Mapped[str] = mapped_column(String(16), default="lead")
     next_followup_on: Mapped[date | None] = mapped_column(Date, index=True)
     # The date of the latest follow-up, kept by the follow-up service so that the deadline flags
     # (first follow-up late, stale) of a whole board or list need no per-lead sub-query.
@@ -105,6 +107,25 @@ class Lead(db.Model):
 
     def __repr__(self) -> str:
         return f"<Lead {self.id} {self.company_name} {self.stage}>"
+
+
+# A board column's most urgent cards are the first entries of these indexes, not a sort of every
+# lead of the stage. The owner's index also holds every column the running month's tallies and
+# the deadline counts read, so the database counts those from the index alone.
+Index("ix_leads_stage_due", Lead.stage, Lead.next_followup_on, Lead.id.desc(), Lead.merged_into_id)
+Index(
+    "ix_leads_owner_tally",
+    Lead.owner_id,
+    Lead.stage,
+    Lead.next_followup_on,
+    Lead.id.desc(),
+    Lead.merged_into_id,
+    Lead.expected_annual_tax,
+    Lead.created_on,
+    Lead.landed_on,
+    Lead.signed_on,
+    Lead.last_followup_on,
+)
 
 
 def stage_label(stage: str) -> str:

@@ -86,21 +86,27 @@ def lead_flags(lead: Lead, today: date, rules: PipelineRules) -> list[str]:
     return flags
 
 
+def flag_rules(today: date, rules: PipelineRules) -> dict[str, tuple[tuple[str, ...], object]]:
+    """{flag: (the stages it applies to, the SQL condition on the lead's own dates)}: the flags
+    of ``lead_flags`` for the database. Kept apart so a count per stage can apply the stages
+    after the database counted the dates (``crm.services.pipeline``)."""
+    return {
+        "first_followup_late": (
+            ACTIVE_STAGES,
+            and_(
+                Lead.last_followup_on.is_(None),
+                Lead.created_on < today - timedelta(days=rules.first_followup_days),
+            ),
+        ),
+        "stale": (ACTIVE_STAGES, Lead.last_followup_on < today - timedelta(days=rules.stale_days)),
+        "signed_not_registered": (("signed",), Lead.signed_on < today - timedelta(days=rules.signed_register_days)),
+        "followup_overdue": (ACTIVE_STAGES, Lead.next_followup_on < today),
+    }
+
+
 def flag_conditions(today: date, rules: PipelineRules) -> dict[str, object]:
     """The same flags as SQL conditions, for counting and filtering in the database."""
-    active = Lead.stage.in_(ACTIVE_STAGES)
-    return {
-        "first_followup_late": and_(
-            active,
-            Lead.last_followup_on.is_(None),
-            Lead.created_on < today - timedelta(days=rules.first_followup_days),
-        ),
-        "stale": and_(active, Lead.last_followup_on < today - timedelta(days=rules.stale_days)),
-        "signed_not_registered": and_(
-            Lead.stage == "signed", Lead.signed_on < today - timedelta(days=rules.signed_register_days)
-        ),
-        "followup_overdue": and_(active, Lead.next_followup_on < today),
-    }
+    return {name: and_(Lead.stage.in_(stages), dates) for name, (stages, dates) in flag_rules(today, rules).items()}
 
 
 # ------------------------------------------------------------------------------------------

@@ -30,7 +30,7 @@ from crm.models.lead import ACTIVE_STAGES, OFF_LINE_STAGES, STAGES
 from crm.cache.versions import PIPELINE
 from crm.services import periods as P
 from crm.cache import derived
-from crm.services.leads import FLAG_LABELS, PipelineRules, flag_conditions, pipeline_rules
+from crm.services.leads import FLAG_LABELS, PipelineRules, flag_rules, pipeline_rules
 
 ZERO = Decimal("0")
 CENT = Decimal("0.01")
@@ -58,17 +58,25 @@ def _labels():
     }
 
 
-@derived(PIPELINE)  # a scan of every lead: 20,000 of them would cost the board more than the rest
+@derived(PIPELINE)
 def funnel(session, owner_id: int | None = None) -> list[StageFigures]:
-    """Today's count and Σ expected tax per stage (every stage, in order, zeros included): the board."""
+    """Today's count and Σ expected tax per stage (every stage, in order, zeros included): the board.
+
+    Counted per (owner, stage), the order of the index that holds both columns and the tax
+    (``ix_leads_owner_tally``): the database reads that index alone, where a count per stage
+    read every lead's row."""
     stmt = (
         select(Lead.stage, func.count(), func.coalesce(func.sum(Lead.expected_annual_tax), 0))
         .where(Lead.merged_into_id.is_(None))
-        .group_by(Lead.stage)
+        .group_by(Lead.owner_id, Lead.stage)
     )
     if owner_id is not None:
         stmt = stmt.where(Lead.owner_id == owner_id)
-    return _stage_rows({stage: (n, Decimal(total)) for stage, n, total in session.execute(stmt)})
+    found: dict[str, tuple[int, Decimal]] = {}
+    for stage, n, total in session.execute(stmt):
+        count, sum_so_far = found.get(stage, (0, ZERO))
+        found[stage] = (count + n, sum_so_far + Decimal(total).quantize(CENT))  # SQLite sums decimals as floats
+    return _stage_rows(found)
 
 
 def _stage_rows(found: dict[str, tuple[int, Decimal]]) -> list[StageFigures]:
@@ -82,20 +90,66 @@ def _stage_rows(found: dict[str, tuple[int, Decimal]]) -> list[StageFigures]:
 def deadline_counts(
     session, today: date, rules: PipelineRules | None = None, owner_id: int | None = None
 ) -> dict[str, int]:
-    """How many leads carry each deadline flag today (see ``services.leads.lead_flags``) — one query."""
-    return dict(_deadline_counts(session, today, rules or pipeline_rules(session), owner_id))
+    """How many leads carry each deadline flag today (see ``services.leads.lead_flags``), from
+    today's counts per owner and stage (``_live_groups``)."""
+    counts = dict.fromkeys(FLAG_LABELS, 0)
+    for group in _live_groups(session, today, rules or pipeline_rules(session)):
+        if owner_id is None or group.owner_id == owner_id:
+            for name, n in group.flags.items():
+                counts[name] += n
+    return counts
 
 
-@derived(PIPELINE)  # a scan of every lead, asked by every dashboard: the cost grew with the leads
-def _deadline_counts(session, today: date, rules: PipelineRules, owner_id: int | None) -> dict[str, int]:
-    conditions = flag_conditions(today, rules)
-    stmt = select(
-        *[func.coalesce(func.sum(case((cond, 1), else_=0)), 0).label(name) for name, cond in conditions.items()]
-    ).where(Lead.merged_into_id.is_(None))
-    if owner_id is not None:
-        stmt = stmt.where(Lead.owner_id == owner_id)
-    row = session.execute(stmt).one()
-    return {name: int(row._mapping[name]) for name in conditions}
+@dataclass(frozen=True)
+class LiveGroup:
+    """Today's leads of one owner in one stage, merged duplicates aside, as the database counted
+    them: every one of them with the deadline flags that apply to the stage, and those created by
+    today (a replayed day leaves later ones out) with their Σ expected tax, the overdue among
+    them and their landings within today's month and year."""
+
+    owner_id: int
+    stage: str
+    flags: dict[str, int]
+    count: int
+    expected_tax: Decimal
+    overdue: int
+    landed_month: int
+    landed_year: int
+
+
+@derived(PIPELINE)  # asked by every dashboard, and again after each follow-up or stage move
+def _live_groups(session, today: date, rules: PipelineRules) -> tuple[LiveGroup, ...]:
+    """Today's leads per (owner, stage), counted in one pass over the index that holds every
+    column read here (``ix_leads_owner_tally``, grouped in its order): what a scan of the leads
+    table cost grew with the leads ten times faster. The stages a flag applies to are applied
+    here, to the groups, so the database compares dates only."""
+    flags = flag_rules(today, rules)
+    created = Lead.created_on <= today
+    landed = and_(created, Lead.landed_on <= today)
+
+    def count_of(condition):
+        return func.count(case((condition, 1)))
+
+    rows = session.execute(
+        select(
+            Lead.owner_id,
+            Lead.stage,
+            count_of(created),
+            func.coalesce(func.sum(case((created, Lead.expected_annual_tax))), 0),
+            count_of(and_(created, Lead.next_followup_on < today)),
+            count_of(and_(landed, Lead.landed_on >= today.replace(day=1))),
+            count_of(and_(landed, Lead.landed_on >= today.replace(month=1, day=1))),
+            *[count_of(dates) for _, dates in flags.values()],
+        )
+        .where(Lead.merged_into_id.is_(None))
+        .group_by(Lead.owner_id, Lead.stage)
+    )
+    groups = []
+    for owner_id, stage, n, total, overdue, landed_month, landed_year, *flagged in rows:
+        applying = {name: (k if stage in stages else 0) for (name, (stages, _)), k in zip(flags.items(), flagged)}
+        total = Decimal(total).quantize(CENT)  # SQLite sums decimals as floats
+        groups.append(LiveGroup(owner_id, stage, applying, n, total, overdue, landed_month, landed_year))
+    return tuple(groups)
 
 
 def flag_items(flags: dict[str, int]) -> list[tuple[str, str, int]]:
@@ -141,16 +195,20 @@ def _first_of_each(stmt, partition, *order):
     return select(*[c for c in ranked.c if c.name != "rank"]).where(ranked.c.rank == 1)
 
 
-def _state_columns(at: AsOf, first_followup_days: int) -> tuple:
+def _state_columns(at: AsOf, first_followup_days: int, among=None) -> tuple:
     """(a lead's stage, 1 when it is active and overdue else 0, the outer join they need) at
     ``at`` as SQL over ``Lead``: the rules of ``_lead_states``, for the database to count. The
     join (None while the month runs) is each lead's first stage change after the moment: its
-    from-stage was the stage then (NOT_YET for a lead created later)."""
+    from-stage was the stage then (NOT_YET for a lead created later). ``among`` (a SELECT of
+    lead ids) limits the history read to the leads a query asks for."""
     day = at.day
     if at.live:
         return Lead.stage, _flag(and_(Lead.stage.in_(ACTIVE_STAGES), Lead.next_followup_on < day)), None
+    later = select(LeadStageChange.lead_id, LeadStageChange.from_stage).where(LeadStageChange.changed_at >= _after(day))
+    if among is not None:
+        later = later.where(LeadStageChange.lead_id.in_(among))
     first_later = _first_of_each(
-        select(LeadStageChange.lead_id, LeadStageChange.from_stage).where(LeadStageChange.changed_at >= _after(day)),
+        later,
         LeadStageChange.lead_id,
         LeadStageChange.changed_at,
         LeadStageChange.id,
@@ -344,15 +402,41 @@ def pipeline_month(session, month: str, today: date | None) -> PipelineSummary:
     """The pipeline figures of ``month`` as of its end (or today while it runs): the funnel by
     stage, landings of the month and of the year to date, and each promoter's work."""
     at = as_of(month, today)
-    funnel, landed, owners = _tallies(session, at, pipeline_rules(session).first_followup_days)
+    funnel, landed, owners = _tallies(session, at, pipeline_rules(session))
     promoters = _promoter_rows(session, owners, at)
     return PipelineSummary(at, [replace(f) for f in funnel], landed, promoters)
 
 
-@derived(PIPELINE)  # counted by the database: a few hundred (stage, owner) groups, not a state per lead
-def _tallies(session, at: AsOf, first_followup_days: int):
+def _tallies(session, at: AsOf, rules: PipelineRules):
     """(funnel, landings, {owner id: (active, Σ expected tax, overdue)}) of the lead states at
-    ``at`` (those of ``_lead_states``, merged duplicates and leads not yet created left out)."""
+    ``at`` (those of ``_lead_states``, merged duplicates and leads not yet created left out):
+    today's from the counts per owner and stage, a past moment's counted with the history."""
+    if not at.live:
+        return _past_tallies(session, at, rules.first_followup_days)
+    found: dict[str, tuple[int, Decimal]] = {}
+    owners: dict[int, tuple[int, Decimal, int]] = {}
+    landed = Landed(month=0, year=0)
+    for group in _live_groups(session, at.day, rules):
+        _add_group(found, owners, group.stage, group.owner_id, group.count, group.expected_tax, group.overdue)
+        if group.stage == "settled":
+            landed.month += group.landed_month
+            landed.year += group.landed_year
+    return _stage_rows(found), landed, owners
+
+
+def _add_group(found: dict, owners: dict, stage: str, owner_id: int, n: int, total: Decimal, overdue: int) -> None:
+    """Add a counted group of leads to the funnel (``found``) and, when active, to its owner's tallies."""
+    count, sum_so_far = found.get(stage, (0, ZERO))
+    found[stage] = (count + n, sum_so_far + total)
+    if stage in ACTIVE_STAGES:
+        active_n, active_tax, late_n = owners.get(owner_id, (0, ZERO, 0))
+        owners[owner_id] = (active_n + n, active_tax + total, late_n + int(overdue))
+
+
+@derived(PIPELINE)  # counted by the database: a few hundred (stage, owner) groups, not a state per lead
+def _past_tallies(session, at: AsOf, first_followup_days: int):
+    """The tallies of ``_tallies`` at a past moment: each lead's stage and due date then from its
+    history (``_state_columns``)."""
     stage, overdue, join = _state_columns(at, first_followup_days)
     leads = _counted_at(
         select(
@@ -388,11 +472,7 @@ def _tallies(session, at: AsOf, first_followup_days: int):
         if stage_then == NOT_YET:  # created after the moment
             continue
         total = Decimal(total).quantize(CENT)  # SQLite sums decimals as floats
-        count, sum_so_far = found.get(stage_then, (0, ZERO))
-        found[stage_then] = (count + n, sum_so_far + total)
-        if stage_then in ACTIVE_STAGES:
-            active_n, active_tax, late_n = owners.get(owner_id, (0, ZERO, 0))
-            owners[owner_id] = (active_n + n, active_tax + total, late_n + int(overdue))
+        _add_group(found, owners, stage_then, owner_id, n, total, overdue)
         landed.month += int(landed_month)
         landed.year += int(landed_year)
     return _stage_rows(found), landed, owners
@@ -460,7 +540,11 @@ def pipeline_potentials(session, at: AsOf, building_ids=None) -> dict[int, Decim
 
     The database sums the expected tax per (building, stage then, number of targets): the
     shares of a group are its sum × probability ÷ targets, exactly as lead by lead."""
-    stage, _, join = _state_columns(at, 0)  # the overdue flag (and its deadline) is not asked here
+    aimed_at = select(lead_target_buildings.c.lead_id)
+    if building_ids is not None:
+        aimed_at = aimed_at.where(lead_target_buildings.c.building_id.in_(list(building_ids)))
+    # The overdue flag (and its deadline) is not asked here.
+    stage, _, join = _state_columns(at, 0, among=aimed_at if building_ids is not None else None)
     targets = lead_target_buildings.alias("targets")
     target_count = select(func.count()).where(targets.c.lead_id == Lead.id).correlate(Lead).scalar_subquery()
     aimed = _counted_at(
@@ -508,27 +592,41 @@ def board(session, owner_id: int | None = None, per_column: int = CARDS_PER_COLU
     """One column per stage with its count and Σ expected tax, and its most urgent cards (next
     follow-up date first; the rest are one click away in the list) — three queries at most.
 
-    The counts and the cards' ids are kept under the pipeline's data version: ranking every lead
-    (a window function, or a sort per stage) grows with the leads, reading 180 of them does not."""
+    The cards are the first entries of an index per column, so a board of 20,000 leads reads no
+    more of them than one of 2,000."""
     figures = funnel(session, owner_id)
     shown = _board_ids(session, owner_id, per_column)
     cards = session.scalars(select(Lead).where(Lead.id.in_(shown)).options(joinedload(Lead.owner))) if shown else []
     columns = {f.stage: BoardColumn(f) for f in figures}
-    for lead in sorted(
-        cards, key=lambda card: (card.next_followup_on is None, card.next_followup_on or date.min, -card.id)
-    ):
+    for lead in sorted(cards, key=lambda card: _urgency(card.next_followup_on, card.id)):
         columns[lead.stage].cards.append(lead)
     return [columns[stage] for stage in BOARD_STAGES]
 
 
-@derived(PIPELINE)  # each column reads and sorts every lead of its stage
+@derived(PIPELINE)
 def _board_ids(session, owner_id: int | None, per_column: int) -> tuple[int, ...]:
-    """The ids of each column's ``per_column`` most urgent leads, one ``LIMIT`` per stage."""
-    urgency = (Lead.next_followup_on.is_(None), Lead.next_followup_on, Lead.id.desc())
+    """The ids of each column's ``per_column`` most urgent leads: those with a next follow-up
+    date, earliest first, then those without, newest first — each the first entries of an index
+    (``ix_leads_stage_due``, ``ix_leads_owner_tally``) rather than a sort of the stage's leads."""
     firsts = []
     for stage in BOARD_STAGES:
-        first = select(Lead.id).where(Lead.stage == stage, Lead.merged_into_id.is_(None))
+        of_stage = select(Lead.id, literal(stage).label("stage"), Lead.next_followup_on.label("due")).where(
+            Lead.stage == stage, Lead.merged_into_id.is_(None)
+        )
         if owner_id is not None:
-            first = first.where(Lead.owner_id == owner_id)
-        firsts.append(first.order_by(*urgency).limit(per_column).subquery())
-    return tuple(session.scalars(union_all(*[select(first.c.id) for first in firsts])))
+            of_stage = of_stage.where(Lead.owner_id == owner_id)
+        dated = of_stage.where(Lead.next_followup_on.is_not(None)).order_by(Lead.next_followup_on, Lead.id.desc())
+        undated = of_stage.where(Lead.next_followup_on.is_(None)).order_by(Lead.id.desc())
+        firsts += [dated.limit(per_column).subquery(), undated.limit(per_column).subquery()]
+    rows = session.execute(union_all(*[select(first.c.id, first.c.stage, first.c.due) for first in firsts]))
+    # A stage gave up to twice its cards, dated and undated: its first ``per_column`` by urgency.
+    shown: dict[str, list] = defaultdict(list)
+    for lead_id, stage, due in rows:
+        shown[stage].append(_urgency(due, lead_id))
+    return tuple(-key[2] for keys in shown.values() for key in sorted(keys)[:per_column])
+
+
+def _urgency(due: date | None, lead_id: int) -> tuple:
+    """A card's place in its column: the earliest next follow-up first, leads without one last,
+    newer before older."""
+    return (due is None, due or date.min, -lead_id)

@@ -105,7 +105,7 @@ def figures(session, at: AsOf):
 
 def counted(session, at: AsOf):
     """The same figures as the database counts them for the dashboard (``pipeline_month``)."""
-    funnel_rows, landed, owners = _tallies(session, at, pipeline_rules(session).first_followup_days)
+    funnel_rows, landed, owners = _tallies(session, at, pipeline_rules(session))
     promoters = [
         (p.user.username, p.active, p.expected_tax, p.followups_this_month, p.overdue)
         for p in _promoter_rows(session, owners, at)
