@@ -33,6 +33,7 @@ from crm.formats import area as area_text
 from crm.models import Building, Company, Lead, Lease, Unit, UnitReservation, UnitSelfUse, lease_units
 from crm.models.lead import ACTIVE_STAGES
 from crm.services import periods as P
+from crm.cache import OCCUPANCY, derived
 from crm.services.errors import DomainError
 from crm.services.leads import pipeline_rules
 from crm.services.occupancy import lease_active_on, self_use_on, unit_exists_on
@@ -62,15 +63,17 @@ def held_for_other_lead(day, lead_id):
     return and_(Unit.reserved_until.is_not(None), Unit.reserved_until >= day, Unit.id.not_in(own))
 
 
-def free_condition(day, lead_id=None):
-    """SQL: the unit is vacant on ``day`` for the purposes of ``lead_id`` (see module docstring).
+def free_condition(day, lead_id=None, holds: bool = True):
+    """SQL: the unit is vacant on ``day`` for the purposes of ``lead_id`` (see module docstring);
+    without ``holds``, whoever holds it.
 
     The let units are one uncorrelated sub-query, which the database evaluates once into a set,
     rather than a probe of the leases per unit.
     """
     let = select(lease_units.c.unit_id).join(Lease, Lease.id == lease_units.c.lease_id).where(lease_not_over(day))
     own = select(UnitSelfUse.unit_id).where(or_(UnitSelfUse.end_date.is_(None), UnitSelfUse.end_date >= day))
-    return and_(Unit.id.not_in(own), Unit.id.not_in(let), ~held_for_other_lead(day, lead_id))
+    vacant = and_(Unit.id.not_in(own), Unit.id.not_in(let))
+    return and_(vacant, ~held_for_other_lead(day, lead_id)) if holds else vacant
 
 
 @dataclass
@@ -138,31 +141,55 @@ def area_bounds(intended: Decimal, tolerance: Decimal) -> tuple[Decimal, Decimal
 
 
 def _free_positions(session, day: date, high: Decimal, lead_id):
-    """[(building_id, floor, position, area)] of the units that can be part of a candidate.
+    """[(building_id, floor, position, area)] of the units that can be part of a candidate for
+    ``lead_id``: the vacant units of ``_vacant_positions`` no larger than ``high``, held for no
+    other lead."""
+    own = set(
+        session.scalars(
+            select(UnitReservation.unit_id).where(
+                UnitReservation.lead_id == lead_id, UnitReservation.reserved_until >= day
+            )
+        )
+    )
+    high = float(high)
+    return [
+        (building_id, floor, position, area)
+        for unit_id, building_id, floor, position, area, held_until in _vacant_positions(session, day)
+        if area <= high and (held_until is None or held_until < day or unit_id in own)
+    ]
+
+
+@derived(OCCUPANCY)  # numbering the district's 60,000 units is most of a search: once per day and data
+def _vacant_positions(session, day: date) -> tuple:
+    """((unit_id, building_id, floor, position, area, held until), ...) of the units vacant on
+    ``day`` for some lead (see the module docstring; held or not), in building, floor and
+    position order.
 
     Position is the unit's place on its floor in unit-number order among all units that exist on
     ``day``, so two free units are adjacent exactly when their positions are consecutive — a let,
     self-use, held or oversized unit between them leaves a gap. One sort of the units in SQL;
-    only the free ones leave the database.
-    """
-    usable = case((and_(Unit.area <= high, free_condition(day, lead_id)), 1), else_=0)
+    only the vacant ones leave the database."""
+    vacant = case((free_condition(day, lead_id=None, holds=False), 1), else_=0)
     numbered = (
         select(
+            Unit.id,
             Unit.building_id,
             Unit.floor,
             Unit.area,
-            usable.label("usable"),
+            Unit.reserved_until,
+            vacant.label("vacant"),
             func.row_number().over(partition_by=(Unit.building_id, Unit.floor), order_by=Unit.number).label("pos"),
         )
         .where(unit_exists_on(day))
         .subquery("numbered")
     )
+    c = numbered.c
     stmt = (
-        select(numbered.c.building_id, numbered.c.floor, numbered.c.pos, type_coerce(numbered.c.area, Float))
-        .where(numbered.c.usable == 1)
-        .order_by(numbered.c.building_id, numbered.c.floor, numbered.c.pos)
+        select(c.id, c.building_id, c.floor, c.pos, type_coerce(c.area, Float), c.reserved_until)
+        .where(c.vacant == 1)
+        .order_by(c.building_id, c.floor, c.pos)
     )
-    return session.execute(stmt).all()
+    return tuple(tuple(row) for row in session.execute(stmt))
 
 
 def _best_window_per_floor(free_units, low: float, high: float, target: float):
