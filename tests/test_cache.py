@@ -232,3 +232,32 @@ def test_page_parts_are_shared_by_the_processes_of_a_host_until_a_write(app, ses
     figure_cache.clear()
     assert page() == "<p>400.00 m²</p>" and len(renders) == 3
     assert len(list(tmp_path.glob("*/*.json"))) == stored + 1
+
+
+def test_a_building_takes_its_share_of_the_district_figures_kept_and_never_a_stale_one(session, scene):
+    from crm.services.snapshots import _month_figures, occupancy_for_months
+
+    building = scene["building"]
+    other = f.building(session, "A02")
+    f.lease(
+        session,
+        f.company(session, "大连另一楼宇有限公司"),
+        other,
+        [f.unit(session, other, 1, "01", 50)],
+        date(2026, 1, 1),
+    )
+    session.commit()
+    figure_cache.clear()
+    assert _month_figures.kept(session, (MONTH,), None) is None  # a look computes nothing
+    alone = occupancy_for_months(session, [MONTH], [building.id])
+    district = occupancy_for_months(session, [MONTH])  # the district's figures, now kept
+    assert set(district) == {(building.id, MONTH), (other.id, MONTH)}
+    assert (
+        occupancy_for_months(session, [MONTH], [building.id])
+        == alone
+        == {(building.id, MONTH): district[(building.id, MONTH)]}
+    )
+    # A move-out renews the token: the kept district entry no longer answers for the building.
+    scene["lease"].moved_out_on = date(2026, 3, 1)
+    session.commit()
+    assert occupancy_for_months(session, [MONTH], [building.id])[(building.id, MONTH)].occupied_area == Decimal("0")

@@ -45,7 +45,7 @@ from typing import Callable, TypeVar
 from crm.cache.memo import remembered
 from crm.cache.versions import OCCUPANCY, PIPELINE, SETTINGS, TAX, has_pending_changes, tokens
 
-__all__ = ["OCCUPANCY", "PIPELINE", "SETTINGS", "TAX", "cached", "derived", "clear", "versioned_key"]
+__all__ = ["OCCUPANCY", "PIPELINE", "SETTINGS", "TAX", "cached", "derived", "clear", "kept", "versioned_key"]
 
 T = TypeVar("T")
 BUDGET_BYTES = 48 * 2**20  # per process; the district tables of scale 10 are a few MB each
@@ -143,6 +143,17 @@ def cached(session, kinds: tuple[str, ...], key, compute: Callable[[], T]) -> T:
     return value
 
 
+def kept(session, kinds: tuple[str, ...], key):
+    """What ``cached`` holds for ``key`` under the current data versions of ``kinds``, or None:
+    a look that never computes (a caller may then derive its answer from a larger one)."""
+    keyed = versioned_key(session, kinds, key)
+    if keyed is None:
+        return None
+    with _lock:
+        found = _cache.get(keyed[0])
+    return None if found is None else found[0]
+
+
 def derived(*kinds: str):
     """Decorator: cache ``fn(session, …)`` under the tokens of ``kinds`` and its other arguments."""
 
@@ -153,6 +164,9 @@ def derived(*kinds: str):
             return cached(session, kinds, key, lambda: fn(session, *args, **kwargs))
 
         through_cache.uncached = fn
+        through_cache.kept = lambda session, *args, **kwargs: kept(
+            session, kinds, (fn.__module__, fn.__qualname__, args, kwargs)
+        )
         return through_cache
 
     return wrap

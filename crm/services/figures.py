@@ -96,7 +96,9 @@ def building_figures(session, month: str, building_ids=None, buildings=None) -> 
         "tier_year": (f"{t_year:04d}-01", f"{t_year:04d}-12"),
     }
     taxes = tax_windows(session, windows, None, rules.basis)  # every building's, cached: serves any scope
-    occupancy = occupancy_for_months(session, [month], ids)
+    # The whole district asked as the district (one cache entry every district page shares).
+    whole = buildings is None and building_ids is None
+    occupancy = occupancy_for_months(session, [month], None if whole else ids)
     none = dict.fromkeys(windows, ZERO)
     rows = []
     for building in buildings:

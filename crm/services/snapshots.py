@@ -46,11 +46,18 @@ def occupancy_for_months(session, periods: list[str], building_ids=None) -> dict
 
     Kept in the figure cache (snapshots, units, leases and companies all change the occupancy
     token). Only the buildings asked are computed: after a write to a lease every entry is
-    recomputed, and the building page a manager opens next must not pay for the whole district.
-    Callers get copies they may add to."""
+    recomputed, and the building page a manager opens next must not pay for the whole district;
+    but when the district's figures of the same months are kept already, the buildings' share
+    of them is the answer (the same figures: derived per building either way). Callers get
+    copies they may add to."""
     periods = tuple(sorted(set(periods)))
     scope = None if building_ids is None else tuple(sorted(set(building_ids)))
-    found = _month_figures(session, periods, scope)
+    district = _month_figures.kept(session, periods, None) if scope is not None else None
+    if district is not None:  # the district's figures of these months are at hand: take the buildings' share
+        wanted = set(scope)
+        found = {key: occ for key, occ in district.items() if key[0] in wanted}
+    else:
+        found = _month_figures(session, periods, scope)
     return {key: replace(occ) for key, occ in found.items()}
 
 
