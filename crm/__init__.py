@@ -6,7 +6,7 @@ import gc
 import logging
 import os
 
-from flask import Flask, render_template, request
+from flask import Flask, current_app, has_app_context, render_template, request
 from flask_wtf.csrf import CSRFError
 
 from crm.config import Config
@@ -82,12 +82,15 @@ def register_extensions(app: Flask) -> None:
     from crm.cache.memo import init_transaction_memo
     from crm.models.localisation import init_flag_history
     from crm.cache.versions import init_versions
+    from crm.cache.store import configure as configure_host_store
     from crm.models.setting import init_settings
     from crm.services.corrections import init_corrections
 
     init_history()  # every write path records the change history
     init_flag_history()  # and dates every change of a company's district flags
     init_versions()  # every write of a kind of data renews its figures' token
+    # The worker processes of a host share what one of them computed, where the app's settings say.
+    configure_host_store(lambda: current_app.config.get("FRAGMENT_CACHE_DIR") if has_app_context() else None)
     init_corrections()  # and no write path changes a confirmed month except as a correction
     init_transaction_memo()  # tokens and settings are read once per transaction
     init_settings()

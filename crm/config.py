@@ -150,6 +150,9 @@ class TestingConfig(Config):
     def __init__(self, instance_path: str, database_url: str | None = None):
         super().__init__(instance_path)
         self.TESTING = True
+        # One process: "another worker" is a test that turns the host's store on for itself, and
+        # a first view cleared from memory is not served from disk.
+        self.FRAGMENT_CACHE_DIR = ""
         if database_url:
             self.SQLALCHEMY_DATABASE_URI = database_url
             self.SQLALCHEMY_ENGINE_OPTIONS = engine_options(database_url)

@@ -5,6 +5,7 @@ seen at the next call; a database without tokens caches nothing."""
 
 from __future__ import annotations
 
+import pickle
 from datetime import date
 from decimal import Decimal
 
@@ -209,6 +210,12 @@ def test_nothing_is_kept_while_a_kind_has_no_token(session):
     assert len(computed) == 2
 
 
+def plans_stored(directory) -> list:
+    """The page parts in the host's store (the figures they derive from are stored beside them)."""
+    entries = [pickle.loads(path.read_bytes()) for path in directory.glob("*/*.pickle")]
+    return [entry for entry in entries if isinstance(entry, dict) and "plan" in entry]
+
+
 def test_page_parts_are_shared_by_the_processes_of_a_host_until_a_write(app, session, scene, tmp_path, monkeypatch):
     from crm.cache.fragments import cached_fragments
 
@@ -225,13 +232,13 @@ def test_page_parts_are_shared_by_the_processes_of_a_host_until_a_write(app, ses
     assert page() == "<p>100.00 m²</p>" and len(renders) == 1
     figure_cache.clear()  # another worker process: its own memory, the same disk
     assert page() == "<p>100.00 m²</p>" and len(renders) == 1
-    stored = len(list(tmp_path.glob("*/*.json")))
+    stored = len(plans_stored(tmp_path))
     scene["lease"].units.append(scene["units"][1])  # unsaved: rendered, not stored
-    assert page() == "<p>400.00 m²</p>" and len(list(tmp_path.glob("*/*.json"))) == stored
+    assert page() == "<p>400.00 m²</p>" and len(plans_stored(tmp_path)) == stored
     session.commit()
     figure_cache.clear()
     assert page() == "<p>400.00 m²</p>" and len(renders) == 3
-    assert len(list(tmp_path.glob("*/*.json"))) == stored + 1
+    assert len(plans_stored(tmp_path)) == stored + 1
 
 
 def test_a_building_takes_its_share_of_the_district_figures_kept_and_never_a_stale_one(session, scene):
@@ -261,3 +268,25 @@ def test_a_building_takes_its_share_of_the_district_figures_kept_and_never_a_sta
     scene["lease"].moved_out_on = date(2026, 3, 1)
     session.commit()
     assert occupancy_for_months(session, [MONTH], [building.id])[(building.id, MONTH)].occupied_area == Decimal("0")
+
+
+def test_figures_computed_by_one_process_are_read_by_the_others_until_a_write(
+    app, session, scene, tmp_path, monkeypatch
+):
+    from crm.services import snapshots
+
+    monkeypatch.setitem(app.config, "FRAGMENT_CACHE_DIR", str(tmp_path))
+    building = scene["building"]
+    assert occupied_in(session, building) == Decimal("100")
+    figure_cache.clear()  # another worker process: its own memory, the same disk
+
+    def recomputed(*args, **kwargs):
+        raise AssertionError("computed again: the stored figures were not read")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(snapshots, "occupancy_on_days", recomputed)
+        assert occupied_in(session, building) == Decimal("100")
+    scene["lease"].moved_out_on = date(2026, 3, 1)
+    session.commit()
+    figure_cache.clear()
+    assert occupied_in(session, building) == Decimal("0")  # a new token: computed, not read

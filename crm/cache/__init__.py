@@ -14,7 +14,11 @@ what ``compute()`` returns now, from memory when the same key was computed under
   the transaction wrote (its tokens changed meanwhile) is not kept either. What a transaction
   keeps under its own new tokens can never be found after a rollback: tokens are random.
 * **Shared, read-only.** Entries live per process, least recently used dropped beyond
-  ``BUDGET_BYTES``; callers must not change what they get.
+  ``BUDGET_BYTES``; callers must not change what they get. Figures of plain data asked with
+  ``shared`` (the district's month figures and tenants, every building's tax sums, today's
+  figures, the vacant units, the month bridge, the 属地化 lists, the candidate listing) and the
+  page parts are also kept in the host's store (``crm/cache/store.py``, under the same full
+  key), so the worker processes of a host compute each of them once.
 * **Seen at once elsewhere.** The tokens are read once per transaction (one query of a four-row
   table) and after each write of its own, so a write committed by any process or host is seen
   at the next request.
@@ -36,17 +40,21 @@ from __future__ import annotations
 import dataclasses
 import functools
 import itertools
+import logging
+import pickle
 import threading
 from collections import OrderedDict
 from datetime import date
 from decimal import Decimal
 from typing import Callable, TypeVar
 
+from crm.cache import store
 from crm.cache.memo import remembered
 from crm.cache.versions import OCCUPANCY, PIPELINE, SETTINGS, TAX, has_pending_changes, tokens
 
 __all__ = ["OCCUPANCY", "PIPELINE", "SETTINGS", "TAX", "cached", "derived", "clear", "kept", "versioned_key"]
 
+log = logging.getLogger(__name__)
 T = TypeVar("T")
 BUDGET_BYTES = 48 * 2**20  # per process; the district tables of scale 10 are a few MB each
 _cache: OrderedDict = OrderedDict()  # key -> (value, weight)
@@ -116,9 +124,11 @@ def versioned_key(session, kinds: tuple[str, ...], key):
     return (database, depend, frozen(key)), versions
 
 
-def cached(session, kinds: tuple[str, ...], key, compute: Callable[[], T]) -> T:
+def cached(session, kinds: tuple[str, ...], key, compute: Callable[[], T], shared: bool = False) -> T:
     """``compute()``, or what it returned before under the same data versions of ``kinds`` and
-    ``key`` (see the module's contract)."""
+    ``key`` (see the module's contract). ``shared``: also kept in the host's store
+    (``crm/cache/store.py``), for the other worker processes — for plain data only (no ORM
+    objects: they would come back detached from any session)."""
     global _weight_total
     keyed = versioned_key(session, kinds, key)
     if keyed is None:
@@ -129,9 +139,14 @@ def cached(session, kinds: tuple[str, ...], key, compute: Callable[[], T]) -> T:
         if found is not None:
             _cache.move_to_end(full_key)
             return found[0]
-    value = compute()
-    if tokens(session) is not versions:  # the transaction wrote meanwhile
-        return value
+    path = store.path_of(full_key, ".pickle") if shared else None
+    value = _from_store(path) if path is not None else _MISSING
+    if value is _MISSING:
+        value = compute()
+        if tokens(session) is not versions:  # the transaction wrote meanwhile
+            return value
+        if path is not None:
+            store.write(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
     weight = _weight(value)
     with _lock:
         if full_key not in _cache:
@@ -141,6 +156,20 @@ def cached(session, kinds: tuple[str, ...], key, compute: Callable[[], T]) -> T:
             _, (_, dropped) = _cache.popitem(last=False)
             _weight_total -= dropped
     return value
+
+
+_MISSING = object()
+
+
+def _from_store(path):
+    data = store.read(path)
+    if data is None:
+        return _MISSING
+    try:
+        return pickle.loads(data)
+    except Exception as error:  # a file of an older release, or cut short: computed again
+        log.warning("共享缓存文件无法读取，改为重新计算：%s（%s）", path, error)
+        return _MISSING
 
 
 def kept(session, kinds: tuple[str, ...], key):
@@ -154,14 +183,15 @@ def kept(session, kinds: tuple[str, ...], key):
     return None if found is None else found[0]
 
 
-def derived(*kinds: str):
-    """Decorator: cache ``fn(session, …)`` under the tokens of ``kinds`` and its other arguments."""
+def derived(*kinds: str, shared: bool = False):
+    """Decorator: cache ``fn(session, …)`` under the tokens of ``kinds`` and its other arguments
+    (``shared``: see ``cached``)."""
 
     def wrap(fn):
         @functools.wraps(fn)
         def through_cache(session, *args, **kwargs):
             key = (fn.__module__, fn.__qualname__, args, kwargs)
-            return cached(session, kinds, key, lambda: fn(session, *args, **kwargs))
+            return cached(session, kinds, key, lambda: fn(session, *args, **kwargs), shared)
 
         through_cache.uncached = fn
         through_cache.kept = lambda session, *args, **kwargs: kept(

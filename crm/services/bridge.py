@@ -672,7 +672,7 @@ def month_bridge(session, month: str, building_ids=None) -> MonthBridge:
         seen = {p: _scope_seen(session, p, scope) for p in (P.shift(month, -1), month)}
         return _bridges(session, [month], scope, seen)[month]
 
-    return cached(session, (OCCUPANCY,), ("month_bridge", month, scope), compute)
+    return cached(session, (OCCUPANCY,), ("month_bridge", month, scope), compute, shared=True)
 
 
 def building_bridges(

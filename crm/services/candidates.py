@@ -219,6 +219,7 @@ def candidate_report(
         (OCCUPANCY, TAX, SETTINGS),
         ("candidate_report", year, as_of, latest_allowed),
         lambda: _listed_buildings(session, year, as_of, latest_allowed),
+        shared=True,
     )
     listed_ids = tuple(sorted(row.building_id for row in (*listed.yi_buildings, *listed.candidates)))
     pipeline = pipeline_potentials(session, pipeline_as_of(listed.as_of, today), listed_ids)

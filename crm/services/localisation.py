@@ -329,6 +329,7 @@ def targets(session, kind: str, on: date, building_ids=None, filters: Filters | 
         (OCCUPANCY, TAX),
         ("localisation-targets", kind, on, scope),
         lambda: _derived_rows(session, kind, on, building_ids),
+        shared=True,
     )
     items = _items_of(session, kind)
     rows = [replace(row, item=items.get(row.company_id)) for row in base]

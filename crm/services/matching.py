@@ -159,7 +159,7 @@ def _free_positions(session, day: date, high: Decimal, lead_id):
     ]
 
 
-@derived(OCCUPANCY)  # numbering the district's 60,000 units is most of a search: once per day and data
+@derived(OCCUPANCY, shared=True)  # numbering the district's 60,000 units is most of a search: once per day and data
 def _vacant_positions(session, day: date) -> tuple:
     """((unit_id, building_id, floor, position, area, held until), ...) of the units vacant on
     ``day`` for some lead (see the module docstring; held or not), in building, floor and

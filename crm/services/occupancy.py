@@ -208,7 +208,7 @@ def tenant_sets_on_days(
     return {key: (tuple(sorted(ids)), tuple(sorted(reg))) for key, (ids, reg) in found.items()}
 
 
-@derived(OCCUPANCY)  # a manager's building page asks for today's figures on every view
+@derived(OCCUPANCY, shared=True)  # a manager's building page asks for today's figures on every view
 def occupancy_on(session, day: date, building_ids=None) -> dict[int, Occupancy]:
     """{building: its figures on ``day``} (shared, read-only: see ``crm.cache``)."""
     return {bid: occ for (bid, _), occ in occupancy_on_days(session, [day], building_ids).items()}

@@ -61,7 +61,7 @@ def occupancy_for_months(session, periods: list[str], building_ids=None) -> dict
     return {key: replace(occ) for key, occ in found.items()}
 
 
-@derived(OCCUPANCY)
+@derived(OCCUPANCY, shared=True)
 def _month_figures(session, periods: tuple[str, ...], building_ids) -> dict[tuple[int, str], Occupancy]:
     snapshot = OccupancySnapshot
     columns = select(
@@ -114,7 +114,7 @@ def _unnamed_snapshot(
     return MonthTenants(ids=ids, registered=registered_ids)
 
 
-@derived(OCCUPANCY)
+@derived(OCCUPANCY, shared=True)
 def _month_tenants(session, period: str) -> dict[int, MonthTenants]:
     """Every building's tenants at the end of ``period``: those its confirmed snapshot froze, else
     (an unconfirmed month) those of the leases."""

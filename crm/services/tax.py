@@ -105,7 +105,7 @@ def tax_by_building_and_period(session, first: str, last: str, building_ids=None
     return table
 
 
-@derived(TAX)  # every building's sums, asked by each building page: kept until tax changes
+@derived(TAX, shared=True)  # every building's sums, asked by each building page: kept until tax changes
 def tax_windows(session, windows: dict[str, tuple[str, str]], building_ids=None, basis="total"):
     """{building_id: {window name: Σ tax over its first..last periods}}, summed in SQL.
 
