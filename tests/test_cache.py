@@ -285,6 +285,7 @@ def test_figures_computed_by_one_process_are_read_by_the_others_until_a_write(
 
     with monkeypatch.context() as patch:
         patch.setattr(snapshots, "occupancy_on_days", recomputed)
+        assert snapshots._month_figures.kept(session, (MONTH,), None) is not None  # a look reads the store too
         assert occupied_in(session, building) == Decimal("100")
     scene["lease"].moved_out_on = date(2026, 3, 1)
     session.commit()

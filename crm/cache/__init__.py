@@ -129,7 +129,6 @@ def cached(session, kinds: tuple[str, ...], key, compute: Callable[[], T], share
     ``key`` (see the module's contract). ``shared``: also kept in the host's store
     (``crm/cache/store.py``), for the other worker processes — for plain data only (no ORM
     objects: they would come back detached from any session)."""
-    global _weight_total
     keyed = versioned_key(session, kinds, key)
     if keyed is None:
         return compute()
@@ -147,6 +146,12 @@ def cached(session, kinds: tuple[str, ...], key, compute: Callable[[], T], share
             return value
         if path is not None:
             store.write(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+    _remember(full_key, value)
+    return value
+
+
+def _remember(full_key, value) -> None:
+    global _weight_total
     weight = _weight(value)
     with _lock:
         if full_key not in _cache:
@@ -155,7 +160,6 @@ def cached(session, kinds: tuple[str, ...], key, compute: Callable[[], T], share
         while _weight_total > BUDGET_BYTES and _cache:
             _, (_, dropped) = _cache.popitem(last=False)
             _weight_total -= dropped
-    return value
 
 
 _MISSING = object()
@@ -172,15 +176,24 @@ def _from_store(path):
         return _MISSING
 
 
-def kept(session, kinds: tuple[str, ...], key):
-    """What ``cached`` holds for ``key`` under the current data versions of ``kinds``, or None:
-    a look that never computes (a caller may then derive its answer from a larger one)."""
+def kept(session, kinds: tuple[str, ...], key, shared: bool = False):
+    """What ``cached`` holds for ``key`` under the current data versions of ``kinds`` (with
+    ``shared``, in this process or the host's store), or None: a look that never computes (a
+    caller may then derive its answer from a larger one)."""
     keyed = versioned_key(session, kinds, key)
     if keyed is None:
         return None
+    full_key = keyed[0]
     with _lock:
-        found = _cache.get(keyed[0])
-    return None if found is None else found[0]
+        found = _cache.get(full_key)
+    if found is not None:
+        return found[0]
+    path = store.path_of(full_key, ".pickle") if shared else None
+    value = _from_store(path) if path is not None else _MISSING
+    if value is _MISSING:
+        return None
+    _remember(full_key, value)
+    return value
 
 
 def derived(*kinds: str, shared: bool = False):
@@ -195,7 +208,7 @@ def derived(*kinds: str, shared: bool = False):
 
         through_cache.uncached = fn
         through_cache.kept = lambda session, *args, **kwargs: kept(
-            session, kinds, (fn.__module__, fn.__qualname__, args, kwargs)
+            session, kinds, (fn.__module__, fn.__qualname__, args, kwargs), shared
         )
         return through_cache
 
