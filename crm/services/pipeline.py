@@ -121,9 +121,9 @@ class LiveGroup:
 @derived(PIPELINE)  # asked by every dashboard, and again after each follow-up or stage move
 def _live_groups(session, today: date, rules: PipelineRules) -> tuple[LiveGroup, ...]:
     """Today's leads per (owner, stage), counted in one pass over the index that holds every
-    column read here (``ix_leads_owner_tally``, grouped in its order): what a scan of the leads
-    table cost grew with the leads ten times faster. The stages a flag applies to are applied
-    here, to the groups, so the database compares dates only."""
+    column read here (``ix_leads_owner_tally``, grouped in its order), where reading every
+    lead's row cost about seven times as much. The stages a flag applies to are applied here, to
+    the groups, so the database compares dates only."""
     flags = flag_rules(today, rules)
     created = Lead.created_on <= today
     landed = and_(created, Lead.landed_on <= today)
