@@ -87,5 +87,7 @@ def backfill_flag_periods(session) -> int:
             getattr(Company, flag).is_(True),
             ~exists().where(CompanyFlagPeriod.company_id == Company.id, CompanyFlagPeriod.flag == flag),
         )
+        # In company order: the periods' ids are the same whatever order the database scans in.
+        rows = rows.order_by(Company.id)
         session.execute(insert(CompanyFlagPeriod).from_select(["company_id", "flag", "start_date"], rows))
     return count() - before

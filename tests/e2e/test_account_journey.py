@@ -23,6 +23,8 @@ def test_sign_out_from_the_menu(browser, live_server, viewport):
         page.wait_for_url(lambda url: "/login" not in url)
         if viewport["width"] < 992:  # Bootstrap's lg breakpoint: the menu hides behind the toggler
             page.click("button.navbar-toggler")
+            # Clicked while the menu still slides open, the button can be missed on a busy machine.
+            page.wait_for_selector(".navbar-collapse.show")
         page.click("form[action='/logout'] button")
         page.wait_for_url("**/login")
         assert "您已退出登录" in page.locator(".alert").inner_text()
