@@ -291,3 +291,11 @@ def test_figures_computed_by_one_process_are_read_by_the_others_until_a_write(
     session.commit()
     figure_cache.clear()
     assert occupied_in(session, building) == Decimal("0")  # a new token: computed, not read
+
+
+def test_a_figure_that_cannot_be_stored_is_still_answered(app, session, scene, tmp_path, monkeypatch):
+    monkeypatch.setitem(app.config, "FRAGMENT_CACHE_DIR", str(tmp_path))
+    figure = figure_cache.cached(session, (OCCUPANCY,), ("unpicklable",), lambda: lambda: 42, shared=True)
+    assert figure() == 42
+    assert list(tmp_path.glob("*/*.pickle")) == []  # kept in this process only
+    assert figure_cache.cached(session, (OCCUPANCY,), ("unpicklable",), lambda: None, shared=True) is figure

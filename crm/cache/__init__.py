@@ -145,7 +145,7 @@ def cached(session, kinds: tuple[str, ...], key, compute: Callable[[], T], share
         if tokens(session) is not versions:  # the transaction wrote meanwhile
             return value
         if path is not None:
-            store.write(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+            _to_store(path, value)
     _remember(full_key, value)
     return value
 
@@ -174,6 +174,15 @@ def _from_store(path):
     except Exception as error:  # a file of an older release, or cut short: computed again
         log.warning("共享缓存文件无法读取，改为重新计算：%s（%s）", path, error)
         return _MISSING
+
+
+def _to_store(path, value) -> None:
+    try:
+        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    except (pickle.PicklingError, TypeError, AttributeError) as error:  # marked shared by mistake
+        log.warning("无法放入共享缓存（仅本进程保留）：%s（%s）", path.name, error)
+        return
+    store.write(path, data)
 
 
 def kept(session, kinds: tuple[str, ...], key, shared: bool = False):
