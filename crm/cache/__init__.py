@@ -16,7 +16,7 @@ what ``compute()`` returns now, from memory when the same key was computed under
 * **Shared, read-only.** Entries live per process, least recently used dropped beyond
   ``BUDGET_BYTES``; callers must not change what they get. Figures of plain data asked with
   ``shared`` (the district's month figures and tenants, every building's tax sums, today's
-  figures, the vacant units, the month bridge, the 属地化 lists, the candidate listing) and the
+  figures, the vacant units, the month bridge, the 属地化 lists and card, the candidate listing) and the
   page parts are also kept in the host's store (``crm/cache/store.py``, under the same full
   key), so the worker processes of a host compute each of them once.
 * **Seen at once elsewhere.** The tokens are read once per transaction (one query of a four-row

@@ -63,13 +63,15 @@ def index():
         lapsed_count = expiries.count_overdue(db.session, day, ids)
         lapsed = expiries.overdue(db.session, day, ids, limit=LAPSED_SHOWN) if lapsed_count else []
     bridge = month_bridge(db.session, month, ids)
-    # 属地化 as of the month's end: kept with the occupancy and tax figures it derives from.
+    # 属地化 as of the month's end: kept with the occupancy and tax figures it derives from, and
+    # shared by the host's workers (the card holds figures only: no top rows, no work items).
     loc = (
         cached(
             db.session,
             (OCCUPANCY, TAX),
             ("localisation", month, day, None if ids is None else tuple(sorted(ids))),
             lambda: localisation.summary(db.session, month, day, ids, top=0),
+            shared=True,
         )
         if may(current_user, "localisation.view")
         else None
