@@ -138,8 +138,8 @@ def cached(session, kinds: tuple[str, ...], key, compute: Callable[[], T], share
         if found is not None:
             _cache.move_to_end(full_key)
             return found[0]
-    path = store.path_of(full_key, ".pickle") if shared else None
-    value = _from_store(path) if path is not None else _MISSING
+    path = _store_path(full_key, shared)
+    value = _from_store(path)
     if value is _MISSING:
         value = compute()
         if tokens(session) is not versions:  # the transaction wrote meanwhile
@@ -165,8 +165,12 @@ def _remember(full_key, value) -> None:
 _MISSING = object()
 
 
+def _store_path(full_key, shared: bool):
+    return store.path_of(full_key, ".pickle") if shared else None
+
+
 def _from_store(path):
-    data = store.read(path)
+    data = store.read(path) if path is not None else None
     if data is None:
         return _MISSING
     try:
@@ -197,8 +201,7 @@ def kept(session, kinds: tuple[str, ...], key, shared: bool = False):
         found = _cache.get(full_key)
     if found is not None:
         return found[0]
-    path = store.path_of(full_key, ".pickle") if shared else None
-    value = _from_store(path) if path is not None else _MISSING
+    value = _from_store(_store_path(full_key, shared))
     if value is _MISSING:
         return None
     _remember(full_key, value)
