@@ -13,9 +13,11 @@ Candidates are scored out of 100:
   tax 15 × the building's tax per m² ÷ the best among the shortlisted buildings (those whose
       area fit and positioning leave them a chance of the top list)
 
-The database numbers the units of each floor (one window function) and returns only the free
-ones; Python then grows a window from each free unit over its adjacent free neighbours until it
-passes the upper bound, keeping the best fit per floor. That is a few steps per free unit, where
+The database numbers the units of each floor (one window function) and returns only the vacant
+ones — kept per day under the occupancy version, since numbering the district's units is most of
+a search; each search then drops the oversized units and those held for another lead. Python
+grows a window from each free unit over its adjacent free neighbours until it passes the upper
+bound, keeping the best fit per floor. That is a few steps per free unit, where
 summing every window of 1…12 units in SQL cost more than the whole search does now.
 """
 
