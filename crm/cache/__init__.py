@@ -213,15 +213,15 @@ def derived(*kinds: str, shared: bool = False):
     (``shared``: see ``cached``)."""
 
     def wrap(fn):
+        def key_of(args, kwargs):
+            return (fn.__module__, fn.__qualname__, args, kwargs)
+
         @functools.wraps(fn)
         def through_cache(session, *args, **kwargs):
-            key = (fn.__module__, fn.__qualname__, args, kwargs)
-            return cached(session, kinds, key, lambda: fn(session, *args, **kwargs), shared)
+            return cached(session, kinds, key_of(args, kwargs), lambda: fn(session, *args, **kwargs), shared)
 
         through_cache.uncached = fn
-        through_cache.kept = lambda session, *args, **kwargs: kept(
-            session, kinds, (fn.__module__, fn.__qualname__, args, kwargs), shared
-        )
+        through_cache.kept = lambda session, *args, **kwargs: kept(session, kinds, key_of(args, kwargs), shared)
         return through_cache
 
     return wrap

@@ -55,27 +55,34 @@ def lease_not_over(day):
     )
 
 
+def held_for(day, lead_id):
+    """SELECT of the units held on ``day`` for ``lead_id`` (its own reservations)."""
+    return select(UnitReservation.unit_id).where(
+        UnitReservation.lead_id == lead_id, UnitReservation.reserved_until >= day
+    )
+
+
 def held_for_other_lead(day, lead_id):
     """The unit is reserved on ``day`` and not (only) for ``lead_id``."""
     if lead_id is None:
         return and_(Unit.reserved_until.is_not(None), Unit.reserved_until >= day)
-    own = select(UnitReservation.unit_id).where(
-        UnitReservation.lead_id == lead_id, UnitReservation.reserved_until >= day
-    )
-    return and_(Unit.reserved_until.is_not(None), Unit.reserved_until >= day, Unit.id.not_in(own))
+    return and_(Unit.reserved_until.is_not(None), Unit.reserved_until >= day, Unit.id.not_in(held_for(day, lead_id)))
 
 
-def free_condition(day, lead_id=None, holds: bool = True):
-    """SQL: the unit is vacant on ``day`` for the purposes of ``lead_id`` (see module docstring);
-    without ``holds``, whoever holds it.
+def vacant_condition(day):
+    """SQL: the unit is neither let nor self-use on ``day`` or later, whoever holds it.
 
     The let units are one uncorrelated sub-query, which the database evaluates once into a set,
     rather than a probe of the leases per unit.
     """
     let = select(lease_units.c.unit_id).join(Lease, Lease.id == lease_units.c.lease_id).where(lease_not_over(day))
     own = select(UnitSelfUse.unit_id).where(or_(UnitSelfUse.end_date.is_(None), UnitSelfUse.end_date >= day))
-    vacant = and_(Unit.id.not_in(own), Unit.id.not_in(let))
-    return and_(vacant, ~held_for_other_lead(day, lead_id)) if holds else vacant
+    return and_(Unit.id.not_in(own), Unit.id.not_in(let))
+
+
+def free_condition(day, lead_id=None):
+    """SQL: the unit is vacant on ``day`` for the purposes of ``lead_id`` (see module docstring)."""
+    return and_(vacant_condition(day), ~held_for_other_lead(day, lead_id))
 
 
 @dataclass
@@ -146,13 +153,7 @@ def _free_positions(session, day: date, high: Decimal, lead_id):
     """[(building_id, floor, position, area)] of the units that can be part of a candidate for
     ``lead_id``: the vacant units of ``_vacant_positions`` no larger than ``high``, held for no
     other lead."""
-    own = set(
-        session.scalars(
-            select(UnitReservation.unit_id).where(
-                UnitReservation.lead_id == lead_id, UnitReservation.reserved_until >= day
-            )
-        )
-    )
+    own = set(session.scalars(held_for(day, lead_id)))
     high = float(high)
     return [
         (building_id, floor, position, area)
@@ -171,7 +172,7 @@ def _vacant_positions(session, day: date) -> tuple:
     ``day``, so two free units are adjacent exactly when their positions are consecutive — a let,
     self-use, held or oversized unit between them leaves a gap. One sort of the units in SQL;
     only the vacant ones leave the database."""
-    vacant = case((free_condition(day, lead_id=None, holds=False), 1), else_=0)
+    vacant = case((vacant_condition(day), 1), else_=0)
     numbered = (
         select(
             Unit.id,
