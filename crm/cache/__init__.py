@@ -32,7 +32,10 @@ demo-data flag and a home's lease counts (asked by every page or home: they pay 
 candidate PDF (under what it shows: no data version) and the rendered parts of
 ``crm/cache/fragments.py`` (building list, a building's space and tax parts, tax pages, company
 search). ``crm/cache/memo.py`` keeps a value
-for one transaction only (the tokens, the settings, a manager's buildings).
+for one transaction only (the tokens, the settings, a manager's buildings). The leads' states at
+a moment are not keyed by the pipeline's token, which every follow-up changes: they are kept
+with the journal row they were counted up to and brought up to date lead by lead
+(``crm/cache/journal.py``).
 """
 
 from __future__ import annotations
@@ -48,7 +51,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Callable, TypeVar
 
-from crm.cache import store
+from crm.cache import journal, store
 from crm.cache.memo import remembered
 from crm.cache.versions import OCCUPANCY, PIPELINE, SETTINGS, TAX, has_pending_changes, tokens
 
@@ -233,3 +236,4 @@ def clear() -> None:
     with _lock:
         _cache.clear()
         _weight_total = 0
+    journal.forget_all()

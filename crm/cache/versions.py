@@ -8,6 +8,9 @@ value in the same transaction, from ORM events, so no write path has to remember
 * an INSERT, UPDATE or DELETE run through ``session.execute`` on such a table (bulk imports,
   the tax roll-up).
 
+A pipeline bump also journals the leads the flush touched (``crm.models.version.bump``); a
+statement's rows are not known, so it journals "any lead".
+
 Only a statement run on a bare connection escapes both: the demo loader bumps by hand for that
 reason. A token is random, never a counter, so a rolled-back write or a wiped database can never
 bring back a token something was cached under.
@@ -15,7 +18,7 @@ bring back a token something was cached under.
 
 from __future__ import annotations
 
-from sqlalchemy import column, event, select, table
+from sqlalchemy import column, event, inspect, select, table
 from sqlalchemy.orm import Session
 
 from crm.cache.memo import remembered
@@ -79,7 +82,26 @@ def _note_flushed_kinds(session: Session, _context, _instances) -> None:
 def _bump_flushed_kinds(session: Session, _context) -> None:
     kinds = session.info.pop(PENDING_KINDS, None)
     if kinds:
-        _bump(session, sorted(kinds))
+        _bump(session, sorted(kinds), _touched_leads(session) if PIPELINE in kinds else None)
+
+
+def _touched_leads(session: Session) -> set[int] | None:
+    """The ids of the leads whose pipeline rows the flush wrote (a lead itself, or a follow-up's
+    or stage change's lead, before and after a move), or None when one cannot be told. Asked
+    after the flush, so new rows have their ids; the session still lists what it flushed."""
+    leads: set[int] = set()
+    for obj in (*session.new, *session.deleted, *session.dirty):
+        if _kind(obj) != PIPELINE:
+            continue
+        if type(obj).__table__.name == "leads":
+            ids = [obj.id]
+        else:
+            history = inspect(obj).attrs.lead_id.history
+            ids = [*history.added, *history.unchanged, *history.deleted]
+        if not ids or None in ids:
+            return None
+        leads.update(ids)
+    return leads
 
 
 def _bump_statement_kinds(state) -> None:
@@ -89,13 +111,13 @@ def _bump_statement_kinds(state) -> None:
     table = getattr(state.statement, "table", None)
     kind = KIND_OF_TABLE.get(getattr(table, "name", None))
     if kind:
-        _bump(state.session, [kind])
+        _bump(state.session, [kind], None)
 
 
-def _bump(session, kinds) -> None:
+def _bump(session, kinds, leads) -> None:
     from crm.models.version import bump  # the cache sits below the models it listens to
 
-    bump(session, *kinds)
+    bump(session, *kinds, leads=leads)
 
 
 def init_versions(session_class=Session) -> None:

@@ -17,7 +17,7 @@ from crm.models.setting import Setting
 from crm.models.snapshot import OccupancySnapshot
 from crm.models.tax import BuildingTaxMonth, TaxRecord
 from crm.models.user import User, user_buildings
-from crm.models.version import DataVersion
+from crm.models.version import DataVersion, LeadChange
 from crm.models.warning import EarlyWarning, EarlyWarningNote
 
 __all__ = [
@@ -57,6 +57,7 @@ __all__ = [
     "BuildingProfile",
     "SpaceProposal",
     "DataVersion",
+    "LeadChange",
     "CompanyFlagPeriod",
     "LocalisationItem",
     "LocalisationFollowUp",

@@ -5,10 +5,11 @@ M — or today, while M runs (``as_of``). A lead counts when it was created by t
 the one its stage history gives at that moment; landings and follow-ups are those dated within M
 (landings of the year from January to M's end); a lead is overdue when the next follow-up date in
 force at that moment has passed. These rules are written once, as SQL over the leads
-(``_state_columns``): ``pipeline_month`` has the database count by them, so the dashboard,
+(``crm.services.pipeline_states``): ``pipeline_month`` counts by them, so the dashboard,
 ``/api/v1/summary`` and the briefing of a month cannot disagree; ``lead_states`` lists the leads
 by them (the briefing's new, signed and landed leads); ``pipeline_potentials`` sums the 亿元楼
-candidates' potentials by them.
+candidates' potentials by them. A past moment's figures and the potentials are read from the
+leads' parts kept there, which a write brings up to date lead by lead.
 
 What has no history is read as it is now: a lead's owner, expected tax and target buildings.
 Merged duplicates never count. The board and the deadline flags are today's live work.
@@ -20,23 +21,22 @@ import functools
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import Date, and_, bindparam, case, exists, func, literal, select, union_all
+from sqlalchemy import and_, bindparam, case, func, literal, select, union_all
 from sqlalchemy.orm import joinedload, load_only
 
-from crm.models import FollowUp, Lead, LeadStageChange, User, lead_target_buildings
+from crm.models import FollowUp, Lead, User
 from crm.models.lead import ACTIVE_STAGES, OFF_LINE_STAGES, STAGES
 from crm.cache.versions import PIPELINE
-from crm.services import periods as P
 from crm.cache import derived
 from crm.services.leads import FLAG_LABELS, PipelineRules, flag_rules, pipeline_rules
+from crm.services.pipeline_states import NOT_YET, AsOf, as_of, counted_at, state_columns, states_at
 
 ZERO = Decimal("0")
 CENT = Decimal("0.01")
 BOARD_STAGES = list(STAGES) + list(OFF_LINE_STAGES)
-NOT_YET = ""  # the stage of a lead at a moment before its creation was recorded
 
 
 @dataclass
@@ -162,102 +162,6 @@ def flag_items(flags: dict[str, int]) -> list[tuple[str, str, int]]:
 
 
 @dataclass(frozen=True)
-class AsOf:
-    """The moment month figures are read at: the end of ``month``, or ``today`` while it runs."""
-
-    month: str
-    day: date
-    live: bool  # the day is today: the leads' own columns are their state, nothing to rewind
-
-    @property
-    def first(self) -> date:
-        return P.month_start(self.month)
-
-    @property
-    def year_start(self) -> date:
-        return self.first.replace(month=1)
-
-
-def as_of(month: str, today: date | None) -> AsOf:
-    """The as-of moment of ``month``. Without ``today`` (a scheduled job asks only for ended
-    months) the month's end, read from the history."""
-    day = P.as_of_day(month, today)
-    return AsOf(month, day, day == today)
-
-
-def _after(day: date) -> datetime:
-    """The first moment after ``day`` in Beijing time, in UTC (stage changes are stamped in UTC)."""
-    return datetime.combine(day + timedelta(days=1), time(), tzinfo=P.BUSINESS_TZ).astimezone(timezone.utc)
-
-
-def _first_of_each(stmt, partition, *order):
-    """``stmt``'s first row per ``partition`` in ``order`` (a window function: one pass)."""
-    ranked = stmt.add_columns(func.row_number().over(partition_by=partition, order_by=order).label("rank")).subquery()
-    return select(*[c for c in ranked.c if c.name != "rank"]).where(ranked.c.rank == 1)
-
-
-def _state_columns(at: AsOf, first_followup_days: int, among=None) -> tuple:
-    """(a lead's stage, 1 when it is active and overdue else 0, the outer join they need) at
-    ``at`` as SQL over ``Lead``: the rules of ``_lead_states``, for the database to count. The
-    join (None while the month runs) is each lead's first stage change after the moment: its
-    from-stage was the stage then (NOT_YET for a lead created later). ``among`` (a SELECT of
-    lead ids) limits the history read to the leads a query asks for."""
-    day = at.day
-    if at.live:
-        return Lead.stage, _flag(and_(Lead.stage.in_(ACTIVE_STAGES), Lead.next_followup_on < day)), None
-    later = select(LeadStageChange.lead_id, LeadStageChange.from_stage).where(LeadStageChange.changed_at >= _after(day))
-    if among is not None:
-        later = later.where(LeadStageChange.lead_id.in_(among))
-    first_later = _first_of_each(
-        later,
-        LeadStageChange.lead_id,
-        LeadStageChange.changed_at,
-        LeadStageChange.id,
-    ).subquery()
-    stage = case((first_later.c.lead_id.is_(None), Lead.stage), else_=func.coalesce(first_later.c.from_stage, NOT_YET))
-    # The follow-up look-ups only for the leads active then (AND stops early).
-    overdue = _flag(and_(stage.in_(ACTIVE_STAGES), _due_then(day, first_followup_days) < day))
-    return stage, overdue, (first_later, first_later.c.lead_id == Lead.id)
-
-
-def _flag(condition):
-    return case((condition, 1), else_=0)
-
-
-NEVER_DUE, LONG_DUE = date.max, date.min  # stand-ins that compare as "not overdue" / "overdue"
-
-
-def _due_then(day: date, first_followup_days: int):
-    """The next follow-up date in force at ``day`` as one SQL expression over ``Lead`` (the rule
-    of ``_lead_states``): the one the latest follow-up by then set (one index seek; never due
-    when it set none); before any follow-up, the lead's own date; for a lead followed up only
-    afterwards, its first-follow-up deadline — given as a stand-in date on the right side of
-    ``day``, so the look-up of the latest follow-up is written (and run) once."""
-    latest = (
-        select(func.coalesce(FollowUp.next_followup_on, NEVER_DUE))
-        .where(FollowUp.lead_id == Lead.id, FollowUp.on <= day)
-        .order_by(FollowUp.on.desc(), FollowUp.id.desc())
-        .limit(1)
-        .correlate(Lead)
-        .scalar_subquery()
-    )
-    followed_ever = exists().where(FollowUp.lead_id == Lead.id).correlate(Lead)
-    first_deadline_passed = Lead.created_on < day - timedelta(days=first_followup_days)
-    before_any = case(
-        (followed_ever, case((first_deadline_passed, literal(LONG_DUE, Date)), else_=literal(NEVER_DUE, Date))),
-        else_=Lead.next_followup_on,
-    )
-    return func.coalesce(latest, before_any)
-
-
-def _counted_at(stmt, at: AsOf, join):
-    """``stmt`` over the leads that count at ``at`` — created by then, not merged into another —
-    with the stage join of ``_state_columns``."""
-    stmt = stmt if join is None else stmt.outerjoin(*join)
-    return stmt.where(Lead.merged_into_id.is_(None), Lead.created_on <= at.day)
-
-
-@dataclass(frozen=True)
 class LeadState:
     """One lead as it stood at the as-of moment."""
 
@@ -285,17 +189,17 @@ def lead_states(session, at: AsOf, rules: PipelineRules | None = None) -> tuple[
 @derived(PIPELINE)
 def _lead_states(session, at: AsOf, first_followup_days: int) -> tuple[LeadState, ...]:
     """The states of ``lead_states``, by the rules the month's figures are counted with
-    (``_state_columns``): live (the as-of day is today), a lead's own columns are its state.
+    (``pipeline_states.state_columns``): live (the as-of day is today), a lead's own columns are its state.
     Otherwise its stage is the one its first stage change after that moment left (else its stage
     now), and it is overdue when the next follow-up date in force then had passed: the one its
     latest follow-up by then set; before any follow-up, the date it was created with — which later
     follow-ups overwrote, so for a lead followed up only afterwards, the default first-follow-up
     deadline.
     """
-    stage, overdue, join = _state_columns(at, first_followup_days)
+    stage, overdue, join = state_columns(at, first_followup_days)
     columns = (Lead.id, Lead.owner_id, stage, func.coalesce(Lead.expected_annual_tax, 0), overdue)
     rows = session.execute(
-        _counted_at(
+        counted_at(
             select(*columns, Lead.signed_on, Lead.landed_on, Lead.created_on).select_from(Lead), at, join
         ).order_by(Lead.id)
     )
@@ -434,48 +338,18 @@ def _add_group(found: dict, owners: dict, stage: str, owner_id: int, n: int, tot
         owners[owner_id] = (active_n + n, active_tax + total, late_n + int(overdue))
 
 
-@derived(PIPELINE)  # counted by the database: a few hundred (stage, owner) groups, not a state per lead
 def _past_tallies(session, at: AsOf, first_followup_days: int):
-    """The tallies of ``_tallies`` at a past moment: each lead's stage and due date then from its
-    history (``_state_columns``)."""
-    stage, overdue, join = _state_columns(at, first_followup_days)
-    leads = _counted_at(
-        select(
-            stage.label("stage"),
-            Lead.owner_id.label("owner_id"),
-            Lead.expected_annual_tax.label("tax"),
-            Lead.landed_on.label("landed_on"),
-            overdue.label("late"),
-        ).select_from(Lead),
-        at,
-        join,
-    ).subquery()
-    settled = and_(leads.c.stage == "settled", leads.c.landed_on <= at.day)
-
-    def count_of(condition):
-        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-
-    rows = session.execute(
-        select(
-            leads.c.stage,
-            leads.c.owner_id,
-            func.count(),
-            func.coalesce(func.sum(leads.c.tax), 0),
-            func.sum(leads.c.late),
-            count_of(and_(settled, leads.c.landed_on >= at.first)),
-            count_of(and_(settled, leads.c.landed_on >= at.year_start)),
-        ).group_by(leads.c.stage, leads.c.owner_id)
-    )
+    """The tallies of ``_tallies`` at a past moment, from the sums of the leads' parts then
+    (``pipeline_states``): a few hundred (stage, owner) groups."""
     found: dict[str, tuple[int, Decimal]] = {}
     owners: dict[int, tuple[int, Decimal, int]] = {}
     landed = Landed(month=0, year=0)
-    for stage_then, owner_id, n, total, overdue, landed_month, landed_year in rows:
-        if stage_then == NOT_YET:  # created after the moment
-            continue
-        total = Decimal(total).quantize(CENT)  # SQLite sums decimals as floats
+    for (stage_then, owner_id), (n, total, overdue, landed_month, landed_year) in sorted(
+        states_at(session, at, first_followup_days).tallies.items()
+    ):
         _add_group(found, owners, stage_then, owner_id, n, total, overdue)
-        landed.month += int(landed_month)
-        landed.year += int(landed_year)
+        landed.month += landed_month
+        landed.year += landed_year
     return _stage_rows(found), landed, owners
 
 
@@ -533,43 +407,20 @@ def summary_json(summary: PipelineSummary) -> dict:
     }
 
 
-@derived(PIPELINE)
 def pipeline_potentials(session, at: AsOf, building_ids=None) -> dict[int, Decimal]:
     """{building_id: Σ expected annual tax × stage probability ÷ number of target buildings} of
     the leads active at the as-of moment: a lead aimed at several buildings is shared among
     them, so the potentials of the district add up to its weighted pipeline once.
 
-    The database sums the expected tax per (building, stage then, number of targets): the
-    shares of a group are its sum × probability ÷ targets, exactly as lead by lead."""
-    aimed_at = select(lead_target_buildings.c.lead_id)
-    if building_ids is not None:
-        aimed_at = aimed_at.where(lead_target_buildings.c.building_id.in_(list(building_ids)))
-    # The overdue flag (and its deadline) is not asked here.
-    stage, _, join = _state_columns(at, 0, among=aimed_at if building_ids is not None else None)
-    targets = lead_target_buildings.alias("targets")
-    target_count = select(func.count()).where(targets.c.lead_id == Lead.id).correlate(Lead).scalar_subquery()
-    aimed = _counted_at(
-        select(
-            lead_target_buildings.c.building_id.label("building_id"),
-            stage.label("stage"),
-            target_count.label("shared_by"),
-            Lead.expected_annual_tax.label("tax"),
-        ).join(Lead, Lead.id == lead_target_buildings.c.lead_id),
-        at,
-        join,
-    )
-    if building_ids is not None:
-        aimed = aimed.where(lead_target_buildings.c.building_id.in_(list(building_ids)))
-    aimed = aimed.subquery()
+    Read from the sums per (building, stage then, number of targets) kept with the leads' parts
+    (``pipeline_states``): the shares of a group are its sum × probability ÷ targets, exactly as
+    lead by lead."""
+    wanted = None if building_ids is None else set(building_ids)
     totals: dict[int, Decimal] = defaultdict(lambda: ZERO)
-    for building_id, stage_then, shared_by, total in session.execute(
-        select(aimed.c.building_id, aimed.c.stage, aimed.c.shared_by, func.coalesce(func.sum(aimed.c.tax), 0)).group_by(
-            aimed.c.building_id, aimed.c.stage, aimed.c.shared_by
-        )
-    ):
-        if stage_then in ACTIVE_STAGES:
-            sum_of_tax = Decimal(total).quantize(CENT)  # SQLite sums decimals as floats
-            totals[building_id] += sum_of_tax * STAGES[stage_then][1] / shared_by
+    states = states_at(session, at, pipeline_rules(session).first_followup_days)
+    for (building_id, stage_then, shared_by), (_, total) in sorted(states.aimed.items()):
+        if stage_then in ACTIVE_STAGES and (wanted is None or building_id in wanted):
+            totals[building_id] += total * STAGES[stage_then][1] / shared_by
     return {bid: total.quantize(CENT, ROUND_HALF_UP) for bid, total in totals.items()}
 
 
