@@ -1,9 +1,12 @@
-"""Figures brought up to date from the journal of lead changes, instead of counted again.
+"""Sums over the leads brought up to date from the journal of lead changes, not counted again.
 
-A figure summed over every lead (a month's pipeline as of its end) costs one look-up per lead.
-Kept here per process, with the journal row it was counted up to, it is brought up to date by
-counting again only the leads journalled since (``crm.models.version``: every pipeline bump
-appends the leads it touched, with the new token). ``changes_since`` says which:
+A figure summed over every lead (a month's pipeline as of its end, today's deadline flags) costs
+a pass over every lead, however few changed. ``summed_by_lead`` keeps, per process, each lead's
+part — what it adds to which groups — and the sums per group, with the journal row they were
+counted up to, and brings them up to date by counting again only the leads journalled since
+(``crm.models.version``: every pipeline bump appends the leads it touched, with the new token):
+each one's old part is taken out of the sums and its new part put in. Counts and Decimal sums
+are exact, so the sums are those of a count of every lead. ``changes_since`` says which leads:
 
 * **the leads journalled after the kept row**, when that row is still there with its token and
   the journal's last row carries the pipeline's current token;
@@ -21,11 +24,12 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import Callable
 
 from sqlalchemy import column, select, table
 
 from crm.cache.memo import remembered
-from crm.cache.versions import PIPELINE
+from crm.cache.versions import PIPELINE, has_pending_changes
 
 KEEP = 8  # moments kept per process: a dashboard's month, the API's and briefings' few others
 MOST_LEADS = 500  # beyond this many changed leads since the kept row, recounting all is as cheap
@@ -35,6 +39,72 @@ _journal = table("lead_changes", column("id"), column("lead_id"), column("token"
 _versions = table("data_versions", column("name"), column("token"))
 _kept: OrderedDict = OrderedDict()  # key -> (value, mark)
 _lock = threading.Lock()
+
+
+# What one lead adds: (which of the sums, the group, the values added — a count of leads first).
+Contribution = tuple[int, tuple, tuple]
+
+
+@dataclass(frozen=True)
+class Summed:
+    """Each lead's part ({lead id: its contributions}) and ``sums``: per kind of group, {group:
+    the values its leads add up to}. A group left with no lead is not there, as a count of every
+    lead would not have it."""
+
+    parts: dict[int, tuple[Contribution, ...]]
+    sums: tuple[dict[tuple, tuple], ...]
+
+
+def summed_by_lead(session, key, count: Callable[[list[int] | None], dict], kinds: int) -> Summed:
+    """The sums kept for ``key`` in this database, brought up to date: ``count(lead_ids)`` gives
+    {lead id: its contributions} of the leads asked (None: every lead; a lead that no longer
+    counts is absent). With unsaved changes in the session (not journalled yet) everything is
+    counted and nothing kept."""
+    if has_pending_changes(session):
+        return _summed(count(None), kinds)
+    kept, mark = recall(session, key)
+    now, changed = changes_since(session, mark if kept is not None else None)
+    if changed is ALL:
+        summed = _summed(count(None), kinds)
+    elif changed:
+        summed = _updated(kept, count(sorted(changed)), changed)
+    else:
+        summed = kept
+    keep(session, key, summed, now, mark)
+    return summed
+
+
+def _summed(parts: dict, kinds: int) -> Summed:
+    summed = Summed(parts, tuple({} for _ in range(kinds)))
+    for part in parts.values():
+        _add(summed.sums, part, 1)
+    return summed
+
+
+def _updated(kept: Summed, recounted: dict, lead_ids) -> Summed:
+    """``kept`` with the parts of ``lead_ids`` replaced by their ``recounted`` ones. A new value:
+    what is kept may be read by another thread meanwhile."""
+    summed = Summed(dict(kept.parts), tuple(dict(sums) for sums in kept.sums))
+    for lead_id in lead_ids:
+        old = summed.parts.pop(lead_id, None)
+        if old is not None:
+            _add(summed.sums, old, -1)
+        new = recounted.get(lead_id)
+        if new is not None:
+            summed.parts[lead_id] = new
+            _add(summed.sums, new, 1)
+    return summed
+
+
+def _add(sums: tuple[dict, ...], part: tuple[Contribution, ...], sign: int) -> None:
+    for kind, group, values in part:
+        groups = sums[kind]
+        before = groups.get(group)
+        after = values if before is None and sign > 0 else tuple(a + sign * b for a, b in zip(before, values))
+        if after[0]:
+            groups[group] = after
+        else:
+            groups.pop(group, None)
 
 
 @dataclass(frozen=True)

@@ -30,9 +30,9 @@ from sqlalchemy.orm import joinedload, load_only
 from crm.models import FollowUp, Lead, User
 from crm.models.lead import ACTIVE_STAGES, OFF_LINE_STAGES, STAGES
 from crm.cache.versions import PIPELINE
-from crm.cache import derived
+from crm.cache import derived, journal
 from crm.services.leads import FLAG_LABELS, PipelineRules, flag_rules, pipeline_rules
-from crm.services.pipeline_states import NOT_YET, AsOf, as_of, counted_at, state_columns, states_at
+from crm.services.pipeline_states import NOT_YET, AsOf, as_of, counted_at, one_when, state_columns, states_at
 
 ZERO = Decimal("0")
 CENT = Decimal("0.01")
@@ -118,39 +118,48 @@ class LiveGroup:
     landed_year: int
 
 
-@derived(PIPELINE)  # asked by every dashboard, and again after each follow-up or stage move
 def _live_groups(session, today: date, rules: PipelineRules) -> tuple[LiveGroup, ...]:
-    """Today's leads per (owner, stage), counted in one pass over the index that holds every
-    column read here (``ix_leads_owner_tally``, grouped in its order), where reading every
-    lead's row cost about seven times as much. The stages a flag applies to are applied here, to
-    the groups, so the database compares dates only."""
+    """Today's leads per (owner, stage), from each lead's part kept and brought up to date lead
+    by lead after a write (``crm.cache.journal.summed_by_lead``): asked by every dashboard, and
+    again after each follow-up or stage move, where a count over every lead grew with them. The
+    stages a flag applies to are applied here, to the groups."""
     flags = flag_rules(today, rules)
-    created = Lead.created_on <= today
-    landed = and_(created, Lead.landed_on <= today)
-
-    def count_of(condition):
-        return func.count(case((condition, 1)))
-
-    rows = session.execute(
-        select(
-            Lead.owner_id,
-            Lead.stage,
-            count_of(created),
-            func.coalesce(func.sum(case((created, Lead.expected_annual_tax))), 0),
-            count_of(and_(created, Lead.next_followup_on < today)),
-            count_of(and_(landed, Lead.landed_on >= today.replace(day=1))),
-            count_of(and_(landed, Lead.landed_on >= today.replace(month=1, day=1))),
-            *[count_of(dates) for _, dates in flags.values()],
-        )
-        .where(Lead.merged_into_id.is_(None))
-        .group_by(Lead.owner_id, Lead.stage)
+    summed = journal.summed_by_lead(
+        session, ("live-groups", today, rules), lambda lead_ids: _live_parts(session, today, flags, lead_ids), kinds=1
     )
     groups = []
-    for owner_id, stage, n, total, overdue, landed_month, landed_year, *flagged in rows:
+    for (owner_id, stage), (_, n, total, overdue, landed_month, landed_year, *flagged) in sorted(
+        summed.sums[0].items()
+    ):
         applying = {name: (k if stage in stages else 0) for (name, (stages, _)), k in zip(flags.items(), flagged)}
-        total = Decimal(total).quantize(CENT)  # SQLite sums decimals as floats
         groups.append(LiveGroup(owner_id, stage, applying, n, total, overdue, landed_month, landed_year))
     return tuple(groups)
+
+
+def _live_parts(session, today: date, flags: dict, lead_ids) -> dict[int, tuple]:
+    """{lead id: its part in today's (owner, stage) group} of ``lead_ids`` (None: every lead),
+    merged duplicates aside: (1, created by today, its expected tax then, overdue then, landed
+    this month, landed this year, each flag's dates met), read from the index that holds every
+    column read here (``ix_leads_owner_tally``)."""
+    created = Lead.created_on <= today
+    landed = and_(created, Lead.landed_on <= today)
+    stmt = select(
+        Lead.id,
+        Lead.owner_id,
+        Lead.stage,
+        one_when(created),
+        case((created, func.coalesce(Lead.expected_annual_tax, 0)), else_=0),
+        one_when(and_(created, Lead.next_followup_on < today)),
+        one_when(and_(landed, Lead.landed_on >= today.replace(day=1))),
+        one_when(and_(landed, Lead.landed_on >= today.replace(month=1, day=1))),
+        *[one_when(dates) for _, dates in flags.values()],
+    ).where(Lead.merged_into_id.is_(None))
+    if lead_ids is not None:
+        stmt = stmt.where(Lead.id.in_(lead_ids))
+    return {
+        lead_id: ((0, (owner_id, stage), (1, n, Decimal(tax).quantize(CENT), *counts)),)
+        for lead_id, owner_id, stage, n, tax, *counts in session.execute(stmt)
+    }
 
 
 def flag_items(flags: dict[str, int]) -> list[tuple[str, str, int]]:

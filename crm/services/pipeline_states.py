@@ -9,13 +9,12 @@ count) and the 亿元楼 potentials are sums over the leads' states at the month
 them reads each lead's stage and due date then from its history: one look-up per lead, which
 grew with the pipeline (66 ms of a dashboard's 123 at 20,000 leads after every follow-up).
 
-``states_at`` keeps, per moment and first-follow-up rule, each lead's part (``Part``) and the
-sums of the parts in the groups the figures are read from: (stage then, owner) for the month's
-tallies, (target building, stage then, number of targets) for the potentials. After a write it
-counts again only the leads the journal names (``crm/cache/journal.py``): each one's old part
-is taken out of the sums and its new part put in. Decimal sums are exact, so the figures are
-those a count of every lead gives, to the cent; the tests compare the two after every kind of
-write.
+``states_at`` keeps, per moment and first-follow-up rule, each lead's part and the sums of the
+parts in the groups the figures are read from: (stage then, owner) for the month's tallies,
+(target building, stage then, number of targets) for the potentials. After a write it counts
+again only the leads the journal names (``crm.cache.journal.summed_by_lead``), so the figures
+are those a count of every lead gives, to the cent; the tests compare the two after every kind
+of write.
 """
 
 from __future__ import annotations
@@ -27,7 +26,6 @@ from decimal import Decimal
 from sqlalchemy import Date, and_, case, exists, func, literal, select
 
 from crm.cache import journal
-from crm.cache.versions import has_pending_changes
 from crm.models import FollowUp, Lead, LeadStageChange, lead_target_buildings
 from crm.models.lead import ACTIVE_STAGES
 from crm.services import periods as P
@@ -72,15 +70,18 @@ def _first_of_each(stmt, partition, *order):
     return select(*[c for c in ranked.c if c.name != "rank"]).where(ranked.c.rank == 1)
 
 
-def state_columns(at: AsOf, first_followup_days: int) -> tuple:
+def state_columns(at: AsOf, first_followup_days: int, lead_ids=None) -> tuple:
     """(a lead's stage, 1 when it is active and overdue else 0, the outer join they need) at
-    ``at`` as SQL over ``Lead``: the rules of ``pipeline._lead_states``, for the database to count. The
-    join (None while the month runs) is each lead's first stage change after the moment: its
-    from-stage was the stage then (NOT_YET for a lead created later)."""
+    ``at`` as SQL over ``Lead``: the rules of ``pipeline._lead_states``, for the database to
+    count. The join (None while the month runs) is each lead's first stage change after the
+    moment: its from-stage was the stage then (NOT_YET for a lead created later). ``lead_ids``
+    limits the history read to the leads a query asks for."""
     day = at.day
     if at.live:
-        return Lead.stage, _flag(and_(Lead.stage.in_(ACTIVE_STAGES), Lead.next_followup_on < day)), None
+        return Lead.stage, one_when(and_(Lead.stage.in_(ACTIVE_STAGES), Lead.next_followup_on < day)), None
     later = select(LeadStageChange.lead_id, LeadStageChange.from_stage).where(LeadStageChange.changed_at >= _after(day))
+    if lead_ids is not None:
+        later = later.where(LeadStageChange.lead_id.in_(lead_ids))
     first_later = _first_of_each(
         later,
         LeadStageChange.lead_id,
@@ -89,11 +90,12 @@ def state_columns(at: AsOf, first_followup_days: int) -> tuple:
     ).subquery()
     stage = case((first_later.c.lead_id.is_(None), Lead.stage), else_=func.coalesce(first_later.c.from_stage, NOT_YET))
     # The follow-up look-ups only for the leads active then (AND stops early).
-    overdue = _flag(and_(stage.in_(ACTIVE_STAGES), _due_then(day, first_followup_days) < day))
+    overdue = one_when(and_(stage.in_(ACTIVE_STAGES), _due_then(day, first_followup_days) < day))
     return stage, overdue, (first_later, first_later.c.lead_id == Lead.id)
 
 
-def _flag(condition):
+def one_when(condition):
+    """SQL: 1 when ``condition`` holds, else 0 (a count's term)."""
     return case((condition, 1), else_=0)
 
 
@@ -134,52 +136,37 @@ def counted_at(stmt, at: AsOf, join):
 # The leads' parts in a moment's figures
 
 
-@dataclass(frozen=True)
-class Part:
-    """One lead at the moment: its stage then and what it adds to the sums."""
-
-    stage: str
-    owner_id: int
-    tax: Decimal
-    late: int  # 1: active and overdue then
-    landed_month: int  # 1: settled, landed within the moment's month
-    landed_year: int  # 1: settled, landed within its year to the moment
-    targets: tuple[int, ...]
+TALLIES, AIMED = 0, 1  # the two kinds of groups a lead's part adds to
 
 
 @dataclass(frozen=True)
 class MomentStates:
     """The parts of the leads counted at a moment (those created by then, merged duplicates
-    aside) and their sums: ``tallies`` {(stage, owner id): (leads, Σ tax, late, landed in the
-    month, landed in the year)}, ``aimed`` {(building id, stage, targets): (leads, Σ tax)}."""
+    aside: {lead id: its contributions}) and their sums: ``tallies`` {(stage then, owner id):
+    (leads, Σ tax, late, landed in the month, landed in the year)}, ``aimed`` {(building id,
+    stage then, number of targets): (leads, Σ tax)}."""
 
-    parts: dict[int, Part]
+    parts: dict[int, tuple]
     tallies: dict[tuple[str, int], tuple[int, Decimal, int, int, int]]
     aimed: dict[tuple[int, str, int], tuple[int, Decimal]]
 
 
 def states_at(session, at: AsOf, first_followup_days: int) -> MomentStates:
-    """The states at ``at`` under the first-follow-up rule, up to date with
-    every committed write and the session's own flushed ones."""
-    if has_pending_changes(session):  # not yet journalled: counted from scratch, not kept
-        return _summed(_parts(session, at, first_followup_days, None))
-    key = ("pipeline-states", at, first_followup_days)
-    kept, mark = journal.recall(session, key)
-    now, changed = journal.changes_since(session, mark if kept is not None else None)
-    if changed is journal.ALL:
-        states = _summed(_parts(session, at, first_followup_days, None))
-    elif changed:
-        states = _updated(kept, _parts(session, at, first_followup_days, changed), changed)
-    else:
-        states = kept
-    journal.keep(session, key, states, now, mark)
-    return states
+    """The states at ``at`` under the first-follow-up rule, up to date with every committed
+    write and the session's own flushed ones."""
+    summed = journal.summed_by_lead(
+        session,
+        ("pipeline-states", at, first_followup_days),
+        lambda lead_ids: _parts(session, at, first_followup_days, lead_ids),
+        kinds=2,
+    )
+    return MomentStates(summed.parts, summed.sums[TALLIES], summed.sums[AIMED])
 
 
-def _parts(session, at: AsOf, first_followup_days: int, lead_ids) -> dict[int, Part]:
+def _parts(session, at: AsOf, first_followup_days: int, lead_ids) -> dict[int, tuple]:
     """{lead id: its part at ``at``} of the leads ``lead_ids`` (None: every lead) that count
-    then."""
-    stage, late, join = state_columns(at, first_followup_days)
+    then: to its (stage, owner) tally, and to each (target building, stage, targets) group."""
+    stage, late, join = state_columns(at, first_followup_days, lead_ids)
     stmt = counted_at(
         select(
             Lead.id, stage, Lead.owner_id, func.coalesce(Lead.expected_annual_tax, 0), late, Lead.landed_on
@@ -189,8 +176,8 @@ def _parts(session, at: AsOf, first_followup_days: int, lead_ids) -> dict[int, P
     )
     targets = select(lead_target_buildings.c.lead_id, lead_target_buildings.c.building_id)
     if lead_ids is not None:
-        stmt = stmt.where(Lead.id.in_(sorted(lead_ids)))
-        targets = targets.where(lead_target_buildings.c.lead_id.in_(sorted(lead_ids)))
+        stmt = stmt.where(Lead.id.in_(lead_ids))
+        targets = targets.where(lead_target_buildings.c.lead_id.in_(lead_ids))
     aimed_at: dict[int, list[int]] = {}
     for lead_id, building_id in session.execute(targets):
         aimed_at.setdefault(lead_id, []).append(building_id)
@@ -198,62 +185,12 @@ def _parts(session, at: AsOf, first_followup_days: int, lead_ids) -> dict[int, P
     for lead_id, stage_then, owner_id, tax, overdue, landed_on in session.execute(stmt):
         if stage_then == NOT_YET:  # created after the moment
             continue
+        tax = Decimal(tax).quantize(CENT)  # SQLite hands decimals over as floats
         settled = stage_then == "settled" and landed_on is not None and landed_on <= at.day
-        parts[lead_id] = Part(
-            stage_then,
-            owner_id,
-            Decimal(tax).quantize(CENT),  # SQLite hands decimals over as floats
-            int(overdue),
-            int(settled and landed_on >= at.first),
-            int(settled and landed_on >= at.year_start),
-            tuple(sorted(aimed_at.get(lead_id, ()))),
+        landed = (int(settled and landed_on >= at.first), int(settled and landed_on >= at.year_start))
+        buildings = sorted(aimed_at.get(lead_id, ()))
+        parts[lead_id] = (
+            (TALLIES, (stage_then, owner_id), (1, tax, int(overdue), *landed)),
+            *((AIMED, (building_id, stage_then, len(buildings)), (1, tax)) for building_id in buildings),
         )
     return parts
-
-
-def _summed(parts: dict[int, Part]) -> MomentStates:
-    states = MomentStates(parts, {}, {})
-    for part in parts.values():
-        _add(states, part, 1)
-    return states
-
-
-def _updated(kept: MomentStates, recounted: dict[int, Part], lead_ids) -> MomentStates:
-    """``kept`` with the parts of ``lead_ids`` replaced by their ``recounted`` ones (absent: the
-    lead no longer counts). A new value: what is kept may be read by another thread meanwhile."""
-    states = MomentStates(dict(kept.parts), dict(kept.tallies), dict(kept.aimed))
-    for lead_id in lead_ids:
-        old = states.parts.pop(lead_id, None)
-        if old is not None:
-            _add(states, old, -1)
-        new = recounted.get(lead_id)
-        if new is not None:
-            states.parts[lead_id] = new
-            _add(states, new, 1)
-    return states
-
-
-def _add(states: MomentStates, part: Part, sign: int) -> None:
-    """Add (``sign`` 1) or take out (-1) ``part`` in the sums; a group left with no lead goes, as
-    a count of every lead would not have it."""
-    key = (part.stage, part.owner_id)
-    n, tax, late, month, year = states.tallies.get(key, (0, ZERO, 0, 0, 0))
-    summed = (
-        n + sign,
-        tax + sign * part.tax,
-        late + sign * part.late,
-        month + sign * part.landed_month,
-        year + sign * part.landed_year,
-    )
-    _put(states.tallies, key, summed)
-    for building_id in part.targets:
-        key = (building_id, part.stage, len(part.targets))
-        n, tax = states.aimed.get(key, (0, ZERO))
-        _put(states.aimed, key, (n + sign, tax + sign * part.tax))
-
-
-def _put(groups: dict, key, summed: tuple) -> None:
-    if summed[0]:
-        groups[key] = summed
-    else:
-        groups.pop(key, None)

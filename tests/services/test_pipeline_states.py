@@ -1,5 +1,5 @@
-"""The leads' parts at a moment, kept and brought up to date lead by lead from the journal, must
-be at every step what a count of every lead gives: after follow-ups, stage moves, new owners,
+"""The leads' parts at a moment (and today's groups), kept and brought up to date lead by lead
+from the journal, must be at every step what a count of every lead gives: after follow-ups, stage moves, new owners,
 new expected tax, new targets, new leads, merges (a bulk statement), rolled-back writes and
 writes that bypass the journal."""
 
@@ -18,9 +18,9 @@ from crm.models.lead import STAGES
 from crm.cache import journal
 from crm.services.duplicates import merge_leads
 from crm.services.followups import add_followup
-from crm.services.leads import move_stage, reassign_owner
-from crm.services.pipeline import pipeline_potentials
-from crm.services.pipeline_states import AsOf, _parts, _summed, states_at
+from crm.services.leads import PipelineRules, move_stage, reassign_owner
+from crm.services.pipeline import _live_groups, pipeline_potentials
+from crm.services.pipeline_states import AsOf, states_at
 from tests import factories as f
 
 TODAY = date(2026, 11, 15)
@@ -30,18 +30,30 @@ MOMENTS = (
     AsOf("2026-11", TODAY, True),
 )
 FIRST_FOLLOWUP_DAYS = 7
+RULES = PipelineRules(first_followup_days=FIRST_FOLLOWUP_DAYS)
 
 
 def counted_afresh(session, at: AsOf):
-    return _summed(_parts(session, at, FIRST_FOLLOWUP_DAYS, None))
+    """The states counted over every lead, as a process that kept nothing counts them (and then
+    keeps them: the next write is brought in lead by lead from there)."""
+    journal.forget_all()
+    return states_at(session, at, FIRST_FOLLOWUP_DAYS)
+
+
+def everything_kept(session):
+    """The states at each moment and today's groups (the deadline flags, the running month)."""
+    return [states_at(session, at, FIRST_FOLLOWUP_DAYS) for at in MOMENTS], _live_groups(session, TODAY, RULES)
 
 
 def assert_up_to_date(session, step: str) -> None:
-    for at in MOMENTS:
-        kept, afresh = states_at(session, at, FIRST_FOLLOWUP_DAYS), counted_afresh(session, at)
+    kept_states, kept_live = everything_kept(session)
+    journal.forget_all()
+    afresh_states, afresh_live = everything_kept(session)
+    for at, kept, afresh in zip(MOMENTS, kept_states, afresh_states):
         assert kept.parts == afresh.parts, (step, at)
         assert kept.tallies == afresh.tallies, (step, at)
         assert kept.aimed == afresh.aimed, (step, at)
+    assert kept_live == afresh_live, step
 
 
 @pytest.fixture()
@@ -152,7 +164,8 @@ def test_a_rolled_back_write_leaves_nothing_in_the_kept_states(session, scene):
     leads[0].target_buildings = buildings
     session.flush()
     during = states_at(session, at, FIRST_FOLLOWUP_DAYS)  # kept under the transaction's own row
-    assert during.parts[leads[0].id].tax == Decimal("9999999.00")
+    # Its part: to its tally and to each of its three buildings, with the new tax.
+    assert [values[1] for _, _, values in during.parts[leads[0].id]] == [Decimal("9999999.00")] * 4
     session.rollback()
 
     assert states_at(session, at, FIRST_FOLLOWUP_DAYS) == before
@@ -166,12 +179,12 @@ def test_a_write_that_bypasses_the_journal_makes_everything_counted_again(sessio
     _, _, leads = scene
     journal.forget_all()
     at = MOMENTS[0]
-    states_at(session, at, FIRST_FOLLOWUP_DAYS)
+    before = states_at(session, at, FIRST_FOLLOWUP_DAYS)
     # A bare statement, as a tool outside the app might run, and a new token by hand.
     session.connection().exec_driver_sql(f"UPDATE leads SET expected_annual_tax = 1.00 WHERE id = {leads[3].id}")
     session.connection().exec_driver_sql("UPDATE data_versions SET token = 'by-hand' WHERE name = 'pipeline'")
     session.commit()
-    assert states_at(session, at, FIRST_FOLLOWUP_DAYS).parts[leads[3].id].tax == Decimal("1.00")
+    assert states_at(session, at, FIRST_FOLLOWUP_DAYS).tallies != before.tallies
     assert_up_to_date(session, "bypass")
 
 
