@@ -99,6 +99,8 @@ def build(leads: int, reuse: bool, tmp: Path):
     else:
         path = RESULTS / f"leads-{leads}.db"
         if not (reuse and path.exists()):
+            for leftover in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+                leftover.unlink(missing_ok=True)  # a journal of an earlier copy would corrupt this one
             shutil.copy(source, path)
             grown = True
     import os

@@ -92,6 +92,32 @@ def browser():
         browser.close()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def clicks_wait_for_the_page_they_open():
+    """A click that opens a page returns as soon as the page starts loading, and counts,
+    visibility checks and ``evaluate_all`` do not wait: read at once, on a busy machine, they saw
+    a page half built (the parser held at a stylesheet, the form not there yet). Here every click
+    also waits for the load of the page it led to — at once when it opened none."""
+    try:
+        from playwright.sync_api import Locator, Page
+    except ImportError:  # no browser tests here: they skip
+        yield
+        return
+
+    def waiting(click, page_of):
+        def click_then_wait(self, *args, **kwargs):
+            click(self, *args, **kwargs)
+            page_of(self).wait_for_load_state("load")
+
+        return click_then_wait
+
+    originals = Page.click, Locator.click
+    Page.click = waiting(Page.click, lambda page: page)
+    Locator.click = waiting(Locator.click, lambda locator: locator.page)
+    yield
+    Page.click, Locator.click = originals
+
+
 @pytest.fixture()
 def page(browser, live_server):
     context = browser.new_context(base_url=live_server, locale="zh-CN", viewport={"width": 1366, "height": 900})

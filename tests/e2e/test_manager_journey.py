@@ -40,6 +40,9 @@ def test_manager_moves_in_moves_out_and_confirms_the_month(sign_in, screenshot):
     page.goto("/buildings")
     page.locator("[data-testid=buildings-table] tbody tr").first.locator("td").nth(1).locator("a").click()
     page.wait_for_selector("[data-testid=manage-bar]")
+    # The plan comes after the page's own stylesheet, which holds the parser until it loads: read
+    # the plan only from the whole page.
+    page.wait_for_load_state("load")
     code = page.url.rstrip("/").split("/")[-1]
     assert page.locator("[data-testid=confirm-due]").is_visible()
     before = building_occupancy(page)

@@ -78,6 +78,8 @@ def test_lead_to_move_in(sign_in, screenshot, page):
     page.select_option("#stage", "registered")
     page.click("button:has-text('确认推进')")
     page.click("text=登记落地入驻")
+    # click() returns once the land page starts loading: wait until it is parsed before counting.
+    page.wait_for_url(f"{lead_url}/land")
     assert page.locator("input[name=unit_ids]:checked").count() >= 1  # the held units, ticked
     page.fill("#uscc", USCC)
     page.click("button:has-text('提交入驻申请')")
