@@ -28,7 +28,7 @@ LARGE_TAXPAYER = Decimal("10000000")
 class Expiry:
     lease: Lease
     days_left: int  # negative: past its end
-    tax_12m: Decimal
+    tax_12m: Decimal | None  # None: not asked (a list that shows no tax)
 
     @property
     def area(self) -> Decimal:
@@ -100,11 +100,16 @@ def count_expiring(session, today: date, days: int, building_ids=None) -> int:
     return session.scalar(_scoped(select(func.count(Lease.id)).where(*_expiring_where(today, days)), building_ids))
 
 
-def overdue(session, today: date, building_ids=None, tax_of=None, limit: int | None = None) -> list[Expiry]:
+def overdue(
+    session, today: date, building_ids=None, tax_of=None, limit: int | None = None, with_tax: bool = True
+) -> list[Expiry]:
     """到期未处置: leases past their end with no move-out, longest past first — to be renewed,
-    moved out or made open-ended (the first ``limit`` of them, when given)."""
+    moved out or made open-ended (the first ``limit`` of them, when given); ``with_tax`` False
+    for a list that shows no tax (the tenants' sums are most of the cost)."""
     stmt = _scoped(select(Lease).where(lease_lapsed_on(today)), building_ids)
     leases = list(session.scalars(_loaded(stmt).order_by(Lease.end_date, Lease.id).limit(limit)))
+    if not with_tax:
+        return [Expiry(lease, (lease.end_date - today).days, None) for lease in leases]
     return _with_tax(session, leases, today, tax_of)
 
 

@@ -17,6 +17,8 @@ from datetime import date
 
 from sqlalchemy import select
 
+from crm.cache import derived
+from crm.cache.versions import OCCUPANCY
 from crm.models import Briefing, Building
 from crm.services import expiries
 from crm.services import periods as P
@@ -30,11 +32,18 @@ from crm.services.snapshots import confirmed_snapshots
 SHOWN = 5  # items listed per block; the full list is one click away
 
 
+@dataclass(frozen=True)
+class UnconfirmedBuilding:
+    id: int
+    code: str
+    name: str
+
+
 @dataclass
 class ManagerHome:
     period: str  # the month to confirm (last month)
     buildings: int
-    unconfirmed: list[Building]
+    unconfirmed: tuple[UnconfirmedBuilding, ...]
     lapsed: int
     pending_moveins: int
     expiring_30: int
@@ -48,20 +57,28 @@ class ManagerHome:
 def manager_home(session, building_ids, today: date) -> ManagerHome:
     """``building_ids``: the manager's buildings (None: every building, for an admin)."""
     period = due_period(today)
-    stmt = select(Building).order_by(Building.code)
-    if building_ids is not None:
-        stmt = stmt.where(Building.id.in_(building_ids))
-    buildings = list(session.scalars(stmt))
-    confirmed = {building_id for building_id, _ in confirmed_snapshots(session, [period], building_ids)}
+    buildings, unconfirmed = _confirmations(session, period, building_ids)
     return ManagerHome(
         period=period,
-        buildings=len(buildings),
-        unconfirmed=[b for b in buildings if b.id not in confirmed],
+        buildings=buildings,
+        unconfirmed=unconfirmed,
         lapsed=expiries.count_overdue(session, today, building_ids),
         pending_moveins=pending_request_count(session, building_ids),
         expiring_30=expiries.count_expiring(session, today, 30, building_ids),
         expiring_90=expiries.count_expiring(session, today, 90, building_ids),
     )
+
+
+@derived(OCCUPANCY, shared=True)  # every manager's and admin's home; an admin's reads every building
+def _confirmations(session, period: str, building_ids) -> tuple[int, tuple[UnconfirmedBuilding, ...]]:
+    """(how many of ``building_ids`` there are — None: every building —, those whose figures of
+    ``period`` are not confirmed yet, by code)."""
+    stmt = select(Building.id, Building.code, Building.name).order_by(Building.code)
+    if building_ids is not None:
+        stmt = stmt.where(Building.id.in_(list(building_ids)))
+    rows = session.execute(stmt).all()
+    confirmed = {building_id for building_id, _ in confirmed_snapshots(session, [period], building_ids)}
+    return len(rows), tuple(UnconfirmedBuilding(*row) for row in rows if row.id not in confirmed)
 
 
 def promoter_home(session, user_id: int, today: date) -> MyWork:

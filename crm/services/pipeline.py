@@ -468,19 +468,27 @@ class BoardColumn:
         return self.figures.count - len(self.cards)
 
 
-def board(session, owner_id: int | None = None, per_column: int = CARDS_PER_COLUMN) -> list[BoardColumn]:
-    """One column per stage with its count and Σ expected tax, and its most urgent cards (next
-    follow-up date first; the rest are one click away in the list) — three queries at most.
+def board(
+    session, owner_id: int | None = None, per_column: int = CARDS_PER_COLUMN, stages=BOARD_STAGES
+) -> list[BoardColumn]:
+    """One column per stage (of ``stages``, in board order) with its count and Σ expected tax,
+    and its most urgent cards (next follow-up date first; the rest are one click away in the
+    list) — three queries at most.
 
     The cards are the first entries of an index per column, so a board of 20,000 leads reads no
     more of them than one of 2,000."""
+    wanted = [stage for stage in BOARD_STAGES if stage in stages]
     figures = funnel(session, owner_id)
     shown = _board_ids(session, owner_id, per_column)
-    cards = session.scalars(select(Lead).where(Lead.id.in_(shown)).options(*CARD_LOADING)) if shown else []
-    columns = {f.stage: BoardColumn(f) for f in figures}
+    cards = (
+        session.scalars(select(Lead).where(Lead.id.in_(shown), Lead.stage.in_(wanted)).options(*CARD_LOADING))
+        if shown
+        else []
+    )
+    columns = {f.stage: BoardColumn(f) for f in figures if f.stage in wanted}
     for lead in sorted(cards, key=lambda card: _urgency(card.next_followup_on, card.id)):
         columns[lead.stage].cards.append(lead)
-    return [columns[stage] for stage in BOARD_STAGES]
+    return [columns[stage] for stage in wanted]
 
 
 @derived(PIPELINE)

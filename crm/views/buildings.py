@@ -161,11 +161,11 @@ def building_panels(building: Building, month: str, can_manage: bool, scope_ids,
 
 
 def lapsed_leases(building: Building, day) -> list:
-    """The building's 到期未处置 leases with their tenants' tax (as the reader may see it): the
-    list is read only when the count (kept with the occupancy figures) says there are any."""
+    """The building's 到期未处置 leases (the page shows no tax of them): the list is read only
+    when the count (kept with the occupancy figures) says there are any."""
     if not expiries.count_overdue(db.session, day, [building.id]):
         return []
-    return expiries.overdue(db.session, day, [building.id], visible_building_ids(current_user))
+    return expiries.overdue(db.session, day, [building.id], with_tax=False)
 
 
 def plan_html(building: Building, month: str, states, lens: str) -> str:

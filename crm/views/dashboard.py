@@ -61,7 +61,7 @@ def index():
     lapsed = lapsed_count = None
     if may(current_user, "confirmations.confirm"):
         lapsed_count = expiries.count_overdue(db.session, day, ids)
-        lapsed = expiries.overdue(db.session, day, ids, limit=LAPSED_SHOWN) if lapsed_count else []
+        lapsed = expiries.overdue(db.session, day, ids, limit=LAPSED_SHOWN, with_tax=False) if lapsed_count else []
     bridge = month_bridge(db.session, month, ids)
     # 属地化 as of the month's end: kept with the occupancy and tax figures it derives from, and
     # shared by the host's workers (the card holds figures only: no top rows, no work items).

@@ -212,26 +212,37 @@ def card_renderer(context: dict):
     return board_card
 
 
-def render_board(partial: bool, message: str | None = None, category: str = "success", status: int = 200):
-    filters, query = leads.read_lead_filters(request.values, current_user.id)  # only the owner applies
-    template = "leads/_board.html" if partial else "leads/board.html"
+@bp.route("/leads/board")
+@allow("leads.view")
+def board():
+    filters, query = leads.read_lead_filters(request.args, current_user.id)  # only the owner applies
     context = common_context()
     return render_template(
-        template,
+        "leads/board.html",
         columns=board_columns(db.session, filters.owner_id),
         owner=query.kept.get("owner", ""),
         owners=owner_choices(),
+        board_card=card_renderer(context),
+        **context,
+    )
+
+
+def render_moved(lead: Lead, message: str, category: str, status: int):
+    """The board's answer to a move: the message, and the columns the card left (``from``, as
+    the board showed it), was dropped on and is in now — a refused move puts it back, a move by
+    someone else meanwhile shows where it went. The other columns are as they were."""
+    filters, query = leads.read_lead_filters(request.form, current_user.id)  # only the owner applies
+    touched = {request.form.get("from"), request.form.get("stage"), lead.stage}
+    context = common_context()
+    return render_template(
+        "leads/_board_moved.html",
+        columns=board_columns(db.session, filters.owner_id, stages=touched),
+        owner=query.kept.get("owner", ""),
         message=message,
         category=category,
         board_card=card_renderer(context),
         **context,
     ), status
-
-
-@bp.route("/leads/board")
-@allow("leads.view")
-def board():
-    return render_board(partial=False)
 
 
 @bp.route("/leads/<int:lead_id>/stage", methods=["POST"])
@@ -263,7 +274,7 @@ def move(lead_id):
             message, status = saved.error.message, (409 if conflict else 400)
             category = "warning" if conflict else "danger"
     if from_board:
-        return render_board(partial=True, message=message, category=category, status=status)
+        return render_moved(lead, message, category, status)
     flash(message, category)
     return redirect(url_for("leads.show", lead_id=lead_id))
 

@@ -146,19 +146,39 @@ def test_followup_form_and_timeline(login, scene, session):
     assert "上门拜访总经理" in page and "走访" in page
 
 
-def test_board_move_with_htmx_returns_the_board_and_counts(login, scene, session):
+def test_board_move_with_htmx_returns_the_message_and_the_columns_it_touched(login, scene, session):
     client = login("zs1")
     lead = session.get(Lead, scene["mine"])
     page = text(client.get("/leads/board"))
     assert re.search(r'data-testid="count-contact">1<', page)
     response = client.post(
-        f"/leads/{lead.id}/stage", data={"stage": "negotiation", "version": lead.version}, headers=HX
+        f"/leads/{lead.id}/stage",
+        data={"stage": "negotiation", "from": "contact", "version": lead.version},
+        headers=HX,
     )
     assert response.status_code == 200
     page = text(response)
-    assert page.lstrip().startswith('<div id="board"') and "已移至「洽谈」" in page
+    assert page.lstrip().startswith('<div id="board-message">') and "已移至「洽谈」" in page
+    # The two columns, each to take the place of its own on the board; no other column.
+    assert re.findall(r'<section id="board-column-(\w+)" hx-swap-oob="true"', page) == ["contact", "negotiation"]
     assert re.search(r'data-testid="count-negotiation">1<', page) and re.search(r'data-testid="count-contact">0<', page)
     assert 'data-testid="tax-negotiation">300.0 万元' in page
+    assert f'data-lead="{lead.id}"' in page.split('id="board-column-negotiation"')[1]
+
+
+def test_a_move_refused_by_someone_elses_move_shows_the_column_the_lead_is_in(login, scene, session):
+    lead = session.get(Lead, scene["mine"])
+    seen = lead.version
+    client = login("zs1")
+    client.post(f"/leads/{lead.id}/stage", data={"stage": "visit", "from": "contact", "version": seen}, headers=HX)
+    # The board still shows it under 接洽: dragged from there to 洽谈 with the old version.
+    page = text(
+        client.post(
+            f"/leads/{lead.id}/stage", data={"stage": "negotiation", "from": "contact", "version": seen}, headers=HX
+        )
+    )
+    assert re.findall(r'<section id="board-column-(\w+)"', page) == ["contact", "visit", "negotiation"]
+    assert f'data-lead="{lead.id}"' in page.split('id="board-column-visit"')[1].split("</section>")[0]
 
 
 def card(page: str, lead_id: int) -> str:

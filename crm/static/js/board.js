@@ -1,6 +1,7 @@
 /* 招商看板: drag a lead card to another stage (SortableJS), posted with htmx; the server answers
-   with the whole board re-rendered (counts, sums, flags, and a message), so a refused move simply
-   puts the card back where the server says it is. Moving to 退出 asks for a reason, to 搁置 for a
+   with a message and the columns the move touched re-rendered (counts, sums, flags), each
+   swapped in out of band, so a refused move simply puts the card back where the server says it
+   is. Moving to 退出 asks for a reason, to 搁置 for a
    resume date, back down the line (接洽 → 线索) for the reason of going back. The CSRF token travels in a header read from <meta name="csrf-token">. */
 (function () {
   "use strict";
@@ -19,7 +20,7 @@
     if (meta) event.detail.headers["X-CSRFToken"] = meta.getAttribute("content");
   });
 
-  // A refused move (400) or a conflict (409) still carries the re-rendered board: show it.
+  // A refused move (400) or a conflict (409) still carries the re-rendered columns: show them.
   document.body.addEventListener("htmx:beforeSwap", function (event) {
     var status = event.detail.xhr.status;
     if (status === 400 || status === 409) {
@@ -37,10 +38,15 @@
 
   function send(move, extra) {
     var board = document.getElementById("board");
-    var values = { stage: move.stage, version: move.card.getAttribute("data-version"), owner: board.getAttribute("data-owner") || "" };
+    var values = {
+      stage: move.stage,
+      from: move.from.getAttribute("data-stage"),
+      version: move.card.getAttribute("data-version"),
+      owner: board.getAttribute("data-owner") || ""
+    };
     Object.keys(extra || {}).forEach(function (key) { values[key] = extra[key]; });
     move.card.classList.add("saving");
-    htmx.ajax("POST", move.card.getAttribute("data-url"), { target: "#board", swap: "outerHTML", values: values });
+    htmx.ajax("POST", move.card.getAttribute("data-url"), { target: "#board-message", swap: "outerHTML", values: values });
   }
 
   function askThenSend(move) {
