@@ -10,6 +10,7 @@ What it does, bounded in time, on 127.0.0.1 only, stopping by itself:
    or ``bench-results/crm_load_<random>.db`` — then ``crm db upgrade`` and
    ``crm demo load --scale N --as-of 2026-11`` (then ANALYZE on PostgreSQL, as autovacuum would);
    every process runs with CRM_TODAY=2026-11-15;
+   then ``crm cache warm`` (as the README's deploy runs it before a start; ``--cold`` skips it);
 2. gunicorn with 4 workers on a free port (``gunicorn -w 4 'crm:create_server_app()'``) and the
    scheduler process (``crm scheduler run``) beside it; the admin generates last month's
    briefing so there is one to download;
@@ -860,6 +861,9 @@ def run(args, work: Path, processes: Processes, db: Database) -> dict:
     db.analyze()
     timings["analyze_s"] = round(time.perf_counter() - started, 1)
     print(f"  loaded in {timings['demo_load_s']} s", flush=True)
+    if not args.cold:
+        timings["cache_warm_s"] = round(run_command([crm, "cache", "warm"], env, setup_log, 1800, "crm cache warm"), 1)
+        print(f"  host store warmed (crm cache warm, as a deploy runs it) in {timings['cache_warm_s']} s", flush=True)
 
     port = args.port or free_port()
     base = f"http://127.0.0.1:{port}"
@@ -1026,6 +1030,11 @@ def main(argv=None) -> int:
         help="requests/s the users offer together (default 120, above the 100 req/s target)",
     )
     parser.add_argument("--port", type=int, default=0, help="gunicorn's port on 127.0.0.1 (default: a free one)")
+    parser.add_argument(
+        "--cold",
+        action="store_true",
+        help="start the server without `crm cache warm` (the first minute after a bare start)",
+    )
     parser.add_argument(
         "--pg-server", default=PG_SERVER, help=f"PostgreSQL server URL without database (default {PG_SERVER})"
     )

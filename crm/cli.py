@@ -29,6 +29,7 @@ def register(app) -> None:
     app.cli.add_command(import_command)
     app.cli.add_command(export_command)
     app.cli.add_command(warnings_group)
+    app.cli.add_command(cache_group)
 
 
 @click.group("demo", help="演示数据")
@@ -564,3 +565,24 @@ def export_command(kind, out, building, month, first, last):
         raise click.ClickException(error.message)
     Path(out).write_bytes(data)
     click.echo(f"已导出到 {out}（{len(data):,} 字节）")
+
+
+@click.group("cache", help="共享缓存")
+def cache_group():
+    pass
+
+
+@cache_group.command("warm", help="在启动 Web 服务前填充本机共享缓存：以领导身份打开首页、楼宇列表、每栋楼及其税收页等")
+def cache_warm():
+    from crm.warmup import warm_host_store
+
+    done = warm_host_store(current_app._get_current_object())
+    if done.skipped:
+        click.echo(f"未预热：{done.skipped}")
+        return
+    click.echo(
+        f"已预热 {done.pages} 个页面，用时 {done.seconds:.1f} 秒"
+        + (f"；{done.failed} 个页面未能打开" if done.failed else "")
+    )
+    if done.failed:
+        sys.exit(1)
