@@ -23,6 +23,12 @@ def upgrade():
         sa.Column("token", sa.String(length=32), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_lead_changes")),
     )
+    # The journal starts where the pipeline's token is: one row "any lead" under it, so what is
+    # counted before the next write can be kept (a journal whose last row is not the current
+    # token makes every reader count every lead again).
+    op.execute(
+        "INSERT INTO lead_changes (lead_id, token) SELECT NULL, token FROM data_versions WHERE name = 'pipeline'"
+    )
 
 
 def downgrade():

@@ -199,3 +199,17 @@ def test_potentials_read_from_the_kept_sums_share_a_lead_among_its_targets(sessi
     negotiation, first = STAGES["negotiation"][1], STAGES[leads[7].stage][1]
     expected = leads[3].expected_annual_tax * negotiation / 3 + leads[7].expected_annual_tax * first / 3
     assert shares == {third.id: expected.quantize(Decimal("0.01"))}
+
+
+def test_a_database_upgraded_with_a_pipeline_token_keeps_its_states_before_the_next_write(app, session, scene):
+    from flask_migrate import downgrade, upgrade
+
+    token = session.execute(text("SELECT token FROM data_versions WHERE name = 'pipeline'")).scalar()
+    session.commit()
+    downgrade(revision="0022")  # a database of the release before the journal
+    upgrade()
+    journal.forget_all()
+    at = MOMENTS[0]
+    states_at(session, at, FIRST_FOLLOWUP_DAYS)
+    kept, mark = journal.recall(session, ("pipeline-states", at, FIRST_FOLLOWUP_DAYS))
+    assert kept is not None and mark.token == token  # counted once, then kept until a write
