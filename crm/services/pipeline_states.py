@@ -31,7 +31,6 @@ from crm.models.lead import ACTIVE_STAGES
 from crm.services import periods as P
 
 CENT = Decimal("0.01")
-ZERO = Decimal("0")
 NOT_YET = ""  # the stage of a lead at a moment before its creation was recorded
 
 

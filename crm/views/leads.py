@@ -40,7 +40,7 @@ from crm.services.errors import DomainError
 from crm.services.followups import add_followup, default_next_date, followups_of
 from crm.services.landing import LandingInput, pending_request, record_landing, units_by_request
 from crm.services.matching import MAX_RESERVE_DAYS, match_units, reservations_of, reserve_units
-from crm.services.pipeline import board as board_columns
+from crm.services.pipeline import BOARD_STAGES, board as board_columns
 from crm.services.units import unit_states
 from crm.space.proposals import proposals_of
 from crm.web.params import page_number, sort_args, today
@@ -212,37 +212,34 @@ def card_renderer(context: dict):
     return board_card
 
 
+def render_columns(template: str, values, stages=BOARD_STAGES, **extra) -> str:
+    """``template`` with the board's columns of ``stages`` for the owner filter in ``values``
+    (only the owner applies) and what a card needs."""
+    filters, query = leads.read_lead_filters(values, current_user.id)
+    context = common_context()
+    return render_template(
+        template,
+        columns=board_columns(db.session, filters.owner_id, stages=stages),
+        owner=query.kept.get("owner", ""),
+        board_card=card_renderer(context),
+        **extra,
+        **context,
+    )
+
+
 @bp.route("/leads/board")
 @allow("leads.view")
 def board():
-    filters, query = leads.read_lead_filters(request.args, current_user.id)  # only the owner applies
-    context = common_context()
-    return render_template(
-        "leads/board.html",
-        columns=board_columns(db.session, filters.owner_id),
-        owner=query.kept.get("owner", ""),
-        owners=owner_choices(),
-        board_card=card_renderer(context),
-        **context,
-    )
+    return render_columns("leads/board.html", request.args, owners=owner_choices())
 
 
 def render_moved(lead: Lead, message: str, category: str, status: int):
     """The board's answer to a move: the message, and the columns the card left (``from``, as
     the board showed it), was dropped on and is in now — a refused move puts it back, a move by
     someone else meanwhile shows where it went. The other columns are as they were."""
-    filters, query = leads.read_lead_filters(request.form, current_user.id)  # only the owner applies
     touched = {request.form.get("from"), request.form.get("stage"), lead.stage}
-    context = common_context()
-    return render_template(
-        "leads/_board_moved.html",
-        columns=board_columns(db.session, filters.owner_id, stages=touched),
-        owner=query.kept.get("owner", ""),
-        message=message,
-        category=category,
-        board_card=card_renderer(context),
-        **context,
-    ), status
+    page = render_columns("leads/_board_moved.html", request.form, touched, message=message, category=category)
+    return page, status
 
 
 @bp.route("/leads/<int:lead_id>/stage", methods=["POST"])
